@@ -1,0 +1,118 @@
+"""Losses on the outputs of every timestep, or of the last timestep only.
+
+With P the set of (example, timestep) positions the loss counts (every t, or t = T_x only;
+a class label of -1 also drops its position) and |P| their number::
+
+    cross-entropy:  L = -(1/|P|) sum_{(i,t) in P} log softmax(z_y<t>)[y<t>_i, i]
+                    dL/dz_y<t> = (softmax(z_y<t>) - onehot(y<t>)) / |P|     on P, else 0
+    squared error:  L = (1/(2|P|)) sum_{(i,t) in P} ||z_y<t>_i - y<t>_i||^2   (linear output)
+                    dL/dz_y<t> = (z_y<t> - y<t>) / |P|                         on P, else 0
+
+Cross-entropy goes with a softmax output, squared error with a linear output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz._shapes import as_float_array, check_shape
+from rnnviz.activations import log_softmax
+
+KINDS = ("cross_entropy", "squared_error")
+WHERE = ("all", "last")
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Which loss, and where in time it sits.
+
+    Attributes:
+        kind: "cross_entropy" (targets are class indices) or "squared_error" (targets are
+            real vectors).
+        where: "all" (every timestep) or "last" (only t = T_x).
+    """
+
+    kind: str = "cross_entropy"
+    where: str = "all"
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"loss kind must be one of {KINDS}; got {self.kind!r}")
+        if self.where not in WHERE:
+            raise ValueError(f"loss position must be one of {WHERE}; got {self.where!r}")
+
+    @property
+    def output(self) -> str:
+        """The output activation this loss goes with: "softmax" or "linear"."""
+        return "softmax" if self.kind == "cross_entropy" else "linear"
+
+
+def check_targets(loss: Loss, targets, n_y: int, m: int, T_x: int) -> np.ndarray:
+    """Targets validated for `loss`.
+
+    Args:
+        targets: cross-entropy: integer class indices (m, T_x) in [0, n_y), -1 to skip;
+            squared error: (n_y, m, T_x) real values.
+
+    Returns:
+        int64 (m, T_x) or float64 (n_y, m, T_x).
+    """
+    if loss.kind == "cross_entropy":
+        labels = np.asarray(targets)
+        check_shape("targets", labels, (m, T_x), "(m, T_x)")
+        if labels.size and not np.issubdtype(labels.dtype, np.integer):
+            if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
+                raise ValueError("targets must be integer class indices for cross-entropy")
+        labels = labels.astype(np.int64)
+        if np.any((labels < -1) | (labels >= n_y)):
+            raise ValueError(f"targets must be class indices in [0, n_y) = [0, {n_y}) or -1")
+        return labels
+    values = as_float_array("targets", targets)
+    check_shape("targets", values, (n_y, m, T_x), "(n_y, m, T_x)")
+    return values
+
+
+def counted_positions(loss: Loss, m: int, T_x: int, labels: np.ndarray | None = None):
+    """(m, T_x) boolean mask of the positions the loss counts."""
+    mask = np.zeros((m, T_x), dtype=bool)
+    if loss.where == "all":
+        mask[:] = True
+    else:
+        mask[:, -1] = True
+    if labels is not None:
+        mask &= labels >= 0
+    return mask
+
+
+def loss_and_output_gradient(loss: Loss, z_y: np.ndarray, targets) -> tuple[float, np.ndarray]:
+    """The loss value and its gradient with respect to the output pre-activations.
+
+    Args:
+        loss: Loss.
+        z_y: (n_y, m, T_x) output pre-activations (logits, or the linear outputs).
+        targets: see `check_targets`.
+
+    Returns:
+        L (float), dz_y (n_y, m, T_x).
+    """
+    n_y, m, T_x = z_y.shape
+    targets = check_targets(loss, targets, n_y, m, T_x)
+    labels = targets if loss.kind == "cross_entropy" else None
+    mask = counted_positions(loss, m, T_x, labels)
+    count = int(mask.sum())
+    if count == 0:
+        return 0.0, np.zeros_like(z_y)
+    if loss.kind == "cross_entropy":
+        log_p = log_softmax(z_y)
+        rows, cols = np.nonzero(mask)
+        value = -float(log_p[targets[rows, cols], rows, cols].sum()) / count
+        dz = np.exp(log_p)
+        dz[targets[rows, cols], rows, cols] -= 1.0
+    else:
+        diff = z_y - targets
+        value = 0.5 * float(np.sum(diff * diff * mask)) / count
+        dz = diff
+    dz *= mask / count
+    return value, dz

@@ -1,0 +1,179 @@
+"""One entry point for either cell: forward trace with its output layer, loss and full BPTT.
+
+Output layer, at every t (RNN names Wya; the LSTM's Wy)::
+
+    z_y<t>   = Wya a<t> + by                         (n_y, m)
+    y_hat<t> = softmax(z_y<t>)   or   z_y<t> (linear)
+
+Backward through it, from dz_y<t> = dL/dz_y<t> (rnnviz.losses)::
+
+    dWya = sum_t dz_y<t> a<t>^T    dby = sum_t,m dz_y<t>    da<t> (from output) = Wya^T dz_y<t>
+
+then the cell's own BPTT (rnnviz.rnn, rnnviz.lstm) carries da<t> back through time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.activations import softmax
+from rnnviz.losses import Loss, loss_and_output_gradient
+from rnnviz.lstm import LSTMTrace, lstm_hidden_backward, lstm_hidden_forward
+from rnnviz.params import LSTMParams, Params, RNNParams
+from rnnviz.rnn import RNNTrace, rnn_hidden_backward, rnn_hidden_forward
+
+Trace = RNNTrace | LSTMTrace
+OUTPUTS = ("softmax", "linear")
+
+
+def output_names(params: Params) -> tuple[str, str]:
+    """The output layer's parameter names: ("Wya", "by") for the RNN, ("Wy", "by") for the LSTM."""
+    return ("Wya", "by") if isinstance(params, RNNParams) else ("Wy", "by")
+
+
+def _output_layer(params: Params, A: np.ndarray, output: str):
+    """z_y (n_y, m, T_x) and y_hat from hidden states A (n_a, m, T_x), in one product."""
+    W = getattr(params, output_names(params)[0])
+    n_a, m, T_x = A.shape
+    A_tm = A.transpose(0, 2, 1)  # (n_a, T_x, m)
+    A_flat = A_tm.reshape(n_a, T_x * m)  # a view when A is a trace's time-major buffer
+    z_y = (W @ A_flat + params.by).reshape(-1, T_x, m).transpose(0, 2, 1)
+    y_hat = softmax(z_y) if output == "softmax" else z_y
+    return z_y, y_hat
+
+
+def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Trace:
+    """Run a whole sequence through the network.
+
+    Args:
+        params: RNNParams or LSTMParams.
+        x: (n_x, m, T_x) inputs.
+        a0: (n_a, m) initial hidden state, or None for zeros.
+        c0: (n_a, m) initial cell state (LSTM only), or None for zeros.
+        output: "softmax" or "linear".
+
+    Returns:
+        RNNTrace or LSTMTrace, every array in the notebook's (n, m, T_x) layout.
+    """
+    if output not in OUTPUTS:
+        raise ValueError(f"output must be one of {OUTPUTS}; got {output!r}")
+    if isinstance(params, RNNParams):
+        if c0 is not None:
+            raise ValueError("c0 is for the LSTM; the vanilla RNN has no cell state")
+        x, a0, z, a = rnn_hidden_forward(params, x, a0)
+        z_y, y_hat = _output_layer(params, a, output)
+        return RNNTrace(x=x, a0=a0, z=z, a=a, z_y=z_y, y_hat=y_hat, output=output)
+    if isinstance(params, LSTMParams):
+        states = lstm_hidden_forward(params, x, a0, c0)
+        z_y, y_hat = _output_layer(params, states["a"], output)
+        return LSTMTrace(**states, z_y=z_y, y_hat=y_hat, output=output)
+    raise TypeError(f"params must be RNNParams or LSTMParams; got {type(params).__name__}")
+
+
+@dataclass(frozen=True)
+class Backprop:
+    """Result of BPTT: the loss, every gradient, and the gradient flow through time.
+
+    Attributes:
+        loss: the loss value.
+        grads: same container type as the parameters, holding dL/d(each parameter).
+        dx: (n_x, m, T_x) dL/dx.
+        da0: (n_a, m) dL/da<0>.
+        dc0: (n_a, m) dL/dc<0> (LSTM), else None.
+        dA: (n_a, m, T_x) dL/da<t>: total gradient at every hidden state.
+        dC: (n_a, m, T_x) dL/dc<t> (LSTM), else None.
+        dz_y: (n_y, m, T_x) dL/dz_y<t>.
+    """
+
+    loss: float
+    grads: Params
+    dx: np.ndarray
+    da0: np.ndarray
+    dc0: np.ndarray | None
+    dA: np.ndarray
+    dC: np.ndarray | None
+    dz_y: np.ndarray
+
+    def flow_norms(self) -> dict[str, np.ndarray]:
+        """(T_x,) norms ||dL/da<t>|| (and ||dL/dc<t>||), over units and the batch."""
+        out = {"a": np.sqrt(np.einsum("imt,imt->t", self.dA, self.dA))}
+        if self.dC is not None:
+            out["c"] = np.sqrt(np.einsum("imt,imt->t", self.dC, self.dC))
+        return out
+
+
+def hidden_backward(params: Params, trace: Trace, dA_out) -> dict[str, np.ndarray]:
+    """BPTT from an upstream gradient on every hidden state, without the output layer.
+
+    Args:
+        params: RNNParams or LSTMParams.
+        trace: the forward trace.
+        dA_out: (n_a, m, T_x) dL/da<t> from outside the recurrence.
+
+    Returns:
+        dict of the recurrent parameters' gradients ("dWax", ... or "dWf", ...), dx, da0,
+        dA (and dc0, dC for the LSTM).
+    """
+    dA_out = np.asarray(dA_out, dtype=np.float64)
+    if isinstance(params, RNNParams):
+        return rnn_hidden_backward(params, trace, dA_out)
+    return lstm_hidden_backward(params, trace, dA_out)
+
+
+def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
+    """Full BPTT: from the loss on the outputs back to every parameter, input and state.
+
+    Args:
+        params: the parameters `trace` was computed with.
+        trace: forward trace (its output must match loss.output).
+        targets: cross-entropy: (m, T_x) class indices (-1 skips a position);
+            squared error: (n_y, m, T_x).
+        loss: Loss.
+
+    Returns:
+        Backprop.
+    """
+    if trace.output != loss.output:
+        raise ValueError(f"a {loss.kind} loss needs a {loss.output} output; "
+                         f"the trace has a {trace.output} output")
+    value, dz_y = loss_and_output_gradient(loss, trace.z_y, targets)
+    W_name, b_name = output_names(params)
+    W = getattr(params, W_name)
+    n_y, m, T_x = dz_y.shape
+    n_a = trace.a.shape[0]
+    dz_flat = np.ascontiguousarray(dz_y.transpose(0, 2, 1)).reshape(n_y, T_x * m)
+    a_flat = np.ascontiguousarray(trace.a.transpose(0, 2, 1)).reshape(n_a, T_x * m)
+    dA_out = (W.T @ dz_flat).reshape(n_a, T_x, m).transpose(0, 2, 1)
+    hidden = hidden_backward(params, trace, dA_out)
+    named = {name: hidden["d" + name] for name in params.names() if "d" + name in hidden}
+    named[W_name] = dz_flat @ a_flat.T
+    named[b_name] = dz_flat.sum(axis=1, keepdims=True)
+    return Backprop(
+        loss=value, grads=type(params)(**named), dx=hidden["dx"], da0=hidden["da0"],
+        dc0=hidden.get("dc0"), dA=hidden["dA"], dC=hidden.get("dC"), dz_y=dz_y,
+    )
+
+
+def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None):
+    """Forward and full BPTT in one call.
+
+    Args:
+        params: RNNParams or LSTMParams.
+        x: (n_x, m, T_x).
+        targets: see `backward`.
+        loss: Loss.
+        a0, c0: (n_a, m) initial states or None.
+
+    Returns:
+        (trace, Backprop).
+    """
+    trace = forward(params, x, a0, c0, output=loss.output)
+    return trace, backward(params, trace, targets, loss)
+
+
+def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> float:
+    """The loss alone (forward pass only)."""
+    trace = forward(params, x, a0, c0, output=loss.output)
+    return loss_and_output_gradient(loss, trace.z_y, targets)[0]

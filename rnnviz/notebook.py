@@ -1,0 +1,204 @@
+"""The course notebook's functions, with its names and signatures, over the engine's core.
+
+A student's notebook maps onto the engine one to one. Parameters are the notebook's
+string-keyed dicts ({"Wax": ..., "Waa": ..., ...}); caches keep the notebook's outer form
+``(list of per-step caches, x)``, so its printed checks (``len(caches)``,
+``caches[1][1][3]``) still hold. Every function here calls rnnviz.model; nothing is
+computed a second time.
+
+RNN (linear output, as in the notebook)::
+
+    a<t> = tanh(Wax x<t> + Waa a<t-1> + ba),   y_hat<t> = Wya a<t> + by
+
+LSTM (softmax output; c<0> = 0): see rnnviz.lstm for the gate equations.
+
+The notebook's LSTM cell has a bug: ``concat[na:, :] = nx`` stores the integer n_x where
+x<t> belongs, so every input it sees is the constant n_x and the LSTM values it printed are
+wrong. ``lstm_forward(..., reproduce_concat_bug=True)`` reproduces them for comparison.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnviz import activations
+from rnnviz.model import forward, hidden_backward
+from rnnviz.optim_core import adam_update
+from rnnviz.params import LSTMParams, RNNParams
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Stable softmax over axis 0 (each column sums to 1). x: (n_y, m) or (n_y, m, T_x)."""
+    return activations.softmax(x)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Stable elementwise sigmoid; exactly 0 or 1 at extreme inputs, never an overflow."""
+    return activations.sigmoid(x)
+
+
+def _as_column(xt) -> np.ndarray:
+    """xt (n_x, m) as a one-step sequence (n_x, m, 1)."""
+    xt = np.asarray(xt, dtype=np.float64)
+    if xt.ndim != 2:
+        raise ValueError(f"xt has shape {xt.shape}; expected (n_x, m)")
+    return xt[:, :, None]
+
+
+def rnn_forward_block(xt, a_prev, parameters: dict):
+    """One RNN step with a linear output.
+
+    Args:
+        xt: (n_x, m) x<t>.
+        a_prev: (n_a, m) a<t-1>.
+        parameters: dict with Wax (n_a, n_x), Waa (n_a, n_a), Wya (n_y, n_a), ba (n_a, 1),
+            by (n_y, 1).
+
+    Returns:
+        y_hat (n_y, m), a_next (n_a, m), cache (a_next, a_prev, parameters, xt).
+    """
+    trace = forward(RNNParams.from_dict(parameters), _as_column(xt), a_prev, output="linear")
+    a_next = trace.a[:, :, 0]
+    return trace.y_hat[:, :, 0], a_next, (a_next, trace.a0, parameters, trace.x[:, :, 0])
+
+
+def rnn_forward(x, a0, parameters: dict):
+    """A whole sequence through the RNN, linear outputs.
+
+    Args:
+        x: (n_x, m, T_x).
+        a0: (n_a, m).
+        parameters: as in `rnn_forward_block`.
+
+    Returns:
+        Y (n_y, m, T_x), A (n_a, m, T_x), caches ([cache<1>, ..., cache<T_x>], x).
+    """
+    trace = forward(RNNParams.from_dict(parameters), x, a0, output="linear")
+    a_prev = trace.a_prev
+    caches = [(trace.a[:, :, t], a_prev[:, :, t], parameters, trace.x[:, :, t])
+              for t in range(trace.T_x)]
+    return np.array(trace.y_hat), np.array(trace.a), (caches, trace.x)
+
+
+def lstm_cell_forward(xt, a_prev, c_prev, parameters: dict):
+    """One LSTM step with a softmax output (the corrected cell: concat = [a<t-1>; x<t>]).
+
+    Args:
+        xt: (n_x, m).
+        a_prev, c_prev: (n_a, m).
+        parameters: dict with Wf, Wu, Wc, Wo (n_a, n_a + n_x), bf, bu, bc, bo (n_a, 1),
+            Wy (n_y, n_a), by (n_y, 1).
+
+    Returns:
+        a_next (n_a, m), c_next (n_a, m), y_hat (n_y, m), cache (a_next, c_next, a_prev,
+        c_prev, f, u, c_tilde, o, xt, parameters) as in the notebook.
+    """
+    trace = forward(LSTMParams.from_dict(parameters), _as_column(xt), a_prev, c_prev)
+    return (trace.a[:, :, 0], trace.c[:, :, 0], trace.y_hat[:, :, 0],
+            _lstm_step_cache(trace, 0, parameters))
+
+
+def _lstm_step_cache(trace, t: int, parameters: dict) -> tuple:
+    return (trace.a[:, :, t], trace.c[:, :, t], trace.a_prev[:, :, t], trace.c_prev[:, :, t],
+            trace.f[:, :, t], trace.u[:, :, t], trace.c_tilde[:, :, t], trace.o[:, :, t],
+            trace.x[:, :, t], parameters)
+
+
+def lstm_forward(x, a0, parameters: dict, reproduce_concat_bug: bool = False):
+    """A whole sequence through the LSTM, softmax outputs, c<0> = 0.
+
+    Args:
+        x: (n_x, m, T_x).
+        a0: (n_a, m).
+        parameters: as in `lstm_cell_forward`.
+        reproduce_concat_bug: feed the constant n_x in place of every x<t>, as the notebook's
+            ``concat[na:, :] = nx`` did, to show the values it printed.
+
+    Returns:
+        A (n_a, m, T_x), Y (n_y, m, T_x), C (n_a, m, T_x), caches ([cache<t>...], x).
+    """
+    params = LSTMParams.from_dict(parameters)
+    x = np.asarray(x, dtype=np.float64)
+    fed = np.full_like(x, params.sizes["n_x"]) if reproduce_concat_bug else x
+    trace = forward(params, fed, a0)
+    caches = [_lstm_step_cache(trace, t, parameters) for t in range(trace.T_x)]
+    return np.array(trace.a), np.array(trace.y_hat), np.array(trace.c), (caches, x)
+
+
+def rnn_backward(dA, caches) -> dict:
+    """BPTT through the RNN from an upstream gradient on every hidden state.
+
+    Args:
+        dA: (n_a, m, T_x) dL/da<t> arriving from outside the recurrence (e.g. the outputs).
+        caches: from `rnn_forward`.
+
+    Returns:
+        dict with dx (n_x, m, T_x), da0 (n_a, m), dWax (n_a, n_x), dWaa (n_a, n_a),
+        dba (n_a, 1).
+    """
+    steps, x = caches
+    a0, parameters = steps[0][1], steps[0][2]
+    params = RNNParams.from_dict(parameters)
+    grads = hidden_backward(params, forward(params, x, a0, output="linear"), dA)
+    return {key: grads[key] for key in ("dx", "da0", "dWax", "dWaa", "dba")}
+
+
+def lstm_backward(dA, caches) -> dict:
+    """BPTT through the LSTM from an upstream gradient on every hidden state.
+
+    Args:
+        dA: (n_a, m, T_x) dL/da<t> arriving from outside the recurrence.
+        caches: from `lstm_forward` (the corrected cell).
+
+    Returns:
+        dict with dx (n_x, m, T_x), da0 (n_a, m), dWf, dWu, dWo, dWc (n_a, n_a + n_x),
+        dbf, dbu, dbo, dbc (n_a, 1).
+    """
+    steps, x = caches
+    a0, c0, parameters = steps[0][2], steps[0][3], steps[0][9]
+    params = LSTMParams.from_dict(parameters)
+    grads = hidden_backward(params, forward(params, x, a0, c0), dA)
+    keys = ("dx", "da0") + tuple("d" + name for name in params.names()
+                                 if name not in ("Wy", "by"))
+    return {key: grads[key] for key in keys}
+
+
+def initialize_adam(parameters: dict):
+    """Zero first and second moments for every parameter.
+
+    Args:
+        parameters: dict {name: array}.
+
+    Returns:
+        v, s: dicts {"d" + name: zeros of that array's shape}.
+    """
+    v = {"d" + name: np.zeros(np.shape(value)) for name, value in parameters.items()}
+    s = {"d" + name: np.zeros(np.shape(value)) for name, value in parameters.items()}
+    return v, s
+
+
+def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict, t: int,
+                                learning_rate: float = 0.01, beta1: float = 0.9,
+                                beta2: float = 0.999, epsilon: float = 1e-8,
+                                eps_inside_sqrt: bool = False):
+    """One bias-corrected Adam step on every parameter (epsilon after the square root,
+    as in Kingma & Ba; eps_inside_sqrt=True gives the notebook's sqrt(s_hat + epsilon)).
+
+    Args:
+        parameters: dict {name: array}.
+        grads: dict {"d" + name: gradient of that array's shape}.
+        v, s: moments from `initialize_adam` or a previous call.
+        t: step number, from 1.
+
+    Returns:
+        parameters, v, s: new dicts (the arguments are not modified).
+    """
+    new_params, new_v, new_s = {}, {}, {}
+    for name, theta in parameters.items():
+        key = "d" + name
+        if key not in grads:
+            raise ValueError(f"grads has no {key!r} for parameter {name!r}")
+        new_params[name], new_v[key], new_s[key], *_ = adam_update(
+            np.asarray(theta, dtype=np.float64), np.asarray(grads[key], dtype=np.float64),
+            v[key], s[key], t, learning_rate, beta1, beta2, epsilon, eps_inside_sqrt)
+    return new_params, new_v, new_s
