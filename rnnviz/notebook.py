@@ -202,3 +202,35 @@ def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict,
             np.asarray(theta, dtype=np.float64), np.asarray(grads[key], dtype=np.float64),
             v[key], s[key], t, learning_rate, beta1, beta2, epsilon, eps_inside_sqrt)
     return new_params, new_v, new_s
+
+
+def notebook_example(cell: str, n_x: int = 3, n_a: int = 5, n_y: int = 2, m: int = 10,
+                     T_x: int | None = None, seed: int = 1):
+    """The notebook's example draws: ``np.random.seed(seed)`` then randn in its order.
+
+    With the defaults (T_x = 4 for the RNN, 7 for the LSTM, seed 1) these are exactly the
+    notebook's arrays. A private RandomState is used, so no global state is touched.
+
+    Args:
+        cell: "rnn" or "lstm".
+        n_x, n_a, n_y, m, T_x: sizes; seed: the notebook's seed.
+
+    Returns:
+        params (RNNParams or LSTMParams), x (n_x, m, T_x), a0 (n_a, m).
+    """
+    draw = np.random.RandomState(seed).randn
+    if T_x is None:
+        T_x = 4 if cell == "rnn" else 7
+    x = draw(n_x, m, T_x)
+    a0 = draw(n_a, m)
+    if cell == "rnn":
+        Waa, Wax, Wya = draw(n_a, n_a), draw(n_a, n_x), draw(n_y, n_a)
+        ba, by = draw(n_a, 1), draw(n_y, 1)
+        return RNNParams(Wax=Wax, Waa=Waa, ba=ba, Wya=Wya, by=by), x, a0
+    if cell == "lstm":
+        gates = {}
+        for gate in ("f", "u", "o", "c"):
+            gates["W" + gate] = draw(n_a, n_a + n_x)
+            gates["b" + gate] = draw(n_a, 1)
+        return LSTMParams(**gates, Wy=draw(n_y, n_a), by=draw(n_y, 1)), x, a0
+    raise ValueError(f"cell must be 'rnn' or 'lstm'; got {cell!r}")

@@ -1,0 +1,36 @@
+"""Shared look of every figure: readable from the back of a classroom, colour-blind safe.
+
+Gates use a fixed sequential 0-1 scale; states and gradients a diverging scale centred at 0.
+The RNN and the LSTM keep the same colours on every page.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+FONT_SIZE = 18          # tick labels and legend
+TITLE_SIZE = 22         # figure titles
+AXIS_TITLE_SIZE = 20
+
+GATE_SCALE = "Viridis"            # sequential, perceptually uniform, colour-blind safe
+DIVERGING_SCALE = "RdBu_r"        # blue negative, white 0, red positive
+
+CELL_COLORS = {"rnn": "#D55E00", "lstm": "#0072B2"}   # Okabe-Ito vermillion and blue
+CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM"}
+MARKER_COLOR = "#000000"          # the current-timestep marker
+
+
+def apply_layout(fig: go.Figure, title: str, x_title: str, y_title: str,
+                 height: int = 420) -> go.Figure:
+    """Fonts, margins and axis titles shared by every figure."""
+    fig.update_layout(
+        title={"text": title, "font": {"size": TITLE_SIZE}},
+        font={"size": FONT_SIZE},
+        height=height,
+        margin={"l": 80, "r": 30, "t": 70, "b": 70},
+        template="plotly_white",
+        legend={"font": {"size": FONT_SIZE}},
+    )
+    fig.update_xaxes(title={"text": x_title, "font": {"size": AXIS_TITLE_SIZE}})
+    fig.update_yaxes(title={"text": y_title, "font": {"size": AXIS_TITLE_SIZE}})
+    return fig
