@@ -1,0 +1,1 @@
+"""Bundled data: dinos.txt, dinosaur genus names, one per line, lower case."""

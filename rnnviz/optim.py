@@ -1,0 +1,238 @@
+"""Optimizers with their insides visible, and gradient clipping.
+
+For every parameter array theta with gradient g, at step t = 1, 2, ... (the notebook's
+names: v is the first moment, s the second)::
+
+    sgd       theta -= lr g
+    momentum  v = beta1 v + (1 - beta1) g;              theta -= lr v
+    rmsprop   s = beta2 s + (1 - beta2) g^2;            theta -= lr g / (sqrt(s) + eps)
+    adam      v, s as above, v_hat = v / (1 - beta1^t), s_hat = s / (1 - beta2^t),
+              step = lr v_hat / (sqrt(s_hat) + eps);    theta -= step
+              (rnnviz.optim_core.adam_update, the one Adam in the engine; Kingma & Ba call
+              v_hat and s_hat m-hat and v-hat)
+
+Clipping, applied to the gradients before the step::
+
+    by global norm:  ||g|| = sqrt(sum over every array of sum g^2);
+                     if ||g|| > max_norm: g <- g * max_norm / ||g||   (direction kept)
+    by value:        g <- clip(g, -limit, limit)                      (each entry)
+
+An optimizer works on a parameter container (RNNParams, LSTMParams) or a plain
+{name: array} dict. `step` is pure for the parameters (it returns a new container and
+leaves the one passed in untouched) and updates the optimizer's own state in place.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rnnviz.optim_core import adam_update
+
+OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
+
+
+def _items(params) -> list[tuple[str, np.ndarray]]:
+    return list(params.items())
+
+
+def _rebuild(like, arrays: dict[str, np.ndarray]):
+    """A container of the same kind as `like` holding `arrays`."""
+    return dict(arrays) if isinstance(like, dict) else type(like)(**arrays)
+
+
+def global_norm(grads) -> float:
+    """sqrt of the sum of squares of every entry of every array (inf or nan if any is)."""
+    total = 0.0
+    for _, g in _items(grads):
+        total += float(np.vdot(g, g))
+    return math.sqrt(total) if math.isfinite(total) else total
+
+
+def max_abs(grads) -> float:
+    """The largest |entry| over every array."""
+    return max(float(np.max(np.abs(g))) if g.size else 0.0 for _, g in _items(grads))
+
+
+def clip_by_global_norm(grads, max_norm: float):
+    """Rescale all gradients together so their global norm is at most max_norm.
+
+    Args:
+        grads: a container of gradient arrays, each its parameter's shape.
+        max_norm: > 0.
+
+    Returns:
+        (grads, norm_before, clipped): the clipped gradients (a new container when clipped,
+        else the one passed in), the global norm before clipping, and whether it was clipped.
+        A non-finite norm is returned as is and nothing is clipped.
+    """
+    if not max_norm > 0:
+        raise ValueError(f"max_norm must be positive; got {max_norm!r}")
+    norm = global_norm(grads)
+    if not math.isfinite(norm) or norm <= max_norm:
+        return grads, norm, False
+    scale = max_norm / norm
+    return _rebuild(grads, {name: g * scale for name, g in _items(grads)}), norm, True
+
+
+def clip_by_value(grads, limit: float):
+    """Clip every gradient entry into [-limit, limit].
+
+    Args:
+        grads: a container of gradient arrays.
+        limit: > 0.
+
+    Returns:
+        a new container of the same kind.
+    """
+    if not limit > 0:
+        raise ValueError(f"the clipping limit must be positive; got {limit!r}")
+    return _rebuild(grads, {name: np.clip(g, -limit, limit) for name, g in _items(grads)})
+
+
+class Optimizer:
+    """One small interface: step(params, grads) -> new params, and stats().
+
+    Attributes:
+        name: "sgd", "momentum", "rmsprop" or "adam".
+        hyper: the hyper-parameters, by name.
+        t: how many steps have been taken.
+    """
+
+    name = ""
+    defaults: dict[str, float] = {}
+
+    def __init__(self, **hyper):
+        unknown = set(hyper) - set(self.defaults)
+        if unknown:
+            raise ValueError(f"{self.name} does not take {', '.join(sorted(unknown))}; "
+                             f"its hyper-parameters are {', '.join(self.defaults)}")
+        self.hyper = {**self.defaults, **hyper}
+        for key, value in self.hyper.items():
+            if isinstance(value, bool):
+                continue
+            if not (isinstance(value, (int, float)) and math.isfinite(value)):
+                raise ValueError(f"{key} must be a finite number; got {value!r}")
+        if not self.hyper["learning_rate"] > 0:
+            raise ValueError(f"learning_rate must be positive; got {self.hyper['learning_rate']}")
+        for key in ("beta1", "beta2"):
+            if key in self.hyper and not 0 <= self.hyper[key] < 1:
+                raise ValueError(f"{key} must be in [0, 1); got {self.hyper[key]}")
+        if "epsilon" in self.hyper and not self.hyper["epsilon"] > 0:
+            raise ValueError(f"epsilon must be positive; got {self.hyper['epsilon']}")
+        self.t = 0
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+        self._last: dict[str, dict[str, np.ndarray]] = {}
+
+    def step(self, params, grads):
+        """One update. Returns a new container; `params` and `grads` are not modified.
+
+        Args:
+            params: RNNParams, LSTMParams or {name: array}.
+            grads: the same kind of container, each array its parameter's shape.
+        """
+        self.t += 1
+        new = {}
+        grad_of = dict(_items(grads))
+        for name, theta in _items(params):
+            g = grad_of[name]
+            new[name], self._last[name] = self._update(name, theta, g)
+            self._last[name]["grad"] = g
+        return _rebuild(params, new)
+
+    def _update(self, name, theta, g):
+        raise NotImplementedError
+
+    def stats(self) -> dict[str, dict[str, float]]:
+        """Per parameter name, mean magnitudes from the last step.
+
+        Every optimizer reports "grad" (mean |g|) and "step" (mean |change of theta|);
+        momentum adds "v" (mean |v|), rmsprop "s" (mean s), adam "v_hat" (mean |v_hat|)
+        and "s_hat" (mean s_hat). Empty before the first step.
+        """
+        out = {}
+        for name, arrays in self._last.items():
+            out[name] = {key: float(np.mean(np.abs(value))) for key, value in arrays.items()}
+        return out
+
+    def last(self, name: str) -> dict[str, np.ndarray]:
+        """The full arrays behind stats() for one parameter (each its shape)."""
+        return dict(self._last[name])
+
+    def _slot(self, name: str, key: str, like: np.ndarray) -> np.ndarray:
+        return self.state.setdefault(name, {}).get(key, np.zeros_like(like))
+
+
+class SGD(Optimizer):
+    """theta -= lr g."""
+
+    name = "sgd"
+    defaults = {"learning_rate": 0.1}
+
+    def _update(self, name, theta, g):
+        step = self.hyper["learning_rate"] * g
+        return theta - step, {"step": step}
+
+
+class Momentum(Optimizer):
+    """v = beta1 v + (1 - beta1) g; theta -= lr v (the notebook's exponentially weighted form)."""
+
+    name = "momentum"
+    defaults = {"learning_rate": 0.1, "beta1": 0.9}
+
+    def _update(self, name, theta, g):
+        beta = self.hyper["beta1"]
+        v = beta * self._slot(name, "v", g) + (1.0 - beta) * g
+        self.state[name]["v"] = v
+        step = self.hyper["learning_rate"] * v
+        return theta - step, {"v": v, "step": step}
+
+
+class RMSProp(Optimizer):
+    """s = beta2 s + (1 - beta2) g^2; theta -= lr g / (sqrt(s) + eps)."""
+
+    name = "rmsprop"
+    defaults = {"learning_rate": 0.001, "beta2": 0.9, "epsilon": 1e-8}
+
+    def _update(self, name, theta, g):
+        beta = self.hyper["beta2"]
+        s = beta * self._slot(name, "s", g) + (1.0 - beta) * (g * g)
+        self.state[name]["s"] = s
+        step = self.hyper["learning_rate"] * g / (np.sqrt(s) + self.hyper["epsilon"])
+        return theta - step, {"s": s, "step": step}
+
+
+class Adam(Optimizer):
+    """Adam through rnnviz.optim_core.adam_update; stats show v_hat, s_hat and the step."""
+
+    name = "adam"
+    defaults = {"learning_rate": 0.01, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
+                "eps_inside_sqrt": False}
+
+    def _update(self, name, theta, g):
+        h = self.hyper
+        theta_new, v, s, v_hat, s_hat, step = adam_update(
+            theta, g, self._slot(name, "v", g), self._slot(name, "s", g), self.t,
+            h["learning_rate"], h["beta1"], h["beta2"], h["epsilon"], bool(h["eps_inside_sqrt"]))
+        self.state[name]["v"] = v
+        self.state[name]["s"] = s
+        return theta_new, {"v_hat": v_hat, "s_hat": s_hat, "step": step}
+
+
+OPTIMIZER_CLASSES: dict[str, type[Optimizer]] = {
+    "sgd": SGD, "momentum": Momentum, "rmsprop": RMSProp, "adam": Adam,
+}
+
+
+def make_optimizer(name: str, **hyper) -> Optimizer:
+    """An optimizer by name ("sgd", "momentum", "rmsprop", "adam") with its hyper-parameters.
+
+    Hyper-parameters (defaults in brackets): sgd: learning_rate [0.1]; momentum:
+    learning_rate [0.1], beta1 [0.9]; rmsprop: learning_rate [0.001], beta2 [0.9],
+    epsilon [1e-8]; adam: learning_rate [0.01], beta1 [0.9], beta2 [0.999], epsilon [1e-8],
+    eps_inside_sqrt [False]. Unknown names raise ValueError.
+    """
+    if name not in OPTIMIZER_CLASSES:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    return OPTIMIZER_CLASSES[name](**hyper)

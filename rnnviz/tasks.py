@@ -1,0 +1,476 @@
+"""Training tasks: seeded batch generators in the notebook's layout, each with its loss.
+
+Every task draws a `Batch` from an explicit ``np.random.Generator``: x of shape
+(n_x, m, T_x) and targets that match its loss (rnnviz.losses). What T_x means::
+
+    chars   a window of T_x characters of one name (or one line of pasted text)
+    adding  T_x (value, marker) pairs; the two marked values may be up to T_x - 1 apart
+    copy    the symbol is shown at t = 1 and asked for at t = T_x: a delay of T_x - 1 steps
+    sine    T_x samples of one noisy sine wave
+
+The four tasks::
+
+    chars   x<t> = onehot(char<t>)              y<t> = char<t+1>           cross-entropy, all t
+    adding  x<t> = (value<t>, marker<t>)        y = sum of the 2 marked    squared error, t = T_x
+    copy    x<1> = onehot(symbol), noise, cue   y<T_x> = symbol            cross-entropy, t = T_x
+    sine    x<t> = sin(w t + phi) + noise       y<t> = sin(w (t+1) + phi)  squared error, all t
+
+Accuracy: chars, the share of counted positions where argmax y_hat<t> is the next
+character; adding, the share of examples with |y_hat<T_x> - y| < 0.04 (Hochreiter &
+Schmidhuber's threshold); copy, the share recalled right (chance = 1/K); sine: none.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+from rnnviz.activations import softmax
+from rnnviz.losses import Loss
+from rnnviz.model import forward
+from rnnviz.params import Params
+
+END = "\n"  # marks the start and the end of every name
+MAX_TEXT_BYTES = 100_000
+MAX_VOCAB = 64  # the app's limit on n_x and n_y
+BUNDLED_CORPUS = "dinos.txt"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch of examples.
+
+    Attributes:
+        x: (n_x, m, T_x) float64 inputs.
+        targets: cross-entropy: int64 (m, T_x) class indices, -1 where a position does not
+            count; squared error: float64 (n_y, m, T_x).
+    """
+
+    x: np.ndarray
+    targets: np.ndarray
+
+
+class Task:
+    """What every task offers: sizes, loss, a batch generator and an accuracy.
+
+    Attributes:
+        name: the key in TASKS ("chars", "adding", "copy", "sine").
+        title: a short human name.
+        description: one or two sentences for a student.
+        T_x_meaning: what T_x sets for this task, in one sentence.
+        n_x, n_y: input and output sizes.
+        loss: the rnnviz.losses.Loss to train with (its .output is "softmax" or "linear").
+        min_T_x: the shortest sequence the task makes sense for.
+        chance: the accuracy of guessing, or None where accuracy is undefined.
+    """
+
+    name = ""
+    title = ""
+    description = ""
+    T_x_meaning = ""
+    loss = Loss()
+    min_T_x = 1
+    chance: float | None = None
+    n_x = 1
+    n_y = 1
+
+    @property
+    def output(self) -> str:
+        return self.loss.output
+
+    def check_batch_size(self, m: int, T_x: int) -> None:
+        """Raise ValueError with a readable sentence if (m, T_x) cannot be drawn."""
+        if int(m) != m or m < 1:
+            raise ValueError(f"the batch size m must be a positive whole number; got {m!r}")
+        if int(T_x) != T_x or T_x < self.min_T_x:
+            raise ValueError(f"the {self.title.lower()} task needs T_x of at least "
+                             f"{self.min_T_x}; got {T_x!r}")
+
+    def batch(self, rng: np.random.Generator, m: int, T_x: int) -> Batch:
+        raise NotImplementedError
+
+    def accuracy(self, y_hat: np.ndarray, targets: np.ndarray) -> float | None:
+        """Accuracy of outputs y_hat (n_y, m, T_x) against a batch's targets, or None."""
+        return None
+
+    def options(self) -> dict:
+        """The keyword options that rebuild this task with make_task(name, **options)."""
+        return {}
+
+
+def _last_step_argmax_accuracy(y_hat: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(np.argmax(y_hat[:, :, -1], axis=0) == labels[:, -1]))
+
+
+# ----- character-level language model --------------------------------------------------------
+
+def bundled_text() -> str:
+    """The bundled corpus: a few hundred dinosaur genus names, one per line."""
+    return (resources.files("rnnviz") / "data" / BUNDLED_CORPUS).read_text(encoding="utf-8")
+
+
+def _clean_text(text) -> tuple[list[str], str]:
+    """The lines of a pasted text and the rare characters left out, or ValueError saying why.
+
+    Line endings become END; blank lines go. If more than MAX_VOCAB distinct characters
+    remain, the rarest are dropped (returned so the page can say which).
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("This does not look like text: it is not valid UTF-8. "
+                             "Paste plain text, such as a list of names.") from None
+    if not isinstance(text, str):
+        raise ValueError("The text must be a string of characters.")
+    size = len(text.encode("utf-8"))
+    if size > MAX_TEXT_BYTES:
+        raise ValueError(f"The text is {size / 1000:.0f} kB; the limit is "
+                         f"{MAX_TEXT_BYTES // 1000} kB. Paste a shorter piece.")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ValueError("The text is empty. Paste some names or sentences to learn from.")
+    odd = sum(1 for ch in text if ch == "\ufffd"
+              or (unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\n\t"))
+    if "\x00" in text or odd > 0.01 * len(text):
+        raise ValueError("This looks like binary data, not text: it is full of control "
+                         "characters. Paste plain text, such as a list of names.")
+    lines = [line for line in text.split("\n") if line.strip()]
+    counts: dict[str, int] = {}
+    for line in lines:
+        for ch in line:
+            counts[ch] = counts.get(ch, 0) + 1
+    if len(counts) < 2:
+        only = next(iter(counts))
+        raise ValueError(f"The text uses only one character ({only!r}). A language model "
+                         "needs at least two different characters to learn anything.")
+    dropped = ""
+    if len(counts) > MAX_VOCAB - 1:
+        ranked = sorted(counts, key=lambda ch: (-counts[ch], ch))
+        dropped = "".join(sorted(ranked[MAX_VOCAB - 1:]))
+        table = str.maketrans("", "", dropped)
+        lines = [kept for kept in (line.translate(table) for line in lines) if kept.strip()]
+    return lines, dropped
+
+
+class CharTask(Task):
+    """Character-level language model on names (or lines of pasted text).
+
+    Every line becomes the sequence END + line + END. An example is a window of T_x + 1
+    characters of one line, starting at a random offset (offset 0 when the line fits):
+    x<t> = onehot(char<t>), y<t> = char<t+1>. Past the end of a short line, x is END and
+    y is -1, so those positions do not count.
+
+    Attributes:
+        vocab: the characters, END first, then the rest sorted; n_x = n_y = len(vocab).
+        lines: the training lines.
+        dropped: rare characters left out of a pasted text ("" if none).
+        bundled: True for the built-in corpus.
+    """
+
+    name = "chars"
+    title = "Character language model"
+    description = ("Read a name one letter at a time and predict the next letter. "
+                   "Trained on dinosaur names (or your own text), it can then invent new ones.")
+    T_x_meaning = "T_x is how many characters of a name the network reads in one example."
+    loss = Loss("cross_entropy", "all")
+
+    def __init__(self, text: str | None = None):
+        self.bundled = text is None
+        self.text = bundled_text() if text is None else text
+        self.lines, self.dropped = _clean_text(self.text)
+        chars = sorted({ch for line in self.lines for ch in line} - {END})
+        self.vocab = [END, *chars]
+        self.n_x = self.n_y = len(self.vocab)
+        self.chance = 1.0 / len(self.vocab)
+        self.char_to_ix = {ch: i for i, ch in enumerate(self.vocab)}
+        # All sequences END + line + END back to back in one int array, so a batch is a gather.
+        encoded = [self.encode(END + line + END) for line in self.lines]
+        self._lengths = np.array([len(e) for e in encoded])
+        self._starts = np.concatenate([[0], np.cumsum(self._lengths)[:-1]])
+        self._stream = np.concatenate(encoded)
+
+    def options(self) -> dict:
+        return {} if self.bundled else {"text": self.text}
+
+    def encode(self, text: str) -> np.ndarray:
+        """Character indices (len(text),); ValueError naming a character not in the vocabulary."""
+        try:
+            return np.array([self.char_to_ix[ch] for ch in text], dtype=np.int64)
+        except KeyError as missing:
+            raise ValueError(f"the character {missing.args[0]!r} is not in this task's "
+                             "vocabulary") from None
+
+    def decode(self, indices) -> str:
+        """The characters for a sequence of indices."""
+        return "".join(self.vocab[int(i)] for i in indices)
+
+    def one_hot(self, indices: np.ndarray) -> np.ndarray:
+        """(n_x, m, T_x) one-hot inputs from indices (m, T_x)."""
+        m, T_x = indices.shape
+        x = np.zeros((self.n_x, m, T_x))
+        x[indices, np.arange(m)[:, None], np.arange(T_x)[None, :]] = 1.0
+        return x
+
+    def batch(self, rng: np.random.Generator, m: int, T_x: int) -> Batch:
+        """m windows of T_x characters.
+
+        Returns:
+            Batch with x (n_x, m, T_x) one-hot and targets int64 (m, T_x), -1 past a line's end.
+        """
+        self.check_batch_size(m, T_x)
+        line = rng.integers(0, len(self._lengths), size=m)
+        length = self._lengths[line]
+        room = np.maximum(length - 1 - T_x, 0)  # last offset that still fills the window
+        offset = np.floor(rng.random(m) * (room + 1)).astype(np.int64)
+        within = offset[:, None] + np.arange(T_x + 1)[None, :]  # (m, T_x + 1)
+        valid = within < length[:, None]
+        positions = np.minimum(self._starts[line][:, None] + within, len(self._stream) - 1)
+        ids = np.where(valid, self._stream[positions], 0)  # 0 is END
+        targets = np.where(valid[:, 1:], ids[:, 1:], -1)
+        return Batch(x=self.one_hot(ids[:, :-1]), targets=targets)
+
+    def accuracy(self, y_hat: np.ndarray, targets: np.ndarray) -> float | None:
+        """Share of counted positions (targets >= 0) where argmax y_hat<t> is the target."""
+        counted = targets >= 0
+        if not counted.any():
+            return None
+        right = (np.argmax(y_hat, axis=0) == targets) & counted
+        return float(right.sum() / counted.sum())
+
+    def sample(self, params: Params, rng: np.random.Generator, temperature: float = 1.0,
+               max_len: int = 40, prefix: str = "") -> str:
+        """Generate one name: feed END + prefix, then draw each next character.
+
+        Each draw is from softmax(z_y<t> / temperature): below 1 the choices are safer and
+        more repetitive, above 1 more surprising. Stops at END or after max_len characters.
+
+        Args:
+            params: trained parameters with n_x = n_y = len(vocab).
+            rng: where the draws come from.
+            temperature: > 0.
+            max_len: the most characters to generate after the prefix.
+            prefix: the start of the name.
+
+        Returns:
+            prefix + the generated characters (without the final END).
+        """
+        sizes = params.sizes
+        if sizes["n_x"] != self.n_x or sizes["n_y"] != self.n_y:
+            raise ValueError(f"these parameters have n_x={sizes['n_x']}, n_y={sizes['n_y']}; "
+                             f"this text needs {self.n_x} (its vocabulary size)")
+        temperature = float(temperature)
+        if not np.isfinite(temperature) or temperature <= 0:
+            raise ValueError(f"the temperature must be a positive number; got {temperature}")
+        if END in prefix:
+            raise ValueError("the prefix must be on one line")
+        ids = self.encode(END + prefix)
+        out = []
+        a, c = None, None
+        x = self.one_hot(ids[None, :])  # (n_x, 1, len(prefix) + 1)
+        for _ in range(int(max_len)):
+            trace = forward(params, x, a, c, output="softmax")
+            a = trace.a[:, :, -1]
+            c = trace.c[:, :, -1] if params.cell == "lstm" else None
+            p = softmax(trace.z_y[:, 0, -1] / temperature)
+            nxt = int(rng.choice(self.n_y, p=p / p.sum()))
+            if nxt == 0:
+                break
+            out.append(self.vocab[nxt])
+            x = self.one_hot(np.array([[nxt]]))
+        return prefix + "".join(out)
+
+
+# ----- the adding problem --------------------------------------------------------------------
+
+class AddingTask(Task):
+    """The adding problem (Hochreiter & Schmidhuber, 1997).
+
+    x<t> = (value<t>, marker<t>): values uniform in [0, 1]; exactly two markers are 1, the
+    first in the first half of the sequence, the second in the second half. The target is
+    the sum of the two marked values, read at the last step (squared error at t = T_x).
+    Always answering 1 (the mean) gives a loss of about 1/12 and accuracy about 0.08.
+    """
+
+    name = "adding"
+    title = "Adding problem"
+    description = ("Two numbers in a long stream are marked; at the end, output their sum. "
+                   "The network must remember the first marked number until the very end.")
+    T_x_meaning = "T_x is the stream's length; the two marked numbers can be up to T_x - 1 apart."
+    loss = Loss("squared_error", "last")
+    min_T_x = 2
+    n_x = 2
+    n_y = 1
+    tolerance = 0.04
+
+    def __init__(self):
+        self.chance = 0.08  # P(|S - 1| < 0.04) for S the sum of two uniforms
+
+    def batch(self, rng: np.random.Generator, m: int, T_x: int) -> Batch:
+        """m streams of T_x (value, marker) pairs.
+
+        Returns:
+            Batch with x (2, m, T_x) and targets (1, m, T_x): the sum at t = T_x, 0 elsewhere
+            (those positions do not count).
+        """
+        self.check_batch_size(m, T_x)
+        half = T_x // 2
+        values = rng.random((m, T_x))
+        first = rng.integers(0, half, size=m)
+        second = rng.integers(half, T_x, size=m)
+        rows = np.arange(m)
+        x = np.zeros((2, m, T_x))
+        x[0] = values
+        x[1, rows, first] = 1.0
+        x[1, rows, second] = 1.0
+        targets = np.zeros((1, m, T_x))
+        targets[0, :, -1] = values[rows, first] + values[rows, second]
+        return Batch(x=x, targets=targets)
+
+    def accuracy(self, y_hat: np.ndarray, targets: np.ndarray) -> float | None:
+        """Share of examples with |y_hat<T_x> - y| < 0.04."""
+        return float(np.mean(np.abs(y_hat[0, :, -1] - targets[0, :, -1]) < self.tolerance))
+
+
+# ----- copy / delayed recall -----------------------------------------------------------------
+
+class CopyTask(Task):
+    """Delayed recall: remember a symbol across a stretch of distracting inputs.
+
+    Inputs have K symbol channels, D distractor channels and one cue channel
+    (n_x = K + D + 1). At t = 1 one of the K symbols is shown; at every step in between one
+    random distractor is on; at t = T_x the cue is on and the output must name the symbol
+    (cross-entropy at t = T_x, n_y = K). The distractors keep rewriting a vanilla RNN's
+    state, so its memory fades with the delay; an LSTM can close its update gate and hold
+    the symbol in its cell state.
+    """
+
+    name = "copy"
+    title = "Delayed recall"
+    description = ("A symbol is shown at the start, then distracting noise, then a cue: "
+                   "name the symbol. Longer delays are where a vanilla RNN forgets and an "
+                   "LSTM remembers.")
+    T_x_meaning = "T_x is the sequence length: the symbol must be held for T_x - 1 steps."
+    loss = Loss("cross_entropy", "last")
+
+    def __init__(self, symbols: int = 4, distractors: int = 4):
+        if int(symbols) != symbols or symbols < 2:
+            raise ValueError(f"the copy task needs at least 2 symbols; got {symbols!r}")
+        if int(distractors) != distractors or distractors < 0:
+            raise ValueError(f"distractors must be 0 or more; got {distractors!r}")
+        self.symbols = int(symbols)
+        self.distractors = int(distractors)
+        self.n_x = self.symbols + self.distractors + 1
+        self.n_y = self.symbols
+        self.chance = 1.0 / self.symbols
+
+    def options(self) -> dict:
+        return {"symbols": self.symbols, "distractors": self.distractors}
+
+    def batch(self, rng: np.random.Generator, m: int, T_x: int) -> Batch:
+        """m sequences: symbol at t = 1, distractors in between, cue at t = T_x.
+
+        Returns:
+            Batch with x (K + D + 1, m, T_x) and targets int64 (m, T_x): the symbol at
+            t = T_x, -1 elsewhere.
+        """
+        self.check_batch_size(m, T_x)
+        K, D = self.symbols, self.distractors
+        symbol = rng.integers(0, K, size=m)
+        x = np.zeros((self.n_x, m, T_x))
+        rows = np.arange(m)
+        if D and T_x > 2:
+            noise = K + rng.integers(0, D, size=(m, T_x - 2))
+            x[noise, rows[:, None], np.arange(1, T_x - 1)[None, :]] = 1.0
+        x[symbol, rows, 0] = 1.0
+        x[K + D, :, T_x - 1] = 1.0  # the cue
+        targets = np.full((m, T_x), -1, dtype=np.int64)
+        targets[:, -1] = symbol
+        return Batch(x=x, targets=targets)
+
+    def accuracy(self, y_hat: np.ndarray, targets: np.ndarray) -> float | None:
+        """Share of examples whose argmax y_hat<T_x> is the symbol."""
+        return _last_step_argmax_accuracy(y_hat, targets)
+
+
+# ----- noisy sine wave -----------------------------------------------------------------------
+
+class SineTask(Task):
+    """Next-step prediction of a noisy sine wave.
+
+    Each example has its own period (uniform in [period_low, period_high] steps) and phase:
+    x<t> = sin(w t + phi) + noise<t>, noise ~ N(0, noise^2); the target is the noise-free
+    next value sin(w (t + 1) + phi), at every step (squared error, linear output). The first
+    steps are guesses; as the hidden state settles on the wave, the error drops.
+    """
+
+    name = "sine"
+    title = "Noisy sine wave"
+    description = ("Watch a wiggly wave and predict where it goes next. The first guesses "
+                   "are poor; as the hidden state settles on the rhythm, they improve.")
+    T_x_meaning = "T_x is how many samples of the wave the network sees."
+    loss = Loss("squared_error", "all")
+    n_x = 1
+    n_y = 1
+
+    def __init__(self, noise: float = 0.1, period_low: float = 8.0, period_high: float = 24.0):
+        if not (np.isfinite(noise) and noise >= 0):
+            raise ValueError(f"noise must be 0 or more; got {noise!r}")
+        if not 2.0 <= period_low <= period_high:
+            raise ValueError("periods must satisfy 2 <= period_low <= period_high")
+        self.noise = float(noise)
+        self.period_low = float(period_low)
+        self.period_high = float(period_high)
+
+    def options(self) -> dict:
+        return {"noise": self.noise, "period_low": self.period_low,
+                "period_high": self.period_high}
+
+    def batch(self, rng: np.random.Generator, m: int, T_x: int) -> Batch:
+        """m waves of T_x samples.
+
+        Returns:
+            Batch with x (1, m, T_x) and targets (1, m, T_x).
+        """
+        self.check_batch_size(m, T_x)
+        omega = 2 * np.pi / rng.uniform(self.period_low, self.period_high, size=(m, 1))
+        phase = rng.uniform(0, 2 * np.pi, size=(m, 1))
+        angle = omega * np.arange(T_x + 1)[None, :] + phase  # (m, T_x + 1)
+        wave = np.sin(angle)
+        x = wave[None, :, :-1] + self.noise * rng.standard_normal((1, m, T_x))
+        return Batch(x=x, targets=wave[None, :, 1:].copy())
+
+
+TASKS: dict[str, type[Task]] = {
+    "chars": CharTask, "adding": AddingTask, "copy": CopyTask, "sine": SineTask,
+}
+
+
+def make_task(name: str, text: str | None = None, **options) -> Task:
+    """Build a task by its key.
+
+    Args:
+        name: "chars", "adding", "copy" or "sine".
+        text: for "chars" only: text to learn from instead of the bundled names (up to
+            100 kB). Empty, binary-looking or one-character text raises ValueError.
+        options: the task's own options (copy: symbols, distractors; sine: noise,
+            period_low, period_high).
+
+    Returns:
+        the task.
+    """
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}")
+    if name == "chars":
+        if options:
+            raise ValueError(f"the chars task takes no options; got {', '.join(options)}")
+        return CharTask(text)
+    if text is not None:
+        raise ValueError(f"only the chars task learns from text; {name!r} makes its own data")
+    try:
+        return TASKS[name](**options)
+    except TypeError:
+        raise ValueError(f"unknown option for the {name} task: {', '.join(options)}") from None

@@ -1,0 +1,370 @@
+"""The training loop: one record per step, deterministic, stopping cleanly on divergence.
+
+Step t (t = 1, 2, ..., steps), with theta_{t-1} the parameters so far::
+
+    batch_t            = task.batch(data_rng, m, T_x)
+    L_t, g_t           = loss and full BPTT gradients at theta_{t-1} on batch_t
+    ||g_t||            = global gradient norm, before clipping (rnnviz.optim)
+    g_t                <- clip(g_t)                       by global norm, by value, or not
+    theta_t            = optimizer.step(theta_{t-1}, g_t)
+
+The record of step t holds L_t, the accuracy of the same forward pass, ||g_t||, whether g_t
+was clipped and ||theta_t||; every `stats_every` steps also the optimizer's statistics and
+the gradient flow ||dL/da<t>|| through time; every `snapshot_every` steps (and at the last
+step) a copy of theta_t. `Trainer.snapshots[0]` holds the initial parameters.
+
+Randomness: the initial parameters come from ``np.random.default_rng(seed)`` and the
+batches from a second generator spawned from the same seed, so a run is reproducible bit for
+bit, and the RNN and the LSTM see the same batches for the same seed.
+
+Divergence: if L_t, g_t or theta_t is not finite, or L_t exceeds EXPLODED times
+max(L_1, 1) (a loss that large has left any useful region even while still finite), the run
+ends with a record whose `diverged` message says at which step and why; the bad update is
+not applied and no record ever holds NaN or inf.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.io import load_model, save_model
+from rnnviz.model import loss_and_gradients
+from rnnviz.optim import (
+    OPTIMIZER_CLASSES,
+    clip_by_global_norm,
+    clip_by_value,
+    global_norm,
+    make_optimizer,
+    max_abs,
+)
+from rnnviz.params import CELLS, Params, init_params
+from rnnviz.tasks import TASKS, Task, make_task
+
+MAX_STEPS = 20_000
+MAX_SNAPSHOTS = 200
+LIMITS = {"n_a": 256, "m": 64, "T_x": 200}
+CLIP_MODES = ("none", "norm", "value")
+HYPER_FIELDS = ("learning_rate", "beta1", "beta2", "epsilon")
+EXPLODED = 1000.0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a training run. Hashable; invalid values raise ValueError.
+
+    Attributes:
+        task: "chars", "adding", "copy" or "sine".
+        cell: "rnn" or "lstm".
+        n_a: hidden units (n_x and n_y come from the task).
+        m: batch size.
+        T_x: sequence length (what it means depends on the task; see rnnviz.tasks).
+        seed: seeds the initial parameters and the batches.
+        optimizer: "sgd", "momentum", "rmsprop" or "adam".
+        learning_rate, beta1, beta2, epsilon: hyper-parameters; None takes the optimizer's
+            default (see rnnviz.optim.make_optimizer). Momentum uses beta1, RMSProp beta2
+            and epsilon; a value the chosen optimizer does not use is ignored.
+        steps: how many updates, 1 to 20,000.
+        clip: "none", "norm" (rescale by the global norm) or "value" (clip each entry).
+        clip_value: the norm's or the entries' limit.
+        stats_every: optimizer statistics and gradient flow every this many steps (0: never).
+        snapshot_every: a parameter snapshot every this many steps (at most 200 per run).
+        weight_scale, spectral_radius, forget_bias: initialisation knobs
+            (rnnviz.params.init_params); spectral_radius 0 leaves the weights as drawn.
+        text: for the chars task, text to learn from instead of the bundled names.
+    """
+
+    task: str = "chars"
+    cell: str = "lstm"
+    n_a: int = 32
+    m: int = 32
+    T_x: int = 20
+    seed: int = 1
+    optimizer: str = "adam"
+    learning_rate: float | None = None
+    beta1: float | None = None
+    beta2: float | None = None
+    epsilon: float | None = None
+    steps: int = 2000
+    clip: str = "norm"
+    clip_value: float = 5.0
+    stats_every: int = 10
+    snapshot_every: int = 100
+    weight_scale: float = 1.0
+    spectral_radius: float = 0.0
+    forget_bias: float = 1.0
+    text: str | None = None
+
+    def __post_init__(self):
+        def whole(name, low, high):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"{name} must be a whole number; got {value!r}")
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be between {low:,} and {high:,}; got {value:,}")
+
+        def number(name, low=None, high=None, positive=False):
+            value = getattr(self, name)
+            if value is None and name in HYPER_FIELDS:
+                return
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+                    or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number; got {value!r}")
+            if positive and not value > 0:
+                raise ValueError(f"{name} must be positive; got {value!r}")
+            if low is not None and not low <= value <= high:
+                raise ValueError(f"{name} must be between {low} and {high}; got {value!r}")
+
+        if self.task not in TASKS:
+            raise ValueError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be 'rnn' or 'lstm'; got {self.cell!r}")
+        if self.optimizer not in OPTIMIZER_CLASSES:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of "
+                             f"{', '.join(OPTIMIZER_CLASSES)}")
+        if self.clip not in CLIP_MODES:
+            raise ValueError(f"clip must be one of {', '.join(CLIP_MODES)}; got {self.clip!r}")
+        whole("n_a", 1, LIMITS["n_a"])
+        whole("m", 1, LIMITS["m"])
+        whole("T_x", TASKS[self.task].min_T_x, LIMITS["T_x"])
+        whole("seed", 0, 2**31 - 1)
+        whole("steps", 1, MAX_STEPS)
+        whole("stats_every", 0, MAX_STEPS)
+        whole("snapshot_every", 1, MAX_STEPS)
+        if math.ceil(self.steps / self.snapshot_every) > MAX_SNAPSHOTS:
+            raise ValueError(f"snapshot_every={self.snapshot_every} would keep more than "
+                             f"{MAX_SNAPSHOTS} snapshots over {self.steps:,} steps; use at "
+                             f"least {math.ceil(self.steps / MAX_SNAPSHOTS)}")
+        number("learning_rate", positive=True)
+        number("beta1", 0.0, 0.999999)
+        number("beta2", 0.0, 0.999999)
+        number("epsilon", positive=True)
+        number("clip_value", positive=True)
+        number("weight_scale", positive=True)
+        number("spectral_radius", 0.0, 10.0)
+        number("forget_bias", -20.0, 20.0)
+        if self.text is not None and self.task != "chars":
+            raise ValueError("text is only for the chars task")
+
+    def hyper(self) -> dict[str, float]:
+        """The hyper-parameters the chosen optimizer takes and that are set (not None)."""
+        takes = OPTIMIZER_CLASSES[self.optimizer].defaults
+        return {k: getattr(self, k) for k in HYPER_FIELDS
+                if k in takes and getattr(self, k) is not None}
+
+    def replace(self, **changes) -> TrainConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of every field."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainConfig:
+        """Back from `to_dict`; unknown keys raise ValueError."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(unknown)}")
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Record:
+    """What one training step produced. No field ever holds NaN or inf.
+
+    Attributes:
+        step: t, counting from 1.
+        loss: L_t at the parameters before the update (None only in a diverged record).
+        accuracy: the task's accuracy on the same batch, or None where undefined.
+        grad_norm: ||g_t|| before clipping (None if it was not finite).
+        clipped: whether clipping changed g_t.
+        param_norm: ||theta_t|| after the update (before it, in a diverged record).
+        stats: every stats_every steps, {parameter name: {"grad", "step", ...}} from
+            Optimizer.stats(); else None.
+        flow: every stats_every steps, {"a": [||dL/da<t>|| for t = 1..T_x]} (and "c" for
+            the LSTM) as lists of floats; else None.
+        snapshot: a copy of theta_t every snapshot_every steps and at the last step, else None.
+        diverged: None, or a sentence saying where and why the run stopped.
+    """
+
+    step: int
+    loss: float | None
+    accuracy: float | None
+    grad_norm: float | None
+    clipped: bool
+    param_norm: float
+    stats: dict | None = None
+    flow: dict | None = None
+    snapshot: Params | None = None
+    diverged: str | None = None
+
+
+def _finite(params: Params) -> bool:
+    return all(bool(np.all(np.isfinite(v))) for _, v in params.items())
+
+
+class Trainer:
+    """A training run that keeps its state, so a page can pull a few steps at a time.
+
+    Attributes:
+        config: the TrainConfig.
+        task: the Task being learned.
+        params: the current parameters theta_t.
+        optimizer: the Optimizer (its state holds the moments).
+        t: steps taken so far.
+        snapshots: {step: parameters}; 0 is the initialisation.
+        diverged: None or the divergence message.
+    """
+
+    def __init__(self, config: TrainConfig, params: Params | None = None,
+                 task: Task | None = None):
+        """Start a run. `params` (optional) continues from given weights; `task` (optional)
+        reuses an already built task with the config's name."""
+        self.config = config
+        self.task = task if task is not None else make_task(config.task, text=config.text)
+        if self.task.name != config.task:
+            raise ValueError(f"the task given is {self.task.name!r}; the config says "
+                             f"{config.task!r}")
+        self.task.check_batch_size(config.m, config.T_x)
+        seed_sequence = np.random.SeedSequence(config.seed)
+        if params is None:
+            params = init_params(
+                config.cell, self.task.n_x, config.n_a, self.task.n_y,
+                np.random.default_rng(config.seed), weight_scale=config.weight_scale,
+                spectral_radius=config.spectral_radius or None, forget_bias=config.forget_bias)
+        check_params_fit(params, config, self.task)
+        self.params = params.copy()
+        self.data_rng = np.random.default_rng(seed_sequence.spawn(1)[0])
+        self.optimizer = make_optimizer(config.optimizer, **config.hyper())
+        self.t = 0
+        self.diverged: str | None = None
+        self.snapshots: dict[int, Params] = {0: self.params.copy()}
+        self.first_loss: float | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once every step has run or the run diverged."""
+        return self.diverged is not None or self.t >= self.config.steps
+
+    def step(self) -> Record:
+        """Take one step and return its record; RuntimeError if the run is done."""
+        if self.done:
+            raise RuntimeError("this training run has finished; start a new one")
+        cfg = self.config
+        t = self.t + 1
+        batch = self.task.batch(self.data_rng, cfg.m, cfg.T_x)
+        with np.errstate(all="ignore"):  # overflow is detected below, not warned about
+            trace, back = loss_and_gradients(self.params, batch.x, batch.targets,
+                                             self.task.loss)
+            loss = float(back.loss)
+            grads = back.grads
+            grad_norm = global_norm(grads)
+            problem = None
+            if not math.isfinite(loss):
+                problem = f"loss became {loss}"
+            elif not math.isfinite(grad_norm):
+                problem = f"the gradient norm became {grad_norm}"
+            elif self.first_loss is not None and loss > EXPLODED * max(self.first_loss, 1.0):
+                problem = (f"loss became {loss:.3g}, over {EXPLODED:.0f} times its first "
+                           f"value {self.first_loss:.3g}")
+            if problem is None:
+                clipped = False
+                if cfg.clip == "norm":
+                    grads, _, clipped = clip_by_global_norm(grads, cfg.clip_value)
+                elif cfg.clip == "value":
+                    clipped = max_abs(grads) > cfg.clip_value
+                    grads = clip_by_value(grads, cfg.clip_value)
+                new_params = self.optimizer.step(self.params, grads)
+                if not _finite(new_params):
+                    problem = "the parameters became infinite"
+        if problem is not None:
+            return self._diverge(t, problem, loss, grad_norm)
+
+        accuracy = self.task.accuracy(trace.y_hat, batch.targets)
+        if self.first_loss is None:
+            self.first_loss = loss
+        self.params = new_params
+        self.t = t
+        last = t == cfg.steps
+        stats = flow = snapshot = None
+        if cfg.stats_every and (t % cfg.stats_every == 0 or t == 1 or last):
+            stats = self.optimizer.stats()
+            flow = {k: v.tolist() for k, v in back.flow_norms().items()}
+        if t % cfg.snapshot_every == 0 or last:
+            snapshot = new_params.copy()
+            self.snapshots[t] = snapshot
+        return Record(step=t, loss=loss, accuracy=accuracy, grad_norm=grad_norm,
+                      clipped=bool(clipped), param_norm=new_params.global_norm(),
+                      stats=stats, flow=flow, snapshot=snapshot)
+
+    def _diverge(self, t: int, problem: str, loss: float, grad_norm: float) -> Record:
+        self.diverged = (f"diverged at step {t}: {problem}; lower the learning rate"
+                         + (" or turn on clipping" if self.config.clip == "none" else ""))
+        self.t = t
+        return Record(step=t, loss=loss if math.isfinite(loss) else None, accuracy=None,
+                      grad_norm=grad_norm if math.isfinite(grad_norm) else None,
+                      clipped=False, param_norm=self.params.global_norm(),
+                      diverged=self.diverged)
+
+    def run(self, n: int) -> list[Record]:
+        """Up to n more steps (fewer if the run finishes); their records."""
+        records = []
+        while len(records) < n and not self.done:
+            records.append(self.step())
+        return records
+
+    def __iter__(self) -> Iterator[Record]:
+        while not self.done:
+            yield self.step()
+
+    def save(self, file) -> None:
+        """Save the current parameters with the config (rnnviz.io), to resume or sample later."""
+        save_model(file, self.params, {**self.config.to_dict(), "trained_steps": self.t})
+
+    def evaluate(self, m: int = 64, seed: int = 0) -> tuple[float, float | None]:
+        """(loss, accuracy) on a fresh batch of m examples drawn from `seed`, without training."""
+        batch = self.task.batch(np.random.default_rng(seed), m, self.config.T_x)
+        trace, back = loss_and_gradients(self.params, batch.x, batch.targets, self.task.loss)
+        return float(back.loss), self.task.accuracy(trace.y_hat, batch.targets)
+
+
+def check_params_fit(params: Params, config: TrainConfig, task: Task) -> None:
+    """Raise ValueError with a sentence if params are not for this cell, n_a and task."""
+    if params.cell != config.cell:
+        raise ValueError(f"these parameters are for an {params.cell.upper()}; the settings "
+                         f"say {config.cell.upper()}")
+    sizes = params.sizes
+    expected = {"n_x": task.n_x, "n_a": config.n_a, "n_y": task.n_y}
+    for key, value in expected.items():
+        if sizes[key] != value:
+            raise ValueError(f"these parameters have {key}={sizes[key]}; the {task.name} task "
+                             f"with these settings needs {key}={value}")
+
+
+def train(config: TrainConfig) -> Iterator[Record]:
+    """Yield one Record per step until config.steps or divergence (see Trainer)."""
+    yield from Trainer(config)
+
+
+def load_trained(file) -> tuple[TrainConfig, Params, Task]:
+    """A model saved by Trainer.save: its config, parameters and rebuilt task.
+
+    Raises:
+        ValueError: the file is not an rnnviz model, its settings are not a training
+            config, or its parameters do not fit the task those settings describe.
+    """
+    params, values = load_model(file)
+    values = dict(values)
+    values.pop("trained_steps", None)
+    try:
+        config = TrainConfig.from_dict(values)
+    except (TypeError, ValueError) as why:
+        raise ValueError(f"the file's training settings are not usable: {why}") from None
+    task = make_task(config.task, text=config.text)
+    check_params_fit(params, config, task)
+    return config, params, task
