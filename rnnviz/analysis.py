@@ -1,0 +1,325 @@
+"""Why gradients vanish or explode: step Jacobians, their norms, clipping, per-parameter norms.
+
+Back-propagation through time multiplies, once per step, by the transpose of the step
+Jacobian: the derivative of the recurrent state at t with respect to the state at t-1.
+
+RNN, state a<t> (n_a)::
+
+    J<t> = da<t>/da<t-1> = diag(1 - a<t>^2) Waa                         (n_a, n_a)
+
+LSTM, state s<t> = [a<t>; c<t>] (2 n_a): the gradient flows back through a<t-1> *and*
+c<t-1>, so the Jacobian that BPTT multiplies by is the joint one. With Wf_a, Wu_a, Wo_a, Wc_a
+the first n_a columns of each gate matrix (the part that multiplies a<t-1>)::
+
+    dc/dc_prev = diag(f)
+    dc/da_prev = diag(c<t-1> f(1-f)) Wf_a + diag(c~ u(1-u)) Wu_a + diag(u(1-c~^2)) Wc_a
+    da/dc_prev = diag(o (1-tanh(c<t>)^2)) diag(f)
+    da/da_prev = diag(tanh(c<t>) o(1-o)) Wo_a + diag(o (1-tanh(c<t>)^2)) dc/da_prev
+
+    J<t> = [[da/da_prev, da/dc_prev],
+            [dc/da_prev, dc/dc_prev]]                                     (2 n_a, 2 n_a)
+
+(da/da_prev alone, with c<t-1> held fixed, is the top-left block.) Then, for a loss on the
+last step only, dL/ds<t> = J<t+1>^T ... J<T_x>^T dL/ds<T_x>, hence the readout::
+
+    ||dL/ds<t>|| <= ||dL/ds<T_x>|| * prod_{k=t+1}^{T_x} ||J<k>||_2
+
+A product of norms below 1 shrinks geometrically: on a log scale that is a straight falling
+line, the vanishing gradient. J^T w is exactly the engine's step backward (rnn_step_back,
+lstm_step_back); J v (forward mode) is written here, and the explicit J is J applied to the
+identity, so each formula lives once.
+
+Global-norm clipping at a threshold tau::
+
+    g_norm = sqrt(sum over every parameter of ||dW||^2)
+    dW <- dW * min(1, tau / g_norm)        for every parameter, so the direction is kept
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.lstm import _split_concat_weights, lstm_step_back
+from rnnviz.model import Trace
+from rnnviz.params import LSTMParams, Params, RNNParams
+from rnnviz.rnn import rnn_step_back
+
+EXACT_MAX_STATE = 64      # state sizes up to this get exact norms (SVD); above, power iteration
+POWER_ITERATIONS = 300
+POWER_BLOCK = 4
+POWER_TOLERANCE = 1e-8
+TINY = 1e-300
+
+
+# ----- one step: J v (forward mode) and J^T w (the engine's step backward) ------------------
+
+def rnn_step_jvp(v: np.ndarray, a_next: np.ndarray, Waa: np.ndarray) -> np.ndarray:
+    """J v for the RNN step: the change in a<t> caused by a change v in a<t-1>.
+
+    Args:
+        v: (n_a, K) directions in a<t-1>; each column goes with its own column of a_next.
+        a_next: (n_a, K) a<t> from the forward pass (K = examples, or examples x steps).
+        Waa: (n_a, n_a).
+
+    Returns:
+        (n_a, K) diag(1 - a<t>^2) Waa v, column by column.
+    """
+    return (1.0 - a_next * a_next) * (Waa @ v)
+
+
+def rnn_step_vjp(w: np.ndarray, a_next: np.ndarray, Waa: np.ndarray) -> np.ndarray:
+    """J^T w for the RNN step, which is BPTT's own step: (n_a, K) in, (n_a, K) out."""
+    return rnn_step_back(w, a_next, Waa)[1]
+
+
+def _lstm_parts(gates: np.ndarray, c_next: np.ndarray):
+    n_a = c_next.shape[0]
+    f, u = gates[:n_a], gates[n_a: 2 * n_a]
+    o, c_tilde = gates[2 * n_a: 3 * n_a], gates[3 * n_a:]
+    tanh_c = np.tanh(c_next)
+    return f, u, o, c_tilde, tanh_c
+
+
+def lstm_step_jvp(v: np.ndarray, gates: np.ndarray, c_next: np.ndarray, c_prev: np.ndarray,
+                  Wa: np.ndarray) -> np.ndarray:
+    """J v for the LSTM step on the joint state s = [a; c].
+
+    Args:
+        v: (2 n_a, K) directions in [a<t-1>; c<t-1>].
+        gates: (4 n_a, K) [f; u; o; c~] at step t.
+        c_next: (n_a, K) c<t>.
+        c_prev: (n_a, K) c<t-1>.
+        Wa: (4 n_a, n_a) the gates' recurrent block, rows f, u, o, c~.
+
+    Returns:
+        (2 n_a, K) the change in [a<t>; c<t>].
+    """
+    n_a = c_next.shape[0]
+    f, u, o, c_tilde, tanh_c = _lstm_parts(gates, c_next)
+    dz = Wa @ v[:n_a]  # (4 n_a, K) change of the gates' pre-activations
+    dc = (f * v[n_a:]
+          + c_prev * f * (1.0 - f) * dz[:n_a]
+          + c_tilde * u * (1.0 - u) * dz[n_a: 2 * n_a]
+          + u * (1.0 - c_tilde * c_tilde) * dz[3 * n_a:])
+    da = tanh_c * o * (1.0 - o) * dz[2 * n_a: 3 * n_a] + o * (1.0 - tanh_c * tanh_c) * dc
+    return np.concatenate([da, dc], axis=0)
+
+
+def lstm_step_vjp(w: np.ndarray, gates: np.ndarray, c_next: np.ndarray, c_prev: np.ndarray,
+                  Wa: np.ndarray) -> np.ndarray:
+    """J^T w for the LSTM step on [a; c], which is BPTT's own step: (2 n_a, K) in and out.
+
+    w[:n_a] is dL/da<t>, w[n_a:] is dL/dc<t> through c<t+1> only (a<t> counted separately).
+    """
+    n_a = c_next.shape[0]
+    _, da_prev, dc_prev, _ = lstm_step_back(w[:n_a], w[n_a:], gates, c_next, c_prev, Wa)
+    return np.concatenate([da_prev, dc_prev], axis=0)
+
+
+# ----- a whole trace ------------------------------------------------------------------------
+
+def state_size(params: Params) -> int:
+    """Size of the recurrent state: n_a for the RNN, 2 n_a for the LSTM's [a; c]."""
+    n_a = params.sizes["n_a"]
+    return n_a if isinstance(params, RNNParams) else 2 * n_a
+
+
+def _check_examples(trace: Trace, examples) -> np.ndarray:
+    m = trace.a.shape[1]
+    chosen = np.arange(m) if examples is None else np.atleast_1d(np.asarray(examples))
+    if (chosen.size == 0 or not np.issubdtype(chosen.dtype, np.integer)
+            or chosen.min() < 0 or chosen.max() >= m):
+        raise ValueError(f"examples must be indices in [0, m) = [0, {m}); got {examples!r}")
+    return chosen
+
+
+class StepOperators:
+    """J<t> v and J<t>^T w for many (example, step) pairs of one trace at once.
+
+    Column k of every vector belongs to example `examples[k]` at step `steps[k] + 1`
+    (steps count from 0 here, as array indices do).
+    """
+
+    def __init__(self, params: Params, trace: Trace, examples: np.ndarray, steps: np.ndarray):
+        if isinstance(params, RNNParams):
+            self._a_next = trace.a[:, examples, steps]  # (n_a, K)
+            self._Waa = params.Waa
+        elif isinstance(params, LSTMParams):
+            self._gates = trace.gates[:, examples, steps]  # (4 n_a, K)
+            self._c_next = trace.c[:, examples, steps]
+            self._c_prev = trace.c_prev[:, examples, steps]
+            self._Wa = _split_concat_weights(params)[0]
+        else:
+            raise TypeError(f"params must be RNNParams or LSTMParams; "
+                            f"got {type(params).__name__}")
+        self.lstm = isinstance(params, LSTMParams)
+        self.size = state_size(params)
+
+    def jvp(self, v: np.ndarray) -> np.ndarray:
+        """(n_s, K) -> (n_s, K): J v, column by column."""
+        if self.lstm:
+            return lstm_step_jvp(v, self._gates, self._c_next, self._c_prev, self._Wa)
+        return rnn_step_jvp(v, self._a_next, self._Waa)
+
+    def vjp(self, w: np.ndarray) -> np.ndarray:
+        """(n_s, K) -> (n_s, K): J^T w, column by column."""
+        if self.lstm:
+            return lstm_step_vjp(w, self._gates, self._c_next, self._c_prev, self._Wa)
+        return rnn_step_vjp(w, self._a_next, self._Waa)
+
+
+def step_jacobians(params: Params, trace: Trace, example: int = 0) -> np.ndarray:
+    """The step Jacobians of one example at every step, as explicit matrices.
+
+    Args:
+        params: the parameters of `trace`.
+        trace: RNNTrace or LSTMTrace.
+        example: which batch example (0 <= example < m).
+
+    Returns:
+        (T_x, n_s, n_s): entry [t-1] is J<t> = ds<t>/ds<t-1>, with s = a (n_s = n_a) for the
+        RNN and s = [a; c] (n_s = 2 n_a) for the LSTM; [t-1, :n_a, :n_a] is da<t>/da<t-1>.
+    """
+    example = int(_check_examples(trace, example)[0])
+    n_s, T_x = state_size(params), trace.a.shape[2]
+    steps = np.repeat(np.arange(T_x), n_s)  # column t * n_s + j: basis vector e_j at step t
+    ops = StepOperators(params, trace, np.full(steps.size, example), steps)
+    basis = np.tile(np.eye(n_s), (1, T_x))  # (n_s, T_x * n_s)
+    return ops.jvp(basis).reshape(n_s, T_x, n_s).transpose(1, 0, 2)
+
+
+def spectral_norms(params: Params, trace: Trace, examples: np.ndarray, steps: np.ndarray,
+                   rng: np.random.Generator | None = None,
+                   iterations: int = POWER_ITERATIONS, block: int = POWER_BLOCK) -> np.ndarray:
+    """Largest singular value of J for every (example, step) pair, by block power iteration.
+
+    Subspace iteration on J^T J with `block` vectors per pair and a Rayleigh-Ritz estimate:
+    the error shrinks like (sigma_{block+1} / sigma_1)^(2 k) after k rounds, so close top
+    singular values do not stall it the way a single vector does.
+
+    Args:
+        params, trace: as for `step_jacobians`.
+        examples, steps: (K,) indices: pair k is example examples[k] at step steps[k] + 1.
+        rng: generator for the starting vectors (default: seed 0).
+        iterations: at most this many rounds; a pair stops once its estimate has settled
+            (relative change below POWER_TOLERANCE).
+        block: vectors per pair.
+
+    Returns:
+        (K,) estimates of ||J||_2, from below.
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    n_s, count = state_size(params), examples.size
+    block = max(1, min(block, n_s))
+    V = np.linalg.qr(rng.standard_normal((count, n_s, block)))[0]  # (K, n_s, block)
+    sigma = np.zeros(count)
+    active = np.arange(count)
+
+    def as_columns(M):  # (k, n_s, block) -> (n_s, k * block), column i * block + j
+        return M.transpose(1, 0, 2).reshape(n_s, -1)
+
+    def as_blocks(M):  # inverse of as_columns
+        return M.reshape(n_s, -1, block).transpose(1, 0, 2)
+
+    for _ in range(iterations):
+        ops = StepOperators(params, trace, np.repeat(examples[active], block),
+                            np.repeat(steps[active], block))
+        JV = ops.jvp(as_columns(V))
+        new_sigma = np.linalg.svd(as_blocks(JV), compute_uv=False)[:, 0]
+        moving = np.abs(new_sigma - sigma[active]) > POWER_TOLERANCE * np.maximum(new_sigma, TINY)
+        sigma[active] = new_sigma
+        keep = moving & (new_sigma > TINY)
+        if not keep.any():
+            break
+        W = as_blocks(ops.vjp(JV))[keep]
+        active, V = active[keep], np.linalg.qr(W)[0]
+    return sigma
+
+
+def jacobian_norms(params: Params, trace: Trace, examples=None) -> np.ndarray:
+    """||J<t>||_2 (the spectral norm) of every step of the chosen examples.
+
+    Exact (singular values of the explicit matrices) for state sizes up to EXACT_MAX_STATE,
+    power iteration on the implicit J above that, so n_a = 256 costs no (512, 512) SVDs.
+
+    Args:
+        params, trace: as for `step_jacobians`.
+        examples: an index or a list of indices in [0, m); None for every example.
+
+    Returns:
+        (E, T_x) norms, E the number of examples chosen; [e, t-1] belongs to J<t>.
+    """
+    chosen = _check_examples(trace, examples)
+    T_x = trace.a.shape[2]
+    if state_size(params) <= EXACT_MAX_STATE:
+        return np.stack([np.linalg.norm(step_jacobians(params, trace, int(e)), ord=2,
+                                        axis=(1, 2)) for e in chosen])
+    steps = np.tile(np.arange(T_x), chosen.size)
+    return spectral_norms(params, trace, np.repeat(chosen, T_x), steps).reshape(
+        chosen.size, T_x)
+
+
+def log10_norm_product(norms: np.ndarray) -> np.ndarray:
+    """The readout: log10 of prod_{k=t+1}^{T_x} ||J<k>||, the bound on how far back a gradient
+    arriving at step T_x reaches state t.
+
+    Args:
+        norms: (..., T_x) step Jacobian norms, [..., t-1] for J<t>.
+
+    Returns:
+        (..., T_x + 1): entry [..., t] for t = 0 .. T_x; entry T_x is 0 (the empty product),
+        entry 0 bounds the reach back to the initial state. Logs, so no product over- or
+        underflows; a zero norm counts as 1e-300.
+    """
+    logs = np.log10(np.maximum(np.asarray(norms, dtype=np.float64), TINY))
+    tail = np.cumsum(logs[..., ::-1], axis=-1)[..., ::-1]  # [t-1] = sum_{k >= t} log ||J<k>||
+    zeros = np.zeros(logs.shape[:-1] + (1,))
+    return np.concatenate([tail, zeros], axis=-1)
+
+
+# ----- parameters' gradients: norms and clipping --------------------------------------------
+
+def gradient_norms(grads: Params) -> dict[str, float]:
+    """{name: ||dL/dW||} (Frobenius) for every parameter array."""
+    return {name: float(np.linalg.norm(g)) for name, g in grads.items()}
+
+
+@dataclass(frozen=True)
+class ClipReport:
+    """What global-norm clipping at `threshold` does to one set of gradients.
+
+    Attributes:
+        threshold: tau.
+        raw_norm: the global norm before clipping.
+        clipped_norm: after clipping: min(raw_norm, tau).
+        scale: min(1, tau / raw_norm), the factor every gradient is multiplied by.
+        clipped: whether the gradients were scaled down.
+        grads: the clipped gradients (same container type).
+        raw_norms, clipped_norms: {name: norm} per parameter, before and after.
+    """
+
+    threshold: float
+    raw_norm: float
+    clipped_norm: float
+    scale: float
+    clipped: bool
+    grads: Params
+    raw_norms: dict[str, float]
+    clipped_norms: dict[str, float]
+
+
+def clip_report(grads: Params, threshold: float) -> ClipReport:
+    """Clip by global norm at `threshold` (> 0) and report the norms before and after."""
+    threshold = float(threshold)
+    if not threshold > 0 or not np.isfinite(threshold):
+        raise ValueError(f"the clipping threshold must be a positive number; got {threshold}")
+    raw_norm = grads.global_norm()
+    scale = 1.0 if raw_norm <= threshold else threshold / raw_norm
+    clipped = grads if scale == 1.0 else grads.map(lambda g: g * scale)
+    return ClipReport(
+        threshold=threshold, raw_norm=raw_norm, clipped_norm=clipped.global_norm(),
+        scale=scale, clipped=scale < 1.0, grads=clipped,
+        raw_norms=gradient_norms(grads), clipped_norms=gradient_norms(clipped),
+    )

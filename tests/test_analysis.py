@@ -1,0 +1,202 @@
+"""Step Jacobians against finite differences of the forward step; norms, readout, clipping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnviz import analysis
+from rnnviz.losses import Loss
+from rnnviz.lstm import _split_concat_weights, lstm_step
+from rnnviz.model import forward, loss_and_gradients
+from rnnviz.params import init_params
+from rnnviz.rnn import rnn_step
+
+EPS = 1e-6
+
+
+def _setup(cell, n_x=3, n_a=4, n_y=2, m=3, T_x=5, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    params = init_params(cell, n_x, n_a, n_y, rng, weight_scale=scale)
+    x = rng.standard_normal((n_x, m, T_x))
+    a0 = rng.standard_normal((n_a, m))
+    c0 = rng.standard_normal((n_a, m)) if cell == "lstm" else None
+    return params, x, a0, c0, rng
+
+
+def _numerical_step_jacobian(step, state):
+    """Central differences of `step(state) -> next state` (both (n_s,)) column by column."""
+    n_s = state.size
+    J = np.empty((n_s, n_s))
+    for j in range(n_s):
+        e = np.zeros(n_s)
+        e[j] = EPS
+        J[:, j] = (step(state + e) - step(state - e)) / (2 * EPS)
+    return J
+
+
+def _rel(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
+
+
+def _forward_step(params, trace, example, t):
+    """The engine's forward step at step t (0-based) for one example, as s<t-1> -> s<t>."""
+    n_a = params.sizes["n_a"]
+    xt = trace.x[:, example: example + 1, t]
+    if params.cell == "rnn":
+        zx = params.Wax @ xt + params.ba
+        return lambda s: rnn_step(zx, s[:, None], params.Waa)[0][:, 0]
+    Wa, Wx, b = _split_concat_weights(params)
+    zx = Wx @ xt + b
+
+    def step(s):
+        a, c, _, _ = lstm_step(zx, s[:n_a, None], s[n_a:, None], Wa)
+        return np.concatenate([a[:, 0], c[:, 0]])
+
+    return step
+
+
+def _state_before(params, trace, example, t):
+    a_prev = trace.a_prev[:, example, t]
+    if params.cell == "rnn":
+        return a_prev
+    return np.concatenate([a_prev, trace.c_prev[:, example, t]])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("sizes", [(3, 4, 2, 3, 5), (1, 1, 1, 1, 1), (2, 3, 2, 1, 4)])
+def test_step_jacobians_match_finite_differences_of_the_forward_step(cell, sizes):
+    n_x, n_a, n_y, m, T_x = sizes
+    params, x, a0, c0, _ = _setup(cell, n_x, n_a, n_y, m, T_x, scale=1.5)
+    trace = forward(params, x, a0, c0)
+    for example in range(m):
+        J = analysis.step_jacobians(params, trace, example)
+        assert J.shape == (T_x, analysis.state_size(params), analysis.state_size(params))
+        for t in range(T_x):
+            numerical = _numerical_step_jacobian(
+                _forward_step(params, trace, example, t),
+                _state_before(params, trace, example, t))
+            assert _rel(numerical, J[t]) < 1e-7
+
+
+def test_lstm_jacobian_blocks_hold_the_forget_gate_on_the_cell_path():
+    params, x, a0, c0, _ = _setup("lstm")
+    trace = forward(params, x, a0, c0)
+    J = analysis.step_jacobians(params, trace, 1)
+    n_a = 4
+    for t in range(x.shape[2]):
+        np.testing.assert_allclose(J[t, n_a:, n_a:], np.diag(trace.f[:, 1, t]), atol=1e-15)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_vjp_is_the_transpose_of_the_jacobian(cell):
+    params, x, a0, c0, rng = _setup(cell)
+    trace = forward(params, x, a0, c0)
+    T_x = x.shape[2]
+    J = analysis.step_jacobians(params, trace, 2)
+    ops = analysis.StepOperators(params, trace, np.full(T_x, 2), np.arange(T_x))
+    w = rng.standard_normal((analysis.state_size(params), T_x))
+    v = rng.standard_normal((analysis.state_size(params), T_x))
+    np.testing.assert_allclose(ops.vjp(w), np.einsum("tij,it->jt", J, w), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ops.jvp(v), np.einsum("tij,jt->it", J, v), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_jacobian_norms_are_the_spectral_norms(cell):
+    params, x, a0, c0, _ = _setup(cell, m=2)
+    trace = forward(params, x, a0, c0)
+    norms = analysis.jacobian_norms(params, trace)
+    assert norms.shape == (2, x.shape[2])
+    for e in range(2):
+        expected = np.linalg.svd(analysis.step_jacobians(params, trace, e), compute_uv=False)
+        np.testing.assert_allclose(norms[e], expected[:, 0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_power_iteration_agrees_with_the_exact_norms(cell, monkeypatch):
+    params, x, a0, c0, _ = _setup(cell, n_a=20, m=2, T_x=6, scale=2.0)
+    trace = forward(params, x, a0, c0)
+    exact = analysis.jacobian_norms(params, trace, [0, 1])
+    monkeypatch.setattr(analysis, "EXACT_MAX_STATE", 0)
+    estimated = analysis.jacobian_norms(params, trace, [0, 1])
+    np.testing.assert_allclose(estimated, exact, rtol=1e-6)
+    assert np.all(estimated <= exact * (1 + 1e-12))  # power iteration approaches from below
+
+
+def test_rnn_jacobian_norm_is_zero_when_tanh_saturates():
+    params, x, a0, _, _ = _setup("rnn", n_x=1, n_a=2, m=1, T_x=2)
+    params.Wax[:] = 1e4  # |z| huge, so 1 - a^2 == 0 exactly
+    trace = forward(params, np.ones((1, 1, 2)), np.zeros((2, 1)))
+    np.testing.assert_array_equal(analysis.jacobian_norms(params, trace, 0), 0.0)
+
+
+def test_log10_norm_product_sums_the_logs_of_the_later_steps():
+    readout = analysis.log10_norm_product(np.array([10.0, 0.1, 100.0]))
+    np.testing.assert_allclose(readout, [2.0, 1.0, 2.0, 0.0])
+    both = analysis.log10_norm_product(np.array([[0.5, 0.5], [2.0, 0.0]]))
+    np.testing.assert_allclose(both[0], [2 * np.log10(0.5), np.log10(0.5), 0.0])
+    assert both[1, 1] == -300.0 and both[1, 0] == pytest.approx(np.log10(2) - 300)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_norm_product_bounds_how_much_gradient_reaches_back(cell):
+    params, x, a0, c0, _ = _setup(cell, n_a=6, m=3, T_x=12, scale=1.2)
+    n_y, m, T_x = 2, 3, 12
+    targets = np.random.default_rng(5).integers(0, n_y, (m, T_x))
+    trace, bp = loss_and_gradients(params, x, targets, Loss("cross_entropy", "last"), a0, c0)
+    if cell == "rnn":
+        state_grad = bp.dA
+    else:  # dL/dc<t> holding a<t> fixed: what reaches c<t> through c<t+1> only
+        through_next = np.zeros_like(bp.dC)
+        through_next[:, :, :-1] = bp.dC[:, :, 1:] * trace.f[:, :, 1:]
+        state_grad = np.concatenate([bp.dA, through_next], axis=0)
+    norms = np.linalg.norm(state_grad, axis=0)  # (m, T_x)
+    readout = analysis.log10_norm_product(analysis.jacobian_norms(params, trace))
+    bound = norms[:, -1:] * 10.0 ** readout[:, 1:]  # entry t is state t, dA[..., t-1]
+    assert np.all(norms <= bound * (1 + 1e-9))
+    assert np.all(norms[:, :-1] < bound[:, :-1])  # the bound is not an identity
+
+
+def test_examples_out_of_range_are_refused():
+    params, x, a0, c0, _ = _setup("rnn", m=2)
+    trace = forward(params, x, a0, c0)
+    for bad in (2, -1, [], [0, 5]):
+        with pytest.raises(ValueError, match="examples must be indices"):
+            analysis.jacobian_norms(params, trace, bad)
+
+
+def test_gradient_norms_are_frobenius_norms_per_parameter():
+    params, _, _, _, _ = _setup("rnn")
+    grads = params.map(lambda w: np.full_like(w, 2.0))
+    norms = analysis.gradient_norms(grads)
+    assert list(norms) == ["Wax", "Waa", "ba", "Wya", "by"]
+    assert norms["Waa"] == pytest.approx(2.0 * 4)  # 16 entries of 2
+    assert norms["ba"] == pytest.approx(2.0 * 2)
+
+
+def test_clipping_scales_every_gradient_to_the_threshold_and_keeps_direction():
+    params, x, a0, c0, _ = _setup("lstm")
+    grads = params.map(lambda w: 3.0 * w)
+    raw = grads.global_norm()
+    report = analysis.clip_report(grads, raw / 4)
+    assert report.clipped and report.scale == pytest.approx(0.25)
+    assert report.raw_norm == pytest.approx(raw)
+    assert report.clipped_norm == pytest.approx(raw / 4)
+    for name, g in report.grads.items():
+        np.testing.assert_allclose(g, 0.25 * getattr(grads, name))
+        assert report.clipped_norms[name] == pytest.approx(0.25 * report.raw_norms[name])
+
+
+def test_clipping_below_the_threshold_changes_nothing():
+    params, *_ = _setup("rnn")
+    report = analysis.clip_report(params, params.global_norm() * 1.01)
+    assert not report.clipped and report.scale == 1.0
+    assert report.clipped_norm == pytest.approx(report.raw_norm)
+    np.testing.assert_array_equal(report.grads.Waa, params.Waa)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), float("inf")])
+def test_clipping_refuses_a_threshold_that_is_not_positive_and_finite(bad):
+    params, *_ = _setup("rnn")
+    with pytest.raises(ValueError, match="threshold"):
+        analysis.clip_report(params, bad)
