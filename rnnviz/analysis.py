@@ -43,6 +43,7 @@ import numpy as np
 
 from rnnviz.lstm import _split_concat_weights, lstm_step_back
 from rnnviz.model import Trace
+from rnnviz.optim import clip_by_global_norm, global_norm
 from rnnviz.params import LSTMParams, Params, RNNParams
 from rnnviz.rnn import rnn_step_back
 
@@ -311,15 +312,13 @@ class ClipReport:
 
 
 def clip_report(grads: Params, threshold: float) -> ClipReport:
-    """Clip by global norm at `threshold` (> 0) and report the norms before and after."""
+    """Clip by global norm at `threshold` (> 0, rnnviz.optim) and report the norms around it."""
     threshold = float(threshold)
     if not threshold > 0 or not np.isfinite(threshold):
         raise ValueError(f"the clipping threshold must be a positive number; got {threshold}")
-    raw_norm = grads.global_norm()
-    scale = 1.0 if raw_norm <= threshold else threshold / raw_norm
-    clipped = grads if scale == 1.0 else grads.map(lambda g: g * scale)
+    clipped_grads, raw_norm, clipped = clip_by_global_norm(grads, threshold)
     return ClipReport(
-        threshold=threshold, raw_norm=raw_norm, clipped_norm=clipped.global_norm(),
-        scale=scale, clipped=scale < 1.0, grads=clipped,
-        raw_norms=gradient_norms(grads), clipped_norms=gradient_norms(clipped),
+        threshold=threshold, raw_norm=raw_norm, clipped_norm=global_norm(clipped_grads),
+        scale=threshold / raw_norm if clipped else 1.0, clipped=clipped, grads=clipped_grads,
+        raw_norms=gradient_norms(grads), clipped_norms=gradient_norms(clipped_grads),
     )
