@@ -1,0 +1,242 @@
+"""Tasks: shapes, targets on hand-made cases, accuracy, corpus validation, sampling."""
+
+import numpy as np
+import pytest
+
+from rnnviz.params import init_params
+from rnnviz.tasks import (
+    END,
+    TASKS,
+    AddingTask,
+    Batch,
+    CharTask,
+    CopyTask,
+    SineTask,
+    bundled_text,
+    make_task,
+)
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+# ----- every task -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", list(TASKS))
+@pytest.mark.parametrize("m, T_x", [(1, 2), (3, 7), (16, 20)])
+def test_batch_has_documented_shapes_and_dtypes(name, m, T_x):
+    task = make_task(name)
+    batch = task.batch(rng(), m, T_x)
+    assert isinstance(batch, Batch)
+    assert batch.x.shape == (task.n_x, m, T_x)
+    assert batch.x.dtype == np.float64
+    if task.loss.kind == "cross_entropy":
+        assert batch.targets.shape == (m, T_x)
+        assert np.issubdtype(batch.targets.dtype, np.integer)
+        assert batch.targets.min() >= -1 and batch.targets.max() < task.n_y
+    else:
+        assert batch.targets.shape == (task.n_y, m, T_x)
+    assert np.all(np.isfinite(batch.x))
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_same_generator_seed_gives_the_same_batch(name):
+    task = make_task(name)
+    first, second = task.batch(rng(5), 4, 9), task.batch(rng(5), 4, 9)
+    np.testing.assert_array_equal(first.x, second.x)
+    np.testing.assert_array_equal(first.targets, second.targets)
+    assert not np.array_equal(first.x, task.batch(rng(6), 4, 9).x)
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_every_task_has_words_for_a_student(name):
+    task = make_task(name)
+    assert task.name == name
+    assert task.title and task.description and "T_x" in task.T_x_meaning
+    assert task.output == task.loss.output
+
+
+def test_unknown_task_and_bad_options_raise_value_error():
+    with pytest.raises(ValueError, match="unknown task"):
+        make_task("parity")
+    with pytest.raises(ValueError, match="only the chars task"):
+        make_task("sine", text="abc")
+    with pytest.raises(ValueError, match="unknown option"):
+        make_task("copy", colours=3)
+    with pytest.raises(ValueError, match="T_x of at least 2"):
+        make_task("adding").batch(rng(), 4, 1)
+
+
+# ----- chars --------------------------------------------------------------------------------
+
+def test_bundled_corpus_ships_hundreds_of_lowercase_names():
+    names = bundled_text().split()
+    assert len(names) >= 300
+    assert all(name.isalpha() and name.islower() for name in names)
+    task = make_task("chars")
+    assert task.vocab[0] == END and task.vocab[1:] == list("abcdefghijklmnopqrstuvwxyz")
+    assert task.n_x == task.n_y == 27
+
+
+def test_char_window_reads_a_short_name_then_pads_and_skips():
+    task = CharTask("ab\nab")
+    batch = task.batch(rng(), 1, 5)
+    # END a b END, then padding: x = [END, a, b, END, END]; targets = [a, b, END, -1, -1].
+    np.testing.assert_array_equal(batch.x[:, 0, :].argmax(axis=0), [0, 1, 2, 0, 0])
+    np.testing.assert_array_equal(batch.targets[0], [1, 2, 0, -1, -1])
+    assert np.all(batch.x.sum(axis=0) == 1.0)
+
+
+def test_char_targets_are_the_next_input_on_long_lines():
+    task = CharTask("the quick brown fox jumps over the lazy dog")
+    batch = task.batch(rng(3), 8, 10)
+    inputs = batch.x.argmax(axis=0)  # (m, T_x)
+    assert np.all(batch.targets >= 0)
+    np.testing.assert_array_equal(batch.targets[:, :-1], inputs[:, 1:])
+    for i in range(8):
+        window = task.decode(list(inputs[i]) + [batch.targets[i, -1]])
+        assert window.strip(END) in "the quick brown fox jumps over the lazy dog"
+
+
+def test_encode_decode_round_trip_and_unknown_character():
+    task = make_task("chars")
+    assert task.decode(task.encode("raptor\n")) == "raptor\n"
+    with pytest.raises(ValueError, match="not in this task's vocabulary"):
+        task.encode("T-rex")
+
+
+def test_char_accuracy_counts_only_positions_that_count():
+    task = CharTask("ab")
+    targets = np.array([[1, 2, -1]])
+    y_hat = np.zeros((3, 1, 3))
+    y_hat[1, 0, 0] = 1.0  # right
+    y_hat[0, 0, 1] = 1.0  # wrong
+    y_hat[2, 0, 2] = 1.0  # skipped
+    assert task.accuracy(y_hat, targets) == 0.5
+    assert task.accuracy(y_hat, np.full((1, 3), -1)) is None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "empty"),
+    ("   \n\n \t ", "empty"),
+    ("aaaa\naaa\n", "only one character"),
+    ("abc\x00def", "binary"),
+    ("".join(chr(i % 32) for i in range(200)) + "abc", "binary"),
+    (b"\xff\xfe\x00\x01", "not valid UTF-8"),
+    ("ab" * 50_001, "limit is 100 kB"),
+])
+def test_bad_corpus_is_refused_with_a_clear_sentence(text, message):
+    with pytest.raises(ValueError, match=message):
+        make_task("chars", text=text)
+
+
+def test_pasted_text_with_many_characters_drops_the_rarest():
+    common = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "  # 63
+    text = common * 3 + "\n" + "é€"
+    task = make_task("chars", text=text)
+    assert task.n_x == 64
+    assert set(task.dropped) == {"é", "€"}
+    assert make_task("chars", text="line one\r\nline two").lines == ["line one", "line two"]
+
+
+def test_sample_is_seeded_uses_the_prefix_and_respects_max_len():
+    task = make_task("chars")
+    params = init_params("lstm", task.n_x, 8, task.n_y, rng(1))
+    first = task.sample(params, rng(2), prefix="tyr", max_len=12)
+    assert first == task.sample(params, rng(2), prefix="tyr", max_len=12)
+    assert first.startswith("tyr") and len(first) <= 3 + 12
+    assert END not in first
+    assert set(first) <= set(task.vocab)
+    rnn = init_params("rnn", task.n_x, 4, task.n_y, rng(1))
+    assert len(task.sample(rnn, rng(0), max_len=1)) <= 1
+
+
+def test_sample_at_low_temperature_is_the_argmax_chain():
+    task = CharTask("ab\nba")
+    params = init_params("rnn", task.n_x, 3, task.n_y, rng(4), weight_scale=3.0)
+    cold = {task.sample(params, rng(seed), temperature=1e-3, max_len=6) for seed in range(5)}
+    assert len(cold) == 1
+
+
+def test_sample_rejects_bad_arguments():
+    task = make_task("chars")
+    params = init_params("lstm", task.n_x, 4, task.n_y, rng())
+    with pytest.raises(ValueError, match="temperature"):
+        task.sample(params, rng(), temperature=0.0)
+    with pytest.raises(ValueError, match="vocabulary size"):
+        task.sample(init_params("lstm", 3, 4, 3, rng()), rng())
+
+
+# ----- adding -------------------------------------------------------------------------------
+
+def test_adding_target_is_the_sum_of_the_two_marked_values():
+    task = AddingTask()
+    batch = task.batch(rng(7), 50, 12)
+    values, markers = batch.x[0], batch.x[1]
+    assert np.all(markers.sum(axis=1) == 2)
+    assert np.all((values >= 0) & (values <= 1))
+    np.testing.assert_allclose(batch.targets[0, :, -1], (values * markers).sum(axis=1))
+    assert np.all(batch.targets[0, :, :-1] == 0)
+    for i in range(50):
+        first, second = np.nonzero(markers[i])[0]
+        assert first < 6 <= second  # one marker in each half
+
+
+def test_adding_with_two_steps_marks_both():
+    batch = AddingTask().batch(rng(), 3, 2)
+    assert np.all(batch.x[1] == 1.0)
+    np.testing.assert_allclose(batch.targets[0, :, 1], batch.x[0].sum(axis=1))
+
+
+def test_adding_accuracy_uses_the_0_04_threshold():
+    task = AddingTask()
+    targets = np.zeros((1, 4, 3))
+    targets[0, :, -1] = [1.0, 1.0, 1.0, 1.0]
+    y_hat = np.zeros((1, 4, 3))
+    y_hat[0, :, -1] = [1.0, 1.039, 0.95, 2.0]
+    assert task.accuracy(y_hat, targets) == 0.5
+
+
+# ----- copy ---------------------------------------------------------------------------------
+
+def test_copy_shows_the_symbol_first_distractors_between_and_the_cue_last():
+    task = CopyTask(symbols=4, distractors=3)
+    assert (task.n_x, task.n_y, task.chance) == (8, 4, 0.25)
+    batch = task.batch(rng(2), 20, 6)
+    x = batch.x
+    assert np.all(x.sum(axis=0) == 1.0)  # exactly one channel on at every step
+    symbol = x[:4, :, 0].argmax(axis=0)
+    assert np.all(x[:4, :, 0].sum(axis=0) == 1)
+    np.testing.assert_array_equal(batch.targets[:, -1], symbol)
+    assert np.all(batch.targets[:, :-1] == -1)
+    assert np.all(x[4:7, :, 1:5].sum(axis=0) == 1)  # distractors only
+    assert np.all(x[7, :, -1] == 1) and np.all(x[7, :, :-1] == 0)
+
+
+def test_copy_with_one_step_shows_symbol_and_cue_together():
+    batch = CopyTask().batch(rng(), 5, 1)
+    assert np.all(batch.x[-1, :, 0] == 1)
+    np.testing.assert_array_equal(batch.x[:4, :, 0].argmax(axis=0), batch.targets[:, 0])
+
+
+def test_copy_accuracy_reads_the_last_step():
+    task = CopyTask(symbols=3)
+    targets = np.array([[-1, 2], [-1, 0]])
+    y_hat = np.zeros((3, 2, 2))
+    y_hat[2, 0, 1] = 0.9
+    y_hat[1, 1, 1] = 0.9
+    y_hat[0, 1, 0] = 1.0  # earlier steps do not count
+    assert task.accuracy(y_hat, targets) == 0.5
+
+
+# ----- sine ---------------------------------------------------------------------------------
+
+def test_sine_target_is_the_clean_next_value_and_input_is_noisy():
+    clean = SineTask(noise=0.0).batch(rng(9), 4, 30)
+    np.testing.assert_allclose(clean.x[0, :, 1:], clean.targets[0, :, :-1])
+    assert np.all(np.abs(clean.targets) <= 1.0)
+    noisy = SineTask(noise=0.1).batch(rng(9), 200, 30)
+    residual = noisy.x[0, :, 1:] - noisy.targets[0, :, :-1]
+    assert 0.08 < residual.std() < 0.12
+    assert SineTask().accuracy(noisy.x, noisy.targets) is None
