@@ -1,4 +1,54 @@
+"""Home: what the explorer is, the equations, every tensor's shape, the notebook's examples."""
+
+import pandas as pd
 import streamlit as st
 
-st.set_page_config(page_title="rnnviz", layout="wide")
-st.title("rnnviz")
+from rnnviz import readouts, ui
+
+config = ui.page_setup("Home")
+
+st.title("rnnviz: inside a recurrent network")
+st.markdown(
+    "A vanilla RNN and an LSTM, computed live in NumPy in the notebook's notation. "
+    "Set the sizes and the seed in the sidebar (or load a **preset**), then open a page:\n\n"
+    "- **Step through**: walk through the timesteps and see the cell's numbers at each one.\n"
+    "- **Gates and cell state**: what the LSTM's forget, update and output gates do over time.\n\n"
+    "Everything you set is in the address bar: copy it to share exactly this view."
+)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("RNN")
+    for line in readouts.EQUATIONS["rnn"]:
+        st.latex(line)
+with right:
+    st.subheader("LSTM")
+    for line in readouts.EQUATIONS["lstm"]:
+        st.latex(line)
+
+st.subheader(f"Shapes of every tensor ({ui.CELL_LABELS[config.cell]}, this configuration)")
+st.markdown("Change n_x, n_a, n_y, m or T_x in the sidebar and watch the shapes follow.")
+st.dataframe(pd.DataFrame(readouts.shape_table(config)), hide_index=True,
+             column_config={"tensor": "tensor", "meaning": "what it is",
+                            "shape": "shape (notebook names)", "size": "shape (numbers)"})
+
+st.subheader("The notebook's own examples, computed live")
+rnn_col, lstm_col = st.columns(2)
+with rnn_col:
+    st.markdown("**RNN** (`np.random.seed(1)`, T_x = 4, linear output): what the "
+                "notebook prints.")
+    printout = readouts.notebook_rnn_printout()
+    st.code("\n".join(f"{expr} = {value}" for expr, value in printout.items()), language=None)
+with lstm_col:
+    st.markdown("**LSTM** (`np.random.seed(1)`, T_x = 7): the values the notebook printed "
+                "beside the correct ones.")
+    st.dataframe(pd.DataFrame(readouts.notebook_lstm_comparison()), hide_index=True,
+                 column_config={"expression": "printed expression",
+                                "notebook": st.column_config.NumberColumn("notebook printed",
+                                                                          format="%.6f"),
+                                "correct": st.column_config.NumberColumn("correct",
+                                                                         format="%.6f")})
+    st.info("The notebook's LSTM cell writes `concat[na:, :] = nx`: it stores the integer "
+            "n_x = 3 where x⟨t⟩ belongs, so every step sees the constant input 3 and the "
+            "LSTM numbers it printed are wrong. This explorer uses the corrected cell, "
+            "concat = [a⟨t−1⟩; x⟨t⟩].")

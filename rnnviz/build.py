@@ -1,0 +1,156 @@
+"""From a Config to everything one forward and backward pass needs: parameters, inputs, targets.
+
+Three kinds of input (Config.input):
+
+- "notebook": the course notebook's own draws, ``np.random.seed(seed)`` then randn in its
+  order (x, a<0>, then the weights; rnnviz.notebook.notebook_example). The weight knobs
+  (weight scale, spectral radius, forget-gate bias) do not apply: the weights are the
+  notebook's standard-normal draws.
+- "gaussian": with ``rng = np.random.default_rng(seed)``: x ~ N(0, 1) of shape (n_x, m, T_x),
+  then the labels, then the weights from rnnviz.params.init_params with the knobs; a<0> = 0.
+- a task ("chars", "adding", "copy", "sine"): rnnviz.tasks draws a batch (x and its targets)
+  from the same generator and dictates n_x, n_y and the loss.
+
+For the two non-task inputs the loss is cross-entropy at every step, against random class
+labels y<t> drawn uniformly from {0, ..., n_y - 1} by ``default_rng(seed)``: there is nothing
+to learn, but it gives the gradient pages a loss to back-propagate::
+
+    L = -(1 / (m T_x)) sum_i sum_t log y_hat<t>[y<t>_i, i]
+
+x and the labels are drawn before the weights, so the RNN and the LSTM see the same inputs
+and labels for the same seed and sizes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rnnviz.config import LIMITS, Config
+from rnnviz.losses import Loss
+from rnnviz.notebook import notebook_example
+from rnnviz.params import Params, init_params
+
+TASK_INPUTS = ("chars", "adding", "copy", "sine")
+
+# Named starting points for a lesson; values not named keep the Config defaults.
+PRESETS: dict[str, Config] = {
+    "Notebook example (RNN)": Config(cell="rnn", n_x=3, n_a=5, n_y=2, m=10, T_x=4, seed=1,
+                                     input="notebook"),
+    "Notebook example (LSTM)": Config(cell="lstm", n_x=3, n_a=5, n_y=2, m=10, T_x=7, seed=1,
+                                      input="notebook"),
+    "Vanishing gradients": Config(cell="rnn", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
+                                  input="gaussian", weight_scale=1.0, spectral_radius=0.8),
+    "Exploding gradients": Config(cell="rnn", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
+                                  input="gaussian", weight_scale=0.3, spectral_radius=2.0),
+    "LSTM remembers": Config(cell="lstm", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
+                             input="gaussian", weight_scale=1.0, spectral_radius=0.0,
+                             forget_bias=5.0),
+}
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The network and its data for one configuration.
+
+    Attributes:
+        config: the configuration, with n_x and n_y set by the task when there is one.
+        params: RNNParams or LSTMParams.
+        x: (n_x, m, T_x) inputs.
+        a0: (n_a, m) initial hidden state a<0>.
+        targets: cross-entropy: (m, T_x) int class indices; squared error: (n_y, m, T_x).
+        loss: the Loss the targets go with (its .output is the output layer's activation).
+        task: the task object for a task input, else None.
+    """
+
+    config: Config
+    params: Params
+    x: np.ndarray
+    a0: np.ndarray
+    targets: np.ndarray
+    loss: Loss
+    task: Any = None
+
+
+def load_tasks():
+    """The rnnviz.tasks module, or None while it is not available."""
+    try:
+        return importlib.import_module("rnnviz.tasks")
+    except ImportError:
+        return None
+
+
+def tasks_available() -> bool:
+    """Whether the task inputs ("chars", "adding", "copy", "sine") can be built."""
+    return load_tasks() is not None
+
+
+def make_task(name: str):
+    """The task object named `name`; ValueError if tasks are not available."""
+    tasks = load_tasks()
+    if tasks is None:
+        raise ValueError(f"the {name!r} task input is not available in this version; "
+                         "choose the notebook or Gaussian input")
+    return tasks.make_task(name)
+
+
+def resolve(config: Config) -> Config:
+    """`config` with the sizes a task dictates (n_x, n_y); other inputs are returned as is.
+
+    Raises:
+        ValueError: the task is unavailable or its sizes exceed the limits.
+    """
+    if config.input not in TASK_INPUTS:
+        return config
+    task = make_task(config.input)
+    n_x, n_y = int(task.n_x), int(task.n_y)
+    if n_x > LIMITS["n_x"] or n_y > LIMITS["n_y"]:
+        raise ValueError(f"the {config.input!r} task needs n_x={n_x}, n_y={n_y}, "
+                         f"above the limits n_x, n_y <= {LIMITS['n_x']}")
+    return config.replace(n_x=n_x, n_y=n_y)
+
+
+def random_labels(rng: np.random.Generator, n_y: int, m: int, T_x: int) -> np.ndarray:
+    """(m, T_x) int64 class labels, uniform over {0, ..., n_y - 1}."""
+    return rng.integers(0, n_y, size=(m, T_x), dtype=np.int64)
+
+
+def build(config: Config) -> Setup:
+    """Parameters, inputs, a<0>, targets and loss for `config` (see the module docstring).
+
+    Raises:
+        ValueError: the input is a task that is unavailable or does not fit the limits.
+    """
+    config = resolve(config)
+    c = config
+    spectral_radius = c.spectral_radius if c.spectral_radius > 0 else None
+    if c.input == "notebook":
+        params, x, a0 = notebook_example(c.cell, c.n_x, c.n_a, c.n_y, c.m, c.T_x, c.seed)
+        targets = random_labels(np.random.default_rng(c.seed), c.n_y, c.m, c.T_x)
+        return Setup(c, params, x, a0, targets, Loss("cross_entropy", "all"))
+    rng = np.random.default_rng(c.seed)
+    if c.input == "gaussian":
+        x = rng.standard_normal((c.n_x, c.m, c.T_x))
+        targets = random_labels(rng, c.n_y, c.m, c.T_x)
+        loss, task = Loss("cross_entropy", "all"), None
+    else:
+        task = make_task(c.input)
+        batch = task.batch(rng, c.m, c.T_x)
+        x, targets, loss = np.asarray(batch.x, dtype=np.float64), batch.targets, task.loss
+    params = init_params(c.cell, c.n_x, c.n_a, c.n_y, rng, weight_scale=c.weight_scale,
+                         spectral_radius=spectral_radius, forget_bias=c.forget_bias)
+    return Setup(c, params, x, np.zeros((c.n_a, c.m)), targets, loss, task)
+
+
+def knobs_apply(config: Config) -> dict[str, bool]:
+    """Which initialisation knobs change the weights for `config` (the UI greys the others).
+
+    The notebook input draws every weight with randn, so no knob applies; the forget-gate
+    bias exists only in the LSTM.
+    """
+    drawn = config.input != "notebook"
+    return {"weight_scale": drawn, "spectral_radius": drawn,
+            "forget_bias": drawn and config.cell == "lstm"}

@@ -1,0 +1,269 @@
+"""Figures of the forward pass: heatmaps unit x time, lines over time, the cell at step t.
+
+Every builder is pure: NumPy arrays (or a dict of numbers from rnnviz.readouts) in,
+``go.Figure`` out. Timesteps are shown 1-based, t = 1..T_x, as in the notebook's x<t>;
+units and batch examples 0-based, as array indices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.figures import style
+
+KINDS = ("gate", "state")
+MAX_LINES = 10          # above this many output classes, ŷ is drawn as a heatmap
+
+
+def _steps(T_x: int) -> np.ndarray:
+    return np.arange(1, T_x + 1)
+
+
+def _mark_step(fig: go.Figure, current_t: int | None, band: bool) -> None:
+    """Outline column t (heatmaps) or draw a vertical line at t (line plots)."""
+    if current_t is None:
+        return
+    line = {"color": style.MARKER_COLOR, "width": 3}
+    if band:
+        fig.add_shape(type="rect", xref="x", yref="paper", x0=current_t - 0.5,
+                      x1=current_t + 0.5, y0=0, y1=1, line=line, fillcolor="rgba(0,0,0,0)")
+    else:
+        fig.add_shape(type="line", xref="x", yref="paper", x0=current_t, x1=current_t,
+                      y0=0, y1=1, line={**line, "dash": "dot"})
+
+
+def symmetric_range(values: np.ndarray) -> float:
+    """Half-width of a colour range centred at 0 that holds every value (1 if all are 0)."""
+    finite = np.abs(values[np.isfinite(values)]) if np.size(values) else np.zeros(0)
+    top = float(finite.max()) if finite.size else 0.0
+    return top if top > 0 else 1.0
+
+
+def heatmap(values, kind: str, title: str, current_t: int | None = None,
+            y_title: str = "unit", zmax: float | None = None, height: int = 380) -> go.Figure:
+    """A unit x time heatmap.
+
+    Args:
+        values: (n, T_x) one row per unit (or output class), one column per timestep.
+        kind: "gate": fixed sequential 0-1 scale (gates, probabilities);
+            "state": diverging scale centred at 0, symmetric range ±zmax
+            (default: the largest |value|).
+        title: figure title, e.g. "forget gate f⟨t⟩".
+        current_t: timestep (1..T_x) to outline, or None.
+        y_title: the rows' axis title.
+
+    Returns:
+        go.Figure with one go.Heatmap; hover shows t, the row and the exact value.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"values has shape {values.shape}; expected (units, T_x)")
+    n, T_x = values.shape
+    if kind == "gate":
+        scale = {"colorscale": style.GATE_SCALE, "zmin": 0.0, "zmax": 1.0}
+    else:
+        half = float(zmax) if zmax else symmetric_range(values)
+        scale = {"colorscale": style.DIVERGING_SCALE, "zmid": 0.0, "zmin": -half, "zmax": half}
+    fig = go.Figure(go.Heatmap(
+        z=values, x=_steps(T_x), y=np.arange(n), **scale,
+        colorbar={"thickness": 18, "tickfont": {"size": style.FONT_SIZE}},
+        hovertemplate=f"t=%{{x}}<br>{y_title}=%{{y}}<br>value=%{{z:.4f}}<extra></extra>",
+    ))
+    style.apply_layout(fig, title, "t", y_title, height=height)
+    fig.update_xaxes(range=[0.5, T_x + 0.5])
+    fig.update_yaxes(range=[n - 0.5, -0.5])  # unit 0 at the top, like a printed array
+    _mark_step(fig, current_t, band=True)
+    return fig
+
+
+def lines_over_time(series: dict[str, np.ndarray], title: str, y_title: str,
+                    current_t: int | None = None, colors: dict[str, str] | None = None,
+                    height: int = 360) -> go.Figure:
+    """One line per named series over t = 1..T_x.
+
+    Args:
+        series: {legend label: (T_x,) values}, all the same length.
+        title, y_title: figure title and y-axis title (name the symbol, e.g. "c⟨t⟩").
+        current_t: timestep (1..T_x) to mark with a vertical line, or None.
+        colors: optional {label: colour}.
+
+    Returns:
+        go.Figure of go.Scatter lines with markers.
+    """
+    fig = go.Figure()
+    for label, values in series.items():
+        values = np.asarray(values, dtype=np.float64)
+        fig.add_trace(go.Scatter(
+            x=_steps(values.shape[0]), y=values, mode="lines+markers", name=label,
+            line={"width": 3, **({"color": colors[label]} if colors and label in colors else {})},
+            hovertemplate=f"{label}<br>t=%{{x}}<br>%{{y:.4f}}<extra></extra>",
+        ))
+    style.apply_layout(fig, title, "t", y_title, height=height)
+    _mark_step(fig, current_t, band=False)
+    return fig
+
+
+def outputs_over_time(y_hat, output: str, current_t: int | None = None,
+                      title: str = "output ŷ⟨t⟩") -> go.Figure:
+    """ŷ over time: one line per class when n_y <= 10, else a class x time heatmap.
+
+    Args:
+        y_hat: (n_y, T_x) outputs of one example (or the batch mean).
+        output: "softmax" (probabilities: 0-1 scale) or "linear" (diverging scale).
+        current_t: timestep to mark.
+    """
+    y_hat = np.asarray(y_hat, dtype=np.float64)
+    y_title = "P(class)" if output == "softmax" else "ŷ"
+    if y_hat.shape[0] > MAX_LINES:
+        kind = "gate" if output == "softmax" else "state"
+        return heatmap(y_hat, kind, title, current_t, y_title="class")
+    series = {f"ŷ{k}" if output == "linear" else f"class {k}": y_hat[k]
+              for k in range(y_hat.shape[0])}
+    fig = lines_over_time(series, title, y_title, current_t)
+    if output == "softmax":
+        fig.update_yaxes(range=[-0.02, 1.02])
+    return fig
+
+
+# ----- the cell at step t ------------------------------------------------------------------
+
+BOX_FILL = {"input": "#F2F2F2", "state": "#FFFFFF", "gate": "#E8F1FA", "op": "#FFFFFF"}
+TEXT_SIZE = 17
+
+
+def _fmt(value: float) -> str:
+    return f"{value:+.3f}"
+
+
+def _vector(values, limit: int = 3) -> str:
+    values = np.asarray(values, dtype=np.float64).ravel()
+    shown = ", ".join(f"{v:.2f}" for v in values[:limit])
+    return f"[{shown}{', …' if values.size > limit else ''}]"
+
+
+class _Canvas:
+    """Boxes, round operator nodes and arrows in data coordinates on a blank figure."""
+
+    def __init__(self, accent: str):
+        self.fig = go.Figure()
+        self.accent = accent
+
+    def box(self, x, y, text, w=1.6, h=0.9, fill="#FFFFFF", bold_edge=False):
+        self.fig.add_shape(type="rect", x0=x - w / 2, x1=x + w / 2, y0=y - h / 2, y1=y + h / 2,
+                           line={"color": self.accent if bold_edge else "#444444",
+                                 "width": 3 if bold_edge else 1.5},
+                           fillcolor=fill, layer="below")
+        self.fig.add_annotation(x=x, y=y, text=text, showarrow=False,
+                                font={"size": TEXT_SIZE, "color": "#111111"})
+
+    def op(self, x, y, symbol, r=0.28):
+        self.fig.add_shape(type="circle", x0=x - r, x1=x + r, y0=y - r, y1=y + r,
+                           line={"color": "#444444", "width": 1.5}, fillcolor=BOX_FILL["op"],
+                           layer="below")
+        self.fig.add_annotation(x=x, y=y, text=symbol, showarrow=False,
+                                font={"size": TEXT_SIZE + 1})
+
+    def arrow(self, x0, y0, x1, y1, head=True, width=2.0):
+        self.fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x",
+                                ayref="y", text="", showarrow=True, arrowhead=2 if head else 0,
+                                arrowsize=1.2, arrowwidth=width, arrowcolor="#444444")
+
+    def label(self, x, y, text, size=TEXT_SIZE - 2):
+        self.fig.add_annotation(x=x, y=y, text=text, showarrow=False,
+                                font={"size": size, "color": "#333333"})
+
+    def finish(self, title: str, width: float, height_units: float, height: int) -> go.Figure:
+        self.fig.update_layout(
+            title={"text": title, "font": {"size": style.TITLE_SIZE}},
+            font={"size": style.FONT_SIZE}, height=height, template="plotly_white",
+            margin={"l": 10, "r": 10, "t": 60, "b": 10}, showlegend=False,
+            xaxis={"range": [-0.1, width + 0.1], "visible": False, "fixedrange": True},
+            yaxis={"range": [-0.1, height_units + 0.1], "visible": False, "fixedrange": True,
+                   "scaleanchor": "x", "scaleratio": 1},
+        )
+        return self.fig
+
+
+def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:
+    """The cell at one step with the numbers of one unit and one batch example in its boxes.
+
+    Args:
+        cell: "rnn" or "lstm".
+        terms: rnnviz.readouts.step_terms(...) for that step, unit and example.
+        example: the batch example i the numbers belong to (for the title).
+
+    Returns:
+        go.Figure drawn with shapes and annotations (no data traces): inputs a⟨t−1⟩, x⟨t⟩
+        (and c⟨t−1⟩) on the left, the gates in the middle, c⟨t⟩, a⟨t⟩ and ŷ⟨t⟩ on the right.
+    """
+    t, j = terms["step"], terms["unit"]
+    title = (f"{style.CELL_NAMES[cell]} cell at t = {t}: unit j = {j}, example i = {example}")
+    canvas = _Canvas(style.CELL_COLORS[cell])
+    if cell == "rnn":
+        return _rnn_diagram(canvas, terms, t, title)
+    if cell == "lstm":
+        return _lstm_diagram(canvas, terms, t, title)
+    raise ValueError(f"cell must be 'rnn' or 'lstm'; got {cell!r}")
+
+
+def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
+    cv.box(1.0, 3.2, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", fill=BOX_FILL["state"])
+    cv.box(1.0, 0.9, f"x⟨{t}⟩<br>{_vector(terms['x'])}", w=1.9, fill=BOX_FILL["input"])
+    cv.box(5.0, 2.05, f"tanh(Waa a + Wax x + ba)<br>z = {_fmt(terms['z'])}", w=4.2, h=1.1,
+           fill=BOX_FILL["gate"], bold_edge=True)
+    cv.arrow(1.8, 3.2, 2.9, 2.3)
+    cv.arrow(1.95, 0.9, 2.9, 1.8)
+    cv.label(2.3, 3.35, f"Waa·a: {_fmt(terms['rec'])}")
+    cv.label(2.4, 0.7, f"Wax·x: {_fmt(terms['inp'])}")
+    cv.box(9.0, 2.05, f"a⟨{t}⟩<br>{_fmt(terms['a'])}", fill=BOX_FILL["state"], bold_edge=True)
+    cv.arrow(7.1, 2.05, 8.2, 2.05)
+    cv.box(9.0, 4.1, f"ŷ⟨{t}⟩<br>{_vector(terms['y_hat'])}", w=1.9, fill=BOX_FILL["input"])
+    cv.arrow(9.0, 2.5, 9.0, 3.65)
+    return cv.finish(title, 10.0, 4.6, 400)
+
+
+def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
+    top, bus, gate_y = 5.2, 0.9, 2.4
+    gates = {"f": (3.4, "f = σ"), "u": (4.9, "u = σ"), "c_tilde": (6.4, "c̃ = tanh"),
+             "o": (7.9, "o = σ")}
+    # inputs on the left
+    cv.box(1.0, top, f"c⟨{t - 1}⟩<br>{_fmt(terms['c_prev'])}", fill=BOX_FILL["state"])
+    cv.box(1.0, 2.6, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", fill=BOX_FILL["state"])
+    cv.box(1.0, bus - 0.05, f"x⟨{t}⟩<br>{_vector(terms['x'])}", w=1.9, fill=BOX_FILL["input"])
+    # the concat bus feeding every gate
+    cv.arrow(1.0, 2.15, 1.0, bus + 0.5, head=False)
+    cv.arrow(1.95, bus, gates["o"][0], bus, head=False, width=3)
+    cv.label(5.6, bus - 0.32, "concat = [a⟨t−1⟩; x⟨t⟩]")
+    for name, (x, label) in gates.items():
+        cv.arrow(x, bus, x, gate_y - 0.5)
+        cv.box(x, gate_y, f"{label}<br>{_fmt(terms[name]['value'])}", w=1.35, h=0.95,
+               fill=BOX_FILL["gate"], bold_edge=True)
+    # the cell line: c<t-1> -> x f -> + u c~ -> c<t>
+    times_f, plus, times_uc = (3.4, top), (5.65, top), (5.65, 3.9)
+    cv.arrow(1.8, top, times_f[0] - 0.28, top)
+    cv.op(*times_f, "×")
+    cv.arrow(3.4, gate_y + 0.48, 3.4, top - 0.28)
+    cv.arrow(times_f[0] + 0.28, top, plus[0] - 0.28, top)
+    cv.op(*plus, "+")
+    cv.op(*times_uc, "×")
+    cv.arrow(4.9, gate_y + 0.48, times_uc[0] - 0.22, times_uc[1] - 0.18)
+    cv.arrow(6.4, gate_y + 0.48, times_uc[0] + 0.22, times_uc[1] - 0.18)
+    cv.arrow(times_uc[0], times_uc[1] + 0.28, plus[0], top - 0.28)
+    cv.box(10.3, top, f"c⟨{t}⟩<br>{_fmt(terms['c'])}", fill=BOX_FILL["state"], bold_edge=True)
+    cv.arrow(plus[0] + 0.28, top, 9.5, top)
+    # a<t> = o * tanh(c<t>)
+    tanh_c, times_o = (9.1, 4.1), (9.1, gate_y)
+    cv.arrow(9.1, top, 9.1, tanh_c[1] + 0.3, head=True)
+    cv.box(*tanh_c, "tanh", w=0.9, h=0.55, fill=BOX_FILL["op"])
+    cv.arrow(9.1, tanh_c[1] - 0.28, 9.1, times_o[1] + 0.28)
+    cv.op(*times_o, "×")
+    cv.arrow(7.9 + 0.68, gate_y, times_o[0] - 0.28, gate_y)
+    cv.box(10.3, 1.05, f"a⟨{t}⟩<br>{_fmt(terms['a'])}", fill=BOX_FILL["state"], bold_edge=True)
+    cv.arrow(9.1, times_o[1] - 0.28, 10.3, 1.5)
+    cv.box(10.3, 3.25, f"ŷ⟨{t}⟩<br>{_vector(terms['y_hat'], 2)}", w=1.6,
+           fill=BOX_FILL["input"])
+    cv.arrow(10.75, 1.5, 10.75, 2.8)
+    return cv.finish(title, 11.2, 5.7, 470)

@@ -1,0 +1,362 @@
+"""What every page shares: the sidebar, the one Config, its URL round trip, cached engine calls.
+
+State (see DESIGN.md): the Config lives in ``st.session_state[CONFIG_KEY]``, a non-widget
+key, so it survives pages that do not draw the sidebar's widgets. Each widget is re-seeded
+from it at the top of every run and writes back through an ``on_change`` callback (callbacks
+run before the script). The URL holds the same Config (only values that differ from the
+defaults): a link restores the view; a value in it that is out of range or unparsable is
+replaced by its default and named in a warning.
+
+Engine results are ``st.cache_data`` functions of the (hashable) Config, so a widget that
+only picks what to show (a timestep, a unit) never recomputes the forward pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+
+import streamlit as st
+
+from rnnviz import build as engine_build
+from rnnviz import model, readouts
+from rnnviz.config import FIELD_BY_NAME, FIELDS, LIMITS, Config, from_query
+from rnnviz.losses import Loss
+
+CONFIG_KEY = "rnnviz_config"          # the Config every page reads
+URL_KEY = "rnnviz_url_written"        # the config part of the query string last written
+WARNINGS_KEY = "rnnviz_warnings"      # messages about ignored values, shown until a change
+NOTICE_KEY = "rnnviz_notice"          # e.g. "Loaded preset ..."
+WIDGET_PREFIX = "rnnviz_w_"
+PRESET_WIDGET = "rnnviz_preset"
+PRESET_PLACEHOLDER = "Choose a preset…"
+
+INPUT_LABELS = {
+    "notebook": "the notebook's randn draws",
+    "gaussian": "random Gaussian x",
+    "chars": "task: characters (names)",
+    "adding": "task: adding problem",
+    "copy": "task: copy a symbol",
+    "sine": "task: predict a sine wave",
+}
+CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM"}
+HELP = {
+    "cell": "The vanilla RNN or the LSTM.",
+    "n_x": "Input size: entries of x⟨t⟩.",
+    "n_a": "Hidden units: entries of a⟨t⟩ (and c⟨t⟩).",
+    "n_y": "Output size: entries of ŷ⟨t⟩.",
+    "m": "Batch size: examples run side by side.",
+    "T_x": "Sequence length: timesteps t = 1 … T_x.",
+    "seed": "Seeds every random draw: the same seed gives the same network and data.",
+    "input": "Where x comes from: the notebook's own draws, Gaussian noise, or a task's batch.",
+    "weight_scale": "Multiplies every weight's standard deviation 1/√fan_in.",
+    "spectral_radius": "Rescales Waa (the LSTM's recurrent blocks) so its largest "
+                       "|eigenvalue| is this; 0 leaves it as drawn.",
+    "forget_bias": "The LSTM's bf: large values keep f near 1, so the cell remembers.",
+}
+FLOAT_STEP = {"weight_scale": 0.1, "spectral_radius": 0.1, "forget_bias": 0.5}
+
+
+# ----- the configuration ------------------------------------------------------------------
+
+def _query_config_part() -> dict[str, list[str]]:
+    """The Config's keys in the current URL, each with all its values."""
+    return {f.name: st.query_params.get_all(f.name) for f in FIELDS
+            if f.name in st.query_params}
+
+
+def _store(config: Config, warnings: list[str] | None = None) -> None:
+    """Make `config` current, with task sizes applied; failures become warnings."""
+    messages = list(warnings or [])
+    try:
+        config = engine_build.resolve(config)
+    except ValueError as why:
+        messages.append(f"input={config.input!r} cannot be used: {why}; using "
+                        f"{Config().input!r}")
+        config = dataclasses.replace(config, input=Config().input)
+    st.session_state[CONFIG_KEY] = config
+    st.session_state[WARNINGS_KEY] = messages
+
+
+def _sync_from_url() -> None:
+    """Adopt the URL's configuration on a session's first run or when the URL changed
+    under us (a pasted link, the back button); otherwise keep the session's."""
+    query = _query_config_part()
+    flat = {name: values[-1] if values else "" for name, values in query.items()}
+    first_run = CONFIG_KEY not in st.session_state
+    if first_run or (query and flat != st.session_state.get(URL_KEY)):
+        config, warnings = from_query(query)
+        _store(config, warnings)
+        st.session_state[URL_KEY] = flat
+
+
+def _write_url(config: Config) -> None:
+    """Put the config (non-default values only) in the URL; other keys are left alone."""
+    wanted = config.to_query()
+    for f in FIELDS:
+        current = st.query_params.get_all(f.name)
+        if f.name in wanted:
+            if current != [wanted[f.name]]:
+                st.query_params[f.name] = wanted[f.name]
+        elif current:
+            del st.query_params[f.name]
+    st.session_state[URL_KEY] = wanted
+
+
+def current_config() -> Config:
+    """The session's Config (page_setup must have run in this script run)."""
+    return st.session_state[CONFIG_KEY]
+
+
+def _on_widget(name: str) -> None:
+    value = st.session_state[WIDGET_PREFIX + name]
+    try:
+        config = current_config().replace(**{name: value})
+    except ValueError as why:
+        st.session_state[WARNINGS_KEY] = [f"{name}={value!r} was not applied: {why}"]
+        return
+    _store(config)
+
+
+def _on_preset() -> None:
+    name = st.session_state.get(PRESET_WIDGET)
+    if name in engine_build.PRESETS:
+        _store(engine_build.PRESETS[name])
+        st.session_state[NOTICE_KEY] = f"Loaded the preset “{name}”."
+    st.session_state[PRESET_WIDGET] = None
+
+
+def _on_reset() -> None:
+    _store(Config())
+    st.session_state[NOTICE_KEY] = "Back to the default configuration."
+
+
+def _limit_help(name: str) -> str:
+    f = FIELD_BY_NAME[name]
+    if f.kind == "choice":
+        return HELP[name]
+    limit = " (the limit)" if name in LIMITS else ""
+    return f"{HELP[name]} Allowed: {f.low:g} to {f.high:g}{limit}."
+
+
+def _number(name: str, disabled: bool = False, extra_help: str = "") -> None:
+    f = FIELD_BY_NAME[name]
+    common = {"key": WIDGET_PREFIX + name, "on_change": _on_widget, "args": (name,),
+              "disabled": disabled, "help": _limit_help(name) + extra_help}
+    if f.kind == "int":
+        st.number_input(f.label, min_value=int(f.low), max_value=int(f.high), step=1, **common)
+    else:
+        st.number_input(f.label, min_value=float(f.low), max_value=float(f.high),
+                        step=FLOAT_STEP[name], format="%.2f", **common)
+
+
+def _sidebar(config: Config) -> None:
+    for f in FIELDS:  # re-seed every widget from the Config (widget keys may have been dropped)
+        st.session_state[WIDGET_PREFIX + f.name] = getattr(config, f.name)
+    sb = st.sidebar
+    with sb:
+        st.header("Network")
+        st.selectbox("Presets", list(engine_build.PRESETS), index=None,
+                     placeholder=PRESET_PLACEHOLDER, key=PRESET_WIDGET, on_change=_on_preset,
+                     help="Load a whole configuration that shows one idea.")
+        if NOTICE_KEY in st.session_state:
+            st.caption(st.session_state.pop(NOTICE_KEY))
+        st.radio("cell", list(CELL_LABELS), format_func=CELL_LABELS.get, horizontal=True,
+                 key=WIDGET_PREFIX + "cell", on_change=_on_widget, args=("cell",),
+                 help=HELP["cell"])
+        st.selectbox("input", list(INPUT_LABELS), format_func=INPUT_LABELS.get,
+                     key=WIDGET_PREFIX + "input", on_change=_on_widget, args=("input",),
+                     help=HELP["input"])
+        is_task = config.input in engine_build.TASK_INPUTS
+        if is_task:
+            st.caption(f"n_x = {config.n_x} and n_y = {config.n_y} are set by the task.")
+        if not engine_build.tasks_available():
+            st.caption("The task inputs are not available in this version.")
+        left, right = st.columns(2)
+        with left:
+            _number("n_x", disabled=is_task, extra_help=" Set by the task." if is_task else "")
+            _number("n_a")
+            _number("T_x")
+        with right:
+            _number("n_y", disabled=is_task, extra_help=" Set by the task." if is_task else "")
+            _number("m")
+            _number("seed")
+        st.header("Initialisation")
+        applies = engine_build.knobs_apply(config)
+        if config.input == "notebook":
+            st.caption("The notebook input uses its own randn weights: these knobs do not "
+                       "apply. Choose the Gaussian input to use them.")
+        for name in ("weight_scale", "spectral_radius", "forget_bias"):
+            _number(name, disabled=not applies[name])
+        st.button("Reset to defaults", on_click=_on_reset, width="stretch")
+        st.caption("The address bar holds this whole configuration: copy it to share "
+                   "the view.")
+
+
+def page_setup(title: str) -> Config:
+    """Call first on every page: page config, the shared sidebar, the URL round trip.
+
+    Returns:
+        the Config every view on the page reads.
+    """
+    st.set_page_config(page_title=f"{title} · rnnviz", page_icon="🔁", layout="wide")
+    _sync_from_url()
+    config = current_config()
+    _sidebar(config)
+    _write_url(config)
+    for message in st.session_state.get(WARNINGS_KEY, []):
+        st.warning(message, icon="⚠️")
+    return config
+
+
+# ----- cached engine calls ----------------------------------------------------------------
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_setup(config: Config) -> engine_build.Setup:
+    """rnnviz.build.build(config): parameters, x, a<0>, targets and loss."""
+    return engine_build.build(config)
+
+
+@st.cache_data(max_entries=4, show_spinner="Running the forward pass…")
+def cached_trace(config: Config):
+    """The forward trace (RNNTrace or LSTMTrace) with the setup's output layer."""
+    setup = cached_setup(config)
+    return model.forward(setup.params, setup.x, setup.a0, output=setup.loss.output)
+
+
+@st.cache_data(max_entries=4, show_spinner="Back-propagating through time…")
+def cached_backprop(config: Config, where: str = "all") -> model.Backprop:
+    """Full BPTT with the setup's loss placed at every step ("all") or only the last."""
+    setup = cached_setup(config)
+    loss = Loss(setup.loss.kind, where)
+    return model.backward(setup.params, cached_trace(config), setup.targets, loss)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_view(config: Config, example: int | None) -> dict:
+    """rnnviz.readouts.example_view: the trace's (n, T_x) slices for one example or the mean.
+    Small, so redrawing a view at another timestep copies little from the cache."""
+    return readouts.example_view(cached_trace(config), example)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_step_terms(config: Config, example: int, step: int, unit: int) -> dict:
+    """rnnviz.readouts.step_terms for one example, step and unit."""
+    return readouts.step_terms(cached_setup(config).params, cached_view(config, example),
+                               step, unit)
+
+
+@contextlib.contextmanager
+def engine_errors() -> Iterator[None]:
+    """Show an engine ValueError as a message (and stop the page) instead of a traceback."""
+    try:
+        yield
+    except ValueError as why:
+        st.error(f"This configuration cannot be computed: {why}. Change it in the sidebar.",
+                 icon="🚫")
+        st.stop()
+
+
+def chart(fig, key: str | None = None) -> None:
+    """Show a figure with the figures' own look (not Streamlit's theme) and no logo."""
+    st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False})
+
+
+# ----- page controls that survive moving between pages ------------------------------------
+
+STEP_KEY = "rnnviz_t"                 # the current timestep, shared by the pages
+PLAYING_KEY = "rnnviz_playing"
+LAST_TICK_KEY = "rnnviz_last_tick"
+STEP_SLIDER = WIDGET_PREFIX + "t"
+PLAY_INTERVAL_S = 0.8
+MEAN = "mean"
+
+
+def remembered_choice(label: str, key: str, count: int, with_mean: bool = False,
+                      help: str | None = None) -> int | None:
+    """A selectbox over 0..count-1 (and "batch mean" first when with_mean) whose value is
+    kept under a non-widget key, so it survives visiting other pages.
+
+    Returns:
+        the chosen index, or None for the batch mean.
+    """
+    store, widget = "rnnviz_" + key, WIDGET_PREFIX + key
+    options = ([MEAN] if with_mean else []) + list(range(count))
+    value = st.session_state.get(store, options[0])
+    if value not in options:
+        value = options[0]
+    st.session_state[store] = st.session_state[widget] = value
+
+    def remember() -> None:
+        st.session_state[store] = st.session_state[widget]
+
+    st.selectbox(label, options, key=widget, on_change=remember, help=help,
+                 format_func=lambda v: "batch mean" if v == MEAN else str(v))
+    return None if value == MEAN else int(value)
+
+
+def current_step(T_x: int) -> int:
+    """The shared timestep t, clamped to 1..T_x."""
+    t = min(max(int(st.session_state.get(STEP_KEY, 1)), 1), T_x)
+    st.session_state[STEP_KEY] = t
+    return t
+
+
+def _step_by(delta: int, T_x: int) -> None:
+    st.session_state[STEP_KEY] = min(max(current_step(T_x) + delta, 1), T_x)
+
+
+def _on_step_slider() -> None:
+    st.session_state[STEP_KEY] = st.session_state[STEP_SLIDER]
+
+
+def timestep_player(T_x: int, draw: Callable[[int], None]) -> None:
+    """The timestep controls (◀, a slider, ▶, play/pause) and `draw(t)` below them, in a
+    fragment: moving t reruns only this part of the page, from cached results.
+
+    While playing, the fragment reruns itself every PLAY_INTERVAL_S seconds and advances t;
+    starting, pausing and reaching T_x rerun the page once to switch that timer on or off.
+    """
+    playing = bool(st.session_state.get(PLAYING_KEY, False))
+
+    @st.fragment(run_every=PLAY_INTERVAL_S if playing else None)
+    def player() -> None:
+        t = current_step(T_x)
+        if playing:
+            now = time.monotonic()
+            if now - st.session_state.get(LAST_TICK_KEY, 0.0) >= 0.9 * PLAY_INTERVAL_S:
+                st.session_state[LAST_TICK_KEY] = now
+                t = min(t + 1, T_x)
+                st.session_state[STEP_KEY] = t
+        back, slider, forward_col, play = st.columns([1, 10, 1, 2], vertical_alignment="bottom")
+        back.button("◀", key="rnnviz_step_back", on_click=_step_by, args=(-1, T_x),
+                    disabled=t <= 1, help="One step back", width="stretch")
+        forward_col.button("▶", key="rnnviz_step_forward", on_click=_step_by, args=(1, T_x),
+                           disabled=t >= T_x, help="One step forward", width="stretch")
+        with slider:
+            if T_x > 1:
+                st.session_state[STEP_SLIDER] = t
+                st.slider("timestep t", 1, T_x, key=STEP_SLIDER, on_change=_on_step_slider)
+            else:
+                st.markdown("timestep t = 1 (T_x = 1: a single step)")
+        label = "⏸ Pause" if playing else "⏵ Play"
+        if play.button(label, key="rnnviz_play", disabled=T_x <= 1 and not playing,
+                       width="stretch", help="Animate through time"):
+            _toggle_play(t, T_x)
+        draw(t)
+        if playing and t >= T_x:
+            st.session_state[PLAYING_KEY] = False
+            st.rerun()  # the whole page, once, to stop the timer
+
+    player()
+
+
+def _toggle_play(t: int, T_x: int) -> None:
+    playing = not st.session_state.get(PLAYING_KEY, False)
+    st.session_state[PLAYING_KEY] = playing
+    st.session_state[LAST_TICK_KEY] = time.monotonic()
+    if playing and t >= T_x:
+        st.session_state[STEP_KEY] = 1
+    st.rerun()  # the whole page, once, to switch the fragment's timer on or off
