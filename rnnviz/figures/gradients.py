@@ -1,0 +1,158 @@
+"""Figures of back-propagation through time: gradient norms over t, the step Jacobians'
+norms and their product, and dL/da<t> as a unit x time heatmap.
+
+Every builder is pure: arrays in, ``go.Figure`` out. Timesteps are 1-based, t = 1..T_x.
+Norms go on a log scale, where a gradient that shrinks by the same factor every step is a
+straight falling line. The RNN and the LSTM keep their colours (style.CELL_COLORS).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.figures import style
+from rnnviz.figures.forward import heatmap
+
+FLOOR = 1e-300  # a norm of exactly 0 has no place on a log axis; it is drawn as a gap
+
+
+def _positive(values) -> list[float | None]:
+    """Values for a log axis: zeros and non-finite values become gaps (None)."""
+    return [float(v) if np.isfinite(v) and v > FLOOR else None
+            for v in np.asarray(values, dtype=np.float64)]
+
+
+def _check_cells(by_cell: Mapping) -> None:
+    if not by_cell:
+        raise ValueError("give at least one cell's values")
+    unknown = [c for c in by_cell if c not in style.CELL_COLORS]
+    if unknown:
+        raise ValueError(f"cells must be among {tuple(style.CELL_COLORS)}; got {unknown}")
+
+
+def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], where: str = "all",
+                  height: int = 460) -> go.Figure:
+    """||dL/da<t>|| over t for each cell on a log scale, and ||dL/dc<t>|| for the LSTM.
+
+    Args:
+        flows: {cell: {"a": (T_x,) norms, and for "lstm" optionally "c": (T_x,)}}, cell
+            "rnn" or "lstm" (Backprop.flow_norms() gives exactly this per cell).
+        where: where the loss sits, "all" or "last", for the title.
+
+    Returns:
+        go.Figure: one solid line per cell for a<t> (and a dashed one for the LSTM's c<t>),
+        in the cell's colour, y on a log axis.
+    """
+    _check_cells(flows)
+    fig = go.Figure()
+    for cell, norms in flows.items():
+        name = style.CELL_NAMES[cell]
+        for state, dash in (("a", "solid"), ("c", "dash")):
+            if state not in norms:
+                continue
+            values = np.asarray(norms[state], dtype=np.float64)
+            symbol = f"‖∂L/∂{state}⟨t⟩‖"
+            fig.add_trace(go.Scatter(
+                x=np.arange(1, values.size + 1), y=_positive(values), mode="lines+markers",
+                name=f"{name} {symbol}",
+                line={"color": style.CELL_COLORS[cell], "width": 4, "dash": dash},
+                marker={"size": 7},
+                hovertemplate=f"{name}<br>t=%{{x}}<br>{symbol}=%{{y:.3e}}<extra></extra>",
+            ))
+    place = "every step" if where == "all" else "the last step only"
+    style.apply_layout(fig, f"Gradient flowing back through time (loss at {place})",
+                       "t", "gradient norm (log scale)", height=height)
+    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0})
+    return fig
+
+
+def jacobian_norms(step_norms: Mapping[str, np.ndarray], height: int = 420) -> go.Figure:
+    """||J<t>||_2 of each step for each cell, with the line ||J|| = 1.
+
+    Args:
+        step_norms: {cell: (T_x,) spectral norms of the step Jacobians, [t-1] for J<t>}.
+
+    Returns:
+        go.Figure, log y axis; above the dashed line a step amplifies gradients, below it
+        shrinks them.
+    """
+    _check_cells(step_norms)
+    fig = go.Figure()
+    for cell, norms in step_norms.items():
+        values = np.asarray(norms, dtype=np.float64)
+        name = style.CELL_NAMES[cell]
+        fig.add_trace(go.Scatter(
+            x=np.arange(1, values.size + 1), y=_positive(values), mode="lines+markers",
+            name=name, line={"color": style.CELL_COLORS[cell], "width": 4}, marker={"size": 7},
+            hovertemplate=f"{name}<br>t=%{{x}}<br>‖J⟨t⟩‖=%{{y:.4g}}<extra></extra>",
+        ))
+    fig.add_hline(y=1.0, line={"color": style.MARKER_COLOR, "dash": "dash", "width": 2})
+    style.apply_layout(fig, "How much one step stretches a gradient: ‖∂s⟨t⟩/∂s⟨t-1⟩‖",
+                       "t", "‖J⟨t⟩‖ (log scale)", height=height)
+    fig.update_yaxes(type="log", exponentformat="power")
+    return fig
+
+
+def norm_product(products: Mapping[str, np.ndarray], height: int = 420) -> go.Figure:
+    """The readout prod_{k=t+1}^{T_x} ||J<k>||, drawn from its log10, for each cell.
+
+    Args:
+        products: {cell: (T_x + 1,) log10 of the product, entry t for t = 0..T_x}
+            (rnnviz.analysis.log10_norm_product).
+
+    Returns:
+        go.Figure with y = 10^log10 on a log axis (the axis is set from the logs, so even
+        10^-300 is placed correctly).
+    """
+    _check_cells(products)
+    fig = go.Figure()
+    for cell, logs in products.items():
+        logs = np.asarray(logs, dtype=np.float64)
+        name = style.CELL_NAMES[cell]
+        fig.add_trace(go.Scatter(
+            x=np.arange(logs.size), y=logs, mode="lines+markers", name=name,
+            line={"color": style.CELL_COLORS[cell], "width": 4}, marker={"size": 7},
+            hovertemplate=f"{name}<br>t=%{{x}}<br>product = 10^%{{y:.2f}}<extra></extra>",
+        ))
+    style.apply_layout(fig, "Bound on how far back a gradient from step T_x reaches",
+                       "t", "∏ₖ₌ₜ₊₁ ‖J⟨k⟩‖", height=height)
+    # The traces hold log10 values; label the ticks as powers of ten.
+    low = min(float(np.min(v)) for v in products.values())
+    high = max(float(np.max(v)) for v in products.values())
+    ticks = _power_ticks(low, high)
+    fig.update_yaxes(tickvals=ticks, ticktext=[f"10<sup>{int(v)}</sup>" for v in ticks])
+    return fig
+
+
+def _power_ticks(low: float, high: float, most: int = 7) -> list[int]:
+    """Whole exponents spanning [low, high], at most `most` of them."""
+    first, last = int(np.floor(low)), int(np.ceil(high))
+    if last == first:
+        last = first + 1
+    stride = max(1, int(np.ceil((last - first) / (most - 1))))
+    return list(range(first, last + 1, stride))
+
+
+def gradient_heatmap(dA: np.ndarray, cell: str, example: int | None,
+                     height: int = 420) -> go.Figure:
+    """dL/da<t> for one example (or the batch mean) as a unit x time heatmap.
+
+    Args:
+        dA: (n_a, T_x) gradient at every hidden state.
+        cell: "rnn" or "lstm", for the title.
+        example: the batch example shown, or None for the mean over the batch.
+
+    Returns:
+        go.Figure: diverging scale centred at 0 (blue negative, red positive), symmetric
+        about 0; hover gives t, the unit and the value in scientific notation.
+    """
+    _check_cells({cell: None})
+    which = "batch mean" if example is None else f"example {example}"
+    fig = heatmap(dA, "state", f"{style.CELL_NAMES[cell]}: ∂L/∂a⟨t⟩ ({which})",
+                  height=height)
+    fig.update_traces(hovertemplate="t=%{x}<br>unit=%{y}<br>∂L/∂a=%{z:.3e}<extra></extra>")
+    return fig

@@ -1,0 +1,82 @@
+"""Gradient-flow figure builders as pure functions: traces, colours, scales, axis titles."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from rnnviz.figures import gradients, style
+
+
+def test_gradient_flow_overlays_both_cells_on_a_log_axis_in_their_colours():
+    flows = {"rnn": {"a": np.array([1e-6, 1e-3, 1.0])},
+             "lstm": {"a": np.array([0.1, 0.2, 0.3]), "c": np.array([0.5, 0.0, 0.7])}}
+    fig = gradients.gradient_flow(flows, where="last")
+    assert isinstance(fig, go.Figure)
+    assert [t.name for t in fig.data] == ["RNN ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂a⟨t⟩‖",
+                                          "LSTM ‖∂L/∂c⟨t⟩‖"]
+    assert fig.data[0].line.color == style.CELL_COLORS["rnn"]
+    assert fig.data[1].line.color == fig.data[2].line.color == style.CELL_COLORS["lstm"]
+    assert fig.data[2].line.dash == "dash"
+    assert fig.layout.yaxis.type == "log"
+    assert list(fig.data[0].x) == [1, 2, 3]
+    assert list(fig.data[0].y) == [1e-6, 1e-3, 1.0]
+    assert fig.data[2].y[1] is None  # a zero norm is a gap, not a point at -inf
+    assert fig.layout.xaxis.title.text == "t"
+    assert "last step" in fig.layout.title.text
+
+
+def test_gradient_flow_with_one_cell_and_one_step():
+    fig = gradients.gradient_flow({"rnn": {"a": np.array([0.25])}})
+    assert len(fig.data) == 1 and list(fig.data[0].y) == [0.25]
+    assert "every step" in fig.layout.title.text
+
+
+@pytest.mark.parametrize("bad", [{}, {"gru": {"a": np.ones(2)}}])
+def test_gradient_flow_refuses_unknown_or_missing_cells(bad):
+    with pytest.raises(ValueError, match="cell"):
+        gradients.gradient_flow(bad)
+
+
+def test_jacobian_norms_draws_each_cell_and_the_line_at_one():
+    fig = gradients.jacobian_norms({"rnn": np.array([0.5, 0.4]), "lstm": np.array([1.1, 0.9])})
+    assert [t.line.color for t in fig.data] == [style.CELL_COLORS["rnn"],
+                                               style.CELL_COLORS["lstm"]]
+    assert list(fig.data[1].y) == [1.1, 0.9]
+    assert fig.layout.yaxis.type == "log"
+    assert any(s.y0 == 1.0 and s.y1 == 1.0 for s in fig.layout.shapes)
+    assert fig.layout.yaxis.title.text.startswith("‖J⟨t⟩‖")
+
+
+def test_norm_product_plots_the_logs_with_power_of_ten_ticks():
+    logs = np.array([-12.0, -8.5, -4.0, 0.0])
+    fig = gradients.norm_product({"rnn": logs})
+    assert list(fig.data[0].x) == [0, 1, 2, 3]
+    assert list(fig.data[0].y) == list(logs)
+    ticks = list(fig.layout.yaxis.tickvals)
+    assert ticks[0] <= -12 and ticks[-1] >= 0 and len(ticks) <= 7
+    assert fig.layout.yaxis.ticktext[0] == f"10<sup>{ticks[0]}</sup>"
+
+
+def test_norm_product_of_a_single_flat_step_still_has_ticks():
+    fig = gradients.norm_product({"lstm": np.array([0.0, 0.0])})
+    assert list(fig.layout.yaxis.tickvals) == [0, 1]
+
+
+def test_gradient_heatmap_is_diverging_and_centred_at_zero():
+    dA = np.array([[1e-3, -2e-3, 0.0], [4e-3, 0.0, -1e-3]])
+    fig = gradients.gradient_heatmap(dA, "lstm", example=2)
+    heat = fig.data[0]
+    assert isinstance(heat, go.Heatmap)
+    assert heat.zmid == 0.0 and heat.zmin == -4e-3 and heat.zmax == 4e-3
+    np.testing.assert_array_equal(np.asarray(heat.z), dA)
+    assert list(heat.x) == [1, 2, 3]
+    assert "example 2" in fig.layout.title.text and "LSTM" in fig.layout.title.text
+    assert "e}" in heat.hovertemplate  # scientific notation: gradients can be tiny
+
+
+def test_gradient_heatmap_of_zeros_and_the_batch_mean():
+    fig = gradients.gradient_heatmap(np.zeros((1, 1)), "rnn", example=None)
+    assert fig.data[0].zmax == 1.0 and fig.data[0].zmin == -1.0
+    assert "batch mean" in fig.layout.title.text
