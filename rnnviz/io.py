@@ -70,10 +70,19 @@ def load_model(file) -> tuple[Params, dict]:
         raise ValueError(not_ours + " (the archive is damaged)") from None
 
 
+def _get(archive, key: str) -> np.ndarray:
+    """One entry; ValueError if it holds pickled objects (never loaded) or is unreadable."""
+    try:
+        return archive[key]
+    except ValueError:
+        raise ValueError(f"the model file's {key!r} entry holds Python objects; rnnviz only "
+                         "loads plain arrays, so this file was not saved by rnnviz") from None
+
+
 def _text(archive, key: str, not_ours: str) -> str:
     if key not in archive.files:
         raise ValueError(f"{not_ours} (it has no {key!r} entry)")
-    value = archive[key]
+    value = _get(archive, key)
     if value.shape != () or value.dtype.kind != "U":
         raise ValueError(f"{not_ours} (its {key!r} entry is not text)")
     return str(value)
@@ -83,7 +92,7 @@ def _read(archive, not_ours: str) -> tuple[Params, dict]:
     if "format" not in archive.files or _text(archive, "format", not_ours) != FORMAT:
         raise ValueError(not_ours)
     try:
-        version = int(archive["version"])
+        version = int(_get(archive, "version"))
     except (KeyError, TypeError, ValueError):
         raise ValueError(f"{not_ours} (its version is missing)") from None
     if version != VERSION:
@@ -101,7 +110,7 @@ def _read(archive, not_ours: str) -> tuple[Params, dict]:
     arrays = {}
     for key in archive.files:
         if key.startswith(PREFIX):
-            value = archive[key]
+            value = _get(archive, key)
             if value.dtype.kind not in "fi":
                 raise ValueError(f"the model's {key[len(PREFIX):]} is not numeric")
             arrays[key[len(PREFIX):]] = value

@@ -183,7 +183,8 @@ class Record:
         accuracy: the task's accuracy on the same batch, or None where undefined.
         grad_norm: ||g_t|| before clipping (None if it was not finite).
         clipped: whether clipping changed g_t.
-        param_norm: ||theta_t|| after the update (before it, in a diverged record).
+        param_norm: ||theta_t|| after the update (in a diverged record: before it, or None
+            if even that is too large to represent).
         stats: every stats_every steps, {parameter name: {"grad", "step", ...}} from
             Optimizer.stats(); else None.
         flow: every stats_every steps, {"a": [||dL/da<t>|| for t = 1..T_x]} (and "c" for
@@ -197,7 +198,7 @@ class Record:
     accuracy: float | None
     grad_norm: float | None
     clipped: bool
-    param_norm: float
+    param_norm: float | None
     stats: dict | None = None
     flow: dict | None = None
     snapshot: Params | None = None
@@ -280,7 +281,8 @@ class Trainer:
                     clipped = max_abs(grads) > cfg.clip_value
                     grads = clip_by_value(grads, cfg.clip_value)
                 new_params = self.optimizer.step(self.params, grads)
-                if not _finite(new_params):
+                param_norm = new_params.global_norm()
+                if not (_finite(new_params) and math.isfinite(param_norm)):
                     problem = "the parameters became infinite"
         if problem is not None:
             return self._diverge(t, problem, loss, grad_norm)
@@ -299,16 +301,18 @@ class Trainer:
             snapshot = new_params.copy()
             self.snapshots[t] = snapshot
         return Record(step=t, loss=loss, accuracy=accuracy, grad_norm=grad_norm,
-                      clipped=bool(clipped), param_norm=new_params.global_norm(),
+                      clipped=bool(clipped), param_norm=param_norm,
                       stats=stats, flow=flow, snapshot=snapshot)
 
     def _diverge(self, t: int, problem: str, loss: float, grad_norm: float) -> Record:
         self.diverged = (f"diverged at step {t}: {problem}; lower the learning rate"
                          + (" or turn on clipping" if self.config.clip == "none" else ""))
         self.t = t
+        with np.errstate(over="ignore"):
+            norm = self.params.global_norm()
         return Record(step=t, loss=loss if math.isfinite(loss) else None, accuracy=None,
                       grad_norm=grad_norm if math.isfinite(grad_norm) else None,
-                      clipped=False, param_norm=self.params.global_norm(),
+                      clipped=False, param_norm=norm if math.isfinite(norm) else None,
                       diverged=self.diverged)
 
     def run(self, n: int) -> list[Record]:

@@ -106,9 +106,10 @@ def test_adam_stats_show_bias_corrected_moments_and_the_step():
 
 def test_adam_notebook_variant_puts_epsilon_inside_the_root():
     g = {"w": np.array([[1e-5]])}
-    outside = make_optimizer("adam", learning_rate=1.0, epsilon=1e-8).step({"w": np.zeros((1, 1))}, g)
+    zero = {"w": np.zeros((1, 1))}
+    outside = make_optimizer("adam", learning_rate=1.0, epsilon=1e-8).step(zero, g)
     inside = make_optimizer("adam", learning_rate=1.0, epsilon=1e-8,
-                            eps_inside_sqrt=True).step({"w": np.zeros((1, 1))}, g)
+                            eps_inside_sqrt=True).step(zero, g)
     np.testing.assert_allclose(outside["w"], -1e-5 / (1e-5 + 1e-8))
     np.testing.assert_allclose(inside["w"], -1e-5 / np.sqrt(1e-10 + 1e-8))
 

@@ -1,0 +1,225 @@
+"""The training loop: records, determinism, resuming, clipping, divergence, validation."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from rnnviz.params import init_params
+from rnnviz.train import MAX_STEPS, Record, TrainConfig, Trainer, train
+
+SMALL = TrainConfig(task="chars", cell="lstm", n_a=8, m=4, T_x=6, steps=30, seed=3,
+                    stats_every=10, snapshot_every=10)
+
+
+def numbers_in(record: Record):
+    """Every number a record carries, flattened."""
+    values = [record.loss, record.accuracy, record.grad_norm, record.param_norm]
+    for per_param in (record.stats or {}).values():
+        values.extend(per_param.values())
+    for flow in (record.flow or {}).values():
+        values.extend(flow)
+    if record.snapshot is not None:
+        values.extend(float(v) for _, a in record.snapshot.items() for v in a.ravel())
+    return [v for v in values if v is not None]
+
+
+def assert_records_equal(first: list[Record], second: list[Record]):
+    assert len(first) == len(second)
+    for a, b in zip(first, second, strict=True):
+        assert (a.step, a.loss, a.accuracy, a.grad_norm, a.clipped, a.param_norm, a.stats,
+                a.flow, a.diverged) == (b.step, b.loss, b.accuracy, b.grad_norm, b.clipped,
+                                        b.param_norm, b.stats, b.flow, b.diverged)
+        assert (a.snapshot is None) == (b.snapshot is None)
+        if a.snapshot is not None:
+            for (_, x), (_, y) in zip(a.snapshot.items(), b.snapshot.items(), strict=True):
+                np.testing.assert_array_equal(x, y)
+
+
+# ----- records ------------------------------------------------------------------------------
+
+def test_records_count_steps_and_carry_stats_flow_and_snapshots_on_schedule():
+    records = list(train(SMALL.replace(steps=25)))
+    assert [r.step for r in records] == list(range(1, 26))
+    assert [r.step for r in records if r.stats is not None] == [1, 10, 20, 25]
+    assert [r.step for r in records if r.snapshot is not None] == [10, 20, 25]
+    flow = records[9].flow
+    assert set(flow) == {"a", "c"} and len(flow["a"]) == SMALL.T_x
+    assert set(records[9].stats) == {"Wf", "bf", "Wu", "bu", "Wc", "bc", "Wo", "bo", "Wy", "by"}
+    assert set(records[9].stats["Wf"]) == {"v_hat", "s_hat", "step", "grad"}
+    assert all(r.diverged is None for r in records)
+    assert all(0.0 <= r.accuracy <= 1.0 for r in records)
+
+
+def test_snapshots_hold_the_parameters_after_that_step():
+    trainer = Trainer(SMALL)
+    records = trainer.run(10)
+    assert sorted(trainer.snapshots) == [0, 10]
+    assert records[-1].snapshot is trainer.snapshots[10]
+    assert records[-1].param_norm == pytest.approx(trainer.params.global_norm(), rel=1e-15)
+    for (_, snap), (_, now) in zip(trainer.snapshots[10].items(), trainer.params.items(),
+                                   strict=True):
+        np.testing.assert_array_equal(snap, now)
+    initial = init_params("lstm", trainer.task.n_x, 8, trainer.task.n_y,
+                          np.random.default_rng(SMALL.seed))
+    np.testing.assert_array_equal(trainer.snapshots[0].Wf, initial.Wf)
+
+
+def test_stats_every_zero_never_reports_stats():
+    records = list(train(SMALL.replace(stats_every=0, steps=5)))
+    assert all(r.stats is None and r.flow is None for r in records)
+
+
+# ----- determinism and resuming -------------------------------------------------------------
+
+@pytest.mark.parametrize("task, cell", [("chars", "lstm"), ("adding", "rnn"), ("copy", "lstm"),
+                                        ("sine", "rnn")])
+def test_same_config_gives_the_same_curve_bit_for_bit(task, cell):
+    config = SMALL.replace(task=task, cell=cell)
+    assert_records_equal(list(train(config)), list(train(config)))
+    other = [r.loss for r in train(config.replace(seed=4))]
+    assert other != [r.loss for r in train(config)]
+
+
+def test_pulling_a_few_steps_at_a_time_gives_the_same_run():
+    whole = list(train(SMALL))
+    trainer = Trainer(SMALL)
+    pieces = trainer.run(7) + trainer.run(1) + trainer.run(100)
+    assert_records_equal(whole, pieces)
+    assert trainer.done and trainer.run(5) == []
+    with pytest.raises(RuntimeError, match="finished"):
+        trainer.step()
+
+
+def test_rnn_and_lstm_see_the_same_batches_for_the_same_seed():
+    rnn = Trainer(SMALL.replace(cell="rnn"))
+    lstm = Trainer(SMALL.replace(cell="lstm"))
+    first = rnn.task.batch(rnn.data_rng, 4, 6)
+    second = lstm.task.batch(lstm.data_rng, 4, 6)
+    np.testing.assert_array_equal(first.x, second.x)
+
+
+@pytest.mark.parametrize("task", ["adding", "sine"])
+def test_training_lowers_the_loss(task):
+    config = TrainConfig(task=task, cell="lstm", n_a=8, m=16, T_x=8, steps=150, seed=1)
+    records = list(train(config))
+    first = np.mean([r.loss for r in records[:10]])
+    last = np.mean([r.loss for r in records[-10:]])
+    assert last < 0.5 * first
+
+
+def test_edge_sizes_train():
+    for task, T_x in (("chars", 1), ("copy", 1), ("adding", 2), ("sine", 1)):
+        config = TrainConfig(task=task, cell="rnn", n_a=1, m=1, T_x=T_x, steps=3)
+        records = list(train(config))
+        assert len(records) == 3 and all(math.isfinite(r.loss) for r in records)
+
+
+# ----- clipping -----------------------------------------------------------------------------
+
+def test_clipping_by_norm_bounds_each_sgd_step():
+    config = SMALL.replace(optimizer="sgd", learning_rate=0.5, clip="norm", clip_value=1e-3,
+                           steps=1)
+    trainer = Trainer(config)
+    record = trainer.step()
+    assert record.clipped and record.grad_norm > 1e-3
+    moved = math.sqrt(sum(float(np.sum((now - before) ** 2)) for (_, now), (_, before)
+                          in zip(trainer.params.items(), trainer.snapshots[0].items(),
+                                 strict=True)))
+    assert moved == pytest.approx(0.5 * 1e-3, rel=1e-9)
+
+
+def test_clipping_flags_follow_the_mode():
+    assert not any(r.clipped for r in train(SMALL.replace(clip="none", steps=5)))
+    assert all(r.clipped for r in train(SMALL.replace(clip="value", clip_value=1e-9, steps=5)))
+    loose = list(train(SMALL.replace(clip="norm", clip_value=1e9, steps=5)))
+    assert not any(r.clipped for r in loose)
+
+
+# ----- divergence ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("task, optimizer", [("chars", "adam"), ("adding", "sgd"),
+                                             ("sine", "momentum"), ("copy", "rmsprop")])
+def test_huge_learning_rate_ends_cleanly_with_a_message_and_no_nan(task, optimizer):
+    config = SMALL.replace(task=task, optimizer=optimizer, learning_rate=1e6, clip="none",
+                           steps=200)
+    trainer = Trainer(config)
+    records = list(trainer)
+    last = records[-1]
+    assert last.diverged is not None and last.diverged.startswith(f"diverged at step {last.step}")
+    assert "lower the learning rate or turn on clipping" in last.diverged
+    assert last.step < 200 and all(r.diverged is None for r in records[:-1])
+    assert all(math.isfinite(v) for r in records for v in numbers_in(r))
+    assert all(np.all(np.isfinite(v)) for _, v in trainer.params.items())
+    assert trainer.done and trainer.diverged == last.diverged
+
+
+def test_an_infinite_loss_is_named_in_the_message():
+    config = TrainConfig(task="sine", cell="rnn", n_a=2, m=2, T_x=3, steps=10, clip="norm")
+    trainer = Trainer(config)
+    # Outputs near 1e200 are finite, but their squared error overflows to inf.
+    trainer.params = dataclasses.replace(trainer.params, Wya=np.full((1, 2), 1e200))
+    # (sine counts every step; a where='last' loss would report nan: inf * 0 at masked steps)
+    record = trainer.step()
+    assert record.diverged == ("diverged at step 1: loss became inf; lower the learning rate")
+    assert record.loss is None and record.grad_norm is None
+    assert record.param_norm is None  # ||theta|| itself overflows
+
+
+# ----- configuration ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("changes, message", [
+    ({"steps": MAX_STEPS + 1}, "steps must be between 1 and 20,000"),
+    ({"steps": 0}, "steps must be between"),
+    ({"steps": 2.5}, "steps must be a whole number"),
+    ({"task": "parity"}, "unknown task"),
+    ({"cell": "gru"}, "cell must be"),
+    ({"optimizer": "lbfgs"}, "unknown optimizer"),
+    ({"learning_rate": 0.0}, "learning_rate must be positive"),
+    ({"learning_rate": float("inf")}, "finite number"),
+    ({"clip": "sometimes"}, "clip must be one of"),
+    ({"task": "adding", "T_x": 1}, "T_x must be between 2"),
+    ({"task": "sine", "text": "hello"}, "only for the chars task"),
+    ({"steps": 20_000, "snapshot_every": 10}, "at least 100"),
+    ({"n_a": 0}, "n_a must be between"),
+])
+def test_bad_settings_raise_value_error_with_a_sentence(changes, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**changes)
+
+
+def test_config_round_trips_through_a_dict_and_is_hashable():
+    config = SMALL.replace(text="ab\nba", learning_rate=0.02)
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    assert hash(config) == hash(dataclasses.replace(config))
+    with pytest.raises(ValueError, match="unknown training settings"):
+        TrainConfig.from_dict({"colour": "red"})
+
+
+def test_hyper_parameters_the_optimizer_does_not_take_are_ignored():
+    config = SMALL.replace(optimizer="sgd", learning_rate=0.3, beta1=0.5, beta2=0.9)
+    assert config.hyper() == {"learning_rate": 0.3}
+    assert Trainer(config).optimizer.hyper == {"learning_rate": 0.3}
+    assert Trainer(SMALL).optimizer.hyper["learning_rate"] == 0.01  # Adam's default
+
+
+def test_pasted_text_trains_and_given_params_must_fit():
+    config = SMALL.replace(text="hello world\nhola mundo", steps=3)
+    trainer = Trainer(config)
+    assert trainer.task.n_x == len(set("helloworldhola mundo")) + 1
+    assert len(trainer.run(3)) == 3
+    wrong = init_params("lstm", 27, 8, 27, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="n_x=27"):
+        Trainer(config, params=wrong)
+    with pytest.raises(ValueError, match="RNN"):
+        Trainer(config.replace(cell="lstm"), params=init_params(
+            "rnn", trainer.task.n_x, 8, trainer.task.n_y, np.random.default_rng(0)))
+
+
+def test_evaluate_draws_a_fresh_batch_without_changing_the_run():
+    trainer = Trainer(SMALL)
+    before = trainer.data_rng.bit_generator.state
+    loss, accuracy = trainer.evaluate(m=16, seed=1)
+    assert loss == trainer.evaluate(m=16, seed=1)[0] and 0 <= accuracy <= 1
+    assert trainer.data_rng.bit_generator.state == before and trainer.t == 0
