@@ -12,7 +12,8 @@ The four tasks::
 
     chars   x<t> = onehot(char<t>)              y<t> = char<t+1>           cross-entropy, all t
     adding  x<t> = (value<t>, marker<t>)        y = sum of the 2 marked    squared error, t = T_x
-    copy    x<1> = onehot(symbol), noise, cue   y<T_x> = symbol            cross-entropy, t = T_x
+    copy    x<1> = onehot(symbol) + marker,     y<T_x> = marked symbol     cross-entropy, t = T_x
+            then random symbols, cue at T_x
     sine    x<t> = sin(w t + phi) + noise       y<t> = sin(w (t+1) + phi)  squared error, all t
 
 Accuracy: chars, the share of counted positions where argmax y_hat<t> is the next
@@ -338,55 +339,66 @@ class AddingTask(Task):
 # ----- copy / delayed recall -----------------------------------------------------------------
 
 class CopyTask(Task):
-    """Delayed recall: remember a symbol across a stretch of distracting inputs.
+    """Delayed recall: remember the marked symbol while other symbols stream past.
 
-    Inputs have K symbol channels, D distractor channels and one cue channel
-    (n_x = K + D + 1). At t = 1 one of the K symbols is shown; at every step in between one
-    random distractor is on; at t = T_x the cue is on and the output must name the symbol
-    (cross-entropy at t = T_x, n_y = K). The distractors keep rewriting a vanilla RNN's
-    state, so its memory fades with the delay; an LSTM can close its update gate and hold
-    the symbol in its cell state.
+    Inputs have K symbol channels, one "remember" marker and one cue (n_x = K + 2). At
+    t = 1 one of the K symbols is shown together with the marker; at every step in between
+    a random symbol is shown on the same channels (a distractor, when `distractors` is
+    True; blanks otherwise); at t = T_x only the cue is on, and the output must name the
+    marked symbol (cross-entropy at t = T_x, n_y = K, chance 1/K). Because the
+    distractors arrive on the symbol's own channels, a vanilla RNN cannot simply ignore
+    them: they keep rewriting its state, and its memory fades with the delay. An LSTM can
+    open its update gate only when the marker is on, then hold the symbol in its cell state.
     """
 
     name = "copy"
     title = "Delayed recall"
-    description = ("A symbol is shown at the start, then distracting noise, then a cue: "
-                   "name the symbol. Longer delays are where a vanilla RNN forgets and an "
-                   "LSTM remembers.")
+    description = ("A marked symbol is shown at the start, then a stream of other symbols, "
+                   "then a cue: name the marked one. Longer delays are where a vanilla RNN "
+                   "forgets and an LSTM remembers.")
     T_x_meaning = "T_x is the sequence length: the symbol must be held for T_x - 1 steps."
     loss = Loss("cross_entropy", "last")
 
-    def __init__(self, symbols: int = 4, distractors: int = 4):
-        if int(symbols) != symbols or symbols < 2:
-            raise ValueError(f"the copy task needs at least 2 symbols; got {symbols!r}")
-        if int(distractors) != distractors or distractors < 0:
-            raise ValueError(f"distractors must be 0 or more; got {distractors!r}")
+    def __init__(self, symbols: int = 4, distractors: bool = True):
+        if isinstance(symbols, bool) or int(symbols) != symbols or not 2 <= symbols <= 32:
+            raise ValueError(f"the copy task needs 2 to 32 symbols; got {symbols!r}")
         self.symbols = int(symbols)
-        self.distractors = int(distractors)
-        self.n_x = self.symbols + self.distractors + 1
+        self.distractors = bool(distractors)
+        self.n_x = self.symbols + 2
         self.n_y = self.symbols
         self.chance = 1.0 / self.symbols
+
+    @property
+    def marker(self) -> int:
+        """Index of the "remember this" input channel."""
+        return self.symbols
+
+    @property
+    def cue(self) -> int:
+        """Index of the "answer now" input channel."""
+        return self.symbols + 1
 
     def options(self) -> dict:
         return {"symbols": self.symbols, "distractors": self.distractors}
 
     def batch(self, rng: np.random.Generator, m: int, T_x: int) -> Batch:
-        """m sequences: symbol at t = 1, distractors in between, cue at t = T_x.
+        """m sequences: marked symbol at t = 1, distractors in between, cue at t = T_x.
 
         Returns:
-            Batch with x (K + D + 1, m, T_x) and targets int64 (m, T_x): the symbol at
+            Batch with x (K + 2, m, T_x) and targets int64 (m, T_x): the symbol at
             t = T_x, -1 elsewhere.
         """
         self.check_batch_size(m, T_x)
-        K, D = self.symbols, self.distractors
+        K = self.symbols
         symbol = rng.integers(0, K, size=m)
         x = np.zeros((self.n_x, m, T_x))
         rows = np.arange(m)
-        if D and T_x > 2:
-            noise = K + rng.integers(0, D, size=(m, T_x - 2))
+        if self.distractors and T_x > 2:
+            noise = rng.integers(0, K, size=(m, T_x - 2))
             x[noise, rows[:, None], np.arange(1, T_x - 1)[None, :]] = 1.0
         x[symbol, rows, 0] = 1.0
-        x[K + D, :, T_x - 1] = 1.0  # the cue
+        x[self.marker, :, 0] = 1.0
+        x[self.cue, :, T_x - 1] = 1.0
         targets = np.full((m, T_x), -1, dtype=np.int64)
         targets[:, -1] = symbol
         return Batch(x=x, targets=targets)

@@ -200,23 +200,33 @@ def test_adding_accuracy_uses_the_0_04_threshold():
 
 # ----- copy ---------------------------------------------------------------------------------
 
-def test_copy_shows_the_symbol_first_distractors_between_and_the_cue_last():
-    task = CopyTask(symbols=4, distractors=3)
-    assert (task.n_x, task.n_y, task.chance) == (8, 4, 0.25)
-    batch = task.batch(rng(2), 20, 6)
+def test_copy_shows_the_marked_symbol_first_distractors_between_and_the_cue_last():
+    task = CopyTask(symbols=3)
+    assert (task.n_x, task.n_y, task.chance) == (5, 3, 1 / 3)
+    batch = task.batch(rng(2), 40, 6)
     x = batch.x
-    assert np.all(x.sum(axis=0) == 1.0)  # exactly one channel on at every step
-    symbol = x[:4, :, 0].argmax(axis=0)
-    assert np.all(x[:4, :, 0].sum(axis=0) == 1)
-    np.testing.assert_array_equal(batch.targets[:, -1], symbol)
+    symbols, marker, cue = x[:3], x[3], x[4]
+    assert np.all(symbols[:, :, 0].sum(axis=0) == 1) and np.all(marker[:, 0] == 1)
+    np.testing.assert_array_equal(batch.targets[:, -1], symbols[:, :, 0].argmax(axis=0))
     assert np.all(batch.targets[:, :-1] == -1)
-    assert np.all(x[4:7, :, 1:5].sum(axis=0) == 1)  # distractors only
-    assert np.all(x[7, :, -1] == 1) and np.all(x[7, :, :-1] == 0)
+    # In between: one random symbol per step on the same channels, no marker, no cue.
+    assert np.all(symbols[:, :, 1:5].sum(axis=0) == 1)
+    assert np.all(marker[:, 1:] == 0) and np.all(cue[:, :-1] == 0)
+    assert np.all(cue[:, -1] == 1) and np.all(symbols[:, :, -1] == 0)
+    assert len(np.unique(symbols[:, :, 1:5].argmax(axis=0))) == 3
 
 
-def test_copy_with_one_step_shows_symbol_and_cue_together():
-    batch = CopyTask().batch(rng(), 5, 1)
-    assert np.all(batch.x[-1, :, 0] == 1)
+def test_copy_without_distractors_leaves_the_delay_blank():
+    batch = CopyTask(distractors=False).batch(rng(), 5, 8)
+    assert np.all(batch.x[:, :, 1:7] == 0)
+    with pytest.raises(ValueError, match="2 to 32 symbols"):
+        CopyTask(symbols=1)
+
+
+def test_copy_with_one_step_shows_symbol_marker_and_cue_together():
+    task = CopyTask()
+    batch = task.batch(rng(), 5, 1)
+    assert np.all(batch.x[task.marker, :, 0] == 1) and np.all(batch.x[task.cue, :, 0] == 1)
     np.testing.assert_array_equal(batch.x[:4, :, 0].argmax(axis=0), batch.targets[:, 0])
 
 
