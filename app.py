@@ -28,7 +28,8 @@ with right:
 
 st.subheader(f"Shapes of every tensor ({ui.CELL_LABELS[config.cell]}, this configuration)")
 st.markdown("Change n_x, n_a, n_y, m or T_x in the sidebar and watch the shapes follow.")
-st.dataframe(pd.DataFrame(readouts.shape_table(config)), hide_index=True,
+shapes = pd.DataFrame(readouts.shape_table(config))
+st.dataframe(shapes, hide_index=True, height=38 * (len(shapes) + 1),
              column_config={"tensor": "tensor", "meaning": "what it is",
                             "shape": "shape (notebook names)", "size": "shape (numbers)"})
 
@@ -38,7 +39,8 @@ with rnn_col:
     st.markdown("**RNN** (`np.random.seed(1)`, T_x = 4, linear output): what the "
                 "notebook prints.")
     printout = readouts.notebook_rnn_printout()
-    st.code("\n".join(f"{expr} = {value}" for expr, value in printout.items()), language=None)
+    st.code("\n".join(f"{expr} = {value}" for expr, value in printout.items()), language=None,
+            wrap_lines=True)
 with lstm_col:
     st.markdown("**LSTM** (`np.random.seed(1)`, T_x = 7): the values the notebook printed "
                 "beside the correct ones.")

@@ -29,13 +29,11 @@ with ui.engine_errors():
 
 def draw(t: int) -> None:
     terms = ui.cached_step_terms(config, example, t, unit)
-    picture, equations = st.columns([3, 2])
-    with picture:
-        ui.chart(forward.cell_diagram(config.cell, terms, example))
-    with equations:
-        st.markdown(f"**The equations at t = {t}, unit j = {unit}, example i = {example}**")
-        for line in readouts.step_latex(terms):
-            st.latex(line)
+    ui.chart(forward.cell_diagram(config.cell, terms, example))
+    st.markdown(f"**The equations at t = {t}, for unit j = {unit} of example i = {example}**: "
+                "each pre-activation is the recurrent part, the input part and the bias.")
+    for line in readouts.step_latex(terms):
+        st.latex(line)
     st.markdown("The hidden state of every unit over time: each column is one a⟨t⟩. "
                 "The black frame is the current step.")
     ui.chart(forward.heatmap(view["a"], "state", f"hidden state a⟨t⟩, example i = {example}",

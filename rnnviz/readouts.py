@@ -239,16 +239,18 @@ EQUATIONS = {
         r" + b_y\right)",
     ],
     "lstm": [
-        r"f^{\langle t \rangle} = \sigma\left(W_f\,[a^{\langle t-1 \rangle}; x^{\langle t \rangle}]"
-        r" + b_f\right) \qquad u^{\langle t \rangle} = \sigma\left(W_u\,[a^{\langle t-1 \rangle};"
+        r"f^{\langle t \rangle} = \sigma\left(W_f\,[a^{\langle t-1 \rangle};"
+        r" x^{\langle t \rangle}] + b_f\right)",
+        r"u^{\langle t \rangle} = \sigma\left(W_u\,[a^{\langle t-1 \rangle};"
         r" x^{\langle t \rangle}] + b_u\right)",
         r"\tilde{c}^{\langle t \rangle} = \tanh\left(W_c\,[a^{\langle t-1 \rangle};"
-        r" x^{\langle t \rangle}] + b_c\right) \qquad o^{\langle t \rangle} = \sigma\left(W_o\,"
-        r"[a^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_o\right)",
+        r" x^{\langle t \rangle}] + b_c\right)",
         r"c^{\langle t \rangle} = f^{\langle t \rangle} \circ c^{\langle t-1 \rangle}"
-        r" + u^{\langle t \rangle} \circ \tilde{c}^{\langle t \rangle} \qquad"
-        r" a^{\langle t \rangle} = o^{\langle t \rangle} \circ \tanh\left(c^{\langle t \rangle}"
-        r"\right)",
+        r" + u^{\langle t \rangle} \circ \tilde{c}^{\langle t \rangle}",
+        r"o^{\langle t \rangle} = \sigma\left(W_o\,[a^{\langle t-1 \rangle};"
+        r" x^{\langle t \rangle}] + b_o\right)",
+        r"a^{\langle t \rangle} = o^{\langle t \rangle} \circ"
+        r" \tanh\left(c^{\langle t \rangle}\right)",
         r"\hat{y}^{\langle t \rangle} = \mathrm{softmax}\left(W_y\, a^{\langle t \rangle}"
         r" + b_y\right)",
     ],
@@ -259,10 +261,11 @@ _GATE_LATEX = {"f": ("f", r"\sigma", "W_f", "b_f"), "u": ("u", r"\sigma", "W_u",
                "c_tilde": (r"\tilde{c}", r"\tanh", "W_c", "b_c")}
 
 
-def _n(value: float) -> str:
-    """A number for LaTeX: 4 decimals, a real minus sign, parentheses when negative."""
+def _n(value: float, wrap: bool = False) -> str:
+    """A number for LaTeX with 4 decimals; in parentheses when negative and `wrap` (a factor
+    or a term of a sum)."""
     text = f"{value:.4f}"
-    return f"({text})" if value < 0 else text
+    return f"({text})" if wrap and value < 0 else text
 
 
 def step_latex(terms: dict) -> list[str]:
@@ -296,7 +299,7 @@ def step_latex(terms: dict) -> list[str]:
     f, u, o, c_tilde = (terms[k]["value"] for k in ("f", "u", "o", "c_tilde"))
     lines.append(
         rf"c_{{{j}}}{sup_t} = f_{{{j}}}\, c_{{{j}}}{sup_prev} + u_{{{j}}}\, \tilde{{c}}_{{{j}}}"
-        rf" = {_n(f)} \cdot {_n(terms['c_prev'])} + {_n(u)} \cdot {_n(c_tilde)}"
+        rf" = {_n(f)} \cdot {_n(terms['c_prev'], True)} + {_n(u)} \cdot {_n(c_tilde, True)}"
         rf" = {_n(terms['c'])}")
     lines.append(
         rf"a_{{{j}}}{sup_t} = o_{{{j}}} \tanh(c_{{{j}}}{sup_t}) = {_n(o)} \cdot"

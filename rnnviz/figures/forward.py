@@ -73,7 +73,7 @@ def heatmap(values, kind: str, title: str, current_t: int | None = None,
         hovertemplate=f"t=%{{x}}<br>{y_title}=%{{y}}<br>value=%{{z:.4f}}<extra></extra>",
     ))
     style.apply_layout(fig, title, "t", y_title, height=height)
-    fig.update_xaxes(range=[0.5, T_x + 0.5])
+    fig.update_xaxes(range=[0.5, T_x + 0.5], **({"dtick": 1} if T_x <= 20 else {}))
     fig.update_yaxes(range=[n - 0.5, -0.5])  # unit 0 at the top, like a printed array
     _mark_step(fig, current_t, band=True)
     return fig
@@ -131,7 +131,7 @@ def outputs_over_time(y_hat, output: str, current_t: int | None = None,
 # ----- the cell at step t ------------------------------------------------------------------
 
 BOX_FILL = {"input": "#F2F2F2", "state": "#FFFFFF", "gate": "#E8F1FA", "op": "#FFFFFF"}
-TEXT_SIZE = 17
+TEXT_SIZE = 19
 
 
 def _fmt(value: float) -> str:
@@ -211,7 +211,7 @@ def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:
 
 def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
     cv.box(1.0, 3.2, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", fill=BOX_FILL["state"])
-    cv.box(1.0, 0.9, f"x⟨{t}⟩<br>{_vector(terms['x'])}", w=1.9, fill=BOX_FILL["input"])
+    cv.box(1.0, 0.9, f"x⟨{t}⟩<br>{_vector(terms['x'], 2)}", w=1.9, fill=BOX_FILL["input"])
     cv.box(5.0, 2.05, f"tanh(Waa a + Wax x + ba)<br>z = {_fmt(terms['z'])}", w=4.2, h=1.1,
            fill=BOX_FILL["gate"], bold_edge=True)
     cv.arrow(1.8, 3.2, 2.9, 2.3)
@@ -220,50 +220,52 @@ def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
     cv.label(2.4, 0.7, f"Wax·x: {_fmt(terms['inp'])}")
     cv.box(9.0, 2.05, f"a⟨{t}⟩<br>{_fmt(terms['a'])}", fill=BOX_FILL["state"], bold_edge=True)
     cv.arrow(7.1, 2.05, 8.2, 2.05)
-    cv.box(9.0, 4.1, f"ŷ⟨{t}⟩<br>{_vector(terms['y_hat'])}", w=1.9, fill=BOX_FILL["input"])
+    cv.box(9.0, 4.1, f"ŷ⟨{t}⟩<br>{_vector(terms['y_hat'], 2)}", w=1.9, fill=BOX_FILL["input"])
     cv.arrow(9.0, 2.5, 9.0, 3.65)
     return cv.finish(title, 10.0, 4.6, 400)
 
 
 def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
-    top, bus, gate_y = 5.2, 0.9, 2.4
-    gates = {"f": (3.4, "f = σ"), "u": (4.9, "u = σ"), "c_tilde": (6.4, "c̃ = tanh"),
-             "o": (7.9, "o = σ")}
-    # inputs on the left
+    top, bus, gate_y, right = 5.2, 0.7, 2.4, 10.7
+    gates = {"f": (3.6, "f = σ"), "u": (5.0, "u = σ"), "c_tilde": (6.5, "c̃ = tanh"),
+             "o": (8.0, "o = σ")}
+    # inputs on the left: c<t-1> on the cell line, a<t-1> and x<t> into the concat bus
     cv.box(1.0, top, f"c⟨{t - 1}⟩<br>{_fmt(terms['c_prev'])}", fill=BOX_FILL["state"])
-    cv.box(1.0, 2.6, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", fill=BOX_FILL["state"])
-    cv.box(1.0, bus - 0.05, f"x⟨{t}⟩<br>{_vector(terms['x'])}", w=1.9, fill=BOX_FILL["input"])
-    # the concat bus feeding every gate
-    cv.arrow(1.0, 2.15, 1.0, bus + 0.5, head=False)
+    cv.box(1.0, 2.4, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", fill=BOX_FILL["state"])
+    cv.box(1.0, bus, f"x⟨{t}⟩<br>{_vector(terms['x'], 2)}", w=1.9, fill=BOX_FILL["input"])
+    cv.arrow(1.8, 2.4, 2.45, 2.4, head=False, width=3)
+    cv.arrow(2.45, 2.4, 2.45, bus, head=False, width=3)
     cv.arrow(1.95, bus, gates["o"][0], bus, head=False, width=3)
-    cv.label(5.6, bus - 0.32, "concat = [a⟨t−1⟩; x⟨t⟩]")
+    cv.label(5.75, bus - 0.38, "concat = [a⟨t−1⟩; x⟨t⟩]")
     for name, (x, label) in gates.items():
         cv.arrow(x, bus, x, gate_y - 0.5)
-        cv.box(x, gate_y, f"{label}<br>{_fmt(terms[name]['value'])}", w=1.35, h=0.95,
+        cv.box(x, gate_y, f"{label}<br>{_fmt(terms[name]['value'])}", w=1.3, h=0.95,
                fill=BOX_FILL["gate"], bold_edge=True)
     # the cell line: c<t-1> -> x f -> + u c~ -> c<t>
-    times_f, plus, times_uc = (3.4, top), (5.65, top), (5.65, 3.9)
+    times_f, plus, times_uc = (3.6, top), (5.75, top), (5.75, 3.9)
     cv.arrow(1.8, top, times_f[0] - 0.28, top)
     cv.op(*times_f, "×")
-    cv.arrow(3.4, gate_y + 0.48, 3.4, top - 0.28)
+    cv.arrow(times_f[0], gate_y + 0.48, times_f[0], top - 0.28)
     cv.arrow(times_f[0] + 0.28, top, plus[0] - 0.28, top)
     cv.op(*plus, "+")
     cv.op(*times_uc, "×")
-    cv.arrow(4.9, gate_y + 0.48, times_uc[0] - 0.22, times_uc[1] - 0.18)
-    cv.arrow(6.4, gate_y + 0.48, times_uc[0] + 0.22, times_uc[1] - 0.18)
+    cv.arrow(gates["u"][0], gate_y + 0.48, times_uc[0] - 0.22, times_uc[1] - 0.18)
+    cv.arrow(gates["c_tilde"][0], gate_y + 0.48, times_uc[0] + 0.22, times_uc[1] - 0.18)
     cv.arrow(times_uc[0], times_uc[1] + 0.28, plus[0], top - 0.28)
-    cv.box(10.3, top, f"c⟨{t}⟩<br>{_fmt(terms['c'])}", fill=BOX_FILL["state"], bold_edge=True)
-    cv.arrow(plus[0] + 0.28, top, 9.5, top)
-    # a<t> = o * tanh(c<t>)
-    tanh_c, times_o = (9.1, 4.1), (9.1, gate_y)
-    cv.arrow(9.1, top, 9.1, tanh_c[1] + 0.3, head=True)
+    cv.box(right, top, f"c⟨{t}⟩<br>{_fmt(terms['c'])}", fill=BOX_FILL["state"],
+           bold_edge=True)
+    cv.arrow(plus[0] + 0.28, top, right - 0.8, top)
+    # a<t> = o * tanh(c<t>), then y_hat<t> from a<t>
+    tanh_c, times_o = (9.2, 3.95), (9.2, gate_y)
+    cv.arrow(tanh_c[0], top, tanh_c[0], tanh_c[1] + 0.3)
     cv.box(*tanh_c, "tanh", w=0.9, h=0.55, fill=BOX_FILL["op"])
-    cv.arrow(9.1, tanh_c[1] - 0.28, 9.1, times_o[1] + 0.28)
+    cv.arrow(tanh_c[0], tanh_c[1] - 0.28, times_o[0], times_o[1] + 0.28)
     cv.op(*times_o, "×")
-    cv.arrow(7.9 + 0.68, gate_y, times_o[0] - 0.28, gate_y)
-    cv.box(10.3, 1.05, f"a⟨{t}⟩<br>{_fmt(terms['a'])}", fill=BOX_FILL["state"], bold_edge=True)
-    cv.arrow(9.1, times_o[1] - 0.28, 10.3, 1.5)
-    cv.box(10.3, 3.25, f"ŷ⟨{t}⟩<br>{_vector(terms['y_hat'], 2)}", w=1.6,
+    cv.arrow(gates["o"][0] + 0.65, gate_y, times_o[0] - 0.28, gate_y)
+    cv.box(right, 0.9, f"a⟨{t}⟩<br>{_fmt(terms['a'])}", fill=BOX_FILL["state"],
+           bold_edge=True)
+    cv.arrow(times_o[0], times_o[1] - 0.28, right - 0.8, 1.1)
+    cv.box(right, 3.1, f"ŷ⟨{t}⟩<br>{_vector(terms['y_hat'], 2)}", w=1.9,
            fill=BOX_FILL["input"])
-    cv.arrow(10.75, 1.5, 10.75, 2.8)
-    return cv.finish(title, 11.2, 5.7, 470)
+    cv.arrow(right, 1.35, right, 2.65)
+    return cv.finish(title, 11.7, 5.7, 520)

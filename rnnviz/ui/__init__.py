@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import streamlit as st
 
@@ -195,6 +197,26 @@ def _sidebar(config: Config) -> None:
                    "the view.")
 
 
+APP_ROOT = Path(__file__).resolve().parents[2]
+
+
+def page_list() -> list[tuple[str, str]]:
+    """(script path relative to the app's folder, label) for Home and every file in pages/,
+    in the order the pages/ convention uses (the number prefix), labelled like Streamlit."""
+    entries = [("app.py", "Home")]
+    for path in sorted((APP_ROOT / "pages").glob("*.py")):
+        label = re.sub(r"^\d+[_ -]*", "", path.stem).replace("_", " ")
+        entries.append((f"pages/{path.name}", label))
+    return entries
+
+
+def _navigation() -> None:
+    with st.sidebar:
+        for script, label in page_list():
+            st.page_link(script, label=label)
+        st.divider()
+
+
 def page_setup(title: str) -> Config:
     """Call first on every page: page config, the shared sidebar, the URL round trip.
 
@@ -204,6 +226,7 @@ def page_setup(title: str) -> Config:
     st.set_page_config(page_title=f"{title} · rnnviz", page_icon="🔁", layout="wide")
     _sync_from_url()
     config = current_config()
+    _navigation()
     _sidebar(config)
     _write_url(config)
     for message in st.session_state.get(WARNINGS_KEY, []):
@@ -331,18 +354,21 @@ def timestep_player(T_x: int, draw: Callable[[int], None]) -> None:
                 t = min(t + 1, T_x)
                 st.session_state[STEP_KEY] = t
         back, slider, forward_col, play = st.columns([1, 10, 1, 2], vertical_alignment="bottom")
-        back.button("◀", key="rnnviz_step_back", on_click=_step_by, args=(-1, T_x),
-                    disabled=t <= 1, help="One step back", width="stretch")
-        forward_col.button("▶", key="rnnviz_step_forward", on_click=_step_by, args=(1, T_x),
-                           disabled=t >= T_x, help="One step forward", width="stretch")
+        back.button("", icon=":material/chevron_left:", key="rnnviz_step_back",
+                    on_click=_step_by, args=(-1, T_x), disabled=t <= 1, help="One step back",
+                    width="stretch")
+        forward_col.button("", icon=":material/chevron_right:", key="rnnviz_step_forward",
+                           on_click=_step_by, args=(1, T_x), disabled=t >= T_x,
+                           help="One step forward", width="stretch")
         with slider:
             if T_x > 1:
                 st.session_state[STEP_SLIDER] = t
                 st.slider("timestep t", 1, T_x, key=STEP_SLIDER, on_change=_on_step_slider)
             else:
                 st.markdown("timestep t = 1 (T_x = 1: a single step)")
-        label = "⏸ Pause" if playing else "⏵ Play"
-        if play.button(label, key="rnnviz_play", disabled=T_x <= 1 and not playing,
+        label, icon = (("Pause", ":material/pause:") if playing
+                       else ("Play", ":material/play_arrow:"))
+        if play.button(label, icon=icon, key="rnnviz_play", disabled=T_x <= 1 and not playing,
                        width="stretch", help="Animate through time"):
             _toggle_play(t, T_x)
         draw(t)
