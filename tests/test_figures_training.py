@@ -1,0 +1,80 @@
+"""Training figure builders as pure functions: overlaid runs, thinning, marks, Adam's insides."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from rnnviz.figures import style, training
+
+
+def _curve(label="LSTM · Adam", color="#0072B2", n=5, marks=None):
+    steps = np.arange(1, n + 1)
+    return training.Curve(label, color, steps, 1.0 / steps, marks)
+
+
+def test_run_curves_overlays_every_run_with_its_label_and_colour():
+    fig = training.run_curves([_curve(), _curve("RNN · SGD", "#D55E00")], "loss", "L")
+    assert isinstance(fig, go.Figure)
+    assert [t.name for t in fig.data] == ["LSTM · Adam", "RNN · SGD"]
+    assert [t.line.color for t in fig.data] == ["#0072B2", "#D55E00"]
+    np.testing.assert_allclose(fig.data[0].y, [1, 1 / 2, 1 / 3, 1 / 4, 1 / 5])
+    assert fig.layout.xaxis.title.text == "training step"
+    assert fig.layout.yaxis.title.text == "L"
+    assert fig.layout.yaxis.type != "log"
+
+
+def test_run_curves_marks_clipped_steps_and_draws_the_threshold():
+    marks = np.array([False, True, False, True, False])
+    fig = training.run_curves([_curve(marks=marks)], "gradient norm", "‖g‖", log_y=True,
+                              threshold=0.3)
+    assert len(fig.data) == 2
+    assert list(fig.data[1].x) == [2, 4] and fig.data[1].mode == "markers"
+    assert fig.layout.yaxis.type == "log"
+    assert [s.y0 for s in fig.layout.shapes] == [0.3]
+
+
+def test_run_curves_without_marks_or_runs():
+    fig = training.run_curves([_curve(marks=np.zeros(5, bool))], "t", "y")
+    assert len(fig.data) == 1
+    assert len(training.run_curves([], "empty", "y").data) == 0
+
+
+def test_thin_keeps_at_most_about_max_points_and_always_the_last():
+    steps = np.arange(1, 20_001)
+    kept_steps, kept = training.thin(steps, steps * 2.0, 1500)
+    assert len(kept_steps) <= 1501 and kept_steps[-1] == 20_000 and kept_steps[0] == 1
+    np.testing.assert_array_equal(kept, kept_steps * 2.0)
+    same_steps, same = training.thin(steps[:3], steps[:3], 1500)
+    np.testing.assert_array_equal(same_steps, [1, 2, 3])
+
+
+def test_long_runs_are_thinned_in_the_figure():
+    n = 20_000
+    curve = training.Curve("long", "#000000", np.arange(1, n + 1), np.ones(n))
+    fig = training.run_curves([curve], "loss", "L", max_points=500)
+    assert len(fig.data[0].x) <= 501
+
+
+def test_run_colors_give_each_cell_its_colour_first_then_distinct_spares():
+    colors = training.run_colors(["lstm", "rnn", "lstm", "lstm"])
+    assert colors[:2] == [style.CELL_COLORS["lstm"], style.CELL_COLORS["rnn"]]
+    assert len(set(colors)) == 4
+    assert training.run_colors([]) == []
+
+
+def test_optimizer_stats_draws_one_log_line_per_parameter():
+    steps = np.array([1, 10, 20])
+    values = {"Wf": np.array([1e-3, 1e-4, 0.0]), "bf": np.array([1e-2, 1e-2, 1e-2])}
+    fig = training.optimizer_stats(steps, values, "v_hat")
+    assert [t.name for t in fig.data] == ["Wf", "bf"]
+    assert fig.data[0].line.dash == "solid" and fig.data[1].line.dash == "dot"
+    assert np.isnan(fig.data[0].y[2])  # zero on a log axis is a gap
+    assert fig.layout.yaxis.type == "log"
+    assert "m̂" in fig.layout.title.text
+
+
+def test_optimizer_stats_refuses_an_unknown_statistic():
+    with pytest.raises(ValueError, match="stat must be"):
+        training.optimizer_stats(np.array([1]), {"Wax": np.array([1.0])}, "nope")
