@@ -199,14 +199,12 @@ def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:
         go.Figure drawn with shapes and annotations (no data traces): inputs a⟨t−1⟩, x⟨t⟩
         (and c⟨t−1⟩) on the left, the gates in the middle, c⟨t⟩, a⟨t⟩ and ŷ⟨t⟩ on the right.
     """
+    if cell not in ("rnn", "lstm"):
+        raise ValueError(f"cell must be 'rnn' or 'lstm'; got {cell!r}")
     t, j = terms["step"], terms["unit"]
-    title = (f"{style.CELL_NAMES[cell]} cell at t = {t}: unit j = {j}, example i = {example}")
-    canvas = _Canvas(style.CELL_COLORS[cell])
-    if cell == "rnn":
-        return _rnn_diagram(canvas, terms, t, title)
-    if cell == "lstm":
-        return _lstm_diagram(canvas, terms, t, title)
-    raise ValueError(f"cell must be 'rnn' or 'lstm'; got {cell!r}")
+    title = f"{style.CELL_NAMES[cell]} cell at t = {t}: unit j = {j}, example i = {example}"
+    draw = _rnn_diagram if cell == "rnn" else _lstm_diagram
+    return draw(_Canvas(style.CELL_COLORS[cell]), terms, t, title)
 
 
 def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:

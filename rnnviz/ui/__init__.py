@@ -197,6 +197,12 @@ def _sidebar(config: Config) -> None:
                    "the view.")
 
 
+def plain(text: str) -> str:
+    """`text` with Markdown's (and LaTeX's $) special characters escaped, so a value from a
+    URL is shown literally and never formatted or turned into a link."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~:])", r"\\\1", text)
+
+
 APP_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -230,7 +236,7 @@ def page_setup(title: str) -> Config:
     _sidebar(config)
     _write_url(config)
     for message in st.session_state.get(WARNINGS_KEY, []):
-        st.warning(message, icon="⚠️")
+        st.warning(plain(message), icon="⚠️")
     return config
 
 

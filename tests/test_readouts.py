@@ -1,0 +1,178 @@
+"""Readouts: trace slices, the equations' numbers at one step, saturation, tables, notebook."""
+
+import numpy as np
+import pytest
+
+from rnnviz.build import build
+from rnnviz.config import Config
+from rnnviz.model import forward
+from rnnviz.readouts import (
+    NOTEBOOK_LSTM_PRINTED,
+    example_view,
+    notebook_lstm_comparison,
+    notebook_rnn_printout,
+    saturation,
+    saturation_sentences,
+    shape_table,
+    step_latex,
+    step_terms,
+    trace_table,
+)
+
+
+def _trace(config):
+    setup = build(config)
+    return setup, forward(setup.params, setup.x, setup.a0, output=setup.loss.output)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_example_view_slices_one_example_or_averages_the_batch(cell):
+    _, trace = _trace(Config(cell=cell, input="gaussian", n_a=4, m=3, T_x=5))
+    view = example_view(trace, 2)
+    np.testing.assert_array_equal(view["a"], trace.a[:, 2, :])
+    np.testing.assert_array_equal(view["y_hat"], trace.y_hat[:, 2, :])
+    np.testing.assert_array_equal(view["a0"], trace.a0[:, 2])
+    mean = example_view(trace, None)
+    np.testing.assert_allclose(mean["a"], trace.a.mean(axis=1))
+    if cell == "lstm":
+        np.testing.assert_array_equal(view["f"], trace.f[:, 2, :])
+        np.testing.assert_array_equal(view["c0"], trace.c0[:, 2])
+        np.testing.assert_allclose(mean["c_tilde"], trace.c_tilde.mean(axis=1))
+    else:
+        assert "f" not in view
+
+
+def test_example_view_refuses_an_example_outside_the_batch():
+    _, trace = _trace(Config(input="gaussian", m=2))
+    with pytest.raises(ValueError, match="out of range"):
+        example_view(trace, 2)
+
+
+@pytest.mark.parametrize("step", [1, 3, 5])
+def test_rnn_step_terms_sum_to_the_traces_preactivation(step):
+    setup, trace = _trace(Config(cell="rnn", input="gaussian", n_a=4, m=3, T_x=5, seed=2))
+    terms = step_terms(setup.params, example_view(trace, 1), step, unit=3)
+    assert terms["rec"] + terms["inp"] + terms["b"] == pytest.approx(terms["z"])
+    assert terms["z"] == pytest.approx(trace.z[3, 1, step - 1], rel=1e-12)
+    assert terms["a"] == pytest.approx(np.tanh(terms["z"]), rel=1e-12)
+    expected_prev = trace.a0[3, 1] if step == 1 else trace.a[3, 1, step - 2]
+    assert terms["a_prev"] == expected_prev
+
+
+@pytest.mark.parametrize("step", [1, 4])
+def test_lstm_step_terms_match_the_gates_and_the_cell_update(step):
+    setup, trace = _trace(Config(cell="lstm", input="gaussian", n_a=3, m=2, T_x=4, seed=4))
+    terms = step_terms(setup.params, example_view(trace, 1), step, unit=2)
+    k = step - 1
+    for gate, z in (("f", trace.z_f), ("u", trace.z_u), ("o", trace.z_o),
+                    ("c_tilde", trace.z_c)):
+        g = terms[gate]
+        assert g["rec"] + g["inp"] + g["b"] == pytest.approx(g["z"])
+        assert g["z"] == pytest.approx(z[2, 1, k], rel=1e-10)
+    f, u, o, c_tilde = (terms[g]["value"] for g in ("f", "u", "o", "c_tilde"))
+    assert terms["c"] == pytest.approx(f * terms["c_prev"] + u * c_tilde, rel=1e-12)
+    assert terms["a"] == pytest.approx(o * np.tanh(terms["c"]), rel=1e-12)
+    assert terms["c_prev"] == (0.0 if step == 1 else trace.c[2, 1, k - 1])
+
+
+def test_step_terms_at_the_edge_sizes():
+    setup, trace = _trace(Config(cell="lstm", input="gaussian", n_x=1, n_a=1, n_y=1, m=1,
+                                 T_x=1))
+    terms = step_terms(setup.params, example_view(trace, 0), 1, 0)
+    assert terms["x"].shape == (1,) and terms["y_hat"].shape == (1,)
+    assert terms["y_hat"][0] == pytest.approx(1.0)
+
+
+def test_step_terms_refuse_a_step_or_unit_out_of_range():
+    setup, trace = _trace(Config(cell="rnn", input="gaussian", n_a=2, T_x=3))
+    view = example_view(trace, 0)
+    with pytest.raises(ValueError, match="step 4"):
+        step_terms(setup.params, view, 4, 0)
+    with pytest.raises(ValueError, match="step 0"):
+        step_terms(setup.params, view, 0, 0)
+    with pytest.raises(ValueError, match="unit 2"):
+        step_terms(setup.params, view, 1, 2)
+
+
+def test_step_latex_shows_the_plugged_in_numbers():
+    setup, trace = _trace(Config(cell="rnn", input="gaussian", n_a=2, T_x=3, seed=1))
+    terms = step_terms(setup.params, example_view(trace, 0), 2, 1)
+    rnn_lines = step_latex(terms)
+    assert len(rnn_lines) == 2
+    assert f"{terms['z']:.4f}" in rnn_lines[0] and f"{terms['a']:.4f}" in rnn_lines[1]
+    assert r"\langle 2 \rangle" in rnn_lines[0] and r"\langle 1 \rangle" in rnn_lines[0]
+    setup, trace = _trace(Config(cell="lstm", input="gaussian", n_a=2, T_x=3, seed=1))
+    terms = step_terms(setup.params, example_view(trace, 0), 3, 0)
+    lstm_lines = step_latex(terms)
+    assert len(lstm_lines) == 6
+    assert f"{terms['f']['value']:.4f}" in lstm_lines[0]
+    assert f"{terms['c']:.4f}" in lstm_lines[4] and f"{terms['a']:.4f}" in lstm_lines[5]
+
+
+def test_saturation_counts_values_above_and_below_the_thresholds():
+    view = {"f": np.array([[0.95, 0.99, 0.5, 0.05]]), "u": np.full((1, 4), 0.5),
+            "o": np.array([[0.0, 0.2, 0.91, 1.0]]), "c_tilde": np.array([[-0.95, 0.0, 0.5, 1.0]])}
+    sat = saturation(view)
+    assert sat["f"] == {"high": 0.5, "low": 0.25}
+    assert sat["u"] == {"high": 0.0, "low": 0.0}
+    assert sat["o"] == {"high": 0.5, "low": 0.25}
+    assert sat["c_tilde"] == {"high": 0.5, "low": 0.25}
+    sentences = saturation_sentences(sat)
+    assert sentences[0].startswith("50% of forget gates above 0.9 and 25% below 0.1")
+    assert "50%" in sentences[3]
+
+
+def test_saturation_sentence_names_remembering_and_forgetting():
+    remembering = {g: {"high": 0.62, "low": 0.0} for g in ("f", "u", "o", "c_tilde")}
+    assert "remembering" in saturation_sentences(remembering)[0]
+    assert saturation_sentences(remembering)[0].startswith("62% of forget gates above 0.9")
+    forgetting = {g: {"high": 0.0, "low": 0.7} for g in ("f", "u", "o", "c_tilde")}
+    assert "forgetting" in saturation_sentences(forgetting)[0]
+
+
+def test_trace_table_has_one_row_per_timestep_and_unit():
+    _, trace = _trace(Config(cell="lstm", input="gaussian", n_a=3, m=2, T_x=4))
+    view = example_view(trace, 1)
+    table = trace_table(view)
+    assert set(table) == {"t", "unit", "a", "c", "f", "u", "o", "c_tilde"}
+    assert all(len(column) == 12 for column in table.values())
+    row = 2 * 3 + 1  # t = 3, unit 1
+    assert (table["t"][row], table["unit"][row]) == (3, 1)
+    assert table["c"][row] == view["c"][1, 2]
+    assert table["f"][row] == view["f"][1, 2]
+    _, rnn_trace = _trace(Config(cell="rnn", input="gaussian", n_a=3, m=2, T_x=4))
+    assert set(trace_table(example_view(rnn_trace, 0))) == {"t", "unit", "a"}
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_shape_table_numbers_match_the_built_parameters(cell):
+    config = Config(cell=cell, input="gaussian", n_x=3, n_a=7, n_y=4, m=5, T_x=6)
+    rows = {row["tensor"]: row for row in shape_table(config)}
+    setup = build(config)
+    for name, value in setup.params.items():
+        assert rows[name]["size"] == str(tuple(value.shape)).replace(",)", ")")
+    assert rows["x"]["size"] == "(3, 5, 6)" and rows["x"]["shape"] == "(n_x, m, T_x)"
+    assert rows["ŷ⟨t⟩"]["size"] == "(4, 5)"
+    if cell == "lstm":
+        assert rows["concat"]["size"] == "(10, 5)"
+        assert rows["Wf"]["shape"] == "(n_a, n_a + n_x)"
+
+
+def test_notebook_rnn_printout_matches_the_notebooks_printed_values():
+    out = notebook_rnn_printout()
+    np.testing.assert_allclose(out["a[4][1]"],
+                               [-0.99999375, 0.77911235, -0.99861469, -0.99833267], atol=1e-8)
+    np.testing.assert_allclose(out["y_pred[1][3]"],
+                               [1.82870192, 1.98141611, -0.7803359, 1.26637504], atol=1e-8)
+    np.testing.assert_allclose(out["caches[1][1][3]"],
+                               [-1.1425182, -0.34934272, -0.20889423, 0.58662319], atol=1e-8)
+    assert out["a.shape"] == (5, 10, 4) and out["len(caches)"] == 2
+
+
+def test_notebook_lstm_comparison_reproduces_the_bug_and_corrects_it():
+    rows = notebook_lstm_comparison()
+    assert [row["expression"] for row in rows] == list(NOTEBOOK_LSTM_PRINTED)
+    for row in rows:
+        assert row["notebook"] == pytest.approx(NOTEBOOK_LSTM_PRINTED[row["expression"]],
+                                                rel=1e-12)
+        assert abs(row["correct"] - row["notebook"]) > 1e-2
