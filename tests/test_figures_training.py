@@ -78,3 +78,22 @@ def test_optimizer_stats_draws_one_log_line_per_parameter():
 def test_optimizer_stats_refuses_an_unknown_statistic():
     with pytest.raises(ValueError, match="stat must be"):
         training.optimizer_stats(np.array([1]), {"Wax": np.array([1.0])}, "nope")
+
+
+def test_refresh_run_curves_replaces_the_data_of_the_same_runs_in_place():
+    fig = training.run_curves([_curve(n=3)], "loss", "L")
+    longer = _curve(n=6)
+    assert training.refresh_run_curves(fig, [longer])
+    assert list(fig.data[0].x) == [1, 2, 3, 4, 5, 6]
+    np.testing.assert_allclose(fig.data[0].y, 1.0 / np.arange(1, 7))
+
+
+def test_refresh_run_curves_updates_marks_and_refuses_other_runs():
+    marks = np.array([True, False, True])
+    fig = training.run_curves([_curve(n=3, marks=marks)], "g", "‖g‖")
+    assert training.refresh_run_curves(fig, [_curve(n=4, marks=np.array([1, 0, 1, 1], bool))])
+    assert list(fig.data[1].x) == [1, 3, 4]
+    assert not training.refresh_run_curves(fig, [_curve("another run", n=4)])
+    assert not training.refresh_run_curves(fig, [_curve(n=4), _curve("second", n=4)])
+    fig_plain = training.run_curves([_curve(n=3)], "g", "‖g‖")
+    assert not training.refresh_run_curves(fig_plain, [_curve(n=3, marks=marks)])

@@ -1,0 +1,175 @@
+"""Streamlit helpers for the gradient-flow and gradient-check pages: cached engine calls,
+the page's own knobs, and tables.
+
+The knobs on the gradient-flow page (spectral radius, weight scale, forget-gate bias, T_x)
+change the one shared Config, exactly as the sidebar does, so the URL and every other page
+follow. They are drawn with their own widget keys (the sidebar's keys are taken) and write
+the Config in an ``on_change`` callback, which runs before the script.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from rnnviz import analysis, model, ui
+from rnnviz.config import FIELD_BY_NAME, Config
+from rnnviz.gradcheck import gradient_check
+from rnnviz.losses import Loss
+from rnnviz.ui import training as ui_training
+
+KNOB_PREFIX = "rnnviz_gf_"
+KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")
+PASS_BELOW = 1e-7              # a correct float64 backward pass is far below this
+CHECK_BUDGET_FLOPS = 2e9       # about a second or two of forward passes on one core
+
+
+# ----- the shared Config, changed from this page --------------------------------------------
+
+def _on_knob(name: str) -> None:
+    value = st.session_state[KNOB_PREFIX + name]
+    config = ui.current_config()
+    changes = {name: value}
+    notice = None
+    if name != "T_x" and config.input == "notebook":
+        # The notebook's randn weights ignore the knobs; switch to weights the knobs shape.
+        changes["input"] = "gaussian"
+        notice = ("The input is now random Gaussian: the notebook's own weights ignore the "
+                  "initialisation knobs.")
+    try:
+        st.session_state[ui.CONFIG_KEY] = config.replace(**changes)
+    except ValueError as why:
+        st.session_state[ui.WARNINGS_KEY] = [f"{name}={value!r} was not applied: {why}"]
+        return
+    st.session_state[ui.WARNINGS_KEY] = []
+    if notice:
+        st.session_state[ui.NOTICE_KEY] = notice
+
+
+def knob(name: str, config: Config, help: str) -> None:
+    """A slider for one Config field that changes the shared Config."""
+    f = FIELD_BY_NAME[name]
+    st.session_state[KNOB_PREFIX + name] = getattr(config, name)
+    if f.kind == "int":
+        st.slider(f.label, int(f.low), int(f.high), key=KNOB_PREFIX + name,
+                  on_change=_on_knob, args=(name,), help=help)
+    else:
+        step = 0.5 if name == "forget_bias" else 0.05
+        st.slider(f.label, float(f.low), float(f.high), step=step, key=KNOB_PREFIX + name,
+                  on_change=_on_knob, args=(name,), help=help)
+
+
+# ----- cached engine calls ------------------------------------------------------------------
+
+@st.cache_data(max_entries=16, show_spinner="Back-propagating through time…")
+def flow_report(config: Config, where: str, example: int,
+                params: dict[str, np.ndarray] | None = None) -> dict:
+    """BPTT and the step-Jacobian readout for one cell's configuration.
+
+    Args:
+        config: the configuration (its cell decides the network).
+        where: "all" or "last": where the loss sits.
+        example: the batch example for the heatmap and the Jacobians.
+        params: {name: array} to use instead of the configuration's own initial weights
+            (a training snapshot), or None.
+
+    Returns:
+        {"flow": {"a": (T_x,), "c": (T_x,) for the LSTM}, "dA": (n_a, T_x) for the example,
+        "grads": the parameters' gradients, "loss": float, "jacobian": (T_x,) ||J<t>||,
+        "product": (T_x + 1,) log10 of the product of the later steps' norms}.
+    """
+    setup = ui.cached_setup(config)
+    if params is None:
+        weights, trace = setup.params, ui.cached_trace(config)
+        back = ui.cached_backprop(config, where)
+    else:
+        weights = type(setup.params).from_dict(params)
+        trace, back = model.loss_and_gradients(weights, setup.x, setup.targets,
+                                               Loss(setup.loss.kind, where), setup.a0)
+    norms = analysis.jacobian_norms(weights, trace, example)[0]
+    return {"flow": back.flow_norms(), "dA": back.dA[:, example, :], "grads": back.grads,
+            "loss": back.loss, "jacobian": norms,
+            "product": analysis.log10_norm_product(norms)}
+
+
+def report_for(config: Config, cell: str, where: str, example: int) -> tuple[dict, str]:
+    """flow_report for `cell` on the same inputs and seed, on the open training snapshot when
+    it belongs to this configuration. Returns (report, label)."""
+    cell_config = config.replace(cell=cell)
+    snapshot = ui_training.snapshot_for(cell_config)
+    if snapshot is not None:
+        return (flow_report(cell_config, where, example, snapshot.params),
+                f"{cell.upper()} trained to step {snapshot.step:,}")
+    return flow_report(cell_config, where, example), f"{cell.upper()} as initialised"
+
+
+def clipping_table(grads_by_cell: dict, threshold: float) -> tuple[pd.DataFrame, dict]:
+    """Per-parameter gradient norms before and after clipping at `threshold`.
+
+    Returns:
+        (table with one row per cell and parameter, {cell: analysis.ClipReport}).
+    """
+    rows, reports = [], {}
+    for cell, grads in grads_by_cell.items():
+        report = analysis.clip_report(grads, threshold)
+        reports[cell] = report
+        for name, g in grads.items():
+            rows.append({"cell": cell.upper(), "parameter": name,
+                         "shape": " × ".join(map(str, g.shape)),
+                         "‖∂L/∂W‖": report.raw_norms[name],
+                         "after clipping": report.clipped_norms[name]})
+    return pd.DataFrame(rows), reports
+
+
+# ----- the gradient check -------------------------------------------------------------------
+
+def check_plan(config: Config) -> int | None:
+    """How many entries per parameter array to check: None (all) when a full check fits the
+    budget, else the most that fit (at least 2).
+
+    Each entry costs two forward passes of about T_x m (4 n_a (n_a + n_x) + n_y n_a)
+    multiply-adds for the LSTM (n_a (n_a + n_x) for the RNN).
+    """
+    gates = 4 if config.cell == "lstm" else 1
+    per_forward = 2 * config.T_x * config.m * (gates * config.n_a * (config.n_a + config.n_x)
+                                               + config.n_y * config.n_a)
+    entries = gates * config.n_a * (config.n_a + config.n_x + 1) + config.n_y * (config.n_a + 1)
+    if 2 * entries * per_forward <= CHECK_BUDGET_FLOPS:
+        return None
+    arrays = 10 if config.cell == "lstm" else 5
+    return max(2, int(CHECK_BUDGET_FLOPS / (2 * per_forward * arrays)))
+
+
+@st.cache_data(max_entries=8, show_spinner="Comparing BPTT with central differences…")
+def cached_gradient_check(config: Config, max_entries: int | None,
+                          include_inputs: bool) -> pd.DataFrame:
+    """rnnviz.gradcheck.gradient_check on the configuration's network, inputs and loss.
+
+    Returns:
+        one row per array: name, shape, entries checked, relative error, pass (< PASS_BELOW).
+    """
+    setup = ui.cached_setup(config)
+    errors = gradient_check(setup.params, setup.x, setup.targets, setup.loss, setup.a0,
+                            max_entries=max_entries, rng=np.random.default_rng(config.seed),
+                            include_inputs=include_inputs)
+    shapes = {**{name: v.shape for name, v in setup.params.items()},
+              "x": setup.x.shape, "a0": setup.a0.shape, "c0": setup.a0.shape}
+    rows = []
+    for name, error in errors.items():
+        size = int(np.prod(shapes[name]))
+        checked = size if max_entries is None else min(size, max_entries)
+        rows.append({"array": name, "shape": " × ".join(map(str, shapes[name])),
+                     "entries checked": f"{checked} of {size}", "relative error": error,
+                     "result": "pass" if error < PASS_BELOW else "FAIL"})
+    return pd.DataFrame(rows)
+
+
+def styled_check(table: pd.DataFrame):
+    """The check table with pass rows green and failures red (the word says it too)."""
+    def colour(row):
+        ok = row["result"] == "pass"
+        shade = "background-color: #d4edda" if ok else "background-color: #f8d7da"
+        return [shade] * len(row)
+
+    return table.style.apply(colour, axis=1).format({"relative error": "{:.2e}"})
