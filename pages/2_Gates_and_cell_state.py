@@ -37,7 +37,7 @@ st.subheader("How saturated are the gates?")
 saturation = readouts.saturation(view)
 columns = st.columns(4)
 for column, gate in zip(columns, ("f", "u", "o", "c_tilde"), strict=True):
-    label = readouts.GATE_NAMES[gate] + (" |c̃| > 0.9" if gate == "c_tilde" else " > 0.9")
+    label = "candidate |c̃| > 0.9" if gate == "c_tilde" else readouts.GATE_NAMES[gate] + " > 0.9"
     column.metric(label, f"{100 * saturation[gate]['high']:.0f}%")
 st.markdown("\n".join(f"- {sentence}" for sentence in readouts.saturation_sentences(saturation)))
 

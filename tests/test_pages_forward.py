@@ -1,0 +1,346 @@
+"""AppTest: the home, step-through and gates pages run, their controls act, links restore them.
+
+Each test drives the real scripts in-process (streamlit.testing.v1.AppTest), feeding URLs
+through `at.query_params` and moving between pages with `at.switch_page`.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import rnnviz.model
+from rnnviz import ui
+from rnnviz.build import PRESETS
+from rnnviz.config import Config
+
+ROOT = Path(__file__).resolve().parents[1]
+HOME, STEP, GATES = "app.py", "pages/1_Step_through.py", "pages/2_Gates_and_cell_state.py"
+PAGES = (HOME, STEP, GATES)
+TIMEOUT = 60
+
+
+def open_app(page: str = HOME, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / HOME), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    if page != HOME:
+        at.switch_page(page)
+    return at.run()
+
+
+def config_of(at: AppTest) -> Config:
+    return at.session_state[ui.CONFIG_KEY]
+
+
+def widget(at: AppTest, kind: str, name: str):
+    return getattr(at, kind)(key=ui.WIDGET_PREFIX + name)
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"]
+            for chart in at.get("plotly_chart")]
+
+
+def latex(at: AppTest) -> str:
+    return "\n".join(element.value for element in at.latex)
+
+
+def shown(markdown: str) -> str:
+    """Markdown source as the reader sees it: backslash escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    st.cache_data.clear()
+    yield
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_exception(page, cell):
+    at = open_app(page, {"cell": cell})
+    no_exception(at)
+    assert at.title and not at.error
+    assert config_of(at).cell == cell
+
+
+def test_home_shape_table_follows_the_sizes():
+    at = open_app(HOME)
+    widget(at, "number_input", "n_a").set_value(9).run()
+    widget(at, "number_input", "n_x").set_value(4).run()
+    table = at.dataframe[0].value.set_index("tensor")
+    assert table.loc["Wf", "size"] == "(9, 13)"
+    assert table.loc["concat", "size"] == "(13, 10)"
+    widget(at, "radio", "cell").set_value("rnn").run()
+    table = at.dataframe[0].value.set_index("tensor")
+    assert table.loc["Waa", "size"] == "(9, 9)" and "Wf" not in table.index
+
+
+def test_home_shows_the_notebooks_values_and_its_lstm_bug():
+    at = open_app(HOME)
+    assert "-0.99999375" in at.code[0].value
+    comparison = at.dataframe[1].value
+    assert comparison["notebook"].iloc[0] == pytest.approx(0.0007505869303062002)
+    assert any("concat[na:, :] = nx" in info.value for info in at.info)
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_presets_load_into_the_config_and_the_url(name):
+    at = open_app(STEP)
+    at.selectbox(key=ui.PRESET_WIDGET).set_value(name).run()
+    no_exception(at)
+    assert config_of(at) == PRESETS[name]
+    assert dict(at.query_params) == PRESETS[name].to_query()
+    assert widget(at, "number_input", "T_x").value == PRESETS[name].T_x
+    assert any(name in caption.value for caption in at.sidebar.caption)
+
+
+def test_a_url_with_every_parameter_restores_that_configuration():
+    wanted = Config(cell="rnn", n_x=4, n_a=6, n_y=3, m=2, T_x=9, seed=42, input="gaussian",
+                    weight_scale=0.5, spectral_radius=1.2, forget_bias=3.0)
+    assert len(wanted.to_query()) == 11
+    at = open_app(STEP, wanted.to_query())
+    no_exception(at)
+    assert not at.warning
+    assert config_of(at) == wanted
+    assert widget(at, "radio", "cell").value == "rnn"
+    assert widget(at, "selectbox", "input").value == "gaussian"
+    for name in ("n_x", "n_a", "n_y", "m", "T_x", "seed", "weight_scale", "spectral_radius",
+                 "forget_bias"):
+        assert widget(at, "number_input", name).value == getattr(wanted, name), name
+    assert dict(at.query_params) == wanted.to_query()
+
+
+@pytest.mark.parametrize("query, field", [
+    ({"n_a": "-5"}, "n_a"),
+    ({"T_x": "0"}, "T_x"),
+    ({"m": "100000000000"}, "m"),
+    ({"seed": "banana"}, "seed"),
+    ({"cell": "<script>alert(1)</script>"}, "cell"),
+    ({"weight_scale": "nan"}, "weight_scale"),
+    ({"n_x": "1" * 5000}, "n_x"),
+    ({"n_a": ["4", "[x](javascript:alert(1))"]}, "n_a"),
+    ({"input": "$\\LaTeX$"}, "input"),
+])
+@pytest.mark.parametrize("page", [STEP, GATES])
+def test_hostile_urls_give_a_warning_and_the_default(query, field, page):
+    at = open_app(page, query)
+    no_exception(at)
+    assert len(at.warning) == 1
+    assert shown(at.warning[0].value).startswith(f"{field}=")
+    assert "ignored" in at.warning[0].value
+    assert getattr(config_of(at), field) == getattr(Config(), field)
+    assert "<script>" not in at.warning[0].value  # shown escaped, never as markup
+    assert field not in at.query_params  # the URL now holds the valid config only
+
+
+def test_warning_goes_away_after_the_next_change():
+    at = open_app(STEP, {"n_a": "-5"})
+    assert len(at.warning) == 1
+    widget(at, "number_input", "seed").set_value(3).run()
+    assert not at.warning and config_of(at).seed == 3
+
+
+def test_an_engine_error_is_a_message_not_a_traceback():
+    at = open_app(STEP, {"input": "adding", "T_x": "1"})
+    no_exception(at)
+    assert at.error and "cannot be computed" in at.error[0].value
+    assert "T_x" in at.error[0].value
+
+
+def test_task_input_sets_n_x_and_n_y_and_disables_them():
+    pytest.importorskip("rnnviz.tasks")
+    from rnnviz.tasks import make_task
+
+    at = open_app(STEP)
+    widget(at, "selectbox", "input").set_value("copy").run()
+    no_exception(at)
+    task = make_task("copy")
+    assert (config_of(at).n_x, config_of(at).n_y) == (task.n_x, task.n_y)
+    assert widget(at, "number_input", "n_x").disabled
+    assert widget(at, "number_input", "n_y").disabled
+    assert widget(at, "number_input", "n_x").value == task.n_x
+    assert any("set by the task" in c.value for c in at.sidebar.caption)
+
+
+def test_weight_knobs_are_disabled_for_the_notebook_input_only():
+    at = open_app(HOME)
+    assert widget(at, "number_input", "weight_scale").disabled
+    widget(at, "selectbox", "input").set_value("gaussian").run()
+    assert not widget(at, "number_input", "weight_scale").disabled
+    assert not widget(at, "number_input", "forget_bias").disabled
+    widget(at, "radio", "cell").set_value("rnn").run()
+    assert widget(at, "number_input", "forget_bias").disabled
+
+
+def test_widget_changes_reach_the_config_and_the_url():
+    at = open_app(STEP)
+    widget(at, "radio", "cell").set_value("rnn").run()
+    widget(at, "number_input", "T_x").set_value(12).run()
+    widget(at, "selectbox", "input").set_value("gaussian").run()
+    widget(at, "number_input", "spectral_radius").set_value(0.5).run()
+    no_exception(at)
+    assert config_of(at) == Config(cell="rnn", T_x=12, input="gaussian", spectral_radius=0.5)
+    assert dict(at.query_params) == {"cell": "rnn", "T_x": "12", "input": "gaussian",
+                                     "spectral_radius": "0.5"}
+    assert "RNN cell at t = 1" in chart_titles(at)[0]
+
+
+def test_reset_returns_to_the_defaults():
+    at = open_app(STEP, {"n_a": "8", "cell": "rnn"})
+    at.sidebar.button[0].click().run()
+    assert config_of(at) == Config() and dict(at.query_params) == {}
+
+
+def test_config_persists_when_moving_between_pages():
+    at = open_app(HOME)
+    widget(at, "number_input", "n_a").set_value(11).run()
+    widget(at, "number_input", "seed").set_value(9).run()
+    for page in (STEP, GATES, HOME):
+        at.switch_page(page).run()
+        no_exception(at)
+        assert (config_of(at).n_a, config_of(at).seed) == (11, 9)
+        assert widget(at, "number_input", "n_a").value == 11
+
+
+def test_timestep_slider_and_buttons_move_the_step():
+    at = open_app(STEP, {"T_x": "5"})
+    assert "t = 1" in chart_titles(at)[0] and r"\langle 1 \rangle" in latex(at)
+    at.slider(key=ui.STEP_SLIDER).set_value(3).run()
+    assert "t = 3" in chart_titles(at)[0] and r"\langle 3 \rangle" in latex(at)
+    at.button(key="rnnviz_step_forward").click().run()
+    assert at.session_state[ui.STEP_KEY] == 4 and "t = 4" in chart_titles(at)[0]
+    at.button(key="rnnviz_step_back").click().run()
+    at.button(key="rnnviz_step_back").click().run()
+    assert at.session_state[ui.STEP_KEY] == 2
+    at.slider(key=ui.STEP_SLIDER).set_value(5).run()
+    assert at.button(key="rnnviz_step_forward").disabled
+
+
+def test_heatmap_marks_the_current_step():
+    at = open_app(STEP, {"T_x": "6"})
+    at.slider(key=ui.STEP_SLIDER).set_value(4).run()
+    heatmap = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert heatmap["layout"]["title"]["text"].startswith("hidden state a⟨t⟩")
+    (marker,) = heatmap["layout"]["shapes"]
+    assert (marker["x0"], marker["x1"]) == (3.5, 4.5)
+
+
+def test_step_is_clamped_when_t_x_shrinks():
+    at = open_app(STEP, {"T_x": "9"})
+    at.slider(key=ui.STEP_SLIDER).set_value(9).run()
+    widget(at, "number_input", "T_x").set_value(4).run()
+    no_exception(at)
+    assert at.session_state[ui.STEP_KEY] == 4 and "t = 4" in chart_titles(at)[0]
+
+
+def test_one_timestep_needs_no_slider():
+    at = open_app(STEP, {"T_x": "1", "n_a": "1", "m": "1"})
+    no_exception(at)
+    assert not at.slider and "t = 1" in chart_titles(at)[0]
+
+
+def test_example_and_unit_choices_change_the_equations():
+    at = open_app(STEP)
+    at.selectbox(key=ui.WIDGET_PREFIX + "unit").set_value(3).run()
+    at.selectbox(key=ui.WIDGET_PREFIX + "example").set_value(7).run()
+    assert "unit j = 3, example i = 7" in chart_titles(at)[0]
+    assert "f_{3}" in latex(at)
+    at.switch_page(HOME).run()
+    at.switch_page(STEP).run()
+    assert "unit j = 3, example i = 7" in chart_titles(at)[0]
+
+
+def test_play_and_pause_toggle_the_animation():
+    at = open_app(STEP, {"T_x": "4"})
+    at.button(key="rnnviz_play").click().run()
+    no_exception(at)
+    assert at.session_state[ui.PLAYING_KEY] is True
+    assert at.button(key="rnnviz_play").label == "Pause"
+    at.button(key="rnnviz_play").click().run()
+    assert at.session_state[ui.PLAYING_KEY] is False
+    assert at.button(key="rnnviz_play").label == "Play"
+
+
+def test_play_at_the_last_step_starts_again_from_the_first():
+    at = open_app(STEP, {"T_x": "4"})
+    at.slider(key=ui.STEP_SLIDER).set_value(4).run()
+    at.button(key="rnnviz_play").click().run()
+    assert at.session_state[ui.STEP_KEY] == 1
+
+
+def test_moving_the_timestep_never_recomputes_the_forward_pass(monkeypatch):
+    calls = []
+    real_forward = rnnviz.model.forward
+
+    def counting_forward(*args, **kwargs):
+        calls.append(1)
+        return real_forward(*args, **kwargs)
+
+    monkeypatch.setattr(rnnviz.model, "forward", counting_forward)
+    at = open_app(STEP, {"T_x": "6"})
+    assert len(calls) == 1
+    at.slider(key=ui.STEP_SLIDER).set_value(3).run()
+    at.button(key="rnnviz_step_forward").click().run()
+    at.selectbox(key=ui.WIDGET_PREFIX + "unit").set_value(2).run()
+    at.selectbox(key=ui.WIDGET_PREFIX + "example").set_value(5).run()
+    at.switch_page(GATES).run()
+    at.slider(key=ui.STEP_SLIDER).set_value(5).run()
+    no_exception(at)
+    assert len(calls) == 1
+    widget(at, "number_input", "n_a").set_value(7).run()
+    assert len(calls) == 2
+
+
+def test_gates_page_notes_that_the_rnn_has_no_gates():
+    at = open_app(GATES, {"cell": "rnn"})
+    no_exception(at)
+    assert at.info and "LSTM" in at.info[0].value
+    assert not at.error and not at.get("plotly_chart")
+
+
+def test_gates_page_draws_every_gate_and_state_with_the_right_scales():
+    at = open_app(GATES, {"T_x": "5"})
+    no_exception(at)
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    titles = [spec["layout"]["title"]["text"] for spec in specs]
+    for name in ("forget gate", "update gate", "output gate", "candidate", "cell state",
+                 "hidden state"):
+        assert any(title.startswith(name) for title in titles), name
+    gate = specs[0]["data"][0]
+    assert (gate["zmin"], gate["zmax"]) == (0.0, 1.0)
+    state = specs[4]["data"][0]
+    assert state["zmid"] == 0.0 and state["zmin"] == -state["zmax"]
+
+
+def test_gates_page_example_choice_changes_the_saturation_readout():
+    at = open_app(GATES, {"preset": "ignored", "forget_bias": "6", "input": "gaussian",
+                          "n_a": "8", "T_x": "20"})
+    assert "batch mean" in at.get("plotly_chart")[0].proto.spec
+    at.selectbox(key=ui.WIDGET_PREFIX + "gates_example").set_value(2).run()
+    no_exception(at)
+    assert "example i = 2" in chart_titles(at)[0]
+    assert at.metric[0].label == "forget gate > 0.9"
+    assert at.metric[0].value == "100%"
+    assert "the cell is remembering" in at.markdown[-1].value or any(
+        "remembering" in m.value for m in at.markdown)
+
+
+def test_gates_page_unit_lines_and_csv_download():
+    at = open_app(GATES)
+    lines = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert [trace["name"] for trace in lines["data"]] == ["unit 0", "unit 1", "unit 2"]
+    at.multiselect(key="rnnviz_gates_units").set_value([4]).run()
+    lines = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert [trace["name"] for trace in lines["data"]] == ["unit 4"]
+    (download,) = at.get("download_button")
+    assert download.proto.label == "Download this trace as CSV"
