@@ -1,0 +1,131 @@
+"""Gradient flow: how much of the loss's gradient reaches back to each timestep, for the RNN
+and the LSTM on the same inputs, and the knobs that make it vanish or explode."""
+
+import streamlit as st
+
+from rnnviz import ui
+from rnnviz.figures import gradients as figures
+from rnnviz.ui import gradients as gf
+from rnnviz.ui import training as ui_training
+
+WHERE_CHOICES = {"last": "last step only", "all": "every step"}
+WHERE_KEY = "rnnviz_gf_where"       # non-widget key: survives visiting other pages
+
+config = ui.page_setup("Gradient flow")
+
+st.title("Gradient flow through time")
+st.markdown(
+    "Back-propagation through time hands the gradient from a⟨t⟩ to a⟨t−1⟩ by multiplying "
+    "it by the step's Jacobian, once per step. If those factors are below 1 the gradient "
+    "shrinks geometrically on its way back: early timesteps hear almost nothing from the "
+    "loss, and the network cannot learn to remember them. That is the **vanishing "
+    "gradient**; factors above 1 make it **explode**."
+)
+
+snapshot = ui_training.snapshot_for(config)
+if snapshot is not None:
+    st.info(f"Showing the {config.cell.upper()} as trained to step {snapshot.step:,} "
+            f"({snapshot.run_label}), on a batch of its task.", icon="📌")
+    if st.button("Back to the freshly initialised network", key="rnnviz_gf_close"):
+        ui_training.close_snapshot()
+        st.rerun()
+
+st.subheader("The knobs that cause it")
+knobs = st.columns(4)
+with knobs[0]:
+    gf.knob("spectral_radius", config, "The largest |eigenvalue| of Waa: below 1 the RNN's "
+            "gradient vanishes, above 1 it can explode. 0 leaves Waa as drawn.")
+with knobs[1]:
+    gf.knob("weight_scale", config, "Scales every weight; large weights saturate tanh, "
+            "whose slope 1 − a² then kills the gradient.")
+with knobs[2]:
+    gf.knob("forget_bias", config, "The LSTM's bf: a large bias keeps f near 1, so c⟨t⟩ "
+            "carries the gradient back almost unchanged.")
+with knobs[3]:
+    gf.knob("T_x", config, "How many steps the gradient must travel.")
+if config.input == "notebook":
+    st.caption("With the notebook's input the weights are its own randn draws; moving a "
+               "weight knob switches to a random Gaussian input so the knob applies.")
+
+controls = st.columns(2)
+with controls[0]:
+    st.session_state["rnnviz_gf_where_w"] = st.session_state.get(WHERE_KEY, "last")
+    where = st.radio("where the loss sits", list(WHERE_CHOICES), format_func=WHERE_CHOICES.get,
+                     horizontal=True, key="rnnviz_gf_where_w",
+                     on_change=lambda: st.session_state.update(
+                         {WHERE_KEY: st.session_state["rnnviz_gf_where_w"]}),
+                     help="Last step only: every gradient has to travel back from t = T_x, "
+                          "the clearest picture. Every step: each a⟨t⟩ also gets its own "
+                          "output's gradient.")
+with controls[1]:
+    example = ui.remembered_choice("batch example i", "example", config.m,
+                                   help="The example for the heatmap and the Jacobians.")
+
+cells = [config.cell] if snapshot is not None else ["rnn", "lstm"]
+with ui.engine_errors():
+    reports = {}
+    labels = {}
+    for cell in cells:
+        reports[cell], labels[cell] = gf.report_for(config, cell, where, example)
+
+ui.chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()}, where),
+         key="rnnviz_gf_flow")
+st.markdown(
+    "**How to read it.** The y axis is logarithmic: every grid line is a factor of 10. "
+    "A straight line falling to the left means the gradient loses the same factor at "
+    "every step back, which is exponential decay; its slope is that factor. A line "
+    "that stays flat means the gradient arrives undiminished. The LSTM's cell state "
+    "c⟨t⟩ (dashed) is its gradient highway: c⟨t−1⟩ gets c⟨t⟩'s gradient times f, so "
+    "with forget gates near 1 it hardly shrinks."
+)
+
+st.subheader("The step Jacobians and their product")
+st.markdown(
+    "‖J⟨t⟩‖ is how much step t can stretch a gradient at most (its largest singular "
+    "value): for the RNN J⟨t⟩ = diag(1 − a⟨t⟩²) Waa; for the LSTM it is the joint "
+    "Jacobian of (a⟨t⟩, c⟨t⟩) with respect to (a⟨t−1⟩, c⟨t−1⟩). Multiplying them from "
+    f"T_x back to t bounds how much of the gradient at T_x reaches step t (example {example})."
+)
+left, right = st.columns(2)
+with left:
+    ui.chart(figures.jacobian_norms({c: r["jacobian"] for c, r in reports.items()}),
+             key="rnnviz_gf_jac")
+with right:
+    ui.chart(figures.norm_product({c: r["product"] for c, r in reports.items()}),
+             key="rnnviz_gf_product")
+readout = st.columns(len(reports))
+for col, (cell, report) in zip(readout, reports.items(), strict=True):
+    col.metric(f"{labels[cell]}: product of all {config.T_x} step norms",
+               f"10^{report['product'][0]:.1f}",
+               help="The bound on how much of a gradient at t = T_x reaches a⟨0⟩.")
+
+st.subheader("Which units carry the gradient")
+heat_cell = st.radio("cell", cells, format_func=str.upper, horizontal=True,
+                     key="rnnviz_gf_heat_cell") if len(cells) > 1 else cells[0]
+ui.chart(figures.gradient_heatmap(reports[heat_cell]["dA"], heat_cell, example),
+         key="rnnviz_gf_heat")
+st.caption("Red: increasing that unit's a⟨t⟩ would increase the loss; blue: decrease it. "
+           "White is zero; columns fading to white on the left are the vanishing gradient.")
+
+st.subheader("Gradient clipping")
+st.markdown(
+    "Clipping by global norm rescales *all* gradients together when their combined norm "
+    "‖g‖ = √(Σ‖∂L/∂W‖²) exceeds a threshold τ: g ← g·τ/‖g‖. The direction is kept, only "
+    "the length is capped, so one exploding batch cannot throw the weights far away."
+)
+threshold = st.number_input("threshold τ", min_value=1e-6, max_value=1e6, value=5.0,
+                            format="%.4g", key="rnnviz_gf_tau")
+table, clip_reports = gf.clipping_table({c: r["grads"] for c, r in reports.items()}, threshold)
+metrics = st.columns(len(clip_reports))
+for col, (cell, report) in zip(metrics, clip_reports.items(), strict=True):
+    col.metric(f"{cell.upper()}: ‖g‖ before → after", f"{report.raw_norm:.3g} → "
+               f"{report.clipped_norm:.3g}",
+               delta=f"× {report.scale:.3g}: this step would be clipped" if report.clipped
+               else "below τ: not clipped", delta_color="inverse" if report.clipped else "off")
+st.markdown("**Per-parameter gradient norms** ‖∂L/∂W‖, before and after clipping:")
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={"‖∂L/∂W‖": st.column_config.NumberColumn(format="%.3e"),
+                            "after clipping": st.column_config.NumberColumn(format="%.3e")})
+st.caption("What to notice: in the RNN the recurrent weight Waa's gradient comes mostly "
+           "from the last few steps when the gradient vanishes; on the training page, a "
+           "run without clipping shows the spikes that clipping removes.")
