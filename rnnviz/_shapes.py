@@ -50,3 +50,29 @@ def check_state(name: str, value, n_a: int, m: int) -> np.ndarray:
     state = as_float_array(name, value)
     check_shape(name, state, (n_a, m), "(n_a, m)")
     return state
+
+
+# numpy asks the kernel for transparent huge pages for blocks from 4 MiB on (madvise)
+_HUGE_PAGE_BLOCK = (1 << 22) // 8 + 1024
+_SMALL_BLOCK = (1 << 18) // 8
+
+
+def empty_buffers(*shapes: tuple[int, ...]) -> list[np.ndarray]:
+    """Uninitialised float64 arrays of the given shapes, carved from one allocation.
+
+    Why one block: fresh memory costs a page fault per 4 kB page on first touch, which for
+    the engine's large buffers cost more than the arithmetic; one block of at least 4 MiB
+    gets huge pages instead. Each array starts on a 64-byte boundary.
+    """
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    starts, offset = [], 0
+    for size in sizes:
+        starts.append(offset)
+        offset += -(-size // 8) * 8  # round up to 8 elements = 64 bytes
+    total = offset + 8
+    if total > _SMALL_BLOCK:
+        total = max(total, _HUGE_PAGE_BLOCK)
+    block = np.empty(total)
+    skip = (-block.ctypes.data % 64) // 8
+    return [block[skip + start: skip + start + size].reshape(shape)
+            for shape, start, size in zip(shapes, starts, sizes, strict=True)]

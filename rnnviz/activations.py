@@ -24,24 +24,28 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
         array of z's shape with values in [0, 1].
     """
     z = np.asarray(z, dtype=np.float64)
-    with np.errstate(under="ignore"):
+    with np.errstate(under="ignore"):  # exp(-|z|) rounding to 0 is the exact saturation
         e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        inverse = 1.0 / (1.0 + e)
+        return np.where(z >= 0, inverse, e * inverse)
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
+def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Softmax over axis 0, so each column (one example at one timestep) sums to 1.
 
     Args:
         z: (n_y, ...) logits, e.g. (n_y, m) or (n_y, m, T_x).
+        out: optional array of z's shape to write the result into (may be z itself).
 
     Returns:
         array of z's shape; every slice along axis 0 sums to 1.
     """
     z = np.asarray(z, dtype=np.float64)
-    with np.errstate(under="ignore"):
-        e = np.exp(z - z.max(axis=0, keepdims=True))
-    return e / e.sum(axis=0, keepdims=True)
+    with np.errstate(under="ignore"):  # exp of a very negative shift rounds to 0: exact
+        e = np.subtract(z, z.max(axis=0, keepdims=True), out=out)
+        np.exp(e, out=e)
+        e /= e.sum(axis=0, keepdims=True)
+    return e
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:

@@ -53,11 +53,14 @@ def gradient_check(params: Params, x, targets, loss: Loss, a0=None, c0=None,
     """
     rng = np.random.default_rng(0) if rng is None else rng
     trace, result = loss_and_gradients(params, x, targets, loss, a0, c0)
-    work = params.copy()
-    x = np.array(trace.x)
-    states = {"a0": np.array(trace.a0)}
+    def c_copy(array):  # C order, so that reshape(-1) below is a view, never a copy
+        return np.array(array, dtype=np.float64, order="C")
+
+    work = params.map(c_copy)
+    x = c_copy(trace.x)
+    states = {"a0": c_copy(trace.a0)}
     if params.cell == "lstm":
-        states["c0"] = np.array(trace.c0)
+        states["c0"] = c_copy(trace.c0)
 
     def loss_now() -> float:
         return loss_value(work, x, targets, loss, states["a0"], states.get("c0"))

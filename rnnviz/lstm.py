@@ -24,18 +24,32 @@ through c<t+1>::
 
 The four gates are fused: W = [Wf; Wu; Wo; Wc] (4 n_a, n_a + n_x) is applied in one product
 per step on a<t-1>, all inputs x<1..T_x> are projected in one product before the loop, and
-the weight gradients are accumulated in one product after it.
+the weight gradients are accumulated in one product after it. Inside the loops every step
+writes into preallocated time-major buffers (n, T_x, m), and everything that does not
+depend on the recurrence (the factors f(1-f), 1 - c~^2, ... of the backward equations) is
+computed for all timesteps at once before the backward loop.
+
+The gates use sigmoid(z) = (1 + tanh(z / 2)) / 2, the same function computed with one tanh:
+it never overflows, saturates exactly to 0 and 1, and is within 1.2e-16 of the exact value.
+The halving is folded into the sigmoid gates' rows of W and b (exact: a power of two), so
+the whole gate stack costs one tanh call per step.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnviz._shapes import as_float_array, check_sequence, check_shape, check_state
-from rnnviz.activations import sigmoid
+from rnnviz._shapes import (
+    as_float_array,
+    check_sequence,
+    check_shape,
+    check_state,
+    empty_buffers,
+)
 from rnnviz.params import LSTMParams
+from rnnviz.rnn import time_major_copy
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,10 @@ class LSTMTrace:
         z_y: (n_y, m, T_x) output pre-activations Wy a<t> + by.
         y_hat: (n_y, m, T_x) softmax(z_y), or z_y when output is "linear".
         output: "softmax" or "linear".
+        time_major: the buffers these arrays are views of, reused by BPTT: "x" (n_x, T_x, m),
+            "h" (n_a, T_x + 1, m) = [a0, a<1..T_x>], "c" (n_a, T_x + 1, m) = [c0, c<1..T_x>],
+            "tanh_c" (n_a, T_x, m), "gates" (4 n_a, T_x, m). None for a trace built by hand;
+            then they are rebuilt from the arrays above when needed.
     """
 
     x: np.ndarray
@@ -65,6 +83,7 @@ class LSTMTrace:
     z_y: np.ndarray
     y_hat: np.ndarray
     output: str
+    time_major: dict | None = field(default=None, repr=False, compare=False)
     cell = "lstm"
 
     def _gate(self, stacked: np.ndarray, k: int) -> np.ndarray:
@@ -110,15 +129,107 @@ class LSTMTrace:
     @property
     def a_prev(self) -> np.ndarray:
         """(n_a, m, T_x): a<t-1> at every t, starting from a0."""
-        return np.concatenate([self.a0[:, :, None], self.a[:, :, :-1]], axis=2)
+        return _time_major(self)["h"][:, :-1, :].transpose(0, 2, 1)
 
     @property
     def c_prev(self) -> np.ndarray:
         """(n_a, m, T_x): c<t-1> at every t, starting from c0."""
-        return np.concatenate([self.c0[:, :, None], self.c[:, :, :-1]], axis=2)
+        return _time_major(self)["c"][:, :-1, :].transpose(0, 2, 1)
+
+
+def _time_major(trace: LSTMTrace) -> dict:
+    """The trace's time-major buffers (see LSTMTrace.time_major)."""
+    if trace.time_major is not None:
+        return trace.time_major
+
+    def with_initial(first, seq):
+        return np.concatenate([first[:, None, :], seq.transpose(0, 2, 1)], axis=1)
+
+    return {"x": time_major_copy(trace.x), "h": with_initial(trace.a0, trace.a),
+            "c": with_initial(trace.c0, trace.c), "tanh_c": np.tanh(time_major_copy(trace.c)),
+            "gates": time_major_copy(trace.gates)}
 
 
 # ----- one step: the unit the sequence functions loop over ---------------------------------
+
+def _halve_sigmoid_rows(stacked: np.ndarray) -> np.ndarray:
+    """A copy of a gate stack (4 n_a, ...) with the f, u, o rows halved (exact)."""
+    out = np.array(stacked, dtype=np.float64)
+    out[: 3 * (out.shape[0] // 4)] *= 0.5
+    return out
+
+
+def _lstm_step_into(z, a_prev, c_prev, Wa_half, gates, c_next, tanh_c, a_next, work) -> None:
+    """One step in place, with the sigmoid gates' rows of Wa_half and z halved.
+
+    z (4 n_a, m) holds the input's share [Wx x<t> + b] (f, u, o rows halved) on entry and
+    the pre-activations (f, u, o rows halved) on exit; gates (4 n_a, m) receive [f; u; o; c~];
+    c_next, tanh_c, a_next (n_a, m) receive c<t>, tanh(c<t>), a<t>; work (4 n_a, m) is scratch.
+    """
+    n_a = a_prev.shape[0]
+    np.matmul(Wa_half, a_prev, out=work)
+    np.add(z, work, out=z)
+    np.tanh(z, out=gates)
+    sig = gates[: 3 * n_a]  # tanh(z/2) -> sigmoid(z) = (1 + tanh(z/2)) / 2
+    np.multiply(sig, 0.5, out=sig)
+    np.add(sig, 0.5, out=sig)
+    np.multiply(gates[:n_a], c_prev, out=c_next)  # f * c<t-1>
+    share = work[:n_a]
+    np.multiply(gates[n_a: 2 * n_a], gates[3 * n_a:], out=share)  # u * c~
+    np.add(c_next, share, out=c_next)
+    np.tanh(c_next, out=tanh_c)
+    np.multiply(gates[2 * n_a: 3 * n_a], tanh_c, out=a_next)  # o * tanh(c<t>)
+
+
+def _lstm_backward_factors(gates: np.ndarray, c_prev: np.ndarray, tanh_c: np.ndarray,
+                           R: np.ndarray | None = None, P: np.ndarray | None = None):
+    """Everything in the backward equations that does not depend on the recurrence.
+
+    Args (any trailing shape, e.g. (m,) for one step or (T_x, m) for all):
+        gates: (4 n_a, ...) [f; u; o; c~].
+        c_prev: (n_a, ...) c<t-1>.
+        tanh_c: (n_a, ...) tanh(c<t>).
+        R, P: buffers for the results (gates' and tanh_c's shapes), or None.
+
+    Returns:
+        R (4 n_a, ...) = [c<t-1> f(1-f); c~ u(1-u); tanh(c<t>) o(1-o); u (1-c~^2)], so that
+        dz = [dc; dc; da; dc] * R, and P (n_a, ...) = o (1 - tanh(c<t>)^2), so that
+        dc<t> = dc<t+1->t> + da<t> * P.
+    """
+    n_a = tanh_c.shape[0]
+    R = np.empty(np.shape(gates)) if R is None else R
+    sig, dsig = gates[: 3 * n_a], R[: 3 * n_a]
+    np.subtract(1.0, sig, out=dsig)
+    np.multiply(dsig, sig, out=dsig)
+    R[:n_a] *= c_prev
+    R[n_a: 2 * n_a] *= gates[3 * n_a:]
+    R[2 * n_a: 3 * n_a] *= tanh_c
+    dtanh = R[3 * n_a:]
+    np.multiply(gates[3 * n_a:], gates[3 * n_a:], out=dtanh)
+    np.subtract(1.0, dtanh, out=dtanh)
+    dtanh *= gates[n_a: 2 * n_a]
+    P = np.multiply(tanh_c, tanh_c, out=P)
+    np.subtract(1.0, P, out=P)
+    P *= gates[2 * n_a: 3 * n_a]
+    return R, P
+
+
+def _lstm_step_back_into(da, dc_next, R, P, forget, dz, dc, dc_prev) -> None:
+    """Backward of one step in place (dc_prev may be the same buffer as dc_next).
+
+    da (n_a, m) dL/da<t> all paths; dc_next (n_a, m) dL/dc<t> through c<t+1>; R, P from
+    `_lstm_backward_factors` at this step; forget (n_a, m) f<t>. Writes dz (4 n_a, m),
+    dc (n_a, m) the total dL/dc<t>, dc_prev (n_a, m) = dc * f.
+    """
+    n_a = da.shape[0]
+    np.multiply(da, P, out=dc)
+    np.add(dc, dc_next, out=dc)
+    pair = (2, n_a) + dc.shape[1:]  # the f and u rows both scale by dc
+    np.multiply(R[: 2 * n_a].reshape(pair), dc, out=dz[: 2 * n_a].reshape(pair))
+    np.multiply(R[2 * n_a: 3 * n_a], da, out=dz[2 * n_a: 3 * n_a])
+    np.multiply(R[3 * n_a:], dc, out=dz[3 * n_a:])
+    np.multiply(dc, forget, out=dc_prev)
+
 
 def lstm_step(zx_t: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray, Wa: np.ndarray):
     """One LSTM step, given the input's share of the four gates already projected.
@@ -132,15 +243,14 @@ def lstm_step(zx_t: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray, Wa: np.n
     Returns:
         a_next (n_a, m), c_next (n_a, m), gates (4 n_a, m) = [f; u; o; c~], z (4 n_a, m).
     """
-    n_a = a_prev.shape[0]
-    z = Wa @ a_prev
-    z += zx_t
-    gates = np.empty_like(z)
-    gates[: 3 * n_a] = sigmoid(z[: 3 * n_a])
-    np.tanh(z[3 * n_a:], out=gates[3 * n_a:])
-    f, u, o, c_tilde = gates[:n_a], gates[n_a: 2 * n_a], gates[2 * n_a: 3 * n_a], gates[3 * n_a:]
-    c_next = f * c_prev + u * c_tilde
-    a_next = o * np.tanh(c_next)
+    n_a, m = np.shape(a_prev)
+    z = _halve_sigmoid_rows(zx_t)
+    gates, work = np.empty((4 * n_a, m)), np.empty((4 * n_a, m))
+    c_next, tanh_c, a_next = np.empty((n_a, m)), np.empty((n_a, m)), np.empty((n_a, m))
+    with np.errstate(under="ignore"):
+        _lstm_step_into(z, a_prev, c_prev, _halve_sigmoid_rows(Wa), gates, c_next, tanh_c,
+                        a_next, work)
+    z[: 3 * n_a] *= 2.0
     return a_next, c_next, gates, z
 
 
@@ -160,18 +270,13 @@ def lstm_step_back(da: np.ndarray, dc_next: np.ndarray, gates: np.ndarray,
         dz (4 n_a, m) gradient of the gates' pre-activations, da_prev (n_a, m) through the
         gates, dc_prev (n_a, m) = dc * f, dc (n_a, m) the total dL/dc<t>.
     """
-    n_a = da.shape[0]
-    f, u, o, c_tilde = gates[:n_a], gates[n_a: 2 * n_a], gates[2 * n_a: 3 * n_a], gates[3 * n_a:]
-    tanh_c = np.tanh(c_next)
-    dc = dc_next + da * o * (1.0 - tanh_c * tanh_c)
-    dz = np.empty_like(gates)
-    dz[:n_a] = dc * c_prev
-    dz[n_a: 2 * n_a] = dc * c_tilde
-    dz[2 * n_a: 3 * n_a] = da * tanh_c
-    sig = gates[: 3 * n_a]
-    dz[: 3 * n_a] *= sig * (1.0 - sig)
-    dz[3 * n_a:] = dc * u * (1.0 - c_tilde * c_tilde)
-    return dz, Wa.T @ dz, dc * f, dc
+    n_a = np.shape(da)[0]
+    with np.errstate(under="ignore"):
+        R, P = _lstm_backward_factors(gates, c_prev, np.tanh(c_next))
+        dz = np.empty(np.shape(gates))
+        dc, dc_prev = np.empty(np.shape(dz[:n_a])), np.empty(np.shape(dz[:n_a]))
+        _lstm_step_back_into(da, dc_next, R, P, gates[:n_a], dz, dc, dc_prev)
+        return dz, Wa.T @ dz, dc_prev, dc
 
 
 def _split_concat_weights(params: LSTMParams):
@@ -192,6 +297,7 @@ def lstm_step_forward(xt: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray,
     Returns:
         a_next (n_a, m), c_next (n_a, m), cache for `lstm_step_backward`.
     """
+    params.validate()
     sizes = params.sizes
     xt = as_float_array("xt", xt)
     check_shape("xt", xt, (sizes["n_x"], None), "(n_x, m)")
@@ -236,42 +342,50 @@ def _unstack_gate_grads(dW: np.ndarray, db: np.ndarray) -> dict[str, np.ndarray]
 # ----- whole sequences ----------------------------------------------------------------------
 
 def lstm_hidden_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray | None = None,
-                        c0: np.ndarray | None = None):
+                        c0: np.ndarray | None = None, extra: tuple = ()):
     """Hidden and cell states and gates of a whole sequence (no output layer).
 
     Args:
         params: LSTMParams.
         x: (n_x, m, T_x).
         a0, c0: (n_a, m) or None for zeros.
+        extra: shapes of more buffers to allocate in the same block (the output layer's);
+            when given, the dict also holds "extra", the list of those buffers.
 
     Returns:
         dict of x, a0, c0, a and c (n_a, m, T_x), gates and z_gates (4 n_a, m, T_x),
-        all views of time-major buffers.
+        all views of time-major buffers, and time_major, those buffers (LSTMTrace.time_major).
     """
     n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
     x = check_sequence(x, n_x)
     _, m, T_x = x.shape
     a0 = check_state("a0", a0, n_a, m)
     c0 = check_state("c0", c0, n_a, m)
-    Wa, Wx, b = _split_concat_weights(params)
-    x_tm = np.ascontiguousarray(x.transpose(0, 2, 1))  # (n_x, T_x, m)
-    zx = (Wx @ x_tm.reshape(n_x, T_x * m)).reshape(4 * n_a, T_x, m)
-    zx += b[:, :, None]
-    A = np.empty((n_a, T_x, m))
-    C = np.empty((n_a, T_x, m))
-    G = np.empty((4 * n_a, T_x, m))  # gates, rows f, u, o, c~
-    Z = np.empty((4 * n_a, T_x, m))
-    a, c = a0, c0
-    for t in range(T_x):
-        a, c, G[:, t, :], Z[:, t, :] = lstm_step(zx[:, t, :], a, c, Wa)
-        A[:, t, :] = a
-        C[:, t, :] = c
-
-    return {
-        "x": x, "a0": a0, "c0": c0,
-        "a": A.transpose(0, 2, 1), "c": C.transpose(0, 2, 1),
+    W, b = params.stacked()
+    W, b = _halve_sigmoid_rows(W), _halve_sigmoid_rows(b)
+    Wa_half = np.ascontiguousarray(W[:, :n_a])
+    # Z: pre-activations, G: gates, rows f, u, o, c~; H = [a0, a<1..T_x>], C = [c0, c<1..T_x>]
+    x_tm, Z, G, H, C, TC, work, *more = empty_buffers(
+        (n_x, T_x, m), (4 * n_a, T_x, m), (4 * n_a, T_x, m), (n_a, T_x + 1, m),
+        (n_a, T_x + 1, m), (n_a, T_x, m), (4 * n_a, m), *extra)
+    x_tm[...] = x.transpose(0, 2, 1)
+    np.matmul(W[:, n_a:], x_tm.reshape(n_x, T_x * m), out=Z.reshape(4 * n_a, T_x * m))
+    Z += b[:, :, None]
+    H[:, 0, :], C[:, 0, :] = a0, c0
+    with np.errstate(under="ignore"):
+        for t in range(T_x):
+            _lstm_step_into(Z[:, t, :], H[:, t, :], C[:, t, :], Wa_half, G[:, t, :],
+                            C[:, t + 1, :], TC[:, t, :], H[:, t + 1, :], work)
+    Z[: 3 * n_a] *= 2.0  # undo the halving: the sigmoid gates' true pre-activations
+    states = {
+        "x": x_tm.transpose(0, 2, 1), "a0": H[:, 0, :], "c0": C[:, 0, :],
+        "a": H[:, 1:, :].transpose(0, 2, 1), "c": C[:, 1:, :].transpose(0, 2, 1),
         "gates": G.transpose(0, 2, 1), "z_gates": Z.transpose(0, 2, 1),
+        "time_major": {"x": x_tm, "h": H, "c": C, "tanh_c": TC, "gates": G},
     }
+    if extra:
+        states["extra"] = more
+    return states
 
 
 def lstm_hidden_backward(params: LSTMParams, trace: LSTMTrace, dA_out: np.ndarray):
@@ -286,32 +400,44 @@ def lstm_hidden_backward(params: LSTMParams, trace: LSTMTrace, dA_out: np.ndarra
         dict with dWf, dbf, dWu, dbu, dWo, dbo, dWc, dbc, dx (n_x, m, T_x), da0, dc0 (n_a, m),
         dA and dC (n_a, m, T_x): the total dL/da<t> and dL/dc<t>, the gradient flow.
     """
-    n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
+    n_a = params.sizes["n_a"]
     _, m, T_x = trace.x.shape
     check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
+    flow = empty_buffers((n_a, T_x, m))[0]
+    flow[...] = dA_out.transpose(0, 2, 1)
+    return lstm_bptt(params, trace, flow)
+
+
+def lstm_bptt(params: LSTMParams, trace: LSTMTrace, flow_a: np.ndarray):
+    """`lstm_hidden_backward` in place: flow_a (n_a, T_x, m), time-major, holds dL/da<t> from
+    the outputs on entry and the total dL/da<t> on exit (returned as dA, a view of it)."""
+    n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
+    _, T_x, m = flow_a.shape
+    tm = _time_major(trace)
     Wa, Wx, _ = _split_concat_weights(params)
-    dA_out_tm = dA_out.transpose(0, 2, 1)
-    G = trace.gates.transpose(0, 2, 1)  # (4 n_a, T_x, m)
-    C = trace.c.transpose(0, 2, 1)
-    C_prev = trace.c_prev.transpose(0, 2, 1)
-    dZ = np.empty((4 * n_a, T_x, m))
-    flow_a = np.empty((n_a, T_x, m))
-    flow_c = np.empty((n_a, T_x, m))
-    da_next = np.zeros((n_a, m))
-    dc_next = np.zeros((n_a, m))
-    for t in reversed(range(T_x)):
-        da = dA_out_tm[:, t, :] + da_next
-        flow_a[:, t, :] = da
-        dZ[:, t, :], da_next, dc_next, flow_c[:, t, :] = lstm_step_back(
-            da, dc_next, G[:, t, :], C[:, t, :], C_prev[:, t, :], Wa)
-    dZ_flat = dZ.reshape(4 * n_a, T_x * m)
-    x_flat = np.ascontiguousarray(trace.x.transpose(0, 2, 1)).reshape(n_x, T_x * m)
-    a_prev_flat = np.ascontiguousarray(trace.a_prev.transpose(0, 2, 1)).reshape(n_a, T_x * m)
-    dW = np.concatenate([dZ_flat @ a_prev_flat.T, dZ_flat @ x_flat.T], axis=1)
-    grads = _unstack_gate_grads(dW, dZ_flat.sum(axis=1, keepdims=True))
-    grads.update(
-        dx=(Wx.T @ dZ_flat).reshape(n_x, T_x, m).transpose(0, 2, 1),
-        da0=da_next, dc0=dc_next,
-        dA=flow_a.transpose(0, 2, 1), dC=flow_c.transpose(0, 2, 1),
-    )
+    WaT = Wa.T
+    G, H = tm["gates"], tm["h"]
+    flow_c, dZ, R, P, dx, da_next, dc_next = empty_buffers(
+        (n_a, T_x, m), (4 * n_a, T_x, m), (4 * n_a, T_x, m), (n_a, T_x, m), (n_x, T_x, m),
+        (n_a, m), (n_a, m))
+    dc_next[...] = 0.0
+    with np.errstate(under="ignore"):
+        _lstm_backward_factors(G, tm["c"][:, :T_x, :], tm["tanh_c"], R, P)
+        for t in range(T_x - 1, -1, -1):
+            da = flow_a[:, t, :]
+            if t < T_x - 1:
+                np.add(da, da_next, out=da)
+            _lstm_step_back_into(da, dc_next, R[:, t, :], P[:, t, :], G[:n_a, t, :],
+                                 dZ[:, t, :], flow_c[:, t, :], dc_next)
+            np.matmul(WaT, dZ[:, t, :], out=da_next)
+        dZ_flat = dZ.reshape(4 * n_a, T_x * m)
+        dW = np.empty((4 * n_a, n_a + n_x))
+        np.matmul(dZ_flat, H[:, :T_x, :].reshape(n_a, T_x * m).T, out=dW[:, :n_a])
+        np.matmul(dZ_flat, tm["x"].reshape(n_x, T_x * m).T, out=dW[:, n_a:])
+        np.matmul(Wx.T, dZ_flat, out=dx.reshape(n_x, T_x * m))
+        grads = _unstack_gate_grads(dW, dZ_flat.sum(axis=1, keepdims=True))
+        grads.update(
+            dx=dx.transpose(0, 2, 1), da0=da_next, dc0=dc_next,
+            dA=flow_a.transpose(0, 2, 1), dC=flow_c.transpose(0, 2, 1),
+        )
     return grads

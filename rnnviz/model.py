@@ -18,11 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz._shapes import empty_buffers
 from rnnviz.activations import softmax
 from rnnviz.losses import Loss, loss_and_output_gradient
-from rnnviz.lstm import LSTMTrace, lstm_hidden_backward, lstm_hidden_forward
+from rnnviz.lstm import LSTMTrace, lstm_bptt, lstm_hidden_backward, lstm_hidden_forward
 from rnnviz.params import LSTMParams, Params, RNNParams
-from rnnviz.rnn import RNNTrace, rnn_hidden_backward, rnn_hidden_forward
+from rnnviz.rnn import RNNTrace, rnn_bptt, rnn_hidden_backward, rnn_hidden_states
 
 Trace = RNNTrace | LSTMTrace
 OUTPUTS = ("softmax", "linear")
@@ -33,15 +34,22 @@ def output_names(params: Params) -> tuple[str, str]:
     return ("Wya", "by") if isinstance(params, RNNParams) else ("Wy", "by")
 
 
-def _output_layer(params: Params, A: np.ndarray, output: str):
-    """z_y (n_y, m, T_x) and y_hat from hidden states A (n_a, m, T_x), in one product."""
+def _output_layer(params: Params, A: np.ndarray, output: str, z_y_tm=None, y_hat_tm=None):
+    """z_y (n_y, m, T_x) and y_hat from hidden states A (n_a, m, T_x), in one product.
+
+    z_y_tm, y_hat_tm: optional (n_y, T_x, m) buffers to write into.
+    """
     W = getattr(params, output_names(params)[0])
     n_a, m, T_x = A.shape
-    A_tm = A.transpose(0, 2, 1)  # (n_a, T_x, m)
-    A_flat = A_tm.reshape(n_a, T_x * m)  # a view when A is a trace's time-major buffer
-    z_y = (W @ A_flat + params.by).reshape(-1, T_x, m).transpose(0, 2, 1)
-    y_hat = softmax(z_y) if output == "softmax" else z_y
-    return z_y, y_hat
+    n_y = W.shape[0]
+    A_flat = A.transpose(0, 2, 1).reshape(n_a, T_x * m)  # a view of a trace's buffer
+    if z_y_tm is None:
+        z_y_tm = np.empty((n_y, T_x, m))
+    np.matmul(W, A_flat, out=z_y_tm.reshape(n_y, T_x * m))
+    z_y_tm += params.by[:, :, None]
+    if output == "linear":
+        return z_y_tm.transpose(0, 2, 1), z_y_tm.transpose(0, 2, 1)
+    return z_y_tm.transpose(0, 2, 1), softmax(z_y_tm, out=y_hat_tm).transpose(0, 2, 1)
 
 
 def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Trace:
@@ -59,17 +67,25 @@ def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Tra
     """
     if output not in OUTPUTS:
         raise ValueError(f"output must be one of {OUTPUTS}; got {output!r}")
+    if not isinstance(params, RNNParams | LSTMParams):
+        raise TypeError(f"params must be RNNParams or LSTMParams; got {type(params).__name__}")
+    params.validate()
+    n_y = params.sizes["n_y"]
+    m, T_x = np.shape(x)[1:] if np.ndim(x) == 3 else (1, 1)  # a bad x is reported below
+    outputs = ((n_y, T_x, m),) * (2 if output == "softmax" else 1)
     if isinstance(params, RNNParams):
         if c0 is not None:
             raise ValueError("c0 is for the LSTM; the vanilla RNN has no cell state")
-        x, a0, z, a = rnn_hidden_forward(params, x, a0)
-        z_y, y_hat = _output_layer(params, a, output)
-        return RNNTrace(x=x, a0=a0, z=z, a=a, z_y=z_y, y_hat=y_hat, output=output)
-    if isinstance(params, LSTMParams):
-        states = lstm_hidden_forward(params, x, a0, c0)
-        z_y, y_hat = _output_layer(params, states["a"], output)
-        return LSTMTrace(**states, z_y=z_y, y_hat=y_hat, output=output)
-    raise TypeError(f"params must be RNNParams or LSTMParams; got {type(params).__name__}")
+        tm = rnn_hidden_states(params, x, a0, extra=outputs)
+        H = tm["h"]
+        a = H[:, 1:, :].transpose(0, 2, 1)
+        z_y, y_hat = _output_layer(params, a, output, *tm["extra"])
+        return RNNTrace(x=tm["x"].transpose(0, 2, 1), a0=H[:, 0, :],
+                        z=tm["z"].transpose(0, 2, 1), a=a, z_y=z_y, y_hat=y_hat,
+                        output=output, time_major={"x": tm["x"], "h": H})
+    states = lstm_hidden_forward(params, x, a0, c0, extra=outputs)
+    z_y, y_hat = _output_layer(params, states["a"], output, *states.pop("extra"))
+    return LSTMTrace(**states, z_y=z_y, y_hat=y_hat, output=output)
 
 
 @dataclass(frozen=True)
@@ -144,9 +160,13 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     n_y, m, T_x = dz_y.shape
     n_a = trace.a.shape[0]
     dz_flat = np.ascontiguousarray(dz_y.transpose(0, 2, 1)).reshape(n_y, T_x * m)
-    a_flat = np.ascontiguousarray(trace.a.transpose(0, 2, 1)).reshape(n_a, T_x * m)
-    dA_out = (W.T @ dz_flat).reshape(n_a, T_x, m).transpose(0, 2, 1)
-    hidden = hidden_backward(params, trace, dA_out)
+    a_flat = trace.a.transpose(0, 2, 1).reshape(n_a, T_x * m)
+    flow = empty_buffers((n_a, T_x, m))[0]  # dL/da<t> from the outputs, then the total
+    np.matmul(W.T, dz_flat, out=flow.reshape(n_a, T_x * m))
+    if isinstance(params, RNNParams):
+        hidden = rnn_bptt(params, trace, flow)
+    else:
+        hidden = lstm_bptt(params, trace, flow)
     named = {name: hidden["d" + name] for name in params.names() if "d" + name in hidden}
     named[W_name] = dz_flat @ a_flat.T
     named[b_name] = dz_flat.sum(axis=1, keepdims=True)

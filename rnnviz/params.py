@@ -85,19 +85,14 @@ class _Params:
     def validate(self) -> None:
         """Raise ValueError naming the first array whose shape does not fit the others."""
         sizes = self.sizes
+        sizes = {**sizes, "n_a + n_x": sizes["n_a"] + sizes["n_x"], 1: 1}
         for name, dims in self.SHAPES.items():
-            expected = tuple(_dim(d, sizes) for d in dims)
+            expected = (sizes[dims[0]], sizes[dims[1]])
             actual = np.shape(getattr(self, name))
             if actual != expected:
                 raise ValueError(
                     f"{name} has shape {actual}; expected {_pretty(dims)} = {expected}"
                 )
-
-
-def _dim(d, sizes: dict[str, int]) -> int:
-    if isinstance(d, int):
-        return d
-    return sum(sizes[part.strip()] for part in d.split("+"))
 
 
 def _pretty(dims: tuple) -> str:

@@ -14,17 +14,25 @@ Backward, given da<t> = dL/da<t> (from the output at t plus from a<t+1>)::
     dx<t> = Wax^T dz<t>
 
 For speed the inputs of all timesteps are projected by Wax in one product before the loop,
-and the weight gradients are accumulated in one product after it. Sequence arrays are
-stored time-major inside, (n, T_x, m), and exposed in the notebook's (n, m, T_x) layout.
+the weight gradients are accumulated in one product after it, and each step inside the
+loops costs three NumPy calls writing into preallocated buffers. Sequence arrays are stored
+time-major inside, (n, T_x, m), so that the big products see (n, T_x m) matrices, and are
+exposed in the notebook's (n, m, T_x) layout as views.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnviz._shapes import as_float_array, check_sequence, check_shape, check_state
+from rnnviz._shapes import (
+    as_float_array,
+    check_sequence,
+    check_shape,
+    check_state,
+    empty_buffers,
+)
 from rnnviz.params import RNNParams
 
 
@@ -40,6 +48,9 @@ class RNNTrace:
         z_y: (n_y, m, T_x) output pre-activations Wya a<t> + by.
         y_hat: (n_y, m, T_x) outputs: softmax(z_y) or z_y itself when output is "linear".
         output: "softmax" or "linear".
+        time_major: the buffers these arrays are views of, reused by BPTT: "x" (n_x, T_x, m)
+            and "h" (n_a, T_x + 1, m) = [a0, a<1>, ..., a<T_x>]. None for a trace built by
+            hand; then they are rebuilt from the arrays above when needed.
     """
 
     x: np.ndarray
@@ -49,6 +60,7 @@ class RNNTrace:
     z_y: np.ndarray
     y_hat: np.ndarray
     output: str
+    time_major: dict | None = field(default=None, repr=False, compare=False)
     cell = "rnn"
 
     @property
@@ -58,10 +70,32 @@ class RNNTrace:
     @property
     def a_prev(self) -> np.ndarray:
         """(n_a, m, T_x): a<t-1> at every t, starting from a0."""
-        return np.concatenate([self.a0[:, :, None], self.a[:, :, :-1]], axis=2)
+        return _time_major(self)["h"][:, :-1, :].transpose(0, 2, 1)
+
+
+def _time_major(trace) -> dict:
+    """The trace's time-major buffers "x" (n_x, T_x, m) and "h" (n_a, T_x + 1, m)."""
+    if trace.time_major is not None:
+        return trace.time_major
+    h = np.concatenate([trace.a0[:, None, :], trace.a.transpose(0, 2, 1)], axis=1)
+    return {"x": time_major_copy(trace.x), "h": h}
 
 
 # ----- one step: the unit the sequence functions loop over ---------------------------------
+
+def _rnn_step_into(z: np.ndarray, a_prev: np.ndarray, Waa: np.ndarray, a_next: np.ndarray,
+                   work: np.ndarray) -> None:
+    """rnn_step in place: z (n_a, m) holds Wax x<t> + ba on entry and z<t> on exit;
+    a_next (n_a, m) receives tanh(z<t>); work (n_a, m) is scratch."""
+    np.matmul(Waa, a_prev, out=work)
+    np.add(z, work, out=z)
+    np.tanh(z, out=a_next)
+
+
+def _rnn_step_back_into(da: np.ndarray, one_minus_a2: np.ndarray, dz: np.ndarray) -> None:
+    """dz (n_a, m) = da * (1 - a<t>^2), the factor precomputed for all steps at once."""
+    np.multiply(da, one_minus_a2, out=dz)
+
 
 def rnn_step(zx_t: np.ndarray, a_prev: np.ndarray, Waa: np.ndarray):
     """Recurrence of one step, given the input's share already projected.
@@ -74,9 +108,10 @@ def rnn_step(zx_t: np.ndarray, a_prev: np.ndarray, Waa: np.ndarray):
     Returns:
         a_next (n_a, m) = tanh(z), z (n_a, m) = zx_t + Waa a_prev.
     """
-    z = Waa @ a_prev
-    z += zx_t
-    return np.tanh(z), z
+    z = np.array(zx_t, dtype=np.float64)
+    a_next = np.empty_like(z)
+    _rnn_step_into(z, a_prev, Waa, a_next, np.empty_like(z))
+    return a_next, z
 
 
 def rnn_step_back(da: np.ndarray, a_next: np.ndarray, Waa: np.ndarray):
@@ -90,7 +125,8 @@ def rnn_step_back(da: np.ndarray, a_next: np.ndarray, Waa: np.ndarray):
     Returns:
         dz (n_a, m) = da * (1 - a<t>^2), da_prev (n_a, m) = Waa^T dz.
     """
-    dz = da * (1.0 - a_next * a_next)
+    dz = np.empty(np.broadcast_shapes(np.shape(da), np.shape(a_next)))
+    _rnn_step_back_into(da, 1.0 - a_next * a_next, dz)
     return dz, Waa.T @ dz
 
 
@@ -105,6 +141,7 @@ def rnn_step_forward(xt: np.ndarray, a_prev: np.ndarray, params: RNNParams):
     Returns:
         a_next (n_a, m), cache (xt, a_prev, a_next, params) for `rnn_step_backward`.
     """
+    params.validate()
     sizes = params.sizes
     xt = as_float_array("xt", xt)
     check_shape("xt", xt, (sizes["n_x"], None), "(n_x, m)")
@@ -131,6 +168,44 @@ def rnn_step_backward(da_next: np.ndarray, cache):
 
 # ----- whole sequences ----------------------------------------------------------------------
 
+def time_major_copy(x: np.ndarray) -> np.ndarray:
+    """x (n, m, T_x) copied to a C-contiguous (n, T_x, m) buffer."""
+    out = empty_buffers((x.shape[0], x.shape[2], x.shape[1]))[0]
+    out[...] = x.transpose(0, 2, 1)
+    return out
+
+
+def rnn_hidden_states(params: RNNParams, x: np.ndarray, a0: np.ndarray | None = None,
+                      extra: tuple = ()):
+    """Hidden states of a whole sequence, in the time-major buffers the trace keeps.
+
+    Args:
+        params: RNNParams.
+        x: (n_x, m, T_x).
+        a0: (n_a, m) or None for zeros.
+        extra: shapes of more buffers to allocate in the same block (the output layer's).
+
+    Returns:
+        dict of "x" (n_x, T_x, m), "h" (n_a, T_x + 1, m) = [a0, a<1..T_x>], "z" (n_a, T_x, m),
+        and "extra", the list of extra buffers.
+    """
+    n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
+    x = check_sequence(x, n_x)
+    _, m, T_x = x.shape
+    a0 = check_state("a0", a0, n_a, m)
+    x_tm, Z, H, work, *more = empty_buffers(
+        (n_x, T_x, m), (n_a, T_x, m), (n_a, T_x + 1, m), (n_a, m), *extra)
+    x_tm[...] = x.transpose(0, 2, 1)
+    np.matmul(params.Wax, x_tm.reshape(n_x, T_x * m), out=Z.reshape(n_a, T_x * m))
+    Z += params.ba[:, :, None]
+    H[:, 0, :] = a0
+    Waa = params.Waa
+    with np.errstate(under="ignore"):
+        for t in range(T_x):
+            _rnn_step_into(Z[:, t, :], H[:, t, :], Waa, H[:, t + 1, :], work)
+    return {"x": x_tm, "h": H, "z": Z, "extra": more}
+
+
 def rnn_hidden_forward(params: RNNParams, x: np.ndarray, a0: np.ndarray | None = None):
     """Hidden states of a whole sequence (no output layer).
 
@@ -143,20 +218,9 @@ def rnn_hidden_forward(params: RNNParams, x: np.ndarray, a0: np.ndarray | None =
         x (n_x, m, T_x) as float64, a0 (n_a, m), z and a: (n_a, m, T_x) views of
         time-major buffers.
     """
-    n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
-    x = check_sequence(x, n_x)
-    _, m, T_x = x.shape
-    a0 = check_state("a0", a0, n_a, m)
-    x_tm = np.ascontiguousarray(x.transpose(0, 2, 1))  # (n_x, T_x, m)
-    zx = (params.Wax @ x_tm.reshape(n_x, T_x * m)).reshape(n_a, T_x, m)
-    zx += params.ba[:, :, None]
-    A = np.empty((n_a, T_x, m))
-    Z = np.empty((n_a, T_x, m))
-    a = a0
-    for t in range(T_x):
-        a, Z[:, t, :] = rnn_step(zx[:, t, :], a, params.Waa)
-        A[:, t, :] = a
-    return x, a0, Z.transpose(0, 2, 1), A.transpose(0, 2, 1)
+    tm = rnn_hidden_states(params, x, a0)
+    return (tm["x"].transpose(0, 2, 1), tm["h"][:, 0, :], tm["z"].transpose(0, 2, 1),
+            tm["h"][:, 1:, :].transpose(0, 2, 1))
 
 
 def rnn_hidden_backward(params: RNNParams, trace: RNNTrace, dA_out: np.ndarray):
@@ -171,26 +235,39 @@ def rnn_hidden_backward(params: RNNParams, trace: RNNTrace, dA_out: np.ndarray):
         dict with dWax, dWaa, dba (the recurrent parameters' gradients), dx (n_x, m, T_x),
         da0 (n_a, m), and dA (n_a, m, T_x): the total dL/da<t>, the gradient flow.
     """
-    n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
+    n_a = params.sizes["n_a"]
     _, m, T_x = trace.x.shape
     check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
-    dA_out_tm = dA_out.transpose(0, 2, 1)
-    A = trace.a.transpose(0, 2, 1)  # (n_a, T_x, m)
-    dZ = np.empty((n_a, T_x, m))
-    flow = np.empty((n_a, T_x, m))
-    da_next = np.zeros((n_a, m))
-    for t in reversed(range(T_x)):
-        da = dA_out_tm[:, t, :] + da_next
-        flow[:, t, :] = da
-        dZ[:, t, :], da_next = rnn_step_back(da, A[:, t, :], params.Waa)
-    dZ_flat = dZ.reshape(n_a, T_x * m)
-    x_flat = np.ascontiguousarray(trace.x.transpose(0, 2, 1)).reshape(n_x, T_x * m)
-    a_prev_flat = np.ascontiguousarray(trace.a_prev.transpose(0, 2, 1)).reshape(n_a, T_x * m)
-    return {
-        "dWax": dZ_flat @ x_flat.T,
-        "dWaa": dZ_flat @ a_prev_flat.T,
-        "dba": dZ_flat.sum(axis=1, keepdims=True),
-        "dx": (params.Wax.T @ dZ_flat).reshape(n_x, T_x, m).transpose(0, 2, 1),
-        "da0": da_next,
-        "dA": flow.transpose(0, 2, 1),
-    }
+    flow = empty_buffers((n_a, T_x, m))[0]
+    flow[...] = dA_out.transpose(0, 2, 1)
+    return rnn_bptt(params, trace, flow)
+
+
+def rnn_bptt(params: RNNParams, trace: RNNTrace, flow: np.ndarray):
+    """`rnn_hidden_backward` in place: flow (n_a, T_x, m), time-major, holds dL/da<t> from
+    the outputs on entry and the total dL/da<t> on exit (returned as dA, a view of it)."""
+    n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
+    _, T_x, m = flow.shape
+    tm = _time_major(trace)
+    H = tm["h"]
+    dZ, dx, da_next = empty_buffers((n_a, T_x, m), (n_x, T_x, m), (n_a, m))
+    np.multiply(H[:, 1:, :], H[:, 1:, :], out=dZ)  # 1 - a<t>^2 for all t, then dz<t> in place
+    np.subtract(1.0, dZ, out=dZ)
+    WaaT = params.Waa.T
+    with np.errstate(under="ignore"):
+        for t in range(T_x - 1, -1, -1):
+            da = flow[:, t, :]
+            if t < T_x - 1:
+                np.add(da, da_next, out=da)
+            _rnn_step_back_into(da, dZ[:, t, :], dZ[:, t, :])
+            np.matmul(WaaT, dZ[:, t, :], out=da_next)
+        dZ_flat = dZ.reshape(n_a, T_x * m)
+        np.matmul(params.Wax.T, dZ_flat, out=dx.reshape(n_x, T_x * m))
+        return {
+            "dWax": dZ_flat @ tm["x"].reshape(n_x, T_x * m).T,
+            "dWaa": dZ_flat @ H[:, :T_x, :].reshape(n_a, T_x * m).T,
+            "dba": dZ_flat.sum(axis=1, keepdims=True),
+            "dx": dx.transpose(0, 2, 1),
+            "da0": da_next,
+            "dA": flow.transpose(0, 2, 1),
+        }

@@ -1,0 +1,174 @@
+"""Forward + BPTT time of the rnnviz engine, beside PyTorch and the matrix-product floor.
+
+Run:  python benchmarks/bench_engine.py [--repeats N]
+
+For each cell (RNN, LSTM) and size (n_x, n_a, m, T_x), with n_y = n_x and a softmax
+cross-entropy loss at every timestep, it prints the median time of one forward pass plus
+full BPTT (all parameter gradients and dx) for:
+
+- rnnviz: ``rnnviz.model.loss_and_gradients``;
+- PyTorch: ``nn.RNN(tanh)`` / ``nn.LSTM`` + ``nn.Linear`` + ``F.cross_entropy`` with
+  autograd, float64, one thread (only when torch is importable; it is not a dependency);
+- the floor: the same matrix products alone (input projection, one recurrent product per
+  step forward and one per step backward, output layer, weight gradients), into
+  preallocated buffers, no elementwise work at all.
+
+Everything runs on one thread (BLAS and OpenMP) so the comparison is fair.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One thread everywhere; must be set before numpy (and torch) load their BLAS.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rnnviz.losses import Loss  # noqa: E402
+from rnnviz.model import loss_and_gradients  # noqa: E402
+from rnnviz.params import init_params  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the reference is optional
+    torch = None
+
+SIZES = ((8, 16, 8, 20), (32, 128, 32, 64))  # (n_x, n_a, m, T_x)
+LOSS = Loss("cross_entropy", "all")
+
+
+def median_time(fn, repeats: int, min_seconds: float = 0.05) -> float:
+    """Median over `repeats` of the mean time of one call, each repeat lasting >= min_seconds."""
+    fn()  # warm up
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-7)
+    number = max(1, int(min_seconds / once))
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - start) / number)
+    return statistics.median(samples)
+
+
+def problem(cell: str, n_x: int, n_a: int, m: int, T_x: int):
+    rng = np.random.default_rng(0)
+    params = init_params(cell, n_x, n_a, n_x, rng)
+    x = rng.standard_normal((n_x, m, T_x))
+    targets = rng.integers(0, n_x, size=(m, T_x))
+    return params, x, targets
+
+
+def engine_fn(cell, n_x, n_a, m, T_x):
+    params, x, targets = problem(cell, n_x, n_a, m, T_x)
+    return lambda: loss_and_gradients(params, x, targets, LOSS)
+
+
+def floor_fn(cell, n_x, n_a, m, T_x):
+    """The engine's matrix products alone, in the same shapes, into preallocated buffers."""
+    n_y, g = n_x, (4 * n_a if cell == "lstm" else n_a)  # g: rows of the fused gate product
+    rng = np.random.default_rng(0)
+    Wx, Wa, Wy = (rng.standard_normal(s) for s in ((g, n_x), (g, n_a), (n_y, n_a)))
+    X = rng.standard_normal((n_x, T_x * m))
+    A = rng.standard_normal((n_a, T_x * m)) * 0.1
+    dZ = rng.standard_normal((g, T_x * m)) * 0.1
+    dZy = rng.standard_normal((n_y, T_x * m)) * 0.1
+    Zx, Zy, dA_out = np.empty((g, T_x * m)), np.empty((n_y, T_x * m)), np.empty((n_a, T_x * m))
+    z_t, da_t = np.empty((g, m)), np.empty((n_a, m))
+    dWx, dWa, dWy = np.empty((g, n_x)), np.empty((g, n_a)), np.empty((n_y, n_a))
+    dX = np.empty(X.shape)
+    A_steps = [A[:, t * m:(t + 1) * m] for t in range(T_x)]
+    dZ_steps = [dZ[:, t * m:(t + 1) * m] for t in range(T_x)]
+    WaT = Wa.T
+
+    def run():
+        np.matmul(Wx, X, out=Zx)                      # input projection
+        for a in A_steps:                             # recurrent products, forward
+            np.matmul(Wa, a, out=z_t)
+        np.matmul(Wy, A, out=Zy)                      # output layer
+        np.matmul(Wy.T, dZy, out=dA_out)              # back into the hidden states
+        for dz in dZ_steps:                           # recurrent products, backward
+            np.matmul(WaT, dz, out=da_t)
+        np.matmul(dZy, A.T, out=dWy)                  # weight gradients, one product each
+        np.matmul(dZ, A.T, out=dWa)
+        np.matmul(dZ, X.T, out=dWx)
+        np.matmul(Wx.T, dZ, out=dX)                   # input gradient
+
+    return run
+
+
+def torch_fn(cell, n_x, n_a, m, T_x):
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+    layer = (torch.nn.LSTM(n_x, n_a) if cell == "lstm"
+             else torch.nn.RNN(n_x, n_a, nonlinearity="tanh")).double()
+    head = torch.nn.Linear(n_a, n_x).double()
+    rng = np.random.default_rng(0)
+    x = torch.from_numpy(rng.standard_normal((T_x, m, n_x))).requires_grad_(True)
+    targets = torch.from_numpy(rng.integers(0, n_x, size=(T_x * m,)))
+    parameters = list(layer.parameters()) + list(head.parameters())
+
+    def run():
+        for p in parameters:
+            p.grad = None
+        x.grad = None
+        hidden, _ = layer(x)
+        logits = head(hidden).reshape(T_x * m, n_x)
+        torch.nn.functional.cross_entropy(logits, targets).backward()
+
+    return run
+
+
+def blas_description() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "threadpoolctl not installed"
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    return "; ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')} "
+                     f"threads={i.get('num_threads')}" for i in blas) or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    if torch is not None:
+        torch.set_num_threads(1)
+    print(f"numpy {np.__version__}; BLAS: {blas_description()}")
+    print("OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)")
+          + " OPENBLAS_L2_SIZE=" + os.environ.get("OPENBLAS_L2_SIZE", "(unset)"))
+    print(f"torch {torch.__version__}, 1 thread" if torch is not None
+          else "torch not importable: the PyTorch reference is missing")
+    print(f"forward + BPTT, cross-entropy at every step, float64, median of {args.repeats}")
+    print()
+    header = (f"{'cell':<5} {'(n_x, n_a, m, T_x)':<19} {'rnnviz ms':>10} {'torch ms':>9} "
+              f"{'floor ms':>9} {'/torch':>7} {'/floor':>7}")
+    print(header)
+    print("-" * len(header))
+    for n_x, n_a, m, T_x in SIZES:
+        for cell in ("rnn", "lstm"):
+            shape = (n_x, n_a, m, T_x)
+            ours = median_time(engine_fn(cell, *shape), args.repeats)
+            floor = median_time(floor_fn(cell, *shape), args.repeats)
+            ref = median_time(torch_fn(cell, *shape), args.repeats) if torch else None
+            ref_ms = f"{ref * 1e3:9.3f}" if ref else f"{'-':>9}"
+            ratio = f"{ours / ref:7.2f}" if ref else f"{'-':>7}"
+            print(f"{cell:<5} {str(shape):<19} {ours * 1e3:10.3f} {ref_ms} "
+                  f"{floor * 1e3:9.3f} {ratio} {ours / floor:7.2f}")
+
+
+if __name__ == "__main__":
+    main()

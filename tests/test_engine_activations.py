@@ -1,0 +1,91 @@
+"""Stable sigmoid and softmax: exact saturation, no warnings, no floating-point traps."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from rnnviz.activations import log_softmax, sigmoid, softmax
+from rnnviz.losses import Loss
+from rnnviz.model import loss_and_gradients
+from rnnviz.params import init_params
+
+EXTREMES = np.array([-1e4, -1000.0, -745.5, -709.0, -40.0, -1e-300, 0.0, 1e-300, 40.0, 709.0,
+                     745.5, 1000.0, 1e4])
+
+
+@pytest.fixture
+def strict():
+    """Every warning is an error and every floating-point exception traps."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            yield
+
+
+def test_sigmoid_saturates_exactly_at_extreme_inputs(strict):
+    s = sigmoid(EXTREMES)
+    assert s[0] == 0.0 and s[1] == 0.0
+    assert s[-1] == 1.0 and s[-2] == 1.0
+    assert s[6] == 0.5
+    assert np.all((s >= 0) & (s <= 1))
+    assert np.all(np.diff(s) >= 0)
+
+
+def test_sigmoid_is_accurate_in_the_tails(strict):
+    # relative accuracy where 1/(1+exp(-z)) would round to 0 or lose digits
+    assert sigmoid(np.array([-40.0]))[0] == pytest.approx(np.exp(-40.0) / (1 + np.exp(-40.0)),
+                                                          rel=1e-15)
+    assert sigmoid(np.array([-700.0]))[0] == pytest.approx(np.exp(-700.0), rel=1e-13)
+    z = np.linspace(-30, 30, 601)
+    np.testing.assert_allclose(sigmoid(z) + sigmoid(-z), 1.0, rtol=0, atol=4.5e-16)
+
+
+def test_sigmoid_keeps_shape_and_accepts_scalars(strict):
+    assert sigmoid(np.zeros((2, 3, 4))).shape == (2, 3, 4)
+    assert float(sigmoid(0.0)) == 0.5
+
+
+def test_softmax_columns_sum_to_one_and_saturate_at_extremes(strict):
+    z = np.array([[1e4, -1e4, 0.0, 745.0, -1e4],
+                  [-1e4, 1e4, 0.0, -745.0, -1e4],
+                  [0.0, 0.0, 0.0, 0.0, -1e4]])
+    p = softmax(z)
+    np.testing.assert_allclose(p.sum(axis=0), 1.0, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(p[:, 0], [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(p[:, 1], [0.0, 1.0, 0.0])
+    np.testing.assert_allclose(p[:, 2], 1 / 3, rtol=1e-15)
+    np.testing.assert_allclose(p[:, 4], 1 / 3, rtol=1e-15)  # shift-invariant at -1e4
+
+
+def test_softmax_normalises_each_column_of_a_sequence(strict):
+    z = np.random.default_rng(0).standard_normal((4, 3, 5)) * 1e3
+    p = softmax(z)
+    assert p.shape == z.shape
+    np.testing.assert_allclose(p.sum(axis=0), 1.0, rtol=0, atol=1e-15)
+    assert np.all((p >= 0) & (p <= 1))
+
+
+def test_log_softmax_is_finite_at_extremes(strict):
+    z = np.array([[1e4, 0.0], [-1e4, 0.0]])
+    lp = log_softmax(z)
+    assert np.all(np.isfinite(lp))
+    assert lp[0, 0] == 0.0 and lp[1, 0] == -2e4
+    np.testing.assert_allclose(lp[:, 1], -np.log(2), rtol=1e-15)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("kind", ["cross_entropy", "squared_error"])
+def test_forward_and_bptt_at_saturating_inputs_raise_nothing(strict, cell, kind):
+    rng = np.random.default_rng(0)
+    params = init_params(cell, 3, 4, 3, rng, weight_scale=50.0)
+    x = rng.standard_normal((3, 2, 6)) * 1e4
+    loss = Loss(kind)
+    targets = (rng.integers(0, 3, size=(2, 6)) if kind == "cross_entropy"
+               else rng.standard_normal((3, 2, 6)))
+    trace, result = loss_and_gradients(params, x, targets, loss)
+    if cell == "lstm":
+        assert set(np.unique(trace.f)) <= {0.0, 1.0}  # saturated exactly
+    for _, grad in result.grads.items():
+        assert np.all(np.isfinite(grad))
+    assert np.isfinite(result.loss)
