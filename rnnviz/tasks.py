@@ -23,6 +23,7 @@ Schmidhuber's threshold); copy, the share recalled right (chance = 1/K); sine: n
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
@@ -108,6 +109,7 @@ def _last_step_argmax_accuracy(y_hat: np.ndarray, labels: np.ndarray) -> float:
 
 # ----- character-level language model --------------------------------------------------------
 
+@functools.cache
 def bundled_text() -> str:
     """The bundled corpus: a few hundred dinosaur genus names, one per line."""
     return (resources.files("rnnviz") / "data" / BUNDLED_CORPUS).read_text(encoding="utf-8")

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.io import load_model, save_model
-from rnnviz.model import loss_and_gradients
+from rnnviz.losses import loss_and_output_gradient
+from rnnviz.model import forward, loss_and_gradients
 from rnnviz.optim import (
     OPTIMIZER_CLASSES,
     clip_by_global_norm,
@@ -284,6 +285,16 @@ class Trainer:
                 param_norm = new_params.global_norm()
                 if not (_finite(new_params) and math.isfinite(param_norm)):
                     problem = "the parameters became infinite"
+            last = t == cfg.steps
+            stats = flow = None
+            if problem is None and cfg.stats_every and (t % cfg.stats_every == 0 or t == 1
+                                                         or last):
+                flows = back.flow_norms()
+                if all(np.all(np.isfinite(v)) for v in flows.values()):
+                    stats = self.optimizer.stats()
+                    flow = {k: v.tolist() for k, v in flows.items()}
+                else:
+                    problem = "the gradient flowing back through time became infinite"
         if problem is not None:
             return self._diverge(t, problem, loss, grad_norm)
 
@@ -292,11 +303,7 @@ class Trainer:
             self.first_loss = loss
         self.params = new_params
         self.t = t
-        last = t == cfg.steps
-        stats = flow = snapshot = None
-        if cfg.stats_every and (t % cfg.stats_every == 0 or t == 1 or last):
-            stats = self.optimizer.stats()
-            flow = {k: v.tolist() for k, v in back.flow_norms().items()}
+        snapshot = None
         if t % cfg.snapshot_every == 0 or last:
             snapshot = new_params.copy()
             self.snapshots[t] = snapshot
@@ -333,8 +340,9 @@ class Trainer:
     def evaluate(self, m: int = 64, seed: int = 0) -> tuple[float, float | None]:
         """(loss, accuracy) on a fresh batch of m examples drawn from `seed`, without training."""
         batch = self.task.batch(np.random.default_rng(seed), m, self.config.T_x)
-        trace, back = loss_and_gradients(self.params, batch.x, batch.targets, self.task.loss)
-        return float(back.loss), self.task.accuracy(trace.y_hat, batch.targets)
+        trace = forward(self.params, batch.x, output=self.task.loss.output)
+        loss, _ = loss_and_output_gradient(self.task.loss, trace.z_y, batch.targets)
+        return float(loss), self.task.accuracy(trace.y_hat, batch.targets)
 
 
 def check_params_fit(params: Params, config: TrainConfig, task: Task) -> None:
