@@ -1,9 +1,10 @@
 """Gradient flow: how much of the loss's gradient reaches back to each timestep, for the RNN
 and the LSTM on the same inputs, and the knobs that make it vanish or explode."""
 
+import numpy as np
 import streamlit as st
 
-from rnnviz import ui
+from rnnviz import analysis, ui
 from rnnviz.figures import gradients as figures
 from rnnviz.ui import gradients as gf
 from rnnviz.ui import training as ui_training
@@ -81,10 +82,12 @@ st.markdown(
 
 st.subheader("The step Jacobians and their product")
 st.markdown(
-    "‖J⟨t⟩‖ is how much step t can stretch a gradient at most (its largest singular "
-    "value): for the RNN J⟨t⟩ = diag(1 − a⟨t⟩²) Waa; for the LSTM it is the joint "
-    "Jacobian of (a⟨t⟩, c⟨t⟩) with respect to (a⟨t−1⟩, c⟨t−1⟩). Multiplying them from "
-    f"T_x back to t bounds how much of the gradient at T_x reaches step t (example {example})."
+    "‖J⟨t⟩‖ is the most that step t can stretch a gradient (its largest singular value): "
+    "for the RNN J⟨t⟩ = diag(1 − a⟨t⟩²) Waa; for the LSTM it is the Jacobian of "
+    "(a⟨t⟩, c⟨t⟩) with respect to (a⟨t−1⟩, c⟨t−1⟩). Chained from T_x back to t they give "
+    "how much of the gradient at T_x can reach step t: the solid line is the norm of the "
+    "chained product, the dashed line the product of the single norms, an upper bound "
+    f"that can be far too generous. Batch example {example}."
 )
 left, right = st.columns(2)
 with left:
@@ -95,9 +98,12 @@ with right:
              key="rnnviz_gf_product")
 readout = st.columns(len(reports))
 for col, (cell, report) in zip(readout, reports.items(), strict=True):
-    col.metric(f"{labels[cell]}: product of all {config.T_x} step norms",
-               f"10^{report['product'][0]:.1f}",
-               help="The bound on how much of a gradient at t = T_x reaches a⟨0⟩.")
+    actual, bound = report["product"]["actual"][0], report["product"]["bound"][0]
+    shown = f"10^{actual:.1f}" if np.isfinite(actual) else "not computed"
+    col.metric(f"{labels[cell]}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps", shown,
+               help=f"Product of the {config.T_x} step norms: 10^{bound:.1f}. The norm of the "
+                    f"product is computed up to a state of {analysis.PRODUCT_MAX_STATE} "
+                    "numbers (n_a for the RNN, 2 n_a for the LSTM).")
 
 st.subheader("Which units carry the gradient")
 heat_cell = st.radio("cell", cells, format_func=str.upper, horizontal=True,

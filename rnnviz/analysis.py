@@ -22,12 +22,17 @@ the first n_a columns of each gate matrix (the part that multiplies a<t-1>)::
 (da/da_prev alone, with c<t-1> held fixed, is the top-left block.) Then, for a loss on the
 last step only, dL/ds<t> = J<t+1>^T ... J<T_x>^T dL/ds<T_x>, hence the readout::
 
-    ||dL/ds<t>|| <= ||dL/ds<T_x>|| * prod_{k=t+1}^{T_x} ||J<k>||_2
+    ||dL/ds<t>|| <= ||dL/ds<T_x>|| * ||J<T_x> ... J<t+1>||_2
+                 <= ||dL/ds<T_x>|| * prod_{k=t+1}^{T_x} ||J<k>||_2
 
-A product of norms below 1 shrinks geometrically: on a log scale that is a straight falling
-line, the vanishing gradient. J^T w is exactly the engine's step backward (rnn_step_back,
-lstm_step_back); J v (forward mode) is written here, and the explicit J is J applied to the
-identity, so each formula lives once.
+The norm of the product is what the gradient actually meets; the product of the norms is
+an upper bound that can be loose (a non-normal Waa stretches some direction by more than 1
+at every step while the product still shrinks). A product below 1 shrinks geometrically:
+on a log scale that is a straight falling line, the vanishing gradient.
+
+J^T w is exactly the engine's step backward (rnn_step_back, lstm_step_back); J v (forward
+mode) is written here, and the explicit J is J applied to the identity, so each formula
+lives once.
 
 Global-norm clipping at a threshold tau::
 
@@ -50,6 +55,7 @@ from rnnviz.rnn import rnn_step_back
 EXACT_MAX_STATE = 64      # state sizes up to this get exact norms (SVD); above, power iteration
 POWER_ITERATIONS = 300
 POWER_BLOCK = 4
+PRODUCT_MAX_STATE = 128   # the norm of the product of Jacobians is computed up to this
 POWER_TOLERANCE = 1e-8
 TINY = 1e-300
 
@@ -278,6 +284,41 @@ def log10_norm_product(norms: np.ndarray) -> np.ndarray:
     tail = np.cumsum(logs[..., ::-1], axis=-1)[..., ::-1]  # [t-1] = sum_{k >= t} log ||J<k>||
     zeros = np.zeros(logs.shape[:-1] + (1,))
     return np.concatenate([tail, zeros], axis=-1)
+
+
+def log10_product_norms(params: Params, trace: Trace, example: int = 0) -> np.ndarray:
+    """log10 ||J<T_x> J<T_x - 1> ... J<t+1>||_2: the norm of the product itself, how much a
+    change in state t can actually move state T_x (the product of the norms only bounds it).
+
+    The product is built from the last step back, rescaled after every factor so it
+    neither over- nor underflows, and its spectral norm taken by SVD at every t. That costs
+    about T_x n_s^3, so above n_s = PRODUCT_MAX_STATE nothing is computed.
+
+    Args:
+        params, trace: as for `step_jacobians`.
+        example: the batch example.
+
+    Returns:
+        (T_x + 1,) entry t for t = 0..T_x; entry T_x is 0 (the empty product is I); all
+        NaN but entry T_x when the state is larger than PRODUCT_MAX_STATE.
+    """
+    T_x, n_s = trace.a.shape[2], state_size(params)
+    out = np.full(T_x + 1, np.nan)
+    out[T_x] = 0.0
+    if n_s > PRODUCT_MAX_STATE:
+        return out
+    J = step_jacobians(params, trace, example)  # (T_x, n_s, n_s)
+    product, log_scale = np.eye(n_s), 0.0
+    for t in range(T_x - 1, -1, -1):
+        product = product @ J[t]  # J<T_x> ... J<t+1>, J[t] being J<t+1>
+        scale = float(np.max(np.abs(product)))
+        if scale == 0.0:
+            out[: t + 1] = np.log10(TINY)
+            break
+        product /= scale
+        log_scale += np.log10(scale)
+        out[t] = log_scale + np.log10(np.linalg.norm(product, ord=2))
+    return out
 
 
 # ----- parameters' gradients: norms and clipping --------------------------------------------

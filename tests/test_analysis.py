@@ -155,6 +155,37 @@ def test_norm_product_bounds_how_much_gradient_reaches_back(cell):
     bound = norms[:, -1:] * 10.0 ** readout[:, 1:]  # entry t is state t, dA[..., t-1]
     assert np.all(norms <= bound * (1 + 1e-9))
     assert np.all(norms[:, :-1] < bound[:, :-1])  # the bound is not an identity
+    for e in range(m):  # the norm of the product is a tighter bound, below the product of norms
+        actual = analysis.log10_product_norms(params, trace, e)
+        assert np.all(norms[e] <= norms[e, -1] * 10.0 ** actual[1:] * (1 + 1e-9))
+        assert np.all(actual <= readout[e] + 1e-9)
+
+
+def test_product_norms_are_the_norms_of_the_products_of_the_jacobians():
+    params, x, a0, c0, _ = _setup("lstm", n_a=3, m=2, T_x=4)
+    trace = forward(params, x, a0, c0)
+    J = analysis.step_jacobians(params, trace, 1)
+    expected = [np.linalg.norm(np.linalg.multi_dot([np.eye(6), *J[::-1][: 4 - t]]), 2)
+                for t in range(4)]
+    np.testing.assert_allclose(10.0 ** analysis.log10_product_norms(params, trace, 1),
+                               [*expected, 1.0], rtol=1e-10)
+
+
+def test_product_norms_survive_products_that_would_underflow():
+    params, x, a0, _, _ = _setup("rnn", n_x=1, n_a=2, m=1, T_x=200)
+    params.Waa[:] = [[0.01, 0.0], [0.0, 0.02]]  # 0.02^200 = 1e-340 is below float64's range
+    trace = forward(params, x[:1], np.zeros((2, 1)))
+    logs = analysis.log10_product_norms(params, trace, 0)
+    assert np.all(np.isfinite(logs)) and logs[0] < -330
+    np.testing.assert_allclose(np.diff(logs)[:-1], -np.log10(0.02), atol=0.05)
+
+
+def test_product_norms_are_not_computed_for_large_states(monkeypatch):
+    params, x, a0, c0, _ = _setup("rnn", n_a=4, m=1, T_x=3)
+    trace = forward(params, x, a0, c0)
+    monkeypatch.setattr(analysis, "PRODUCT_MAX_STATE", 3)
+    logs = analysis.log10_product_norms(params, trace, 0)
+    assert np.all(np.isnan(logs[:3])) and logs[3] == 0.0
 
 
 def test_examples_out_of_range_are_refused():

@@ -49,19 +49,31 @@ def test_jacobian_norms_draws_each_cell_and_the_line_at_one():
     assert fig.layout.yaxis.title.text.startswith("‖J⟨t⟩‖")
 
 
-def test_norm_product_plots_the_logs_with_power_of_ten_ticks():
-    logs = np.array([-12.0, -8.5, -4.0, 0.0])
+def test_norm_product_draws_the_actual_norm_solid_and_the_bound_dashed():
+    logs = {"actual": np.array([-12.0, -8.5, -4.0, 0.0]),
+            "bound": np.array([-2.0, -1.0, -0.5, 0.0])}
     fig = gradients.norm_product({"rnn": logs})
+    assert [t.line.dash for t in fig.data] == ["solid", "dash"]
+    assert "bound" in fig.data[1].name
     assert list(fig.data[0].x) == [0, 1, 2, 3]
-    assert list(fig.data[0].y) == list(logs)
+    assert list(fig.data[0].y) == list(logs["actual"])
     ticks = list(fig.layout.yaxis.tickvals)
     assert ticks[0] <= -12 and ticks[-1] >= 0 and len(ticks) <= 7
     assert fig.layout.yaxis.ticktext[0] == f"10<sup>{ticks[0]}</sup>"
 
 
-def test_norm_product_of_a_single_flat_step_still_has_ticks():
-    fig = gradients.norm_product({"lstm": np.array([0.0, 0.0])})
+def test_norm_product_leaves_gaps_where_the_product_was_not_computed():
+    nan = float("nan")
+    fig = gradients.norm_product({"lstm": {"actual": np.array([nan, nan, 0.0]),
+                                           "bound": np.array([0.0, 0.0, 0.0])}})
+    assert list(fig.data[0].y) == [None, None, 0.0]
     assert list(fig.layout.yaxis.tickvals) == [0, 1]
+
+
+def test_long_sequences_are_drawn_without_markers():
+    fig = gradients.gradient_flow({"rnn": {"a": np.ones(100)}})
+    assert fig.data[0].mode == "lines"
+    assert gradients.jacobian_norms({"rnn": np.ones(3)}).data[0].mode == "lines+markers"
 
 
 def test_gradient_heatmap_is_diverging_and_centred_at_zero():

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from rnnviz.figures import style
 from rnnviz.figures.forward import heatmap
 
+MARKERS_UP_TO = 30
 FLOOR = 1e-300  # a norm of exactly 0 has no place on a log axis; it is drawn as a gap
 
 
@@ -23,6 +24,11 @@ def _positive(values) -> list[float | None]:
     """Values for a log axis: zeros and non-finite values become gaps (None)."""
     return [float(v) if np.isfinite(v) and v > FLOOR else None
             for v in np.asarray(values, dtype=np.float64)]
+
+
+def _mode(T_x: int) -> str:
+    """Markers on each step while they can be told apart; a plain line for long sequences."""
+    return "lines+markers" if T_x <= MARKERS_UP_TO else "lines"
 
 
 def _check_cells(by_cell: Mapping) -> None:
@@ -56,7 +62,7 @@ def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], where: str = "a
             values = np.asarray(norms[state], dtype=np.float64)
             symbol = f"‖∂L/∂{state}⟨t⟩‖"
             fig.add_trace(go.Scatter(
-                x=np.arange(1, values.size + 1), y=_positive(values), mode="lines+markers",
+                x=np.arange(1, values.size + 1), y=_positive(values), mode=_mode(values.size),
                 name=f"{name} {symbol}",
                 line={"color": style.CELL_COLORS[cell], "width": 4, "dash": dash},
                 marker={"size": 7},
@@ -86,7 +92,7 @@ def jacobian_norms(step_norms: Mapping[str, np.ndarray], height: int = 420) -> g
         values = np.asarray(norms, dtype=np.float64)
         name = style.CELL_NAMES[cell]
         fig.add_trace(go.Scatter(
-            x=np.arange(1, values.size + 1), y=_positive(values), mode="lines+markers",
+            x=np.arange(1, values.size + 1), y=_positive(values), mode=_mode(values.size),
             name=name, line={"color": style.CELL_COLORS[cell], "width": 4}, marker={"size": 7},
             hovertemplate=f"{name}<br>t=%{{x}}<br>‖J⟨t⟩‖=%{{y:.4g}}<extra></extra>",
         ))
@@ -97,34 +103,41 @@ def jacobian_norms(step_norms: Mapping[str, np.ndarray], height: int = 420) -> g
     return fig
 
 
-def norm_product(products: Mapping[str, np.ndarray], height: int = 420) -> go.Figure:
-    """The readout prod_{k=t+1}^{T_x} ||J<k>||, drawn from its log10, for each cell.
+def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
+                 height: int = 420) -> go.Figure:
+    """How far back a gradient from step T_x reaches, drawn from log10 values, per cell.
 
     Args:
-        products: {cell: (T_x + 1,) log10 of the product, entry t for t = 0..T_x}
-            (rnnviz.analysis.log10_norm_product).
+        products: {cell: {"actual": (T_x + 1,) log10 ||J<T_x> ... J<t+1>||_2 (NaN where not
+            computed), "bound": (T_x + 1,) log10 prod_{k=t+1}^{T_x} ||J<k>||}}, entry t for
+            t = 0..T_x (rnnviz.analysis.log10_product_norms and log10_norm_product).
 
     Returns:
-        go.Figure with y = 10^log10 on a log axis (the axis is set from the logs, so even
-        10^-300 is placed correctly).
+        go.Figure: the norm of the product solid, the product of the norms (its upper bound)
+        dashed; y holds the logs, ticks read as powers of ten, so even 10^-300 is placed
+        correctly.
     """
     _check_cells(products)
     fig = go.Figure()
-    for cell, logs in products.items():
-        logs = np.asarray(logs, dtype=np.float64)
+    finite = []
+    for cell, logs_by_kind in products.items():
         name = style.CELL_NAMES[cell]
-        fig.add_trace(go.Scatter(
-            x=np.arange(logs.size), y=logs, mode="lines+markers", name=name,
-            line={"color": style.CELL_COLORS[cell], "width": 4}, marker={"size": 7},
-            hovertemplate=f"{name}<br>t=%{{x}}<br>product = 10^%{{y:.2f}}<extra></extra>",
-        ))
-    style.apply_layout(fig, "Bound on how far back a gradient from step T_x reaches",
-                       "t", "∏ₖ₌ₜ₊₁ ‖J⟨k⟩‖", height=height)
-    # The traces hold log10 values; label the ticks as powers of ten.
-    low = min(float(np.min(v)) for v in products.values())
-    high = max(float(np.max(v)) for v in products.values())
-    ticks = _power_ticks(low, high)
-    fig.update_yaxes(tickvals=ticks, ticktext=[f"10<sup>{int(v)}</sup>" for v in ticks])
+        for kind, dash, what in (("actual", "solid", "‖J⟨T_x⟩ ⋯ J⟨t+1⟩‖"),
+                                 ("bound", "dash", "∏ ‖J⟨k⟩‖ (bound)")):
+            logs = np.asarray(logs_by_kind[kind], dtype=np.float64)
+            finite.append(logs[np.isfinite(logs)])
+            fig.add_trace(go.Scatter(
+                x=np.arange(logs.size), y=[v if np.isfinite(v) else None for v in logs],
+                mode="lines", name=f"{name} {what}",
+                line={"color": style.CELL_COLORS[cell], "width": 4, "dash": dash},
+                hovertemplate=f"{name} {what}<br>t=%{{x}}<br>10^%{{y:.2f}}<extra></extra>",
+            ))
+    style.apply_layout(fig, "How much of the gradient at T_x reaches step t", "t",
+                       "factor (log scale)", height=height)
+    values = np.concatenate(finite) if finite else np.zeros(1)
+    ticks = _power_ticks(float(values.min()), float(values.max()))
+    fig.update_yaxes(tickvals=ticks, ticktext=[f"10<sup>{v}</sup>" for v in ticks])
+    fig.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0})
     return fig
 
 

@@ -77,7 +77,9 @@ def flow_report(config: Config, where: str, example: int,
     Returns:
         {"flow": {"a": (T_x,), "c": (T_x,) for the LSTM}, "dA": (n_a, T_x) for the example,
         "grads": the parameters' gradients, "loss": float, "jacobian": (T_x,) ||J<t>||,
-        "product": (T_x + 1,) log10 of the product of the later steps' norms}.
+        "product": {"actual": (T_x + 1,) log10 of the norm of the product of the later
+        steps' Jacobians (NaN when too large to compute), "bound": (T_x + 1,) log10 of the
+        product of their norms}}.
     """
     setup = ui.cached_setup(config)
     if params is None:
@@ -90,7 +92,8 @@ def flow_report(config: Config, where: str, example: int,
     norms = analysis.jacobian_norms(weights, trace, example)[0]
     return {"flow": back.flow_norms(), "dA": back.dA[:, example, :], "grads": back.grads,
             "loss": back.loss, "jacobian": norms,
-            "product": analysis.log10_norm_product(norms)}
+            "product": {"bound": analysis.log10_norm_product(norms),
+                        "actual": analysis.log10_product_norms(weights, trace, example)}}
 
 
 def report_for(config: Config, cell: str, where: str, example: int) -> tuple[dict, str]:
