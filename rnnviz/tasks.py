@@ -361,7 +361,7 @@ class CopyTask(Task):
     T_x_meaning = "T_x is the sequence length: the symbol must be held for T_x - 1 steps."
     loss = Loss("cross_entropy", "last")
 
-    def __init__(self, symbols: int = 4, distractors: bool = True):
+    def __init__(self, symbols: int = 8, distractors: bool = True):
         if isinstance(symbols, bool) or int(symbols) != symbols or not 2 <= symbols <= 32:
             raise ValueError(f"the copy task needs 2 to 32 symbols; got {symbols!r}")
         self.symbols = int(symbols)

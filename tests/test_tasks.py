@@ -227,7 +227,8 @@ def test_copy_with_one_step_shows_symbol_marker_and_cue_together():
     task = CopyTask()
     batch = task.batch(rng(), 5, 1)
     assert np.all(batch.x[task.marker, :, 0] == 1) and np.all(batch.x[task.cue, :, 0] == 1)
-    np.testing.assert_array_equal(batch.x[:4, :, 0].argmax(axis=0), batch.targets[:, 0])
+    np.testing.assert_array_equal(batch.x[:task.symbols, :, 0].argmax(axis=0),
+                                  batch.targets[:, 0])
 
 
 def test_copy_accuracy_reads_the_last_step():
