@@ -74,7 +74,8 @@ def heatmap(values, kind: str, title: str, current_t: int | None = None,
     ))
     style.apply_layout(fig, title, "t", y_title, height=height)
     fig.update_xaxes(range=[0.5, T_x + 0.5], **({"dtick": 1} if T_x <= 20 else {}))
-    fig.update_yaxes(range=[n - 0.5, -0.5])  # unit 0 at the top, like a printed array
+    # unit 0 at the top, like a printed array; every row labelled while they fit
+    fig.update_yaxes(range=[n - 0.5, -0.5], **({"dtick": 1} if n <= 20 else {}))
     _mark_step(fig, current_t, band=True)
     return fig
 
