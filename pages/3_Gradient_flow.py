@@ -119,17 +119,17 @@ st.markdown(
     "‖g‖ = √(Σ‖∂L/∂W‖²) exceeds a threshold τ: g ← g·τ/‖g‖. The direction is kept, only "
     "the length is capped, so one exploding batch cannot throw the weights far away."
 )
-threshold = st.number_input("threshold τ", min_value=1e-6, max_value=1e6, value=5.0,
-                            format="%.4g", key="rnnviz_gf_tau")
+tau_col, *metrics = st.columns([1, 2, 2]) if len(reports) > 1 else st.columns([1, 2])
+threshold = tau_col.number_input("threshold τ", min_value=1e-6, max_value=1e6, value=1.0,
+                                 format="%.4g", key="rnnviz_gf_tau")
 table, clip_reports = gf.clipping_table({c: r["grads"] for c, r in reports.items()}, threshold)
-metrics = st.columns(len(clip_reports))
 for col, (cell, report) in zip(metrics, clip_reports.items(), strict=True):
-    col.metric(f"{cell.upper()}: ‖g‖ before → after", f"{report.raw_norm:.3g} → "
-               f"{report.clipped_norm:.3g}",
-               delta=f"× {report.scale:.3g}: this step would be clipped" if report.clipped
-               else "below τ: not clipped", delta_color="inverse" if report.clipped else "off")
+    col.metric(f"{cell.upper()}: ‖g‖ before → after clipping",
+               f"{report.raw_norm:.3g} → {report.clipped_norm:.3g}")
+    col.markdown(f"**Clipped**: every gradient × {report.scale:.3g}" if report.clipped
+                 else "Below τ: **not clipped**")
 st.markdown("**Per-parameter gradient norms** ‖∂L/∂W‖, before and after clipping:")
-st.dataframe(table, hide_index=True, width="stretch",
+st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 4,
              column_config={"‖∂L/∂W‖": st.column_config.NumberColumn(format="%.3e"),
                             "after clipping": st.column_config.NumberColumn(format="%.3e")})
 st.caption("What to notice: in the RNN the recurrent weight Waa's gradient comes mostly "

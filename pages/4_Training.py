@@ -76,7 +76,7 @@ st.markdown(
     "Pick a task and an optimizer, press **Train**, and watch the loss fall. Train the RNN "
     "and the LSTM on the same batches to see which one learns the task; every run stays "
     "here so you can compare them. The sidebar's network settings are for the other "
-    "views; this page has its own below."
+    "views; this page has its own settings, here:"
 )
 
 # ----- settings -----------------------------------------------------------------------------
@@ -84,7 +84,8 @@ stored = settings()
 for name, value in stored.items():
     st.session_state.setdefault(W + name, value)
 
-with st.form("train_settings"):
+with st.expander("Settings: task, network, optimizer, steps", expanded=not tr.runs()), \
+        st.form("train_settings", border=False):
     left, middle, right = st.columns(3)
     with left:
         st.markdown("**Task and network**")
@@ -179,10 +180,11 @@ def draw() -> None:
         (loss_slot, "loss", lambda cs: figures.run_curves(
             cs, "Loss while training", "loss L", log_y=log_loss)),
         (accuracy_slot, "accuracy", lambda cs: figures.run_curves(
-            cs, "Accuracy on each batch", "accuracy", height=360)),
+            cs, "Accuracy on each batch", "accuracy", height=360, legend=False)),
         (grad_slot, "grad_norm", lambda cs: figures.run_curves(
-            cs, "Gradient norm before clipping (× = clipped)", "‖g‖", log_y=True,
-            threshold=clip_at.pop() if len(clip_at) == 1 else None, height=360)),
+            cs, "Gradient norm ‖g‖ (× clipped)", "‖g‖ before clipping", log_y=True,
+            threshold=clip_at.pop() if len(clip_at) == 1 else None, height=360,
+            legend=False)),
     )
     for slot, column, build in charts:
         curves = [r.curve(column, c) for r, c in zip(visible, colors, strict=True)]
@@ -196,12 +198,10 @@ def draw() -> None:
 draw()
 if pending:
     tr.train_live(pending, draw)
-    for run in pending:
-        if run.status == "finished":
-            rate = run.steps_done / max(run.train_seconds, 1e-9)
-            share = run.draw_seconds / max(run.train_seconds + run.draw_seconds, 1e-9)
-            st.caption(f"{run.label}: {run.steps_done:,} steps, {rate:,.0f} steps/s, "
-                       f"{run.draws} redraws, drawing took {share:.0%} of the time.")
+    st.rerun()  # redraw the page around the finished runs (Stop greyed out, tables updated)
+if any(r.history["step"] for r in runs):
+    st.caption("Colours as in the loss chart. The dashed line is the clipping threshold; "
+               "× marks steps whose gradient was clipped.")
 
 for run in runs:
     if run.status == "diverged":
@@ -218,11 +218,18 @@ st.caption(f"Up to {tr.MAX_RUNS} runs are kept (the oldest goes first); they are
 table = [{"run": r.id, "settings": r.label, "status": STATUS_WORDS[r.status],
           "steps": r.steps_done,
           "last loss": r.history["loss"][-1] if r.history["loss"] else np.nan,
-          "last accuracy": r.history["accuracy"][-1] if r.history["accuracy"] else np.nan}
+          "last accuracy": r.history["accuracy"][-1] if r.history["accuracy"] else np.nan,
+          "steps/s": r.speed()[0], "redraws/s": r.speed()[1],
+          "time drawing": r.speed()[2]}
          for r in runs]
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"last loss": st.column_config.NumberColumn(format="%.4f"),
-                            "last accuracy": st.column_config.NumberColumn(format="%.3f")})
+                            "last accuracy": st.column_config.NumberColumn(format="%.3f"),
+                            "steps/s": st.column_config.NumberColumn(format="%.0f"),
+                            "redraws/s": st.column_config.NumberColumn(format="%.1f"),
+                            "time drawing": st.column_config.NumberColumn(
+                                format="percent", help="Share of the live training time "
+                                "spent redrawing the curves.")})
 labels = {r.id: f"{r.id}: {r.label}" for r in runs}
 
 

@@ -33,6 +33,12 @@ def test_run_curves_marks_clipped_steps_and_draws_the_threshold():
     assert list(fig.data[1].x) == [2, 4] and fig.data[1].mode == "markers"
     assert fig.layout.yaxis.type == "log"
     assert [s.y0 for s in fig.layout.shapes] == [0.3]
+    assert not fig.layout.annotations  # a log axis would misplace an annotation
+
+
+def test_run_curves_can_leave_the_legend_to_another_chart():
+    assert training.run_curves([_curve()], "a", "y", legend=False).layout.showlegend is False
+    assert training.run_curves([_curve()], "a", "y").layout.showlegend is True
 
 
 def test_run_curves_without_marks_or_runs():

@@ -76,7 +76,7 @@ def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], where: str = "a
     return fig
 
 
-def jacobian_norms(step_norms: Mapping[str, np.ndarray], height: int = 420) -> go.Figure:
+def jacobian_norms(step_norms: Mapping[str, np.ndarray], height: int = 500) -> go.Figure:
     """||J<t>||_2 of each step for each cell, with the line ||J|| = 1.
 
     Args:
@@ -97,14 +97,14 @@ def jacobian_norms(step_norms: Mapping[str, np.ndarray], height: int = 420) -> g
             hovertemplate=f"{name}<br>t=%{{x}}<br>‖J⟨t⟩‖=%{{y:.4g}}<extra></extra>",
         ))
     fig.add_hline(y=1.0, line={"color": style.MARKER_COLOR, "dash": "dash", "width": 2})
-    style.apply_layout(fig, "How much one step stretches a gradient: ‖∂s⟨t⟩/∂s⟨t-1⟩‖",
+    style.apply_layout(fig, "Stretch of one step: ‖J⟨t⟩‖",
                        "t", "‖J⟨t⟩‖ (log scale)", height=height)
     fig.update_yaxes(type="log", exponentformat="power")
     return fig
 
 
 def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
-                 height: int = 420) -> go.Figure:
+                 height: int = 500) -> go.Figure:
     """How far back a gradient from step T_x reaches, drawn from log10 values, per cell.
 
     Args:
@@ -122,8 +122,8 @@ def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
     finite = []
     for cell, logs_by_kind in products.items():
         name = style.CELL_NAMES[cell]
-        for kind, dash, what in (("actual", "solid", "‖J⟨T_x⟩ ⋯ J⟨t+1⟩‖"),
-                                 ("bound", "dash", "∏ ‖J⟨k⟩‖ (bound)")):
+        for kind, dash, what in (("actual", "solid", "‖J⟨T_x⟩⋯J⟨t+1⟩‖"),
+                                 ("bound", "dash", "∏‖J⟨k⟩‖ bound")):
             logs = np.asarray(logs_by_kind[kind], dtype=np.float64)
             finite.append(logs[np.isfinite(logs)])
             fig.add_trace(go.Scatter(
@@ -132,7 +132,7 @@ def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
                 line={"color": style.CELL_COLORS[cell], "width": 4, "dash": dash},
                 hovertemplate=f"{name} {what}<br>t=%{{x}}<br>10^%{{y:.2f}}<extra></extra>",
             ))
-    style.apply_layout(fig, "How much of the gradient at T_x reaches step t", "t",
+    style.apply_layout(fig, "Reach back from step T_x", "t",
                        "factor (log scale)", height=height)
     values = np.concatenate(finite) if finite else np.zeros(1)
     ticks = _power_ticks(float(values.min()), float(values.max()))

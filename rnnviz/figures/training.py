@@ -90,7 +90,7 @@ def thin(steps: np.ndarray, values: np.ndarray, max_points: int = MAX_POINTS):
 
 def run_curves(curves: Sequence[Curve], title: str, y_title: str, log_y: bool = False,
                threshold: float | None = None, max_points: int = MAX_POINTS,
-               height: int = 400) -> go.Figure:
+               height: int = 400, legend: bool = True) -> go.Figure:
     """Several runs' curves overlaid, each labelled by its settings.
 
     Args:
@@ -99,6 +99,7 @@ def run_curves(curves: Sequence[Curve], title: str, y_title: str, log_y: bool = 
         log_y: a log y axis (gradient norms, losses that fall by orders of magnitude).
         threshold: a horizontal dashed line (the clipping threshold), or None.
         max_points: thin each curve to about this many points.
+        legend: show the legend (charts side by side can share one drawn elsewhere).
 
     Returns:
         go.Figure with one line per curve (plus one marker trace per curve with marks).
@@ -122,14 +123,13 @@ def run_curves(curves: Sequence[Curve], title: str, y_title: str, log_y: bool = 
                 marker={"color": curve.color, "symbol": "x", "size": 8},
                 hovertemplate="clipped at step %{x}<extra></extra>",
             ))
-    if threshold is not None:
+    if threshold is not None:  # no annotation: on a log axis it would want log10 units
         fig.add_hline(y=float(threshold),
-                      line={"color": style.MARKER_COLOR, "dash": "dash", "width": 2},
-                      annotation_text="clipping threshold", annotation_position="top left")
+                      line={"color": style.MARKER_COLOR, "dash": "dash", "width": 2})
     style.apply_layout(fig, title, "training step", y_title, height=height)
     if log_y:
         fig.update_yaxes(type="log", exponentformat="power")
-    fig.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0},
+    fig.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0}, showlegend=legend,
                       uirevision="keep")  # keep the user's zoom while the curves grow
     return fig
 

@@ -106,6 +106,14 @@ class Run:
             return self.trainer.params
         return self.snapshots[max(self.snapshots)]
 
+    def speed(self) -> tuple[float, float, float]:
+        """(training steps per second, redraws per second, share of time spent drawing)
+        while this run trained live; NaN before it has."""
+        total = self.train_seconds + self.draw_seconds
+        if total <= 0:
+            return float("nan"), float("nan"), float("nan")
+        return self.steps_done / total, self.draws / total, self.draw_seconds / total
+
     def add(self, record: Record) -> None:
         """Keep one step's record (a diverged record only sets the status and message)."""
         if record.diverged is not None:
