@@ -1,6 +1,5 @@
 """Gates and cell state: what the LSTM's gates do over time, and how full its memory is."""
 
-import pandas as pd
 import streamlit as st
 
 from rnnviz import readouts, ui
@@ -65,7 +64,6 @@ if units:
     ui.chart(forward.lines_over_time({f"unit {j}": view["c"][j] for j in units},
                                      f"cell state c⟨t⟩, {shown}", "c⟨t⟩"))
 
-table = pd.DataFrame(readouts.trace_table(view))
-st.download_button("Download this trace as CSV", table.to_csv(index=False),
+st.download_button("Download this trace as CSV", lambda: ui.cached_trace_csv(config, example),
                    file_name=f"rnnviz-lstm-trace-{'mean' if example is None else example}.csv",
                    mime="text/csv", help="One row per timestep t and unit j: a, c, f, u, o, c̃.")

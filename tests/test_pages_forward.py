@@ -344,3 +344,11 @@ def test_gates_page_unit_lines_and_csv_download():
     assert [trace["name"] for trace in lines["data"]] == ["unit 4"]
     (download,) = at.get("download_button")
     assert download.proto.label == "Download this trace as CSV"
+
+
+def test_the_csv_download_holds_the_shown_view():
+    text = ui.cached_trace_csv(Config(n_a=3, T_x=4), None)
+    lines = text.strip().splitlines()
+    assert lines[0] == "t,unit,a,c,f,u,o,c_tilde"
+    assert len(lines) == 1 + 3 * 4
+    assert lines[1].startswith("1,0,") and lines[-1].startswith("4,2,")

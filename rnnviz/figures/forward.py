@@ -146,46 +146,50 @@ def _vector(values, limit: int = 3) -> str:
 
 
 class _Canvas:
-    """Boxes, round operator nodes and arrows in data coordinates on a blank figure."""
+    """Boxes, round operator nodes and arrows in data coordinates, collected as plain dicts
+    and handed to Plotly once (adding them one by one is quadratic in Plotly)."""
 
     def __init__(self, accent: str):
-        self.fig = go.Figure()
+        self.shapes: list[dict] = []
+        self.annotations: list[dict] = []
         self.accent = accent
 
     def box(self, x, y, text, w=1.6, h=0.9, fill="#FFFFFF", bold_edge=False):
-        self.fig.add_shape(type="rect", x0=x - w / 2, x1=x + w / 2, y0=y - h / 2, y1=y + h / 2,
-                           line={"color": self.accent if bold_edge else "#444444",
-                                 "width": 3 if bold_edge else 1.5},
-                           fillcolor=fill, layer="below")
-        self.fig.add_annotation(x=x, y=y, text=text, showarrow=False,
-                                font={"size": TEXT_SIZE, "color": "#111111"})
+        self.shapes.append({
+            "type": "rect", "x0": x - w / 2, "x1": x + w / 2, "y0": y - h / 2, "y1": y + h / 2,
+            "line": {"color": self.accent if bold_edge else "#444444",
+                     "width": 3 if bold_edge else 1.5},
+            "fillcolor": fill, "layer": "below"})
+        self.annotations.append({"x": x, "y": y, "text": text, "showarrow": False,
+                                 "font": {"size": TEXT_SIZE, "color": "#111111"}})
 
     def op(self, x, y, symbol, r=0.28):
-        self.fig.add_shape(type="circle", x0=x - r, x1=x + r, y0=y - r, y1=y + r,
-                           line={"color": "#444444", "width": 1.5}, fillcolor=BOX_FILL["op"],
-                           layer="below")
-        self.fig.add_annotation(x=x, y=y, text=symbol, showarrow=False,
-                                font={"size": TEXT_SIZE + 1})
+        self.shapes.append({"type": "circle", "x0": x - r, "x1": x + r, "y0": y - r,
+                            "y1": y + r, "line": {"color": "#444444", "width": 1.5},
+                            "fillcolor": BOX_FILL["op"], "layer": "below"})
+        self.annotations.append({"x": x, "y": y, "text": symbol, "showarrow": False,
+                                 "font": {"size": TEXT_SIZE + 1}})
 
     def arrow(self, x0, y0, x1, y1, head=True, width=2.0):
-        self.fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x",
-                                ayref="y", text="", showarrow=True, arrowhead=2 if head else 0,
-                                arrowsize=1.2, arrowwidth=width, arrowcolor="#444444")
+        self.annotations.append({
+            "x": x1, "y": y1, "ax": x0, "ay": y0, "xref": "x", "yref": "y", "axref": "x",
+            "ayref": "y", "text": "", "showarrow": True, "arrowhead": 2 if head else 0,
+            "arrowsize": 1.2, "arrowwidth": width, "arrowcolor": "#444444"})
 
     def label(self, x, y, text, size=TEXT_SIZE - 2):
-        self.fig.add_annotation(x=x, y=y, text=text, showarrow=False,
-                                font={"size": size, "color": "#333333"})
+        self.annotations.append({"x": x, "y": y, "text": text, "showarrow": False,
+                                 "font": {"size": size, "color": "#333333"}})
 
     def finish(self, title: str, width: float, height_units: float, height: int) -> go.Figure:
-        self.fig.update_layout(
-            title={"text": title, "font": {"size": style.TITLE_SIZE}},
-            font={"size": style.FONT_SIZE}, height=height, template="plotly_white",
-            margin={"l": 10, "r": 10, "t": 60, "b": 10}, showlegend=False,
-            xaxis={"range": [-0.1, width + 0.1], "visible": False, "fixedrange": True},
-            yaxis={"range": [-0.1, height_units + 0.1], "visible": False, "fixedrange": True,
-                   "scaleanchor": "x", "scaleratio": 1},
-        )
-        return self.fig
+        return go.Figure(layout={
+            "title": {"text": title, "font": {"size": style.TITLE_SIZE}},
+            "font": {"size": style.FONT_SIZE}, "height": height, "template": style.TEMPLATE,
+            "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "showlegend": False,
+            "xaxis": {"range": [-0.1, width + 0.1], "visible": False, "fixedrange": True},
+            "yaxis": {"range": [-0.1, height_units + 0.1], "visible": False,
+                      "fixedrange": True, "scaleanchor": "x", "scaleratio": 1},
+            "shapes": self.shapes, "annotations": self.annotations,
+        })
 
 
 def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:

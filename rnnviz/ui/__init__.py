@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from rnnviz import build as engine_build
@@ -275,6 +276,12 @@ def cached_step_terms(config: Config, example: int, step: int, unit: int) -> dic
     """rnnviz.readouts.step_terms for one example, step and unit."""
     return readouts.step_terms(cached_setup(config).params, cached_view(config, example),
                                step, unit)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_trace_csv(config: Config, example: int | None) -> str:
+    """The view of one example (or the batch mean) as CSV text, one row per (t, unit)."""
+    return pd.DataFrame(readouts.trace_table(cached_view(config, example))).to_csv(index=False)
 
 
 @contextlib.contextmanager
