@@ -213,19 +213,22 @@ def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:
 
 
 def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
-    cv.box(1.0, 3.2, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", fill=BOX_FILL["state"])
-    cv.box(1.0, 0.9, f"x⟨{t}⟩<br>{_vector(terms['x'], 2)}", w=1.9, fill=BOX_FILL["input"])
-    cv.box(5.0, 2.05, f"tanh(Waa a + Wax x + ba)<br>z = {_fmt(terms['z'])}", w=4.2, h=1.1,
-           fill=BOX_FILL["gate"], bold_edge=True)
-    cv.arrow(1.8, 3.2, 2.9, 2.3)
-    cv.arrow(1.95, 0.9, 2.9, 1.8)
-    cv.label(2.3, 3.35, f"Waa·a: {_fmt(terms['rec'])}")
-    cv.label(2.4, 0.7, f"Wax·x: {_fmt(terms['inp'])}")
-    cv.box(9.0, 2.05, f"a⟨{t}⟩<br>{_fmt(terms['a'])}", fill=BOX_FILL["state"], bold_edge=True)
-    cv.arrow(7.1, 2.05, 8.2, 2.05)
-    cv.box(9.0, 4.1, f"ŷ⟨{t}⟩<br>{_vector(terms['y_hat'], 2)}", w=1.9, fill=BOX_FILL["input"])
-    cv.arrow(9.0, 2.5, 9.0, 3.65)
-    return cv.finish(title, 10.0, 4.6, 400)
+    cell_x, cell_y, right = 5.7, 2.3, 9.8
+    cv.box(1.3, 3.7, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", w=1.8, fill=BOX_FILL["state"])
+    cv.box(1.3, 0.9, f"x⟨{t}⟩<br>{_vector(terms['x'], 2)}", w=2.5, fill=BOX_FILL["input"])
+    cv.box(cell_x, cell_y, f"tanh(Waa a + Wax x + ba)<br>z = {_fmt(terms['z'])}", w=4.4,
+           h=1.2, fill=BOX_FILL["gate"], bold_edge=True)
+    cv.arrow(2.2, 3.7, cell_x - 2.2, cell_y + 0.45)
+    cv.arrow(2.55, 0.9, cell_x - 2.2, cell_y - 0.45)
+    cv.label(3.9, 3.75, f"Waa a⟨t−1⟩: {_fmt(terms['rec'])}")
+    cv.label(4.1, 0.95, f"Wax x⟨t⟩: {_fmt(terms['inp'])}")
+    cv.box(right, cell_y, f"a⟨{t}⟩<br>{_fmt(terms['a'])}", w=1.8, fill=BOX_FILL["state"],
+           bold_edge=True)
+    cv.arrow(cell_x + 2.2, cell_y, right - 0.9, cell_y)
+    cv.box(right, 4.3, f"ŷ⟨{t}⟩<br>{_vector(terms['y_hat'], 2)}", w=2.4,
+           fill=BOX_FILL["input"])
+    cv.arrow(right, cell_y + 0.45, right, 3.85)
+    return cv.finish(title, 11.1, 4.9, 440)
 
 
 def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
