@@ -21,7 +21,9 @@ from rnnviz.ui import training as ui_training
 
 KNOB_PREFIX = "rnnviz_gf_"
 KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")
-PASS_BELOW = 1e-7              # a correct float64 backward pass is far below this
+# A correct float64 backward pass gives ~1e-9; tiny gradient entries (|g| ~ 1e-5) lose
+# digits to round-off in L(θ+ε) - L(θ-ε) and reach ~1e-6 while still right.
+PASS_BELOW = 1e-5
 CHECK_BUDGET_FLOPS = 2e9       # about a second or two of forward passes on one core
 
 
@@ -150,7 +152,8 @@ def cached_gradient_check(config: Config, max_entries: int | None,
     """rnnviz.gradcheck.gradient_check on the configuration's network, inputs and loss.
 
     Returns:
-        one row per array: name, shape, entries checked, relative error, pass (< PASS_BELOW).
+        one row per array: name, shape, entries checked, mean |gradient|, relative error,
+        result ("pass" below PASS_BELOW, else "FAIL").
     """
     setup = ui.cached_setup(config)
     errors = gradient_check(setup.params, setup.x, setup.targets, setup.loss, setup.a0,
@@ -158,12 +161,16 @@ def cached_gradient_check(config: Config, max_entries: int | None,
                             include_inputs=include_inputs)
     shapes = {**{name: v.shape for name, v in setup.params.items()},
               "x": setup.x.shape, "a0": setup.a0.shape, "c0": setup.a0.shape}
+    back = ui.cached_backprop(config, setup.loss.where)
+    grads = {**back.grads.as_dict(), "x": back.dx, "a0": back.da0, "c0": back.dc0}
     rows = []
     for name, error in errors.items():
         size = int(np.prod(shapes[name]))
         checked = size if max_entries is None else min(size, max_entries)
         rows.append({"array": name, "shape": " × ".join(map(str, shapes[name])),
-                     "entries checked": f"{checked} of {size}", "relative error": error,
+                     "entries checked": f"{checked} of {size}",
+                     "mean |∂L/∂θ|": float(np.mean(np.abs(grads[name]))),
+                     "relative error": error,
                      "result": "pass" if error < PASS_BELOW else "FAIL"})
     return pd.DataFrame(rows)
 
@@ -175,4 +182,5 @@ def styled_check(table: pd.DataFrame):
         shade = "background-color: #d4edda" if ok else "background-color: #f8d7da"
         return [shade] * len(row)
 
-    return table.style.apply(colour, axis=1).format({"relative error": "{:.2e}"})
+    return table.style.apply(colour, axis=1).format({"relative error": "{:.2e}",
+                                                     "mean |∂L/∂θ|": "{:.2e}"})

@@ -1,0 +1,234 @@
+"""AppTest: the gradient-flow and gradient-check pages run, and every control acts."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import ui
+from rnnviz.build import build
+from rnnviz.config import Config
+from rnnviz.ui import gradients as gf
+from rnnviz.ui import training as ui_training
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOW, CHECK = "pages/3_Gradient_flow.py", "pages/5_Gradient_check.py"
+TIMEOUT = 60
+
+
+def open_page(page: str, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.switch_page(page)
+    return at.run()
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    out = {}
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        out[spec["layout"]["title"]["text"]] = spec
+    return out
+
+
+def array(value) -> np.ndarray:
+    """A figure-spec array: plotly writes numeric arrays as {"bdata": base64, "dtype": ...}."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value)
+
+
+def readout(at: AppTest, cell: str) -> float:
+    """The exponent of a cell's ‖∂s⟨T_x⟩/∂s⟨0⟩‖ metric, e.g. "10^-3.2" -> -3.2."""
+    metric = next(m for m in at.metric if m.label.startswith(cell.upper()) and "∂s" in m.label)
+    return float(re.fullmatch(r"10\^(-?[\d.]+)", metric.value).group(1))
+
+
+QUERY = {"input": "gaussian", "n_a": "12", "T_x": "25", "m": "4", "cell": "rnn"}
+
+
+def test_gradient_flow_page_overlays_both_cells_with_every_chart():
+    at = open_page(FLOW, QUERY)
+    no_exception(at)
+    charts = figures(at)
+    flow = next(spec for title, spec in charts.items() if title.startswith("Gradient flowing"))
+    names = [trace["name"] for trace in flow["data"]]
+    assert names == ["RNN ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂c⟨t⟩‖"]
+    assert len(array(flow["data"][0]["x"])) == 25
+    assert flow["layout"]["yaxis"]["type"] == "log"
+    assert "last step only" in next(iter(charts))  # the default: the clearest picture
+    assert any(t.startswith("Stretch of one step") for t in charts)
+    assert any(t.startswith("Reach back") for t in charts)
+    assert any(t.startswith("RNN: ∂L/∂a⟨t⟩ (example 0)") for t in charts)
+    assert readout(at, "rnn") < 0 and np.isfinite(readout(at, "lstm"))
+    table = at.dataframe[0].value
+    assert list(table["parameter"]) == ["Wax", "Waa", "ba", "Wya", "by",
+                                        "Wf", "bf", "Wu", "bu", "Wc", "bc", "Wo", "bo",
+                                        "Wy", "by"]
+
+
+def test_moving_the_loss_to_every_step_changes_the_picture_and_is_remembered():
+    at = open_page(FLOW, QUERY)
+    at.radio(key="rnnviz_gf_where_w").set_value("all").run()
+    no_exception(at)
+    assert any("every step" in title for title in figures(at))
+    at.switch_page("app.py").run()
+    at.switch_page(FLOW).run()
+    assert at.radio(key="rnnviz_gf_where_w").value == "all"
+
+
+def test_spectral_radius_knob_changes_the_shared_config_and_the_vanishing():
+    at = open_page(FLOW, {**QUERY, "spectral_radius": "1.5"})
+    wide = readout(at, "rnn")
+    at.slider(key=gf.KNOB_PREFIX + "spectral_radius").set_value(0.3).run()
+    no_exception(at)
+    assert at.session_state[ui.CONFIG_KEY].spectral_radius == 0.3
+    assert readout(at, "rnn") < wide - 3  # a smaller radius: far less reaches back
+    assert at.query_params["spectral_radius"] == "0.3"
+
+
+def test_a_weight_knob_on_the_notebook_input_switches_to_gaussian_and_says_so():
+    at = open_page(FLOW)
+    assert at.session_state[ui.CONFIG_KEY].input == "notebook"
+    at.slider(key=gf.KNOB_PREFIX + "weight_scale").set_value(2.0).run()
+    no_exception(at)
+    config = at.session_state[ui.CONFIG_KEY]
+    assert config.input == "gaussian" and config.weight_scale == 2.0
+    assert any("random Gaussian" in c.value for c in at.caption)
+
+
+def test_forget_bias_and_T_x_knobs_act():
+    at = open_page(FLOW, QUERY)
+    lstm_before = readout(at, "lstm")
+    at.slider(key=gf.KNOB_PREFIX + "forget_bias").set_value(6.0).run()
+    assert readout(at, "lstm") > lstm_before  # forget gates near 1 keep the gradient
+    at.slider(key=gf.KNOB_PREFIX + "T_x").set_value(9).run()
+    no_exception(at)
+    assert at.session_state[ui.CONFIG_KEY].T_x == 9
+    flow = next(s for t, s in figures(at).items() if t.startswith("Gradient flowing"))
+    assert len(array(flow["data"][0]["x"])) == 9
+
+
+def test_example_and_heatmap_cell_choices_change_the_heatmap():
+    at = open_page(FLOW, QUERY)
+    at.selectbox(key=ui.WIDGET_PREFIX + "example").set_value(3).run()
+    at.radio(key="rnnviz_gf_heat_cell").set_value("lstm").run()
+    no_exception(at)
+    assert any(t.startswith("LSTM: ∂L/∂a⟨t⟩ (example 3)") for t in figures(at))
+
+
+def test_clipping_threshold_decides_whether_the_step_is_clipped():
+    at = open_page(FLOW, QUERY)
+    at.number_input(key="rnnviz_gf_tau").set_value(1e6).run()
+    assert sum("not clipped" in m.value for m in at.markdown) == 2
+    table = at.dataframe[0].value
+    np.testing.assert_allclose(table["after clipping"], table["‖∂L/∂W‖"])
+    at.number_input(key="rnnviz_gf_tau").set_value(1e-3).run()
+    no_exception(at)
+    assert sum(m.value.startswith("**Clipped**") for m in at.markdown) == 2
+    table = at.dataframe[0].value
+    for cell in ("RNN", "LSTM"):
+        rows = table[table["cell"] == cell]
+        assert np.sqrt(np.sum(rows["after clipping"] ** 2)) == np.float64(1e-3).round(12) \
+            or abs(np.sqrt(np.sum(rows["after clipping"] ** 2)) - 1e-3) < 1e-12
+
+
+def test_hostile_query_strings_give_a_message_not_an_exception():
+    at = open_page(FLOW, {"n_a": "-4", "T_x": "<script>", "spectral_radius": "1e999"})
+    no_exception(at)
+    assert len(at.warning) >= 3
+
+
+def test_large_sizes_use_the_estimates_and_say_what_was_not_computed():
+    at = open_page(FLOW, {"input": "gaussian", "n_a": "100", "T_x": "8", "m": "2"})
+    no_exception(at)
+    assert np.isfinite(readout(at, "rnn"))  # a state of 100 numbers: product computed
+    lstm = next(m for m in at.metric if m.label.startswith("LSTM") and "∂s" in m.label)
+    assert lstm.value == "not computed"  # 200 numbers: above the product's limit
+
+
+def test_an_open_training_snapshot_is_shown_for_its_own_configuration_only():
+    config = Config(cell="rnn", n_x=3, n_a=4, n_y=2, m=3, T_x=5, seed=2, input="gaussian")
+    trained = build(config).params.map(lambda w: 0.5 * w)
+    at = open_page(FLOW, {k: str(v) for k, v in config.to_query().items()})
+    at.session_state[ui_training.SNAPSHOT_KEY] = ui_training.OpenSnapshot(
+        config=config, params=trained.as_dict(), step=40, run_label="test run")
+    at.run()
+    no_exception(at)
+    assert any("trained to step 40" in i.value for i in at.info)
+    flow = next(s for t, s in figures(at).items() if t.startswith("Gradient flowing"))
+    assert [trace["name"] for trace in flow["data"]] == ["RNN ‖∂L/∂a⟨t⟩‖"]
+    at.button(key="rnnviz_gf_close").click().run()
+    no_exception(at)
+    assert ui_training.SNAPSHOT_KEY not in at.session_state
+    flow = next(s for t, s in figures(at).items() if t.startswith("Gradient flowing"))
+    assert len(flow["data"]) == 3
+
+
+def test_gradient_check_page_checks_every_parameter_and_they_pass():
+    at = open_page(CHECK)
+    no_exception(at)
+    assert not at.dataframe  # nothing runs before the button
+    at.button(key="rnnviz_gc_run").click().run()
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert list(table["array"]) == ["Wf", "bf", "Wu", "bu", "Wc", "bc", "Wo", "bo", "Wy", "by"]
+    assert (table["result"] == "pass").all() and (table["relative error"] < 1e-7).all()
+    assert (table["mean |∂L/∂θ|"] > 0).all()
+    assert table["entries checked"].iloc[0] == "40 of 40"
+    assert at.success and "Every relative error" in at.success[0].value
+    at.checkbox(key="rnnviz_gc_inputs").check().run()
+    at.button(key="rnnviz_gc_run").click().run()
+    assert {"x", "a0", "c0"} <= set(at.dataframe[0].value["array"])
+
+
+def test_gradient_check_samples_entries_at_large_sizes_and_says_so():
+    at = open_page(CHECK, {"input": "gaussian", "cell": "lstm", "n_a": "64", "T_x": "50",
+                           "m": "16"})
+    assert any("randomly chosen" in c.value for c in at.caption)
+    at.button(key="rnnviz_gc_run").click().run()
+    no_exception(at)
+    table = at.dataframe[0].value
+    plan = gf.check_plan(at.session_state[ui.CONFIG_KEY])
+    assert table["entries checked"].iloc[0] == f"{plan} of {64 * 67}"
+    assert (table["result"] == "pass").all()
+
+
+def test_gradient_check_failures_are_shown_in_red_and_named(monkeypatch):
+    def broken(params, *args, **kwargs):
+        return {name: (0.3 if name == "Wax" else 1e-10) for name, _ in params.items()}
+
+    st.cache_data.clear()
+    monkeypatch.setattr(gf, "gradient_check", broken)
+    at = open_page(CHECK, {"cell": "rnn"})
+    at.button(key="rnnviz_gc_run").click().run()
+    no_exception(at)
+    st.cache_data.clear()
+    assert at.error and "1 array(s) fail: Wax" in at.error[0].value
+    table = at.dataframe[0].value
+    assert table.loc[table["array"] == "Wax", "result"].item() == "FAIL"
+    assert (table.loc[table["array"] != "Wax", "result"] == "pass").all()
+
+
+def test_check_table_is_coloured_by_result():
+    import pandas as pd
+
+    table = pd.DataFrame({"array": ["Wax", "Waa"], "relative error": [1e-9, 0.2],
+                          "mean |∂L/∂θ|": [1.0, 1.0], "result": ["pass", "FAIL"]})
+    html = gf.styled_check(table).to_html()
+    rules = dict(re.findall(r"((?:#T_\w+_row\d_col\d,? ?)+) \{\s*background-color: (#\w+)", html))
+    colour = {cell.split("_")[-2] + "_" + cell.split("_")[-1]: c
+              for cells, c in rules.items() for cell in cells.replace(",", " ").split()}
+    assert {colour[f"row0_col{j}"] for j in range(4)} == {"#d4edda"}
+    assert {colour[f"row1_col{j}"] for j in range(4)} == {"#f8d7da"}
