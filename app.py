@@ -10,11 +10,11 @@ config = ui.page_setup("Home")
 st.title("rnnviz: inside a recurrent network")
 st.markdown(
     "A vanilla RNN and an LSTM, computed live in NumPy in the notebook's notation. "
-    "Set the sizes and the seed in the sidebar (or load a **preset**), then open a page:\n\n"
-    "- **Step through**: walk through the timesteps and see the cell's numbers at each one.\n"
-    "- **Gates and cell state**: what the LSTM's forget, update and output gates do over time.\n\n"
+    "Set the sizes and the seed in the sidebar, or load a **preset** there, then open a page. "
     "Everything you set is in the address bar: copy it to share exactly this view."
 )
+for script, label in ui.page_list()[1:]:
+    st.page_link(script, label=f"**{label}**: {ui.PAGE_BLURBS.get(label, '')}".rstrip(": "))
 
 left, right = st.columns(2)
 with left:

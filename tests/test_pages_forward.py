@@ -12,6 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import rnnviz.losses
 import rnnviz.model
 from rnnviz import ui
 from rnnviz.build import PRESETS
@@ -352,3 +353,23 @@ def test_the_csv_download_holds_the_shown_view():
     assert lines[0] == "t,unit,a,c,f,u,o,c_tilde"
     assert len(lines) == 1 + 3 * 4
     assert lines[1].startswith("1,0,") and lines[-1].startswith("4,2,")
+
+
+@pytest.mark.parametrize("where", ["all", "last"])
+def test_cached_backprop_places_the_loss_where_asked(where):
+    config = Config(cell="rnn", input="gaussian", n_a=4, m=3, T_x=5)
+    grads = ui.cached_backprop(config, where)
+    setup = ui.cached_setup(config)
+    expected = rnnviz.model.backward(setup.params, ui.cached_trace(config), setup.targets,
+                                     rnnviz.losses.Loss("cross_entropy", where))
+    assert grads.loss == pytest.approx(expected.loss)
+    assert grads.dA.shape == (4, 3, 5)
+    if where == "last":
+        assert not grads.dz_y[:, :, :-1].any()  # no loss before T_x
+
+
+def test_home_links_every_page():
+    at = open_app(HOME)
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert any(label.startswith("**Step through**") for label in labels)
+    assert any(label.startswith("**Gates and cell state**") for label in labels)

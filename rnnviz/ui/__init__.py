@@ -207,6 +207,15 @@ def plain(text: str) -> str:
 APP_ROOT = Path(__file__).resolve().parents[2]
 
 
+PAGE_BLURBS = {
+    "Step through": "walk through the timesteps and see the cell's numbers at each one.",
+    "Gates and cell state": "what the LSTM's forget, update and output gates do over time.",
+    "Gradient flow": "watch ∂L/∂a⟨t⟩ shrink or grow as it flows back through time.",
+    "Training": "train the RNN and the LSTM with Adam and compare their curves.",
+    "Gradient check": "compare back-propagation with a numerical derivative.",
+}
+
+
 def page_list() -> list[tuple[str, str]]:
     """(script path relative to the app's folder, label) for Home and every file in pages/,
     in the order the pages/ convention uses (the number prefix), labelled like Streamlit."""
