@@ -103,10 +103,6 @@ class Task:
         return {}
 
 
-def _last_step_argmax_accuracy(y_hat: np.ndarray, labels: np.ndarray) -> float:
-    return float(np.mean(np.argmax(y_hat[:, :, -1], axis=0) == labels[:, -1]))
-
-
 # ----- character-level language model --------------------------------------------------------
 
 @functools.cache
@@ -308,9 +304,7 @@ class AddingTask(Task):
     n_x = 2
     n_y = 1
     tolerance = 0.04
-
-    def __init__(self):
-        self.chance = 0.08  # P(|S - 1| < 0.04) for S the sum of two uniforms
+    chance = 0.08  # P(|S - 1| < 0.04) for S the sum of two uniforms
 
     def batch(self, rng: np.random.Generator, m: int, T_x: int) -> Batch:
         """m streams of T_x (value, marker) pairs.
@@ -407,7 +401,7 @@ class CopyTask(Task):
 
     def accuracy(self, y_hat: np.ndarray, targets: np.ndarray) -> float | None:
         """Share of examples whose argmax y_hat<T_x> is the symbol."""
-        return _last_step_argmax_accuracy(y_hat, targets)
+        return float(np.mean(np.argmax(y_hat[:, :, -1], axis=0) == targets[:, -1]))
 
 
 # ----- noisy sine wave -----------------------------------------------------------------------
