@@ -1,0 +1,233 @@
+"""AppTest: the training page trains, stops and continues, keeps and overlays runs, shows a
+divergence, samples, reopens a snapshot, and loads (or refuses) a model file."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import ui
+from rnnviz.train import TrainConfig, Trainer, load_trained
+from rnnviz.ui import training as tr
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAINING = "pages/4_Training.py"
+TIMEOUT = 90
+W = "rnnviz_tr_w_"
+SMALL = {"n_a": 4, "m": 4, "T_x": 5, "steps": 12}
+
+
+def open_training() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.switch_page(TRAINING)
+    return at.run()
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def train(at: AppTest, **settings) -> AppTest:
+    for name, value in {**SMALL, **settings}.items():
+        element = {"task": at.selectbox, "optimizer": at.selectbox, "cell": at.radio,
+                   "clip": at.radio, "text": at.text_area}.get(name, at.number_input)
+        element(key=W + name).set_value(value)
+    next(b for b in at.button if b.label == "Train").click()
+    return at.run()
+
+
+def runs(at: AppTest) -> list[tr.Run]:
+    return at.session_state[tr.RUNS_KEY]
+
+
+def chart(at: AppTest, title_start: str) -> dict:
+    for element in at.get("plotly_chart"):
+        spec = json.loads(element.proto.spec)
+        if spec["layout"]["title"]["text"].startswith(title_start):
+            return spec
+    raise AssertionError(f"no chart titled {title_start!r}")
+
+
+def test_the_page_opens_with_no_runs_and_nothing_to_stop():
+    at = open_training()
+    no_exception(at)
+    assert any("No runs yet" in i.value for i in at.info)
+    assert at.button(key="rnnviz_tr_stop").disabled
+    assert at.button(key="rnnviz_tr_continue").disabled
+
+
+def test_training_both_cells_a_handful_of_steps_draws_both_curves():
+    at = train(open_training(), cell="both")
+    no_exception(at)
+    rnn, lstm = runs(at)
+    assert (rnn.config.cell, lstm.config.cell) == ("rnn", "lstm")
+    assert rnn.status == lstm.status == "finished"
+    assert rnn.history["step"] == list(range(1, 13)) == lstm.history["step"]
+    assert rnn.draws >= 1 and rnn.train_seconds > 0
+    loss = chart(at, "Loss while training")
+    assert [t["name"] for t in loss["data"]] == [rnn.label, lstm.label]
+    assert "RNN · chars · n_a=4 · Adam lr=0.01" in rnn.label
+    assert chart(at, "Gradient norm")["layout"]["yaxis"]["type"] == "log"
+    table = at.dataframe[0].value
+    assert list(table["steps"]) == [12, 12] and list(table["status"]) == ["finished"] * 2
+    assert at.button(key="rnnviz_tr_stop").disabled  # redrawn after the run
+
+
+def test_the_same_seed_gives_the_rnn_and_the_lstm_the_same_batches():
+    at = train(open_training(), cell="both", steps=3)
+    rnn, lstm = runs(at)
+    for trainer in (rnn.trainer, lstm.trainer):
+        assert trainer.config.seed == 1
+    again = Trainer(rnn.config.replace(cell="lstm"))
+    np.testing.assert_allclose([r.loss for r in again.run(3)], lstm.history["loss"])
+
+
+def test_a_stopped_run_keeps_what_it_trained_and_continues():
+    at = open_training()
+    config = TrainConfig(n_a=4, m=4, T_x=5, steps=10, stats_every=1, snapshot_every=5)
+    trainer = Trainer(config)
+    run = tr.Run(id=1, label=tr.describe(config), config=config, trainer=trainer,
+                 snapshots=dict(trainer.snapshots), status="running")
+    for _ in range(4):  # the script was interrupted by the Stop click after 4 steps
+        run.add(trainer.step())
+    at.session_state[tr.RUNS_KEY] = [run]
+    at.run()  # the rerun that the click starts
+    no_exception(at)
+    assert runs(at)[0].status == "stopped"
+    assert any("Stopped at step 4" in i.value for i in at.info)
+    assert len(json.loads(at.get("plotly_chart")[0].proto.spec)["data"]) == 1
+    assert not at.button(key="rnnviz_tr_continue").disabled
+    at.button(key="rnnviz_tr_continue").click().run()
+    no_exception(at)
+    kept = runs(at)[0]
+    assert kept.status == "finished" and kept.history["step"] == list(range(1, 11))
+
+
+def test_a_diverging_run_stops_with_the_engine_message_and_keeps_its_curve():
+    at = train(open_training(), cell="rnn", optimizer="sgd", learning_rate=1e6, clip="none",
+               steps=50)
+    no_exception(at)
+    run = runs(at)[0]
+    assert run.status == "diverged" and run.steps_done < 50
+    message = next(e.value for e in at.error if "diverged at step" in e.value)
+    assert run.message in message and "lower the learning rate" in message
+    loss = chart(at, "Loss while training")
+    assert len(loss["data"]) == 1
+    assert all(np.isfinite(run.history["loss"]))
+    assert list(at.dataframe[0].value["status"]) == ["diverged"]
+
+
+def test_settings_the_engine_refuses_give_a_message_and_no_run():
+    at = train(open_training(), task="adding", T_x=1)
+    no_exception(at)
+    assert any("cannot be trained" in e.value and "T_x" in e.value for e in at.error)
+    assert runs(at) == []
+
+
+def test_runs_are_kept_overlaid_and_can_be_hidden_or_removed():
+    at = train(open_training(), cell="lstm")
+    at = train(at, cell="lstm", optimizer="rmsprop", learning_rate=0.003)
+    no_exception(at)
+    first, second = runs(at)
+    assert "RMSProp lr=0.003" in second.label
+    assert [t["name"] for t in chart(at, "Loss while training")["data"]] == \
+        [first.label, second.label]
+    colours = [t["line"]["color"] for t in chart(at, "Loss while training")["data"]]
+    assert len(set(colours)) == 2
+    at.multiselect(key="rnnviz_tr_shown_w").unselect(first.id).run()
+    assert [t["name"] for t in chart(at, "Loss while training")["data"]] == [second.label]
+    at.selectbox(key="rnnviz_tr_remove").set_value(second.id).run()
+    at.button(key="rnnviz_tr_remove_go").click().run()
+    no_exception(at)
+    assert [r.id for r in runs(at)] == [first.id]
+
+
+def test_at_most_max_runs_are_kept_the_oldest_going_first():
+    at = open_training()
+    config = TrainConfig(n_a=2, m=2, T_x=3, steps=2)
+    old = [tr.Run(id=i, label=f"old {i}", config=config, trainer=None, status="finished",
+                  snapshots={0: Trainer(config).params})
+           for i in range(1, tr.MAX_RUNS + 1)]
+    at.session_state[tr.RUNS_KEY] = old
+    at.session_state[tr.RUN_COUNTER_KEY] = tr.MAX_RUNS
+    at = train(at, cell="rnn", steps=2)
+    no_exception(at)
+    ids = [r.id for r in runs(at)]
+    assert len(ids) == tr.MAX_RUNS and 1 not in ids and ids[-1] == tr.MAX_RUNS + 1
+
+
+def test_adams_insides_show_m_hat_v_hat_and_the_step_per_parameter():
+    at = train(open_training(), cell="rnn")
+    no_exception(at)
+    for title in ("Adam's m̂", "Adam's v̂", "Effective step"):
+        spec = chart(at, title)
+        assert [t["name"] for t in spec["data"]] == ["Wax", "Waa", "ba", "Wya", "by"]
+        assert spec["layout"]["yaxis"]["type"] == "log"
+
+
+def test_char_samples_follow_the_snapshot_and_the_temperature():
+    at = train(open_training(), cell="lstm", steps=20)
+    no_exception(at)
+    run = runs(at)[0]
+    assert sorted(run.snapshots)[0] == 0 and max(run.snapshots) == 20
+    samples = next(m.value for m in at.markdown if m.value.startswith("**Five samples"))
+    assert "step 20" in samples
+    at.select_slider(key=f"rnnviz_tr_snap_{run.id}").set_value(0).run()
+    at.slider(key="rnnviz_tr_temperature").set_value(0.3).run()
+    no_exception(at)
+    assert any(m.value.startswith("**Five samples at step 0:**") for m in at.markdown)
+
+
+def test_opening_a_snapshot_switches_to_the_view_with_its_parameters():
+    at = train(open_training(), cell="rnn", steps=10)
+    run = runs(at)[0]
+    at.button(key="rnnviz_tr_open_Gradient flow").click().run()
+    no_exception(at)
+    snapshot = at.session_state[tr.SNAPSHOT_KEY]
+    assert snapshot.step == 10 and snapshot.run_label == run.label
+    np.testing.assert_array_equal(snapshot.params["Waa"], run.snapshots[10].Waa)
+    config = at.session_state[ui.CONFIG_KEY]
+    assert (config.cell, config.input, config.n_a, config.T_x) == ("rnn", "chars", 4, 5)
+    assert any("trained to step 10" in i.value for i in at.info)  # the gradient-flow page
+
+
+def test_a_run_on_pasted_text_cannot_be_opened_in_the_other_views():
+    at = train(open_training(), cell="rnn", text="abab\nbaba\naabb\n" * 5)
+    no_exception(at)
+    assert at.button(key="rnnviz_tr_open_Step through").disabled
+    assert any("pasted text" in c.value for c in at.caption)
+
+
+def test_the_history_and_the_model_download_and_the_model_loads_back():
+    at = train(open_training(), cell="lstm")
+    run = runs(at)[0]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download the history (CSV)", "Download the model (.npz)"]
+    frame = run.frame()
+    assert list(frame.columns) == list(tr.HISTORY_COLUMNS) and len(frame) == 12
+    config, params, _ = load_trained(io.BytesIO(run.model_bytes()))
+    assert config == run.config
+    np.testing.assert_array_equal(params.Wf, run.params.Wf)
+    at.file_uploader(key="rnnviz_tr_upload").upload("mine.npz", run.model_bytes()).run()
+    no_exception(at)
+    loaded = runs(at)[-1]
+    assert loaded.status == "loaded" and "loaded from mine.npz" in loaded.label
+    np.testing.assert_array_equal(loaded.params.Wf, run.params.Wf)
+    assert any("Loaded mine.npz" in s.value for s in at.success)
+
+
+@pytest.mark.parametrize("name, content", [("notes.txt", b"just some text"),
+                                           ("empty.npz", b""),
+                                           ("fake.npz", b"PK\x03\x04 not really a zip")])
+def test_uploading_a_wrong_file_says_so_and_loses_nothing(name, content):
+    at = train(open_training(), cell="rnn", steps=3)
+    before = [r.id for r in runs(at)]
+    at.file_uploader(key="rnnviz_tr_upload").upload(name, content).run()
+    no_exception(at)
+    assert [r.id for r in runs(at)] == before
+    assert any(f"{name} was not loaded" in e.value for e in at.error)
