@@ -16,7 +16,8 @@ st.markdown(
 )
 
 with ui.engine_errors():
-    setup = ui.cached_setup(config)
+    params = ui.snapshot_params(config)
+    setup = ui.cached_setup(config, params)
     example_col, unit_col = st.columns(2)
     with example_col:
         example = ui.remembered_choice("batch example i", "example", config.m,
@@ -24,11 +25,11 @@ with ui.engine_errors():
     with unit_col:
         unit = ui.remembered_choice("hidden unit j", "unit", config.n_a,
                                     help="Which entry of a⟨t⟩ the equations and boxes show.")
-    view = ui.cached_view(config, example)
+    view = ui.cached_view(config, example, params)
 
 
 def draw(t: int) -> None:
-    terms = ui.cached_step_terms(config, example, t, unit)
+    terms = ui.cached_step_terms(config, example, t, unit, params)
     ui.chart(forward.cell_diagram(config.cell, terms, example))
     st.markdown(f"**The equations at t = {t}, for unit j = {unit} of example i = {example}**: "
                 "each pre-activation is the recurrent part, the input part and the bias.")

@@ -27,9 +27,10 @@ for column, lines in ((gate_equations, readouts.EQUATIONS["lstm"][0:3]),
             st.latex(line)
 
 with ui.engine_errors():
+    params = ui.snapshot_params(config)
     example = ui.remembered_choice("batch example i", "gates_example", config.m, with_mean=True,
                                    help="One sequence of the batch, or the mean over all m.")
-    view = ui.cached_view(config, example)
+    view = ui.cached_view(config, example, params)
 shown = "the batch mean" if example is None else f"example i = {example}"
 
 st.subheader("How saturated are the gates?")
@@ -64,6 +65,7 @@ if units:
     ui.chart(forward.lines_over_time({f"unit {j}": view["c"][j] for j in units},
                                      f"cell state c⟨t⟩, {shown}", "c⟨t⟩"))
 
-st.download_button("Download this trace as CSV", lambda: ui.cached_trace_csv(config, example),
+st.download_button("Download this trace as CSV",
+                   lambda: ui.cached_trace_csv(config, example, params),
                    file_name=f"rnnviz-lstm-trace-{'mean' if example is None else example}.csv",
                    mime="text/csv", help="One row per timestep t and unit j: a, c, f, u, o, c̃.")

@@ -373,3 +373,32 @@ def test_home_links_every_page():
     labels = [link.proto.label for link in at.get("page_link")]
     assert any(label.startswith("**Step through**") for label in labels)
     assert any(label.startswith("**Gates and cell state**") for label in labels)
+
+
+@pytest.mark.parametrize("page", [STEP, GATES])
+def test_an_open_training_snapshot_is_shown_and_can_be_closed(page):
+    training = pytest.importorskip("rnnviz.ui.training")
+    from rnnviz.build import build
+    from rnnviz.readouts import example_view, step_terms
+
+    config = Config(cell="lstm", input="gaussian", n_a=4, m=3, T_x=5, seed=2)
+    trained = build(config.replace(seed=99)).params  # other weights, same sizes
+    at = AppTest.from_file(str(ROOT / HOME), default_timeout=TIMEOUT)
+    for key, value in config.to_query().items():
+        at.query_params[key] = value
+    at.session_state[training.SNAPSHOT_KEY] = training.OpenSnapshot(
+        config=config, params=trained.as_dict(), step=120, run_label="LSTM · Adam")
+    at.switch_page(page).run()
+    no_exception(at)
+    assert any("trained to step 120" in info.value for info in at.info)
+    setup = build(config)
+    trace = rnnviz.model.forward(trained, setup.x, setup.a0)
+    if page == STEP:
+        terms = step_terms(trained, example_view(trace, 0), 1, 0)
+        assert f"{terms['a']:.4f}" in latex(at)
+    at.button(key="rnnviz_close_snapshot").click().run()
+    assert not any("trained to step" in info.value for info in at.info)
+    if page == STEP:
+        initial = rnnviz.model.forward(setup.params, setup.x, setup.a0)
+        terms = step_terms(setup.params, example_view(initial, 0), 1, 0)
+        assert f"{terms['a']:.4f}" in latex(at)

@@ -27,6 +27,7 @@ from rnnviz import build as engine_build
 from rnnviz import model, readouts
 from rnnviz.config import FIELD_BY_NAME, FIELDS, LIMITS, Config, from_query
 from rnnviz.losses import Loss
+from rnnviz.params import CELLS as PARAM_TYPES
 
 CONFIG_KEY = "rnnviz_config"          # the Config every page reads
 URL_KEY = "rnnviz_url_written"        # the config part of the query string last written
@@ -251,46 +252,75 @@ def page_setup(title: str) -> Config:
 
 
 # ----- cached engine calls ----------------------------------------------------------------
+# Each takes optional `params` ({name: array}, e.g. a training snapshot) that replace the
+# configuration's initial weights; None means the weights build(config) draws.
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def cached_setup(config: Config) -> engine_build.Setup:
-    """rnnviz.build.build(config): parameters, x, a<0>, targets and loss."""
-    return engine_build.build(config)
+def cached_setup(config: Config, params: dict | None = None) -> engine_build.Setup:
+    """rnnviz.build.build(config): parameters, x, a<0>, targets and loss (with `params`
+    in place of the drawn weights when given; ValueError if they do not fit the sizes)."""
+    setup = engine_build.build(config)
+    if params is None:
+        return setup
+    weights = PARAM_TYPES[config.cell].from_dict(params)
+    if weights.sizes != setup.params.sizes:
+        raise ValueError(f"these parameters have sizes {weights.sizes}; the configuration "
+                         f"needs {setup.params.sizes}")
+    return dataclasses.replace(setup, params=weights)
 
 
 @st.cache_data(max_entries=4, show_spinner="Running the forward pass…")
-def cached_trace(config: Config):
+def cached_trace(config: Config, params: dict | None = None):
     """The forward trace (RNNTrace or LSTMTrace) with the setup's output layer."""
-    setup = cached_setup(config)
+    setup = cached_setup(config, params)
     return model.forward(setup.params, setup.x, setup.a0, output=setup.loss.output)
 
 
 @st.cache_data(max_entries=4, show_spinner="Back-propagating through time…")
-def cached_backprop(config: Config, where: str = "all") -> model.Backprop:
+def cached_backprop(config: Config, where: str = "all",
+                    params: dict | None = None) -> model.Backprop:
     """Full BPTT with the setup's loss placed at every step ("all") or only the last."""
-    setup = cached_setup(config)
+    setup = cached_setup(config, params)
     loss = Loss(setup.loss.kind, where)
-    return model.backward(setup.params, cached_trace(config), setup.targets, loss)
+    return model.backward(setup.params, cached_trace(config, params), setup.targets, loss)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def cached_view(config: Config, example: int | None) -> dict:
+def cached_view(config: Config, example: int | None, params: dict | None = None) -> dict:
     """rnnviz.readouts.example_view: the trace's (n, T_x) slices for one example or the mean.
     Small, so redrawing a view at another timestep copies little from the cache."""
-    return readouts.example_view(cached_trace(config), example)
+    return readouts.example_view(cached_trace(config, params), example)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def cached_step_terms(config: Config, example: int, step: int, unit: int) -> dict:
+def cached_step_terms(config: Config, example: int, step: int, unit: int,
+                      params: dict | None = None) -> dict:
     """rnnviz.readouts.step_terms for one example, step and unit."""
-    return readouts.step_terms(cached_setup(config).params, cached_view(config, example),
-                               step, unit)
+    return readouts.step_terms(cached_setup(config, params).params,
+                               cached_view(config, example, params), step, unit)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def cached_trace_csv(config: Config, example: int | None) -> str:
+def cached_trace_csv(config: Config, example: int | None, params: dict | None = None) -> str:
     """The view of one example (or the batch mean) as CSV text, one row per (t, unit)."""
-    return pd.DataFrame(readouts.trace_table(cached_view(config, example))).to_csv(index=False)
+    view = cached_view(config, example, params)
+    return pd.DataFrame(readouts.trace_table(view)).to_csv(index=False)
+
+
+def snapshot_params(config: Config) -> dict | None:
+    """The weights of a training snapshot opened for this configuration (from the training
+    page), announced with a button that closes it; None when none is open."""
+    from rnnviz.ui import training  # imported here: it builds on this module
+
+    snapshot = training.snapshot_for(config)
+    if snapshot is None:
+        return None
+    note, close = st.columns([5, 1], vertical_alignment="center")
+    note.info(f"Showing the {CELL_LABELS[config.cell]} as trained to step {snapshot.step:,} "
+              f"({snapshot.run_label}), on a batch of its task.", icon="📌")
+    close.button("Back to the initial weights", on_click=training.close_snapshot,
+                 key="rnnviz_close_snapshot")
+    return snapshot.params
 
 
 @contextlib.contextmanager
