@@ -1,0 +1,77 @@
+"""The gradient, training and gradient-check pages in headless Chromium against the real
+`streamlit run app.py`: a short run trains and draws its curves, Stop keeps a partial run,
+the gradient-flow page draws its charts, the gradient check passes."""
+
+from __future__ import annotations
+
+LONG_MS = 120_000
+
+
+def _set_number(page, label: str, value) -> None:
+    box = page.get_by_test_id("stForm").get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Tab")
+
+
+def _charts(page):
+    return page.locator('[data-testid="stPlotlyChart"]')
+
+
+def test_a_short_training_run_finishes_with_its_curve_drawn(goto_app, assert_no_exception):
+    from playwright.sync_api import expect
+
+    page = goto_app("/Training")
+    _set_number(page, "n_a (hidden units)", 8)
+    _set_number(page, "m (batch size)", 8)
+    _set_number(page, "steps (at most 20,000)", 40)
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_text("Runs in this session")).to_be_visible(timeout=LONG_MS)
+    loss = _charts(page).first
+    expect(loss.locator(".gtitle")).to_have_text("Loss while training", timeout=LONG_MS)
+    # two runs (RNN and LSTM), each one line in the loss chart
+    expect(loss.locator(".scatterlayer .trace")).to_have_count(2, timeout=LONG_MS)
+    line = loss.locator(".scatterlayer .trace path.js-line").first.get_attribute("d")
+    assert line and line.count("L") >= 30  # a drawn curve, one vertex per step
+    table = page.locator('[data-testid="stDataFrame"]').first
+    expect(table).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_stop_keeps_the_partial_run(goto_app, assert_no_exception):
+    from playwright.sync_api import expect
+
+    page = goto_app("/Training")
+    _set_number(page, "steps (at most 20,000)", 20000)
+    _set_number(page, "n_a (hidden units)", 8)
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_text("step ", exact=False).first).to_be_visible(timeout=LONG_MS)
+    stop = page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True)
+    expect(stop).to_be_enabled(timeout=LONG_MS)
+    page.wait_for_timeout(1500)
+    stop.click()
+    expect(page.get_by_text("Stopped at step", exact=False).first).to_be_visible(
+        timeout=LONG_MS)
+    expect(page.get_by_text("Runs in this session")).to_be_visible(timeout=LONG_MS)
+    expect(page.get_by_role("button", name="Continue")).to_be_enabled(timeout=LONG_MS)
+    expect(_charts(page).first.locator(".scatterlayer .trace")).to_have_count(2)
+    assert_no_exception(page)
+
+
+def test_gradient_flow_page_draws_its_charts(goto_app, assert_no_exception):
+    from playwright.sync_api import expect
+
+    page = goto_app("/Gradient_flow?input=gaussian&cell=rnn&n_a=16&T_x=30&spectral_radius=0.8")
+    expect(_charts(page)).to_have_count(4, timeout=LONG_MS)
+    flow = _charts(page).first
+    expect(flow.locator(".gtitle")).to_contain_text("Gradient flowing back through time")
+    expect(flow.locator(".scatterlayer .trace")).to_have_count(3)
+    assert_no_exception(page)
+
+
+def test_gradient_check_page_passes(goto_app, assert_no_exception):
+    from playwright.sync_api import expect
+
+    page = goto_app("/Gradient_check")
+    page.get_by_role("button", name="Run the check").click()
+    expect(page.get_by_text("Every relative error is below")).to_be_visible(timeout=LONG_MS)
+    assert_no_exception(page)
