@@ -47,20 +47,33 @@ SIZES = ((8, 16, 8, 20), (32, 128, 32, 64))  # (n_x, n_a, m, T_x)
 LOSS = Loss("cross_entropy", "all")
 
 
-def median_time(fn, repeats: int, min_seconds: float = 0.05) -> float:
-    """Median over `repeats` of the mean time of one call, each repeat lasting >= min_seconds."""
-    fn()  # warm up
-    start = time.perf_counter()
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+clock = CLOCKS["cpu"]
+
+
+def calls_per_sample(fn, min_seconds: float) -> int:
+    """How many calls make one timing sample last about min_seconds (after a warm-up)."""
     fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    number = max(1, int(min_seconds / once))
-    samples = []
+    start = clock()
+    fn()
+    return max(1, int(min_seconds / max(clock() - start, 1e-7)))
+
+
+def interleaved_times(fns: dict, repeats: int, min_seconds: float = 0.05) -> dict:
+    """Per-call times of several functions, sampled in turn: {name: [seconds per call, ...]}.
+
+    Sampling them in turn, rather than one after another, lets a change in the machine's
+    load (other processes) hit all of them alike, so their ratios stay meaningful.
+    """
+    numbers = {name: calls_per_sample(fn, min_seconds) for name, fn in fns.items()}
+    samples = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - start) / number)
-    return statistics.median(samples)
+        for name, fn in fns.items():
+            start = clock()
+            for _ in range(numbers[name]):
+                fn()
+            samples[name].append((clock() - start) / numbers[name])
+    return samples
 
 
 def problem(cell: str, n_x: int, n_a: int, m: int, T_x: int):
@@ -144,7 +157,12 @@ def blas_description() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
+                        help="cpu: this process's CPU time (default; other processes' load "
+                             "does not count); wall: elapsed time")
     args = parser.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
     if torch is not None:
         torch.set_num_threads(1)
     print(f"numpy {np.__version__}; BLAS: {blas_description()}")
@@ -152,7 +170,8 @@ def main() -> None:
           + " OPENBLAS_L2_SIZE=" + os.environ.get("OPENBLAS_L2_SIZE", "(unset)"))
     print(f"torch {torch.__version__}, 1 thread" if torch is not None
           else "torch not importable: the PyTorch reference is missing")
-    print(f"forward + BPTT, cross-entropy at every step, float64, median of {args.repeats}")
+    print(f"forward + BPTT, cross-entropy at every step, float64, median of {args.repeats}, "
+          f"{args.clock} clock")
     print()
     header = (f"{'cell':<5} {'(n_x, n_a, m, T_x)':<19} {'rnnviz ms':>10} {'torch ms':>9} "
               f"{'floor ms':>9} {'/torch':>7} {'/floor':>7}")
@@ -161,13 +180,28 @@ def main() -> None:
     for n_x, n_a, m, T_x in SIZES:
         for cell in ("rnn", "lstm"):
             shape = (n_x, n_a, m, T_x)
-            ours = median_time(engine_fn(cell, *shape), args.repeats)
-            floor = median_time(floor_fn(cell, *shape), args.repeats)
-            ref = median_time(torch_fn(cell, *shape), args.repeats) if torch else None
-            ref_ms = f"{ref * 1e3:9.3f}" if ref else f"{'-':>9}"
-            ratio = f"{ours / ref:7.2f}" if ref else f"{'-':>7}"
-            print(f"{cell:<5} {str(shape):<19} {ours * 1e3:10.3f} {ref_ms} "
-                  f"{floor * 1e3:9.3f} {ratio} {ours / floor:7.2f}")
+            fns = {"rnnviz": engine_fn(cell, *shape), "floor": floor_fn(cell, *shape)}
+            if torch is not None:
+                fns["torch"] = torch_fn(cell, *shape)
+            samples = interleaved_times(fns, args.repeats)
+            median = {name: statistics.median(values) for name, values in samples.items()}
+
+            def ratio(other, samples=samples):  # median of the per-round ratios
+                return statistics.median(
+                    a / b for a, b in zip(samples["rnnviz"], samples[other], strict=True))
+
+            ref_ms = f"{median['torch'] * 1e3:9.3f}" if torch else f"{'-':>9}"
+            vs_torch = f"{ratio('torch'):7.2f}" if torch else f"{'-':>7}"
+            print(f"{cell:<5} {str(shape):<19} {median['rnnviz'] * 1e3:10.3f} {ref_ms} "
+                  f"{median['floor'] * 1e3:9.3f} {vs_torch} {ratio('floor'):7.2f}")
+    print()
+    print(f"ms: median {args.clock} time of one forward + BPTT; /torch, /floor: median of the "
+          "ratios of")
+    print("samples taken in turn (engine, floor, torch), robust to the machine's load.")
+    try:
+        print(f"load average at the end: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ through c<t+1>::
 The four gates are fused: W = [Wf; Wu; Wo; Wc] (4 n_a, n_a + n_x) is applied in one product
 per step on a<t-1>, all inputs x<1..T_x> are projected in one product before the loop, and
 the weight gradients are accumulated in one product after it. Inside the loops every step
-writes into preallocated time-major buffers (n, T_x, m), and everything that does not
-depend on the recurrence (the factors f(1-f), 1 - c~^2, ... of the backward equations) is
-computed for all timesteps at once before the backward loop.
+writes into preallocated time-major buffers (T_x, m, n) in row form (each (n, m) array of
+the equations held as its (m, n) transpose, so a step is one contiguous block that stays in
+cache while it is worked on, and all steps together are one (T_x m, n) matrix).
 
 The gates use sigmoid(z) = (1 + tanh(z / 2)) / 2, the same function computed with one tanh:
 it never overflows, saturates exactly to 0 and 1, and is within 1.2e-16 of the exact value.
@@ -67,9 +67,9 @@ class LSTMTrace:
         z_y: (n_y, m, T_x) output pre-activations Wy a<t> + by.
         y_hat: (n_y, m, T_x) softmax(z_y), or z_y when output is "linear".
         output: "softmax" or "linear".
-        time_major: the buffers these arrays are views of, reused by BPTT: "x" (n_x, T_x, m),
-            "h" (n_a, T_x + 1, m) = [a0, a<1..T_x>], "c" (n_a, T_x + 1, m) = [c0, c<1..T_x>],
-            "tanh_c" (n_a, T_x, m), "gates" (4 n_a, T_x, m). None for a trace built by hand;
+        time_major: the buffers these arrays are views of, reused by BPTT: "x" (T_x, m, n_x),
+            "h" (T_x + 1, m, n_a) = [a0, a<1..T_x>], "c" (T_x + 1, m, n_a) = [c0, c<1..T_x>],
+            "tanh_c" (T_x, m, n_a), "gates" (T_x, m, 4 n_a). None for a trace built by hand;
             then they are rebuilt from the arrays above when needed.
     """
 
@@ -129,28 +129,27 @@ class LSTMTrace:
     @property
     def a_prev(self) -> np.ndarray:
         """(n_a, m, T_x): a<t-1> at every t, starting from a0."""
-        return _time_major(self)["h"][:, :-1, :].transpose(0, 2, 1)
+        return _time_major(self)["h"][:-1].transpose(2, 1, 0)
 
     @property
     def c_prev(self) -> np.ndarray:
         """(n_a, m, T_x): c<t-1> at every t, starting from c0."""
-        return _time_major(self)["c"][:, :-1, :].transpose(0, 2, 1)
+        return _time_major(self)["c"][:-1].transpose(2, 1, 0)
 
 
 def _time_major(trace: LSTMTrace) -> dict:
     """The trace's time-major buffers (see LSTMTrace.time_major)."""
     if trace.time_major is not None:
         return trace.time_major
-
-    def with_initial(first, seq):
-        return np.concatenate([first[:, None, :], seq.transpose(0, 2, 1)], axis=1)
-
-    return {"x": time_major_copy(trace.x), "h": with_initial(trace.a0, trace.a),
-            "c": with_initial(trace.c0, trace.c), "tanh_c": np.tanh(time_major_copy(trace.c)),
-            "gates": time_major_copy(trace.gates)}
+    tm = {"x": time_major_copy(trace.x), "h": time_major_copy(trace.a, first=trace.a0),
+          "c": time_major_copy(trace.c, first=trace.c0), "gates": time_major_copy(trace.gates)}
+    tm["tanh_c"] = np.tanh(tm["c"][1:])
+    return tm
 
 
 # ----- one step: the unit the sequence functions loop over ---------------------------------
+# In row form: every (n, m) array of the equations is held as its (m, n) transpose, so each
+# step is a contiguous block of a (T_x, m, n) buffer; gate columns are ordered f, u, o, c~.
 
 def _halve_sigmoid_rows(stacked: np.ndarray) -> np.ndarray:
     """A copy of a gate stack (4 n_a, ...) with the f, u, o rows halved (exact)."""
@@ -159,75 +158,58 @@ def _halve_sigmoid_rows(stacked: np.ndarray) -> np.ndarray:
     return out
 
 
-def _lstm_step_into(z, a_prev, c_prev, Wa_half, gates, c_next, tanh_c, a_next, work) -> None:
-    """One step in place, with the sigmoid gates' rows of Wa_half and z halved.
+def _lstm_step_into(z, a_prev, c_prev, WaT_half, gates, c_next, tanh_c, a_next, work) -> None:
+    """One step in place, row form, with the sigmoid gates' columns of WaT_half and z halved.
 
-    z (4 n_a, m) holds the input's share [Wx x<t> + b] (f, u, o rows halved) on entry and
-    the pre-activations (f, u, o rows halved) on exit; gates (4 n_a, m) receive [f; u; o; c~];
-    c_next, tanh_c, a_next (n_a, m) receive c<t>, tanh(c<t>), a<t>; work (4 n_a, m) is scratch.
+    z (m, 4 n_a) holds the input's share (x<t>^T Wx^T + b^T) on entry and the pre-activations
+    on exit (f, u, o columns halved); a_prev, c_prev (m, n_a); WaT_half (n_a, 4 n_a);
+    gates (m, 4 n_a) receive [f, u, o, c~]; c_next, tanh_c, a_next (m, n_a) receive c<t>,
+    tanh(c<t>), a<t>; work (m, 4 n_a) is scratch.
     """
-    n_a = a_prev.shape[0]
-    np.matmul(Wa_half, a_prev, out=work)
+    n_a = a_prev.shape[1]
+    np.matmul(a_prev, WaT_half, out=work)
     np.add(z, work, out=z)
     np.tanh(z, out=gates)
-    sig = gates[: 3 * n_a]  # tanh(z/2) -> sigmoid(z) = (1 + tanh(z/2)) / 2
+    sig = gates[:, : 3 * n_a]  # tanh(z/2) -> sigmoid(z) = (1 + tanh(z/2)) / 2
     np.multiply(sig, 0.5, out=sig)
     np.add(sig, 0.5, out=sig)
-    np.multiply(gates[:n_a], c_prev, out=c_next)  # f * c<t-1>
-    share = work[:n_a]
-    np.multiply(gates[n_a: 2 * n_a], gates[3 * n_a:], out=share)  # u * c~
+    np.multiply(gates[:, :n_a], c_prev, out=c_next)  # f * c<t-1>
+    share = work[:, :n_a]
+    np.multiply(gates[:, n_a: 2 * n_a], gates[:, 3 * n_a:], out=share)  # u * c~
     np.add(c_next, share, out=c_next)
     np.tanh(c_next, out=tanh_c)
-    np.multiply(gates[2 * n_a: 3 * n_a], tanh_c, out=a_next)  # o * tanh(c<t>)
+    np.multiply(gates[:, 2 * n_a: 3 * n_a], tanh_c, out=a_next)  # o * tanh(c<t>)
 
 
-def _lstm_backward_factors(gates: np.ndarray, c_prev: np.ndarray, tanh_c: np.ndarray,
-                           R: np.ndarray | None = None, P: np.ndarray | None = None):
-    """Everything in the backward equations that does not depend on the recurrence.
+def _lstm_step_back_into(da, dc_next, gates, c_prev, tanh_c, dz, dc, dc_prev, work) -> None:
+    """Backward of one step in place, row form (dc_prev may be the same buffer as dc_next).
 
-    Args (any trailing shape, e.g. (m,) for one step or (T_x, m) for all):
-        gates: (4 n_a, ...) [f; u; o; c~].
-        c_prev: (n_a, ...) c<t-1>.
-        tanh_c: (n_a, ...) tanh(c<t>).
-        R, P: buffers for the results (gates' and tanh_c's shapes), or None.
-
-    Returns:
-        R (4 n_a, ...) = [c<t-1> f(1-f); c~ u(1-u); tanh(c<t>) o(1-o); u (1-c~^2)], so that
-        dz = [dc; dc; da; dc] * R, and P (n_a, ...) = o (1 - tanh(c<t>)^2), so that
-        dc<t> = dc<t+1->t> + da<t> * P.
+    da (m, n_a) dL/da<t> all paths; dc_next (m, n_a) dL/dc<t> through c<t+1>; gates
+    (m, 4 n_a) [f, u, o, c~]; c_prev, tanh_c (m, n_a) c<t-1>, tanh(c<t>). Writes dz (m, 4 n_a),
+    dc (m, n_a) the total dL/dc<t>, dc_prev (m, n_a) = dc * f; work (m, 4 n_a) is scratch.
+    Everything is done on the step's own small blocks, which stay in cache.
     """
-    n_a = tanh_c.shape[0]
-    R = np.empty(np.shape(gates)) if R is None else R
-    sig, dsig = gates[: 3 * n_a], R[: 3 * n_a]
+    n_a = da.shape[1]
+    forget, update = gates[:, :n_a], gates[:, n_a: 2 * n_a]
+    output, candidate = gates[:, 2 * n_a: 3 * n_a], gates[:, 3 * n_a:]
+    factor = work[:, :n_a]  # o (1 - tanh(c<t>)^2)
+    np.multiply(tanh_c, tanh_c, out=factor)
+    np.subtract(1.0, factor, out=factor)
+    np.multiply(factor, output, out=factor)
+    np.multiply(factor, da, out=dc)
+    np.add(dc, dc_next, out=dc)  # dc<t> = dc<t+1->t> + da o (1 - tanh(c<t>)^2)
+    np.multiply(dc, c_prev, out=dz[:, :n_a])
+    np.multiply(dc, candidate, out=dz[:, n_a: 2 * n_a])
+    np.multiply(da, tanh_c, out=dz[:, 2 * n_a: 3 * n_a])
+    sig, dsig = gates[:, : 3 * n_a], work[:, : 3 * n_a]  # s (1 - s) of f, u, o
     np.subtract(1.0, sig, out=dsig)
     np.multiply(dsig, sig, out=dsig)
-    R[:n_a] *= c_prev
-    R[n_a: 2 * n_a] *= gates[3 * n_a:]
-    R[2 * n_a: 3 * n_a] *= tanh_c
-    dtanh = R[3 * n_a:]
-    np.multiply(gates[3 * n_a:], gates[3 * n_a:], out=dtanh)
-    np.subtract(1.0, dtanh, out=dtanh)
-    dtanh *= gates[n_a: 2 * n_a]
-    P = np.multiply(tanh_c, tanh_c, out=P)
-    np.subtract(1.0, P, out=P)
-    P *= gates[2 * n_a: 3 * n_a]
-    return R, P
-
-
-def _lstm_step_back_into(da, dc_next, R, P, forget, dz, dc, dc_prev) -> None:
-    """Backward of one step in place (dc_prev may be the same buffer as dc_next).
-
-    da (n_a, m) dL/da<t> all paths; dc_next (n_a, m) dL/dc<t> through c<t+1>; R, P from
-    `_lstm_backward_factors` at this step; forget (n_a, m) f<t>. Writes dz (4 n_a, m),
-    dc (n_a, m) the total dL/dc<t>, dc_prev (n_a, m) = dc * f.
-    """
-    n_a = da.shape[0]
-    np.multiply(da, P, out=dc)
-    np.add(dc, dc_next, out=dc)
-    pair = (2, n_a) + dc.shape[1:]  # the f and u rows both scale by dc
-    np.multiply(R[: 2 * n_a].reshape(pair), dc, out=dz[: 2 * n_a].reshape(pair))
-    np.multiply(R[2 * n_a: 3 * n_a], da, out=dz[2 * n_a: 3 * n_a])
-    np.multiply(R[3 * n_a:], dc, out=dz[3 * n_a:])
+    np.multiply(dz[:, : 3 * n_a], dsig, out=dz[:, : 3 * n_a])
+    dz_c = dz[:, 3 * n_a:]  # dc u (1 - c~^2)
+    np.multiply(candidate, candidate, out=dz_c)
+    np.subtract(1.0, dz_c, out=dz_c)
+    np.multiply(dz_c, update, out=dz_c)
+    np.multiply(dz_c, dc, out=dz_c)
     np.multiply(dc, forget, out=dc_prev)
 
 
@@ -244,14 +226,14 @@ def lstm_step(zx_t: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray, Wa: np.n
         a_next (n_a, m), c_next (n_a, m), gates (4 n_a, m) = [f; u; o; c~], z (4 n_a, m).
     """
     n_a, m = np.shape(a_prev)
-    z = _halve_sigmoid_rows(zx_t)
-    gates, work = np.empty((4 * n_a, m)), np.empty((4 * n_a, m))
-    c_next, tanh_c, a_next = np.empty((n_a, m)), np.empty((n_a, m)), np.empty((n_a, m))
+    z = np.ascontiguousarray(_halve_sigmoid_rows(zx_t).T)  # row form (m, 4 n_a)
+    gates, work = np.empty((m, 4 * n_a)), np.empty((m, 4 * n_a))
+    c_next, tanh_c, a_next = np.empty((m, n_a)), np.empty((m, n_a)), np.empty((m, n_a))
     with np.errstate(under="ignore"):
-        _lstm_step_into(z, a_prev, c_prev, _halve_sigmoid_rows(Wa), gates, c_next, tanh_c,
-                        a_next, work)
-    z[: 3 * n_a] *= 2.0
-    return a_next, c_next, gates, z
+        _lstm_step_into(z, np.transpose(a_prev), np.transpose(c_prev),
+                        _halve_sigmoid_rows(Wa).T, gates, c_next, tanh_c, a_next, work)
+    z[:, : 3 * n_a] *= 2.0
+    return a_next.T, c_next.T, gates.T, z.T
 
 
 def lstm_step_back(da: np.ndarray, dc_next: np.ndarray, gates: np.ndarray,
@@ -270,13 +252,14 @@ def lstm_step_back(da: np.ndarray, dc_next: np.ndarray, gates: np.ndarray,
         dz (4 n_a, m) gradient of the gates' pre-activations, da_prev (n_a, m) through the
         gates, dc_prev (n_a, m) = dc * f, dc (n_a, m) the total dL/dc<t>.
     """
-    n_a = np.shape(da)[0]
+    n_a, m = np.shape(da)
+    dz, work = np.empty((m, 4 * n_a)), np.empty((m, 4 * n_a))
+    dc, dc_prev = np.empty((m, n_a)), np.empty((m, n_a))
     with np.errstate(under="ignore"):
-        R, P = _lstm_backward_factors(gates, c_prev, np.tanh(c_next))
-        dz = np.empty(np.shape(gates))
-        dc, dc_prev = np.empty(np.shape(dz[:n_a])), np.empty(np.shape(dz[:n_a]))
-        _lstm_step_back_into(da, dc_next, R, P, gates[:n_a], dz, dc, dc_prev)
-        return dz, Wa.T @ dz, dc_prev, dc
+        _lstm_step_back_into(np.transpose(da), np.transpose(dc_next), np.transpose(gates),
+                             np.transpose(c_prev), np.tanh(np.transpose(c_next)), dz, dc,
+                             dc_prev, work)
+        return dz.T, (dz @ Wa).T, dc_prev.T, dc.T
 
 
 def _split_concat_weights(params: LSTMParams):
@@ -362,25 +345,25 @@ def lstm_hidden_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray | None
     a0 = check_state("a0", a0, n_a, m)
     c0 = check_state("c0", c0, n_a, m)
     W, b = params.stacked()
-    W, b = _halve_sigmoid_rows(W), _halve_sigmoid_rows(b)
-    Wa_half = np.ascontiguousarray(W[:, :n_a])
-    # Z: pre-activations, G: gates, rows f, u, o, c~; H = [a0, a<1..T_x>], C = [c0, c<1..T_x>]
+    WT, b = _halve_sigmoid_rows(W).T, _halve_sigmoid_rows(b)[:, 0]  # (n_a + n_x, 4 n_a)
+    # the transposed view of a C-contiguous matrix: OpenBLAS's faster case for these shapes
+    WaT_half = np.ascontiguousarray(WT[:n_a].T).T
+    # Z: pre-activations, G: gates, columns f, u, o, c~; H = [a0, a<1..>], C = [c0, c<1..>]
     x_tm, Z, G, H, C, TC, work, *more = empty_buffers(
-        (n_x, T_x, m), (4 * n_a, T_x, m), (4 * n_a, T_x, m), (n_a, T_x + 1, m),
-        (n_a, T_x + 1, m), (n_a, T_x, m), (4 * n_a, m), *extra)
-    x_tm[...] = x.transpose(0, 2, 1)
-    np.matmul(W[:, n_a:], x_tm.reshape(n_x, T_x * m), out=Z.reshape(4 * n_a, T_x * m))
-    Z += b[:, :, None]
-    H[:, 0, :], C[:, 0, :] = a0, c0
+        (T_x, m, n_x), (T_x, m, 4 * n_a), (T_x, m, 4 * n_a), (T_x + 1, m, n_a),
+        (T_x + 1, m, n_a), (T_x, m, n_a), (m, 4 * n_a), *extra)
+    x_tm[...] = x.transpose(2, 1, 0)
+    np.matmul(x_tm.reshape(T_x * m, n_x), WT[n_a:], out=Z.reshape(T_x * m, 4 * n_a))
+    Z += b
+    H[0], C[0] = a0.T, c0.T
     with np.errstate(under="ignore"):
         for t in range(T_x):
-            _lstm_step_into(Z[:, t, :], H[:, t, :], C[:, t, :], Wa_half, G[:, t, :],
-                            C[:, t + 1, :], TC[:, t, :], H[:, t + 1, :], work)
-    Z[: 3 * n_a] *= 2.0  # undo the halving: the sigmoid gates' true pre-activations
+            _lstm_step_into(Z[t], H[t], C[t], WaT_half, G[t], C[t + 1], TC[t], H[t + 1], work)
+    Z[..., : 3 * n_a] *= 2.0  # undo the halving: the sigmoid gates' true pre-activations
     states = {
-        "x": x_tm.transpose(0, 2, 1), "a0": H[:, 0, :], "c0": C[:, 0, :],
-        "a": H[:, 1:, :].transpose(0, 2, 1), "c": C[:, 1:, :].transpose(0, 2, 1),
-        "gates": G.transpose(0, 2, 1), "z_gates": Z.transpose(0, 2, 1),
+        "x": x_tm.transpose(2, 1, 0), "a0": H[0].T, "c0": C[0].T,
+        "a": H[1:].transpose(2, 1, 0), "c": C[1:].transpose(2, 1, 0),
+        "gates": G.transpose(2, 1, 0), "z_gates": Z.transpose(2, 1, 0),
         "time_major": {"x": x_tm, "h": H, "c": C, "tanh_c": TC, "gates": G},
     }
     if extra:
@@ -403,41 +386,38 @@ def lstm_hidden_backward(params: LSTMParams, trace: LSTMTrace, dA_out: np.ndarra
     n_a = params.sizes["n_a"]
     _, m, T_x = trace.x.shape
     check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
-    flow = empty_buffers((n_a, T_x, m))[0]
-    flow[...] = dA_out.transpose(0, 2, 1)
-    return lstm_bptt(params, trace, flow)
+    return lstm_bptt(params, trace, time_major_copy(dA_out))
 
 
 def lstm_bptt(params: LSTMParams, trace: LSTMTrace, flow_a: np.ndarray):
-    """`lstm_hidden_backward` in place: flow_a (n_a, T_x, m), time-major, holds dL/da<t> from
+    """`lstm_hidden_backward` in place: flow_a (T_x, m, n_a), time-major, holds dL/da<t> from
     the outputs on entry and the total dL/da<t> on exit (returned as dA, a view of it)."""
     n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
-    _, T_x, m = flow_a.shape
+    T_x, m, _ = flow_a.shape
     tm = _time_major(trace)
     Wa, Wx, _ = _split_concat_weights(params)
-    WaT = Wa.T
+    Wa = np.ascontiguousarray(Wa.T).T  # a transposed view, as in the forward loop
     G, H = tm["gates"], tm["h"]
-    flow_c, dZ, R, P, dx, da_next, dc_next = empty_buffers(
-        (n_a, T_x, m), (4 * n_a, T_x, m), (4 * n_a, T_x, m), (n_a, T_x, m), (n_x, T_x, m),
-        (n_a, m), (n_a, m))
+    flow_c, dZ, dx, da_next, dc_next, work = empty_buffers(
+        (T_x, m, n_a), (T_x, m, 4 * n_a), (T_x, m, n_x), (m, n_a), (m, n_a), (m, 4 * n_a))
     dc_next[...] = 0.0
+    C, TC = tm["c"], tm["tanh_c"]
     with np.errstate(under="ignore"):
-        _lstm_backward_factors(G, tm["c"][:, :T_x, :], tm["tanh_c"], R, P)
         for t in range(T_x - 1, -1, -1):
-            da = flow_a[:, t, :]
+            da = flow_a[t]
             if t < T_x - 1:
                 np.add(da, da_next, out=da)
-            _lstm_step_back_into(da, dc_next, R[:, t, :], P[:, t, :], G[:n_a, t, :],
-                                 dZ[:, t, :], flow_c[:, t, :], dc_next)
-            np.matmul(WaT, dZ[:, t, :], out=da_next)
-        dZ_flat = dZ.reshape(4 * n_a, T_x * m)
+            _lstm_step_back_into(da, dc_next, G[t], C[t], TC[t], dZ[t], flow_c[t], dc_next,
+                                 work)
+            np.matmul(dZ[t], Wa, out=da_next)  # (Wa^T dz)^T
+        dZ_flat = dZ.reshape(T_x * m, 4 * n_a)
         dW = np.empty((4 * n_a, n_a + n_x))
-        np.matmul(dZ_flat, H[:, :T_x, :].reshape(n_a, T_x * m).T, out=dW[:, :n_a])
-        np.matmul(dZ_flat, tm["x"].reshape(n_x, T_x * m).T, out=dW[:, n_a:])
-        np.matmul(Wx.T, dZ_flat, out=dx.reshape(n_x, T_x * m))
-        grads = _unstack_gate_grads(dW, dZ_flat.sum(axis=1, keepdims=True))
+        np.matmul(dZ_flat.T, H[:T_x].reshape(T_x * m, n_a), out=dW[:, :n_a])
+        np.matmul(dZ_flat.T, tm["x"].reshape(T_x * m, n_x), out=dW[:, n_a:])
+        np.matmul(dZ_flat, Wx, out=dx.reshape(T_x * m, n_x))
+        grads = _unstack_gate_grads(dW, dZ_flat.sum(axis=0)[:, None])
         grads.update(
-            dx=dx.transpose(0, 2, 1), da0=da_next, dc0=dc_next,
-            dA=flow_a.transpose(0, 2, 1), dC=flow_c.transpose(0, 2, 1),
+            dx=dx.transpose(2, 1, 0), da0=da_next.T, dc0=dc_next.T,
+            dA=flow_a.transpose(2, 1, 0), dC=flow_c.transpose(2, 1, 0),
         )
     return grads

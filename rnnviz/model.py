@@ -37,19 +37,23 @@ def output_names(params: Params) -> tuple[str, str]:
 def _output_layer(params: Params, A: np.ndarray, output: str, z_y_tm=None, y_hat_tm=None):
     """z_y (n_y, m, T_x) and y_hat from hidden states A (n_a, m, T_x), in one product.
 
-    z_y_tm, y_hat_tm: optional (n_y, T_x, m) buffers to write into.
+    z_y_tm, y_hat_tm: optional time-major (T_x, m, n_y) buffers to write into.
     """
     W = getattr(params, output_names(params)[0])
     n_a, m, T_x = A.shape
     n_y = W.shape[0]
-    A_flat = A.transpose(0, 2, 1).reshape(n_a, T_x * m)  # a view of a trace's buffer
+    A_rows = A.transpose(2, 1, 0).reshape(T_x * m, n_a)  # a view of a trace's buffer
     if z_y_tm is None:
-        z_y_tm = np.empty((n_y, T_x, m))
-    np.matmul(W, A_flat, out=z_y_tm.reshape(n_y, T_x * m))
-    z_y_tm += params.by[:, :, None]
+        z_y_tm = np.empty((T_x, m, n_y))
+    np.matmul(A_rows, W.T, out=z_y_tm.reshape(T_x * m, n_y))
+    z_y_tm += params.by[:, 0]
+    z_y = z_y_tm.transpose(2, 1, 0)
     if output == "linear":
-        return z_y_tm.transpose(0, 2, 1), z_y_tm.transpose(0, 2, 1)
-    return z_y_tm.transpose(0, 2, 1), softmax(z_y_tm, out=y_hat_tm).transpose(0, 2, 1)
+        return z_y, z_y
+    if y_hat_tm is None:
+        y_hat_tm = np.empty((T_x, m, n_y))
+    softmax(z_y, out=y_hat_tm.transpose(2, 1, 0))
+    return z_y, y_hat_tm.transpose(2, 1, 0)
 
 
 def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Trace:
@@ -72,16 +76,16 @@ def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Tra
     params.validate()
     n_y = params.sizes["n_y"]
     m, T_x = np.shape(x)[1:] if np.ndim(x) == 3 else (1, 1)  # a bad x is reported below
-    outputs = ((n_y, T_x, m),) * (2 if output == "softmax" else 1)
+    outputs = ((T_x, m, n_y),) * (2 if output == "softmax" else 1)
     if isinstance(params, RNNParams):
         if c0 is not None:
             raise ValueError("c0 is for the LSTM; the vanilla RNN has no cell state")
         tm = rnn_hidden_states(params, x, a0, extra=outputs)
         H = tm["h"]
-        a = H[:, 1:, :].transpose(0, 2, 1)
+        a = H[1:].transpose(2, 1, 0)
         z_y, y_hat = _output_layer(params, a, output, *tm["extra"])
-        return RNNTrace(x=tm["x"].transpose(0, 2, 1), a0=H[:, 0, :],
-                        z=tm["z"].transpose(0, 2, 1), a=a, z_y=z_y, y_hat=y_hat,
+        return RNNTrace(x=tm["x"].transpose(2, 1, 0), a0=H[0].T,
+                        z=tm["z"].transpose(2, 1, 0), a=a, z_y=z_y, y_hat=y_hat,
                         output=output, time_major={"x": tm["x"], "h": H})
     states = lstm_hidden_forward(params, x, a0, c0, extra=outputs)
     z_y, y_hat = _output_layer(params, states["a"], output, *states.pop("extra"))
@@ -159,17 +163,17 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     W = getattr(params, W_name)
     n_y, m, T_x = dz_y.shape
     n_a = trace.a.shape[0]
-    dz_flat = np.ascontiguousarray(dz_y.transpose(0, 2, 1)).reshape(n_y, T_x * m)
-    a_flat = trace.a.transpose(0, 2, 1).reshape(n_a, T_x * m)
-    flow = empty_buffers((n_a, T_x, m))[0]  # dL/da<t> from the outputs, then the total
-    np.matmul(W.T, dz_flat, out=flow.reshape(n_a, T_x * m))
+    dz_rows = np.ascontiguousarray(dz_y.transpose(2, 1, 0)).reshape(T_x * m, n_y)
+    a_rows = trace.a.transpose(2, 1, 0).reshape(T_x * m, n_a)
+    flow = empty_buffers((T_x, m, n_a))[0]  # dL/da<t> from the outputs, then the total
+    np.matmul(dz_rows, W, out=flow.reshape(T_x * m, n_a))
     if isinstance(params, RNNParams):
         hidden = rnn_bptt(params, trace, flow)
     else:
         hidden = lstm_bptt(params, trace, flow)
     named = {name: hidden["d" + name] for name in params.names() if "d" + name in hidden}
-    named[W_name] = dz_flat @ a_flat.T
-    named[b_name] = dz_flat.sum(axis=1, keepdims=True)
+    named[W_name] = dz_rows.T @ a_rows
+    named[b_name] = dz_rows.sum(axis=0)[:, None]
     return Backprop(
         loss=value, grads=type(params)(**named), dx=hidden["dx"], da0=hidden["da0"],
         dc0=hidden.get("dc0"), dA=hidden["dA"], dC=hidden.get("dC"), dz_y=dz_y,

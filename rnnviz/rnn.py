@@ -16,8 +16,9 @@ Backward, given da<t> = dL/da<t> (from the output at t plus from a<t+1>)::
 For speed the inputs of all timesteps are projected by Wax in one product before the loop,
 the weight gradients are accumulated in one product after it, and each step inside the
 loops costs three NumPy calls writing into preallocated buffers. Sequence arrays are stored
-time-major inside, (n, T_x, m), so that the big products see (n, T_x m) matrices, and are
-exposed in the notebook's (n, m, T_x) layout as views.
+time-major inside, (T_x, m, n): every step is one contiguous (m, n) block (row form:
+z<t>^T = a<t-1>^T Waa^T + ...), and all steps together are one (T_x m, n) matrix for the
+big products. The trace exposes them in the notebook's (n, m, T_x) layout as views.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ class RNNTrace:
         z_y: (n_y, m, T_x) output pre-activations Wya a<t> + by.
         y_hat: (n_y, m, T_x) outputs: softmax(z_y) or z_y itself when output is "linear".
         output: "softmax" or "linear".
-        time_major: the buffers these arrays are views of, reused by BPTT: "x" (n_x, T_x, m)
-            and "h" (n_a, T_x + 1, m) = [a0, a<1>, ..., a<T_x>]. None for a trace built by
+        time_major: the buffers these arrays are views of, reused by BPTT: "x" (T_x, m, n_x)
+            and "h" (T_x + 1, m, n_a) = [a0, a<1>, ..., a<T_x>]. None for a trace built by
             hand; then they are rebuilt from the arrays above when needed.
     """
 
@@ -70,30 +71,44 @@ class RNNTrace:
     @property
     def a_prev(self) -> np.ndarray:
         """(n_a, m, T_x): a<t-1> at every t, starting from a0."""
-        return _time_major(self)["h"][:, :-1, :].transpose(0, 2, 1)
+        return _time_major(self)["h"][:-1].transpose(2, 1, 0)
 
 
 def _time_major(trace) -> dict:
-    """The trace's time-major buffers "x" (n_x, T_x, m) and "h" (n_a, T_x + 1, m)."""
+    """The trace's time-major buffers "x" (T_x, m, n_x) and "h" (T_x + 1, m, n_a)."""
     if trace.time_major is not None:
         return trace.time_major
-    h = np.concatenate([trace.a0[:, None, :], trace.a.transpose(0, 2, 1)], axis=1)
-    return {"x": time_major_copy(trace.x), "h": h}
+    return {"x": time_major_copy(trace.x), "h": time_major_copy(trace.a, first=trace.a0)}
+
+
+def time_major_copy(x: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
+    """x (n, m, T_x) copied to a C-contiguous (T_x, m, n) buffer, after first (n, m) if given."""
+    n, m, T_x = x.shape
+    if first is None:
+        out = empty_buffers((T_x, m, n))[0]
+        out[...] = x.transpose(2, 1, 0)
+        return out
+    out = empty_buffers((T_x + 1, m, n))[0]
+    out[0] = first.T
+    out[1:] = x.transpose(2, 1, 0)
+    return out
 
 
 # ----- one step: the unit the sequence functions loop over ---------------------------------
+# In row form: every (n, m) array of the equations is held as its (m, n) transpose, so each
+# step is a contiguous block of a (T_x, m, n) buffer; WaaT is Waa^T.
 
-def _rnn_step_into(z: np.ndarray, a_prev: np.ndarray, Waa: np.ndarray, a_next: np.ndarray,
+def _rnn_step_into(z: np.ndarray, a_prev: np.ndarray, WaaT: np.ndarray, a_next: np.ndarray,
                    work: np.ndarray) -> None:
-    """rnn_step in place: z (n_a, m) holds Wax x<t> + ba on entry and z<t> on exit;
-    a_next (n_a, m) receives tanh(z<t>); work (n_a, m) is scratch."""
-    np.matmul(Waa, a_prev, out=work)
+    """rnn_step in place, row form: z (m, n_a) holds (Wax x<t> + ba)^T on entry and z<t>^T
+    on exit; a_next (m, n_a) receives tanh(z<t>)^T; work (m, n_a) is scratch."""
+    np.matmul(a_prev, WaaT, out=work)
     np.add(z, work, out=z)
     np.tanh(z, out=a_next)
 
 
 def _rnn_step_back_into(da: np.ndarray, one_minus_a2: np.ndarray, dz: np.ndarray) -> None:
-    """dz (n_a, m) = da * (1 - a<t>^2), the factor precomputed for all steps at once."""
+    """dz = da * (1 - a<t>^2), the factor precomputed for all steps at once (any layout)."""
     np.multiply(da, one_minus_a2, out=dz)
 
 
@@ -108,10 +123,10 @@ def rnn_step(zx_t: np.ndarray, a_prev: np.ndarray, Waa: np.ndarray):
     Returns:
         a_next (n_a, m) = tanh(z), z (n_a, m) = zx_t + Waa a_prev.
     """
-    z = np.array(zx_t, dtype=np.float64)
+    z = np.array(np.transpose(zx_t), dtype=np.float64)  # row form (m, n_a)
     a_next = np.empty_like(z)
-    _rnn_step_into(z, a_prev, Waa, a_next, np.empty_like(z))
-    return a_next, z
+    _rnn_step_into(z, np.transpose(a_prev), np.transpose(Waa), a_next, np.empty_like(z))
+    return a_next.T, z.T
 
 
 def rnn_step_back(da: np.ndarray, a_next: np.ndarray, Waa: np.ndarray):
@@ -168,13 +183,6 @@ def rnn_step_backward(da_next: np.ndarray, cache):
 
 # ----- whole sequences ----------------------------------------------------------------------
 
-def time_major_copy(x: np.ndarray) -> np.ndarray:
-    """x (n, m, T_x) copied to a C-contiguous (n, T_x, m) buffer."""
-    out = empty_buffers((x.shape[0], x.shape[2], x.shape[1]))[0]
-    out[...] = x.transpose(0, 2, 1)
-    return out
-
-
 def rnn_hidden_states(params: RNNParams, x: np.ndarray, a0: np.ndarray | None = None,
                       extra: tuple = ()):
     """Hidden states of a whole sequence, in the time-major buffers the trace keeps.
@@ -186,7 +194,7 @@ def rnn_hidden_states(params: RNNParams, x: np.ndarray, a0: np.ndarray | None = 
         extra: shapes of more buffers to allocate in the same block (the output layer's).
 
     Returns:
-        dict of "x" (n_x, T_x, m), "h" (n_a, T_x + 1, m) = [a0, a<1..T_x>], "z" (n_a, T_x, m),
+        dict of "x" (T_x, m, n_x), "h" (T_x + 1, m, n_a) = [a0, a<1..T_x>], "z" (T_x, m, n_a),
         and "extra", the list of extra buffers.
     """
     n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
@@ -194,15 +202,15 @@ def rnn_hidden_states(params: RNNParams, x: np.ndarray, a0: np.ndarray | None = 
     _, m, T_x = x.shape
     a0 = check_state("a0", a0, n_a, m)
     x_tm, Z, H, work, *more = empty_buffers(
-        (n_x, T_x, m), (n_a, T_x, m), (n_a, T_x + 1, m), (n_a, m), *extra)
-    x_tm[...] = x.transpose(0, 2, 1)
-    np.matmul(params.Wax, x_tm.reshape(n_x, T_x * m), out=Z.reshape(n_a, T_x * m))
-    Z += params.ba[:, :, None]
-    H[:, 0, :] = a0
-    Waa = params.Waa
+        (T_x, m, n_x), (T_x, m, n_a), (T_x + 1, m, n_a), (m, n_a), *extra)
+    x_tm[...] = x.transpose(2, 1, 0)
+    np.matmul(x_tm.reshape(T_x * m, n_x), params.Wax.T, out=Z.reshape(T_x * m, n_a))
+    Z += params.ba[:, 0]
+    H[0] = a0.T
+    WaaT = params.Waa.T
     with np.errstate(under="ignore"):
         for t in range(T_x):
-            _rnn_step_into(Z[:, t, :], H[:, t, :], Waa, H[:, t + 1, :], work)
+            _rnn_step_into(Z[t], H[t], WaaT, H[t + 1], work)
     return {"x": x_tm, "h": H, "z": Z, "extra": more}
 
 
@@ -219,8 +227,8 @@ def rnn_hidden_forward(params: RNNParams, x: np.ndarray, a0: np.ndarray | None =
         time-major buffers.
     """
     tm = rnn_hidden_states(params, x, a0)
-    return (tm["x"].transpose(0, 2, 1), tm["h"][:, 0, :], tm["z"].transpose(0, 2, 1),
-            tm["h"][:, 1:, :].transpose(0, 2, 1))
+    return (tm["x"].transpose(2, 1, 0), tm["h"][0].T, tm["z"].transpose(2, 1, 0),
+            tm["h"][1:].transpose(2, 1, 0))
 
 
 def rnn_hidden_backward(params: RNNParams, trace: RNNTrace, dA_out: np.ndarray):
@@ -238,36 +246,34 @@ def rnn_hidden_backward(params: RNNParams, trace: RNNTrace, dA_out: np.ndarray):
     n_a = params.sizes["n_a"]
     _, m, T_x = trace.x.shape
     check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
-    flow = empty_buffers((n_a, T_x, m))[0]
-    flow[...] = dA_out.transpose(0, 2, 1)
-    return rnn_bptt(params, trace, flow)
+    return rnn_bptt(params, trace, time_major_copy(dA_out))
 
 
 def rnn_bptt(params: RNNParams, trace: RNNTrace, flow: np.ndarray):
-    """`rnn_hidden_backward` in place: flow (n_a, T_x, m), time-major, holds dL/da<t> from
+    """`rnn_hidden_backward` in place: flow (T_x, m, n_a), time-major, holds dL/da<t> from
     the outputs on entry and the total dL/da<t> on exit (returned as dA, a view of it)."""
     n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
-    _, T_x, m = flow.shape
+    T_x, m, _ = flow.shape
     tm = _time_major(trace)
     H = tm["h"]
-    dZ, dx, da_next = empty_buffers((n_a, T_x, m), (n_x, T_x, m), (n_a, m))
-    np.multiply(H[:, 1:, :], H[:, 1:, :], out=dZ)  # 1 - a<t>^2 for all t, then dz<t> in place
+    dZ, dx, da_next = empty_buffers((T_x, m, n_a), (T_x, m, n_x), (m, n_a))
+    np.multiply(H[1:], H[1:], out=dZ)  # 1 - a<t>^2 for all t, then dz<t> in place
     np.subtract(1.0, dZ, out=dZ)
-    WaaT = params.Waa.T
+    Waa = np.ascontiguousarray(params.Waa.T).T  # a transposed view, as in the forward loop
     with np.errstate(under="ignore"):
         for t in range(T_x - 1, -1, -1):
-            da = flow[:, t, :]
+            da = flow[t]
             if t < T_x - 1:
                 np.add(da, da_next, out=da)
-            _rnn_step_back_into(da, dZ[:, t, :], dZ[:, t, :])
-            np.matmul(WaaT, dZ[:, t, :], out=da_next)
-        dZ_flat = dZ.reshape(n_a, T_x * m)
-        np.matmul(params.Wax.T, dZ_flat, out=dx.reshape(n_x, T_x * m))
+            _rnn_step_back_into(da, dZ[t], dZ[t])
+            np.matmul(dZ[t], Waa, out=da_next)  # (Waa^T dz)^T
+        dZ_flat = dZ.reshape(T_x * m, n_a)
+        np.matmul(dZ_flat, params.Wax, out=dx.reshape(T_x * m, n_x))
         return {
-            "dWax": dZ_flat @ tm["x"].reshape(n_x, T_x * m).T,
-            "dWaa": dZ_flat @ H[:, :T_x, :].reshape(n_a, T_x * m).T,
-            "dba": dZ_flat.sum(axis=1, keepdims=True),
-            "dx": dx.transpose(0, 2, 1),
-            "da0": da_next,
-            "dA": flow.transpose(0, 2, 1),
+            "dWax": dZ_flat.T @ tm["x"].reshape(T_x * m, n_x),
+            "dWaa": dZ_flat.T @ H[:T_x].reshape(T_x * m, n_a),
+            "dba": dZ_flat.sum(axis=0)[:, None],
+            "dx": dx.transpose(2, 1, 0),
+            "da0": da_next.T,
+            "dA": flow.transpose(2, 1, 0),
         }

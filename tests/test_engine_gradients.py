@@ -30,16 +30,15 @@ def rel_error(numerical, analytic):
 
 def numerical_gradient(scalar, array):
     """d scalar() / d array by central differences; `array` is perturbed in place."""
-    grad = np.zeros_like(array)
-    flat, gflat = array.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        original = flat[i]
-        flat[i] = original + EPS
+    grad = np.zeros(array.shape)
+    for i in np.ndindex(array.shape):
+        original = array[i]
+        array[i] = original + EPS
         plus = scalar()
-        flat[i] = original - EPS
+        array[i] = original - EPS
         minus = scalar()
-        flat[i] = original
-        gflat[i] = (plus - minus) / (2 * EPS)
+        array[i] = original
+        grad[i] = (plus - minus) / (2 * EPS)
     return grad
 
 
