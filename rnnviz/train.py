@@ -174,6 +174,22 @@ class TrainConfig:
         return cls(**values)
 
 
+def config_for_training(config, **changes) -> TrainConfig:
+    """A TrainConfig from the app's rnnviz.config.Config (its task, sizes, seed and
+    initialisation knobs), with `changes` (optimizer, steps, ...) on top.
+
+    Raises:
+        ValueError: config.input is not a task ("notebook" or "gaussian"), or a change is bad.
+    """
+    if config.input not in TASKS:
+        raise ValueError(f"training needs a task as its input ({', '.join(TASKS)}); "
+                         f"the input is {config.input!r}")
+    shared = {"task": config.input, "cell": config.cell, "n_a": config.n_a, "m": config.m,
+              "T_x": config.T_x, "seed": config.seed, "weight_scale": config.weight_scale,
+              "spectral_radius": config.spectral_radius, "forget_bias": config.forget_bias}
+    return TrainConfig(**{**shared, **changes})
+
+
 @dataclass(frozen=True)
 class Record:
     """What one training step produced. No field ever holds NaN or inf.

@@ -2,7 +2,10 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from rnnviz.losses import check_targets
 from rnnviz.params import init_params
 from rnnviz.tasks import (
     END,
@@ -38,6 +41,18 @@ def test_batch_has_documented_shapes_and_dtypes(name, m, T_x):
     else:
         assert batch.targets.shape == (task.n_y, m, T_x)
     assert np.all(np.isfinite(batch.x))
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.sampled_from(sorted(TASKS)), m=st.integers(1, 9), T_x=st.integers(2, 40),
+       seed=st.integers(0, 2**31 - 1))
+def test_every_batch_is_accepted_by_the_engine_loss(name, m, T_x, seed):
+    task = make_task(name)
+    batch = task.batch(rng(seed), m, T_x)
+    assert batch.x.shape == (task.n_x, m, T_x)
+    check_targets(task.loss, batch.targets, task.n_y, m, T_x)  # raises if malformed
+    if task.loss.where == "last" and task.loss.kind == "cross_entropy":
+        assert np.all(batch.targets[:, -1] >= 0)
 
 
 @pytest.mark.parametrize("name", list(TASKS))
