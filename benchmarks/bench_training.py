@@ -7,7 +7,9 @@ n_a = 32, m = 32, T_x = 20, Adam, clipping by global norm, optimizer statistics 
 steps and a snapshot every 100 (rnnviz.train.TrainConfig's defaults). It prints, per
 cell, the median and the best over R repeats of N whole steps (`Trainer.step`: batch,
 forward, BPTT, norms, clipping, Adam, the record), and the share of one step spent in each
-part, timed alone.
+part, timed alone. Times are this process's CPU time (time.process_time), so other work
+on a shared machine does not count against the engine; with one thread it equals wall time
+on an idle machine.
 Target: >= 200 steps/s for the LSTM on one core. Everything runs on one thread.
 """
 
@@ -44,18 +46,18 @@ def steps_per_second(config: TrainConfig, steps: int, repeats: int) -> tuple[flo
     for _ in range(repeats):
         trainer = Trainer(config.replace(steps=steps + 20))
         trainer.run(20)  # warm up caches and BLAS
-        start = time.perf_counter()
+        start = time.process_time()
         trainer.run(steps)
-        rates.append(steps / (time.perf_counter() - start))
+        rates.append(steps / (time.process_time() - start))
     return statistics.median(rates), max(rates)
 
 
 def mean_time(fn, number: int) -> float:
     fn()
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - start) / number
+    return (time.process_time() - start) / number
 
 
 def breakdown(config: TrainConfig, number: int = 200) -> dict[str, float]:
