@@ -90,34 +90,33 @@ def engine_fn(cell, n_x, n_a, m, T_x):
 
 
 def floor_fn(cell, n_x, n_a, m, T_x):
-    """The engine's matrix products alone, in the same shapes, into preallocated buffers."""
-    n_y, g = n_x, (4 * n_a if cell == "lstm" else n_a)  # g: rows of the fused gate product
+    """The engine's matrix products alone, in the same shapes and memory layouts (row form:
+    time-major (T_x m, n) matrices, one (m, n) block per step), into preallocated buffers."""
+    n_y, g = n_x, (4 * n_a if cell == "lstm" else n_a)  # g: columns of the fused gate product
     rng = np.random.default_rng(0)
     Wx, Wa, Wy = (rng.standard_normal(s) for s in ((g, n_x), (g, n_a), (n_y, n_a)))
-    X = rng.standard_normal((n_x, T_x * m))
-    A = rng.standard_normal((n_a, T_x * m)) * 0.1
-    dZ = rng.standard_normal((g, T_x * m)) * 0.1
-    dZy = rng.standard_normal((n_y, T_x * m)) * 0.1
-    Zx, Zy, dA_out = np.empty((g, T_x * m)), np.empty((n_y, T_x * m)), np.empty((n_a, T_x * m))
-    z_t, da_t = np.empty((g, m)), np.empty((n_a, m))
+    WaT_view = np.ascontiguousarray(Wa.T).T  # the engine's backward operand
+    X = rng.standard_normal((T_x * m, n_x))
+    H = rng.standard_normal((T_x, m, n_a)) * 0.1
+    dZ = rng.standard_normal((T_x, m, g)) * 0.1
+    dZy = rng.standard_normal((T_x * m, n_y)) * 0.1
+    H_rows, dZ_rows = H.reshape(T_x * m, n_a), dZ.reshape(T_x * m, g)
+    Z, Zy, dA = np.empty((T_x * m, g)), np.empty((T_x * m, n_y)), np.empty((T_x * m, n_a))
+    z_t, da_t, dX = np.empty((m, g)), np.empty((m, n_a)), np.empty(X.shape)
     dWx, dWa, dWy = np.empty((g, n_x)), np.empty((g, n_a)), np.empty((n_y, n_a))
-    dX = np.empty(X.shape)
-    A_steps = [A[:, t * m:(t + 1) * m] for t in range(T_x)]
-    dZ_steps = [dZ[:, t * m:(t + 1) * m] for t in range(T_x)]
-    WaT = Wa.T
 
     def run():
-        np.matmul(Wx, X, out=Zx)                      # input projection
-        for a in A_steps:                             # recurrent products, forward
-            np.matmul(Wa, a, out=z_t)
-        np.matmul(Wy, A, out=Zy)                      # output layer
-        np.matmul(Wy.T, dZy, out=dA_out)              # back into the hidden states
-        for dz in dZ_steps:                           # recurrent products, backward
-            np.matmul(WaT, dz, out=da_t)
-        np.matmul(dZy, A.T, out=dWy)                  # weight gradients, one product each
-        np.matmul(dZ, A.T, out=dWa)
-        np.matmul(dZ, X.T, out=dWx)
-        np.matmul(Wx.T, dZ, out=dX)                   # input gradient
+        np.matmul(X, Wx.T, out=Z)                     # input projection
+        for t in range(T_x):                          # recurrent products, forward
+            np.matmul(H[t], Wa.T, out=z_t)
+        np.matmul(H_rows, Wy.T, out=Zy)               # output layer
+        np.matmul(dZy, Wy, out=dA)                    # back into the hidden states
+        for t in range(T_x - 1, -1, -1):              # recurrent products, backward
+            np.matmul(dZ[t], WaT_view, out=da_t)
+        np.matmul(dZy.T, H_rows, out=dWy)             # weight gradients, one product each
+        np.matmul(dZ_rows.T, H_rows, out=dWa)
+        np.matmul(dZ_rows.T, X, out=dWx)
+        np.matmul(dZ_rows, Wx, out=dX)                # input gradient
 
     return run
 

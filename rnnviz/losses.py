@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz._shapes import as_float_array, check_shape
-from rnnviz.activations import log_softmax
+from rnnviz.activations import log_softmax, softmax
 
 KINDS = ("cross_entropy", "squared_error")
+_TINY = 1e-250  # below this a softmax probability may have lost digits to underflow
 WHERE = ("all", "last")
 
 
@@ -86,33 +87,50 @@ def counted_positions(loss: Loss, m: int, T_x: int, labels: np.ndarray | None = 
     return mask
 
 
-def loss_and_output_gradient(loss: Loss, z_y: np.ndarray, targets) -> tuple[float, np.ndarray]:
+def loss_and_output_gradient(loss: Loss, z_y: np.ndarray, targets,
+                             y_hat: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """The loss value and its gradient with respect to the output pre-activations.
 
     Args:
         loss: Loss.
         z_y: (n_y, m, T_x) output pre-activations (logits, or the linear outputs).
         targets: see `check_targets`.
+        y_hat: (n_y, m, T_x) softmax(z_y) if already computed (cross-entropy only), so it is
+            not computed again.
 
     Returns:
-        L (float), dz_y (n_y, m, T_x).
+        L (float), dz_y (n_y, m, T_x) (a view of a time-major (T_x, m, n_y) array).
     """
     n_y, m, T_x = z_y.shape
     targets = check_targets(loss, targets, n_y, m, T_x)
     labels = targets if loss.kind == "cross_entropy" else None
     mask = counted_positions(loss, m, T_x, labels)
     count = int(mask.sum())
+    dz = np.zeros((T_x, m, n_y))  # time-major, as the engine's buffers
     if count == 0:
-        return 0.0, np.zeros_like(z_y)
-    if loss.kind == "cross_entropy":
-        log_p = log_softmax(z_y)
-        rows, cols = np.nonzero(mask)
-        value = -float(log_p[targets[rows, cols], rows, cols].sum()) / count
-        dz = np.exp(log_p)
-        dz[targets[rows, cols], rows, cols] -= 1.0
-    else:
-        diff = z_y - targets
-        value = 0.5 * float(np.sum(diff * diff * mask)) / count
-        dz = diff
-    dz *= mask / count
-    return value, dz
+        return 0.0, dz.transpose(2, 1, 0)
+    scale = 1.0 / count
+    z_tm = z_y.transpose(2, 1, 0)
+    steps, examples = np.nonzero(mask.T)  # the counted positions (t, i)
+    with np.errstate(under="ignore"):
+        if loss.kind == "cross_entropy":
+            classes = targets[examples, steps]
+            p = softmax(z_y) if y_hat is None else y_hat
+            np.multiply(p.transpose(2, 1, 0), scale, out=dz)
+            picked = dz[steps, examples, classes] / scale  # p of the right class
+            log_p = np.log(np.maximum(picked, _TINY))
+            tiny = picked < _TINY  # log(p) of a rounded p would be wrong: take log_softmax
+            if tiny.any():
+                columns = z_tm[steps[tiny], examples[tiny]]  # (k, n_y)
+                log_p[tiny] = log_softmax(columns.T)[classes[tiny], np.arange(columns.shape[0])]
+            value = -float(log_p.sum()) * scale
+            if count < m * T_x:
+                dz *= mask.T[:, :, None]
+            dz[steps, examples, classes] -= scale
+        else:
+            np.subtract(z_tm, targets.transpose(2, 1, 0), out=dz)
+            if count < m * T_x:
+                dz *= mask.T[:, :, None]
+            value = 0.5 * float(np.vdot(dz, dz)) * scale
+            dz *= scale
+    return value, dz.transpose(2, 1, 0)

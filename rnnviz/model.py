@@ -158,7 +158,8 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     if trace.output != loss.output:
         raise ValueError(f"a {loss.kind} loss needs a {loss.output} output; "
                          f"the trace has a {trace.output} output")
-    value, dz_y = loss_and_output_gradient(loss, trace.z_y, targets)
+    y_hat = trace.y_hat if trace.output == "softmax" else None
+    value, dz_y = loss_and_output_gradient(loss, trace.z_y, targets, y_hat)
     W_name, b_name = output_names(params)
     W = getattr(params, W_name)
     n_y, m, T_x = dz_y.shape
@@ -200,4 +201,5 @@ def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None)
 def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> float:
     """The loss alone (forward pass only)."""
     trace = forward(params, x, a0, c0, output=loss.output)
-    return loss_and_output_gradient(loss, trace.z_y, targets)[0]
+    y_hat = trace.y_hat if trace.output == "softmax" else None
+    return loss_and_output_gradient(loss, trace.z_y, targets, y_hat)[0]

@@ -207,9 +207,17 @@ def test_notebook_lstm_backward_matches_numerical_gradient(shape):
        loss=st.sampled_from(LOSSES), seed=st.integers(0, 2**31 - 1))
 def test_bptt_matches_numerical_gradient_for_any_shape_and_seed(cell, n_x, n_a, n_y, m, T_x,
                                                                 loss, seed):
+    """Relative error < 1e-7, except where a gradient is so small (a saturated tanh, say)
+    that central differences cannot resolve it: there the absolute error must be below the
+    differences' own noise, ~1e-16 |L| / eps = 1e-11, with margin."""
     params, x, a0, c0, rng = problem(cell, n_x, n_a, n_y, m, T_x, seed)
     targets = targets_for(loss, n_y, m, T_x, rng)
-    assert_all_small(gradient_check(params, x, targets, loss, a0, c0, include_inputs=True))
+    errors = gradient_check(params, x, targets, loss, a0, c0, include_inputs=True)
+    _, result = loss_and_gradients(params, x, targets, loss, a0, c0)
+    analytic = dict(result.grads.items()) | {"x": result.dx, "a0": result.da0, "c0": result.dc0}
+    for name, err in errors.items():
+        absolute = 2 * err * np.linalg.norm(analytic[name])  # ~ ||numerical - analytic||
+        assert err < TOLERANCE or absolute < 1e-9, (name, err, absolute)
 
 
 def test_gradient_check_detects_a_wrong_gradient(monkeypatch):

@@ -190,3 +190,18 @@ def test_notebook_lstm_concat_bug_matches_reference_fed_the_constant_n_x():
     np.testing.assert_allclose(a, ref["a"], RTOL, ATOL)
     np.testing.assert_allclose(c, ref["c"], RTOL, ATOL)
     np.testing.assert_allclose(y, ref_softmax(ref["z_y"]), RTOL, ATOL)
+
+
+@pytest.mark.parametrize("y_hat_given", [False, True])
+def test_cross_entropy_of_a_confidently_wrong_prediction_is_exact(y_hat_given):
+    """softmax rounds the right class's probability to 0 here; the loss must still be the
+    exact -log_softmax, not inf, and the gradient softmax - onehot."""
+    z_y = np.array([[800.0, 0.0], [0.0, 0.0]])[:, :, None] * np.ones((1, 1, 2))  # (2, 2, 2)
+    targets = np.array([[1, 1], [0, 1]])
+    y_hat = ref_softmax(z_y) if y_hat_given else None
+    value, dz = loss_and_output_gradient(Loss(), z_y, targets, y_hat)
+    # column (example 0): log p(class 1) = -800; example 1: log(1/2) at both steps
+    expected = (800.0 + 800.0 + 2 * np.log(2.0)) / 4
+    assert value == pytest.approx(expected, rel=1e-14)
+    np.testing.assert_allclose(dz[:, 0, 0], [0.25, -0.25], rtol=1e-15)
+    np.testing.assert_allclose(dz[:, 1, 0], [0.125 - 0.25, 0.125], rtol=1e-15)
