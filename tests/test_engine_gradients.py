@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rnnviz.gradcheck import gradient_check
 from rnnviz.losses import Loss
 from rnnviz.lstm import lstm_step_backward, lstm_step_forward
-from rnnviz.model import forward, hidden_backward, loss_and_gradients
+from rnnviz.model import backward, forward, hidden_backward, loss_and_gradients
 from rnnviz.notebook import lstm_backward, lstm_forward, rnn_backward, rnn_forward
 from rnnviz.params import init_params
 from rnnviz.rnn import rnn_step_backward, rnn_step_forward
@@ -236,3 +236,23 @@ def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     errors = gradient_check(params, x, targets, Loss(), a0)
     assert errors["Waa"] > 1e-3
     assert errors["Wax"] < TOLERANCE
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_backward_of_a_trace_without_its_buffers_gives_the_same_gradients(cell):
+    """A trace rebuilt from its public arrays (time_major=None, e.g. after a round trip
+    through a cache) is differentiated exactly like the original."""
+    import dataclasses
+
+    params, x, a0, c0, rng = problem(cell, 2, 3, 2, 2, 4)
+    targets = rng.integers(0, 2, size=(2, 4))
+    trace, result = loss_and_gradients(params, x, targets, Loss(), a0, c0)
+    bare = dataclasses.replace(trace, time_major=None,
+                               **{name: np.array(getattr(trace, name)) for name in ("x", "a")})
+    assert bare.time_major is None
+    np.testing.assert_array_equal(bare.a_prev, trace.a_prev)
+    again = backward(params, bare, targets, Loss())
+    for name, grad in result.grads.items():
+        np.testing.assert_array_equal(getattr(again.grads, name), grad, err_msg=name)
+    np.testing.assert_array_equal(again.dA, result.dA)
+    np.testing.assert_array_equal(again.dx, result.dx)
