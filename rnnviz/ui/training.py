@@ -76,6 +76,8 @@ class Run:
         snapshots: {step: Params}; 0 is the initialisation.
         train_seconds, draw_seconds, draws: time spent in the engine and in redrawing
             while training live, and how many redraws.
+        train_cpu, draw_cpu: the same in CPU time of the training thread (unaffected by
+            other processes competing for the cores).
     """
 
     id: int
@@ -90,6 +92,8 @@ class Run:
     train_seconds: float = 0.0
     draw_seconds: float = 0.0
     draws: int = 0
+    train_cpu: float = 0.0
+    draw_cpu: float = 0.0
 
     @property
     def steps_done(self) -> int:
@@ -235,7 +239,7 @@ def train_live(active: Sequence[Run], draw: Callable[[], None],
         run.status = "running"
     while active:
         in_chunk = list(active)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         while active and time.perf_counter() - started < refresh_s:
             for run in list(active):
                 run.add(run.trainer.step())
@@ -243,12 +247,15 @@ def train_live(active: Sequence[Run], draw: Callable[[], None],
                     active.remove(run)
                     if run.status == "running":
                         run.status = "finished"
-        trained = time.perf_counter()
+        trained, trained_cpu = time.perf_counter(), time.thread_time()
         draw()
-        drawn = time.perf_counter()
-        for run in in_chunk:  # each run is charged its share of the chunk
-            run.train_seconds += (trained - started) / len(in_chunk)
-            run.draw_seconds += (drawn - trained) / len(in_chunk)
+        drawn, drawn_cpu = time.perf_counter(), time.thread_time()
+        share = 1.0 / len(in_chunk)  # each run is charged its share of the chunk
+        for run in in_chunk:
+            run.train_seconds += (trained - started) * share
+            run.draw_seconds += (drawn - trained) * share
+            run.train_cpu += (trained_cpu - started_cpu) * share
+            run.draw_cpu += (drawn_cpu - trained_cpu) * share
             run.draws += 1
 
 
