@@ -219,14 +219,12 @@ table = [{"run": r.id, "settings": r.label, "status": STATUS_WORDS[r.status],
           "steps": r.steps_done,
           "last loss": r.history["loss"][-1] if r.history["loss"] else np.nan,
           "last accuracy": r.history["accuracy"][-1] if r.history["accuracy"] else np.nan,
-          "steps/s": r.speed()[0], "redraws/s": r.speed()[1],
-          "time drawing": r.speed()[2]}
+          "steps/s": r.speed()[0], "time drawing": r.speed()[2]}
          for r in runs]
 st.dataframe(table, hide_index=True, width="stretch",
              column_config={"last loss": st.column_config.NumberColumn(format="%.4f"),
                             "last accuracy": st.column_config.NumberColumn(format="%.3f"),
                             "steps/s": st.column_config.NumberColumn(format="%.0f"),
-                            "redraws/s": st.column_config.NumberColumn(format="%.1f"),
                             "time drawing": st.column_config.NumberColumn(
                                 format="percent", help="Share of the live training time "
                                 "spent redrawing the curves.")})

@@ -92,3 +92,10 @@ def test_gradient_heatmap_of_zeros_and_the_batch_mean():
     fig = gradients.gradient_heatmap(np.zeros((1, 1)), "rnn", example=None)
     assert fig.data[0].zmax == 1.0 and fig.data[0].zmin == -1.0
     assert "batch mean" in fig.layout.title.text
+
+
+def test_gradient_flow_labels_at_most_about_eight_decades():
+    fig = gradients.gradient_flow({"rnn": {"a": np.logspace(-40, 0, 50)}})
+    assert fig.layout.yaxis.dtick == 5
+    fig = gradients.gradient_flow({"rnn": {"a": np.array([0.1, 1.0])}})
+    assert fig.layout.yaxis.dtick == 1

@@ -31,6 +31,16 @@ def _mode(T_x: int) -> str:
     return "lines+markers" if T_x <= MARKERS_UP_TO else "lines"
 
 
+def _decades(flows: Mapping[str, Mapping[str, np.ndarray]]) -> int:
+    """A log-axis tick step in decades that gives at most about eight labels."""
+    values = [v for norms in flows.values() for arr in norms.values()
+              for v in np.asarray(arr, dtype=np.float64) if np.isfinite(v) and v > FLOOR]
+    if not values:
+        return 1
+    span = np.log10(max(values)) - np.log10(min(values))
+    return max(1, int(np.ceil(span / 8)))
+
+
 def _check_cells(by_cell: Mapping) -> None:
     if not by_cell:
         raise ValueError("give at least one cell's values")
@@ -71,7 +81,7 @@ def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], where: str = "a
     place = "every step" if where == "all" else "the last step only"
     style.apply_layout(fig, f"Gradient flowing back through time (loss at {place})",
                        "t", "gradient norm (log scale)", height=height)
-    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(type="log", exponentformat="power", dtick=_decades(flows))
     fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0})
     return fig
 
