@@ -101,9 +101,11 @@ def floor_fn(cell, n_x, n_a, m, T_x):
     dZ = rng.standard_normal((T_x, m, g)) * 0.1
     dZy = rng.standard_normal((T_x * m, n_y)) * 0.1
     H_rows, dZ_rows = H.reshape(T_x * m, n_a), dZ.reshape(T_x * m, g)
+    concat = np.concatenate([H_rows, X], axis=1)  # the LSTM keeps [a<t-1>, x<t>] rows
     Z, Zy, dA = np.empty((T_x * m, g)), np.empty((T_x * m, n_y)), np.empty((T_x * m, n_a))
     z_t, da_t, dX = np.empty((m, g)), np.empty((m, n_a)), np.empty(X.shape)
     dWx, dWa, dWy = np.empty((g, n_x)), np.empty((g, n_a)), np.empty((n_y, n_a))
+    dW = np.empty((g, n_a + n_x))
 
     def run():
         np.matmul(X, Wx.T, out=Z)                     # input projection
@@ -114,8 +116,11 @@ def floor_fn(cell, n_x, n_a, m, T_x):
         for t in range(T_x - 1, -1, -1):              # recurrent products, backward
             np.matmul(dZ[t], WaT_view, out=da_t)
         np.matmul(dZy.T, H_rows, out=dWy)             # weight gradients, one product each
-        np.matmul(dZ_rows.T, H_rows, out=dWa)
-        np.matmul(dZ_rows.T, X, out=dWx)
+        if cell == "lstm":                            # the gates' weights in one product
+            np.matmul(dZ_rows.T, concat, out=dW)
+        else:
+            np.matmul(dZ_rows.T, H_rows, out=dWa)
+            np.matmul(dZ_rows.T, X, out=dWx)
         np.matmul(dZ_rows, Wx, out=dX)                # input gradient
 
     return run

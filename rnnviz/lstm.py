@@ -67,8 +67,10 @@ class LSTMTrace:
         z_y: (n_y, m, T_x) output pre-activations Wy a<t> + by.
         y_hat: (n_y, m, T_x) softmax(z_y), or z_y when output is "linear".
         output: "softmax" or "linear".
-        time_major: the buffers these arrays are views of, reused by BPTT: "x" (T_x, m, n_x),
-            "h" (T_x + 1, m, n_a) = [a0, a<1..T_x>], "c" (T_x + 1, m, n_a) = [c0, c<1..T_x>],
+        time_major: the buffers these arrays are views of, reused by BPTT: "concat"
+            (T_x, m, n_a + n_x), concat<t> = [a<t-1>, x<t>] in row form, with its views
+            "x" (T_x, m, n_x) and "h" (T_x + 1, m, n_a) = [a0, a<1..T_x>] (the last row of h
+            lies one step past concat), "c" (T_x + 1, m, n_a) = [c0, c<1..T_x>],
             "tanh_c" (T_x, m, n_a), "gates" (T_x, m, 4 n_a). None for a trace built by hand;
             then they are rebuilt from the arrays above when needed.
     """
@@ -141,10 +143,23 @@ def _time_major(trace: LSTMTrace) -> dict:
     """The trace's time-major buffers (see LSTMTrace.time_major)."""
     if trace.time_major is not None:
         return trace.time_major
-    tm = {"x": time_major_copy(trace.x), "h": time_major_copy(trace.a, first=trace.a0),
+    n_a, m, T_x = trace.a.shape
+    hx = _concat_buffer(n_a, trace.x.shape[0], m, T_x)
+    hx[0, :, :n_a] = trace.a0.T
+    hx[1:, :, :n_a] = trace.a.transpose(2, 1, 0)
+    hx[:T_x, :, n_a:] = trace.x.transpose(2, 1, 0)
+    tm = {"concat": hx[:T_x], "x": hx[:T_x, :, n_a:], "h": hx[:, :, :n_a],
           "c": time_major_copy(trace.c, first=trace.c0), "gates": time_major_copy(trace.gates)}
     tm["tanh_c"] = np.tanh(tm["c"][1:])
     return tm
+
+
+def _concat_buffer(n_a: int, n_x: int, m: int, T_x: int) -> np.ndarray:
+    """(T_x + 1, m, n_a + n_x): row t holds [a<t>, x<t+1>] (x of the last row unused, zero),
+    so rows 0..T_x-1 are concat<1..T_x> = [a<t-1>, x<t>], the gates' inputs."""
+    hx = empty_buffers((T_x + 1, m, n_a + n_x))[0]
+    hx[T_x, :, n_a:] = 0.0
+    return hx
 
 
 # ----- one step: the unit the sequence functions loop over ---------------------------------
@@ -348,10 +363,12 @@ def lstm_hidden_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray | None
     WT, b = _halve_sigmoid_rows(W).T, _halve_sigmoid_rows(b)[:, 0]  # (n_a + n_x, 4 n_a)
     # the transposed view of a C-contiguous matrix: OpenBLAS's faster case for these shapes
     WaT_half = np.ascontiguousarray(WT[:n_a].T).T
-    # Z: pre-activations, G: gates, columns f, u, o, c~; H = [a0, a<1..>], C = [c0, c<1..>]
-    x_tm, Z, G, H, C, TC, work, *more = empty_buffers(
-        (T_x, m, n_x), (T_x, m, 4 * n_a), (T_x, m, 4 * n_a), (T_x + 1, m, n_a),
-        (T_x + 1, m, n_a), (T_x, m, n_a), (m, 4 * n_a), *extra)
+    # Z: pre-activations, G: gates, columns f, u, o, c~; C = [c0, c<1..T_x>]
+    Z, G, C, TC, work, *more = empty_buffers(
+        (T_x, m, 4 * n_a), (T_x, m, 4 * n_a), (T_x + 1, m, n_a), (T_x, m, n_a), (m, 4 * n_a),
+        *extra)
+    HX = _concat_buffer(n_a, n_x, m, T_x)  # [a<t-1>, x<t>] rows
+    H, x_tm = HX[:, :, :n_a], HX[:T_x, :, n_a:]  # [a0, a<1..T_x>] and the inputs
     x_tm[...] = x.transpose(2, 1, 0)
     np.matmul(x_tm.reshape(T_x * m, n_x), WT[n_a:], out=Z.reshape(T_x * m, 4 * n_a))
     Z += b
@@ -364,7 +381,8 @@ def lstm_hidden_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray | None
         "x": x_tm.transpose(2, 1, 0), "a0": H[0].T, "c0": C[0].T,
         "a": H[1:].transpose(2, 1, 0), "c": C[1:].transpose(2, 1, 0),
         "gates": G.transpose(2, 1, 0), "z_gates": Z.transpose(2, 1, 0),
-        "time_major": {"x": x_tm, "h": H, "c": C, "tanh_c": TC, "gates": G},
+        "time_major": {"concat": HX[:T_x], "x": x_tm, "h": H, "c": C, "tanh_c": TC,
+                       "gates": G},
     }
     if extra:
         states["extra"] = more
@@ -397,7 +415,7 @@ def lstm_bptt(params: LSTMParams, trace: LSTMTrace, flow_a: np.ndarray):
     tm = _time_major(trace)
     Wa, Wx, _ = _split_concat_weights(params)
     Wa = np.ascontiguousarray(Wa.T).T  # a transposed view, as in the forward loop
-    G, H = tm["gates"], tm["h"]
+    G = tm["gates"]
     flow_c, dZ, dx, da_next, dc_next, work = empty_buffers(
         (T_x, m, n_a), (T_x, m, 4 * n_a), (T_x, m, n_x), (m, n_a), (m, n_a), (m, 4 * n_a))
     dc_next[...] = 0.0
@@ -411,9 +429,7 @@ def lstm_bptt(params: LSTMParams, trace: LSTMTrace, flow_a: np.ndarray):
                                  work)
             np.matmul(dZ[t], Wa, out=da_next)  # (Wa^T dz)^T
         dZ_flat = dZ.reshape(T_x * m, 4 * n_a)
-        dW = np.empty((4 * n_a, n_a + n_x))
-        np.matmul(dZ_flat.T, H[:T_x].reshape(T_x * m, n_a), out=dW[:, :n_a])
-        np.matmul(dZ_flat.T, tm["x"].reshape(T_x * m, n_x), out=dW[:, n_a:])
+        dW = dZ_flat.T @ tm["concat"].reshape(T_x * m, n_a + n_x)  # sum_t dz<t> concat<t>^T
         np.matmul(dZ_flat, Wx, out=dx.reshape(T_x * m, n_x))
         grads = _unstack_gate_grads(dW, dZ_flat.sum(axis=0)[:, None])
         grads.update(
