@@ -103,3 +103,13 @@ def test_refresh_run_curves_updates_marks_and_refuses_other_runs():
     assert not training.refresh_run_curves(fig, [_curve(n=4), _curve("second", n=4)])
     fig_plain = training.run_curves([_curve(n=3)], "g", "‖g‖")
     assert not training.refresh_run_curves(fig_plain, [_curve(n=3, marks=marks)])
+
+
+def test_log_axes_label_decades_only_over_wide_ranges():
+    from rnnviz.figures._axes import log_dtick
+
+    assert log_dtick([np.array([1e-12, 1.0]), np.array([0.0, np.nan])]) == 2
+    assert log_dtick([np.array([0.5, 3.0])]) is None
+    assert log_dtick([np.zeros(3)]) is None and log_dtick([]) is None
+    wide = training.Curve("w", "#000000", np.arange(3), np.array([1e-6, 1e-3, 1.0]))
+    assert training.run_curves([wide], "g", "‖g‖", log_y=True).layout.yaxis.dtick == 1

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures import style
+from rnnviz.figures._axes import log_dtick
 from rnnviz.figures.forward import heatmap
 
 MARKERS_UP_TO = 30
@@ -29,16 +30,6 @@ def _positive(values) -> list[float | None]:
 def _mode(T_x: int) -> str:
     """Markers on each step while they can be told apart; a plain line for long sequences."""
     return "lines+markers" if T_x <= MARKERS_UP_TO else "lines"
-
-
-def _decades(flows: Mapping[str, Mapping[str, np.ndarray]]) -> int:
-    """A log-axis tick step in decades that gives at most about eight labels."""
-    values = [v for norms in flows.values() for arr in norms.values()
-              for v in np.asarray(arr, dtype=np.float64) if np.isfinite(v) and v > FLOOR]
-    if not values:
-        return 1
-    span = np.log10(max(values)) - np.log10(min(values))
-    return max(1, int(np.ceil(span / 8)))
 
 
 def _check_cells(by_cell: Mapping) -> None:
@@ -81,7 +72,8 @@ def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], where: str = "a
     place = "every step" if where == "all" else "the last step only"
     style.apply_layout(fig, f"Gradient flowing back through time (loss at {place})",
                        "t", "gradient norm (log scale)", height=height)
-    fig.update_yaxes(type="log", exponentformat="power", dtick=_decades(flows))
+    fig.update_yaxes(type="log", exponentformat="power", dtick=log_dtick(
+        arr for norms in flows.values() for arr in norms.values()))
     fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0})
     return fig
 

@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures import style
+from rnnviz.figures._axes import log_dtick
 
 MAX_POINTS = 1500
 # Okabe-Ito, colour-blind safe; the two cell colours first so a lone RNN and LSTM keep theirs.
@@ -127,8 +128,9 @@ def run_curves(curves: Sequence[Curve], title: str, y_title: str, log_y: bool = 
         fig.add_hline(y=float(threshold),
                       line={"color": style.MARKER_COLOR, "dash": "dash", "width": 2})
     style.apply_layout(fig, title, "training step", y_title, height=height)
-    if log_y:  # dtick=1: a label at every power of ten only, readable from the back
-        fig.update_yaxes(type="log", exponentformat="power", dtick=1)
+    if log_y:
+        fig.update_yaxes(type="log", exponentformat="power",
+                         dtick=log_dtick(c.values for c in curves))
     fig.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0}, showlegend=legend,
                       uirevision="keep")  # keep the user's zoom while the curves grow
     return fig
@@ -190,5 +192,6 @@ def optimizer_stats(steps: np.ndarray, values_by_param: Mapping[str, np.ndarray]
             hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.3e}}<extra></extra>",
         ))
     style.apply_layout(fig, title, "training step", y_title + " (log scale)", height=height)
-    fig.update_yaxes(type="log", exponentformat="power", dtick=1)
+    fig.update_yaxes(type="log", exponentformat="power",
+                     dtick=log_dtick(values_by_param.values()))
     return fig
