@@ -26,7 +26,7 @@ st.markdown(
 snapshot = ui_training.snapshot_for(config)
 if snapshot is not None:
     st.info(f"Showing the {config.cell.upper()} as trained to step {snapshot.step:,} "
-            f"({snapshot.run_label}), on a batch of its task.", icon="📌")
+            f"({snapshot.run_label}), on a batch of its task.", icon=":material/push_pin:")
     if st.button("Back to the freshly initialised network", key="rnnviz_gf_close"):
         ui_training.close_snapshot()
         st.rerun()

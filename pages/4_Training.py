@@ -124,7 +124,7 @@ with st.expander("Settings: task, network, optimizer, steps", expanded=not tr.ru
     st.form_submit_button("Train", type="primary", on_click=_on_train)
 
 if ERROR_KEY in st.session_state:
-    st.error(st.session_state[ERROR_KEY], icon="🚫")
+    st.error(st.session_state[ERROR_KEY], icon=":material/block:")
 
 # ----- live training ------------------------------------------------------------------------
 runs = tr.runs()
@@ -139,7 +139,8 @@ controls[1].button("Continue", key="rnnviz_tr_continue", on_click=_on_continue,
                        r.status in ("stopped", "loaded") and r.can_continue for r in runs),
                    width="stretch", help="Go on training the stopped runs.")
 for run in interrupted:
-    controls[2].info(f"Stopped at step {run.steps_done:,}: {run.label}", icon="⏸️")
+    controls[2].info(f"Stopped at step {run.steps_done:,}: {run.label}",
+                     icon=":material/pause_circle:")
 
 progress = st.empty()
 loss_slot = st.empty()
@@ -206,7 +207,7 @@ if any(r.history["step"] for r in runs):
 for run in runs:
     if run.status == "diverged":
         st.error(f"{run.label}: {run.message}. The curves show the {run.steps_done:,} steps "
-                 "trained before it.", icon="💥")
+                 "trained before it.", icon=":material/warning:")
 
 if not runs:
     st.stop()
@@ -334,7 +335,7 @@ if uploaded is not None and st.session_state.get(UPLOADED_KEY) != uploaded.file_
         st.success(f"Loaded {uploaded.name} as run {loaded.id}: choose it above to sample "
                    "or open its snapshot, or press Continue to train it further.")
 if ERROR_KEY + "_upload" in st.session_state:
-    st.error(st.session_state[ERROR_KEY + "_upload"], icon="🚫")
+    st.error(st.session_state[ERROR_KEY + "_upload"], icon=":material/block:")
 
 st.caption("What to notice: on the copy and adding tasks with a long T_x the RNN's loss "
            "stalls where the LSTM's falls; without clipping a high learning rate makes the "

@@ -20,7 +20,7 @@ st.latex(r"\frac{\partial L}{\partial \theta_i} \approx "
          r"{\lVert g_{\text{num}} \rVert + \lVert g_{\text{BPTT}} \rVert}")
 
 plan = gf.check_plan(config)
-include_inputs = st.checkbox("also check the inputs x and a⟨0⟩", value=False,
+include_inputs = st.checkbox("also check the inputs x, a⟨0⟩ (and c⟨0⟩ for the LSTM)", value=False,
                              key="rnnviz_gc_inputs")
 if plan is None:
     st.caption(f"Every entry of every array is checked ({config.cell.upper()}, "
@@ -39,12 +39,12 @@ if st.button("Run the check", type="primary", key="rnnviz_gc_run") or st.session
     failures = table[table["result"] != "pass"]
     if failures.empty:
         st.success(f"Every relative error is below {gf.PASS_BELOW:g}: BPTT and the finite "
-                   "differences agree.", icon="✅")
+                   "differences agree.", icon=":material/check_circle:")
     else:
         st.error(f"{len(failures)} array(s) fail: {', '.join(failures['array'])}. A "
                  f"relative error above {gf.PASS_BELOW:g} means the backward pass and the "
                  "forward pass disagree (or the loss has a kink there, e.g. a unit "
-                 "saturated exactly).", icon="❌")
+                 "saturated exactly).", icon=":material/error:")
     st.markdown(
         "**What it means.** A relative error around 10⁻⁹ says the two gradients agree in "
         "their first nine significant digits: BPTT is right. The check cannot do much "
