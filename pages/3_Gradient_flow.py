@@ -7,7 +7,6 @@ import streamlit as st
 from rnnviz import analysis, ui
 from rnnviz.figures import gradients as figures
 from rnnviz.ui import gradients as gf
-from rnnviz.ui import training as ui_training
 
 WHERE_CHOICES = {"last": "last step only", "all": "every step"}
 WHERE_KEY = "rnnviz_gf_where"       # non-widget key: survives visiting other pages
@@ -23,13 +22,8 @@ st.markdown(
     "gradient**; factors above 1 make it **explode**."
 )
 
-snapshot = ui_training.snapshot_for(config)
-if snapshot is not None:
-    st.info(f"Showing the {config.cell.upper()} as trained to step {snapshot.step:,} "
-            f"({snapshot.run_label}), on a batch of its task.", icon=":material/push_pin:")
-    if st.button("Back to the freshly initialised network", key="rnnviz_gf_close"):
-        ui_training.close_snapshot()
-        st.rerun()
+with ui.engine_errors():
+    snapshot = ui.snapshot_params(config)  # a training snapshot opened for this config
 
 st.subheader("The knobs that cause it")
 knobs = st.columns(4)
@@ -63,11 +57,10 @@ with controls[1]:
                                    help="The example for the heatmap and the Jacobians.")
 
 cells = [config.cell] if snapshot is not None else ["rnn", "lstm"]
+state = "trained" if snapshot is not None else "as initialised"
 with ui.engine_errors():
-    reports = {}
-    labels = {}
-    for cell in cells:
-        reports[cell], labels[cell] = gf.report_for(config, cell, where, example)
+    reports = {cell: gf.flow_report(config.replace(cell=cell), where, example, snapshot)
+               for cell in cells}
 
 ui.chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()}, where),
          key="rnnviz_gf_flow")
@@ -100,7 +93,7 @@ readout = st.columns(len(reports))
 for col, (cell, report) in zip(readout, reports.items(), strict=True):
     actual, bound = report["product"]["actual"][0], report["product"]["bound"][0]
     shown = f"10^{actual:.1f}" if np.isfinite(actual) else "not computed"
-    col.metric(f"{labels[cell]}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps", shown,
+    col.metric(f"{cell.upper()} {state}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps", shown,
                help=f"Product of the {config.T_x} step norms: 10^{bound:.1f}. The norm of the "
                     f"product is computed up to a state of {analysis.PRODUCT_MAX_STATE} "
                     "numbers (n_a for the RNN, 2 n_a for the LSTM).")

@@ -169,7 +169,7 @@ def test_an_open_training_snapshot_is_shown_for_its_own_configuration_only():
     assert any("trained to step 40" in i.value for i in at.info)
     flow = next(s for t, s in figures(at).items() if t.startswith("Gradient flowing"))
     assert [trace["name"] for trace in flow["data"]] == ["RNN ‖∂L/∂a⟨t⟩‖"]
-    at.button(key="rnnviz_gf_close").click().run()
+    at.button(key="rnnviz_close_snapshot").click().run()
     no_exception(at)
     assert ui_training.SNAPSHOT_KEY not in at.session_state
     flow = next(s for t, s in figures(at).items() if t.startswith("Gradient flowing"))

@@ -13,11 +13,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnviz import analysis, model, ui
+from rnnviz import analysis, ui
 from rnnviz.config import FIELD_BY_NAME, Config
 from rnnviz.gradcheck import gradient_check
-from rnnviz.losses import Loss
-from rnnviz.ui import training as ui_training
 
 KNOB_PREFIX = "rnnviz_gf_"
 KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")
@@ -83,30 +81,14 @@ def flow_report(config: Config, where: str, example: int,
         steps' Jacobians (NaN when too large to compute), "bound": (T_x + 1,) log10 of the
         product of their norms}}.
     """
-    setup = ui.cached_setup(config)
-    if params is None:
-        weights, trace = setup.params, ui.cached_trace(config)
-        back = ui.cached_backprop(config, where)
-    else:
-        weights = type(setup.params).from_dict(params)
-        trace, back = model.loss_and_gradients(weights, setup.x, setup.targets,
-                                               Loss(setup.loss.kind, where), setup.a0)
+    weights = ui.cached_setup(config, params).params
+    trace = ui.cached_trace(config, params)
+    back = ui.cached_backprop(config, where, params)
     norms = analysis.jacobian_norms(weights, trace, example)[0]
     return {"flow": back.flow_norms(), "dA": back.dA[:, example, :], "grads": back.grads,
             "loss": back.loss, "jacobian": norms,
             "product": {"bound": analysis.log10_norm_product(norms),
                         "actual": analysis.log10_product_norms(weights, trace, example)}}
-
-
-def report_for(config: Config, cell: str, where: str, example: int) -> tuple[dict, str]:
-    """flow_report for `cell` on the same inputs and seed, on the open training snapshot when
-    it belongs to this configuration. Returns (report, label)."""
-    cell_config = config.replace(cell=cell)
-    snapshot = ui_training.snapshot_for(cell_config)
-    if snapshot is not None:
-        return (flow_report(cell_config, where, example, snapshot.params),
-                f"{cell.upper()} trained to step {snapshot.step:,}")
-    return flow_report(cell_config, where, example), f"{cell.upper()} as initialised"
 
 
 def clipping_table(grads_by_cell: dict, threshold: float) -> tuple[pd.DataFrame, dict]:
