@@ -1,12 +1,20 @@
 """Numerically stable activations, in the notebook's conventions.
 
-Equations::
+Forward::
 
     sigmoid(z) = 1 / (1 + exp(-z))          computed from exp(-|z|), so it never overflows
     softmax(z)_i = exp(z_i - max z) / sum_j exp(z_j - max z)   over axis 0 (each column)
+    log_softmax(z)_i = z_i - max z - log sum_j exp(z_j - max z)
 
-Both saturate exactly: sigmoid(1e4) == 1.0, sigmoid(-1e4) == 0.0, and no overflow
-warning is raised for any finite input.
+Backward (used by rnnviz.lstm and rnnviz.losses)::
+
+    d sigmoid(z) / dz = sigmoid(z) (1 - sigmoid(z))       d tanh(z) / dz = 1 - tanh(z)^2
+    softmax + cross-entropy with class y:  dL/dz = softmax(z) - onehot(y)
+
+Both saturate exactly: sigmoid(1e4) == 1.0, sigmoid(-1e4) == 0.0, softmax of a column with
+one logit 1e4 above the rest is exactly one-hot, and no overflow, underflow or invalid-value
+warning is raised for any finite input (underflow to 0 is the exact saturation, so it is
+silenced inside).
 """
 
 from __future__ import annotations

@@ -199,7 +199,15 @@ def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None)
 
 
 def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> float:
-    """The loss alone (forward pass only)."""
+    """The loss alone (forward pass only).
+
+    Args:
+        params: RNNParams or LSTMParams.
+        x: (n_x, m, T_x).
+        targets: cross-entropy: (m, T_x) class indices; squared error: (n_y, m, T_x).
+        loss: Loss.
+        a0, c0: (n_a, m) initial states or None.
+    """
     trace = forward(params, x, a0, c0, output=loss.output)
     y_hat = trace.y_hat if trace.output == "softmax" else None
     return loss_and_output_gradient(loss, trace.z_y, targets, y_hat)[0]

@@ -12,6 +12,13 @@ RNN (linear output, as in the notebook)::
 
 LSTM (softmax output; c<0> = 0): see rnnviz.lstm for the gate equations.
 
+Backward (``rnn_backward``, ``lstm_backward``), from dA = dL/da<t> arriving from outside the
+recurrence at every t, BPTT as derived in rnnviz.rnn and rnnviz.lstm::
+
+    da<t> (total) = dA<t> + (gradient through a<t+1>)
+    RNN:  dz<t> = da<t> (1 - a<t>^2),  da<t-1> += Waa^T dz<t>,  dx<t> = Wax^T dz<t>
+    dW = sum_t dz<t> (input of that product at t)^T,  db = sum_t,m dz<t>
+
 The notebook's LSTM cell has a bug: ``concat[na:, :] = nx`` stores the integer n_x where
 x<t> belongs, so every input it sees is the constant n_x and the LSTM values it printed are
 wrong. ``lstm_forward(..., reproduce_concat_bug=True)`` reproduces them for comparison.

@@ -7,7 +7,8 @@ import pytest
 
 from rnnviz.activations import log_softmax, sigmoid, softmax
 from rnnviz.losses import Loss
-from rnnviz.model import loss_and_gradients
+from rnnviz.lstm import lstm_step
+from rnnviz.model import forward, loss_and_gradients
 from rnnviz.params import init_params
 
 EXTREMES = np.array([-1e4, -1000.0, -745.5, -709.0, -40.0, -1e-300, 0.0, 1e-300, 40.0, 709.0,
@@ -89,3 +90,27 @@ def test_forward_and_bptt_at_saturating_inputs_raise_nothing(strict, cell, kind)
     for _, grad in result.grads.items():
         assert np.all(np.isfinite(grad))
     assert np.isfinite(result.loss)
+
+
+def test_lstm_gates_are_the_exact_sigmoid_of_their_pre_activations(strict):
+    """The engine computes sigmoid gates as (1 + tanh(z/2)) / 2: within 2.3e-16 of
+    1 / (1 + exp(-z)), and saturated exactly."""
+    rng = np.random.default_rng(1)
+    params = init_params("lstm", 4, 6, 2, rng, weight_scale=8.0)
+    x = rng.standard_normal((4, 5, 7)) * 3
+    trace = forward(params, x)
+    for gate, z in ((trace.f, trace.z_f), (trace.u, trace.z_u), (trace.o, trace.z_o)):
+        np.testing.assert_allclose(gate, sigmoid(z), rtol=0, atol=2.3e-16)
+    np.testing.assert_array_equal(trace.c_tilde, np.tanh(trace.z_c))
+    saturated = forward(params, x * 1e4)
+    assert set(np.unique(saturated.f[np.abs(saturated.z_f) > 80])) <= {0.0, 1.0}
+
+
+def test_lstm_step_sigmoid_is_within_two_ulp_over_a_dense_sweep(strict):
+    z = np.linspace(-60.0, 60.0, 24001)
+    zx = np.tile(z, (4, 1))  # n_a = 1: rows f, u, o, c~; every column one pre-activation
+    zeros = np.zeros((1, z.size))
+    _, _, gates, z_back = lstm_step(zx, zeros, zeros, np.zeros((4, 1)))
+    np.testing.assert_array_equal(z_back, zx)
+    np.testing.assert_allclose(gates[:3], np.tile(sigmoid(z), (3, 1)), rtol=0, atol=2.3e-16)
+    np.testing.assert_array_equal(gates[3], np.tanh(z))
