@@ -44,6 +44,11 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return activations.sigmoid(x)
 
 
+def _owned(array: np.ndarray) -> np.ndarray:
+    """A C-ordered copy, as the notebook's own np.zeros((n, m, T_x)) arrays were."""
+    return np.array(array, order="C")
+
+
 def _as_column(xt) -> np.ndarray:
     """xt (n_x, m) as a one-step sequence (n_x, m, 1)."""
     xt = np.asarray(xt, dtype=np.float64)
@@ -84,7 +89,7 @@ def rnn_forward(x, a0, parameters: dict):
     a_prev = trace.a_prev
     caches = [(trace.a[:, :, t], a_prev[:, :, t], parameters, trace.x[:, :, t])
               for t in range(trace.T_x)]
-    return np.array(trace.y_hat), np.array(trace.a), (caches, trace.x)
+    return _owned(trace.y_hat), _owned(trace.a), (caches, trace.x)
 
 
 def lstm_cell_forward(xt, a_prev, c_prev, parameters: dict):
@@ -129,7 +134,7 @@ def lstm_forward(x, a0, parameters: dict, reproduce_concat_bug: bool = False):
     fed = np.full_like(x, params.sizes["n_x"]) if reproduce_concat_bug else x
     trace = forward(params, fed, a0)
     caches = [_lstm_step_cache(trace, t, parameters) for t in range(trace.T_x)]
-    return np.array(trace.a), np.array(trace.y_hat), np.array(trace.c), (caches, x)
+    return _owned(trace.a), _owned(trace.y_hat), _owned(trace.c), (caches, x)
 
 
 def rnn_backward(dA, caches) -> dict:

@@ -178,3 +178,12 @@ def test_notebook_api_accepts_engine_containers_round_trip():
     assert isinstance(params, RNNParams)
     y, a, _ = rnn_forward(x, a0, params.as_dict())
     assert y.shape == (2, 10, 4)
+
+
+def test_notebook_sequence_outputs_are_plain_c_ordered_arrays_of_their_own():
+    x, a0, parameters = notebook_rnn_draws()
+    y, a, _ = rnn_forward(x, a0, parameters)
+    x, a0, lstm_parameters = notebook_lstm_draws()
+    outputs = (y, a) + lstm_forward(x, a0, lstm_parameters)[:3]
+    for array in outputs:
+        assert array.flags.c_contiguous and array.flags.owndata
