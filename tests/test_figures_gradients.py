@@ -98,6 +98,6 @@ def test_gradient_flow_labels_at_most_about_eight_decades():
     fig = gradients.gradient_flow({"rnn": {"a": np.logspace(-40, 0, 50)}})
     assert fig.layout.yaxis.dtick == 5
     fig = gradients.gradient_flow({"rnn": {"a": np.array([0.1, 1.0])}})
-    assert fig.layout.yaxis.dtick is None  # under two decades: Plotly's 1-2-5 labels
+    assert fig.layout.yaxis.dtick == "D2"  # under two decades: labels at 1, 2, 5 × 10^k
     fig = gradients.gradient_flow({"rnn": {"a": np.array([1e-3, 1.0])}})
     assert fig.layout.yaxis.dtick == 1

@@ -9,10 +9,11 @@ import numpy as np
 MOST_LABELS = 8
 
 
-def log_dtick(arrays: Iterable) -> int | None:
-    """Tick step, in decades, for a log axis over the positive finite values of `arrays`:
-    None (Plotly's own 1-2-5 ticks) below two decades, else whole decades, at most about
-    MOST_LABELS labels, so every label is a power of ten readable from the back."""
+def log_dtick(arrays: Iterable) -> int | str | None:
+    """Tick step for a log axis over the positive finite values of `arrays`: "D2" (labels at
+    1, 2 and 5 times each power of ten) below two decades, else whole decades, at most about
+    MOST_LABELS labels, so the axis is never crowded with small digit labels; None when there
+    is nothing to show."""
     values = np.concatenate([np.ravel(np.asarray(a, dtype=np.float64)) for a in arrays] or
                             [np.zeros(0)])
     values = values[np.isfinite(values) & (values > 0)]
@@ -20,5 +21,5 @@ def log_dtick(arrays: Iterable) -> int | None:
         return None
     span = float(np.log10(values.max()) - np.log10(values.min()))
     if span < 2:
-        return None
+        return "D2"
     return max(1, int(np.ceil(span / MOST_LABELS)))
