@@ -46,8 +46,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.losses import Loss, check_targets, counted_positions
 from rnnviz.lstm import _split_concat_weights, lstm_step_back
-from rnnviz.model import Trace
+from rnnviz.model import Trace, loss_and_gradients
 from rnnviz.optim import clip_by_global_norm, global_norm
 from rnnviz.params import LSTMParams, Params, RNNParams
 from rnnviz.rnn import rnn_step_back
@@ -322,6 +323,54 @@ def log10_product_norms(params: Params, trace: Trace, example: int = 0) -> np.nd
 
 
 # ----- parameters' gradients: norms and clipping --------------------------------------------
+
+def per_step_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None,
+                       steps=None) -> list[Params]:
+    """The gradient of each timestep's term of the loss, dL<t>/dtheta, so that they sum to
+    dL/dtheta.
+
+    With the loss at every step, L = sum_t (|P_t| / |P|) L<t>, where L<t> is the loss at
+    step t alone over its |P_t| counted positions. L<t> depends on steps 1..t only, so its
+    gradient is BPTT on the first t steps with the loss at the last one::
+
+        dL<t>/dtheta (as a term of L) = (|P_t| / |P|) * grad of Loss(kind, "last") on x<1..t>
+
+    A term whose gradient alone exceeds a clipping threshold would be clipped by itself: in
+    the exploding regime those are the late steps, whose gradients travel furthest back.
+
+    Args:
+        params: RNNParams or LSTMParams.
+        x: (n_x, m, T_x).
+        targets: as for rnnviz.model.backward ((m, T_x) labels or (n_y, m, T_x) values).
+        loss: the Loss; with where="last" only step T_x has a term.
+        a0, c0: (n_a, m) initial states or None.
+        steps: timesteps t (1..T_x) to compute, or None for every one.
+
+    Returns:
+        one gradient container per step in `steps`, same type as params.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    _, m, T_x = x.shape
+    n_y = params.sizes["n_y"]
+    checked = check_targets(loss, targets, n_y, m, T_x)
+    labels = checked if loss.kind == "cross_entropy" else None
+    counted = counted_positions(loss, m, T_x, labels)  # (m, T_x)
+    total = int(counted.sum())
+    steps = range(1, T_x + 1) if steps is None else steps
+    last = Loss(loss.kind, "last")
+    out = []
+    for t in steps:
+        if not 1 <= t <= T_x:
+            raise ValueError(f"steps must be in 1..T_x = 1..{T_x}; got {t}")
+        share = counted[:, t - 1].sum() / total if total else 0.0
+        if share == 0:
+            out.append(params.zeros_like())
+            continue
+        _, back = loss_and_gradients(params, x[:, :, :t], checked[..., :t], last, a0, c0)
+        out.append(back.grads.map(lambda g, share=share: g * share))
+    return out
+
+
 
 def gradient_norms(grads: Params) -> dict[str, float]:
     """{name: ||dL/dW||} (Frobenius) for every parameter array."""

@@ -231,3 +231,54 @@ def test_clipping_refuses_a_threshold_that_is_not_positive_and_finite(bad):
     params, *_ = _setup("rnn")
     with pytest.raises(ValueError, match="threshold"):
         analysis.clip_report(params, bad)
+
+
+def _summed(grads_list):
+    first = grads_list[0]
+    return first.map(lambda _: 0.0) if not grads_list else type(first)(**{
+        name: sum(getattr(g, name) for g in grads_list) for name in first.names()})
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("kind", ["cross_entropy", "squared_error"])
+def test_per_step_gradients_sum_to_the_full_gradient(cell, kind):
+    params, x, a0, c0, rng = _setup(cell, m=3, T_x=6)
+    if kind == "cross_entropy":
+        targets = rng.integers(-1, 2, (3, 6))  # some positions skipped
+    else:
+        targets = rng.standard_normal((2, 3, 6))
+    loss = Loss(kind, "all")
+    _, full = loss_and_gradients(params, x, targets, loss, a0, c0)
+    per_step = analysis.per_step_gradients(params, x, targets, loss, a0, c0)
+    assert len(per_step) == 6
+    for name, g in _summed(per_step).items():
+        np.testing.assert_allclose(g, getattr(full.grads, name), rtol=1e-10, atol=1e-14)
+
+
+def test_per_step_gradients_with_the_loss_at_the_last_step_only():
+    params, x, a0, _, rng = _setup("rnn", m=2, T_x=4)
+    targets = rng.integers(0, 2, (2, 4))
+    loss = Loss("cross_entropy", "last")
+    _, full = loss_and_gradients(params, x, targets, loss, a0)
+    per_step = analysis.per_step_gradients(params, x, targets, loss, a0, steps=[1, 4])
+    assert per_step[0].global_norm() == 0.0
+    np.testing.assert_allclose(per_step[1].Waa, full.grads.Waa, rtol=1e-12)
+
+
+def test_a_step_with_every_label_skipped_has_no_gradient_and_bad_steps_are_refused():
+    params, x, a0, _, _ = _setup("lstm", m=2, T_x=3)
+    targets = np.array([[1, -1, 0], [0, -1, 1]])
+    per_step = analysis.per_step_gradients(params, x, targets, Loss(), a0, steps=[2, 3])
+    assert per_step[0].global_norm() == 0.0 and per_step[1].global_norm() > 0.0
+    with pytest.raises(ValueError, match="steps must be in 1..T_x"):
+        analysis.per_step_gradients(params, x, targets, Loss(), a0, steps=[4])
+
+
+def test_late_steps_have_the_largest_gradients_when_gradients_explode():
+    rng = np.random.default_rng(3)
+    params = init_params("rnn", 3, 16, 2, rng, weight_scale=0.1, spectral_radius=3.0)
+    x = rng.standard_normal((3, 4, 30))
+    targets = rng.integers(0, 2, (4, 30))
+    norms = [g.global_norm() for g in
+             analysis.per_step_gradients(params, x, targets, Loss(), steps=[1, 10, 30])]
+    assert norms[0] < norms[1] < norms[2] and norms[2] > 100 * norms[0]
