@@ -121,6 +121,26 @@ for col, (cell, report) in zip(metrics, clip_reports.items(), strict=True):
                f"{report.raw_norm:.3g} → {report.clipped_norm:.3g}")
     col.markdown(f"**Clipped**: every gradient × {report.scale:.3g}" if report.clipped
                  else "Below τ: **not clipped**")
+if where == "all":
+    st.markdown(
+        "**Which steps would clip.** The loss is a sum of one term per timestep, and so is "
+        "its gradient. Each term alone has to travel back through all the steps before it; "
+        "where gradients explode, the late terms grow past τ and would be clipped by "
+        "themselves (points above the dashed line).")
+    with ui.engine_errors():
+        per_step = {cell: gf.per_step_report(config.replace(cell=cell), where, snapshot)
+                    for cell in cells}
+    ui.chart(figures.step_gradient_norms(per_step, threshold), key="rnnviz_gf_per_step")
+    over = {cell: [int(t) for t, n in zip(*per_step[cell], strict=True) if n > threshold]
+            for cell in cells}
+    st.caption(" · ".join(
+        f"{cell.upper()}: " + (f"the loss at t = {', '.join(map(str, steps[:12]))}"
+                               + (" …" if len(steps) > 12 else "") + " alone would clip"
+                               if steps else "no single step's loss would clip")
+        for cell, steps in over.items()))
+else:
+    st.caption("With the loss at the last step only there is a single term; choose “every "
+               "step” above to see which timesteps' loss terms would clip on their own.")
 st.markdown("**Per-parameter gradient norms** ‖∂L/∂W‖, before and after clipping:")
 st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 4,
              column_config={"‖∂L/∂W‖": st.column_config.NumberColumn(format="%.3e"),

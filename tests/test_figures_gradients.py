@@ -101,3 +101,14 @@ def test_gradient_flow_labels_at_most_about_eight_decades():
     assert fig.layout.yaxis.dtick == "D2"  # under two decades: labels at 1, 2, 5 × 10^k
     fig = gradients.gradient_flow({"rnn": {"a": np.array([1e-3, 1.0])}})
     assert fig.layout.yaxis.dtick == 1
+
+
+def test_step_gradient_norms_draws_each_cell_and_the_threshold():
+    fig = gradients.step_gradient_norms(
+        {"rnn": (np.array([1, 5, 10]), np.array([0.01, 0.0, 5.0])),
+         "lstm": (np.array([1, 5, 10]), np.array([0.02, 0.03, 0.04]))}, threshold=1.0)
+    assert [t.name for t in fig.data] == ["RNN", "LSTM"]
+    assert list(fig.data[0].x) == [1, 5, 10] and fig.data[0].y[1] is None
+    assert [s.y0 for s in fig.layout.shapes] == [1.0]
+    assert fig.layout.yaxis.type == "log"
+    assert len(gradients.step_gradient_norms({"rnn": ([1], [0.5])}).layout.shapes) == 0

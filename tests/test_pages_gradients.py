@@ -232,3 +232,23 @@ def test_check_table_is_coloured_by_result():
               for cells, c in rules.items() for cell in cells.replace(",", " ").split()}
     assert {colour[f"row0_col{j}"] for j in range(4)} == {"#d4edda"}
     assert {colour[f"row1_col{j}"] for j in range(4)} == {"#f8d7da"}
+
+
+def test_with_the_loss_at_every_step_the_page_shows_which_steps_alone_would_clip():
+    at = open_page(FLOW, {"input": "gaussian", "cell": "rnn", "n_a": "16", "T_x": "30",
+                          "m": "4", "weight_scale": "0.1", "spectral_radius": "3"})
+    assert any("choose “every step”" in c.value for c in at.caption)
+    at.radio(key="rnnviz_gf_where_w").set_value("all").run()
+    at.number_input(key="rnnviz_gf_tau").set_value(1e6).run()
+    no_exception(at)
+    spec = figures(at)["Gradient of each step's loss alone"]
+    assert [t["name"] for t in spec["data"]] == ["RNN", "LSTM"]
+    assert list(array(spec["data"][0]["x"])) == list(range(1, 31))
+    assert any("RNN: no single step's loss would clip" in c.value for c in at.caption)
+    rnn = array(spec["data"][0]["y"]).astype(float)
+    tau = float(np.sqrt(rnn[0] * rnn[-1]))  # between the first and the last step's norm
+    at.number_input(key="rnnviz_gf_tau").set_value(tau).run()
+    caption = next(c.value for c in at.caption if c.value.startswith("RNN: the loss at t ="))
+    first = int(re.match(r"RNN: the loss at t = (\d+)", caption).group(1))
+    assert first > 1  # the early steps' terms stay below τ; later ones exceed it
+    assert (rnn[first - 1:] > 0).all() and rnn[0] < tau < rnn[first - 1]

@@ -171,3 +171,35 @@ def gradient_heatmap(dA: np.ndarray, cell: str, example: int | None,
                   height=height)
     fig.update_traces(hovertemplate="t=%{x}<br>unit=%{y}<br>∂L/∂a=%{z:.3e}<extra></extra>")
     return fig
+
+
+def step_gradient_norms(per_step: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                        threshold: float | None = None, height: int = 420) -> go.Figure:
+    """The gradient norm of each timestep's loss term alone, ||dL<t>/dtheta||, per cell.
+
+    Args:
+        per_step: {cell: (steps (k,) timesteps t, norms (k,))}.
+        threshold: the clipping threshold, drawn as a dashed line, or None.
+
+    Returns:
+        go.Figure, log y axis; points above the line are steps whose loss alone would be
+        clipped.
+    """
+    _check_cells(per_step)
+    fig = go.Figure()
+    for cell, (steps, norms) in per_step.items():
+        norms = np.asarray(norms, dtype=np.float64)
+        name = style.CELL_NAMES[cell]
+        fig.add_trace(go.Scatter(
+            x=np.asarray(steps), y=_positive(norms), mode=_mode(len(norms)), name=name,
+            line={"color": style.CELL_COLORS[cell], "width": 4}, marker={"size": 8},
+            hovertemplate=f"{name}<br>loss at t=%{{x}}<br>‖∂L⟨t⟩/∂θ‖=%{{y:.3e}}<extra></extra>",
+        ))
+    if threshold is not None:
+        fig.add_hline(y=float(threshold),
+                      line={"color": style.MARKER_COLOR, "dash": "dash", "width": 2})
+    style.apply_layout(fig, "Gradient of each step's loss alone", "t (where the loss term is)",
+                       "‖∂L⟨t⟩/∂θ‖ (log scale)", height=height)
+    fig.update_yaxes(type="log", exponentformat="power",
+                     dtick=log_dtick(norms for _, norms in per_step.values()))
+    return fig

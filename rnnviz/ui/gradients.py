@@ -16,6 +16,7 @@ import streamlit as st
 from rnnviz import analysis, ui
 from rnnviz.config import FIELD_BY_NAME, Config
 from rnnviz.gradcheck import gradient_check
+from rnnviz.losses import Loss
 
 KNOB_PREFIX = "rnnviz_gf_"
 KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")
@@ -23,6 +24,7 @@ KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")
 # digits to round-off in L(θ+ε) - L(θ-ε) and reach ~1e-6 while still right.
 PASS_BELOW = 1e-5
 CHECK_BUDGET_FLOPS = 2e9       # about a second or two of forward passes on one core
+PER_STEP_POINTS = 40           # timesteps whose loss term is back-propagated alone
 
 
 # ----- the shared Config, changed from this page --------------------------------------------
@@ -89,6 +91,20 @@ def flow_report(config: Config, where: str, example: int,
             "loss": back.loss, "jacobian": norms,
             "product": {"bound": analysis.log10_norm_product(norms),
                         "actual": analysis.log10_product_norms(weights, trace, example)}}
+
+
+@st.cache_data(max_entries=16, show_spinner="Back-propagating each step's loss alone…")
+def per_step_report(config: Config, where: str,
+                    params: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, norms): ||dL<t>/dtheta|| of each timestep's loss term alone
+    (rnnviz.analysis.per_step_gradients) at every t, or at PER_STEP_POINTS evenly spaced t
+    (always including T_x) for long sequences, since step t costs a BPTT over t steps."""
+    setup = ui.cached_setup(config, params)
+    T_x = config.T_x
+    steps = np.unique(np.linspace(1, T_x, min(T_x, PER_STEP_POINTS)).round().astype(int))
+    grads = analysis.per_step_gradients(setup.params, setup.x, setup.targets,
+                                        Loss(setup.loss.kind, where), setup.a0, steps=steps)
+    return steps, np.array([g.global_norm() for g in grads])
 
 
 def clipping_table(grads_by_cell: dict, threshold: float) -> tuple[pd.DataFrame, dict]:
