@@ -27,7 +27,9 @@ per step on a<t-1>, all inputs x<1..T_x> are projected in one product before the
 the weight gradients are accumulated in one product after it. Inside the loops every step
 writes into preallocated time-major buffers (T_x, m, n) in row form (each (n, m) array of
 the equations held as its (m, n) transpose, so a step is one contiguous block that stays in
-cache while it is worked on, and all steps together are one (T_x m, n) matrix).
+cache while it is worked on, and all steps together are one (T_x m, n) matrix). The parts
+of the backward equations that do not depend on the recurrence (f(1-f) c<t-1>, u (1-c~^2),
+...) are computed for a chunk of steps at once, as many as stay in cache.
 
 The gates use sigmoid(z) = (1 + tanh(z / 2)) / 2, the same function computed with one tanh:
 it never overflows, saturates exactly to 0 and 1, and is within 2.3e-16 (two units in the
@@ -167,6 +169,9 @@ def _concat_buffer(n_a: int, n_x: int, m: int, T_x: int) -> np.ndarray:
 # In row form: every (n, m) array of the equations is held as its (m, n) transpose, so each
 # step is a contiguous block of a (T_x, m, n) buffer; gate columns are ordered f, u, o, c~.
 
+_FACTOR_CHUNK_BYTES = 1 << 18  # R and P for this many bytes of steps at a time
+
+
 def _halve_sigmoid_rows(stacked: np.ndarray) -> np.ndarray:
     """A copy of a gate stack (4 n_a, ...) with the f, u, o rows halved (exact)."""
     out = np.array(stacked, dtype=np.float64)
@@ -197,35 +202,46 @@ def _lstm_step_into(z, a_prev, c_prev, WaT_half, gates, c_next, tanh_c, a_next, 
     np.multiply(gates[:, 2 * n_a: 3 * n_a], tanh_c, out=a_next)  # o * tanh(c<t>)
 
 
-def _lstm_step_back_into(da, dc_next, gates, c_prev, tanh_c, dz, dc, dc_prev, work) -> None:
+def _lstm_backward_factors(gates, c_prev, tanh_c, R, P) -> None:
+    """The parts of the backward equations that do not depend on the recurrence.
+
+    Row form, any leading shape ((m,) for one step, (k, m) for k steps at once):
+    gates (..., 4 n_a) [f, u, o, c~], c_prev and tanh_c (..., n_a) c<t-1> and tanh(c<t>).
+    Writes R (..., 4 n_a) = [c<t-1> f(1-f), c~ u(1-u), tanh(c<t>) o(1-o), u (1 - c~^2)],
+    so that dz = [dc, dc, da, dc] * R, and P (..., n_a) = o (1 - tanh(c<t>)^2), so that
+    dc<t> = dc<t+1->t> + da<t> P.
+    """
+    n_a = tanh_c.shape[-1]
+    sig, dsig = gates[..., : 3 * n_a], R[..., : 3 * n_a]
+    np.subtract(1.0, sig, out=dsig)
+    np.multiply(dsig, sig, out=dsig)  # s (1 - s) for f, u, o
+    np.multiply(R[..., :n_a], c_prev, out=R[..., :n_a])
+    np.multiply(R[..., n_a: 2 * n_a], gates[..., 3 * n_a:], out=R[..., n_a: 2 * n_a])
+    np.multiply(R[..., 2 * n_a: 3 * n_a], tanh_c, out=R[..., 2 * n_a: 3 * n_a])
+    dtanh = R[..., 3 * n_a:]
+    np.multiply(gates[..., 3 * n_a:], gates[..., 3 * n_a:], out=dtanh)
+    np.subtract(1.0, dtanh, out=dtanh)
+    np.multiply(dtanh, gates[..., n_a: 2 * n_a], out=dtanh)
+    np.multiply(tanh_c, tanh_c, out=P)
+    np.subtract(1.0, P, out=P)
+    np.multiply(P, gates[..., 2 * n_a: 3 * n_a], out=P)
+
+
+def _lstm_step_back_into(da, dc_next, R, P, forget, dz, dc, dc_prev) -> None:
     """Backward of one step in place, row form (dc_prev may be the same buffer as dc_next).
 
-    da (m, n_a) dL/da<t> all paths; dc_next (m, n_a) dL/dc<t> through c<t+1>; gates
-    (m, 4 n_a) [f, u, o, c~]; c_prev, tanh_c (m, n_a) c<t-1>, tanh(c<t>). Writes dz (m, 4 n_a),
-    dc (m, n_a) the total dL/dc<t>, dc_prev (m, n_a) = dc * f; work (m, 4 n_a) is scratch.
-    Everything is done on the step's own small blocks, which stay in cache.
+    da (m, n_a) dL/da<t> all paths; dc_next (m, n_a) dL/dc<t> through c<t+1>; R (m, 4 n_a)
+    and P (m, n_a) from `_lstm_backward_factors`; forget (m, n_a) f<t>. Writes dz (m, 4 n_a),
+    dc (m, n_a) the total dL/dc<t>, dc_prev (m, n_a) = dc * f.
     """
-    n_a = da.shape[1]
-    forget, update = gates[:, :n_a], gates[:, n_a: 2 * n_a]
-    output, candidate = gates[:, 2 * n_a: 3 * n_a], gates[:, 3 * n_a:]
-    factor = work[:, :n_a]  # o (1 - tanh(c<t>)^2)
-    np.multiply(tanh_c, tanh_c, out=factor)
-    np.subtract(1.0, factor, out=factor)
-    np.multiply(factor, output, out=factor)
-    np.multiply(factor, da, out=dc)
-    np.add(dc, dc_next, out=dc)  # dc<t> = dc<t+1->t> + da o (1 - tanh(c<t>)^2)
-    np.multiply(dc, c_prev, out=dz[:, :n_a])
-    np.multiply(dc, candidate, out=dz[:, n_a: 2 * n_a])
-    np.multiply(da, tanh_c, out=dz[:, 2 * n_a: 3 * n_a])
-    sig, dsig = gates[:, : 3 * n_a], work[:, : 3 * n_a]  # s (1 - s) of f, u, o
-    np.subtract(1.0, sig, out=dsig)
-    np.multiply(dsig, sig, out=dsig)
-    np.multiply(dz[:, : 3 * n_a], dsig, out=dz[:, : 3 * n_a])
-    dz_c = dz[:, 3 * n_a:]  # dc u (1 - c~^2)
-    np.multiply(candidate, candidate, out=dz_c)
-    np.subtract(1.0, dz_c, out=dz_c)
-    np.multiply(dz_c, update, out=dz_c)
-    np.multiply(dz_c, dc, out=dz_c)
+    m, n_a = da.shape
+    np.multiply(da, P, out=dc)
+    np.add(dc, dc_next, out=dc)
+    pair = (m, 2, n_a)  # the f and u columns both scale by dc
+    np.multiply(R[:, : 2 * n_a].reshape(pair), dc[:, None, :],
+                out=dz[:, : 2 * n_a].reshape(pair))
+    np.multiply(R[:, 2 * n_a: 3 * n_a], da, out=dz[:, 2 * n_a: 3 * n_a])
+    np.multiply(R[:, 3 * n_a:], dc, out=dz[:, 3 * n_a:])
     np.multiply(dc, forget, out=dc_prev)
 
 
@@ -269,12 +285,14 @@ def lstm_step_back(da: np.ndarray, dc_next: np.ndarray, gates: np.ndarray,
         gates, dc_prev (n_a, m) = dc * f, dc (n_a, m) the total dL/dc<t>.
     """
     n_a, m = np.shape(da)
-    dz, work = np.empty((m, 4 * n_a)), np.empty((m, 4 * n_a))
-    dc, dc_prev = np.empty((m, n_a)), np.empty((m, n_a))
+    gates_rows = np.transpose(gates)  # row form (m, 4 n_a)
+    R, dz = np.empty((m, 4 * n_a)), np.empty((m, 4 * n_a))
+    P, dc, dc_prev = np.empty((m, n_a)), np.empty((m, n_a)), np.empty((m, n_a))
     with np.errstate(under="ignore"):
-        _lstm_step_back_into(np.transpose(da), np.transpose(dc_next), np.transpose(gates),
-                             np.transpose(c_prev), np.tanh(np.transpose(c_next)), dz, dc,
-                             dc_prev, work)
+        _lstm_backward_factors(gates_rows, np.transpose(c_prev), np.tanh(np.transpose(c_next)),
+                               R, P)
+        _lstm_step_back_into(np.transpose(da), np.transpose(dc_next), R, P,
+                             gates_rows[:, :n_a], dz, dc, dc_prev)
         return dz.T, (dz @ Wa).T, dc_prev.T, dc.T
 
 
@@ -417,18 +435,26 @@ def lstm_bptt(params: LSTMParams, trace: LSTMTrace, flow_a: np.ndarray):
     Wa, Wx, _ = _split_concat_weights(params)
     Wa = np.ascontiguousarray(Wa.T).T  # a transposed view, as in the forward loop
     G = tm["gates"]
-    flow_c, dZ, dx, da_next, dc_next, work = empty_buffers(
-        (T_x, m, n_a), (T_x, m, 4 * n_a), (T_x, m, n_x), (m, n_a), (m, n_a), (m, 4 * n_a))
+    # the recurrence-free factors R, P are computed for a chunk of steps at once: all of
+    # them when small (fewer NumPy calls), one at a time when large (they stay in cache)
+    chunk = max(1, min(T_x, _FACTOR_CHUNK_BYTES // (8 * m * 5 * n_a)))
+    flow_c, dZ, dx, R, P, da_next, dc_next = empty_buffers(
+        (T_x, m, n_a), (T_x, m, 4 * n_a), (T_x, m, n_x), (chunk, m, 4 * n_a), (chunk, m, n_a),
+        (m, n_a), (m, n_a))
     dc_next[...] = 0.0
     C, TC = tm["c"], tm["tanh_c"]
     with np.errstate(under="ignore"):
-        for t in range(T_x - 1, -1, -1):
-            da = flow_a[t]
-            if t < T_x - 1:
-                np.add(da, da_next, out=da)
-            _lstm_step_back_into(da, dc_next, G[t], C[t], TC[t], dZ[t], flow_c[t], dc_next,
-                                 work)
-            np.matmul(dZ[t], Wa, out=da_next)  # (Wa^T dz)^T
+        for end in range(T_x, 0, -chunk):
+            start = max(0, end - chunk)
+            k = end - start
+            _lstm_backward_factors(G[start:end], C[start:end], TC[start:end], R[:k], P[:k])
+            for t in range(end - 1, start - 1, -1):
+                da = flow_a[t]
+                if t < T_x - 1:
+                    np.add(da, da_next, out=da)
+                _lstm_step_back_into(da, dc_next, R[t - start], P[t - start], G[t, :, :n_a],
+                                     dZ[t], flow_c[t], dc_next)
+                np.matmul(dZ[t], Wa, out=da_next)  # (Wa^T dz)^T
         dZ_flat = dZ.reshape(T_x * m, 4 * n_a)
         dW = dZ_flat.T @ tm["concat"].reshape(T_x * m, n_a + n_x)  # sum_t dz<t> concat<t>^T
         np.matmul(dZ_flat, Wx, out=dx.reshape(T_x * m, n_x))
