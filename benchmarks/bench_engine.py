@@ -1,6 +1,6 @@
 """Forward + BPTT time of the rnnviz engine, beside PyTorch and the matrix-product floor.
 
-Run:  python benchmarks/bench_engine.py [--repeats N]
+Run:  python benchmarks/bench_engine.py [--repeats N] [--clock cpu|wall]
 
 For each cell (RNN, LSTM) and size (n_x, n_a, m, T_x), with n_y = n_x and a softmax
 cross-entropy loss at every timestep, it prints the median time of one forward pass plus
@@ -9,11 +9,16 @@ full BPTT (all parameter gradients and dx) for:
 - rnnviz: ``rnnviz.model.loss_and_gradients``;
 - PyTorch: ``nn.RNN(tanh)`` / ``nn.LSTM`` + ``nn.Linear`` + ``F.cross_entropy`` with
   autograd, float64, one thread (only when torch is importable; it is not a dependency);
-- the floor: the same matrix products alone (input projection, one recurrent product per
-  step forward and one per step backward, output layer, weight gradients), into
-  preallocated buffers, no elementwise work at all.
+- the floor: the same matrix products alone, in the engine's shapes and memory layouts
+  (input projection, one recurrent product per step forward and one per step backward,
+  output layer, weight and input gradients), into preallocated buffers, with no
+  elementwise work at all.
 
-Everything runs on one thread (BLAS and OpenMP) so the comparison is fair.
+Everything runs on one thread (BLAS and OpenMP) so the comparison is fair. Samples of the
+three are taken in turn and timed by default on this process's CPU clock, so that other
+processes on a shared machine disturb the figures as little as possible. The first lines
+name the BLAS kernel in use (with threadpoolctl installed): an environment that forces an
+older OpenBLAS kernel (OPENBLAS_CORETYPE) slows every matrix product, the floor included.
 """
 
 from __future__ import annotations
@@ -48,10 +53,9 @@ LOSS = Loss("cross_entropy", "all")
 
 
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
-clock = CLOCKS["cpu"]
 
 
-def calls_per_sample(fn, min_seconds: float) -> int:
+def calls_per_sample(fn, clock, min_seconds: float) -> int:
     """How many calls make one timing sample last about min_seconds (after a warm-up)."""
     fn()
     start = clock()
@@ -59,13 +63,13 @@ def calls_per_sample(fn, min_seconds: float) -> int:
     return max(1, int(min_seconds / max(clock() - start, 1e-7)))
 
 
-def interleaved_times(fns: dict, repeats: int, min_seconds: float = 0.05) -> dict:
+def interleaved_times(fns: dict, repeats: int, clock, min_seconds: float = 0.05) -> dict:
     """Per-call times of several functions, sampled in turn: {name: [seconds per call, ...]}.
 
     Sampling them in turn, rather than one after another, lets a change in the machine's
     load (other processes) hit all of them alike, so their ratios stay meaningful.
     """
-    numbers = {name: calls_per_sample(fn, min_seconds) for name, fn in fns.items()}
+    numbers = {name: calls_per_sample(fn, clock, min_seconds) for name, fn in fns.items()}
     samples = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
@@ -165,8 +169,6 @@ def main() -> None:
                         help="cpu: this process's CPU time (default; other processes' load "
                              "does not count); wall: elapsed time")
     args = parser.parse_args()
-    global clock
-    clock = CLOCKS[args.clock]
     if torch is not None:
         torch.set_num_threads(1)
     print(f"numpy {np.__version__}; BLAS: {blas_description()}")
@@ -187,7 +189,7 @@ def main() -> None:
             fns = {"rnnviz": engine_fn(cell, *shape), "floor": floor_fn(cell, *shape)}
             if torch is not None:
                 fns["torch"] = torch_fn(cell, *shape)
-            samples = interleaved_times(fns, args.repeats)
+            samples = interleaved_times(fns, args.repeats, CLOCKS[args.clock])
             median = {name: statistics.median(values) for name, values in samples.items()}
 
             def ratio(other, samples=samples):  # median of the per-round ratios
@@ -200,8 +202,8 @@ def main() -> None:
                   f"{median['floor'] * 1e3:9.3f} {vs_torch} {ratio('floor'):7.2f}")
     print()
     print(f"ms: median {args.clock} time of one forward + BPTT; /torch, /floor: median of the "
-          "ratios of")
-    print("samples taken in turn (engine, floor, torch), robust to the machine's load.")
+          "ratios of samples")
+    print("taken in turn (engine, floor, torch), so that a change in load hits all alike.")
     try:
         print(f"load average at the end: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     except OSError:
