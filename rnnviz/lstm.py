@@ -52,7 +52,7 @@ from rnnviz._shapes import (
     empty_buffers,
 )
 from rnnviz.params import LSTMParams
-from rnnviz.rnn import time_major_copy
+from rnnviz.rnn import _backs, time_major_copy
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,11 @@ class LSTMTrace:
     def T_x(self) -> int:
         return self.x.shape[2]
 
+    def __getstate__(self) -> dict:
+        """Pickled (e.g. by a cache) without the time-major buffers: they would double the
+        size, and BPTT rebuilds them from the arrays when it needs them."""
+        return {**self.__dict__, "time_major": None}
+
     @property
     def a_prev(self) -> np.ndarray:
         """(n_a, m, T_x): a<t-1> at every t, starting from a0."""
@@ -143,9 +148,12 @@ class LSTMTrace:
 
 
 def _time_major(trace: LSTMTrace) -> dict:
-    """The trace's time-major buffers (see LSTMTrace.time_major)."""
-    if trace.time_major is not None:
-        return trace.time_major
+    """The trace's time-major buffers (see LSTMTrace.time_major), rebuilt when absent or no
+    longer behind the arrays (say after dataclasses.replace)."""
+    tm = trace.time_major
+    if tm is not None and all(_backs(tm[key], getattr(trace, name)) for key, name in (
+            ("h", "a"), ("x", "x"), ("c", "c"), ("gates", "gates"))):
+        return tm
     n_a, m, T_x = trace.a.shape
     hx = _concat_buffer(n_a, trace.x.shape[0], m, T_x)
     hx[0, :, :n_a] = trace.a0.T

@@ -68,6 +68,11 @@ class RNNTrace:
     def T_x(self) -> int:
         return self.x.shape[2]
 
+    def __getstate__(self) -> dict:
+        """Pickled (e.g. by a cache) without the time-major buffers: they would double the
+        size, and BPTT rebuilds them from the arrays when it needs them."""
+        return {**self.__dict__, "time_major": None}
+
     @property
     def a_prev(self) -> np.ndarray:
         """(n_a, m, T_x): a<t-1> at every t, starting from a0."""
@@ -75,10 +80,17 @@ class RNNTrace:
 
 
 def _time_major(trace) -> dict:
-    """The trace's time-major buffers "x" (T_x, m, n_x) and "h" (T_x + 1, m, n_a)."""
-    if trace.time_major is not None:
-        return trace.time_major
+    """The trace's time-major buffers "x" (T_x, m, n_x) and "h" (T_x + 1, m, n_a), rebuilt
+    when absent or no longer behind the arrays (say after dataclasses.replace)."""
+    tm = trace.time_major
+    if tm is not None and _backs(tm["h"], trace.a) and _backs(tm["x"], trace.x):
+        return tm
     return {"x": time_major_copy(trace.x), "h": time_major_copy(trace.a, first=trace.a0)}
+
+
+def _backs(buffer: np.ndarray, array: np.ndarray) -> bool:
+    """Whether array is a view into buffer."""
+    return array.base is not None and np.may_share_memory(buffer, array)
 
 
 def time_major_copy(x: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:

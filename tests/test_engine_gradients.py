@@ -276,3 +276,39 @@ def test_lstm_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_step
     np.testing.assert_allclose(chunked.dx, whole.dx, rtol=1e-14, atol=1e-16)
     errors = gradient_check(params, x, targets, Loss(), a0, c0, include_inputs=True)
     assert_all_small(errors)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_a_pickled_trace_drops_its_buffers_and_still_differentiates(cell):
+    import pickle
+
+    params, x, a0, c0, rng = problem(cell, 2, 3, 2, 2, 4)
+    targets = rng.integers(0, 2, size=(2, 4))
+    trace, result = loss_and_gradients(params, x, targets, Loss(), a0, c0)
+    restored = pickle.loads(pickle.dumps(trace))
+    assert restored.time_major is None and trace.time_major is not None
+    np.testing.assert_array_equal(restored.a, trace.a)
+    np.testing.assert_array_equal(restored.a_prev, trace.a_prev)
+    again = backward(params, restored, targets, Loss())
+    for name, grad in result.grads.items():
+        np.testing.assert_array_equal(getattr(again.grads, name), grad, err_msg=name)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_a_trace_with_replaced_states_is_differentiated_from_its_arrays(cell):
+    """dataclasses.replace keeps the old buffers; BPTT must notice and use the new arrays."""
+    import dataclasses
+
+    params, x, a0, c0, rng = problem(cell, 2, 3, 2, 2, 4)
+    targets = rng.integers(0, 2, size=(2, 4))
+    x2 = rng.standard_normal(x.shape)
+    other = forward(params, x2, a0, c0)
+    trace = forward(params, x, a0, c0)
+    fields = ("x", "a", "z_y", "y_hat") + (("c", "gates", "z_gates") if cell == "lstm"
+                                           else ("z",))
+    swapped = dataclasses.replace(trace, **{name: np.array(getattr(other, name))
+                                            for name in fields})
+    expected = backward(params, other, targets, Loss())
+    got = backward(params, swapped, targets, Loss())
+    for name, grad in expected.grads.items():
+        np.testing.assert_allclose(getattr(got.grads, name), grad, rtol=1e-13, err_msg=name)
