@@ -39,7 +39,7 @@ RUNS_KEY = "rnnviz_runs"
 RUN_COUNTER_KEY = "rnnviz_run_counter"
 SNAPSHOT_KEY = "rnnviz_snapshot"
 MAX_RUNS = 8
-SNAPSHOT_BYTES = 40e6      # parameter snapshots kept per run
+SNAPSHOT_BYTES = 10e6      # parameter snapshots kept per run (8 runs: 80 MB per session at most)
 REFRESH_S = 0.12          # train this long between redraws of the live curves (about 7 Hz)
 OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD", "momentum": "SGD + momentum",
                     "rmsprop": "RMSProp"}
