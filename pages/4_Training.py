@@ -6,8 +6,8 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.figures import training as figures
-from rnnviz.tasks import TASKS, make_task
-from rnnviz.train import MAX_STEPS, TrainConfig
+from rnnviz.tasks import TASKS
+from rnnviz.train import MAX_STEPS
 from rnnviz.ui import training as tr
 
 W = "rnnviz_tr_w_"                    # this page's widget keys
@@ -29,32 +29,11 @@ def settings() -> dict:
     return st.session_state.setdefault(SETTINGS_KEY, dict(DEFAULTS))
 
 
-def _train_configs(values: dict) -> list[TrainConfig]:
-    """The TrainConfigs the form describes (two when both cells are chosen)."""
-    task = make_task(values["task"], text=values["text"] or None) if values["task"] == "chars" \
-        else make_task(values["task"])
-    cells = ["rnn", "lstm"] if values["cell"] == "both" else [values["cell"]]
-    configs = []
-    for cell in cells:
-        configs.append(TrainConfig(
-            task=values["task"], cell=cell, n_a=int(values["n_a"]), m=int(values["m"]),
-            T_x=int(values["T_x"]), seed=int(values["seed"]), optimizer=values["optimizer"],
-            learning_rate=float(values["learning_rate"]), beta1=float(values["beta1"]),
-            beta2=float(values["beta2"]), epsilon=float(values["epsilon"]),
-            steps=int(values["steps"]), clip=values["clip"],
-            clip_value=float(values["clip_value"]),
-            stats_every=max(1, int(values["steps"]) // 200),
-            snapshot_every=tr.snapshot_every(int(values["steps"]), task.n_x,
-                                             int(values["n_a"]), task.n_y, cell),
-            text=(values["text"] or None) if values["task"] == "chars" else None))
-    return configs
-
-
 def _on_train() -> None:
     values = {name: st.session_state.get(W + name, default) for name, default in DEFAULTS.items()}
     st.session_state[SETTINGS_KEY] = values
     try:
-        configs = _train_configs(values)
+        configs = tr.train_configs(values)
         started = [tr.start_run(c) for c in configs]
     except ValueError as why:
         st.session_state[ERROR_KEY] = f"These settings cannot be trained: {why}."
@@ -68,7 +47,7 @@ def _on_continue() -> None:
                                      if r.status in ("stopped", "loaded") and r.can_continue]
 
 
-config = ui.page_setup("Training")
+ui.page_setup("Training")
 interrupted = tr.mark_interrupted()
 
 st.title("Training")

@@ -197,6 +197,30 @@ def snapshot_every(steps: int, n_x: int, n_a: int, n_y: int, cell: str) -> int:
     return max(1, -(-steps // count))
 
 
+def train_configs(values: dict) -> list[TrainConfig]:
+    """The TrainConfigs a settings form describes: one, or two (RNN then LSTM, same data
+    and seed) when values["cell"] is "both". ValueError with a sentence if they are invalid.
+
+    Args:
+        values: task, cell ("rnn", "lstm", "both"), n_a, m, T_x, seed, optimizer,
+            learning_rate, beta1, beta2, epsilon, steps, clip, clip_value, text ("" for the
+            bundled names).
+    """
+    text = (values["text"] or None) if values["task"] == "chars" else None
+    task = make_task(values["task"], text=text)
+    steps = int(values["steps"])
+    cells = ["rnn", "lstm"] if values["cell"] == "both" else [values["cell"]]
+    return [TrainConfig(
+        task=values["task"], cell=cell, n_a=int(values["n_a"]), m=int(values["m"]),
+        T_x=int(values["T_x"]), seed=int(values["seed"]), optimizer=values["optimizer"],
+        learning_rate=float(values["learning_rate"]), beta1=float(values["beta1"]),
+        beta2=float(values["beta2"]), epsilon=float(values["epsilon"]), steps=steps,
+        clip=values["clip"], clip_value=float(values["clip_value"]),
+        stats_every=max(1, steps // 200),
+        snapshot_every=snapshot_every(steps, task.n_x, int(values["n_a"]), task.n_y, cell),
+        text=text) for cell in cells]
+
+
 def start_run(config: TrainConfig) -> Run:
     """A new run (not yet trained) kept in the session; ValueError if the settings fail."""
     trainer = Trainer(config)
