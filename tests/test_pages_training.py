@@ -231,3 +231,33 @@ def test_uploading_a_wrong_file_says_so_and_loses_nothing(name, content):
     no_exception(at)
     assert [r.id for r in runs(at)] == before
     assert any(f"{name} was not loaded" in e.value for e in at.error)
+
+
+FORM = {"task": "chars", "cell": "both", "n_a": 8, "m": 4, "T_x": 6, "seed": 3,
+        "optimizer": "adam", "learning_rate": 0.02, "beta1": 0.8, "beta2": 0.99,
+        "epsilon": 1e-7, "steps": 1000, "clip": "value", "clip_value": 2.0, "text": ""}
+
+
+def test_the_form_describes_one_config_per_cell_on_the_same_data():
+    rnn, lstm = tr.train_configs(FORM)
+    assert (rnn.cell, lstm.cell) == ("rnn", "lstm")
+    assert rnn.replace(cell="lstm") == lstm
+    assert (rnn.learning_rate, rnn.beta1, rnn.clip, rnn.text) == (0.02, 0.8, "value", None)
+    assert rnn.stats_every == 5 and rnn.snapshot_every == 10
+    assert tr.describe(rnn) == "RNN · chars · n_a=8 · Adam lr=0.02 · clip |g|≤2 · seed 3"
+    (only,) = tr.train_configs({**FORM, "cell": "lstm", "task": "copy", "text": "ignored"})
+    assert only.task == "copy" and only.text is None
+
+
+def test_the_form_refuses_what_the_engine_refuses():
+    with pytest.raises(ValueError, match="T_x"):
+        tr.train_configs({**FORM, "task": "adding", "T_x": 1})
+    with pytest.raises(ValueError):
+        tr.train_configs({**FORM, "text": "aaaa"})  # one character: nothing to predict
+
+
+def test_snapshots_are_capped_in_number_and_in_memory():
+    assert tr.snapshot_every(20_000, 27, 32, 27, "lstm") == 200  # 100 snapshots
+    assert tr.snapshot_every(3, 27, 32, 27, "lstm") == 1
+    big = tr.snapshot_every(20_000, 27, 256, 27, "lstm")  # 2.3 MB each: 5 kept
+    assert big == 4000
