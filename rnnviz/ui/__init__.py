@@ -254,8 +254,16 @@ def page_setup(title: str) -> Config:
 # ----- cached engine calls ----------------------------------------------------------------
 # Each takes optional `params` ({name: array}, e.g. a training snapshot) that replace the
 # configuration's initial weights; None means the weights build(config) draws.
+#
+# Memory: these caches are the server's, shared by every session, and keep each entry
+# pickled. At the limits (LSTM, n_x = n_y = 64, n_a = 256, m = 64, T_x = 200) an entry is
+# about: trace 280 MB, Backprop 70 MB, Setup 10 MB, view 3 MB, CSV 7 MB. The entry counts
+# bound them together at about 1 GB however many students there are
+# (benchmarks/bench_memory.py measures it); entries nobody asked for within CACHE_TTL go.
+CACHE_TTL = "1h"
 
-@st.cache_data(max_entries=16, show_spinner=False)
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
 def cached_setup(config: Config, params: dict | None = None) -> engine_build.Setup:
     """rnnviz.build.build(config): parameters, x, a<0>, targets and loss (with `params`
     in place of the drawn weights when given; ValueError if they do not fit the sizes)."""
@@ -269,14 +277,14 @@ def cached_setup(config: Config, params: dict | None = None) -> engine_build.Set
     return dataclasses.replace(setup, params=weights)
 
 
-@st.cache_data(max_entries=4, show_spinner="Running the forward pass…")
+@st.cache_data(max_entries=2, ttl=CACHE_TTL, show_spinner="Running the forward pass…")
 def cached_trace(config: Config, params: dict | None = None):
     """The forward trace (RNNTrace or LSTMTrace) with the setup's output layer."""
     setup = cached_setup(config, params)
     return model.forward(setup.params, setup.x, setup.a0, output=setup.loss.output)
 
 
-@st.cache_data(max_entries=4, show_spinner="Back-propagating through time…")
+@st.cache_data(max_entries=2, ttl=CACHE_TTL, show_spinner="Back-propagating through time…")
 def cached_backprop(config: Config, where: str = "all",
                     params: dict | None = None) -> model.Backprop:
     """Full BPTT with the setup's loss placed at every step ("all") or only the last."""
@@ -285,14 +293,14 @@ def cached_backprop(config: Config, where: str = "all",
     return model.backward(setup.params, cached_trace(config, params), setup.targets, loss)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
 def cached_view(config: Config, example: int | None, params: dict | None = None) -> dict:
     """rnnviz.readouts.example_view: the trace's (n, T_x) slices for one example or the mean.
     Small, so redrawing a view at another timestep copies little from the cache."""
     return readouts.example_view(cached_trace(config, params), example)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, ttl=CACHE_TTL, show_spinner=False)
 def cached_step_terms(config: Config, example: int, step: int, unit: int,
                       params: dict | None = None) -> dict:
     """rnnviz.readouts.step_terms for one example, step and unit."""
@@ -300,7 +308,7 @@ def cached_step_terms(config: Config, example: int, step: int, unit: int,
                                cached_view(config, example, params), step, unit)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
 def cached_trace_csv(config: Config, example: int | None, params: dict | None = None) -> str:
     """The view of one example (or the batch mean) as CSV text, one row per (t, unit)."""
     view = cached_view(config, example, params)
