@@ -29,7 +29,9 @@ writes into preallocated time-major buffers (T_x, m, n) in row form (each (n, m)
 the equations held as its (m, n) transpose, so a step is one contiguous block that stays in
 cache while it is worked on, and all steps together are one (T_x m, n) matrix). The parts
 of the backward equations that do not depend on the recurrence (f(1-f) c<t-1>, u (1-c~^2),
-...) are computed for a chunk of steps at once, as many as stay in cache.
+...) are computed for a chunk of steps at once, as many as stay in cache. The elementwise
+gate work is done gate-major, (4, m, n_a), where each gate is one contiguous block (NumPy is
+several times slower on column blocks of a row), and copied to the row form once per step.
 
 The gates use sigmoid(z) = (1 + tanh(z / 2)) / 2, the same function computed with one tanh:
 it never overflows, saturates exactly to 0 and 1, and is within 2.3e-16 (two units in the
@@ -177,7 +179,7 @@ def _concat_buffer(n_a: int, n_x: int, m: int, T_x: int) -> np.ndarray:
 # In row form: every (n, m) array of the equations is held as its (m, n) transpose, so each
 # step is a contiguous block of a (T_x, m, n) buffer; gate columns are ordered f, u, o, c~.
 
-_FACTOR_CHUNK_BYTES = 1 << 18  # R and P for this many bytes of steps at a time
+_FACTOR_CHUNK_BYTES = 1 << 18  # backward factors for this many bytes of steps at a time
 
 
 def _halve_sigmoid_rows(stacked: np.ndarray) -> np.ndarray:
@@ -187,69 +189,66 @@ def _halve_sigmoid_rows(stacked: np.ndarray) -> np.ndarray:
     return out
 
 
-def _lstm_step_into(z, a_prev, c_prev, WaT_half, gates, c_next, tanh_c, a_next, work) -> None:
+def _lstm_step_into(z, a_prev, c_prev, WaT_half, gates, c_next, tanh_c, a_next, work,
+                    gate_major) -> None:
     """One step in place, row form, with the sigmoid gates' columns of WaT_half and z halved.
 
     z (m, 4 n_a) holds the input's share (x<t>^T Wx^T + b^T) on entry and the pre-activations
     on exit (f, u, o columns halved); a_prev, c_prev (m, n_a); WaT_half (n_a, 4 n_a);
     gates (m, 4 n_a) receive [f, u, o, c~]; c_next, tanh_c, a_next (m, n_a) receive c<t>,
-    tanh(c<t>), a<t>; work (m, 4 n_a) is scratch.
+    tanh(c<t>), a<t>; work (m, 4 n_a) and gate_major (4, m, n_a) are scratch. The gates are
+    worked on gate-major, where each gate is one contiguous block, and copied out once.
     """
-    n_a = a_prev.shape[1]
+    m, n_a = a_prev.shape
     np.matmul(a_prev, WaT_half, out=work)
     np.add(z, work, out=z)
-    np.tanh(z, out=gates)
-    sig = gates[:, : 3 * n_a]  # tanh(z/2) -> sigmoid(z) = (1 + tanh(z/2)) / 2
-    np.multiply(sig, 0.5, out=sig)
-    np.add(sig, 0.5, out=sig)
-    np.multiply(gates[:, :n_a], c_prev, out=c_next)  # f * c<t-1>
+    g = gate_major  # [f, u, o, c~] as (4, m, n_a)
+    np.tanh(z.reshape(m, 4, n_a).transpose(1, 0, 2), out=g)
+    np.multiply(g[:3], 0.5, out=g[:3])  # tanh(z/2) -> sigmoid(z) = (1 + tanh(z/2)) / 2
+    np.add(g[:3], 0.5, out=g[:3])
+    np.multiply(g[0], c_prev, out=c_next)  # f * c<t-1>
     share = work[:, :n_a]
-    np.multiply(gates[:, n_a: 2 * n_a], gates[:, 3 * n_a:], out=share)  # u * c~
+    np.multiply(g[1], g[3], out=share)  # u * c~
     np.add(c_next, share, out=c_next)
     np.tanh(c_next, out=tanh_c)
-    np.multiply(gates[:, 2 * n_a: 3 * n_a], tanh_c, out=a_next)  # o * tanh(c<t>)
+    np.multiply(g[2], tanh_c, out=a_next)  # o * tanh(c<t>)
+    gates.reshape(m, 4, n_a)[...] = g.transpose(1, 0, 2)
 
 
 def _lstm_backward_factors(gates, c_prev, tanh_c, R, P) -> None:
     """The parts of the backward equations that do not depend on the recurrence.
 
-    Row form, any leading shape ((m,) for one step, (k, m) for k steps at once):
-    gates (..., 4 n_a) [f, u, o, c~], c_prev and tanh_c (..., n_a) c<t-1> and tanh(c<t>).
-    Writes R (..., 4 n_a) = [c<t-1> f(1-f), c~ u(1-u), tanh(c<t>) o(1-o), u (1 - c~^2)],
-    so that dz = [dc, dc, da, dc] * R, and P (..., n_a) = o (1 - tanh(c<t>)^2), so that
+    Gate-major, any trailing shape ((m, n_a) for one step, (k, m, n_a) for k steps):
+    gates (4, ...) [f, u, o, c~], c_prev and tanh_c (...) c<t-1> and tanh(c<t>). Writes
+    R (4, ...) = [c<t-1> f(1-f), c~ u(1-u), tanh(c<t>) o(1-o), u (1 - c~^2)], so that
+    dz = [dc, dc, da, dc] * R, and P (...) = o (1 - tanh(c<t>)^2), so that
     dc<t> = dc<t+1->t> + da<t> P.
     """
-    n_a = tanh_c.shape[-1]
-    sig, dsig = gates[..., : 3 * n_a], R[..., : 3 * n_a]
-    np.subtract(1.0, sig, out=dsig)
-    np.multiply(dsig, sig, out=dsig)  # s (1 - s) for f, u, o
-    np.multiply(R[..., :n_a], c_prev, out=R[..., :n_a])
-    np.multiply(R[..., n_a: 2 * n_a], gates[..., 3 * n_a:], out=R[..., n_a: 2 * n_a])
-    np.multiply(R[..., 2 * n_a: 3 * n_a], tanh_c, out=R[..., 2 * n_a: 3 * n_a])
-    dtanh = R[..., 3 * n_a:]
-    np.multiply(gates[..., 3 * n_a:], gates[..., 3 * n_a:], out=dtanh)
-    np.subtract(1.0, dtanh, out=dtanh)
-    np.multiply(dtanh, gates[..., n_a: 2 * n_a], out=dtanh)
+    np.subtract(1.0, gates[:3], out=R[:3])
+    np.multiply(R[:3], gates[:3], out=R[:3])  # s (1 - s) for f, u, o
+    np.multiply(R[0], c_prev, out=R[0])
+    np.multiply(R[1], gates[3], out=R[1])
+    np.multiply(R[2], tanh_c, out=R[2])
+    np.multiply(gates[3], gates[3], out=R[3])
+    np.subtract(1.0, R[3], out=R[3])
+    np.multiply(R[3], gates[1], out=R[3])
     np.multiply(tanh_c, tanh_c, out=P)
     np.subtract(1.0, P, out=P)
-    np.multiply(P, gates[..., 2 * n_a: 3 * n_a], out=P)
+    np.multiply(P, gates[2], out=P)
 
 
 def _lstm_step_back_into(da, dc_next, R, P, forget, dz, dc, dc_prev) -> None:
-    """Backward of one step in place, row form (dc_prev may be the same buffer as dc_next).
+    """Backward of one step in place (dc_prev may be the same buffer as dc_next).
 
-    da (m, n_a) dL/da<t> all paths; dc_next (m, n_a) dL/dc<t> through c<t+1>; R (m, 4 n_a)
-    and P (m, n_a) from `_lstm_backward_factors`; forget (m, n_a) f<t>. Writes dz (m, 4 n_a),
-    dc (m, n_a) the total dL/dc<t>, dc_prev (m, n_a) = dc * f.
+    da (m, n_a) dL/da<t> all paths; dc_next (m, n_a) dL/dc<t> through c<t+1>; R (4, m, n_a)
+    and P (m, n_a) from `_lstm_backward_factors`; forget (m, n_a) f<t>. Writes dz
+    (4, m, n_a) gate-major, dc (m, n_a) the total dL/dc<t>, dc_prev (m, n_a) = dc * f.
     """
-    m, n_a = da.shape
     np.multiply(da, P, out=dc)
     np.add(dc, dc_next, out=dc)
-    pair = (m, 2, n_a)  # the f and u columns both scale by dc
-    np.multiply(R[:, : 2 * n_a].reshape(pair), dc[:, None, :],
-                out=dz[:, : 2 * n_a].reshape(pair))
-    np.multiply(R[:, 2 * n_a: 3 * n_a], da, out=dz[:, 2 * n_a: 3 * n_a])
-    np.multiply(R[:, 3 * n_a:], dc, out=dz[:, 3 * n_a:])
+    np.multiply(R[:2], dc, out=dz[:2])  # the f and u gates both scale by dc
+    np.multiply(R[2], da, out=dz[2])
+    np.multiply(R[3], dc, out=dz[3])
     np.multiply(dc, forget, out=dc_prev)
 
 
@@ -271,7 +270,8 @@ def lstm_step(zx_t: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray, Wa: np.n
     c_next, tanh_c, a_next = np.empty((m, n_a)), np.empty((m, n_a)), np.empty((m, n_a))
     with np.errstate(under="ignore"):
         _lstm_step_into(z, np.transpose(a_prev), np.transpose(c_prev),
-                        _halve_sigmoid_rows(Wa).T, gates, c_next, tanh_c, a_next, work)
+                        _halve_sigmoid_rows(Wa).T, gates, c_next, tanh_c, a_next, work,
+                        np.empty((4, m, n_a)))
     z[:, : 3 * n_a] *= 2.0
     return a_next.T, c_next.T, gates.T, z.T
 
@@ -293,15 +293,16 @@ def lstm_step_back(da: np.ndarray, dc_next: np.ndarray, gates: np.ndarray,
         gates, dc_prev (n_a, m) = dc * f, dc (n_a, m) the total dL/dc<t>.
     """
     n_a, m = np.shape(da)
-    gates_rows = np.transpose(gates)  # row form (m, 4 n_a)
-    R, dz = np.empty((m, 4 * n_a)), np.empty((m, 4 * n_a))
+    gate_major = np.reshape(gates, (4, n_a, m)).transpose(0, 2, 1)  # (4, m, n_a)
+    R, dz = np.empty((4, m, n_a)), np.empty((4, m, n_a))
     P, dc, dc_prev = np.empty((m, n_a)), np.empty((m, n_a)), np.empty((m, n_a))
     with np.errstate(under="ignore"):
-        _lstm_backward_factors(gates_rows, np.transpose(c_prev), np.tanh(np.transpose(c_next)),
+        _lstm_backward_factors(gate_major, np.transpose(c_prev), np.tanh(np.transpose(c_next)),
                                R, P)
-        _lstm_step_back_into(np.transpose(da), np.transpose(dc_next), R, P,
-                             gates_rows[:, :n_a], dz, dc, dc_prev)
-        return dz.T, (dz @ Wa).T, dc_prev.T, dc.T
+        _lstm_step_back_into(np.transpose(da), np.transpose(dc_next), R, P, gate_major[0], dz,
+                             dc, dc_prev)
+        dz_rows = dz.transpose(1, 0, 2).reshape(m, 4 * n_a)
+        return dz_rows.T, (dz_rows @ Wa).T, dc_prev.T, dc.T
 
 
 def _split_concat_weights(params: LSTMParams):
@@ -391,9 +392,9 @@ def lstm_hidden_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray | None
     # the transposed view of a C-contiguous matrix: OpenBLAS's faster case for these shapes
     WaT_half = np.ascontiguousarray(WT[:n_a].T).T
     # Z: pre-activations, G: gates, columns f, u, o, c~; C = [c0, c<1..T_x>]
-    Z, G, C, TC, work, *more = empty_buffers(
+    Z, G, C, TC, work, gate_major, *more = empty_buffers(
         (T_x, m, 4 * n_a), (T_x, m, 4 * n_a), (T_x + 1, m, n_a), (T_x, m, n_a), (m, 4 * n_a),
-        *extra)
+        (4, m, n_a), *extra)
     HX = _concat_buffer(n_a, n_x, m, T_x)  # [a<t-1>, x<t>] rows
     H, x_tm = HX[:, :, :n_a], HX[:T_x, :, n_a:]  # [a0, a<1..T_x>] and the inputs
     x_tm[...] = x.transpose(2, 1, 0)
@@ -402,7 +403,8 @@ def lstm_hidden_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray | None
     H[0], C[0] = a0.T, c0.T
     with np.errstate(under="ignore"):
         for t in range(T_x):
-            _lstm_step_into(Z[t], H[t], C[t], WaT_half, G[t], C[t + 1], TC[t], H[t + 1], work)
+            _lstm_step_into(Z[t], H[t], C[t], WaT_half, G[t], C[t + 1], TC[t], H[t + 1], work,
+                            gate_major)
     Z[..., : 3 * n_a] *= 2.0  # undo the halving: the sigmoid gates' true pre-activations
     states = {
         "x": x_tm.transpose(2, 1, 0), "a0": H[0].T, "c0": C[0].T,
@@ -445,23 +447,27 @@ def lstm_bptt(params: LSTMParams, trace: LSTMTrace, flow_a: np.ndarray):
     G = tm["gates"]
     # the recurrence-free factors R, P are computed for a chunk of steps at once: all of
     # them when small (fewer NumPy calls), one at a time when large (they stay in cache)
-    chunk = max(1, min(T_x, _FACTOR_CHUNK_BYTES // (8 * m * 5 * n_a)))
-    flow_c, dZ, dx, R, P, da_next, dc_next = empty_buffers(
-        (T_x, m, n_a), (T_x, m, 4 * n_a), (T_x, m, n_x), (chunk, m, 4 * n_a), (chunk, m, n_a),
-        (m, n_a), (m, n_a))
+    chunk = max(1, min(T_x, _FACTOR_CHUNK_BYTES // (8 * m * 9 * n_a)))  # Gc, R, P per step
+    flow_c, dZ, dx, Gc, R, P, dz, da_next, dc_next = empty_buffers(
+        (T_x, m, n_a), (T_x, m, 4 * n_a), (T_x, m, n_x), (4, chunk, m, n_a),
+        (4, chunk, m, n_a), (chunk, m, n_a), (4, m, n_a), (m, n_a), (m, n_a))
     dc_next[...] = 0.0
     C, TC = tm["c"], tm["tanh_c"]
     with np.errstate(under="ignore"):
         for end in range(T_x, 0, -chunk):
             start = max(0, end - chunk)
             k = end - start
-            _lstm_backward_factors(G[start:end], C[start:end], TC[start:end], R[:k], P[:k])
+            # the chunk's gates gate-major (4, k, m, n_a): each gate one contiguous block
+            Gc[:, :k] = G[start:end].reshape(k, m, 4, n_a).transpose(2, 0, 1, 3)
+            _lstm_backward_factors(Gc[:, :k], C[start:end], TC[start:end], R[:, :k], P[:k])
             for t in range(end - 1, start - 1, -1):
+                j = t - start
                 da = flow_a[t]
                 if t < T_x - 1:
                     np.add(da, da_next, out=da)
-                _lstm_step_back_into(da, dc_next, R[t - start], P[t - start], G[t, :, :n_a],
-                                     dZ[t], flow_c[t], dc_next)
+                _lstm_step_back_into(da, dc_next, R[:, j], P[j], Gc[0, j], dz, flow_c[t],
+                                     dc_next)
+                dZ[t].reshape(m, 4, n_a)[...] = dz.transpose(1, 0, 2)  # row form for products
                 np.matmul(dZ[t], Wa, out=da_next)  # (Wa^T dz)^T
         dZ_flat = dZ.reshape(T_x * m, 4 * n_a)
         dW = dZ_flat.T @ tm["concat"].reshape(T_x * m, n_a + n_x)  # sum_t dz<t> concat<t>^T

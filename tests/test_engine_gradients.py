@@ -268,7 +268,7 @@ def test_lstm_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_step
     targets = rng.integers(0, 2, size=(2, 5))
     _, whole = loss_and_gradients(params, x, targets, Loss(), a0, c0)
     m, n_a = 2, 3
-    monkeypatch.setattr(lstm_module, "_FACTOR_CHUNK_BYTES", chunk_steps * 8 * m * 5 * n_a)
+    monkeypatch.setattr(lstm_module, "_FACTOR_CHUNK_BYTES", chunk_steps * 8 * m * 9 * n_a)
     _, chunked = loss_and_gradients(params, x, targets, Loss(), a0, c0)
     for name, grad in whole.grads.items():
         np.testing.assert_allclose(getattr(chunked.grads, name), grad, rtol=1e-14, atol=1e-16)
