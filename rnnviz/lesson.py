@@ -1,0 +1,264 @@
+"""Lesson links: URL parameters that fix a page's view and hide chosen controls.
+
+Besides the configuration (rnnviz.config), a URL can say what a page shows (the timestep t,
+the hidden unit j, the batch example i, the units plotted, where the loss sits, the training
+settings to start from) and which controls to remove (``hide=sidebar,presets,play``), so a
+teacher can hand out a link that shows exactly one idea, as TensorFlow Playground's hide
+flags do.
+
+One declarative table per page (`VIEWS`) says each view parameter's kind and range; ranges
+that depend on the network's size name the size ("T_x", "n_a", "m"). Parsing validates every
+value here, in plain Python: a value that is unknown, unparsable or out of range is ignored
+and named in a warning, never raised.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rnnviz.config import FIELD_BY_NAME
+
+MAX_TEXT = 200          # longer raw values are refused unread
+MAX_UNITS = 16          # units=... lists at most this many
+# Keys Streamlit itself reads from the URL: never warned about or removed.
+STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
+
+
+@dataclass(frozen=True)
+class ViewField:
+    """One view parameter.
+
+    Attributes:
+        name: the URL key.
+        kind: "int", "float", "choice", "int_list" (comma-separated ints) or "int_or_mean"
+            (an int, or "mean" for the batch mean).
+        default: the value when the key is absent (None: the page's own default).
+        low, high: bounds; a string names a size of the configuration, with `high_offset`
+            added (e.g. "T_x" with offset 0 for t = 1..T_x, "n_a" with offset -1 for
+            j = 0..n_a-1).
+        choices: allowed words for "choice".
+        help: one line for the README's table.
+    """
+
+    name: str
+    kind: str
+    default: object
+    low: float | str | None = None
+    high: float | str | None = None
+    high_offset: int = 0
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+STEP, GATES, FLOW, TRAINING = "Step through", "Gates and cell state", "Gradient flow", "Training"
+TASK_NAMES = ("chars", "adding", "copy", "sine")
+OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop")
+TRAIN_CELLS = ("lstm", "rnn", "both")
+MAX_TRAIN_STEPS = 20_000   # rnnviz.train.MAX_STEPS (a test keeps them equal)
+
+_T = ViewField("t", "int", 1, 1, "T_x", help="the timestep shown, 1 … T_x")
+VIEWS: dict[str, tuple[ViewField, ...]] = {
+    STEP: (
+        _T,
+        ViewField("unit", "int", 0, 0, "n_a", -1, help="hidden unit j, 0 … n_a−1"),
+        ViewField("example", "int", 0, 0, "m", -1, help="batch example i, 0 … m−1"),
+    ),
+    GATES: (
+        _T,
+        ViewField("example", "int_or_mean", "mean", 0, "m", -1,
+                  help="batch example i, 0 … m−1, or mean"),
+        ViewField("units", "int_list", None, 0, "n_a", -1,
+                  help=f"units whose c⟨t⟩ is plotted, e.g. 0,3,7 (at most {MAX_UNITS})"),
+    ),
+    FLOW: (
+        ViewField("where", "choice", "last", choices=("last", "all"),
+                  help="where the loss sits: the last step only, or every step"),
+        ViewField("example", "int", 0, 0, "m", -1,
+                  help="batch example i for the heatmap and Jacobians, 0 … m−1"),
+    ),
+    TRAINING: (
+        ViewField("task", "choice", "chars", choices=TASK_NAMES, help="the task to train on"),
+        ViewField("train_cell", "choice", "both", choices=TRAIN_CELLS,
+                  help="lstm, rnn or both (same data and seed)"),
+        ViewField("optimizer", "choice", "adam", choices=OPTIMIZERS, help="the optimizer"),
+        ViewField("steps", "int", 500, 1, MAX_TRAIN_STEPS, help="training steps"),
+        ViewField("lr", "float", 0.01, 1e-6, 1.0, help="learning rate α"),
+    ),
+}
+VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
+
+# Controls a lesson link can remove (hide=name1,name2,...).
+SIDEBAR_CONTROLS = ("presets", "cell", "input", "n_x", "n_a", "n_y", "m", "T_x", "seed",
+                    "weight_scale", "spectral_radius", "forget_bias", "reset")
+HIDEABLE: dict[str, str] = {
+    "sidebar": "the whole sidebar: page links and network settings",
+    "nav": "the page links in the sidebar",
+    **{name: "sidebar: " + ("the presets menu" if name == "presets" else
+                            "the Reset button" if name == "reset" else f"the {name} setting")
+       for name in SIDEBAR_CONTROLS},
+    "t": "the timestep slider and its ◀ ▶ buttons (Step through, Gates)",
+    "play": "the Play button (Step through, Gates)",
+    "unit": "the hidden-unit menu (Step through)",
+    "example": "the batch-example menu (Step through, Gates, Gradient flow)",
+    "units": "the units menu of the cell-state plot (Gates)",
+    "where": "where the loss sits (Gradient flow)",
+    "knobs": "the four sliders spectral radius, weight scale, bf and T_x (Gradient flow)",
+    "clipping": "the gradient-clipping section (Gradient flow)",
+    "task": "the task menu (Training)",
+    "train_cell": "the cell choice (Training)",
+    "optimizer": "the optimizer settings (Training)",
+}
+# The Gradient flow page's knobs are config fields: hiding one by name hides it there too.
+assert all(name in FIELD_BY_NAME for name in SIDEBAR_CONTROLS
+           if name not in ("presets", "reset"))
+
+
+def _page_of(name: str) -> list[str]:
+    return [page for page, fields in VIEWS.items() if any(f.name == name for f in fields)]
+
+
+def _bound(bound, offset: int, sizes: dict) -> float:
+    if isinstance(bound, str):
+        return int(sizes[bound]) + offset
+    return bound
+
+
+def _int(text: str) -> int:
+    number = float(text)  # accepts "3", "3.0", "1e1"; ValueError otherwise
+    if not math.isfinite(number) or number != int(number):
+        raise ValueError("must be a whole number")
+    return int(number)
+
+
+def parse_field(f: ViewField, raw, sizes: dict):
+    """One view value from text, or ValueError saying why it was refused.
+
+    Args:
+        f: the field.
+        raw: the URL's text (or a list of texts: the last counts).
+        sizes: {"T_x", "n_a", "m"} of the configuration on the page.
+    """
+    if isinstance(raw, (list, tuple)):
+        raw = raw[-1] if raw else ""
+    text = str(raw).strip()
+    if len(text) > MAX_TEXT:
+        raise ValueError("is too long")
+    if f.kind == "choice":
+        if text.lower() not in f.choices:
+            raise ValueError(f"must be one of {', '.join(f.choices)}")
+        return text.lower()
+    if f.kind == "int_or_mean" and text.lower() == "mean":
+        return "mean"
+    low = _bound(f.low, 0, sizes)
+    high = _bound(f.high, f.high_offset, sizes)
+    if f.kind == "int_list":
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        if not parts:
+            raise ValueError("is empty")
+        if len(parts) > MAX_UNITS:
+            raise ValueError(f"lists more than {MAX_UNITS} units")
+        try:
+            values = [_int(p) for p in parts]
+        except (ValueError, OverflowError):
+            raise ValueError("must be whole numbers separated by commas") from None
+        bad = [v for v in values if not low <= v <= high]
+        if bad:
+            raise ValueError(f"must be between {low:g} and {high:g}")
+        return list(dict.fromkeys(values))  # unique, in the given order
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError("is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError("is not a finite number")
+    if f.kind in ("int", "int_or_mean"):
+        if number != int(number):
+            raise ValueError("must be a whole number")
+        number = int(number)
+    if not low <= number <= high:
+        raise ValueError(f"must be between {low:g} and {high:g}")
+    return number
+
+
+def _shown(raw) -> str:
+    text = str(raw[-1] if isinstance(raw, (list, tuple)) and raw else raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def parse_view(page: str, query: dict, sizes: dict) -> tuple[dict, list[str]]:
+    """The view parameters of `page` in a query string.
+
+    Args:
+        page: a page title, a key of VIEWS (other pages have no view parameters).
+        query: {key: text or [texts]}; configuration keys and Streamlit's own are skipped.
+        sizes: {"T_x", "n_a", "m"} of the configuration the view is for.
+
+    Returns:
+        ({name: value} for the valid values present, warnings): one warning per value that
+        was refused, per view key of another page and per unknown key.
+    """
+    own = {f.name: f for f in VIEWS.get(page, ())}
+    view, warnings = {}, []
+    for key, raw in query.items():
+        if key in FIELD_BY_NAME or key in STREAMLIT_KEYS or key == "hide":
+            continue
+        if key in own:
+            try:
+                view[key] = parse_field(own[key], raw, sizes)
+            except ValueError as why:
+                warnings.append(f"{key}={_shown(raw)!r} was ignored: it {why}")
+        elif key in VIEW_KEYS:
+            pages = " and ".join(_page_of(key))
+            warnings.append(f"{key} was ignored: it sets the {pages} page's view")
+        else:
+            warnings.append(f"{_shown(key)!r} was ignored: it is not a setting of rnnviz")
+    return view, warnings
+
+
+def parse_hide(raw) -> tuple[frozenset[str], list[str]]:
+    """The controls named in ``hide=a,b,c`` (case-insensitive); unknown names are warned
+    about and skipped."""
+    if isinstance(raw, (list, tuple)):
+        raw = ",".join(str(r) for r in raw)
+    text = str(raw)
+    if len(text) > 10 * MAX_TEXT:
+        return frozenset(), ["hide=... was ignored: it is too long"]
+    by_lower = {name.lower(): name for name in HIDEABLE}   # "t_x" -> "T_x", "t" -> "t"
+    names, unknown = [], []
+    for part in text.split(","):
+        name = part.strip()
+        if not name:
+            continue
+        if name.lower() in by_lower:
+            names.append(by_lower[name.lower()])
+        else:
+            unknown.append(_shown(name))
+    warnings = [f"hide={', '.join(repr(u) for u in unknown)} was ignored: "
+                f"{'it is not a control' if len(unknown) == 1 else 'they are not controls'} "
+                f"that can be hidden"] if unknown else []
+    return frozenset(names), warnings
+
+
+def _format(value) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, float):
+        return repr(value).removesuffix(".0") if value.is_integer() else repr(value)
+    return str(value)
+
+
+def view_to_query(page: str, view: dict) -> dict[str, str]:
+    """The query-string form of a page's view: only values that differ from the defaults."""
+    out = {}
+    for f in VIEWS.get(page, ()):
+        value = view.get(f.name)
+        if value is not None and value != f.default:
+            out[f.name] = _format(value)
+    return out
+
+
+def hide_to_query(hidden) -> dict[str, str]:
+    """{"hide": "a,b"} in HIDEABLE's order, or {} when nothing is hidden."""
+    names = [name for name in HIDEABLE if name in hidden]
+    return {"hide": ",".join(names)} if names else {}
