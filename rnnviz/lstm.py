@@ -212,7 +212,7 @@ def _lstm_step_into(z, a_prev, c_prev, WaT_half, gates, c_next, tanh_c, a_next, 
     np.add(c_next, share, out=c_next)
     np.tanh(c_next, out=tanh_c)
     np.multiply(g[2], tanh_c, out=a_next)  # o * tanh(c<t>)
-    gates.reshape(m, 4, n_a)[...] = g.transpose(1, 0, 2)
+    np.copyto(gates.reshape(m, 4, n_a), g.transpose(1, 0, 2))
 
 
 def _lstm_backward_factors(gates, c_prev, tanh_c, R, P) -> None:
@@ -458,7 +458,7 @@ def lstm_bptt(params: LSTMParams, trace: LSTMTrace, flow_a: np.ndarray):
             start = max(0, end - chunk)
             k = end - start
             # the chunk's gates gate-major (4, k, m, n_a): each gate one contiguous block
-            Gc[:, :k] = G[start:end].reshape(k, m, 4, n_a).transpose(2, 0, 1, 3)
+            np.copyto(Gc[:, :k], G[start:end].reshape(k, m, 4, n_a).transpose(2, 0, 1, 3))
             _lstm_backward_factors(Gc[:, :k], C[start:end], TC[start:end], R[:, :k], P[:k])
             for t in range(end - 1, start - 1, -1):
                 j = t - start
@@ -467,7 +467,7 @@ def lstm_bptt(params: LSTMParams, trace: LSTMTrace, flow_a: np.ndarray):
                     np.add(da, da_next, out=da)
                 _lstm_step_back_into(da, dc_next, R[:, j], P[j], Gc[0, j], dz, flow_c[t],
                                      dc_next)
-                dZ[t].reshape(m, 4, n_a)[...] = dz.transpose(1, 0, 2)  # row form for products
+                np.copyto(dZ[t].reshape(m, 4, n_a), dz.transpose(1, 0, 2))  # row form again
                 np.matmul(dZ[t], Wa, out=da_next)  # (Wa^T dz)^T
         dZ_flat = dZ.reshape(T_x * m, 4 * n_a)
         dW = dZ_flat.T @ tm["concat"].reshape(T_x * m, n_a + n_x)  # sum_t dz<t> concat<t>^T
