@@ -21,10 +21,12 @@ with ui.engine_errors():
     example_col, unit_col = st.columns(2)
     with example_col:
         example = ui.remembered_choice("batch example i", "example", config.m,
-                                       help="Which of the m sequences in the batch to follow.")
+                                       help="Which of the m sequences in the batch to follow.",
+                                       control="example")
     with unit_col:
         unit = ui.remembered_choice("hidden unit j", "unit", config.n_a,
-                                    help="Which entry of a⟨t⟩ the equations and boxes show.")
+                                    help="Which entry of a⟨t⟩ the equations and boxes show.",
+                                    control="unit")
     view = ui.cached_view(config, example, params)
 
 

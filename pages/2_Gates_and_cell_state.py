@@ -29,7 +29,8 @@ for column, lines in ((gate_equations, readouts.EQUATIONS["lstm"][0:3]),
 with ui.engine_errors():
     params = ui.snapshot_params(config)
     example = ui.remembered_choice("batch example i", "gates_example", config.m, with_mean=True,
-                                   help="One sequence of the batch, or the mean over all m.")
+                                   help="One sequence of the batch, or the mean over all m.",
+                                   control="example")
     view = ui.cached_view(config, example, params)
 shown = "the batch mean" if example is None else f"example i = {example}"
 
@@ -59,8 +60,7 @@ ui.timestep_player(config.T_x, draw)
 
 st.subheader("The cell state of chosen units")
 st.markdown("A forget gate near 1 keeps c⟨t−1⟩: the line stays flat. Near 0 it wipes it.")
-units = st.multiselect("units j", list(range(config.n_a)),
-                       default=list(range(min(3, config.n_a))), key="rnnviz_gates_units")
+units = ui.chosen_units(config.n_a)
 if units:
     ui.chart(forward.lines_over_time({f"unit {j}": view["c"][j] for j in units},
                                      f"cell state c⟨t⟩, {shown}", "c⟨t⟩"))

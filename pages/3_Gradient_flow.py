@@ -9,7 +9,7 @@ from rnnviz.figures import gradients as figures
 from rnnviz.ui import gradients as gf
 
 WHERE_CHOICES = {"last": "last step only", "all": "every step"}
-WHERE_KEY = "rnnviz_gf_where"       # non-widget key: survives visiting other pages
+WHERE_KEY = ui.WHERE_KEY            # non-widget key: survives visiting other pages
 
 config = ui.page_setup("Gradient flow")
 
@@ -25,8 +25,10 @@ st.markdown(
 with ui.engine_errors():
     snapshot = ui.snapshot_params(config)  # a training snapshot opened for this config
 
-st.subheader("The knobs that cause it")
-knobs = st.columns(4)
+show_knobs = not ui.hidden("knobs") and not all(ui.hidden(name) for name in gf.KNOBS)
+if show_knobs:
+    st.subheader("The knobs that cause it")
+knobs = st.columns(4) if show_knobs else [st.container() for _ in gf.KNOBS]
 with knobs[0]:
     gf.knob("spectral_radius", config, "The largest |eigenvalue| of Waa: below 1 the RNN's "
             "gradient vanishes, above 1 it can explode. 0 leaves Waa as drawn.")
@@ -38,23 +40,29 @@ with knobs[2]:
             "carries the gradient back almost unchanged.")
 with knobs[3]:
     gf.knob("T_x", config, "How many steps the gradient must travel.")
-if config.input == "notebook":
+if config.input == "notebook" and show_knobs:
     st.caption("With the notebook's input the weights are its own randn draws; moving a "
                "weight knob switches to a random Gaussian input so the knob applies.")
 
 controls = st.columns(2)
+where = st.session_state.get(WHERE_KEY, "last")
+if where not in WHERE_CHOICES:
+    where = st.session_state[WHERE_KEY] = "last"
 with controls[0]:
-    st.session_state["rnnviz_gf_where_w"] = st.session_state.get(WHERE_KEY, "last")
-    where = st.radio("where the loss sits", list(WHERE_CHOICES), format_func=WHERE_CHOICES.get,
-                     horizontal=True, key="rnnviz_gf_where_w",
-                     on_change=lambda: st.session_state.update(
-                         {WHERE_KEY: st.session_state["rnnviz_gf_where_w"]}),
-                     help="Last step only: every gradient has to travel back from t = T_x, "
-                          "the clearest picture. Every step: each a⟨t⟩ also gets its own "
-                          "output's gradient.")
+    st.session_state["rnnviz_gf_where_w"] = where
+    if not ui.hidden("where"):
+        where = st.radio("where the loss sits", list(WHERE_CHOICES),
+                         format_func=WHERE_CHOICES.get, horizontal=True,
+                         key="rnnviz_gf_where_w",
+                         on_change=lambda: st.session_state.update(
+                             {WHERE_KEY: st.session_state["rnnviz_gf_where_w"]}),
+                         help="Last step only: every gradient has to travel back from "
+                              "t = T_x, the clearest picture. Every step: each a⟨t⟩ also "
+                              "gets its own output's gradient.")
 with controls[1]:
     example = ui.remembered_choice("batch example i", "example", config.m,
-                                   help="The example for the heatmap and the Jacobians.")
+                                   help="The example for the heatmap and the Jacobians.",
+                                   control="example")
 
 cells = [config.cell] if snapshot is not None else ["rnn", "lstm"]
 state = "trained" if snapshot is not None else "as initialised"
@@ -106,6 +114,8 @@ ui.chart(figures.gradient_heatmap(reports[heat_cell]["dA"], heat_cell, example),
 st.caption("Red: increasing that unit's a⟨t⟩ would increase the loss; blue: decrease it. "
            "White is zero; columns fading to white on the left are the vanishing gradient.")
 
+if ui.hidden("clipping"):
+    st.stop()  # a lesson link removed the clipping section, the last on the page
 st.subheader("Gradient clipping")
 st.markdown(
     "Clipping by global norm rescales *all* gradients together when their combined norm "

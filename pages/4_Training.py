@@ -11,7 +11,7 @@ from rnnviz.train import MAX_STEPS
 from rnnviz.ui import training as tr
 
 W = "rnnviz_tr_w_"                    # this page's widget keys
-SETTINGS_KEY = "rnnviz_train_settings"  # the last settings submitted (non-widget key)
+SETTINGS_KEY = ui.TRAIN_SETTINGS_KEY   # the last settings submitted (non-widget key)
 PENDING_KEY = "rnnviz_train_pending"    # run ids to train in this script run
 ERROR_KEY = "rnnviz_train_error"
 HIDDEN_KEY = "rnnviz_train_hidden"      # ids of runs left out of the charts
@@ -30,7 +30,9 @@ def settings() -> dict:
 
 
 def _on_train() -> None:
-    values = {name: st.session_state.get(W + name, default) for name, default in DEFAULTS.items()}
+    stored = settings()  # a control a lesson link hides keeps its stored value
+    values = {name: st.session_state.get(W + name, stored.get(name, default))
+              for name, default in DEFAULTS.items()}
     st.session_state[SETTINGS_KEY] = values
     try:
         configs = tr.train_configs(values)
@@ -60,6 +62,8 @@ st.markdown(
 
 # ----- settings -----------------------------------------------------------------------------
 stored = settings()
+for name, value in ui.take_training_prefill().items():  # from a lesson link
+    stored[name] = st.session_state[W + name] = value
 for name, value in stored.items():
     st.session_state.setdefault(W + name, value)
 
@@ -68,11 +72,16 @@ with st.expander("Settings: task, network, optimizer, steps", expanded=not tr.ru
     left, middle, right = st.columns(3)
     with left:
         st.markdown("**Task and network**")
-        st.selectbox("task", list(TASKS), key=W + "task",
-                     format_func=lambda name: TASKS[name].title,
-                     help="; ".join(f"{TASKS[n].title}: {TASKS[n].description}" for n in TASKS))
-        st.radio("cell", list(CELL_CHOICES), key=W + "cell", format_func=CELL_CHOICES.get,
-                 horizontal=True)
+        if ui.hidden("task"):
+            st.markdown(f"task: **{TASKS[stored['task']].title}**")
+        else:
+            st.selectbox("task", list(TASKS), key=W + "task",
+                         format_func=lambda name: TASKS[name].title,
+                         help="; ".join(f"{TASKS[n].title}: {TASKS[n].description}"
+                                        for n in TASKS))
+        if not ui.hidden("train_cell"):
+            st.radio("cell", list(CELL_CHOICES), key=W + "cell", format_func=CELL_CHOICES.get,
+                     horizontal=True)
         st.number_input("n_a (hidden units)", 1, 256, key=W + "n_a")
         st.number_input("m (batch size)", 1, 64, key=W + "m")
         st.number_input("T_x (timesteps)", 1, 200, key=W + "T_x",
@@ -82,15 +91,21 @@ with st.expander("Settings: task, network, optimizer, steps", expanded=not tr.ru
                         help="Seeds the weights and the batches: same seed, same data.")
     with middle:
         st.markdown("**Optimizer**")
-        st.selectbox("optimizer", list(tr.OPTIMIZER_LABELS), key=W + "optimizer",
-                     format_func=tr.OPTIMIZER_LABELS.get,
-                     help="Adam uses β1, β2 and ε; momentum uses β1; RMSProp β2 and ε.")
-        st.number_input("learning rate α", min_value=1e-6, max_value=1e6, format="%.4g",
-                        key=W + "learning_rate")
-        st.number_input("β1", min_value=0.0, max_value=0.999, format="%.3f", key=W + "beta1")
-        st.number_input("β2", min_value=0.0, max_value=0.999999, format="%.6f",
-                        key=W + "beta2")
-        st.number_input("ε", min_value=1e-12, max_value=1.0, format="%.1e", key=W + "epsilon")
+        if ui.hidden("optimizer"):
+            st.markdown(f"{tr.OPTIMIZER_LABELS[stored['optimizer']]}, "
+                        f"learning rate {stored['learning_rate']:g}")
+        else:
+            st.selectbox("optimizer", list(tr.OPTIMIZER_LABELS), key=W + "optimizer",
+                         format_func=tr.OPTIMIZER_LABELS.get,
+                         help="Adam uses β1, β2 and ε; momentum uses β1; RMSProp β2 and ε.")
+            st.number_input("learning rate α", min_value=1e-6, max_value=1e6, format="%.4g",
+                            key=W + "learning_rate")
+            st.number_input("β1", min_value=0.0, max_value=0.999, format="%.3f",
+                            key=W + "beta1")
+            st.number_input("β2", min_value=0.0, max_value=0.999999, format="%.6f",
+                            key=W + "beta2")
+            st.number_input("ε", min_value=1e-12, max_value=1.0, format="%.1e",
+                            key=W + "epsilon")
     with right:
         st.markdown("**Run**")
         st.number_input(f"steps (at most {MAX_STEPS:,})", 1, MAX_STEPS, key=W + "steps")

@@ -155,7 +155,7 @@ def parse_field(f: ViewField, raw, sizes: dict):
     if f.kind == "int_list":
         parts = [p.strip() for p in text.split(",") if p.strip()]
         if not parts:
-            raise ValueError("is empty")
+            return []
         if len(parts) > MAX_UNITS:
             raise ValueError(f"lists more than {MAX_UNITS} units")
         try:

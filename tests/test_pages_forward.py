@@ -340,7 +340,7 @@ def test_gates_page_unit_lines_and_csv_download():
     at = open_app(GATES)
     lines = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert [trace["name"] for trace in lines["data"]] == ["unit 0", "unit 1", "unit 2"]
-    at.multiselect(key="rnnviz_gates_units").set_value([4]).run()
+    at.multiselect(key=ui.WIDGET_PREFIX + "gates_units").set_value([4]).run()
     lines = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert [trace["name"] for trace in lines["data"]] == ["unit 4"]
     (download,) = at.get("download_button")

@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import build as engine_build
-from rnnviz import model, readouts
+from rnnviz import lesson, model, readouts
 from rnnviz.config import FIELD_BY_NAME, FIELDS, LIMITS, Config, from_query
 from rnnviz.losses import Loss
 from rnnviz.params import CELLS as PARAM_TYPES
@@ -33,6 +33,9 @@ CONFIG_KEY = "rnnviz_config"          # the Config every page reads
 URL_KEY = "rnnviz_url_written"        # the config part of the query string last written
 WARNINGS_KEY = "rnnviz_warnings"      # messages about ignored values, shown until a change
 NOTICE_KEY = "rnnviz_notice"          # e.g. "Loaded preset ..."
+HIDE_KEY = "rnnviz_hidden"            # controls a lesson link removed (hide=...)
+LESSON_URL_KEY = "rnnviz_lesson_url"  # the view part of the query string last written
+PREFILL_KEY = "rnnviz_train_prefill"  # training settings from a lesson link, for the page
 WIDGET_PREFIX = "rnnviz_w_"
 PRESET_WIDGET = "rnnviz_preset"
 PRESET_PLACEHOLDER = "Choose a preset…"
@@ -114,6 +117,28 @@ def current_config() -> Config:
     return st.session_state[CONFIG_KEY]
 
 
+def update_config(**changes) -> bool:
+    """Change the session's Config (validated; a task's sizes applied), as the sidebar does.
+
+    Returns:
+        True if applied; False if a value was refused, which is then shown as a warning
+        and the Config is left as it was.
+    """
+    try:
+        config = current_config().replace(**changes)
+    except ValueError as why:
+        shown = ", ".join(f"{name}={value!r}" for name, value in changes.items())
+        st.session_state[WARNINGS_KEY] = [f"{shown} was not applied: {why}"]
+        return False
+    _store(config)
+    return True
+
+
+def hidden(name: str) -> bool:
+    """Whether a lesson link removed the control `name` (see rnnviz.lesson.HIDEABLE)."""
+    return name in st.session_state.get(HIDE_KEY, frozenset())
+
+
 def _on_widget(name: str) -> None:
     value = st.session_state[WIDGET_PREFIX + name]
     try:
@@ -146,6 +171,8 @@ def _limit_help(name: str) -> str:
 
 
 def _number(name: str, disabled: bool = False, extra_help: str = "") -> None:
+    if hidden(name):
+        return
     f = FIELD_BY_NAME[name]
     common = {"key": WIDGET_PREFIX + name, "on_change": _on_widget, "args": (name,),
               "disabled": disabled, "help": _limit_help(name) + extra_help}
@@ -162,17 +189,21 @@ def _sidebar(config: Config) -> None:
     sb = st.sidebar
     with sb:
         st.header("Network")
-        st.selectbox("Presets", list(engine_build.PRESETS), index=None,
-                     placeholder=PRESET_PLACEHOLDER, key=PRESET_WIDGET, on_change=_on_preset,
-                     help="Load a whole configuration that shows one idea.")
+        if not hidden("presets"):
+            st.selectbox("Presets", list(engine_build.PRESETS), index=None,
+                         placeholder=PRESET_PLACEHOLDER, key=PRESET_WIDGET,
+                         on_change=_on_preset,
+                         help="Load a whole configuration that shows one idea.")
         if NOTICE_KEY in st.session_state:
             st.caption(st.session_state.pop(NOTICE_KEY))
-        st.radio("cell", list(CELL_LABELS), format_func=CELL_LABELS.get, horizontal=True,
-                 key=WIDGET_PREFIX + "cell", on_change=_on_widget, args=("cell",),
-                 help=HELP["cell"])
-        st.selectbox("input", list(INPUT_LABELS), format_func=INPUT_LABELS.get,
-                     key=WIDGET_PREFIX + "input", on_change=_on_widget, args=("input",),
-                     help=HELP["input"])
+        if not hidden("cell"):
+            st.radio("cell", list(CELL_LABELS), format_func=CELL_LABELS.get, horizontal=True,
+                     key=WIDGET_PREFIX + "cell", on_change=_on_widget, args=("cell",),
+                     help=HELP["cell"])
+        if not hidden("input"):
+            st.selectbox("input", list(INPUT_LABELS), format_func=INPUT_LABELS.get,
+                         key=WIDGET_PREFIX + "input", on_change=_on_widget, args=("input",),
+                         help=HELP["input"])
         is_task = config.input in engine_build.TASK_INPUTS
         if is_task:
             st.caption(f"n_x = {config.n_x} and n_y = {config.n_y} are set by the task.")
@@ -194,7 +225,8 @@ def _sidebar(config: Config) -> None:
                        "apply. Choose the Gaussian input to use them.")
         for name in ("weight_scale", "spectral_radius", "forget_bias"):
             _number(name, disabled=not applies[name])
-        st.button("Reset to defaults", on_click=_on_reset, width="stretch")
+        if not hidden("reset"):
+            st.button("Reset to defaults", on_click=_on_reset, width="stretch")
         st.caption("The address bar holds this whole configuration: copy it to share "
                    "the view.")
 
@@ -243,9 +275,13 @@ def page_setup(title: str) -> Config:
     st.set_page_config(page_title=f"{title} · rnnviz", page_icon="🔁", layout="wide")
     _sync_from_url()
     config = current_config()
-    _navigation()
-    _sidebar(config)
+    _sync_lesson(title, config)
+    if not hidden("sidebar"):
+        if not hidden("nav"):
+            _navigation()
+        _sidebar(config)
     _write_url(config)
+    write_lesson_url(title)
     for message in st.session_state.get(WARNINGS_KEY, []):
         st.warning(plain(message), icon="⚠️")
     return config
@@ -325,7 +361,7 @@ def snapshot_params(config: Config) -> dict | None:
         return None
     note, close = st.columns([5, 1], vertical_alignment="center")
     note.info(f"Showing the {CELL_LABELS[config.cell]} as trained to step {snapshot.step:,} "
-              f"({snapshot.run_label}), on a batch of its task.", icon="📌")
+              f"({snapshot.run_label}), on a batch of its task.", icon=":material/push_pin:")
     close.button("Back to the initial weights", on_click=training.close_snapshot,
                  key="rnnviz_close_snapshot")
     return snapshot.params
@@ -358,9 +394,10 @@ MEAN = "mean"
 
 
 def remembered_choice(label: str, key: str, count: int, with_mean: bool = False,
-                      help: str | None = None) -> int | None:
+                      help: str | None = None, control: str | None = None) -> int | None:
     """A selectbox over 0..count-1 (and "batch mean" first when with_mean) whose value is
-    kept under a non-widget key, so it survives visiting other pages.
+    kept under a non-widget key, so it survives visiting other pages. When a lesson link
+    hides `control`, the value is used without drawing the selectbox.
 
     Returns:
         the chosen index, or None for the batch mean.
@@ -370,7 +407,10 @@ def remembered_choice(label: str, key: str, count: int, with_mean: bool = False,
     value = st.session_state.get(store, options[0])
     if value not in options:
         value = options[0]
-    st.session_state[store] = st.session_state[widget] = value
+    st.session_state[store] = value
+    if control is not None and hidden(control):
+        return None if value == MEAN else int(value)
+    st.session_state[widget] = value
 
     def remember() -> None:
         st.session_state[store] = st.session_state[widget]
@@ -413,24 +453,35 @@ def timestep_player(T_x: int, draw: Callable[[int], None]) -> None:
                 st.session_state[LAST_TICK_KEY] = now
                 t = min(t + 1, T_x)
                 st.session_state[STEP_KEY] = t
-        back, slider, forward_col, play = st.columns([1, 10, 1, 2], vertical_alignment="bottom")
-        back.button("", icon=":material/chevron_left:", key="rnnviz_step_back",
-                    on_click=_step_by, args=(-1, T_x), disabled=t <= 1, help="One step back",
-                    width="stretch")
-        forward_col.button("", icon=":material/chevron_right:", key="rnnviz_step_forward",
-                           on_click=_step_by, args=(1, T_x), disabled=t >= T_x,
-                           help="One step forward", width="stretch")
-        with slider:
-            if T_x > 1:
-                st.session_state[STEP_SLIDER] = t
-                st.slider("timestep t", 1, T_x, key=STEP_SLIDER, on_change=_on_step_slider)
-            else:
-                st.markdown("timestep t = 1 (T_x = 1: a single step)")
-        label, icon = (("Pause", ":material/pause:") if playing
-                       else ("Play", ":material/play_arrow:"))
-        if play.button(label, icon=icon, key="rnnviz_play", disabled=T_x <= 1 and not playing,
-                       width="stretch", help="Animate through time"):
-            _toggle_play(t, T_x)
+        show_steps, show_play = not hidden("t"), not hidden("play") or playing
+        if show_steps:
+            back, slider, forward_col, play = st.columns([1, 10, 1, 2],
+                                                         vertical_alignment="bottom")
+            back.button("", icon=":material/chevron_left:", key="rnnviz_step_back",
+                        on_click=_step_by, args=(-1, T_x), disabled=t <= 1,
+                        help="One step back", width="stretch")
+            forward_col.button("", icon=":material/chevron_right:",
+                               key="rnnviz_step_forward", on_click=_step_by, args=(1, T_x),
+                               disabled=t >= T_x, help="One step forward", width="stretch")
+            with slider:
+                if T_x > 1:
+                    st.session_state[STEP_SLIDER] = t
+                    st.slider("timestep t", 1, T_x, key=STEP_SLIDER,
+                              on_change=_on_step_slider)
+                else:
+                    st.markdown("timestep t = 1 (T_x = 1: a single step)")
+        else:
+            slider, play = st.columns([12, 2], vertical_alignment="bottom")
+            slider.markdown(f"**timestep t = {t}** of T_x = {T_x}")
+        if show_play:
+            label, icon = (("Pause", ":material/pause:") if playing
+                           else ("Play", ":material/play_arrow:"))
+            if play.button(label, icon=icon, key="rnnviz_play",
+                           disabled=T_x <= 1 and not playing, width="stretch",
+                           help="Animate through time"):
+                _toggle_play(t, T_x)
+        if PAGE_KEY in st.session_state:
+            write_lesson_url(st.session_state[PAGE_KEY])  # t moved inside this fragment
         draw(t)
         if playing and t >= T_x:
             st.session_state[PLAYING_KEY] = False
@@ -446,3 +497,112 @@ def _toggle_play(t: int, T_x: int) -> None:
     if playing and t >= T_x:
         st.session_state[STEP_KEY] = 1
     st.rerun()  # the whole page, once, to switch the fragment's timer on or off
+
+
+# ----- lesson links: the view and the hidden controls in the URL -----------------------------
+# Where each page's view parameters live in session_state (rnnviz.lesson.VIEWS names them).
+
+PAGE_KEY = "rnnviz_page"              # the title of the page running
+GATES_UNITS_KEY = "rnnviz_gates_units"
+WHERE_KEY = "rnnviz_gf_where"
+TRAIN_SETTINGS_KEY = "rnnviz_train_settings"  # the Training page's last submitted settings
+TRAIN_SETTING_NAMES = {"task": "task", "train_cell": "cell", "optimizer": "optimizer",
+                       "steps": "steps", "lr": "learning_rate"}
+VIEW_STORE = {
+    (lesson.STEP, "t"): STEP_KEY, (lesson.STEP, "unit"): "rnnviz_unit",
+    (lesson.STEP, "example"): "rnnviz_example",
+    (lesson.GATES, "t"): STEP_KEY, (lesson.GATES, "example"): "rnnviz_gates_example",
+    (lesson.GATES, "units"): GATES_UNITS_KEY,
+    (lesson.FLOW, "where"): WHERE_KEY, (lesson.FLOW, "example"): "rnnviz_example",
+}
+
+
+def _lesson_query() -> dict[str, list[str]]:
+    """Every key of the URL that is not the Config's, with all its values."""
+    return {key: st.query_params.get_all(key) for key in st.query_params
+            if key not in FIELD_BY_NAME}
+
+
+def _adopt_view(page: str, view: dict) -> None:
+    """Set the page's view from a lesson link; keys it does not name go back to defaults."""
+    if page == lesson.TRAINING:
+        st.session_state[PREFILL_KEY] = {
+            TRAIN_SETTING_NAMES[f.name]: view.get(f.name, f.default)
+            for f in lesson.VIEWS[page]}
+        return
+    for f in lesson.VIEWS.get(page, ()):
+        key = VIEW_STORE[(page, f.name)]
+        if f.name in view:
+            st.session_state[key] = view[f.name]
+        else:
+            st.session_state.pop(key, None)
+
+
+def _current_view(page: str) -> dict:
+    if page == lesson.TRAINING:
+        settings = {**st.session_state.get(TRAIN_SETTINGS_KEY, {}),
+                    **st.session_state.get(PREFILL_KEY, {})}
+        return {name: settings.get(setting) for name, setting in TRAIN_SETTING_NAMES.items()}
+    return {f.name: st.session_state.get(VIEW_STORE[(page, f.name)])
+            for f in lesson.VIEWS.get(page, ())}
+
+
+def _sync_lesson(page: str, config: Config) -> None:
+    """Adopt the URL's view and hidden controls on a session's first run or when the URL
+    changed under us; warnings name every value ignored."""
+    st.session_state[PAGE_KEY] = page
+    query = _lesson_query()
+    flat = {key: values[-1] if values else "" for key, values in query.items()
+            if key in lesson.VIEW_KEYS or key == "hide"}
+    first_run = LESSON_URL_KEY not in st.session_state
+    changed = bool(st.query_params) and flat != st.session_state.get(LESSON_URL_KEY)
+    if not (first_run or changed):
+        return
+    sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m}
+    view, warnings = lesson.parse_view(page, query, sizes)
+    hide, hide_warnings = lesson.parse_hide(query.get("hide", ""))
+    _adopt_view(page, view)
+    st.session_state[HIDE_KEY] = hide
+    st.session_state[LESSON_URL_KEY] = flat
+    messages = warnings + hide_warnings
+    if messages:
+        st.session_state[WARNINGS_KEY] = [*st.session_state.get(WARNINGS_KEY, []), *messages]
+
+
+def write_lesson_url(page: str) -> None:
+    """Put the page's view (values that differ from the defaults) and the hidden controls in
+    the URL, so the address bar always reproduces what the student sees."""
+    wanted = {**lesson.view_to_query(page, _current_view(page)),
+              **lesson.hide_to_query(st.session_state.get(HIDE_KEY, frozenset()))}
+    for key in (*sorted(lesson.VIEW_KEYS), "hide"):
+        current = st.query_params.get_all(key)
+        if key in wanted:
+            if current != [wanted[key]]:
+                st.query_params[key] = wanted[key]
+        elif current:
+            del st.query_params[key]
+    st.session_state[LESSON_URL_KEY] = wanted
+
+
+def take_training_prefill() -> dict:
+    """Training settings a lesson link asked for ({} if none), handed over once."""
+    return st.session_state.pop(PREFILL_KEY, {})
+
+
+def chosen_units(n_a: int, label: str = "units j") -> list[int]:
+    """The units whose lines a chart shows: a multiselect (unless hidden) remembered across
+    pages; the first three by default."""
+    default = list(range(min(3, n_a)))
+    stored = st.session_state.get(GATES_UNITS_KEY)
+    units = [j for j in stored if 0 <= j < n_a] if stored is not None else default
+    if hidden("units"):
+        return units
+    widget = WIDGET_PREFIX + "gates_units"
+    st.session_state[widget] = units
+
+    def remember() -> None:
+        st.session_state[GATES_UNITS_KEY] = list(st.session_state[widget])
+
+    st.multiselect(label, list(range(n_a)), key=widget, on_change=remember,
+                   max_selections=lesson.MAX_UNITS)
+    return units

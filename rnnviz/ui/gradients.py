@@ -39,18 +39,17 @@ def _on_knob(name: str) -> None:
         changes["input"] = "gaussian"
         notice = ("The input is now random Gaussian: the notebook's own weights ignore the "
                   "initialisation knobs.")
-    try:
-        st.session_state[ui.CONFIG_KEY] = config.replace(**changes)
-    except ValueError as why:
-        st.session_state[ui.WARNINGS_KEY] = [f"{name}={value!r} was not applied: {why}"]
+    if not ui.update_config(**changes):
         return
-    st.session_state[ui.WARNINGS_KEY] = []
     if notice:
         st.session_state[ui.NOTICE_KEY] = notice
 
 
 def knob(name: str, config: Config, help: str) -> None:
-    """A slider for one Config field that changes the shared Config."""
+    """A slider for one Config field that changes the shared Config; not drawn when a lesson
+    link hides it (by its name, or all four with "knobs")."""
+    if ui.hidden(name) or ui.hidden("knobs"):
+        return
     f = FIELD_BY_NAME[name]
     st.session_state[KNOB_PREFIX + name] = getattr(config, name)
     if f.kind == "int":
