@@ -179,7 +179,7 @@ def _concat_buffer(n_a: int, n_x: int, m: int, T_x: int) -> np.ndarray:
 # In row form: every (n, m) array of the equations is held as its (m, n) transpose, so each
 # step is a contiguous block of a (T_x, m, n) buffer; gate columns are ordered f, u, o, c~.
 
-_FACTOR_CHUNK_BYTES = 1 << 18  # backward factors for this many bytes of steps at a time
+_FACTOR_CHUNK_BYTES = 1 << 20  # backward factors for this many bytes of steps at a time
 
 
 def _halve_sigmoid_rows(stacked: np.ndarray) -> np.ndarray:
