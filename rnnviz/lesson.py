@@ -209,8 +209,8 @@ def parse_view(page: str, query: dict, sizes: dict) -> tuple[dict, list[str]]:
             except ValueError as why:
                 warnings.append(f"{key}={_shown(raw)!r} was ignored: it {why}")
         elif key in VIEW_KEYS:
-            pages = " and ".join(_page_of(key))
-            warnings.append(f"{key} was ignored: it sets the {pages} page's view")
+            pages = ", ".join(_page_of(key))
+            warnings.append(f"{key} was ignored: it sets the view of another page ({pages})")
         else:
             warnings.append(f"{_shown(key)!r} was ignored: it is not a setting of rnnviz")
     return view, warnings

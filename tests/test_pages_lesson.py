@@ -1,0 +1,167 @@
+"""AppTest: lesson links restore each page's view, hide the controls they name, and write
+the view back to the URL as the student moves it; hostile values give warnings."""
+
+import json
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from rnnviz import ui
+from rnnviz.build import PRESETS
+from rnnviz.tasks import TASKS
+from rnnviz.ui import training as tr
+
+ROOT = Path(__file__).resolve().parents[1]
+HOME, STEP, GATES = "app.py", "pages/1_Step_through.py", "pages/2_Gates_and_cell_state.py"
+FLOW, TRAINING = "pages/3_Gradient_flow.py", "pages/4_Training.py"
+TIMEOUT = 90
+
+
+def open_app(page: str, query: dict) -> AppTest:
+    at = AppTest.from_file(str(ROOT / HOME), default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def keys(at: AppTest, kind: str) -> set:
+    return {getattr(w, "key", None) for w in getattr(at, kind)}
+
+
+def warnings(at: AppTest) -> str:
+    return re.sub(r"\\(.)", r"\1", "\n".join(w.value for w in at.warning))
+
+
+def test_step_through_link_restores_t_unit_and_example():
+    at = open_app(STEP, {"t": "4", "unit": "2", "example": "3"})
+    assert at.slider(key=ui.STEP_SLIDER).value == 4
+    assert at.selectbox(key=ui.WIDGET_PREFIX + "unit").value == 2
+    assert at.selectbox(key=ui.WIDGET_PREFIX + "example").value == 3
+    text = "\n".join(m.value for m in at.markdown)
+    assert "t = 4, for unit j = 2 of example i = 3" in text
+    assert not at.warning
+
+
+def test_moving_the_view_writes_it_to_the_url_and_defaults_leave_it():
+    at = open_app(STEP, {"cell": "rnn"})
+    assert dict(at.query_params) == {"cell": "rnn"}
+    at.slider(key=ui.STEP_SLIDER).set_value(6).run()
+    at.selectbox(key=ui.WIDGET_PREFIX + "unit").set_value(4).run()
+    assert dict(at.query_params) == {"cell": "rnn", "t": "6", "unit": "4"}
+    at.slider(key=ui.STEP_SLIDER).set_value(1).run()
+    assert dict(at.query_params) == {"cell": "rnn", "unit": "4"}
+
+
+def test_hide_removes_the_named_controls_and_keeps_the_rest():
+    at = open_app(STEP, {"t": "3", "hide": "presets,cell,seed,play,unit"})
+    assert ui.PRESET_WIDGET not in keys(at, "selectbox")
+    assert ui.WIDGET_PREFIX + "unit" not in keys(at, "selectbox")
+    assert ui.WIDGET_PREFIX + "example" in keys(at, "selectbox")
+    assert ui.WIDGET_PREFIX + "cell" not in keys(at, "radio")
+    numbers = keys(at, "number_input")
+    assert ui.WIDGET_PREFIX + "seed" not in numbers and ui.WIDGET_PREFIX + "n_a" in numbers
+    assert "rnnviz_play" not in keys(at, "button")
+    assert at.slider(key=ui.STEP_SLIDER).value == 3
+    assert at.query_params["hide"] == "presets,cell,seed,play,unit"
+
+
+def test_hidden_unit_still_uses_the_value_the_link_fixed():
+    at = open_app(STEP, {"t": "2", "unit": "3", "hide": "unit,t"})
+    assert ui.STEP_SLIDER not in keys(at, "slider")
+    text = "\n".join(m.value for m in at.markdown)
+    assert "timestep t = 2" in text and "for unit j = 3 of example i = 0" in text
+    assert dict(at.query_params) == {"t": "2", "unit": "3", "hide": "t,unit"}
+
+
+def test_hide_sidebar_leaves_the_sidebar_empty():
+    at = open_app(STEP, {"hide": "sidebar"})
+    assert len(at.sidebar) == 0
+    assert ui.STEP_SLIDER in keys(at, "slider")
+    at = open_app(STEP, {"hide": "nav"})
+    assert len(at.sidebar) > 0 and not at.get("page_link")
+
+
+def test_gates_link_restores_example_units_and_t():
+    at = open_app(GATES, {"example": "mean", "units": "4,0", "t": "5"})
+    lines = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert [trace["name"] for trace in lines["data"]] == ["unit 4", "unit 0"]
+    assert at.selectbox(key=ui.WIDGET_PREFIX + "gates_example").value == "mean"
+    assert at.slider(key=ui.STEP_SLIDER).value == 5
+    at = open_app(GATES, {"example": "2", "hide": "units,example"})
+    assert ui.WIDGET_PREFIX + "gates_units" not in keys(at, "multiselect")
+    assert ui.WIDGET_PREFIX + "gates_example" not in keys(at, "selectbox")
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"]
+              for c in at.get("plotly_chart")]
+    assert any("example i = 2" in title for title in titles)
+
+
+def test_gradient_flow_link_sets_where_and_hides_knobs_and_clipping():
+    query = {**PRESETS["Vanishing gradients"].to_query(), "where": "all", "example": "5",
+             "hide": "knobs,clipping"}
+    at = open_app(FLOW, query)
+    assert at.radio(key="rnnviz_gf_where_w").value == "all"
+    assert at.selectbox(key=ui.WIDGET_PREFIX + "example").value == 5
+    assert not any((k or "").startswith("rnnviz_gf_") for k in keys(at, "slider"))
+    assert "Gradient clipping" not in [s.value for s in at.subheader]
+    at = open_app(FLOW, {"hide": "spectral_radius"})
+    sliders = keys(at, "slider")
+    assert "rnnviz_gf_spectral_radius" not in sliders and "rnnviz_gf_T_x" in sliders
+    assert "Gradient clipping" in [s.value for s in at.subheader]
+
+
+def test_gradient_flow_knob_changes_the_config_through_update_config():
+    at = open_app(FLOW, {})
+    at.slider(key="rnnviz_gf_spectral_radius").set_value(0.5).run()
+    config = at.session_state[ui.CONFIG_KEY]
+    assert config.spectral_radius == 0.5 and config.input == "gaussian"
+    assert at.query_params["spectral_radius"] == "0.5"
+
+
+def test_training_link_prefills_the_settings_and_can_hide_them():
+    query = {"task": "copy", "train_cell": "rnn", "optimizer": "sgd", "lr": "0.05",
+             "steps": "40"}
+    at = open_app(TRAINING, query)
+    w = "rnnviz_tr_w_"
+    assert at.selectbox(key=w + "task").value == "copy"
+    assert at.radio(key=w + "cell").value == "rnn"
+    assert at.selectbox(key=w + "optimizer").value == "sgd"
+    assert at.number_input(key=w + "learning_rate").value == 0.05
+    assert at.number_input(key=w + "steps").value == 40
+    assert dict(at.query_params) == query
+    at = open_app(TRAINING, {"task": "adding", "steps": "5",
+                             "hide": "task,train_cell,optimizer"})
+    assert w + "task" not in keys(at, "selectbox") and w + "optimizer" not in keys(at, "selectbox")
+    assert w + "cell" not in keys(at, "radio")
+    text = "\n".join(m.value for m in at.markdown)
+    assert f"task: **{TASKS['adding'].title}**" in text and "SGD" not in text
+
+
+def test_hostile_view_parameters_warn_and_fall_back_to_defaults():
+    at = open_app(STEP, {"t": "999", "unit": "-1", "example": "1e400", "where": "all",
+                         "units": "x", "zz<script>": "1", "hide": "bogus,play"})
+    assert at.slider(key=ui.STEP_SLIDER).value == 1
+    assert at.selectbox(key=ui.WIDGET_PREFIX + "unit").value == 0
+    text = warnings(at)
+    for name in ("t='999'", "unit='-1'", "example='1e400'", "where was ignored",
+                 "units was ignored", "'zz<script>' was ignored", "'bogus'"):
+        assert name in text, name
+    assert "rnnviz_play" not in keys(at, "button")
+    assert "t" not in at.query_params and "where" not in at.query_params
+
+
+def test_training_with_hidden_settings_trains_what_the_link_fixed():
+    at = open_app(TRAINING, {"task": "adding", "train_cell": "rnn", "optimizer": "sgd",
+                             "steps": "3", "hide": "task,train_cell,optimizer"})
+    w = "rnnviz_tr_w_"
+    at.number_input(key=w + "n_a").set_value(4)
+    at.number_input(key=w + "T_x").set_value(6)
+    next(b for b in at.button if b.label == "Train").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    (run,) = at.session_state[tr.RUNS_KEY]
+    assert (run.config.task, run.config.cell, run.config.optimizer) == ("adding", "rnn", "sgd")
+    assert run.steps_done == 3
