@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from rnnviz import ui
 from rnnviz.build import build
 from rnnviz.config import Config
+from rnnviz.figures import style
 from rnnviz.ui import gradients as gf
 from rnnviz.ui import training as ui_training
 
@@ -230,8 +231,8 @@ def test_check_table_is_coloured_by_result():
     rules = dict(re.findall(r"((?:#T_\w+_row\d_col\d,? ?)+) \{\s*background-color: (#\w+)", html))
     colour = {cell.split("_")[-2] + "_" + cell.split("_")[-1]: c
               for cells, c in rules.items() for cell in cells.replace(",", " ").split()}
-    assert {colour[f"row0_col{j}"] for j in range(4)} == {"#d4edda"}
-    assert {colour[f"row1_col{j}"] for j in range(4)} == {"#f8d7da"}
+    assert {colour[f"row0_col{j}"] for j in range(4)} == {style.PASS_FILL}
+    assert {colour[f"row1_col{j}"] for j in range(4)} == {style.FAIL_FILL}
 
 
 def test_with_the_loss_at_every_step_the_page_shows_which_steps_alone_would_clip():

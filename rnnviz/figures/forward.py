@@ -131,7 +131,7 @@ def outputs_over_time(y_hat, output: str, current_t: int | None = None,
 
 # ----- the cell at step t ------------------------------------------------------------------
 
-BOX_FILL = {"input": "#F2F2F2", "state": "#FFFFFF", "gate": "#E8F1FA", "op": "#FFFFFF"}
+BOX_FILL = style.BOX_FILL
 TEXT_SIZE = 19
 
 
@@ -154,18 +154,18 @@ class _Canvas:
         self.annotations: list[dict] = []
         self.accent = accent
 
-    def box(self, x, y, text, w=1.6, h=0.9, fill="#FFFFFF", bold_edge=False):
+    def box(self, x, y, text, w=1.6, h=0.9, fill=BOX_FILL["state"], bold_edge=False):
         self.shapes.append({
             "type": "rect", "x0": x - w / 2, "x1": x + w / 2, "y0": y - h / 2, "y1": y + h / 2,
-            "line": {"color": self.accent if bold_edge else "#444444",
+            "line": {"color": self.accent if bold_edge else style.EDGE,
                      "width": 3 if bold_edge else 1.5},
             "fillcolor": fill, "layer": "below"})
         self.annotations.append({"x": x, "y": y, "text": text, "showarrow": False,
-                                 "font": {"size": TEXT_SIZE, "color": "#111111"}})
+                                 "font": {"size": TEXT_SIZE, "color": style.INK}})
 
     def op(self, x, y, symbol, r=0.28):
         self.shapes.append({"type": "circle", "x0": x - r, "x1": x + r, "y0": y - r,
-                            "y1": y + r, "line": {"color": "#444444", "width": 1.5},
+                            "y1": y + r, "line": {"color": style.EDGE, "width": 1.5},
                             "fillcolor": BOX_FILL["op"], "layer": "below"})
         self.annotations.append({"x": x, "y": y, "text": symbol, "showarrow": False,
                                  "font": {"size": TEXT_SIZE + 1}})
@@ -174,11 +174,11 @@ class _Canvas:
         self.annotations.append({
             "x": x1, "y": y1, "ax": x0, "ay": y0, "xref": "x", "yref": "y", "axref": "x",
             "ayref": "y", "text": "", "showarrow": True, "arrowhead": 2 if head else 0,
-            "arrowsize": 1.2, "arrowwidth": width, "arrowcolor": "#444444"})
+            "arrowsize": 1.2, "arrowwidth": width, "arrowcolor": style.EDGE})
 
     def label(self, x, y, text, size=TEXT_SIZE - 2):
         self.annotations.append({"x": x, "y": y, "text": text, "showarrow": False,
-                                 "font": {"size": size, "color": "#333333"}})
+                                 "font": {"size": size, "color": style.MUTED_INK}})
 
     def finish(self, title: str, width: float, height_units: float, height: int) -> go.Figure:
         return go.Figure(layout={
@@ -238,10 +238,11 @@ def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
     # inputs on the left: c<t-1> on the cell line, a<t-1> and x<t> into the concat bus
     cv.box(1.0, top, f"c⟨{t - 1}⟩<br>{_fmt(terms['c_prev'])}", fill=BOX_FILL["state"])
     cv.box(1.0, 2.4, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", fill=BOX_FILL["state"])
-    cv.box(1.0, bus, f"x⟨{t}⟩<br>{_vector(terms['x'], 2)}", w=1.9, fill=BOX_FILL["input"])
+    # wide enough for two entries and "…" at the figures' font size
+    cv.box(1.1, bus, f"x⟨{t}⟩<br>{_vector(terms['x'], 2)}", w=2.3, fill=BOX_FILL["input"])
     cv.arrow(1.8, 2.4, 2.45, 2.4, head=False, width=3)
     cv.arrow(2.45, 2.4, 2.45, bus, head=False, width=3)
-    cv.arrow(1.95, bus, gates["o"][0], bus, head=False, width=3)
+    cv.arrow(2.25, bus, gates["o"][0], bus, head=False, width=3)
     cv.label(5.75, bus - 0.38, "concat = [a⟨t−1⟩; x⟨t⟩]")
     for name, (x, label) in gates.items():
         cv.arrow(x, bus, x, gate_y - 0.5)

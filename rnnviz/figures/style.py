@@ -20,12 +20,26 @@ CELL_COLORS = {"rnn": "#D55E00", "lstm": "#0072B2"}   # Okabe-Ito vermillion and
 CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM"}
 MARKER_COLOR = "#000000"          # the current-timestep marker
 
+# Okabe & Ito's palette (distinct for every common colour-vision deficiency), the two cell
+# colours first, then dark tones for a tenth line; every line chart cycles through it.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+           "#882255", "#117733", "#999999")
+INK = "#111111"                   # text, as the app's theme (.streamlit/config.toml)
+MUTED_INK = "#333333"             # secondary labels
+EDGE = "#444444"                  # outlines and arrows of the cell diagram
+GRID = "#D9D9D9"                  # grid lines, visible on a washed-out projector
+PASS_FILL, FAIL_FILL = "#D6EAF8", "#FAD7C0"  # light Okabe-Ito blue and vermillion: table rows
+BOX_FILL = {"input": "#F2F2F2", "state": "#FFFFFF", "gate": "#E8F1FA", "op": "#FFFFFF"}
+
 
 # plotly_white, cut to the trace types the app draws, built once: assigning the full
 # template by name re-validates all of it in every figure (10-80 ms each).
 _WHITE = pio.templates["plotly_white"]
 TEMPLATE = go.layout.Template(
-    layout=_WHITE.layout,
+    layout=go.Layout(_WHITE.layout, font={"color": INK}, colorway=list(PALETTE),
+                     title={"font": {"color": INK}},
+                     xaxis={"gridcolor": GRID, "linecolor": EDGE, "zerolinecolor": GRID},
+                     yaxis={"gridcolor": GRID, "linecolor": EDGE, "zerolinecolor": GRID}),
     data={kind: _WHITE.data[kind] for kind in ("scatter", "scattergl", "heatmap", "bar",
                                                "histogram", "contour", "table")},
 )

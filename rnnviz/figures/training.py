@@ -19,11 +19,9 @@ from rnnviz.figures._axes import log_dtick
 
 MAX_POINTS = 1500
 # Okabe-Ito, colour-blind safe; the two cell colours first so a lone RNN and LSTM keep theirs.
-RUN_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-               "#999999")
+RUN_PALETTE = (*style.PALETTE[:7], style.PALETTE[-1])
 # For per-parameter lines: Okabe-Ito plus dark tones, ten distinct colours.
-PARAM_PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-                 "#000000", "#882255", "#117733", "#999999")
+PARAM_PALETTE = style.PALETTE
 STAT_TITLES = {
     "v_hat": ("Adam's m̂: mean |bias-corrected first moment|", "mean |m̂|"),
     "s_hat": ("Adam's v̂: mean bias-corrected second moment", "mean v̂"),

@@ -15,6 +15,7 @@ import streamlit as st
 
 from rnnviz import analysis, ui
 from rnnviz.config import FIELD_BY_NAME, Config
+from rnnviz.figures import style
 from rnnviz.gradcheck import gradient_check
 from rnnviz.losses import Loss
 
@@ -173,10 +174,11 @@ def cached_gradient_check(config: Config, max_entries: int | None,
 
 
 def styled_check(table: pd.DataFrame):
-    """The check table with pass rows green and failures red (the word says it too)."""
+    """The check table with pass rows light blue and failures light orange (colour-blind
+    safe; the word says it too)."""
     def colour(row):
         ok = row["result"] == "pass"
-        shade = "background-color: #d4edda" if ok else "background-color: #f8d7da"
+        shade = f"background-color: {style.PASS_FILL if ok else style.FAIL_FILL}"
         return [shade] * len(row)
 
     return table.style.apply(colour, axis=1).format({"relative error": "{:.2e}",

@@ -1,0 +1,55 @@
+"""The projector look: every colour comes from rnnviz.figures.style, the RNN and the LSTM keep
+their colours on every page, labels are large, and the theme matches the figures."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import tomllib
+
+from rnnviz.figures import forward, gradients, style, training
+
+ROOT = Path(__file__).resolve().parents[1]
+HEX = re.compile(r"#[0-9A-Fa-f]{6}\b")
+
+
+def test_no_module_but_style_hard_codes_a_colour():
+    sources = [*(ROOT / "rnnviz").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"]
+    offenders = {str(p.relative_to(ROOT)): HEX.findall(p.read_text())
+                 for p in sources if p.name != "style.py"}
+    assert {p: found for p, found in offenders.items() if found} == {}
+
+
+def test_line_charts_cycle_through_the_colour_blind_safe_palette():
+    assert list(style.TEMPLATE.layout.colorway) == list(style.PALETTE)
+    assert len(set(style.PALETTE)) == len(style.PALETTE) == 10
+    assert style.PALETTE[:2] == (style.CELL_COLORS["lstm"], style.CELL_COLORS["rnn"])
+
+
+def test_rnn_and_lstm_keep_their_colours_in_gradient_and_training_figures():
+    T_x = 5
+    flows = {cell: {"a": np.linspace(1e-3, 1, T_x)} for cell in ("rnn", "lstm")}
+    fig = gradients.gradient_flow(flows, "last")
+    by_name = {trace.name: trace.line.color for trace in fig.data}
+    for cell, colour in style.CELL_COLORS.items():
+        assert any(style.CELL_NAMES[cell] in name and c == colour for name, c in by_name.items())
+    assert training.run_colors(["lstm"]) == [style.CELL_COLORS["lstm"]]
+    assert training.run_colors(["rnn", "lstm"]) == [style.CELL_COLORS["rnn"],
+                                                   style.CELL_COLORS["lstm"]]
+
+
+def test_axis_labels_are_large_and_dark_on_every_figure():
+    fig = forward.heatmap(np.zeros((3, 4)), "gate", "f", current_t=2)
+    assert fig.layout.font.size >= 18 and fig.layout.xaxis.title.font.size >= 20
+    assert style.TEMPLATE.layout.font.color == style.INK
+    gate = forward.heatmap(np.zeros((3, 4)), "gate", "f")
+    state = forward.heatmap(np.zeros((3, 4)), "state", "a")
+    assert (gate.data[0].zmin, gate.data[0].zmax) == (0.0, 1.0)   # sequential, fixed
+    assert state.data[0].zmid == 0.0                               # diverging, centred
+
+
+def test_the_theme_uses_the_figures_colours():
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
+    assert theme["primaryColor"] == style.CELL_COLORS["lstm"]
+    assert theme["textColor"] == style.INK
+    assert theme["baseFontSize"] >= 16
