@@ -20,8 +20,10 @@ def test_no_module_but_style_hard_codes_a_colour():
     assert {p: found for p, found in offenders.items() if found} == {}
 
 
-def test_line_charts_cycle_through_the_colour_blind_safe_palette():
-    assert list(style.TEMPLATE.layout.colorway) == list(style.PALETTE)
+def test_line_charts_cycle_through_the_colour_blind_safe_palette_minus_the_cells():
+    assert list(style.TEMPLATE.layout.colorway) == list(style.COLORWAY)
+    assert not set(style.COLORWAY) & set(style.CELL_COLORS.values())
+    assert len(style.COLORWAY) == 8
     assert len(set(style.PALETTE)) == len(style.PALETTE) == 10
     assert style.PALETTE[:2] == (style.CELL_COLORS["lstm"], style.CELL_COLORS["rnn"])
 

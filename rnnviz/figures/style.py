@@ -21,9 +21,12 @@ CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM"}
 MARKER_COLOR = "#000000"          # the current-timestep marker
 
 # Okabe & Ito's palette (distinct for every common colour-vision deficiency), the two cell
-# colours first, then dark tones for a tenth line; every line chart cycles through it.
+# colours first, then dark tones for a tenth line.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#882255", "#117733", "#999999")
+# Lines that are not a cell (classes, units) cycle through the rest: blue and vermillion
+# always mean the LSTM and the RNN.
+COLORWAY = tuple(c for c in PALETTE if c not in CELL_COLORS.values())
 INK = "#111111"                   # text, as the app's theme (.streamlit/config.toml)
 MUTED_INK = "#333333"             # secondary labels
 EDGE = "#444444"                  # outlines and arrows of the cell diagram
@@ -36,7 +39,7 @@ BOX_FILL = {"input": "#F2F2F2", "state": "#FFFFFF", "gate": "#E8F1FA", "op": "#F
 # template by name re-validates all of it in every figure (10-80 ms each).
 _WHITE = pio.templates["plotly_white"]
 TEMPLATE = go.layout.Template(
-    layout=go.Layout(_WHITE.layout, font={"color": INK}, colorway=list(PALETTE),
+    layout=go.Layout(_WHITE.layout, font={"color": INK}, colorway=list(COLORWAY),
                      title={"font": {"color": INK}},
                      xaxis={"gridcolor": GRID, "linecolor": EDGE, "zerolinecolor": GRID},
                      yaxis={"gridcolor": GRID, "linecolor": EDGE, "zerolinecolor": GRID}),
