@@ -125,12 +125,12 @@ def loss_and_output_gradient(loss: Loss, z_y: np.ndarray, targets,
                 log_p[tiny] = log_softmax(columns.T)[classes[tiny], np.arange(columns.shape[0])]
             value = -float(log_p.sum()) * scale
             if count < m * T_x:
-                dz *= mask.T[:, :, None]
+                dz[~mask.T] = 0.0
             dz[steps, examples, classes] -= scale
         else:
             np.subtract(z_tm, targets.transpose(2, 1, 0), out=dz)
             if count < m * T_x:
-                dz *= mask.T[:, :, None]
+                dz[~mask.T] = 0.0  # not multiplied by the mask: inf * 0 would be nan
             value = 0.5 * float(np.vdot(dz, dz)) * scale
             dz *= scale
     return value, dz.transpose(2, 1, 0)
