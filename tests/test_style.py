@@ -55,3 +55,14 @@ def test_the_theme_uses_the_figures_colours():
     assert theme["primaryColor"] == style.CELL_COLORS["lstm"]
     assert theme["textColor"] == style.INK
     assert theme["baseFontSize"] >= 16
+
+
+def test_legends_below_a_chart_sit_under_the_axis_title_with_room_for_each_row():
+    flows = {cell: {"a": np.linspace(1e-3, 1, 4)} for cell in ("rnn", "lstm")}
+    fig = gradients.gradient_flow(flows, "last")
+    assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0
+    assert fig.layout.margin.b == 80 + style.LEGEND_ROW_PX
+    curves = [training.Curve(f"run {k}", style.PALETTE[k], np.arange(3), np.ones(3))
+              for k in range(3)]
+    fig = training.run_curves(curves, "loss", "L")
+    assert fig.layout.margin.b == 80 + 3 * style.LEGEND_ROW_PX

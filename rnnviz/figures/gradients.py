@@ -74,7 +74,7 @@ def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], where: str = "a
                        "t", "gradient norm (log scale)", height=height)
     fig.update_yaxes(type="log", exponentformat="power", dtick=log_dtick(
         arr for norms in flows.values() for arr in norms.values()))
-    fig.update_layout(legend={"orientation": "h", "y": -0.22, "x": 0})
+    style.legend_below(fig, rows=1)
     return fig
 
 
@@ -139,7 +139,7 @@ def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
     values = np.concatenate(finite) if finite else np.zeros(1)
     ticks = _power_ticks(float(values.min()), float(values.max()))
     fig.update_yaxes(tickvals=ticks, ticktext=[f"10<sup>{v}</sup>" for v in ticks])
-    fig.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0})
+    style.legend_below(fig, rows=2)  # four entries in half the page's width
     return fig
 
 

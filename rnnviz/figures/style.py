@@ -62,3 +62,17 @@ def apply_layout(fig: go.Figure, title: str, x_title: str, y_title: str,
     fig.update_xaxes(title={"text": x_title, "font": {"size": AXIS_TITLE_SIZE}})
     fig.update_yaxes(title={"text": y_title, "font": {"size": AXIS_TITLE_SIZE}})
     return fig
+
+
+LEGEND_ROW_PX = 30
+
+
+def legend_below(fig: go.Figure, rows: int = 1) -> go.Figure:
+    """A horizontal legend at the very bottom of the figure, below the x axis's title and
+    never over it: the bottom margin grows by `rows` legend rows."""
+    fig.update_layout(
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom",
+                "yref": "container"},
+        margin={"b": 80 + LEGEND_ROW_PX * rows},
+    )
+    return fig

@@ -129,8 +129,10 @@ def run_curves(curves: Sequence[Curve], title: str, y_title: str, log_y: bool = 
     if log_y:
         fig.update_yaxes(type="log", exponentformat="power",
                          dtick=log_dtick(c.values for c in curves))
-    fig.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0}, showlegend=legend,
-                      uirevision="keep")  # keep the user's zoom while the curves grow
+    if legend:  # the labels are long: one row each
+        style.legend_below(fig, rows=len(curves))
+    # uirevision: keep the user's zoom while the curves grow
+    fig.update_layout(showlegend=legend, uirevision="keep")
     return fig
 
 
