@@ -574,8 +574,11 @@ def write_lesson_url(page: str) -> None:
     the URL, so the address bar always reproduces what the student sees."""
     wanted = {**lesson.view_to_query(page, _current_view(page)),
               **lesson.hide_to_query(st.session_state.get(HIDE_KEY, frozenset()))}
+    hidden_now = st.session_state.get(HIDE_KEY, frozenset())
     for key in (*sorted(lesson.VIEW_KEYS), "hide"):
         current = st.query_params.get_all(key)
+        if key == "hide" and len(current) == 1 and lesson.parse_hide(current)[0] == hidden_now:
+            wanted["hide"] = current[-1]  # the link's own spelling and order: leave it
         if key in wanted:
             if current != [wanted[key]]:
                 st.query_params[key] = wanted[key]

@@ -30,7 +30,7 @@ def test_a_lesson_link_restores_the_view_and_removes_the_named_controls(goto_app
     expect(sidebar.get_by_role("spinbutton", name="n_a (hidden units)",
                                exact=True)).to_be_visible()
     assert query_of(page) == {"cell": ["rnn"], "T_x": ["9"], "t": ["4"], "unit": ["2"],
-                              "example": ["3"], "hide": ["presets,seed,play,unit"]}
+                              "example": ["3"], "hide": ["presets,seed,unit,play"]}
 
 
 def test_the_address_follows_the_timestep_so_the_teacher_can_copy_it(goto_app,

@@ -1,0 +1,45 @@
+"""The README's lesson links and parameter tables stay true to the app."""
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+from rnnviz import lesson
+from rnnviz.config import FIELDS, from_query
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+LINKS = re.findall(r"http://localhost:8501/[^\s)`]*", README)
+PAGES = {"Step_through", "Gates_and_cell_state", "Gradient_flow", "Training",
+         "Gradient_check", ""}
+
+
+def test_the_readme_has_lesson_links_for_the_lesson():
+    assert len(LINKS) >= 6
+    assert any("hide=" in link for link in LINKS)
+
+
+def test_every_readme_link_opens_without_a_warning():
+    for link in LINKS:
+        url = urlparse(link)
+        page = url.path.strip("/")
+        assert page in PAGES, link
+        query = parse_qs(url.query, keep_blank_values=True)
+        config, warnings = from_query(query)
+        assert warnings == [], link
+        sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m}
+        view, view_warnings = lesson.parse_view(page.replace("_", " "), query, sizes)
+        hidden, hide_warnings = lesson.parse_hide(query.get("hide", ""))
+        assert view_warnings == [] and hide_warnings == [], link
+        # the link says each thing once, as the app writes it back
+        assert all(len(values) == 1 for values in query.values()), link
+
+
+def test_the_parameter_tables_name_every_parameter_and_hideable_control():
+    tables = README[README.index("## URL parameters"):README.index("## Presets")]
+    cells = set(re.findall(r"\|\s*([A-Za-z_]+)\s*(?=\|)", tables))
+    cells |= {n.strip() for row in re.findall(r"\| ([a-zA-Z_, ]+) \|", tables)
+              for n in row.split(",")}
+    for f in FIELDS:
+        assert f.name in cells, f.name
+    for name in lesson.VIEW_KEYS | set(lesson.HIDEABLE):
+        assert name in cells, name
