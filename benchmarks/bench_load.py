@@ -230,6 +230,7 @@ class Student:
     train_first_curve_s: float | None = None
     train_done_s: float | None = None
     errors: list[str] = field(default_factory=list)
+    server_cpu_s: dict[str, float] = field(default_factory=dict)  # per phase; exact at N=1
 
 
 class RunCounter:
@@ -274,6 +275,21 @@ class RunCounter:
         return self.times[target - 1]
 
 
+async def fill_training_form(page, values: dict[str, int], timeout_ms: int) -> None:
+    """Open the training page's settings (an expander) if closed and fill the number boxes
+    {label: value}, each confirmed with Tab."""
+    details = page.get_by_test_id("stExpander").locator("details").first
+    await details.wait_for(state="attached", timeout=timeout_ms)
+    if await details.get_attribute("open") is None:
+        await details.locator("summary").click()
+    form = page.get_by_test_id("stForm")
+    for label, value in values.items():
+        box = form.get_by_label(label, exact=True)
+        await box.wait_for(state="visible", timeout=timeout_ms)
+        await box.fill(str(value))
+        await box.press("Tab")
+
+
 async def _exceptions(page) -> int:
     return await page.locator('[data-testid="stException"]').count()
 
@@ -282,9 +298,18 @@ async def _idle(page, timeout_ms: int) -> None:
     await page.wait_for_function(APP_IDLE_JS, timeout=timeout_ms)
 
 
-async def student(browser, url: str, index: int, args, rng: random.Random) -> Student:
-    """One student's session: open, step through, train; everything timed."""
+async def student(browser, url: str, index: int, args, rng: random.Random,
+                  server_pid: int) -> Student:
+    """One student's session: open, step through, train; everything timed, and the
+    server's CPU time over each phase (the whole server's: exact only when N = 1)."""
     result = Student()
+    cpu_mark = [cpu_seconds(server_pid)]
+
+    def phase(name: str) -> None:
+        now = cpu_seconds(server_pid)
+        result.server_cpu_s[name] = now - cpu_mark[0]
+        cpu_mark[0] = now
+
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(STEP_TIMEOUT_MS)
     page = await context.new_page()
@@ -297,6 +322,7 @@ async def student(browser, url: str, index: int, args, rng: random.Random) -> St
         await page.wait_for_function(TITLE_T_JS, arg=1, timeout=OPEN_TIMEOUT_MS)
         await _idle(page, OPEN_TIMEOUT_MS)
         result.open_s = time.perf_counter() - start
+        phase("open")
         forward = page.locator(".st-key-rnnviz_step_forward").get_by_role("button")
         for t in range(2, min(args.steps, args.T_x - 1) + 2):
             await asyncio.sleep(args.think_ms / 1000 * rng.uniform(0.5, 1.5))
@@ -308,6 +334,7 @@ async def student(browser, url: str, index: int, args, rng: random.Random) -> St
             finished_at = await counter.wait_for(before + 1, STEP_TIMEOUT_MS)
             result.step_ws_s.append(finished_at - start)
             await _idle(page, STEP_TIMEOUT_MS)
+        phase("steps")
         if n := await _exceptions(page):
             result.errors.append(f"{n} exception element(s) on the step-through page")
 
@@ -315,20 +342,18 @@ async def student(browser, url: str, index: int, args, rng: random.Random) -> St
         await page.locator(SIDEBAR).get_by_role("link", name="Training").click()
         await counter.wait_for(before + 1, OPEN_TIMEOUT_MS)
         await _idle(page, OPEN_TIMEOUT_MS)
-        form = page.get_by_test_id("stForm")
-        for label, value in (("n_a (hidden units)", args.n_a), ("m (batch size)", 16),
-                             ("T_x (timesteps)", args.T_x),
-                             ("steps (at most 20,000)", args.train_steps)):
-            box = form.get_by_label(label, exact=True)
-            await box.fill(str(value))
-            await box.press("Tab")
+        await fill_training_form(page, {"n_a (hidden units)": args.n_a, "m (batch size)": 16,
+                                         "T_x (timesteps)": args.T_x,
+                                         "steps (at most 20,000)": args.train_steps},
+                                 OPEN_TIMEOUT_MS)
         start = time.perf_counter()
-        await page.get_by_role("button", name="Train").click()
+        await page.get_by_role("button", name="Train", exact=True).click()
         curve = page.locator('[data-testid="stPlotlyChart"] .scatterlayer .trace').first
         await curve.wait_for(state="attached", timeout=TRAIN_TIMEOUT_MS)
         result.train_first_curve_s = time.perf_counter() - start
         await page.get_by_text("Runs in this session").wait_for(timeout=TRAIN_TIMEOUT_MS)
         result.train_done_s = time.perf_counter() - start
+        phase("train")
         await _idle(page, TRAIN_TIMEOUT_MS)
         if n := await _exceptions(page):
             result.errors.append(f"{n} exception element(s) on the training page")
@@ -394,7 +419,8 @@ async def run_class(n: int, args) -> dict:
                                                args=CHROMIUM_ARGS)
             try:
                 rngs = [random.Random(1000 * n + i) for i in range(n)]
-                tasks = [student(browser, server.url, i, args, rngs[i]) for i in range(n)]
+                tasks = [student(browser, server.url, i, args, rngs[i], server.proc.pid)
+                         for i in range(n)]
                 students = await asyncio.wait_for(asyncio.gather(*tasks), CAP_PER_N_S)
                 load.append(os.getloadavg()[0])
             finally:
@@ -433,6 +459,11 @@ def print_table(results: list[dict], args) -> None:
               f"{r['browser_cpu_s']:>7.0f} | {max(r['load_average_1min']):>4.0f} | "
               f"{len(r['errors'])}")
     for r in results:
+        per_student = r["server_cpu_s"] / r["sessions"]
+        print(f"  N={r['sessions']}: server CPU per student {per_student:.1f} s"
+              + ("; by phase " + ", ".join(f"{k} {v:.2f} s" for k, v in
+                                           r["students"][0]["server_cpu_s"].items())
+                 if r["sessions"] == 1 else ""))
         for e in r["errors"]:
             print(f"  N={r['sessions']}: {e}")
 

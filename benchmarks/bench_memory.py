@@ -37,11 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_load import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
+    ROOT,
     SIDEBAR,
     TITLE_T_JS,
     RssSampler,
     RunCounter,
     Server,
+    fill_training_form,
 )
 
 LIMITS_QUERY = "cell=lstm&input=gaussian&n_x=64&n_a=256&n_y=64&m=64&T_x=200"
@@ -106,19 +108,14 @@ class Trainer:
         page = self.page
         try:
             for _ in range(runs):
-                expander = page.get_by_text("Settings: task, network, optimizer, steps")
-                form = page.get_by_test_id("stForm")
-                if not await form.get_by_label("n_a (hidden units)", exact=True).is_visible():
-                    await expander.click()
-                for label, value in (("n_a (hidden units)", 256), ("m (batch size)", 8),
-                                     ("T_x (timesteps)", 20),
-                                     ("steps (at most 20,000)", self.args.train_steps)):
-                    box = form.get_by_label(label, exact=True)
-                    await box.fill(str(value))
-                    await box.press("Tab")
-                await form.get_by_role("radio", name="LSTM", exact=True).check()
+                await fill_training_form(page, {"n_a (hidden units)": 256, "m (batch size)": 8,
+                                                "T_x (timesteps)": 20,
+                                                "steps (at most 20,000)": self.args.train_steps},
+                                         PAGE_TIMEOUT_MS)
+                # the cell radio's input is visually hidden: click its label
+                await page.get_by_test_id("stForm").get_by_text("LSTM", exact=True).click()
                 before = self.counter.finished
-                await page.get_by_role("button", name="Train").click()
+                await page.get_by_role("button", name="Train", exact=True).click()
                 # the training run, then the rerun it asks for to redraw the page
                 await self.counter.wait_for(before + 1, PAGE_TIMEOUT_MS)
                 await page.get_by_text("Runs in this session").wait_for(timeout=PAGE_TIMEOUT_MS)
@@ -139,7 +136,7 @@ class Trainer:
 async def measure(args) -> dict:
     from playwright.async_api import async_playwright
 
-    server = Server(extra_args=args.server_arg)
+    server = Server(extra_args=args.server_arg, app_root=args.app_root)
     sampler = RssSampler(server.proc.pid, every_s=0.25)
     rounds, log, seed = [], [], 100
     started = time.monotonic()
@@ -173,7 +170,8 @@ async def measure(args) -> dict:
         server.stop()
     ends = [r["end_mb"] for r in rounds]
     tail = ends[len(ends) // 2:] if len(ends) > 1 else ends
-    return {"server_args": args.server_arg, "rounds": rounds, "errors": log,
+    return {"app_root": str(args.app_root), "server_args": args.server_arg, "rounds": rounds,
+            "errors": log,
             "peak_mb": max((b for _, b in samples), default=0) / MB,
             "plateau_mb": statistics.median(tail) if tail else None,
             "last_round_growth_mb": ends[-1] - ends[-2] if len(ends) > 1 else None,
@@ -190,6 +188,8 @@ def main() -> None:
     parser.add_argument("--server-arg", action="append", default=[],
                         help="passed to `streamlit run`, e.g. "
                              "--server-arg=--server.maxCacheDataSize=1gb")
+    parser.add_argument("--app-root", type=Path, default=ROOT,
+                        help="the folder holding app.py (e.g. an export of an older commit)")
     parser.add_argument("--json", type=Path, help="write the results (and every sample) here")
     args = parser.parse_args()
     result = asyncio.run(measure(args))

@@ -66,7 +66,7 @@ def test_two_sessions_keep_their_own_settings_and_training_runs(
                          ("steps (at most 20,000)", 20)):
         form.get_by_label(label, exact=True).fill(str(value))
         form.get_by_label(label, exact=True).press("Tab")
-    bob.get_by_role("button", name="Train").click()
+    bob.get_by_role("button", name="Train", exact=True).click()
     expect(bob.get_by_text("Runs in this session")).to_be_visible(timeout=LONG_MS)
     bob_table = bob.locator('[data-testid="stDataFrame"]').first
     expect(bob_table).to_be_visible()
