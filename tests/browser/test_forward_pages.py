@@ -79,7 +79,7 @@ def test_a_shared_link_opens_the_same_view(goto_app, expect_rerun, wait_for_app)
         expect(sidebar.get_by_role("spinbutton", name=label, exact=True)).to_have_value(value)
     assert query_of(page) == {"cell": ["rnn"], "n_a": ["7"], "T_x": ["9"], "seed": ["3"],
                               "input": ["gaussian"]}
-    heatmap_rows = page.locator(f"{CHART} >> nth=1").locator(".yaxislayer-above .ytick")
+    heatmap_rows = page.locator(f"{CHART} >> nth=1").locator(".yaxislayer-above g.ytick")
     expect(heatmap_rows).to_have_count(7)
     # Moving to another page keeps the configuration (and the URL follows it).
     with expect_rerun(page):
