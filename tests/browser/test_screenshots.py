@@ -2,7 +2,7 @@
 
 Each page is opened with a lesson link that shows its idea (the vanishing-gradients preset on
 Gradient flow, a short training run on Training, ...) in a 1280-pixel-wide window, cropped to
-the page's content and saved as a 256-colour PNG in docs/screenshots/ (or the folder named by
+the page's content and saved as an RGB PNG in docs/screenshots/ (or the folder named by
 RNNVIZ_SCREENSHOT_DIR). The test checks that each file was written, is a valid PNG of the
 cropped size and that the page showed no exception.
 """
@@ -48,12 +48,12 @@ SHOTS = [
 
 
 def _save_png(raw: bytes, target: Path) -> None:
-    """Reduce to 256 colours without dithering (flat UI colours survive exactly) and save."""
+    """Save as an RGB PNG (no alpha; a palette would band the heatmaps' colour scales) with
+    the encoder's smallest settings."""
     from PIL import Image
 
-    image = Image.open(io.BytesIO(raw)).convert("RGB")
-    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
-                   dither=Image.Dither.NONE).save(target, format="PNG", optimize=True)
+    Image.open(io.BytesIO(raw)).convert("RGB").save(target, format="PNG", optimize=True,
+                                                    compress_level=9)
 
 
 def _prepare(page, name: str, expect_rerun, wait_for_app) -> None:
