@@ -165,3 +165,29 @@ def test_training_with_hidden_settings_trains_what_the_link_fixed():
     (run,) = at.session_state[tr.RUNS_KEY]
     assert (run.config.task, run.config.cell, run.config.optimizer) == ("adding", "rnn", "sgd")
     assert run.steps_done == 3
+
+
+def test_update_config_applies_valid_changes_and_refuses_bad_ones_with_a_warning():
+    def script():
+        import streamlit as st
+
+        from rnnviz import ui
+
+        def apply(**changes):  # as the page knobs do: in a callback, before the script
+            st.session_state["applied"] = ui.update_config(**changes)
+
+        ui.page_setup("Home")
+        st.button("good", key="good", on_click=apply, kwargs={"n_a": 12, "input": "copy"})
+        st.button("bad", key="bad", on_click=apply, kwargs={"n_a": 999})
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT)
+    at.query_params["hide"] = "nav"  # a bare script has no pages to link to
+    at.run()
+    at.button(key="good").click().run()
+    config = at.session_state[ui.CONFIG_KEY]
+    assert at.session_state["applied"] is True
+    assert (config.n_a, config.input, config.n_x, config.n_y) == (12, "copy", 10, 8)  # task sizes
+    at.button(key="bad").click().run()
+    assert at.session_state["applied"] is False
+    assert at.session_state[ui.CONFIG_KEY] == config
+    assert "n_a=999 was not applied" in warnings(at)
