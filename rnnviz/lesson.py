@@ -89,6 +89,7 @@ VIEWS: dict[str, tuple[ViewField, ...]] = {
 VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
 
 # Controls a lesson link can remove (hide=name1,name2,...).
+FLOW_KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")  # rnnviz.ui.gradients
 SIDEBAR_CONTROLS = ("presets", "cell", "input", "n_x", "n_a", "n_y", "m", "T_x", "seed",
                     "weight_scale", "spectral_radius", "forget_bias", "reset")
 HIDEABLE: dict[str, str] = {
@@ -96,6 +97,7 @@ HIDEABLE: dict[str, str] = {
     "nav": "the page links in the sidebar",
     **{name: "sidebar: " + ("the presets menu" if name == "presets" else
                             "the Reset button" if name == "reset" else f"the {name} setting")
+       + (", and its slider on Gradient flow" if name in FLOW_KNOBS else "")
        for name in SIDEBAR_CONTROLS},
     "t": "the timestep slider and its ◀ ▶ buttons (Step through, Gates)",
     "play": "the Play button (Step through, Gates)",

@@ -134,3 +134,9 @@ def test_no_query_string_ever_raises(page, query, T_x, n_a, m):
             assert math.isfinite(value)
     hidden, _ = lesson.parse_hide(query.get("hide", ""))
     assert hidden <= set(lesson.HIDEABLE)
+
+
+def test_the_gradient_flow_knobs_are_the_ones_hide_names():
+    from rnnviz.ui import gradients
+
+    assert set(lesson.FLOW_KNOBS) == set(gradients.KNOBS)
