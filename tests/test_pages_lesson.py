@@ -191,3 +191,29 @@ def test_update_config_applies_valid_changes_and_refuses_bad_ones_with_a_warning
     assert at.session_state["applied"] is False
     assert at.session_state[ui.CONFIG_KEY] == config
     assert "n_a=999 was not applied" in warnings(at)
+
+
+def test_gates_and_gradient_flow_write_their_view_back_as_it_moves():
+    at = open_app(GATES, {})
+    at.multiselect(key=ui.WIDGET_PREFIX + "gates_units").set_value([4, 1]).run()
+    at.selectbox(key=ui.WIDGET_PREFIX + "gates_example").set_value(7).run()
+    assert dict(at.query_params) == {"units": "4,1", "example": "7"}
+    at.multiselect(key=ui.WIDGET_PREFIX + "gates_units").set_value([]).run()
+    assert at.query_params["units"] == ""  # no units is a choice too, and reopens as one
+    at = open_app(FLOW, {"T_x": "5"})
+    at.radio(key="rnnviz_gf_where_w").set_value("all").run()
+    assert dict(at.query_params) == {"T_x": "5", "where": "all"}
+
+
+def test_training_settings_submitted_are_written_to_the_url():
+    at = open_app(TRAINING, {})
+    w = "rnnviz_tr_w_"
+    for name, value in (("task", "sine"), ("optimizer", "rmsprop")):
+        at.selectbox(key=w + name).set_value(value)
+    for name, value in (("steps", 2), ("n_a", 3), ("T_x", 5), ("learning_rate", 0.002)):
+        at.number_input(key=w + name).set_value(value)
+    next(b for b in at.button if b.label == "Train").click()
+    at.run()
+    assert not at.exception
+    assert dict(at.query_params) == {"task": "sine", "optimizer": "rmsprop", "steps": "2",
+                                     "lr": "0.002"}
