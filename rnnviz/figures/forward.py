@@ -132,7 +132,7 @@ def outputs_over_time(y_hat, output: str, current_t: int | None = None,
 # ----- the cell at step t ------------------------------------------------------------------
 
 BOX_FILL = style.BOX_FILL
-TEXT_SIZE = 19
+TEXT_SIZE = style.DIAGRAM_TEXT_SIZE
 
 
 def _fmt(value: float) -> str:

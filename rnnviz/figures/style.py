@@ -12,6 +12,7 @@ import plotly.io as pio
 FONT_SIZE = 18          # tick labels and legend
 TITLE_SIZE = 22         # figure titles
 AXIS_TITLE_SIZE = 20
+DIAGRAM_TEXT_SIZE = 19  # numbers in the cell diagram's boxes (its labels: 2 px smaller)
 
 GATE_SCALE = "Viridis"            # sequential, perceptually uniform, colour-blind safe
 DIVERGING_SCALE = "RdBu_r"        # blue negative, white 0, red positive
