@@ -85,3 +85,20 @@ def test_hostile_lesson_parameters_warn_and_the_page_still_works(goto_app):
     assert re.search(r"t='9999' was ignored", text) and "<script>" in text
     expect(page.locator(f"{CHART} .gtitle").first).to_contain_text("t = 1")
     expect(page.locator(".st-key-rnnviz_play")).to_have_count(0)
+
+
+def test_hidden_controls_stay_hidden_on_the_other_pages_of_the_session(goto_app, expect_rerun):
+    page = goto_app("/Step_through?cell=rnn&t=3&hide=presets,seed")
+    sidebar = page.locator(SIDEBAR)
+    with expect_rerun(page):
+        sidebar.get_by_role("link", name="Gradient flow").click()
+    expect(page.get_by_role("heading", name="Gradient flow through time")).to_be_visible()
+    expect(sidebar.get_by_text("Presets", exact=True)).to_have_count(0)
+    expect(sidebar.get_by_role("spinbutton", name="seed", exact=True)).to_have_count(0)
+    page.wait_for_function("() => new URL(location.href).searchParams.get('hide') !== null")
+    query = query_of(page)
+    assert query["hide"] == ["presets,seed"] and query["cell"] == ["rnn"]
+    assert "t" not in query  # the timestep belongs to the other page's view
+    with expect_rerun(page):
+        sidebar.get_by_role("link", name="Step through").click()
+    expect(page.get_by_role("slider")).to_have_value("3")  # and comes back with it
