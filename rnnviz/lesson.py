@@ -21,6 +21,7 @@ from rnnviz.config import FIELD_BY_NAME
 
 MAX_TEXT = 200          # longer raw values are refused unread
 MAX_UNITS = 16          # units=... lists at most this many
+MAX_NAMED = 5           # unknown keys named in a warning
 # Keys Streamlit itself reads from the URL: never warned about or removed.
 STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
 
@@ -201,7 +202,7 @@ def parse_view(page: str, query: dict, sizes: dict) -> tuple[dict, list[str]]:
         was refused, per view key of another page and per unknown key.
     """
     own = {f.name: f for f in VIEWS.get(page, ())}
-    view, warnings = {}, []
+    view, warnings, unknown = {}, [], []
     for key, raw in query.items():
         if key in FIELD_BY_NAME or key in STREAMLIT_KEYS or key == "hide":
             continue
@@ -214,7 +215,14 @@ def parse_view(page: str, query: dict, sizes: dict) -> tuple[dict, list[str]]:
             pages = ", ".join(_page_of(key))
             warnings.append(f"{key} was ignored: it sets the view of another page ({pages})")
         else:
-            warnings.append(f"{_shown(key)!r} was ignored: it is not a setting of rnnviz")
+            unknown.append(_shown(key))
+    if len(unknown) == 1:
+        warnings.append(f"{unknown[0]!r} was ignored: it is not a setting of rnnviz")
+    elif unknown:  # one message, however many a link carries
+        names = ", ".join(repr(k) for k in unknown[:MAX_NAMED])
+        more = f" and {len(unknown) - MAX_NAMED} more" if len(unknown) > MAX_NAMED else ""
+        warnings.append(f"{len(unknown)} parameters were ignored: {names}{more} are not "
+                        "settings of rnnviz")
     return view, warnings
 
 

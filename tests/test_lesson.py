@@ -140,3 +140,11 @@ def test_the_gradient_flow_knobs_are_the_ones_hide_names():
     from rnnviz.ui import gradients
 
     assert set(lesson.FLOW_KNOBS) == set(gradients.KNOBS)
+
+
+def test_many_unknown_keys_give_one_warning_naming_a_few():
+    query = {f"junk{k}": "1" for k in range(1000)}
+    view, warnings = lesson.parse_view(lesson.STEP, query, SIZES)
+    assert view == {} and len(warnings) == 1
+    assert warnings[0].startswith("1000 parameters were ignored: 'junk0'")
+    assert "and 995 more" in warnings[0]
