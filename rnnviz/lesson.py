@@ -244,7 +244,8 @@ def parse_hide(raw) -> tuple[frozenset[str], list[str]]:
             names.append(by_lower[name.lower()])
         else:
             unknown.append(_shown(name))
-    warnings = [f"hide={', '.join(repr(u) for u in unknown)} was ignored: "
+    more = f" and {len(unknown) - MAX_NAMED} more" if len(unknown) > MAX_NAMED else ""
+    warnings = [f"hide={', '.join(repr(u) for u in unknown[:MAX_NAMED])}{more} was ignored: "
                 f"{'it is not a control' if len(unknown) == 1 else 'they are not controls'} "
                 f"that can be hidden"] if unknown else []
     return frozenset(names), warnings

@@ -148,3 +148,9 @@ def test_many_unknown_keys_give_one_warning_naming_a_few():
     assert view == {} and len(warnings) == 1
     assert warnings[0].startswith("1000 parameters were ignored: 'junk0'")
     assert "and 995 more" in warnings[0]
+
+
+def test_many_unknown_hide_names_are_summed_up():
+    hidden, warnings = lesson.parse_hide(",".join(f"x{k}" for k in range(300)) + ",play")
+    assert hidden == {"play"} and len(warnings) == 1
+    assert "'x4' and 295 more was ignored" in warnings[0] and "'x5'" not in warnings[0]
