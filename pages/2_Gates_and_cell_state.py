@@ -59,7 +59,8 @@ st.subheader("Every gate over time")
 ui.timestep_player(config.T_x, draw)
 
 st.subheader("The cell state of chosen units")
-st.markdown("A forget gate near 1 keeps c⟨t−1⟩: the line stays flat. Near 0 it wipes it.")
+st.markdown("A forget gate near 1 keeps c⟨t−1⟩: the line moves only by what the update "
+            "gate writes, u⟨t⟩∘c̃⟨t⟩, and never drops back. Near 0 it wipes it.")
 units = ui.chosen_units(config.n_a)
 if units:
     ui.chart(forward.lines_over_time({f"unit {j}": view["c"][j] for j in units},
