@@ -154,3 +154,16 @@ def test_many_unknown_hide_names_are_summed_up():
     hidden, warnings = lesson.parse_hide(",".join(f"x{k}" for k in range(300)) + ",play")
     assert hidden == {"play"} and len(warnings) == 1
     assert "'x4' and 295 more was ignored" in warnings[0] and "'x5'" not in warnings[0]
+
+
+def test_the_lesson_table_is_plain_python():
+    import ast
+    import sys
+    from pathlib import Path
+
+    tree = ast.parse(Path(lesson.__file__).read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported - {"rnnviz.config"} <= set(sys.stdlib_module_names) | {"__future__"}
