@@ -4,7 +4,8 @@ Each page is opened with a lesson link that shows its idea (the vanishing-gradie
 Gradient flow, a short training run on Training, ...) in a 1280-pixel-wide window, cropped to
 the page's content and saved as an RGB PNG in docs/screenshots/ (or the folder named by
 RNNVIZ_SCREENSHOT_DIR). The test checks that each file was written, is a valid PNG of the
-cropped size and that the page showed no exception.
+cropped size, shows the page as it is now, and that the page showed no exception. A
+rerun that changes nothing visible (a few anti-aliased pixels) leaves the files alone.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ OUT = Path(os.environ.get("RNNVIZ_SCREENSHOT_DIR", ROOT / "docs" / "screenshots"
 WIDTH, TALL = 1280, 3200      # tall: Streamlit scrolls inside its own container
 MAX_HEIGHT = 1500             # crop: the top of the page, where its idea is
 MAX_BYTES = 700_000
+SAME_PICTURE_PIXELS = 400     # fewer changed pixels than this: the same picture
 MAIN = '[data-testid="stMainBlockContainer"]'  # the page's content, as tall as it is
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
@@ -47,13 +49,30 @@ SHOTS = [
 ]
 
 
-def _save_png(raw: bytes, target: Path) -> None:
+def _changed_pixels(old, new) -> int:
+    from PIL import ImageChops
+
+    if old.size != new.size:
+        return old.size[0] * old.size[1]
+    mask = ImageChops.difference(old.convert("RGB"), new).convert("L").point(
+        lambda v: 255 if v else 0)
+    return mask.histogram()[255]
+
+
+def _save_png(raw: bytes, target: Path) -> bool:
     """Save as an RGB PNG (no alpha; a palette would band the heatmaps' colour scales) with
-    the encoder's smallest settings."""
+    the encoder's smallest settings, unless the file there already shows the same picture
+    (anti-aliasing and timing figures change a few pixels from run to run: a rerun that
+    changes nothing visible leaves the committed file alone). Returns whether it wrote."""
     from PIL import Image
 
-    Image.open(io.BytesIO(raw)).convert("RGB").save(target, format="PNG", optimize=True,
-                                                    compress_level=9)
+    image = Image.open(io.BytesIO(raw)).convert("RGB")
+    if target.is_file():
+        with Image.open(target) as old:
+            if _changed_pixels(old, image) <= SAME_PICTURE_PIXELS:
+                return False
+    image.save(target, format="PNG", optimize=True, compress_level=9)
+    return True
 
 
 def _prepare(page, name: str, expect_rerun, wait_for_app) -> None:
@@ -102,8 +121,8 @@ def test_screenshot_of_each_page(page, app_server, name, path, crop, charts, sta
                "height": min(area["y"] + area["height"] - top, MAX_HEIGHT)}
     OUT.mkdir(parents=True, exist_ok=True)
     target = OUT / f"{name}.png"
-    target.unlink(missing_ok=True)
-    _save_png(page.screenshot(clip=box), target)
+    raw = page.screenshot(clip=box)
+    _save_png(raw, target)
 
     assert target.is_file() and 0 < target.stat().st_size <= MAX_BYTES
     with Image.open(target) as image:
@@ -113,3 +132,6 @@ def test_screenshot_of_each_page(page, app_server, name, path, crop, charts, sta
         assert image.size == (round(box["width"]), round(box["height"]))
         # not a blank page: the picture has text and charts in many colours
         assert len(image.convert("RGB").getcolors(maxcolors=1 << 16) or ()) > 20
+        # and the file in the folder is the page as it is now
+        assert _changed_pixels(image, Image.open(io.BytesIO(raw)).convert("RGB")) \
+            <= SAME_PICTURE_PIXELS
