@@ -136,7 +136,8 @@ class Trainer:
 async def measure(args) -> dict:
     from playwright.async_api import async_playwright
 
-    server = Server(extra_args=args.server_arg, app_root=args.app_root)
+    env = dict(item.split("=", 1) for item in args.server_env)
+    server = Server(extra_args=args.server_arg, extra_env=env, app_root=args.app_root)
     sampler = RssSampler(server.proc.pid, every_s=0.25)
     rounds, log, seed = [], [], 100
     started = time.monotonic()
@@ -170,7 +171,8 @@ async def measure(args) -> dict:
         server.stop()
     ends = [r["end_mb"] for r in rounds]
     tail = ends[len(ends) // 2:] if len(ends) > 1 else ends
-    return {"app_root": str(args.app_root), "server_args": args.server_arg, "rounds": rounds,
+    return {"app_root": str(args.app_root), "server_args": args.server_arg,
+            "server_env": args.server_env, "rounds": rounds,
             "errors": log,
             "peak_mb": max((b for _, b in samples), default=0) / MB,
             "plateau_mb": statistics.median(tail) if tail else None,
@@ -188,6 +190,9 @@ def main() -> None:
     parser.add_argument("--server-arg", action="append", default=[],
                         help="passed to `streamlit run`, e.g. "
                              "--server-arg=--server.maxCacheDataSize=1gb")
+    parser.add_argument("--server-env", action="append", default=[],
+                        help="NAME=value in the server's environment, e.g. "
+                             "--server-env MALLOC_ARENA_MAX=2")
     parser.add_argument("--app-root", type=Path, default=ROOT,
                         help="the folder holding app.py (e.g. an export of an older commit)")
     parser.add_argument("--json", type=Path, help="write the results (and every sample) here")
