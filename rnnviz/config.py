@@ -103,6 +103,21 @@ def _format(value) -> str:
     return str(value)
 
 
+def parse_number(text: str, whole: bool) -> int | float:
+    """A finite number from text (an int when `whole`), or ValueError saying why not."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError("is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError("is not a finite number")
+    if whole:
+        if number != int(number):
+            raise ValueError("must be a whole number")
+        return int(number)
+    return number
+
+
 def parse_value(f: Field, raw) -> Any:
     """One value from text, or ValueError saying why it was refused."""
     if isinstance(raw, (list, tuple)):
@@ -115,16 +130,7 @@ def parse_value(f: Field, raw) -> Any:
         if value not in f.choices:
             raise ValueError(f"must be one of {', '.join(f.choices)}")
         return value
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError("is not a number") from None
-    if not math.isfinite(number):
-        raise ValueError("is not a finite number")
-    if f.kind == "int":
-        if number != int(number):
-            raise ValueError("must be a whole number")
-        number = int(number)
+    number = parse_number(text, whole=f.kind == "int")
     if not f.low <= number <= f.high:
         raise ValueError(f"must be between {_format(f.low)} and {_format(f.high)}")
     return number

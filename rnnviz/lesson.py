@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rnnviz.config import FIELD_BY_NAME
+from rnnviz.config import FIELD_BY_NAME, parse_number
 
 MAX_TEXT = 200          # longer raw values are refused unread
 MAX_UNITS = 16          # units=... lists at most this many
@@ -169,16 +169,7 @@ def parse_field(f: ViewField, raw, sizes: dict):
         if bad:
             raise ValueError(f"must be between {low:g} and {high:g}")
         return list(dict.fromkeys(values))  # unique, in the given order
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError("is not a number") from None
-    if not math.isfinite(number):
-        raise ValueError("is not a finite number")
-    if f.kind in ("int", "int_or_mean"):
-        if number != int(number):
-            raise ValueError("must be a whole number")
-        number = int(number)
+    number = parse_number(text, whole=f.kind in ("int", "int_or_mean"))
     if not low <= number <= high:
         raise ValueError(f"must be between {low:g} and {high:g}")
     return number
