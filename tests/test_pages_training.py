@@ -81,10 +81,21 @@ def test_training_both_cells_a_handful_of_steps_draws_both_curves():
 def test_the_same_seed_gives_the_rnn_and_the_lstm_the_same_batches():
     at = train(open_training(), cell="both", steps=3)
     rnn, lstm = runs(at)
-    for trainer in (rnn.trainer, lstm.trainer):
-        assert trainer.config.seed == 1
+    for run in (rnn, lstm):
+        assert run.config.seed == 1
     again = Trainer(rnn.config.replace(cell="lstm"))
     np.testing.assert_allclose([r.loss for r in again.run(3)], lstm.history["loss"])
+
+
+def test_a_finished_run_drops_its_trainer_and_keeps_its_final_parameters():
+    at = train(open_training(), cell="lstm", steps=3)
+    (run,) = runs(at)
+    assert run.status == "finished"
+    assert run.trainer is None and not run.can_continue
+    again = Trainer(run.config)
+    again.run(3)
+    for name, value in again.params.items():
+        np.testing.assert_array_equal(getattr(run.params, name), value)
 
 
 def test_a_stopped_run_keeps_what_it_trained_and_continues():

@@ -67,7 +67,9 @@ class Run:
         id: unique within the session, counting from 1.
         label: the settings in words (legend entry).
         config: the TrainConfig.
-        trainer: the Trainer (kept so a stopped run can continue), or None.
+        trainer: the Trainer (kept so a stopped run can continue), or None once the run
+            has ended: its optimizer state is then dropped to keep the session small.
+        final: the parameters the run ended with, once `trainer` is dropped.
         history: {column: list} with one entry per step: step, loss, accuracy (NaN where
             undefined), grad_norm (NaN if not finite), clipped, param_norm.
         stats: [(step, Optimizer.stats())] every config.stats_every steps.
@@ -84,6 +86,7 @@ class Run:
     label: str
     config: TrainConfig
     trainer: Trainer | None
+    final: Params | None = None
     history: dict[str, list] = field(default_factory=lambda: {c: [] for c in HISTORY_COLUMNS})
     stats: list[tuple[int, dict]] = field(default_factory=list)
     status: str = "stopped"
@@ -108,7 +111,16 @@ class Run:
         """The latest parameters."""
         if self.trainer is not None:
             return self.trainer.params
+        if self.final is not None:
+            return self.final
         return self.snapshots[max(self.snapshots)]
+
+    def release_trainer(self) -> None:
+        """Keep the final parameters and drop the Trainer (its optimizer's moments and
+        task) once the run can no longer continue."""
+        if self.trainer is not None and self.trainer.done:
+            self.final = self.trainer.params
+            self.trainer = None
 
     def speed(self) -> tuple[float, float, float]:
         """(training steps per second, redraws per second, share of time spent drawing)
@@ -269,6 +281,7 @@ def train_live(active: Sequence[Run], draw: Callable[[], None],
                 run.add(run.trainer.step())
                 if run.trainer.done:
                     active.remove(run)
+                    run.release_trainer()
                     if run.status == "running":
                         run.status = "finished"
         trained, trained_cpu = time.perf_counter(), time.thread_time()
