@@ -30,6 +30,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
+import importlib.util
 import json
 import os
 import random
@@ -233,6 +235,16 @@ class Student:
     server_cpu_s: dict[str, float] = field(default_factory=dict)  # per phase; exact at N=1
 
 
+@functools.cache
+def _browser_fixtures():
+    """tests/browser/conftest.py as a module: its websocket parsing is the one this uses."""
+    path = ROOT / "tests" / "browser" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("rnnviz_browser_conftest", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 class RunCounter:
     """Counts script_finished messages on a page's websocket (as tests/browser/conftest)."""
 
@@ -248,18 +260,7 @@ class RunCounter:
             ws.on("close", lambda _ws: setattr(self, "closed", True))
 
     def _on_frame(self, payload) -> None:
-        if isinstance(payload, str):
-            return
-        from google.protobuf.message import DecodeError
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        msg = ForwardMsg()
-        try:
-            msg.ParseFromString(payload)
-        except DecodeError:
-            return
-        if (msg.WhichOneof("type") == "script_finished"
-                and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN):
+        if _browser_fixtures().is_finished_run(payload):
             self.finished += 1
             self.times.append(time.perf_counter())
 

@@ -248,21 +248,27 @@ class _RunCounter:
             ws.on("framereceived", self._on_frame)
 
     def _on_frame(self, payload) -> None:
-        if isinstance(payload, str):
-            return
-        from google.protobuf.message import DecodeError
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        msg = ForwardMsg()
-        try:
-            msg.ParseFromString(payload)
-        except DecodeError:
-            return
-        if (
-            msg.WhichOneof("type") == "script_finished"
-            and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
-        ):
+        if is_finished_run(payload):
             self.finished += 1
+
+
+def is_finished_run(payload) -> bool:
+    """True if a websocket frame from the server says a script run finished (a run cut
+    short by a newer rerun does not count). benchmarks/bench_load.py uses it too."""
+    if isinstance(payload, str):
+        return False
+    from google.protobuf.message import DecodeError
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(payload)
+    except DecodeError:
+        return False
+    return (
+        msg.WhichOneof("type") == "script_finished"
+        and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
+    )
 
 
 _COUNTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
