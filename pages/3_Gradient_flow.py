@@ -73,7 +73,8 @@ with ui.engine_errors():
 ui.chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()}, where),
          key="rnnviz_gf_flow")
 st.markdown(
-    "**How to read it.** The y axis is logarithmic: every grid line is a factor of 10. "
+    "**How to read it.** The y axis is logarithmic: equal distances up the axis are "
+    "equal factors (from 10⁻⁶ to 10⁻³ is a factor of 1000). "
     "A straight line falling to the left means the gradient loses the same factor at "
     "every step back, which is exponential decay; its slope is that factor. A line "
     "that stays flat means the gradient arrives undiminished. The LSTM's cell state "
