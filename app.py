@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz import readouts, ui
+from rnnviz import ui
+from rnnviz.app import readouts
 
 config = ui.page_setup("Home")
 

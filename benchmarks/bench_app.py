@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rnnviz import ui  # noqa: E402
-from rnnviz.config import Config  # noqa: E402
+from rnnviz.app.config import Config  # noqa: E402
 
 PAGES = {"Step through": "pages/1_Step_through.py",
          "Gates and cell state": "pages/2_Gates_and_cell_state.py"}

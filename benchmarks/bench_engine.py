@@ -6,7 +6,7 @@ For each cell (RNN, LSTM) and size (n_x, n_a, m, T_x), with n_y = n_x and a soft
 cross-entropy loss at every timestep, it prints the median time of one forward pass plus
 full BPTT (all parameter gradients and dx) for:
 
-- rnnviz: ``rnnviz.model.loss_and_gradients``;
+- rnnviz: ``rnnviz.engine.model.loss_and_gradients``;
 - PyTorch: ``nn.RNN(tanh)`` / ``nn.LSTM`` + ``nn.Linear`` + ``F.cross_entropy`` with
   autograd, float64, one thread (only when torch is importable; it is not a dependency);
 - the floor: the same matrix products alone, in the engine's shapes and memory layouts
@@ -39,9 +39,9 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rnnviz.losses import Loss  # noqa: E402
-from rnnviz.model import loss_and_gradients  # noqa: E402
-from rnnviz.params import init_params  # noqa: E402
+from rnnviz.engine.losses import Loss  # noqa: E402
+from rnnviz.engine.model import loss_and_gradients  # noqa: E402
+from rnnviz.engine.params import init_params  # noqa: E402
 
 try:
     import torch

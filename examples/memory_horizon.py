@@ -2,9 +2,9 @@
 
 Run:  python examples/memory_horizon.py [--delays 5 10 20 40 60] [--seeds 3] [--steps 1500]
 
-The task (rnnviz.tasks.CopyTask, "copy", its defaults): a marked symbol (one of 8) at t = 1,
-then random symbols on the same input channels for the delay, then a cue at t = T_x; the
-network must name the marked symbol. Chance is 12.5%. For each delay (T_x - 1) the same
+The task (rnnviz.training.tasks.CopyTask, "copy", its defaults): a marked symbol (one of 8)
+at t = 1, then random symbols on the same input channels for the delay, then a cue at
+t = T_x; the network must name the marked symbol. Chance is 12.5%. For each delay (T_x - 1) the same
 seeds give every network the same batches, and all train with the same budget (Adam,
 lr 0.01, gradients clipped to norm 5, n_a = 32, m = 32, at most --steps steps; a run stops
 early once its training accuracy averages >= 99% over 50 steps). Three networks: the
@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rnnviz.train import TrainConfig, Trainer  # noqa: E402
+from rnnviz.training.trainer import TrainConfig, Trainer  # noqa: E402
 
 SOLVED = 0.9
 WINDOW = 50

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from rnnviz import readouts, ui
+from rnnviz import ui
+from rnnviz.app import readouts
 from rnnviz.figures import forward
 
 config = ui.page_setup("Gates and cell state")

@@ -4,7 +4,8 @@ and the LSTM on the same inputs, and the knobs that make it vanish or explode.""
 import numpy as np
 import streamlit as st
 
-from rnnviz import analysis, ui
+from rnnviz import ui
+from rnnviz.engine import analysis
 from rnnviz.figures import gradients as figures
 from rnnviz.ui import gradients as gf
 

@@ -6,8 +6,8 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.figures import training as figures
-from rnnviz.tasks import TASKS
-from rnnviz.train import MAX_STEPS
+from rnnviz.training.tasks import TASKS
+from rnnviz.training.trainer import MAX_STEPS
 from rnnviz.ui import training as tr
 
 W = "rnnviz_tr_w_"                    # this page's widget keys

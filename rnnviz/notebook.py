@@ -3,17 +3,17 @@
 A student's notebook maps onto the engine one to one. Parameters are the notebook's
 string-keyed dicts ({"Wax": ..., "Waa": ..., ...}); caches keep the notebook's outer form
 ``(list of per-step caches, x)``, so its printed checks (``len(caches)``,
-``caches[1][1][3]``) still hold. Every function here calls rnnviz.model; nothing is
+``caches[1][1][3]``) still hold. Every function here calls rnnviz.engine.model; nothing is
 computed a second time.
 
 RNN (linear output, as in the notebook)::
 
     a<t> = tanh(Wax x<t> + Waa a<t-1> + ba),   y_hat<t> = Wya a<t> + by
 
-LSTM (softmax output; c<0> = 0): see rnnviz.lstm for the gate equations.
+LSTM (softmax output; c<0> = 0): see rnnviz.engine.lstm for the gate equations.
 
 Backward (``rnn_backward``, ``lstm_backward``), from dA = dL/da<t> arriving from outside the
-recurrence at every t, BPTT as derived in rnnviz.rnn and rnnviz.lstm::
+recurrence at every t, BPTT as derived in rnnviz.engine.rnn and rnnviz.engine.lstm::
 
     da<t> (total) = dA<t> + (gradient through a<t+1>)
     RNN:  dz<t> = da<t> (1 - a<t>^2),  da<t-1> += Waa^T dz<t>,  dx<t> = Wax^T dz<t>
@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz import activations
-from rnnviz.model import forward, hidden_backward
-from rnnviz.optim_core import adam_update
-from rnnviz.params import LSTMParams, RNNParams
+from rnnviz.engine import activations
+from rnnviz.engine.model import forward, hidden_backward
+from rnnviz.engine.optim_core import adam_update
+from rnnviz.engine.params import LSTMParams, RNNParams
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from rnnviz.config import FIELDS, LIMITS, Config, from_query
+from rnnviz.app.config import FIELDS, LIMITS, Config, from_query
 
 # A value different from its default for every field, inside its range.
 OTHER = {"cell": "rnn", "n_x": 7, "n_a": 256, "n_y": 64, "m": 1, "T_x": 200, "seed": 12345,

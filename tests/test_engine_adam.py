@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from rnnviz.engine.optim_core import adam_update
 from rnnviz.notebook import initialize_adam, update_parameters_with_adam
-from rnnviz.optim_core import adam_update
 
 
 def parameters():

@@ -5,10 +5,10 @@ import re
 import numpy as np
 import pytest
 
-from rnnviz.losses import Loss
-from rnnviz.model import backward, forward, loss_and_gradients
+from rnnviz.engine.losses import Loss
+from rnnviz.engine.model import backward, forward, loss_and_gradients
+from rnnviz.engine.params import LSTMParams, RNNParams, init_params
 from rnnviz.notebook import lstm_forward, rnn_backward, rnn_forward, rnn_forward_block
-from rnnviz.params import LSTMParams, RNNParams, init_params
 
 
 @pytest.fixture(params=["rnn", "lstm"])

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnviz.gradcheck import gradient_check
-from rnnviz.losses import Loss
-from rnnviz.lstm import lstm_step_backward, lstm_step_forward
-from rnnviz.model import backward, forward, hidden_backward, loss_and_gradients
+from rnnviz.engine.gradcheck import gradient_check
+from rnnviz.engine.losses import Loss
+from rnnviz.engine.lstm import lstm_step_backward, lstm_step_forward
+from rnnviz.engine.model import backward, forward, hidden_backward, loss_and_gradients
+from rnnviz.engine.params import init_params
+from rnnviz.engine.rnn import rnn_step_backward, rnn_step_forward
 from rnnviz.notebook import lstm_backward, lstm_forward, rnn_backward, rnn_forward
-from rnnviz.params import init_params
-from rnnviz.rnn import rnn_step_backward, rnn_step_forward
 
 TOLERANCE = 1e-7
 EPS = 1e-5
@@ -222,7 +222,7 @@ def test_bptt_matches_numerical_gradient_for_any_shape_and_seed(cell, n_x, n_a, 
 
 def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     """The check can fail: a backward pass that drops the recurrent gradient is caught."""
-    import rnnviz.gradcheck as gradcheck_module
+    import rnnviz.engine.gradcheck as gradcheck_module
 
     params, x, a0, _, rng = problem("rnn", 2, 3, 2, 2, 4)
     targets = rng.integers(0, 2, size=(2, 4))
@@ -262,7 +262,7 @@ def test_backward_of_a_trace_without_its_buffers_gives_the_same_gradients(cell):
 def test_lstm_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_steps):
     """The LSTM backward computes its recurrence-free factors a chunk of steps at a time;
     chunks of 1, 2 or 3 steps over T_x = 5 (a ragged last chunk) give the one-chunk result."""
-    import rnnviz.lstm as lstm_module
+    import rnnviz.engine.lstm as lstm_module
 
     params, x, a0, c0, rng = problem("lstm", 2, 3, 2, 2, 5)
     targets = rng.integers(0, 2, size=(2, 5))

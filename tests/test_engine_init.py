@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from rnnviz.losses import Loss
-from rnnviz.model import forward, loss_and_gradients
-from rnnviz.params import LSTMParams, RNNParams, init_lstm, init_params, init_rnn
+from rnnviz.engine.losses import Loss
+from rnnviz.engine.model import forward, loss_and_gradients
+from rnnviz.engine.params import LSTMParams, RNNParams, init_lstm, init_params, init_rnn
 
 
 def run(cell, seed, **knobs):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnviz.losses import Loss, loss_and_output_gradient
+from rnnviz.engine.losses import Loss, loss_and_output_gradient
 
 
 def test_squared_error_at_last_step_ignores_an_infinite_output_earlier():

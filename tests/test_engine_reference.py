@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnviz.losses import Loss, loss_and_output_gradient
-from rnnviz.model import forward, loss_value
+from rnnviz.engine.losses import Loss, loss_and_output_gradient
+from rnnviz.engine.model import forward, loss_value
+from rnnviz.engine.params import init_params
 from rnnviz.notebook import lstm_forward, notebook_example
-from rnnviz.params import init_params
 
 RTOL, ATOL = 1e-12, 1e-14
 

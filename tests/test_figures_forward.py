@@ -4,12 +4,12 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from rnnviz.build import build
-from rnnviz.config import Config
+from rnnviz.app.build import build
+from rnnviz.app.config import Config
+from rnnviz.app.readouts import example_view, step_terms
+from rnnviz.engine.model import forward
 from rnnviz.figures import forward as figs
 from rnnviz.figures import style
-from rnnviz.model import forward
-from rnnviz.readouts import example_view, step_terms
 
 
 def _axis_title(axis) -> str:

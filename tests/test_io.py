@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from rnnviz.io import load_model, save_model
-from rnnviz.params import init_params
-from rnnviz.train import TrainConfig, Trainer, load_trained
+from rnnviz.engine.params import init_params
+from rnnviz.training.files import load_model, save_model
+from rnnviz.training.trainer import TrainConfig, Trainer, load_trained
 
 CONFIG = {"task": "adding", "cell": "lstm", "n_a": 3, "note": "é ünïcode"}
 

@@ -1,4 +1,4 @@
-"""rnnviz.lesson: the view parameters and hide flags of lesson links, parsed without raising."""
+"""rnnviz.app.lesson: the view parameters and hide flags of lesson links, parsed without raising."""
 
 import math
 
@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnviz import lesson
-from rnnviz.config import FIELD_BY_NAME
-from rnnviz.tasks import TASKS
-from rnnviz.train import MAX_STEPS
+from rnnviz.app import lesson
+from rnnviz.app.config import FIELD_BY_NAME
+from rnnviz.training.tasks import TASKS
+from rnnviz.training.trainer import MAX_STEPS
 
 SIZES = {"T_x": 7, "n_a": 5, "m": 10}
 
@@ -166,4 +166,4 @@ def test_the_lesson_table_is_plain_python():
                 if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported - {"rnnviz.config"} <= set(sys.stdlib_module_names) | {"__future__"}
+    assert imported - {"rnnviz.app.config"} <= set(sys.stdlib_module_names) | {"__future__"}

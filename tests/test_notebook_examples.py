@@ -8,6 +8,7 @@ the engine reproduces the numbers it printed, and by default it gives the correc
 import numpy as np
 import pytest
 
+from rnnviz.engine.params import LSTMParams, RNNParams
 from rnnviz.notebook import (
     lstm_cell_forward,
     lstm_forward,
@@ -17,7 +18,6 @@ from rnnviz.notebook import (
     sigmoid,
     softmax,
 )
-from rnnviz.params import LSTMParams, RNNParams
 
 PRINTED = 5e-9  # the notebook prints 8 decimals
 

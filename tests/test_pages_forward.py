@@ -12,11 +12,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import rnnviz.losses
-import rnnviz.model
+import rnnviz.engine.losses
+import rnnviz.engine.model
 from rnnviz import ui
-from rnnviz.build import PRESETS
-from rnnviz.config import Config
+from rnnviz.app.build import PRESETS
+from rnnviz.app.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME, STEP, GATES = "app.py", "pages/1_Step_through.py", "pages/2_Gates_and_cell_state.py"
@@ -159,8 +159,8 @@ def test_an_engine_error_is_a_message_not_a_traceback():
 
 
 def test_task_input_sets_n_x_and_n_y_and_disables_them():
-    pytest.importorskip("rnnviz.tasks")
-    from rnnviz.tasks import make_task
+    pytest.importorskip("rnnviz.training.tasks")
+    from rnnviz.training.tasks import make_task
 
     at = open_app(STEP)
     widget(at, "selectbox", "input").set_value("copy").run()
@@ -281,13 +281,13 @@ def test_play_at_the_last_step_starts_again_from_the_first():
 
 def test_moving_the_timestep_never_recomputes_the_forward_pass(monkeypatch):
     calls = []
-    real_forward = rnnviz.model.forward
+    real_forward = rnnviz.engine.model.forward
 
     def counting_forward(*args, **kwargs):
         calls.append(1)
         return real_forward(*args, **kwargs)
 
-    monkeypatch.setattr(rnnviz.model, "forward", counting_forward)
+    monkeypatch.setattr(rnnviz.engine.model, "forward", counting_forward)
     at = open_app(STEP, {"T_x": "6"})
     assert len(calls) == 1
     at.slider(key=ui.STEP_SLIDER).set_value(3).run()
@@ -360,8 +360,8 @@ def test_cached_backprop_places_the_loss_where_asked(where):
     config = Config(cell="rnn", input="gaussian", n_a=4, m=3, T_x=5)
     grads = ui.cached_backprop(config, where)
     setup = ui.cached_setup(config)
-    expected = rnnviz.model.backward(setup.params, ui.cached_trace(config), setup.targets,
-                                     rnnviz.losses.Loss("cross_entropy", where))
+    expected = rnnviz.engine.model.backward(setup.params, ui.cached_trace(config), setup.targets,
+                                     rnnviz.engine.losses.Loss("cross_entropy", where))
     assert grads.loss == pytest.approx(expected.loss)
     assert grads.dA.shape == (4, 3, 5)
     if where == "last":
@@ -378,8 +378,8 @@ def test_home_links_every_page():
 @pytest.mark.parametrize("page", [STEP, GATES])
 def test_an_open_training_snapshot_is_shown_and_can_be_closed(page):
     training = pytest.importorskip("rnnviz.ui.training")
-    from rnnviz.build import build
-    from rnnviz.readouts import example_view, step_terms
+    from rnnviz.app.build import build
+    from rnnviz.app.readouts import example_view, step_terms
 
     config = Config(cell="lstm", input="gaussian", n_a=4, m=3, T_x=5, seed=2)
     trained = build(config.replace(seed=99)).params  # other weights, same sizes
@@ -392,13 +392,13 @@ def test_an_open_training_snapshot_is_shown_and_can_be_closed(page):
     no_exception(at)
     assert any("trained to step 120" in info.value for info in at.info)
     setup = build(config)
-    trace = rnnviz.model.forward(trained, setup.x, setup.a0)
+    trace = rnnviz.engine.model.forward(trained, setup.x, setup.a0)
     if page == STEP:
         terms = step_terms(trained, example_view(trace, 0), 1, 0)
         assert f"{terms['a']:.4f}" in latex(at)
     at.button(key="rnnviz_close_snapshot").click().run()
     assert not any("trained to step" in info.value for info in at.info)
     if page == STEP:
-        initial = rnnviz.model.forward(setup.params, setup.x, setup.a0)
+        initial = rnnviz.engine.model.forward(setup.params, setup.x, setup.a0)
         terms = step_terms(setup.params, example_view(initial, 0), 1, 0)
         assert f"{terms['a']:.4f}" in latex(at)

@@ -12,8 +12,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import ui
-from rnnviz.build import build
-from rnnviz.config import Config
+from rnnviz.app.build import build
+from rnnviz.app.config import Config
 from rnnviz.figures import style
 from rnnviz.ui import gradients as gf
 from rnnviz.ui import training as ui_training

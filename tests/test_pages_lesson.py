@@ -8,8 +8,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import ui
-from rnnviz.build import PRESETS
-from rnnviz.tasks import TASKS
+from rnnviz.app.build import PRESETS
+from rnnviz.training.tasks import TASKS
 from rnnviz.ui import training as tr
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import ui
-from rnnviz.train import TrainConfig, Trainer, load_trained
+from rnnviz.training.trainer import TrainConfig, Trainer, load_trained
 from rnnviz.ui import training as tr
 
 ROOT = Path(__file__).resolve().parents[1]

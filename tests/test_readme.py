@@ -4,8 +4,8 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from rnnviz import lesson
-from rnnviz.config import FIELDS, from_query
+from rnnviz.app import lesson
+from rnnviz.app.config import FIELDS, from_query
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 LINKS = re.findall(r"http://localhost:8501/[^\s)`]*", README)

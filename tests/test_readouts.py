@@ -3,10 +3,9 @@
 import numpy as np
 import pytest
 
-from rnnviz.build import build
-from rnnviz.config import Config
-from rnnviz.model import forward
-from rnnviz.readouts import (
+from rnnviz.app.build import build
+from rnnviz.app.config import Config
+from rnnviz.app.readouts import (
     NOTEBOOK_LSTM_PRINTED,
     example_view,
     notebook_lstm_comparison,
@@ -18,6 +17,7 @@ from rnnviz.readouts import (
     step_terms,
     trace_table,
 )
+from rnnviz.engine.model import forward
 
 
 def _trace(config):

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnviz.losses import check_targets
-from rnnviz.params import init_params
-from rnnviz.tasks import (
+from rnnviz.engine.losses import check_targets
+from rnnviz.engine.params import init_params
+from rnnviz.training.tasks import (
     END,
     TASKS,
     AddingTask,

@@ -6,9 +6,16 @@ import math
 import numpy as np
 import pytest
 
-from rnnviz.config import Config
-from rnnviz.params import init_params
-from rnnviz.train import MAX_STEPS, Record, TrainConfig, Trainer, config_for_training, train
+from rnnviz.app.config import Config
+from rnnviz.engine.params import init_params
+from rnnviz.training.trainer import (
+    MAX_STEPS,
+    Record,
+    TrainConfig,
+    Trainer,
+    config_for_training,
+    train,
+)
 
 SMALL = TrainConfig(task="chars", cell="lstm", n_a=8, m=4, T_x=6, steps=30, seed=3,
                     stats_every=10, snapshot_every=10)

@@ -1,6 +1,6 @@
 """Figures of the forward pass: heatmaps unit x time, lines over time, the cell at step t.
 
-Every builder is pure: NumPy arrays (or a dict of numbers from rnnviz.readouts) in,
+Every builder is pure: NumPy arrays (or a dict of numbers from rnnviz.app.readouts) in,
 ``go.Figure`` out. Timesteps are shown 1-based, t = 1..T_x, as in the notebook's x<t>;
 units and batch examples 0-based, as array indices.
 """
@@ -197,7 +197,7 @@ def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:
 
     Args:
         cell: "rnn" or "lstm".
-        terms: rnnviz.readouts.step_terms(...) for that step, unit and example.
+        terms: rnnviz.app.readouts.step_terms(...) for that step, unit and example.
         example: the batch example i the numbers belong to (for the title).
 
     Returns:

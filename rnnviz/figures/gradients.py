@@ -112,7 +112,7 @@ def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
     Args:
         products: {cell: {"actual": (T_x + 1,) log10 ||J<T_x> ... J<t+1>||_2 (NaN where not
             computed), "bound": (T_x + 1,) log10 prod_{k=t+1}^{T_x} ||J<k>||}}, entry t for
-            t = 0..T_x (rnnviz.analysis.log10_product_norms and log10_norm_product).
+            t = 0..T_x (rnnviz.engine.analysis.log10_product_norms and log10_norm_product).
 
     Returns:
         go.Figure: the norm of the product solid, the product of the norms (its upper bound)

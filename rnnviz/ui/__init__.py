@@ -23,11 +23,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from rnnviz import build as engine_build
-from rnnviz import lesson, model, readouts
-from rnnviz.config import FIELD_BY_NAME, FIELDS, LIMITS, Config, from_query
-from rnnviz.losses import Loss
-from rnnviz.params import CELLS as PARAM_TYPES
+from rnnviz.app import build as engine_build
+from rnnviz.app import lesson, readouts
+from rnnviz.app.config import FIELD_BY_NAME, FIELDS, LIMITS, Config, from_query
+from rnnviz.engine import model
+from rnnviz.engine.losses import Loss
+from rnnviz.engine.params import CELLS as PARAM_TYPES
 
 CONFIG_KEY = "rnnviz_config"          # the Config every page reads
 URL_KEY = "rnnviz_url_written"        # the config part of the query string last written
@@ -135,7 +136,7 @@ def update_config(**changes) -> bool:
 
 
 def hidden(name: str) -> bool:
-    """Whether a lesson link removed the control `name` (see rnnviz.lesson.HIDEABLE)."""
+    """Whether a lesson link removed the control `name` (see rnnviz.app.lesson.HIDEABLE)."""
     return name in st.session_state.get(HIDE_KEY, frozenset())
 
 
@@ -301,7 +302,7 @@ CACHE_TTL = "1h"
 
 @st.cache_data(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
 def cached_setup(config: Config, params: dict | None = None) -> engine_build.Setup:
-    """rnnviz.build.build(config): parameters, x, a<0>, targets and loss (with `params`
+    """rnnviz.app.build.build(config): parameters, x, a<0>, targets and loss (with `params`
     in place of the drawn weights when given; ValueError if they do not fit the sizes)."""
     setup = engine_build.build(config)
     if params is None:
@@ -331,7 +332,7 @@ def cached_backprop(config: Config, where: str = "all",
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
 def cached_view(config: Config, example: int | None, params: dict | None = None) -> dict:
-    """rnnviz.readouts.example_view: the trace's (n, T_x) slices for one example or the mean.
+    """rnnviz.app.readouts.example_view: the trace's (n, T_x) slices for one example or the mean.
     Small, so redrawing a view at another timestep copies little from the cache."""
     return readouts.example_view(cached_trace(config, params), example)
 
@@ -339,7 +340,7 @@ def cached_view(config: Config, example: int | None, params: dict | None = None)
 @st.cache_data(max_entries=256, ttl=CACHE_TTL, show_spinner=False)
 def cached_step_terms(config: Config, example: int, step: int, unit: int,
                       params: dict | None = None) -> dict:
-    """rnnviz.readouts.step_terms for one example, step and unit."""
+    """rnnviz.app.readouts.step_terms for one example, step and unit."""
     return readouts.step_terms(cached_setup(config, params).params,
                                cached_view(config, example, params), step, unit)
 
@@ -500,7 +501,7 @@ def _toggle_play(t: int, T_x: int) -> None:
 
 
 # ----- lesson links: the view and the hidden controls in the URL -----------------------------
-# Where each page's view parameters live in session_state (rnnviz.lesson.VIEWS names them).
+# Where each page's view parameters live in session_state (rnnviz.app.lesson.VIEWS names them).
 
 PAGE_KEY = "rnnviz_page"              # the title of the page running
 GATES_UNITS_KEY = "rnnviz_gates_units"

@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnviz import analysis, ui
-from rnnviz.config import FIELD_BY_NAME, Config
+from rnnviz import ui
+from rnnviz.app.config import FIELD_BY_NAME, Config
+from rnnviz.engine import analysis
+from rnnviz.engine.gradcheck import gradient_check
+from rnnviz.engine.losses import Loss
 from rnnviz.figures import style
-from rnnviz.gradcheck import gradient_check
-from rnnviz.losses import Loss
 
 KNOB_PREFIX = "rnnviz_gf_"
 KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")
@@ -97,7 +98,7 @@ def flow_report(config: Config, where: str, example: int,
 def per_step_report(config: Config, where: str,
                     params: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(steps, norms): ||dL<t>/dtheta|| of each timestep's loss term alone
-    (rnnviz.analysis.per_step_gradients) at every t, or at PER_STEP_POINTS evenly spaced t
+    (rnnviz.engine.analysis.per_step_gradients) at every t, or at PER_STEP_POINTS evenly spaced t
     (always including T_x) for long sequences, since step t costs a BPTT over t steps."""
     setup = ui.cached_setup(config, params)
     T_x = config.T_x
@@ -147,7 +148,7 @@ def check_plan(config: Config) -> int | None:
 @st.cache_data(max_entries=8, show_spinner="Comparing BPTT with central differences…")
 def cached_gradient_check(config: Config, max_entries: int | None,
                           include_inputs: bool) -> pd.DataFrame:
-    """rnnviz.gradcheck.gradient_check on the configuration's network, inputs and loss.
+    """rnnviz.engine.gradcheck.gradient_check on the configuration's network, inputs and loss.
 
     Returns:
         one row per array: name, shape, entries checked, mean |gradient|, relative error,

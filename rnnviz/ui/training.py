@@ -28,12 +28,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnviz.config import Config
+from rnnviz.app.config import Config
+from rnnviz.engine.params import CELLS, Params
 from rnnviz.figures import training as training_figures
-from rnnviz.io import save_model
-from rnnviz.params import CELLS, Params
-from rnnviz.tasks import make_task
-from rnnviz.train import MAX_SNAPSHOTS, Record, TrainConfig, Trainer, load_trained
+from rnnviz.training.files import save_model
+from rnnviz.training.tasks import make_task
+from rnnviz.training.trainer import MAX_SNAPSHOTS, Record, TrainConfig, Trainer, load_trained
 
 RUNS_KEY = "rnnviz_runs"
 RUN_COUNTER_KEY = "rnnviz_run_counter"
@@ -242,8 +242,8 @@ def start_run(config: TrainConfig) -> Run:
 
 
 def add_loaded(data: bytes, name: str) -> Run:
-    """A run from an uploaded model file (rnnviz.io format); ValueError with a sentence if
-    the file is not one. The run can continue training from the loaded weights."""
+    """A run from an uploaded model file (rnnviz.training.files format); ValueError with a
+    sentence if the file is not one. The run can continue training from the loaded weights."""
     if not data:
         raise ValueError(f"{name} is empty")
     config, params, task = load_trained(io.BytesIO(data))
@@ -354,7 +354,7 @@ def close_snapshot() -> None:
 @st.cache_data(max_entries=64, show_spinner=False)
 def samples(params: dict[str, np.ndarray], cell: str, text: str | None, temperature: float,
             count: int = 5, seed: int = 0) -> list[str]:
-    """`count` names drawn from a character model at `temperature` (rnnviz.tasks)."""
+    """`count` names drawn from a character model at `temperature` (rnnviz.training.tasks)."""
     task = make_task("chars", text=text)
     weights = CELLS[cell].from_dict(params)
     rng = np.random.default_rng(seed)

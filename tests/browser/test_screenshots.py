@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from rnnviz.build import PRESETS
+from rnnviz.app.build import PRESETS
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(os.environ.get("RNNVIZ_SCREENSHOT_DIR", ROOT / "docs" / "screenshots"))

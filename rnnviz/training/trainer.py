@@ -4,7 +4,7 @@ Step t (t = 1, 2, ..., steps), with theta_{t-1} the parameters so far::
 
     batch_t            = task.batch(data_rng, m, T_x)
     L_t, g_t           = loss and full BPTT gradients at theta_{t-1} on batch_t
-    ||g_t||            = global gradient norm, before clipping (rnnviz.optim)
+    ||g_t||            = global gradient norm, before clipping (rnnviz.engine.optim)
     g_t                <- clip(g_t)                       by global norm, by value, or not
     theta_t            = optimizer.step(theta_{t-1}, g_t)
 
@@ -32,10 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.io import load_model, save_model
-from rnnviz.losses import loss_and_output_gradient
-from rnnviz.model import forward, loss_and_gradients
-from rnnviz.optim import (
+from rnnviz.engine.losses import loss_and_output_gradient
+from rnnviz.engine.model import forward, loss_and_gradients
+from rnnviz.engine.optim import (
     OPTIMIZER_CLASSES,
     clip_by_global_norm,
     clip_by_value,
@@ -43,8 +42,9 @@ from rnnviz.optim import (
     make_optimizer,
     max_abs,
 )
-from rnnviz.params import CELLS, Params, init_params
-from rnnviz.tasks import TASKS, Task, make_task
+from rnnviz.engine.params import CELLS, Params, init_params
+from rnnviz.training.files import load_model, save_model
+from rnnviz.training.tasks import TASKS, Task, make_task
 
 MAX_STEPS = 20_000
 MAX_SNAPSHOTS = 200
@@ -63,11 +63,11 @@ class TrainConfig:
         cell: "rnn" or "lstm".
         n_a: hidden units (n_x and n_y come from the task).
         m: batch size.
-        T_x: sequence length (what it means depends on the task; see rnnviz.tasks).
+        T_x: sequence length (what it means depends on the task; see rnnviz.training.tasks).
         seed: seeds the initial parameters and the batches.
         optimizer: "sgd", "momentum", "rmsprop" or "adam".
         learning_rate, beta1, beta2, epsilon: hyper-parameters; None takes the optimizer's
-            default (see rnnviz.optim.make_optimizer). Momentum uses beta1, RMSProp beta2
+            default (see rnnviz.engine.optim.make_optimizer). Momentum uses beta1, RMSProp beta2
             and epsilon; a value the chosen optimizer does not use is ignored.
         steps: how many updates, 1 to 20,000.
         clip: "none", "norm" (rescale by the global norm) or "value" (clip each entry).
@@ -75,7 +75,7 @@ class TrainConfig:
         stats_every: optimizer statistics and gradient flow every this many steps (0: never).
         snapshot_every: a parameter snapshot every this many steps (at most 200 per run).
         weight_scale, spectral_radius, forget_bias: initialisation knobs
-            (rnnviz.params.init_params); spectral_radius 0 leaves the weights as drawn.
+            (rnnviz.engine.params.init_params); spectral_radius 0 leaves the weights as drawn.
         text: for the chars task, text to learn from instead of the bundled names.
     """
 
@@ -175,7 +175,7 @@ class TrainConfig:
 
 
 def config_for_training(config, **changes) -> TrainConfig:
-    """A TrainConfig from the app's rnnviz.config.Config (its task, sizes, seed and
+    """A TrainConfig from the app's rnnviz.app.config.Config (its task, sizes, seed and
     initialisation knobs), with `changes` (optimizer, steps, ...) on top.
 
     Raises:
@@ -350,7 +350,8 @@ class Trainer:
             yield self.step()
 
     def save(self, file) -> None:
-        """Save the current parameters with the config (rnnviz.io), to resume or sample later."""
+        """Save the current parameters with the config (rnnviz.training.files), to resume or
+        sample later."""
         save_model(file, self.params, {**self.config.to_dict(), "trained_steps": self.t})
 
     def evaluate(self, m: int = 64, seed: int = 0) -> tuple[float, float | None]:

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.config import Config
+from rnnviz.app.config import Config
+from rnnviz.engine.params import LSTM_SHAPES, RNN_SHAPES, Params
 from rnnviz.notebook import lstm_forward, notebook_example, rnn_forward
-from rnnviz.params import LSTM_SHAPES, RNN_SHAPES, Params
 
 GATE_NAMES = {"f": "forget gate", "u": "update gate", "o": "output gate",
               "c_tilde": "candidate c̃"}

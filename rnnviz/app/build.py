@@ -7,9 +7,9 @@ Three kinds of input (Config.input):
   (weight scale, spectral radius, forget-gate bias) do not apply: the weights are the
   notebook's standard-normal draws.
 - "gaussian": with ``rng = np.random.default_rng(seed)``: x ~ N(0, 1) of shape (n_x, m, T_x),
-  then the labels, then the weights from rnnviz.params.init_params with the knobs; a<0> = 0.
-- a task ("chars", "adding", "copy", "sine"): rnnviz.tasks draws a batch (x and its targets)
-  from the same generator and dictates n_x, n_y and the loss.
+  then the labels, then the weights from rnnviz.engine.params.init_params with the knobs; a<0> = 0.
+- a task ("chars", "adding", "copy", "sine"): rnnviz.training.tasks draws a batch (x and its
+  targets) from the same generator and dictates n_x, n_y and the loss.
 
 For the two non-task inputs the loss is cross-entropy at every step, against random class
 labels y<t> drawn uniformly from {0, ..., n_y - 1} by ``default_rng(seed)``: there is nothing
@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from rnnviz.config import LIMITS, Config
-from rnnviz.losses import Loss
+from rnnviz.app.config import LIMITS, Config
+from rnnviz.engine.losses import Loss
+from rnnviz.engine.params import Params, init_params
 from rnnviz.notebook import notebook_example
-from rnnviz.params import Params, init_params
 
 TASK_INPUTS = ("chars", "adding", "copy", "sine")
 
@@ -76,9 +76,9 @@ class Setup:
 
 
 def load_tasks():
-    """The rnnviz.tasks module, or None while it is not available."""
+    """The rnnviz.training.tasks module, or None while it is not available."""
     try:
-        return importlib.import_module("rnnviz.tasks")
+        return importlib.import_module("rnnviz.training.tasks")
     except ImportError:
         return None
 

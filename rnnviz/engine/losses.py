@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz._shapes import as_float_array, check_shape
-from rnnviz.activations import log_softmax, softmax
+from rnnviz.engine._arrays import as_float_array, check_shape
+from rnnviz.engine.activations import log_softmax, softmax
 
 KINDS = ("cross_entropy", "squared_error")
 _TINY = 1e-250  # below this a softmax probability may have lost digits to underflow

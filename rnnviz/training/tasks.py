@@ -1,7 +1,7 @@
 """Training tasks: seeded batch generators in the notebook's layout, each with its loss.
 
 Every task draws a `Batch` from an explicit ``np.random.Generator``: x of shape
-(n_x, m, T_x) and targets that match its loss (rnnviz.losses). What T_x means::
+(n_x, m, T_x) and targets that match its loss (rnnviz.engine.losses). What T_x means::
 
     chars   a window of T_x characters of one name (or one line of pasted text)
     adding  T_x (value, marker) pairs; the two marked values may be up to T_x - 1 apart
@@ -30,10 +30,10 @@ from importlib import resources
 
 import numpy as np
 
-from rnnviz.activations import softmax
-from rnnviz.losses import Loss
-from rnnviz.model import forward
-from rnnviz.params import Params
+from rnnviz.engine.activations import softmax
+from rnnviz.engine.losses import Loss
+from rnnviz.engine.model import forward
+from rnnviz.engine.params import Params
 
 END = "\n"  # marks the start and the end of every name
 MAX_TEXT_BYTES = 100_000
@@ -64,7 +64,7 @@ class Task:
         description: one or two sentences for a student.
         T_x_meaning: what T_x sets for this task, in one sentence.
         n_x, n_y: input and output sizes.
-        loss: the rnnviz.losses.Loss to train with (its .output is "softmax" or "linear").
+        loss: the rnnviz.engine.losses.Loss to train with (its .output is "softmax" or "linear").
         min_T_x: the shortest sequence the task makes sense for.
         chance: the accuracy of guessing, or None where accuracy is undefined.
     """
@@ -108,7 +108,8 @@ class Task:
 @functools.cache
 def bundled_text() -> str:
     """The bundled corpus: a few hundred dinosaur genus names, one per line."""
-    return (resources.files("rnnviz") / "data" / BUNDLED_CORPUS).read_text(encoding="utf-8")
+    corpus = resources.files("rnnviz.training") / "data" / BUNDLED_CORPUS
+    return corpus.read_text(encoding="utf-8")
 
 
 def _clean_text(text) -> tuple[list[str], str]:

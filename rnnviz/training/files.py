@@ -20,7 +20,7 @@ import zipfile
 
 import numpy as np
 
-from rnnviz.params import CELLS, Params
+from rnnviz.engine.params import CELLS, Params
 
 FORMAT = "rnnviz-model"
 VERSION = 1

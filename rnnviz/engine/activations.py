@@ -6,7 +6,7 @@ Forward::
     softmax(z)_i = exp(z_i - max z) / sum_j exp(z_j - max z)   over axis 0 (each column)
     log_softmax(z)_i = z_i - max z - log sum_j exp(z_j - max z)
 
-Backward (used by rnnviz.lstm and rnnviz.losses)::
+Backward (used by rnnviz.engine.lstm and rnnviz.engine.losses)::
 
     d sigmoid(z) / dz = sigmoid(z) (1 - sigmoid(z))       d tanh(z) / dz = 1 - tanh(z)^2
     softmax + cross-entropy with class y:  dL/dz = softmax(z) - onehot(y)

@@ -1,6 +1,6 @@
 """Lesson links: URL parameters that fix a page's view and hide chosen controls.
 
-Besides the configuration (rnnviz.config), a URL can say what a page shows (the timestep t,
+Besides the configuration (rnnviz.app.config), a URL can say what a page shows (the timestep t,
 the hidden unit j, the batch example i, the units plotted, where the loss sits, the training
 settings to start from) and which controls to remove (``hide=sidebar,presets,play``), so a
 teacher can hand out a link that shows exactly one idea, as TensorFlow Playground's hide
@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from rnnviz.config import FIELD_BY_NAME, parse_number
+from rnnviz.app.config import FIELD_BY_NAME, parse_number
 
 MAX_TEXT = 200          # longer raw values are refused unread
 MAX_UNITS = 16          # units=... lists at most this many
@@ -56,7 +56,7 @@ STEP, GATES, FLOW, TRAINING = "Step through", "Gates and cell state", "Gradient 
 TASK_NAMES = ("chars", "adding", "copy", "sine")
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop")
 TRAIN_CELLS = ("lstm", "rnn", "both")
-MAX_TRAIN_STEPS = 20_000   # rnnviz.train.MAX_STEPS (a test keeps them equal)
+MAX_TRAIN_STEPS = 20_000   # rnnviz.training.trainer.MAX_STEPS (a test keeps them equal)
 
 _T = ViewField("t", "int", 1, 1, "T_x", help="the timestep shown, 1 … T_x")
 VIEWS: dict[str, tuple[ViewField, ...]] = {

@@ -4,7 +4,7 @@ Forward, at every timestep t (notebook notation, shapes in brackets)::
 
     z<t>  = Wax x<t> + Waa a<t-1> + ba          (n_a, m)
     a<t>  = tanh(z<t>)                          (n_a, m)
-    (the output layer, y_hat<t> = softmax(Wya a<t> + by) or linear, is in rnnviz.model)
+    (the output layer, y_hat<t> = softmax(Wya a<t> + by) or linear, is in rnnviz.engine.model)
 
 Backward, given da<t> = dL/da<t> (from the output at t plus from a<t+1>)::
 
@@ -27,14 +27,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnviz._shapes import (
+from rnnviz.engine._arrays import (
     as_float_array,
     check_sequence,
     check_shape,
     check_state,
     empty_buffers,
 )
-from rnnviz.params import RNNParams
+from rnnviz.engine.params import RNNParams
 
 
 @dataclass(frozen=True)

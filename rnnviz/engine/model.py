@@ -5,11 +5,11 @@ Output layer, at every t (RNN names Wya; the LSTM's Wy)::
     z_y<t>   = Wya a<t> + by                         (n_y, m)
     y_hat<t> = softmax(z_y<t>)   or   z_y<t> (linear)
 
-Backward through it, from dz_y<t> = dL/dz_y<t> (rnnviz.losses)::
+Backward through it, from dz_y<t> = dL/dz_y<t> (rnnviz.engine.losses)::
 
     dWya = sum_t dz_y<t> a<t>^T    dby = sum_t,m dz_y<t>    da<t> (from output) = Wya^T dz_y<t>
 
-then the cell's own BPTT (rnnviz.rnn, rnnviz.lstm) carries da<t> back through time.
+then the cell's own BPTT (rnnviz.engine.rnn, rnnviz.engine.lstm) carries da<t> back through time.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz._shapes import empty_buffers
-from rnnviz.activations import softmax
-from rnnviz.losses import Loss, loss_and_output_gradient
-from rnnviz.lstm import LSTMTrace, lstm_bptt, lstm_hidden_backward, lstm_hidden_forward
-from rnnviz.params import LSTMParams, Params, RNNParams
-from rnnviz.rnn import RNNTrace, rnn_bptt, rnn_hidden_backward, rnn_hidden_states
+from rnnviz.engine._arrays import empty_buffers
+from rnnviz.engine.activations import softmax
+from rnnviz.engine.losses import Loss, loss_and_output_gradient
+from rnnviz.engine.lstm import LSTMTrace, lstm_bptt, lstm_hidden_backward, lstm_hidden_forward
+from rnnviz.engine.params import LSTMParams, Params, RNNParams
+from rnnviz.engine.rnn import RNNTrace, rnn_bptt, rnn_hidden_backward, rnn_hidden_states
 
 Trace = RNNTrace | LSTMTrace
 OUTPUTS = ("softmax", "linear")

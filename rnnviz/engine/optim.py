@@ -8,7 +8,7 @@ names: v is the first moment, s the second)::
     rmsprop   s = beta2 s + (1 - beta2) g^2;            theta -= lr g / (sqrt(s) + eps)
     adam      v, s as above, v_hat = v / (1 - beta1^t), s_hat = s / (1 - beta2^t),
               step = lr v_hat / (sqrt(s_hat) + eps);    theta -= step
-              (rnnviz.optim_core.adam_update, the one Adam in the engine; Kingma & Ba call
+              (rnnviz.engine.optim_core.adam_update, the one Adam in the engine; Kingma & Ba call
               v_hat and s_hat m-hat and v-hat)
 
 Clipping, applied to the gradients before the step::
@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from rnnviz.optim_core import adam_update
+from rnnviz.engine.optim_core import adam_update
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 
@@ -204,7 +204,7 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam through rnnviz.optim_core.adam_update; stats show v_hat, s_hat and the step."""
+    """Adam through rnnviz.engine.optim_core.adam_update; stats show v_hat, s_hat and the step."""
 
     name = "adam"
     defaults = {"learning_rate": 0.01, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.losses import Loss
-from rnnviz.model import loss_and_gradients, loss_value
-from rnnviz.params import Params
+from rnnviz.engine.losses import Loss
+from rnnviz.engine.model import loss_and_gradients, loss_value
+from rnnviz.engine.params import Params
 
 TINY = 1e-300
 
@@ -39,7 +39,7 @@ def gradient_check(params: Params, x, targets, loss: Loss, a0=None, c0=None,
     Args:
         params: RNNParams or LSTMParams (not modified).
         x: (n_x, m, T_x).
-        targets: as for rnnviz.model.backward.
+        targets: as for rnnviz.engine.model.backward.
         loss: Loss.
         a0, c0: (n_a, m) initial states or None.
         eps: the finite-difference step.

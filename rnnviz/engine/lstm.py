@@ -8,7 +8,7 @@ Forward, at every timestep t, on concat = [a<t-1>; x<t>] of shape (n_a + n_x, m)
     c<t>  = f<t> * c<t-1> + u<t> * c~<t>        cell state        (n_a, m)
     o<t>  = sigmoid(Wo concat + bo)             output gate       (n_a, m)
     a<t>  = o<t> * tanh(c<t>)                   hidden state      (n_a, m)
-    (the output layer, y_hat<t> = softmax(Wy a<t> + by), is in rnnviz.model)
+    (the output layer, y_hat<t> = softmax(Wy a<t> + by), is in rnnviz.engine.model)
 
 Backward, given da<t> (from the output at t plus from a<t+1>) and dc<t+1->t> = dL/dc<t>
 through c<t+1>::
@@ -46,15 +46,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnviz._shapes import (
+from rnnviz.engine._arrays import (
     as_float_array,
     check_sequence,
     check_shape,
     check_state,
     empty_buffers,
 )
-from rnnviz.params import LSTMParams
-from rnnviz.rnn import _backs, time_major_copy
+from rnnviz.engine.params import LSTMParams
+from rnnviz.engine.rnn import _backs, time_major_copy
 
 
 @dataclass(frozen=True)

@@ -46,12 +46,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.losses import Loss, check_targets, counted_positions
-from rnnviz.lstm import _split_concat_weights, lstm_step_back
-from rnnviz.model import Trace, loss_and_gradients
-from rnnviz.optim import clip_by_global_norm, global_norm
-from rnnviz.params import LSTMParams, Params, RNNParams
-from rnnviz.rnn import rnn_step_back
+from rnnviz.engine.losses import Loss, check_targets, counted_positions
+from rnnviz.engine.lstm import _split_concat_weights, lstm_step_back
+from rnnviz.engine.model import Trace, loss_and_gradients
+from rnnviz.engine.optim import clip_by_global_norm, global_norm
+from rnnviz.engine.params import LSTMParams, Params, RNNParams
+from rnnviz.engine.rnn import rnn_step_back
 
 EXACT_MAX_STATE = 64      # state sizes up to this get exact norms (SVD); above, power iteration
 POWER_ITERATIONS = 300
@@ -341,7 +341,7 @@ def per_step_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None,
     Args:
         params: RNNParams or LSTMParams.
         x: (n_x, m, T_x).
-        targets: as for rnnviz.model.backward ((m, T_x) labels or (n_y, m, T_x) values).
+        targets: as for rnnviz.engine.model.backward ((m, T_x) labels or (n_y, m, T_x) values).
         loss: the Loss; with where="last" only step T_x has a term.
         a0, c0: (n_a, m) initial states or None.
         steps: timesteps t (1..T_x) to compute, or None for every one.
@@ -402,7 +402,7 @@ class ClipReport:
 
 
 def clip_report(grads: Params, threshold: float) -> ClipReport:
-    """Clip by global norm at `threshold` (> 0, rnnviz.optim) and report the norms around it."""
+    """Clip by global norm at `threshold` (> 0, rnnviz.engine.optim); report the norms around it."""
     threshold = float(threshold)
     if not threshold > 0 or not np.isfinite(threshold):
         raise ValueError(f"the clipping threshold must be a positive number; got {threshold}")
