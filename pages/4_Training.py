@@ -6,8 +6,8 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.figures import training as figures
+from rnnviz.limits import MAX_SEED, MAX_TEXT_BYTES, MAX_TRAIN_STEPS
 from rnnviz.training.tasks import TASKS
-from rnnviz.training.trainer import MAX_STEPS
 from rnnviz.ui import training as tr
 
 W = "rnnviz_tr_w_"                    # this page's widget keys
@@ -87,7 +87,7 @@ with st.expander("Settings: task, network, optimizer, steps", expanded=not tr.ru
         st.number_input("T_x (timesteps)", 1, 200, key=W + "T_x",
                         help="What T_x means depends on the task: for the adding and copy "
                              "tasks it is how far back the network must remember.")
-        st.number_input("seed", 0, 2**31 - 1, key=W + "seed",
+        st.number_input("seed", 0, MAX_SEED, key=W + "seed",
                         help="Seeds the weights and the batches: same seed, same data.")
     with middle:
         st.markdown("**Optimizer**")
@@ -108,13 +108,14 @@ with st.expander("Settings: task, network, optimizer, steps", expanded=not tr.ru
                             key=W + "epsilon")
     with right:
         st.markdown("**Run**")
-        st.number_input(f"steps (at most {MAX_STEPS:,})", 1, MAX_STEPS, key=W + "steps")
+        st.number_input(f"steps (at most {MAX_TRAIN_STEPS:,})", 1, MAX_TRAIN_STEPS,
+                        key=W + "steps")
         st.radio("gradient clipping", list(CLIP_CHOICES), key=W + "clip",
                  format_func=CLIP_CHOICES.get, horizontal=True)
         st.number_input("clipping threshold", min_value=1e-6, max_value=1e6, format="%.4g",
                         key=W + "clip_value")
         st.text_area("your own text (character task, up to 100 kB; empty: dinosaur names)",
-                     key=W + "text", height=90, max_chars=100_000)
+                     key=W + "text", height=90, max_chars=MAX_TEXT_BYTES)
     st.form_submit_button("Train", type="primary", on_click=_on_train)
 
 if ERROR_KEY in st.session_state:

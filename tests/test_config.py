@@ -4,7 +4,8 @@ import dataclasses
 
 import pytest
 
-from rnnviz.app.config import FIELDS, LIMITS, Config, from_query
+from rnnviz.app.config import FIELDS, Config, from_query
+from rnnviz.limits import SIZES
 
 # A value different from its default for every field, inside its range.
 OTHER = {"cell": "rnn", "n_x": 7, "n_a": 256, "n_y": 64, "m": 1, "T_x": 200, "seed": 12345,
@@ -82,10 +83,9 @@ def test_unknown_keys_are_ignored():
     assert warnings == [] and config == Config(n_a=6)
 
 
-def test_limits_are_the_designs():
-    assert LIMITS == {"n_x": 64, "n_y": 64, "n_a": 256, "m": 64, "T_x": 200}
-    sizes = {f.name: f.high for f in FIELDS if f.name in LIMITS}
-    assert sizes == LIMITS
+def test_the_size_fields_stop_at_the_designs_limits():
+    assert SIZES == {"n_x": 64, "n_y": 64, "n_a": 256, "m": 64, "T_x": 200}
+    assert {f.name: f.high for f in FIELDS if f.name in SIZES} == SIZES
 
 
 def test_replace_validates_and_names_the_bad_value():

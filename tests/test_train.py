@@ -8,8 +8,8 @@ import pytest
 
 from rnnviz.app.config import Config
 from rnnviz.engine.params import init_params
+from rnnviz.limits import MAX_TRAIN_STEPS
 from rnnviz.training.trainer import (
-    MAX_STEPS,
     Record,
     TrainConfig,
     Trainer,
@@ -179,7 +179,7 @@ def test_an_infinite_loss_is_named_in_the_message():
 # ----- configuration ------------------------------------------------------------------------
 
 @pytest.mark.parametrize("changes, message", [
-    ({"steps": MAX_STEPS + 1}, "steps must be between 1 and 20,000"),
+    ({"steps": MAX_TRAIN_STEPS + 1}, "steps must be between 1 and 20,000"),
     ({"steps": 0}, "steps must be between"),
     ({"steps": 2.5}, "steps must be a whole number"),
     ({"task": "parity"}, "unknown task"),

@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from rnnviz.app.config import LIMITS, Config
+from rnnviz.app.config import Config
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.params import Params, init_params
+from rnnviz.limits import SIZES
 from rnnviz.notebook import notebook_example
 
 TASK_INPUTS = ("chars", "adding", "copy", "sine")
@@ -107,9 +108,9 @@ def resolve(config: Config) -> Config:
         return config
     task = make_task(config.input)
     n_x, n_y = int(task.n_x), int(task.n_y)
-    if n_x > LIMITS["n_x"] or n_y > LIMITS["n_y"]:
+    if n_x > SIZES["n_x"] or n_y > SIZES["n_y"]:
         raise ValueError(f"the {config.input!r} task needs n_x={n_x}, n_y={n_y}, "
-                         f"above the limits n_x, n_y <= {LIMITS['n_x']}")
+                         f"above the limits n_x, n_y <= {SIZES['n_x']}")
     return config.replace(n_x=n_x, n_y=n_y)
 
 

@@ -13,12 +13,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from rnnviz.limits import MAX_SEED, SIZES
+
 CELLS = ("rnn", "lstm")
 INPUTS = ("notebook", "gaussian", "chars", "adding", "copy", "sine")
-
-# Limits from the design: shown in the UI, enforced here.
-LIMITS = {"n_x": 64, "n_y": 64, "n_a": 256, "m": 64, "T_x": 200}
-MAX_SEED = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -36,11 +34,11 @@ class Field:
 
 FIELDS: tuple[Field, ...] = (
     Field("cell", "choice", "lstm", choices=CELLS, label="cell"),
-    Field("n_x", "int", 3, 1, LIMITS["n_x"], label="n_x (input size)"),
-    Field("n_a", "int", 5, 1, LIMITS["n_a"], label="n_a (hidden units)"),
-    Field("n_y", "int", 2, 1, LIMITS["n_y"], label="n_y (output size)"),
-    Field("m", "int", 10, 1, LIMITS["m"], label="m (batch size)"),
-    Field("T_x", "int", 7, 1, LIMITS["T_x"], label="T_x (timesteps)"),
+    Field("n_x", "int", 3, 1, SIZES["n_x"], label="n_x (input size)"),
+    Field("n_a", "int", 5, 1, SIZES["n_a"], label="n_a (hidden units)"),
+    Field("n_y", "int", 2, 1, SIZES["n_y"], label="n_y (output size)"),
+    Field("m", "int", 10, 1, SIZES["m"], label="m (batch size)"),
+    Field("T_x", "int", 7, 1, SIZES["T_x"], label="T_x (timesteps)"),
     Field("seed", "int", 1, 0, MAX_SEED, label="seed"),
     Field("input", "choice", "notebook", choices=INPUTS, label="input"),
     Field("weight_scale", "float", 1.0, 0.01, 5.0, label="weight scale"),

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 
 from rnnviz.app.config import FIELD_BY_NAME, parse_number
+from rnnviz.limits import MAX_TRAIN_STEPS
 
 MAX_TEXT = 200          # longer raw values are refused unread
 MAX_UNITS = 16          # units=... lists at most this many
@@ -56,7 +57,6 @@ STEP, GATES, FLOW, TRAINING = "Step through", "Gates and cell state", "Gradient 
 TASK_NAMES = ("chars", "adding", "copy", "sine")
 OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop")
 TRAIN_CELLS = ("lstm", "rnn", "both")
-MAX_TRAIN_STEPS = 20_000   # rnnviz.training.trainer.MAX_STEPS (a test keeps them equal)
 
 _T = ViewField("t", "int", 1, 1, "T_x", help="the timestep shown, 1 … T_x")
 VIEWS: dict[str, tuple[ViewField, ...]] = {

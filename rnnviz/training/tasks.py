@@ -34,10 +34,10 @@ from rnnviz.engine.activations import softmax
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import forward
 from rnnviz.engine.params import Params
+from rnnviz.limits import MAX_TEXT_BYTES, SIZES
 
 END = "\n"  # marks the start and the end of every name
-MAX_TEXT_BYTES = 100_000
-MAX_VOCAB = 64  # the app's limit on n_x and n_y
+MAX_VOCAB = SIZES["n_x"]  # one input and one output per character
 BUNDLED_CORPUS = "dinos.txt"
 
 

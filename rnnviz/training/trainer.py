@@ -43,12 +43,10 @@ from rnnviz.engine.optim import (
     max_abs,
 )
 from rnnviz.engine.params import CELLS, Params, init_params
+from rnnviz.limits import MAX_SEED, MAX_SNAPSHOTS, MAX_TRAIN_STEPS, SIZES
 from rnnviz.training.files import load_model, save_model
 from rnnviz.training.tasks import TASKS, Task, make_task
 
-MAX_STEPS = 20_000
-MAX_SNAPSHOTS = 200
-LIMITS = {"n_a": 256, "m": 64, "T_x": 200}
 CLIP_MODES = ("none", "norm", "value")
 HYPER_FIELDS = ("learning_rate", "beta1", "beta2", "epsilon")
 EXPLODED = 1000.0
@@ -129,13 +127,13 @@ class TrainConfig:
                              f"{', '.join(OPTIMIZER_CLASSES)}")
         if self.clip not in CLIP_MODES:
             raise ValueError(f"clip must be one of {', '.join(CLIP_MODES)}; got {self.clip!r}")
-        whole("n_a", 1, LIMITS["n_a"])
-        whole("m", 1, LIMITS["m"])
-        whole("T_x", TASKS[self.task].min_T_x, LIMITS["T_x"])
-        whole("seed", 0, 2**31 - 1)
-        whole("steps", 1, MAX_STEPS)
-        whole("stats_every", 0, MAX_STEPS)
-        whole("snapshot_every", 1, MAX_STEPS)
+        whole("n_a", 1, SIZES["n_a"])
+        whole("m", 1, SIZES["m"])
+        whole("T_x", TASKS[self.task].min_T_x, SIZES["T_x"])
+        whole("seed", 0, MAX_SEED)
+        whole("steps", 1, MAX_TRAIN_STEPS)
+        whole("stats_every", 0, MAX_TRAIN_STEPS)
+        whole("snapshot_every", 1, MAX_TRAIN_STEPS)
         if math.ceil(self.steps / self.snapshot_every) > MAX_SNAPSHOTS:
             raise ValueError(f"snapshot_every={self.snapshot_every} would keep more than "
                              f"{MAX_SNAPSHOTS} snapshots over {self.steps:,} steps; use at "

@@ -25,10 +25,11 @@ import streamlit as st
 
 from rnnviz.app import build as engine_build
 from rnnviz.app import lesson, readouts
-from rnnviz.app.config import FIELD_BY_NAME, FIELDS, LIMITS, Config, from_query
+from rnnviz.app.config import FIELD_BY_NAME, FIELDS, Config, from_query
 from rnnviz.engine import model
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.params import CELLS as PARAM_TYPES
+from rnnviz.limits import SIZES
 
 CONFIG_KEY = "rnnviz_config"          # the Config every page reads
 URL_KEY = "rnnviz_url_written"        # the config part of the query string last written
@@ -167,7 +168,7 @@ def _limit_help(name: str) -> str:
     f = FIELD_BY_NAME[name]
     if f.kind == "choice":
         return HELP[name]
-    limit = " (the limit)" if name in LIMITS else ""
+    limit = " (the limit)" if name in SIZES else ""
     return f"{HELP[name]} Allowed: {f.low:g} to {f.high:g}{limit}."
 
 

@@ -31,9 +31,10 @@ import streamlit as st
 from rnnviz.app.config import Config
 from rnnviz.engine.params import CELLS, Params
 from rnnviz.figures import training as training_figures
+from rnnviz.limits import MAX_SNAPSHOTS
 from rnnviz.training.files import save_model
 from rnnviz.training.tasks import make_task
-from rnnviz.training.trainer import MAX_SNAPSHOTS, Record, TrainConfig, Trainer, load_trained
+from rnnviz.training.trainer import Record, TrainConfig, Trainer, load_trained
 
 RUNS_KEY = "rnnviz_runs"
 RUN_COUNTER_KEY = "rnnviz_run_counter"

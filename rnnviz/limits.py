@@ -1,0 +1,11 @@
+"""The product's limits, stated once: every layer that validates or shows one imports it here.
+
+A classroom server is shared by every student, so each size, run and upload is bounded; a
+value above its limit is refused with a message that names the limit, never computed.
+"""
+
+SIZES = {"n_x": 64, "n_y": 64, "n_a": 256, "m": 64, "T_x": 200}  # the network and its batch
+MAX_SEED = 2**31 - 1          # seeds are 0 … MAX_SEED
+MAX_TRAIN_STEPS = 20_000      # training steps per run
+MAX_SNAPSHOTS = 200           # parameter snapshots kept per run
+MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
