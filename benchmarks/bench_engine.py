@@ -39,9 +39,9 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rnnviz.engine import init_params  # noqa: E402
 from rnnviz.engine.losses import Loss  # noqa: E402
 from rnnviz.engine.model import loss_and_gradients  # noqa: E402
-from rnnviz.engine.params import init_params  # noqa: E402
 
 try:
     import torch

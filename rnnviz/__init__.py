@@ -1,15 +1,9 @@
-"""rnnviz: a NumPy engine for a vanilla RNN and an LSTM, in the notebook's notation."""
+"""rnnviz: a browser explorer for recurrent networks over its own NumPy engine.
 
-from rnnviz.engine.activations import sigmoid, softmax
-from rnnviz.engine.gradcheck import gradient_check
-from rnnviz.engine.losses import Loss
-from rnnviz.engine.lstm import LSTMTrace
-from rnnviz.engine.model import Backprop, backward, forward, loss_and_gradients, loss_value
-from rnnviz.engine.params import LSTMParams, RNNParams, init_lstm, init_params, init_rnn
-from rnnviz.engine.rnn import RNNTrace
+Layers, each importing only those below it: `rnnviz.engine` (NumPy), `rnnviz.notebook` and
+`rnnviz.training`, `rnnviz.app` and `rnnviz.figures` (pure Python), `rnnviz.ui` (Streamlit).
+The engine's public names are importable from here too.
+"""
 
-__all__ = [
-    "Backprop", "LSTMParams", "LSTMTrace", "Loss", "RNNParams", "RNNTrace", "backward",
-    "forward", "gradient_check", "init_lstm", "init_params", "init_rnn", "loss_and_gradients",
-    "loss_value", "sigmoid", "softmax",
-]
+from rnnviz.engine import *  # noqa: F403
+from rnnviz.engine import __all__  # noqa: F401

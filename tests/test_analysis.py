@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnviz.engine import analysis
+from rnnviz.engine import analysis, init_params
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.lstm import _split_concat_weights, lstm_step
 from rnnviz.engine.model import forward, loss_and_gradients
-from rnnviz.engine.params import init_params
 from rnnviz.engine.rnn import rnn_step
 
 EPS = 1e-6

@@ -5,11 +5,11 @@ import warnings
 import numpy as np
 import pytest
 
+from rnnviz.engine import init_params
 from rnnviz.engine.activations import log_softmax, sigmoid, softmax
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.lstm import lstm_step
 from rnnviz.engine.model import forward, loss_and_gradients
-from rnnviz.engine.params import init_params
 
 EXTREMES = np.array([-1e4, -1000.0, -745.5, -709.0, -40.0, -1e-300, 0.0, 1e-300, 40.0, 709.0,
                      745.5, 1000.0, 1e4])

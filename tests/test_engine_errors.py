@@ -5,9 +5,10 @@ import re
 import numpy as np
 import pytest
 
+from rnnviz.engine import init_params
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import backward, forward, loss_and_gradients
-from rnnviz.engine.params import LSTMParams, RNNParams, init_params
+from rnnviz.engine.params import LSTMParams, RNNParams
 from rnnviz.notebook import lstm_forward, rnn_backward, rnn_forward, rnn_forward_block
 
 
@@ -174,5 +175,5 @@ def test_bad_sizes_are_named(cell, sizes, message):
 
 
 def test_unknown_cell_is_rejected():
-    with raises("cell must be 'rnn' or 'lstm'; got 'gru'"):
-        init_params("gru", 2, 2, 2, np.random.default_rng(0))
+    with raises("cell must be one of 'rnn', 'lstm'; got 'elman'"):
+        init_params("elman", 2, 2, 2, np.random.default_rng(0))

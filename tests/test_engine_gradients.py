@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rnnviz.engine import init_params
 from rnnviz.engine.gradcheck import gradient_check
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.lstm import lstm_step_backward, lstm_step_forward
 from rnnviz.engine.model import backward, forward, hidden_backward, loss_and_gradients
-from rnnviz.engine.params import init_params
 from rnnviz.engine.rnn import rnn_step_backward, rnn_step_forward
 from rnnviz.notebook import lstm_backward, lstm_forward, rnn_backward, rnn_forward
 

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
+from rnnviz.engine import init_params
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import forward, loss_and_gradients
-from rnnviz.engine.params import LSTMParams, RNNParams, init_lstm, init_params, init_rnn
+from rnnviz.engine.params import LSTMParams, RNNParams, init_lstm, init_rnn
 
 
 def run(cell, seed, **knobs):

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rnnviz.engine import init_params
 from rnnviz.engine.losses import Loss, loss_and_output_gradient
 from rnnviz.engine.model import forward, loss_value
-from rnnviz.engine.params import init_params
 from rnnviz.notebook import lstm_forward, notebook_example
 
 RTOL, ATOL = 1e-12, 1e-14

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from rnnviz.engine.params import init_params
+from rnnviz.engine import init_params
 from rnnviz.training.files import load_model, save_model
 from rnnviz.training.trainer import TrainConfig, Trainer, load_trained
 
@@ -89,7 +89,7 @@ def test_unsaveable_settings_raise_value_error():
     (lambda: npz(weights=np.ones(3)), "not an rnnviz model"),
     (lambda: npz(**model_entries(format=np.array("other-model"))), "not an rnnviz model"),
     (lambda: npz(**model_entries(version=np.array(7))), "format version 7"),
-    (lambda: npz(**model_entries(cell=np.array("gru"))), "neither 'rnn' nor 'lstm'"),
+    (lambda: npz(**model_entries(cell=np.array("gru"))), "is not one of rnn, lstm"),
     (lambda: npz(**model_entries(config=np.array("{not json"))), "not valid JSON"),
     (lambda: npz(**model_entries(config=np.array("[1, 2]"))), "not a JSON object"),
     (lambda: npz(**model_entries(**{"param/Wf": None})), "missing Wf"),

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rnnviz.engine import init_params
 from rnnviz.engine.losses import check_targets
-from rnnviz.engine.params import init_params
 from rnnviz.training.tasks import (
     END,
     TASKS,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rnnviz.app.config import Config
-from rnnviz.engine.params import init_params
+from rnnviz.engine import init_params
 from rnnviz.limits import MAX_TRAIN_STEPS
 from rnnviz.training.trainer import (
     Record,

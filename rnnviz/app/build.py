@@ -7,7 +7,7 @@ Three kinds of input (Config.input):
   (weight scale, spectral radius, forget-gate bias) do not apply: the weights are the
   notebook's standard-normal draws.
 - "gaussian": with ``rng = np.random.default_rng(seed)``: x ~ N(0, 1) of shape (n_x, m, T_x),
-  then the labels, then the weights from rnnviz.engine.params.init_params with the knobs; a<0> = 0.
+  then the labels, then the weights from rnnviz.engine.init_params with the knobs; a<0> = 0.
 - a task ("chars", "adding", "copy", "sine"): rnnviz.training.tasks draws a batch (x and its
   targets) from the same generator and dictates n_x, n_y and the loss.
 
@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from rnnviz.app.config import Config
+from rnnviz.engine import init_params
 from rnnviz.engine.losses import Loss
-from rnnviz.engine.params import Params, init_params
+from rnnviz.engine.params import Params
 from rnnviz.limits import SIZES
 from rnnviz.notebook import notebook_example
 

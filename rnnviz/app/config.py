@@ -13,9 +13,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from rnnviz.engine import cells as engine_cells
 from rnnviz.limits import MAX_SEED, SIZES
 
-CELLS = ("rnn", "lstm")
+CELLS = tuple(engine_cells.CELLS)
 INPUTS = ("notebook", "gaussian", "chars", "adding", "copy", "sine")
 
 

@@ -53,7 +53,8 @@ from rnnviz.engine._arrays import (
     check_state,
     empty_buffers,
 )
-from rnnviz.engine.params import LSTMParams
+from rnnviz.engine.description import Cell, Projection
+from rnnviz.engine.params import LSTMParams, init_lstm
 from rnnviz.engine.rnn import _backs, time_major_copy
 
 
@@ -478,3 +479,14 @@ def lstm_bptt(params: LSTMParams, trace: LSTMTrace, flow_a: np.ndarray):
             dA=flow_a.transpose(2, 1, 0), dC=flow_c.transpose(2, 1, 0),
         )
     return grads
+
+
+CELL = Cell(
+    name="lstm", label="LSTM", params=LSTMParams,
+    projections=(Projection("f", "sigmoid", ("Wf",), "bf"),
+                 Projection("u", "sigmoid", ("Wu",), "bu"),
+                 Projection("c_tilde", "tanh", ("Wc",), "bc"),
+                 Projection("o", "sigmoid", ("Wo",), "bo")),
+    states=("a", "c"), sequences=("f", "u", "o", "c_tilde", "c", "a"), output_weight="Wy",
+    memory_bias="bf", init=init_lstm,
+)

@@ -155,8 +155,6 @@ class LSTMParams(_Params):
 
 Params = RNNParams | LSTMParams
 
-CELLS = {"rnn": RNNParams, "lstm": LSTMParams}
-
 
 def _weights(rng: np.random.Generator, rows: int, cols: int, scale: float) -> np.ndarray:
     return rng.standard_normal((rows, cols)) * (scale / np.sqrt(max(cols, 1)))
@@ -228,13 +226,3 @@ def init_lstm(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
         Wo=gates["Wo"], bo=zeros.copy(), Wy=Wy, by=np.zeros((n_y, 1)),
     )
 
-
-def init_params(cell: str, n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
-                weight_scale: float = 1.0, spectral_radius: float | None = None,
-                forget_bias: float = 1.0) -> Params:
-    """init_rnn or init_lstm by name ("rnn" or "lstm"); forget_bias is ignored for the RNN."""
-    if cell == "rnn":
-        return init_rnn(n_x, n_a, n_y, rng, weight_scale, spectral_radius)
-    if cell == "lstm":
-        return init_lstm(n_x, n_a, n_y, rng, weight_scale, spectral_radius, forget_bias)
-    raise ValueError(f"cell must be 'rnn' or 'lstm'; got {cell!r}")

@@ -34,7 +34,8 @@ from rnnviz.engine._arrays import (
     check_state,
     empty_buffers,
 )
-from rnnviz.engine.params import RNNParams
+from rnnviz.engine.description import Cell, Projection
+from rnnviz.engine.params import RNNParams, init_rnn
 
 
 @dataclass(frozen=True)
@@ -289,3 +290,12 @@ def rnn_bptt(params: RNNParams, trace: RNNTrace, flow: np.ndarray):
             "da0": da_next.T,
             "dA": flow.transpose(2, 1, 0),
         }
+
+
+CELL = Cell(
+    name="rnn", label="RNN", params=RNNParams,
+    projections=(Projection("a", "tanh", ("Waa", "Wax"), "ba"),),
+    states=("a",), sequences=("a",), output_weight="Wya", memory_bias=None,
+    init=lambda n_x, n_a, n_y, rng, weight_scale, spectral_radius, memory_bias: init_rnn(
+        n_x, n_a, n_y, rng, weight_scale, spectral_radius),
+)

@@ -20,7 +20,8 @@ import zipfile
 
 import numpy as np
 
-from rnnviz.engine.params import CELLS, Params
+from rnnviz.engine.cells import CELLS
+from rnnviz.engine.params import Params
 
 FORMAT = "rnnviz-model"
 VERSION = 1
@@ -100,7 +101,7 @@ def _read(archive, not_ours: str) -> tuple[Params, dict]:
                          f"{version}; this one reads version {VERSION})")
     cell = _text(archive, "cell", not_ours)
     if cell not in CELLS:
-        raise ValueError(f"the model's cell {cell!r} is neither 'rnn' nor 'lstm'")
+        raise ValueError(f"the model's cell {cell!r} is not one of {', '.join(CELLS)}")
     try:
         config = json.loads(_text(archive, "config", not_ours))
     except json.JSONDecodeError:
@@ -114,7 +115,7 @@ def _read(archive, not_ours: str) -> tuple[Params, dict]:
             if value.dtype.kind not in "fi":
                 raise ValueError(f"the model's {key[len(PREFIX):]} is not numeric")
             arrays[key[len(PREFIX):]] = value
-    kind = CELLS[cell]
+    kind = CELLS[cell].params
     expected = set(kind.SHAPES)
     extra = sorted(set(arrays) - expected)
     if extra:

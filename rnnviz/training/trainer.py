@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.engine.cells import CELLS, init_params
 from rnnviz.engine.losses import loss_and_output_gradient
 from rnnviz.engine.model import forward, loss_and_gradients
 from rnnviz.engine.optim import (
@@ -42,7 +43,7 @@ from rnnviz.engine.optim import (
     make_optimizer,
     max_abs,
 )
-from rnnviz.engine.params import CELLS, Params, init_params
+from rnnviz.engine.params import Params
 from rnnviz.limits import MAX_SEED, MAX_SNAPSHOTS, MAX_TRAIN_STEPS, SIZES
 from rnnviz.training.files import load_model, save_model
 from rnnviz.training.tasks import TASKS, Task, make_task
@@ -73,7 +74,7 @@ class TrainConfig:
         stats_every: optimizer statistics and gradient flow every this many steps (0: never).
         snapshot_every: a parameter snapshot every this many steps (at most 200 per run).
         weight_scale, spectral_radius, forget_bias: initialisation knobs
-            (rnnviz.engine.params.init_params); spectral_radius 0 leaves the weights as drawn.
+            (rnnviz.engine.init_params); spectral_radius 0 leaves the weights as drawn.
         text: for the chars task, text to learn from instead of the bundled names.
     """
 
@@ -121,7 +122,7 @@ class TrainConfig:
         if self.task not in TASKS:
             raise ValueError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
         if self.cell not in CELLS:
-            raise ValueError(f"cell must be 'rnn' or 'lstm'; got {self.cell!r}")
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}; got {self.cell!r}")
         if self.optimizer not in OPTIMIZER_CLASSES:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of "
                              f"{', '.join(OPTIMIZER_CLASSES)}")

@@ -27,8 +27,8 @@ from rnnviz.app import build as engine_build
 from rnnviz.app import lesson, readouts
 from rnnviz.app.config import FIELD_BY_NAME, FIELDS, Config, from_query
 from rnnviz.engine import model
+from rnnviz.engine.cells import CELLS
 from rnnviz.engine.losses import Loss
-from rnnviz.engine.params import CELLS as PARAM_TYPES
 from rnnviz.limits import SIZES
 
 CONFIG_KEY = "rnnviz_config"          # the Config every page reads
@@ -308,7 +308,7 @@ def cached_setup(config: Config, params: dict | None = None) -> engine_build.Set
     setup = engine_build.build(config)
     if params is None:
         return setup
-    weights = PARAM_TYPES[config.cell].from_dict(params)
+    weights = CELLS[config.cell].params.from_dict(params)
     if weights.sizes != setup.params.sizes:
         raise ValueError(f"these parameters have sizes {weights.sizes}; the configuration "
                          f"needs {setup.params.sizes}")

@@ -29,7 +29,8 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz.app.config import Config
-from rnnviz.engine.params import CELLS, Params
+from rnnviz.engine.cells import CELLS
+from rnnviz.engine.params import Params
 from rnnviz.figures import training as training_figures
 from rnnviz.limits import MAX_SNAPSHOTS
 from rnnviz.training.files import save_model
@@ -357,7 +358,7 @@ def samples(params: dict[str, np.ndarray], cell: str, text: str | None, temperat
             count: int = 5, seed: int = 0) -> list[str]:
     """`count` names drawn from a character model at `temperature` (rnnviz.training.tasks)."""
     task = make_task("chars", text=text)
-    weights = CELLS[cell].from_dict(params)
+    weights = CELLS[cell].params.from_dict(params)
     rng = np.random.default_rng(seed)
     return [task.sample(weights, rng, temperature) for _ in range(count)]
 
