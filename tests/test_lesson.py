@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from rnnviz.app import lesson
 from rnnviz.app.config import FIELD_BY_NAME
-from rnnviz.training.tasks import TASKS
 
 SIZES = {"T_x": 7, "n_a": 5, "m": 10}
 
@@ -17,10 +16,6 @@ def test_view_keys_never_collide_with_the_configuration_or_streamlit():
     assert not lesson.VIEW_KEYS & set(FIELD_BY_NAME)
     assert not lesson.VIEW_KEYS & lesson.STREAMLIT_KEYS
     assert "hide" not in lesson.VIEW_KEYS | set(FIELD_BY_NAME)
-
-
-def test_tables_match_the_engine_they_mirror():
-    assert set(lesson.TASK_NAMES) == set(TASKS)
 
 
 def test_step_through_view_restores_t_unit_and_example_at_their_bounds():
@@ -152,17 +147,3 @@ def test_many_unknown_hide_names_are_summed_up():
     hidden, warnings = lesson.parse_hide(",".join(f"x{k}" for k in range(300)) + ",play")
     assert hidden == {"play"} and len(warnings) == 1
     assert "'x4' and 295 more was ignored" in warnings[0] and "'x5'" not in warnings[0]
-
-
-def test_the_lesson_table_is_plain_python():
-    import ast
-    import sys
-    from pathlib import Path
-
-    tree = ast.parse(Path(lesson.__file__).read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
-    allowed = set(sys.stdlib_module_names) | {"__future__", "rnnviz.app.config", "rnnviz.limits"}
-    assert imported <= allowed

@@ -9,45 +9,44 @@ and produces a warning naming it, so a shared link never breaks a page.
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
-from typing import Any
 
-from rnnviz.engine import cells as engine_cells
+from rnnviz.engine.cells import CELLS
+from rnnviz.fields import Field, format_value, refused
 from rnnviz.limits import MAX_SEED, SIZES
+from rnnviz.training.tasks import TASKS
 
-CELLS = tuple(engine_cells.CELLS)
-INPUTS = ("notebook", "gaussian", "chars", "adding", "copy", "sine")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One setting: its kind ("int", "float", "choice"), default and bounds or choices."""
-
-    name: str
-    kind: str
-    default: Any
-    low: float | None = None
-    high: float | None = None
-    choices: tuple[str, ...] = ()
-    label: str = ""
-
+INPUTS = ("notebook", "gaussian", *TASKS)
 
 FIELDS: tuple[Field, ...] = (
-    Field("cell", "choice", "lstm", choices=CELLS, label="cell"),
-    Field("n_x", "int", 3, 1, SIZES["n_x"], label="n_x (input size)"),
-    Field("n_a", "int", 5, 1, SIZES["n_a"], label="n_a (hidden units)"),
-    Field("n_y", "int", 2, 1, SIZES["n_y"], label="n_y (output size)"),
-    Field("m", "int", 10, 1, SIZES["m"], label="m (batch size)"),
-    Field("T_x", "int", 7, 1, SIZES["T_x"], label="T_x (timesteps)"),
-    Field("seed", "int", 1, 0, MAX_SEED, label="seed"),
-    Field("input", "choice", "notebook", choices=INPUTS, label="input"),
-    Field("weight_scale", "float", 1.0, 0.01, 5.0, label="weight scale"),
+    Field("cell", "choice", "lstm", choices=tuple(CELLS), label="cell",
+          help="The vanilla RNN or the LSTM."),
+    Field("n_x", "int", 3, 1, SIZES["n_x"], label="n_x (input size)",
+          help="Input size: entries of x⟨t⟩."),
+    Field("n_a", "int", 5, 1, SIZES["n_a"], label="n_a (hidden units)",
+          help="Hidden units: entries of a⟨t⟩ (and c⟨t⟩)."),
+    Field("n_y", "int", 2, 1, SIZES["n_y"], label="n_y (output size)",
+          help="Output size: entries of ŷ⟨t⟩."),
+    Field("m", "int", 10, 1, SIZES["m"], label="m (batch size)",
+          help="Batch size: examples run side by side."),
+    Field("T_x", "int", 7, 1, SIZES["T_x"], label="T_x (timesteps)",
+          help="Sequence length: timesteps t = 1 … T_x."),
+    Field("seed", "int", 1, 0, MAX_SEED, label="seed",
+          help="Seeds every random draw: the same seed gives the same network and data."),
+    Field("input", "choice", "notebook", choices=INPUTS, label="input",
+          help="Where x comes from: the notebook's own draws, Gaussian noise, or a task's "
+               "batch."),
+    Field("weight_scale", "float", 1.0, 0.01, 5.0, label="weight scale",
+          help="Multiplies every weight's standard deviation 1/√fan_in."),
     Field("spectral_radius", "float", 0.0, 0.0, 3.0,
-          label="spectral radius of Waa (0 = as drawn)"),
-    Field("forget_bias", "float", 1.0, -10.0, 10.0, label="forget-gate bias bf"),
+          label="spectral radius of Waa (0 = as drawn)",
+          help="Rescales Waa (the LSTM's recurrent blocks) so its largest |eigenvalue| is "
+               "this; 0 leaves it as drawn."),
+    Field("forget_bias", "float", 1.0, -10.0, 10.0, label="forget-gate bias bf",
+          help="The LSTM's bf: large values keep f near 1, so the cell remembers."),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
+_DEFAULTS = {f.name: f.default for f in FIELDS}
 
 
 @dataclass(frozen=True)
@@ -66,17 +65,17 @@ class Config:
         forget_bias: the LSTM's bf.
     """
 
-    cell: str = "lstm"
-    n_x: int = 3
-    n_a: int = 5
-    n_y: int = 2
-    m: int = 10
-    T_x: int = 7
-    seed: int = 1
-    input: str = "notebook"
-    weight_scale: float = 1.0
-    spectral_radius: float = 0.0
-    forget_bias: float = 1.0
+    cell: str = _DEFAULTS["cell"]
+    n_x: int = _DEFAULTS["n_x"]
+    n_a: int = _DEFAULTS["n_a"]
+    n_y: int = _DEFAULTS["n_y"]
+    m: int = _DEFAULTS["m"]
+    T_x: int = _DEFAULTS["T_x"]
+    seed: int = _DEFAULTS["seed"]
+    input: str = _DEFAULTS["input"]
+    weight_scale: float = _DEFAULTS["weight_scale"]
+    spectral_radius: float = _DEFAULTS["spectral_radius"]
+    forget_bias: float = _DEFAULTS["forget_bias"]
 
     def replace(self, **changes) -> Config:
         """A copy with `changes`, validated; raises ValueError naming a bad value."""
@@ -88,51 +87,8 @@ class Config:
 
     def to_query(self) -> dict[str, str]:
         """The query-string form: only the values that differ from the defaults."""
-        out = {}
-        for f in FIELDS:
-            value = getattr(self, f.name)
-            if value != f.default:
-                out[f.name] = _format(value)
-        return out
-
-
-def _format(value) -> str:
-    if isinstance(value, float):
-        return repr(float(value)).removesuffix(".0") if value.is_integer() else repr(value)
-    return str(value)
-
-
-def parse_number(text: str, whole: bool) -> int | float:
-    """A finite number from text (an int when `whole`), or ValueError saying why not."""
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError("is not a number") from None
-    if not math.isfinite(number):
-        raise ValueError("is not a finite number")
-    if whole:
-        if number != int(number):
-            raise ValueError("must be a whole number")
-        return int(number)
-    return number
-
-
-def parse_value(f: Field, raw) -> Any:
-    """One value from text, or ValueError saying why it was refused."""
-    if isinstance(raw, (list, tuple)):
-        raw = raw[-1] if raw else ""
-    text = str(raw).strip()
-    if len(text) > 40:
-        raise ValueError("is too long")
-    if f.kind == "choice":
-        value = text.lower()
-        if value not in f.choices:
-            raise ValueError(f"must be one of {', '.join(f.choices)}")
-        return value
-    number = parse_number(text, whole=f.kind == "int")
-    if not f.low <= number <= f.high:
-        raise ValueError(f"must be between {_format(f.low)} and {_format(f.high)}")
-    return number
+        return {f.name: format_value(getattr(self, f.name)) for f in FIELDS
+                if getattr(self, f.name) != f.default}
 
 
 def from_mapping(values: dict) -> tuple[Config, list[str]]:
@@ -143,16 +99,11 @@ def from_mapping(values: dict) -> tuple[Config, list[str]]:
     """
     chosen, problems = {}, []
     for f in FIELDS:
-        if f.name not in values:
-            continue
-        raw = values[f.name]
-        try:
-            chosen[f.name] = parse_value(f, raw)
-        except ValueError as why:
-            shown = str(raw[-1] if isinstance(raw, (list, tuple)) and raw else raw)
-            shown = shown if len(shown) <= 40 else shown[:37] + "..."
-            problems.append(f"{f.name}={shown!r} was ignored: it {why}; "
-                            f"using {_format(f.default)}")
+        if f.name in values:
+            try:
+                chosen[f.name] = f.parse(values[f.name])
+            except ValueError as why:
+                problems.append(refused(f.name, values[f.name], why, using=f.default))
     return Config(**chosen), problems
 
 

@@ -14,77 +14,47 @@ and named in a warning, never raised.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
-from rnnviz.app.config import FIELD_BY_NAME, parse_number
+from rnnviz.app.config import FIELD_BY_NAME
+from rnnviz.engine.optim import OPTIMIZERS
+from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, format_value, refused, shown
 from rnnviz.limits import MAX_TRAIN_STEPS
+from rnnviz.training.tasks import TASKS
 
-MAX_TEXT = 200          # longer raw values are refused unread
-MAX_UNITS = 16          # units=... lists at most this many
 MAX_NAMED = 5           # unknown keys named in a warning
 # Keys Streamlit itself reads from the URL: never warned about or removed.
 STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
 
 
-@dataclass(frozen=True)
-class ViewField:
-    """One view parameter.
-
-    Attributes:
-        name: the URL key.
-        kind: "int", "float", "choice", "int_list" (comma-separated ints) or "int_or_mean"
-            (an int, or "mean" for the batch mean).
-        default: the value when the key is absent (None: the page's own default).
-        low, high: bounds; a string names a size of the configuration, with `high_offset`
-            added (e.g. "T_x" with offset 0 for t = 1..T_x, "n_a" with offset -1 for
-            j = 0..n_a-1).
-        choices: allowed words for "choice".
-        help: one line for the README's table.
-    """
-
-    name: str
-    kind: str
-    default: object
-    low: float | str | None = None
-    high: float | str | None = None
-    high_offset: int = 0
-    choices: tuple[str, ...] = ()
-    help: str = ""
-
-
 STEP, GATES, FLOW, TRAINING = "Step through", "Gates and cell state", "Gradient flow", "Training"
-TASK_NAMES = ("chars", "adding", "copy", "sine")
-OPTIMIZERS = ("adam", "sgd", "momentum", "rmsprop")
 TRAIN_CELLS = ("lstm", "rnn", "both")
 
-_T = ViewField("t", "int", 1, 1, "T_x", help="the timestep shown, 1 … T_x")
-VIEWS: dict[str, tuple[ViewField, ...]] = {
+_T = Field("t", "int", 1, 1, "T_x", help="the timestep shown, 1 … T_x")
+VIEWS: dict[str, tuple[Field, ...]] = {
     STEP: (
         _T,
-        ViewField("unit", "int", 0, 0, "n_a", -1, help="hidden unit j, 0 … n_a−1"),
-        ViewField("example", "int", 0, 0, "m", -1, help="batch example i, 0 … m−1"),
+        Field("unit", "int", 0, 0, "n_a", -1, help="hidden unit j, 0 … n_a−1"),
+        Field("example", "int", 0, 0, "m", -1, help="batch example i, 0 … m−1"),
     ),
     GATES: (
         _T,
-        ViewField("example", "int_or_mean", "mean", 0, "m", -1,
-                  help="batch example i, 0 … m−1, or mean"),
-        ViewField("units", "int_list", None, 0, "n_a", -1,
-                  help=f"units whose c⟨t⟩ is plotted, e.g. 0,3,7 (at most {MAX_UNITS})"),
+        Field("example", "int_or_mean", "mean", 0, "m", -1,
+              help="batch example i, 0 … m−1, or mean"),
+        Field("units", "int_list", None, 0, "n_a", -1,
+              help=f"units whose c⟨t⟩ is plotted, e.g. 0,3,7 (at most {MAX_LIST})"),
     ),
     FLOW: (
-        ViewField("where", "choice", "last", choices=("last", "all"),
-                  help="where the loss sits: the last step only, or every step"),
-        ViewField("example", "int", 0, 0, "m", -1,
-                  help="batch example i for the heatmap and Jacobians, 0 … m−1"),
+        Field("where", "choice", "last", choices=("last", "all"),
+              help="where the loss sits: the last step only, or every step"),
+        Field("example", "int", 0, 0, "m", -1,
+              help="batch example i for the heatmap and Jacobians, 0 … m−1"),
     ),
     TRAINING: (
-        ViewField("task", "choice", "chars", choices=TASK_NAMES, help="the task to train on"),
-        ViewField("train_cell", "choice", "both", choices=TRAIN_CELLS,
-                  help="lstm, rnn or both (same data and seed)"),
-        ViewField("optimizer", "choice", "adam", choices=OPTIMIZERS, help="the optimizer"),
-        ViewField("steps", "int", 500, 1, MAX_TRAIN_STEPS, help="training steps"),
-        ViewField("lr", "float", 0.01, 1e-6, 1.0, help="learning rate α"),
+        Field("task", "choice", "chars", choices=tuple(TASKS), help="the task to train on"),
+        Field("train_cell", "choice", "both", choices=TRAIN_CELLS,
+              help="lstm, rnn or both (same data and seed)"),
+        Field("optimizer", "choice", "adam", choices=OPTIMIZERS, help="the optimizer"),
+        Field("steps", "int", 500, 1, MAX_TRAIN_STEPS, help="training steps"),
+        Field("lr", "float", 0.01, 1e-6, 1.0, help="learning rate α"),
     ),
 }
 VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
@@ -121,65 +91,6 @@ def _page_of(name: str) -> list[str]:
     return [page for page, fields in VIEWS.items() if any(f.name == name for f in fields)]
 
 
-def _bound(bound, offset: int, sizes: dict) -> float:
-    if isinstance(bound, str):
-        return int(sizes[bound]) + offset
-    return bound
-
-
-def _int(text: str) -> int:
-    number = float(text)  # accepts "3", "3.0", "1e1"; ValueError otherwise
-    if not math.isfinite(number) or number != int(number):
-        raise ValueError("must be a whole number")
-    return int(number)
-
-
-def parse_field(f: ViewField, raw, sizes: dict):
-    """One view value from text, or ValueError saying why it was refused.
-
-    Args:
-        f: the field.
-        raw: the URL's text (or a list of texts: the last counts).
-        sizes: {"T_x", "n_a", "m"} of the configuration on the page.
-    """
-    if isinstance(raw, (list, tuple)):
-        raw = raw[-1] if raw else ""
-    text = str(raw).strip()
-    if len(text) > MAX_TEXT:
-        raise ValueError("is too long")
-    if f.kind == "choice":
-        if text.lower() not in f.choices:
-            raise ValueError(f"must be one of {', '.join(f.choices)}")
-        return text.lower()
-    if f.kind == "int_or_mean" and text.lower() == "mean":
-        return "mean"
-    low = _bound(f.low, 0, sizes)
-    high = _bound(f.high, f.high_offset, sizes)
-    if f.kind == "int_list":
-        parts = [p.strip() for p in text.split(",") if p.strip()]
-        if not parts:
-            return []
-        if len(parts) > MAX_UNITS:
-            raise ValueError(f"lists more than {MAX_UNITS} units")
-        try:
-            values = [_int(p) for p in parts]
-        except (ValueError, OverflowError):
-            raise ValueError("must be whole numbers separated by commas") from None
-        bad = [v for v in values if not low <= v <= high]
-        if bad:
-            raise ValueError(f"must be between {low:g} and {high:g}")
-        return list(dict.fromkeys(values))  # unique, in the given order
-    number = parse_number(text, whole=f.kind in ("int", "int_or_mean"))
-    if not low <= number <= high:
-        raise ValueError(f"must be between {low:g} and {high:g}")
-    return number
-
-
-def _shown(raw) -> str:
-    text = str(raw[-1] if isinstance(raw, (list, tuple)) and raw else raw)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def parse_view(page: str, query: dict, sizes: dict) -> tuple[dict, list[str]]:
     """The view parameters of `page` in a query string.
 
@@ -199,14 +110,14 @@ def parse_view(page: str, query: dict, sizes: dict) -> tuple[dict, list[str]]:
             continue
         if key in own:
             try:
-                view[key] = parse_field(own[key], raw, sizes)
+                view[key] = own[key].parse(raw, sizes)
             except ValueError as why:
-                warnings.append(f"{key}={_shown(raw)!r} was ignored: it {why}")
+                warnings.append(refused(key, raw, why))
         elif key in VIEW_KEYS:
             pages = ", ".join(_page_of(key))
             warnings.append(f"{key} was ignored: it sets the view of another page ({pages})")
         else:
-            unknown.append(_shown(key))
+            unknown.append(shown(key))
     if len(unknown) == 1:
         warnings.append(f"{unknown[0]!r} was ignored: it is not a setting of rnnviz")
     elif unknown:  # one message, however many a link carries
@@ -234,20 +145,12 @@ def parse_hide(raw) -> tuple[frozenset[str], list[str]]:
         if name.lower() in by_lower:
             names.append(by_lower[name.lower()])
         else:
-            unknown.append(_shown(name))
+            unknown.append(shown(name))
     more = f" and {len(unknown) - MAX_NAMED} more" if len(unknown) > MAX_NAMED else ""
     warnings = [f"hide={', '.join(repr(u) for u in unknown[:MAX_NAMED])}{more} was ignored: "
                 f"{'it is not a control' if len(unknown) == 1 else 'they are not controls'} "
                 f"that can be hidden"] if unknown else []
     return frozenset(names), warnings
-
-
-def _format(value) -> str:
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    if isinstance(value, float):
-        return repr(value).removesuffix(".0") if value.is_integer() else repr(value)
-    return str(value)
 
 
 def view_to_query(page: str, view: dict) -> dict[str, str]:
@@ -256,7 +159,7 @@ def view_to_query(page: str, view: dict) -> dict[str, str]:
     for f in VIEWS.get(page, ()):
         value = view.get(f.name)
         if value is not None and value != f.default:
-            out[f.name] = _format(value)
+            out[f.name] = format_value(value)
     return out
 
 

@@ -29,6 +29,7 @@ from rnnviz.app.config import FIELD_BY_NAME, FIELDS, Config, from_query
 from rnnviz.engine import model
 from rnnviz.engine.cells import CELLS
 from rnnviz.engine.losses import Loss
+from rnnviz.fields import MAX_LIST
 from rnnviz.limits import SIZES
 
 CONFIG_KEY = "rnnviz_config"          # the Config every page reads
@@ -51,20 +52,6 @@ INPUT_LABELS = {
     "sine": "task: predict a sine wave",
 }
 CELL_LABELS = {"rnn": "RNN", "lstm": "LSTM"}
-HELP = {
-    "cell": "The vanilla RNN or the LSTM.",
-    "n_x": "Input size: entries of x⟨t⟩.",
-    "n_a": "Hidden units: entries of a⟨t⟩ (and c⟨t⟩).",
-    "n_y": "Output size: entries of ŷ⟨t⟩.",
-    "m": "Batch size: examples run side by side.",
-    "T_x": "Sequence length: timesteps t = 1 … T_x.",
-    "seed": "Seeds every random draw: the same seed gives the same network and data.",
-    "input": "Where x comes from: the notebook's own draws, Gaussian noise, or a task's batch.",
-    "weight_scale": "Multiplies every weight's standard deviation 1/√fan_in.",
-    "spectral_radius": "Rescales Waa (the LSTM's recurrent blocks) so its largest "
-                       "|eigenvalue| is this; 0 leaves it as drawn.",
-    "forget_bias": "The LSTM's bf: large values keep f near 1, so the cell remembers.",
-}
 FLOAT_STEP = {"weight_scale": 0.1, "spectral_radius": 0.1, "forget_bias": 0.5}
 
 
@@ -167,9 +154,9 @@ def _on_reset() -> None:
 def _limit_help(name: str) -> str:
     f = FIELD_BY_NAME[name]
     if f.kind == "choice":
-        return HELP[name]
+        return f.help
     limit = " (the limit)" if name in SIZES else ""
-    return f"{HELP[name]} Allowed: {f.low:g} to {f.high:g}{limit}."
+    return f"{f.help} Allowed: {f.low:g} to {f.high:g}{limit}."
 
 
 def _number(name: str, disabled: bool = False, extra_help: str = "") -> None:
@@ -201,11 +188,11 @@ def _sidebar(config: Config) -> None:
         if not hidden("cell"):
             st.radio("cell", list(CELL_LABELS), format_func=CELL_LABELS.get, horizontal=True,
                      key=WIDGET_PREFIX + "cell", on_change=_on_widget, args=("cell",),
-                     help=HELP["cell"])
+                     help=FIELD_BY_NAME["cell"].help)
         if not hidden("input"):
             st.selectbox("input", list(INPUT_LABELS), format_func=INPUT_LABELS.get,
                          key=WIDGET_PREFIX + "input", on_change=_on_widget, args=("input",),
-                         help=HELP["input"])
+                         help=FIELD_BY_NAME["input"].help)
         is_task = config.input in engine_build.TASK_INPUTS
         if is_task:
             st.caption(f"n_x = {config.n_x} and n_y = {config.n_y} are set by the task.")
@@ -609,5 +596,5 @@ def chosen_units(n_a: int, label: str = "units j") -> list[int]:
         st.session_state[GATES_UNITS_KEY] = list(st.session_state[widget])
 
     st.multiselect(label, list(range(n_a)), key=widget, on_change=remember,
-                   max_selections=lesson.MAX_UNITS)
+                   max_selections=MAX_LIST)
     return units

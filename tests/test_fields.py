@@ -1,0 +1,64 @@
+"""rnnviz.fields: one parser for every table of settings, refusing with a reason, never raising
+anything but ValueError."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rnnviz.fields import MAX_LIST, MEAN, Field, format_value, parse_number, refused, shown
+
+SIZES = {"T_x": 7, "n_a": 5, "m": 10}
+UNIT = Field("unit", "int", 0, 0, "n_a", -1)
+
+
+@pytest.mark.parametrize("field, raw, value", [
+    (Field("n", "int", 1, 1, 9), "3", 3),
+    (Field("n", "int", 1, 1, 9), ["8", "3.0"], 3),          # the last of repeated values
+    (Field("x", "float", 1.0, 0.0, 2.0), " 0.25 ", 0.25),
+    (Field("c", "choice", "a", choices=("a", "b")), "B", "b"),
+    (Field("e", "int_or_mean", MEAN, 0, "m", -1), "Mean", MEAN),
+    (Field("u", "int_list", None, 0, "n_a", -1), "3, 1,3", [3, 1]),
+    (UNIT, "4", 4),
+])
+def test_each_kind_parses_its_text(field, raw, value):
+    assert field.parse(raw, SIZES) == value
+
+
+@pytest.mark.parametrize("field, raw, reason", [
+    (UNIT, "5", "must be between 0 and 4"),                 # n_a - 1 is the last unit
+    (UNIT, "1.5", "must be a whole number"),
+    (UNIT, "nan", "is not a finite number"),
+    (UNIT, "", "is not a number"),
+    (UNIT, "1" * 201, "is too long"),
+    (Field("c", "choice", "a", choices=("a", "b")), "<b>", "must be one of a, b"),
+    (Field("u", "int_list", None, 0, "n_a", -1), "1,x", "whole numbers separated by commas"),
+    (Field("u", "int_list", None, 0, "n_a", -1), ",".join("1" * (MAX_LIST + 1)),
+     f"more than {MAX_LIST}"),
+])
+def test_bad_text_is_refused_with_a_reason(field, raw, reason):
+    with pytest.raises(ValueError, match=reason):
+        field.parse(raw, SIZES)
+
+
+@given(st.text(max_size=300) | st.lists(st.text(max_size=20), max_size=3))
+def test_any_text_parses_or_is_refused_with_a_value_error(raw):
+    for field in (UNIT, Field("x", "float", 0.0, -1.0, 1.0),
+                  Field("u", "int_list", None, 0, "n_a", -1),
+                  Field("e", "int_or_mean", MEAN, 0, "m", -1)):
+        try:
+            field.parse(raw, SIZES)
+        except ValueError:
+            pass
+
+
+@pytest.mark.parametrize("value, text", [(2.0, "2"), (0.25, "0.25"), (3, "3"),
+                                         ([0, 3, 7], "0,3,7"), ("lstm", "lstm")])
+def test_values_are_written_back_as_they_parse(value, text):
+    assert format_value(value) == text
+
+
+def test_a_refusal_names_the_value_cut_short_and_what_is_used_instead():
+    assert refused("n_a", "-3", "must be between 1 and 256", using=5) == (
+        "n_a='-3' was ignored: it must be between 1 and 256; using 5")
+    assert len(shown("9" * 500)) == 40 and shown(["1", "2"]) == "2"
+    assert parse_number("1e1", whole=True) == 10
