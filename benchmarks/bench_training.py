@@ -4,7 +4,7 @@ Run:  python benchmarks/bench_training.py [--steps N] [--repeats R]
 
 The default run is the character language model on the bundled dinosaur names, LSTM,
 n_a = 32, m = 32, T_x = 20, Adam, clipping by global norm, optimizer statistics every 10
-steps and a snapshot every 100 (rnnviz.training.trainer.TrainConfig's defaults). It prints, per
+steps and a snapshot every 100 (rnnviz.training.settings.TrainConfig's defaults). It prints, per
 cell, the median and the best over R repeats of N whole steps (`Trainer.step`: batch,
 forward, BPTT, norms, clipping, Adam, the record), and the share of one step spent in each
 part, timed alone. Times are this process's CPU time (time.process_time), so other work
@@ -33,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rnnviz.engine.model import loss_and_gradients  # noqa: E402
 from rnnviz.engine.optim import clip_by_global_norm, make_optimizer  # noqa: E402
-from rnnviz.training.trainer import TrainConfig, Trainer  # noqa: E402
+from rnnviz.training.settings import TrainConfig  # noqa: E402
+from rnnviz.training.trainer import Trainer  # noqa: E402
 
 TARGET = 200.0
 

@@ -44,7 +44,8 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from rnnviz.figures import training as figures  # noqa: E402
-from rnnviz.training.trainer import TrainConfig, Trainer  # noqa: E402
+from rnnviz.training.settings import TrainConfig  # noqa: E402
+from rnnviz.training.trainer import Trainer  # noqa: E402
 from rnnviz.ui import training as tr  # noqa: E402
 
 MAX_LOST = 0.20

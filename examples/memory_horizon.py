@@ -29,7 +29,8 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rnnviz.training.trainer import TrainConfig, Trainer  # noqa: E402
+from rnnviz.training.settings import TrainConfig  # noqa: E402
+from rnnviz.training.trainer import Trainer  # noqa: E402
 
 SOLVED = 0.9
 WINDOW = 50

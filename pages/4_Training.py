@@ -7,6 +7,7 @@ import streamlit as st
 from rnnviz import ui
 from rnnviz.figures import training as figures
 from rnnviz.limits import MAX_SEED, MAX_TEXT_BYTES, MAX_TRAIN_STEPS
+from rnnviz.training.settings import OPTIMIZER_LABELS, train_configs
 from rnnviz.training.tasks import TASKS
 from rnnviz.ui import training as tr
 
@@ -35,7 +36,7 @@ def _on_train() -> None:
               for name, default in DEFAULTS.items()}
     st.session_state[SETTINGS_KEY] = values
     try:
-        configs = tr.train_configs(values)
+        configs = train_configs({**values, "train_cell": values["cell"]})
         started = [tr.start_run(c) for c in configs]
     except ValueError as why:
         st.session_state[ERROR_KEY] = f"These settings cannot be trained: {why}."
@@ -92,11 +93,11 @@ with st.expander("Settings: task, network, optimizer, steps", expanded=not tr.ru
     with middle:
         st.markdown("**Optimizer**")
         if ui.hidden("optimizer"):
-            st.markdown(f"{tr.OPTIMIZER_LABELS[stored['optimizer']]}, "
+            st.markdown(f"{OPTIMIZER_LABELS[stored['optimizer']]}, "
                         f"learning rate {stored['learning_rate']:g}")
         else:
-            st.selectbox("optimizer", list(tr.OPTIMIZER_LABELS), key=W + "optimizer",
-                         format_func=tr.OPTIMIZER_LABELS.get,
+            st.selectbox("optimizer", list(OPTIMIZER_LABELS), key=W + "optimizer",
+                         format_func=OPTIMIZER_LABELS.get,
                          help="Adam uses β1, β2 and ε; momentum uses β1; RMSProp β2 and ε.")
             st.number_input("learning rate α", min_value=1e-6, max_value=1e6, format="%.4g",
                             key=W + "learning_rate")
@@ -273,7 +274,7 @@ if run.config.optimizer == "adam" and steps.size:
             ui.chart(figures.optimizer_stats(stat_steps, values, stat),
                      key=f"rnnviz_tr_adam_{key}")
 elif steps.size:
-    st.subheader(f"Inside {tr.OPTIMIZER_LABELS[run.config.optimizer]}")
+    st.subheader(f"Inside {OPTIMIZER_LABELS[run.config.optimizer]}")
     stat_steps, values = run.stat_series("step")
     ui.chart(figures.optimizer_stats(stat_steps, values, "step"), key="rnnviz_tr_opt_step")
 

@@ -9,10 +9,11 @@ value, and keeps the default. Plain Python: nothing here imports NumPy or Stream
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("int", "float", "choice", "int_list", "int_or_mean")
+KINDS = ("int", "float", "choice", "int_list", "int_or_mean", "text")
 MAX_TEXT = 200      # longer raw values are refused unread
 SHOWN_TEXT = 40     # a refused value is quoted up to this many characters
 MAX_LIST = 16       # an int_list holds at most this many numbers
@@ -25,12 +26,14 @@ class Field:
 
     Attributes:
         name: the key in URLs and forms.
-        kind: "int", "float", "choice", "int_list" (comma-separated ints) or "int_or_mean"
-            (an int, or "mean").
+        kind: "int", "float", "choice", "int_list" (comma-separated ints), "int_or_mean"
+            (an int, or "mean") or "text" (free text of at most `high` UTF-8 bytes, or None).
         default: the value when the key is absent (None: the page's own default).
         low, high: bounds. A string names a size of the configuration ("T_x", "n_a", "m"),
             with `high_offset` added to the upper one (unit j = 0 … n_a − 1: "n_a", -1).
         choices: the allowed words of a "choice".
+        choice_labels: how each choice is written on screen, in the order of `choices`
+            (empty: as the word itself).
         label: the control's label on screen.
         help: one line saying what the setting does.
     """
@@ -42,12 +45,21 @@ class Field:
     high: float | str | None = None
     high_offset: int = 0
     choices: tuple[str, ...] = ()
+    choice_labels: tuple[str, ...] = ()
     label: str = ""
     help: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"field {self.name}: kind must be one of {KINDS}")
+        if self.choice_labels and len(self.choice_labels) != len(self.choices):
+            raise ValueError(f"field {self.name}: one label per choice")
+
+    def label_of(self, choice: str) -> str:
+        """How `choice` is written on screen."""
+        if self.choice_labels and choice in self.choices:
+            return self.choice_labels[self.choices.index(choice)]
+        return str(choice)
 
     def bounds(self, sizes: dict | None = None) -> tuple[float, float]:
         """(low, high) with size names replaced by `sizes` ({"T_x": 7, ...})."""
@@ -69,6 +81,8 @@ class Field:
             if text.lower() not in self.choices:
                 raise ValueError(f"must be one of {', '.join(self.choices)}")
             return text.lower()
+        if self.kind == "text":
+            return text
         if self.kind == "int_or_mean" and text.lower() == MEAN:
             return MEAN
         low, high = self.bounds(sizes)
@@ -78,6 +92,47 @@ class Field:
         if not low <= number <= high:
             raise ValueError(f"must be between {format_value(low)} and {format_value(high)}")
         return number
+
+    def check(self, value, sizes: dict | None = None):
+        """A typed value (from code or a form, not text) validated: returned as int, float,
+        or the text itself.
+
+        Raises:
+            ValueError: naming the field and why, e.g. "steps must be between 1 and 20,000;
+                got 30,000".
+        """
+        try:
+            return self._check(value, sizes)
+        except ValueError as why:
+            raise ValueError(f"{self.name} {why}") from None
+
+    def _check(self, value, sizes):
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ValueError(f"must be one of {', '.join(self.choices)}; got {value!r}")
+            return value
+        if self.kind == "text":
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"must be text; got {type(value).__name__}")
+            if value is not None and len(value.encode("utf-8")) > self.high:
+                raise ValueError(f"is longer than {self.high:,} bytes")
+            return value
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"must be a {'whole' if self.kind != 'float' else 'finite'} "
+                             f"number; got {value!r}")
+        if self.kind == "float":
+            if not math.isfinite(value):
+                raise ValueError(f"must be a finite number; got {value!r}")
+            value = float(value)
+        elif not isinstance(value, numbers.Integral):
+            raise ValueError(f"must be a whole number; got {value!r}")
+        else:
+            value = int(value)
+        low, high = self.bounds(sizes)
+        if not low <= value <= high:
+            raise ValueError(f"must be between {_number(low)} and {_number(high)}; "
+                             f"got {_number(value)}")
+        return value
 
     def _parse_list(self, text: str, low: float, high: float) -> list[int]:
         parts = [p.strip() for p in text.split(",") if p.strip()]
@@ -114,6 +169,14 @@ def format_value(value) -> str:
     if isinstance(value, float):
         return repr(value).removesuffix(".0") if value.is_integer() else repr(value)
     return str(value)
+
+
+def _number(value) -> str:
+    """A bound or value in a message: 20,000 for whole numbers, 1e-06 and 0.5 otherwise."""
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
+                                  and abs(value) < 1e15):
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 def last(raw) -> str:

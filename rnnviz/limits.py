@@ -9,3 +9,5 @@ MAX_SEED = 2**31 - 1          # seeds are 0 … MAX_SEED
 MAX_TRAIN_STEPS = 20_000      # training steps per run
 MAX_SNAPSHOTS = 200           # parameter snapshots kept per run
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
+# the initialisation knobs' ranges: (low, high)
+KNOBS = {"weight_scale": (0.01, 5.0), "spectral_radius": (0.0, 3.0), "forget_bias": (-10.0, 10.0)}

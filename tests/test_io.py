@@ -8,7 +8,8 @@ import pytest
 
 from rnnviz.engine import init_params
 from rnnviz.training.files import load_model, save_model
-from rnnviz.training.trainer import TrainConfig, Trainer, load_trained
+from rnnviz.training.settings import TrainConfig
+from rnnviz.training.trainer import Trainer, load_trained
 
 CONFIG = {"task": "adding", "cell": "lstm", "n_a": 3, "note": "é ünïcode"}
 

@@ -6,16 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from rnnviz.app.config import Config
 from rnnviz.engine import init_params
-from rnnviz.limits import MAX_TRAIN_STEPS
-from rnnviz.training.trainer import (
-    Record,
-    TrainConfig,
-    Trainer,
-    config_for_training,
-    train,
-)
+from rnnviz.training.settings import TrainConfig
+from rnnviz.training.trainer import Record, Trainer, train
 
 SMALL = TrainConfig(task="chars", cell="lstm", n_a=8, m=4, T_x=6, steps=30, seed=3,
                     stats_every=10, snapshot_every=10)
@@ -141,8 +134,8 @@ def test_clipping_by_norm_bounds_each_sgd_step():
 
 def test_clipping_flags_follow_the_mode():
     assert not any(r.clipped for r in train(SMALL.replace(clip="none", steps=5)))
-    assert all(r.clipped for r in train(SMALL.replace(clip="value", clip_value=1e-9, steps=5)))
-    loose = list(train(SMALL.replace(clip="norm", clip_value=1e9, steps=5)))
+    assert all(r.clipped for r in train(SMALL.replace(clip="value", clip_value=1e-6, steps=5)))
+    loose = list(train(SMALL.replace(clip="norm", clip_value=1e6, steps=5)))
     assert not any(r.clipped for r in loose)
 
 
@@ -176,43 +169,6 @@ def test_an_infinite_loss_is_named_in_the_message():
     assert record.param_norm is None  # ||theta|| itself overflows
 
 
-# ----- configuration ------------------------------------------------------------------------
-
-@pytest.mark.parametrize("changes, message", [
-    ({"steps": MAX_TRAIN_STEPS + 1}, "steps must be between 1 and 20,000"),
-    ({"steps": 0}, "steps must be between"),
-    ({"steps": 2.5}, "steps must be a whole number"),
-    ({"task": "parity"}, "unknown task"),
-    ({"cell": "gru"}, "cell must be"),
-    ({"optimizer": "lbfgs"}, "unknown optimizer"),
-    ({"learning_rate": 0.0}, "learning_rate must be positive"),
-    ({"learning_rate": float("inf")}, "finite number"),
-    ({"clip": "sometimes"}, "clip must be one of"),
-    ({"task": "adding", "T_x": 1}, "T_x must be between 2"),
-    ({"task": "sine", "text": "hello"}, "only for the chars task"),
-    ({"steps": 20_000, "snapshot_every": 10}, "at least 100"),
-    ({"n_a": 0}, "n_a must be between"),
-])
-def test_bad_settings_raise_value_error_with_a_sentence(changes, message):
-    with pytest.raises(ValueError, match=message):
-        TrainConfig(**changes)
-
-
-def test_config_round_trips_through_a_dict_and_is_hashable():
-    config = SMALL.replace(text="ab\nba", learning_rate=0.02)
-    assert TrainConfig.from_dict(config.to_dict()) == config
-    assert hash(config) == hash(dataclasses.replace(config))
-    with pytest.raises(ValueError, match="unknown training settings"):
-        TrainConfig.from_dict({"colour": "red"})
-
-
-def test_hyper_parameters_the_optimizer_does_not_take_are_ignored():
-    config = SMALL.replace(optimizer="sgd", learning_rate=0.3, beta1=0.5, beta2=0.9)
-    assert config.hyper() == {"learning_rate": 0.3}
-    assert Trainer(config).optimizer.hyper == {"learning_rate": 0.3}
-    assert Trainer(SMALL).optimizer.hyper["learning_rate"] == 0.01  # Adam's default
-
-
 def test_pasted_text_trains_and_given_params_must_fit():
     config = SMALL.replace(text="hello world\nhola mundo", steps=3)
     trainer = Trainer(config)
@@ -232,15 +188,3 @@ def test_evaluate_draws_a_fresh_batch_without_changing_the_run():
     loss, accuracy = trainer.evaluate(m=16, seed=1)
     assert loss == trainer.evaluate(m=16, seed=1)[0] and 0 <= accuracy <= 1
     assert trainer.data_rng.bit_generator.state == before and trainer.t == 0
-
-
-def test_the_app_config_carries_over_to_training():
-    app = Config(cell="rnn", n_a=7, m=5, T_x=9, seed=11, input="copy", weight_scale=0.5,
-                 spectral_radius=0.9, forget_bias=2.0)
-    config = config_for_training(app, steps=50, optimizer="sgd")
-    assert (config.task, config.cell, config.n_a, config.m, config.T_x, config.seed) == (
-        "copy", "rnn", 7, 5, 9, 11)
-    assert (config.weight_scale, config.spectral_radius, config.forget_bias) == (0.5, 0.9, 2.0)
-    assert (config.steps, config.optimizer) == (50, "sgd")
-    with pytest.raises(ValueError, match="training needs a task"):
-        config_for_training(Config(input="gaussian"))

@@ -14,11 +14,11 @@ and named in a warning, never raised.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rnnviz.app.config import FIELD_BY_NAME
-from rnnviz.engine.optim import OPTIMIZERS
 from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, format_value, refused, shown
-from rnnviz.limits import MAX_TRAIN_STEPS
-from rnnviz.training.tasks import TASKS
+from rnnviz.training.settings import LINKED, SETTING
 
 MAX_NAMED = 5           # unknown keys named in a warning
 # Keys Streamlit itself reads from the URL: never warned about or removed.
@@ -26,7 +26,6 @@ STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
 
 
 STEP, GATES, FLOW, TRAINING = "Step through", "Gates and cell state", "Gradient flow", "Training"
-TRAIN_CELLS = ("lstm", "rnn", "both")
 
 _T = Field("t", "int", 1, 1, "T_x", help="the timestep shown, 1 … T_x")
 VIEWS: dict[str, tuple[Field, ...]] = {
@@ -48,14 +47,7 @@ VIEWS: dict[str, tuple[Field, ...]] = {
         Field("example", "int", 0, 0, "m", -1,
               help="batch example i for the heatmap and Jacobians, 0 … m−1"),
     ),
-    TRAINING: (
-        Field("task", "choice", "chars", choices=tuple(TASKS), help="the task to train on"),
-        Field("train_cell", "choice", "both", choices=TRAIN_CELLS,
-              help="lstm, rnn or both (same data and seed)"),
-        Field("optimizer", "choice", "adam", choices=OPTIMIZERS, help="the optimizer"),
-        Field("steps", "int", 500, 1, MAX_TRAIN_STEPS, help="training steps"),
-        Field("lr", "float", 0.01, 1e-6, 1.0, help="learning rate α"),
-    ),
+    TRAINING: tuple(replace(SETTING[name], name=key) for key, name in LINKED.items()),
 }
 VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
 

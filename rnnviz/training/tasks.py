@@ -31,6 +31,7 @@ from importlib import resources
 import numpy as np
 
 from rnnviz.engine.activations import softmax
+from rnnviz.engine.cells import cell_of
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import forward
 from rnnviz.engine.params import Params
@@ -269,12 +270,12 @@ class CharTask(Task):
             raise ValueError("the prefix must be on one line")
         ids = self.encode(END + prefix)
         out = []
-        a, c = None, None
+        carried = {}  # the cell's states after the last step: a0=..., (c0=...)
         x = self.one_hot(ids[None, :])  # (n_x, 1, len(prefix) + 1)
         for _ in range(int(max_len)):
-            trace = forward(params, x, a, c, output="softmax")
-            a = trace.a[:, :, -1]
-            c = trace.c[:, :, -1] if params.cell == "lstm" else None
+            trace = forward(params, x, output="softmax", **carried)
+            carried = {state + "0": getattr(trace, state)[:, :, -1]
+                       for state in cell_of(params).states}
             p = softmax(trace.z_y[:, 0, -1] / temperature)
             nxt = int(rng.choice(self.n_y, p=p / p.sum()))
             if nxt == 0:

@@ -25,18 +25,16 @@ not applied and no record ever holds NaN or inf.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine.cells import CELLS, init_params
+from rnnviz.engine.cells import init_params
 from rnnviz.engine.losses import loss_and_output_gradient
 from rnnviz.engine.model import forward, loss_and_gradients
 from rnnviz.engine.optim import (
-    OPTIMIZER_CLASSES,
     clip_by_global_norm,
     clip_by_value,
     global_norm,
@@ -44,149 +42,11 @@ from rnnviz.engine.optim import (
     max_abs,
 )
 from rnnviz.engine.params import Params
-from rnnviz.limits import MAX_SEED, MAX_SNAPSHOTS, MAX_TRAIN_STEPS, SIZES
 from rnnviz.training.files import load_model, save_model
-from rnnviz.training.tasks import TASKS, Task, make_task
+from rnnviz.training.settings import TrainConfig
+from rnnviz.training.tasks import Task, make_task
 
-CLIP_MODES = ("none", "norm", "value")
-HYPER_FIELDS = ("learning_rate", "beta1", "beta2", "epsilon")
 EXPLODED = 1000.0
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that determines a training run. Hashable; invalid values raise ValueError.
-
-    Attributes:
-        task: "chars", "adding", "copy" or "sine".
-        cell: "rnn" or "lstm".
-        n_a: hidden units (n_x and n_y come from the task).
-        m: batch size.
-        T_x: sequence length (what it means depends on the task; see rnnviz.training.tasks).
-        seed: seeds the initial parameters and the batches.
-        optimizer: "sgd", "momentum", "rmsprop" or "adam".
-        learning_rate, beta1, beta2, epsilon: hyper-parameters; None takes the optimizer's
-            default (see rnnviz.engine.optim.make_optimizer). Momentum uses beta1, RMSProp beta2
-            and epsilon; a value the chosen optimizer does not use is ignored.
-        steps: how many updates, 1 to 20,000.
-        clip: "none", "norm" (rescale by the global norm) or "value" (clip each entry).
-        clip_value: the norm's or the entries' limit.
-        stats_every: optimizer statistics and gradient flow every this many steps (0: never).
-        snapshot_every: a parameter snapshot every this many steps (at most 200 per run).
-        weight_scale, spectral_radius, forget_bias: initialisation knobs
-            (rnnviz.engine.init_params); spectral_radius 0 leaves the weights as drawn.
-        text: for the chars task, text to learn from instead of the bundled names.
-    """
-
-    task: str = "chars"
-    cell: str = "lstm"
-    n_a: int = 32
-    m: int = 32
-    T_x: int = 20
-    seed: int = 1
-    optimizer: str = "adam"
-    learning_rate: float | None = None
-    beta1: float | None = None
-    beta2: float | None = None
-    epsilon: float | None = None
-    steps: int = 2000
-    clip: str = "norm"
-    clip_value: float = 5.0
-    stats_every: int = 10
-    snapshot_every: int = 100
-    weight_scale: float = 1.0
-    spectral_radius: float = 0.0
-    forget_bias: float = 1.0
-    text: str | None = None
-
-    def __post_init__(self):
-        def whole(name, low, high):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise ValueError(f"{name} must be a whole number; got {value!r}")
-            if not low <= value <= high:
-                raise ValueError(f"{name} must be between {low:,} and {high:,}; got {value:,}")
-
-        def number(name, low=None, high=None, positive=False):
-            value = getattr(self, name)
-            if value is None and name in HYPER_FIELDS:
-                return
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
-                    or not math.isfinite(value):
-                raise ValueError(f"{name} must be a finite number; got {value!r}")
-            if positive and not value > 0:
-                raise ValueError(f"{name} must be positive; got {value!r}")
-            if low is not None and not low <= value <= high:
-                raise ValueError(f"{name} must be between {low} and {high}; got {value!r}")
-
-        if self.task not in TASKS:
-            raise ValueError(f"unknown task {self.task!r}; choose one of {', '.join(TASKS)}")
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {', '.join(CELLS)}; got {self.cell!r}")
-        if self.optimizer not in OPTIMIZER_CLASSES:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of "
-                             f"{', '.join(OPTIMIZER_CLASSES)}")
-        if self.clip not in CLIP_MODES:
-            raise ValueError(f"clip must be one of {', '.join(CLIP_MODES)}; got {self.clip!r}")
-        whole("n_a", 1, SIZES["n_a"])
-        whole("m", 1, SIZES["m"])
-        whole("T_x", TASKS[self.task].min_T_x, SIZES["T_x"])
-        whole("seed", 0, MAX_SEED)
-        whole("steps", 1, MAX_TRAIN_STEPS)
-        whole("stats_every", 0, MAX_TRAIN_STEPS)
-        whole("snapshot_every", 1, MAX_TRAIN_STEPS)
-        if math.ceil(self.steps / self.snapshot_every) > MAX_SNAPSHOTS:
-            raise ValueError(f"snapshot_every={self.snapshot_every} would keep more than "
-                             f"{MAX_SNAPSHOTS} snapshots over {self.steps:,} steps; use at "
-                             f"least {math.ceil(self.steps / MAX_SNAPSHOTS)}")
-        number("learning_rate", positive=True)
-        number("beta1", 0.0, 0.999999)
-        number("beta2", 0.0, 0.999999)
-        number("epsilon", positive=True)
-        number("clip_value", positive=True)
-        number("weight_scale", positive=True)
-        number("spectral_radius", 0.0, 10.0)
-        number("forget_bias", -20.0, 20.0)
-        if self.text is not None and self.task != "chars":
-            raise ValueError("text is only for the chars task")
-
-    def hyper(self) -> dict[str, float]:
-        """The hyper-parameters the chosen optimizer takes and that are set (not None)."""
-        takes = OPTIMIZER_CLASSES[self.optimizer].defaults
-        return {k: getattr(self, k) for k in HYPER_FIELDS
-                if k in takes and getattr(self, k) is not None}
-
-    def replace(self, **changes) -> TrainConfig:
-        return dataclasses.replace(self, **changes)
-
-    def to_dict(self) -> dict:
-        """A JSON-ready dict of every field."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> TrainConfig:
-        """Back from `to_dict`; unknown keys raise ValueError."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise ValueError(f"unknown training settings: {', '.join(unknown)}")
-        return cls(**values)
-
-
-def config_for_training(config, **changes) -> TrainConfig:
-    """A TrainConfig from the app's rnnviz.app.config.Config (its task, sizes, seed and
-    initialisation knobs), with `changes` (optimizer, steps, ...) on top.
-
-    Raises:
-        ValueError: config.input is not a task ("notebook" or "gaussian"), or a change is bad.
-    """
-    if config.input not in TASKS:
-        raise ValueError(f"training needs a task as its input ({', '.join(TASKS)}); "
-                         f"the input is {config.input!r}")
-    shared = {"task": config.input, "cell": config.cell, "n_a": config.n_a, "m": config.m,
-              "T_x": config.T_x, "seed": config.seed, "weight_scale": config.weight_scale,
-              "spectral_radius": config.spectral_radius, "forget_bias": config.forget_bias}
-    return TrainConfig(**{**shared, **changes})
 
 
 @dataclass(frozen=True)

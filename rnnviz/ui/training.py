@@ -32,34 +32,20 @@ from rnnviz.app.config import Config
 from rnnviz.engine.cells import CELLS
 from rnnviz.engine.params import Params
 from rnnviz.figures import training as training_figures
-from rnnviz.limits import MAX_SNAPSHOTS
 from rnnviz.training.files import save_model
+from rnnviz.training.settings import TrainConfig
 from rnnviz.training.tasks import make_task
-from rnnviz.training.trainer import Record, TrainConfig, Trainer, load_trained
+from rnnviz.training.trainer import Record, Trainer, load_trained
 
 RUNS_KEY = "rnnviz_runs"
 RUN_COUNTER_KEY = "rnnviz_run_counter"
 SNAPSHOT_KEY = "rnnviz_snapshot"
 MAX_RUNS = 8
-SNAPSHOT_BYTES = 10e6      # parameter snapshots kept per run (8 runs: 80 MB per session at most)
 REFRESH_S = 0.12          # train this long between redraws of the live curves (about 7 Hz)
-OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD", "momentum": "SGD + momentum",
-                    "rmsprop": "RMSProp"}
 HISTORY_COLUMNS = ("step", "loss", "accuracy", "grad_norm", "clipped", "param_norm")
 
 
 # ----- one run ------------------------------------------------------------------------------
-
-def describe(config: TrainConfig) -> str:
-    """A run's label from its settings, e.g. "LSTM · chars · n_a=32 · Adam lr=0.01 · clip 5"."""
-    hyper = config.hyper()
-    rate = hyper.get("learning_rate")
-    rate = f" lr={rate:g}" if rate is not None else ""
-    clip = {"none": "no clip", "norm": f"clip ‖g‖≤{config.clip_value:g}",
-            "value": f"clip |g|≤{config.clip_value:g}"}[config.clip]
-    return (f"{config.cell.upper()} · {config.task} · n_a={config.n_a} · "
-            f"{OPTIMIZER_LABELS[config.optimizer]}{rate} · {clip} · seed {config.seed}")
-
 
 @dataclass
 class Run:
@@ -199,46 +185,10 @@ def _keep(run: Run) -> Run:
     return run
 
 
-def snapshot_every(steps: int, n_x: int, n_a: int, n_y: int, cell: str) -> int:
-    """Snapshot interval: at most 100 snapshots per run, and at most SNAPSHOT_BYTES of them.
-
-    A parameter set has about g n_a (n_a + n_x + 1) + n_y (n_a + 1) numbers (g = 4 gates for
-    the LSTM, 1 for the RNN), 8 bytes each.
-    """
-    gates = 4 if cell == "lstm" else 1
-    size = 8 * (gates * n_a * (n_a + n_x + 1) + n_y * (n_a + 1))
-    count = int(min(100, MAX_SNAPSHOTS, max(5, SNAPSHOT_BYTES // size)))
-    return max(1, -(-steps // count))
-
-
-def train_configs(values: dict) -> list[TrainConfig]:
-    """The TrainConfigs a settings form describes: one, or two (RNN then LSTM, same data
-    and seed) when values["cell"] is "both". ValueError with a sentence if they are invalid.
-
-    Args:
-        values: task, cell ("rnn", "lstm", "both"), n_a, m, T_x, seed, optimizer,
-            learning_rate, beta1, beta2, epsilon, steps, clip, clip_value, text ("" for the
-            bundled names).
-    """
-    text = (values["text"] or None) if values["task"] == "chars" else None
-    task = make_task(values["task"], text=text)
-    steps = int(values["steps"])
-    cells = ["rnn", "lstm"] if values["cell"] == "both" else [values["cell"]]
-    return [TrainConfig(
-        task=values["task"], cell=cell, n_a=int(values["n_a"]), m=int(values["m"]),
-        T_x=int(values["T_x"]), seed=int(values["seed"]), optimizer=values["optimizer"],
-        learning_rate=float(values["learning_rate"]), beta1=float(values["beta1"]),
-        beta2=float(values["beta2"]), epsilon=float(values["epsilon"]), steps=steps,
-        clip=values["clip"], clip_value=float(values["clip_value"]),
-        stats_every=max(1, steps // 200),
-        snapshot_every=snapshot_every(steps, task.n_x, int(values["n_a"]), task.n_y, cell),
-        text=text) for cell in cells]
-
-
 def start_run(config: TrainConfig) -> Run:
     """A new run (not yet trained) kept in the session; ValueError if the settings fail."""
     trainer = Trainer(config)
-    run = Run(id=_next_id(), label=describe(config), config=config, trainer=trainer,
+    run = Run(id=_next_id(), label=config.label(), config=config, trainer=trainer,
               snapshots=dict(trainer.snapshots))
     return _keep(run)
 
@@ -250,7 +200,7 @@ def add_loaded(data: bytes, name: str) -> Run:
         raise ValueError(f"{name} is empty")
     config, params, task = load_trained(io.BytesIO(data))
     trainer = Trainer(config, params=params, task=task)
-    run = Run(id=_next_id(), label=f"{describe(config)} (loaded from {name})", config=config,
+    run = Run(id=_next_id(), label=f"{config.label()} (loaded from {name})", config=config,
               trainer=trainer, status="loaded", snapshots={0: params.copy()})
     return _keep(run)
 
