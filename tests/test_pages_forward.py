@@ -17,6 +17,8 @@ import rnnviz.engine.model
 from rnnviz import ui
 from rnnviz.app.build import PRESETS
 from rnnviz.app.config import Config
+from rnnviz.training.tasks import make_task
+from rnnviz.ui import training
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME, STEP, GATES = "app.py", "pages/1_Step_through.py", "pages/2_Gates_and_cell_state.py"
@@ -159,9 +161,6 @@ def test_an_engine_error_is_a_message_not_a_traceback():
 
 
 def test_task_input_sets_n_x_and_n_y_and_disables_them():
-    pytest.importorskip("rnnviz.training.tasks")
-    from rnnviz.training.tasks import make_task
-
     at = open_app(STEP)
     widget(at, "selectbox", "input").set_value("copy").run()
     no_exception(at)
@@ -377,7 +376,6 @@ def test_home_links_every_page():
 
 @pytest.mark.parametrize("page", [STEP, GATES])
 def test_an_open_training_snapshot_is_shown_and_can_be_closed(page):
-    training = pytest.importorskip("rnnviz.ui.training")
     from rnnviz.app.build import build
     from rnnviz.app.readouts import example_view, step_terms
 

@@ -193,11 +193,9 @@ def _sidebar(config: Config) -> None:
             st.selectbox("input", list(INPUT_LABELS), format_func=INPUT_LABELS.get,
                          key=WIDGET_PREFIX + "input", on_change=_on_widget, args=("input",),
                          help=FIELD_BY_NAME["input"].help)
-        is_task = config.input in engine_build.TASK_INPUTS
+        is_task = engine_build.is_task(config)
         if is_task:
             st.caption(f"n_x = {config.n_x} and n_y = {config.n_y} are set by the task.")
-        if not engine_build.tasks_available():
-            st.caption("The task inputs are not available in this version.")
         left, right = st.columns(2)
         with left:
             _number("n_x", disabled=is_task, extra_help=" Set by the task." if is_task else "")
