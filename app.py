@@ -5,6 +5,7 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.app import readouts
+from rnnviz.engine import CELLS
 
 config = ui.page_setup("Home")
 
@@ -17,15 +18,11 @@ st.markdown(
 for script, label in ui.page_list()[1:]:
     st.page_link(script, label=f"**{label}**: {ui.PAGE_BLURBS.get(label, '')}".rstrip(": "))
 
-left, right = st.columns(2)
-with left:
-    st.subheader("RNN")
-    for line in readouts.EQUATIONS["rnn"]:
-        st.latex(line)
-with right:
-    st.subheader("LSTM")
-    for line in readouts.EQUATIONS["lstm"]:
-        st.latex(line)
+for column, cell in zip(st.columns(len(CELLS)), CELLS.values(), strict=True):
+    with column:
+        st.subheader(cell.label)
+        for line in readouts.equations(cell):
+            st.latex(line)
 
 st.subheader(f"Shapes of every tensor ({ui.CELL_LABELS[config.cell]}, this configuration)")
 st.markdown("Change n_x, n_a, n_y, m or T_x in the sidebar and watch the shapes follow.")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.app import readouts
+from rnnviz.engine import CELLS
 from rnnviz.figures import forward
 
 config = ui.page_setup("Step through")
@@ -36,7 +37,7 @@ def draw(t: int) -> None:
     ui.chart(forward.cell_diagram(config.cell, terms, example))
     st.markdown(f"**The equations at t = {t}, for unit j = {unit} of example i = {example}**: "
                 "each pre-activation is the recurrent part, the input part and the bias.")
-    for line in readouts.step_latex(terms):
+    for line in readouts.step_latex(CELLS[config.cell], terms):
         st.latex(line)
     st.markdown("The hidden state of every unit over time: each column is one a⟨t⟩. "
                 "The black frame is the current step.")

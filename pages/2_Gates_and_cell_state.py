@@ -4,6 +4,7 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.app import readouts
+from rnnviz.engine import CELLS
 from rnnviz.figures import forward
 
 config = ui.page_setup("Gates and cell state")
@@ -36,12 +37,13 @@ with ui.engine_errors():
 shown = "the batch mean" if example is None else f"example i = {example}"
 
 st.subheader("How saturated are the gates?")
-saturation = readouts.saturation(view)
-columns = st.columns(4)
-for column, gate in zip(columns, ("f", "u", "o", "c_tilde"), strict=True):
-    label = "candidate |c̃| > 0.9" if gate == "c_tilde" else readouts.GATE_NAMES[gate] + " > 0.9"
-    column.metric(label, f"{100 * saturation[gate]['high']:.0f}%")
-st.markdown("\n".join(f"- {sentence}" for sentence in readouts.saturation_sentences(saturation)))
+cell = CELLS[config.cell]
+saturation = readouts.saturation(cell, view)
+labels = readouts.saturation_labels(cell)
+for column, (name, label) in zip(st.columns(len(labels)), labels.items(), strict=True):
+    column.metric(label, f"{100 * saturation[name]['high']:.0f}%")
+st.markdown("\n".join(f"- {sentence}"
+                      for sentence in readouts.saturation_sentences(cell, saturation)))
 
 
 def draw(t: int) -> None:

@@ -17,6 +17,7 @@ import rnnviz.engine.model
 from rnnviz import ui
 from rnnviz.app.build import PRESETS
 from rnnviz.app.config import Config
+from rnnviz.engine import CELLS
 from rnnviz.training.tasks import make_task
 from rnnviz.ui import training
 
@@ -380,6 +381,7 @@ def test_an_open_training_snapshot_is_shown_and_can_be_closed(page):
     from rnnviz.app.readouts import example_view, step_terms
 
     config = Config(cell="lstm", input="gaussian", n_a=4, m=3, T_x=5, seed=2)
+    LSTM = CELLS["lstm"]
     trained = build(config.replace(seed=99)).params  # other weights, same sizes
     at = AppTest.from_file(str(ROOT / HOME), default_timeout=TIMEOUT)
     for key, value in config.to_query().items():
@@ -392,11 +394,11 @@ def test_an_open_training_snapshot_is_shown_and_can_be_closed(page):
     setup = build(config)
     trace = rnnviz.engine.model.forward(trained, setup.x, setup.a0)
     if page == STEP:
-        terms = step_terms(trained, example_view(trace, 0), 1, 0)
+        terms = step_terms(LSTM, trained, example_view(LSTM, trace, 0), 1, 0)
         assert f"{terms['a']:.4f}" in latex(at)
     at.button(key="rnnviz_close_snapshot").click().run()
     assert not any("trained to step" in info.value for info in at.info)
     if page == STEP:
         initial = rnnviz.engine.model.forward(setup.params, setup.x, setup.a0)
-        terms = step_terms(setup.params, example_view(initial, 0), 1, 0)
+        terms = step_terms(LSTM, setup.params, example_view(LSTM, initial, 0), 1, 0)
         assert f"{terms['a']:.4f}" in latex(at)

@@ -320,14 +320,14 @@ def cached_backprop(config: Config, where: str = "all",
 def cached_view(config: Config, example: int | None, params: dict | None = None) -> dict:
     """rnnviz.app.readouts.example_view: the trace's (n, T_x) slices for one example or the mean.
     Small, so redrawing a view at another timestep copies little from the cache."""
-    return readouts.example_view(cached_trace(config, params), example)
+    return readouts.example_view(CELLS[config.cell], cached_trace(config, params), example)
 
 
 @st.cache_data(max_entries=256, ttl=CACHE_TTL, show_spinner=False)
 def cached_step_terms(config: Config, example: int, step: int, unit: int,
                       params: dict | None = None) -> dict:
     """rnnviz.app.readouts.step_terms for one example, step and unit."""
-    return readouts.step_terms(cached_setup(config, params).params,
+    return readouts.step_terms(CELLS[config.cell], cached_setup(config, params).params,
                                cached_view(config, example, params), step, unit)
 
 
@@ -335,7 +335,7 @@ def cached_step_terms(config: Config, example: int, step: int, unit: int,
 def cached_trace_csv(config: Config, example: int | None, params: dict | None = None) -> str:
     """The view of one example (or the batch mean) as CSV text, one row per (t, unit)."""
     view = cached_view(config, example, params)
-    return pd.DataFrame(readouts.trace_table(view)).to_csv(index=False)
+    return pd.DataFrame(readouts.trace_table(CELLS[config.cell], view)).to_csv(index=False)
 
 
 def snapshot_params(config: Config) -> dict | None:
