@@ -290,6 +290,26 @@ def no_gates_note(cell: Cell) -> str:
             + (f", or load the preset {presets}." if presets else "."))
 
 
+def steps_that_clip(per_step: dict[str, tuple], threshold: float, most: int = 12) -> str:
+    """Which timesteps' loss terms would be clipped on their own, for each cell.
+
+    Args:
+        per_step: {cell name: (steps (k,), norms (k,) of each step's loss term alone)}.
+        threshold: the clipping threshold τ.
+
+    Returns:
+        e.g. "RNN: the loss at t = 28, 29, 30 alone would clip · LSTM: no single step's loss
+        would clip", naming at most `most` steps per cell.
+    """
+    parts = []
+    for name, (steps, norms) in per_step.items():
+        over = [int(t) for t, norm in zip(steps, norms, strict=True) if norm > threshold]
+        listed = ", ".join(map(str, over[:most])) + (" …" if len(over) > most else "")
+        parts.append(f"{CELLS[name].label}: " + (f"the loss at t = {listed} alone would clip"
+                                                 if over else "no single step's loss would clip"))
+    return " · ".join(parts)
+
+
 # What the line of each unit's memory shows, by the cell.
 MEMORY_NOTES = {
     "lstm": "A forget gate near 1 keeps c⟨t−1⟩: the line moves only by what the update "
