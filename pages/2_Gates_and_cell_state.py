@@ -74,3 +74,6 @@ st.download_button("Download this trace as CSV",
                    file_name=f"rnnviz-{cell.name}-trace-{'mean' if example is None else example}"
                              ".csv",
                    mime="text/csv", help=f"One row per timestep t and unit j: {columns}.")
+
+st.caption("What to notice: a gate near 0 or 1 is saturated: it blocks or passes almost "
+           "everything, and its slope, so its gradient, is almost 0 there.")

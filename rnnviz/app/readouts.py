@@ -277,7 +277,7 @@ def shape_table(config: Config) -> list[dict[str, str]]:
 
 def carried_states(cell: Cell) -> str:
     """What a step carries besides a⟨t−1⟩, in words: "(and the cell state c⟨t−1⟩) "."""
-    return "".join(f"(and the {QUANTITIES[state].name} {state}⟨t−1⟩) "
+    return "".join(f"(and the {QUANTITIES[state].name} {QUANTITIES[state].letter}⟨t−1⟩) "
                    for state in cell.states[1:])
 
 

@@ -39,9 +39,9 @@ def flow_report(config: Config, where: str, example: int,
             (a training snapshot), or None.
 
     Returns:
-        {"flow": {state: (T_x,) ||dL/ds<t>||} for each of the cell's states, "dA": (n_a, T_x)
-        for the example,
-        "grads": the parameters' gradients, "loss": float, "jacobian": (T_x,) ||J<t>||,
+        {"flow": {state: (T_x,) ||dL/ds<t>||} for each of the cell's states,
+        "dA": (n_a, T_x) for the example, "grads": the parameters' gradients,
+        "loss": float, "jacobian": (T_x,) ||J<t>||,
         "product": {"actual": (T_x + 1,) log10 of the norm of the product of the later
         steps' Jacobians (NaN when too large to compute), "bound": (T_x + 1,) log10 of the
         product of their norms}}.
@@ -94,7 +94,8 @@ def check_plan(config: Config) -> int | None:
     """How many entries per parameter array to check: None (all) when a full check fits the
     budget, else the most that fit (at least 2).
 
-    Each entry costs two forward passes of Cell.multiply_adds each (two flops apiece).
+    Each checked entry costs two forward passes, each of Cell.multiply_adds multiply-adds
+    (two flops apiece).
     """
     cell, sizes = CELLS[config.cell], (config.n_x, config.n_a, config.n_y)
     per_forward = 2 * cell.multiply_adds(*sizes, config.m, config.T_x)
@@ -105,8 +106,7 @@ def check_plan(config: Config) -> int | None:
 
 
 @st.cache_data(max_entries=8, show_spinner="Comparing BPTT with central differences…")
-def check_table(config: Config, max_entries: int | None,
-                          include_inputs: bool) -> pd.DataFrame:
+def check_table(config: Config, max_entries: int | None, include_inputs: bool) -> pd.DataFrame:
     """rnnviz.engine.gradcheck.gradient_check on the configuration's network, inputs and loss.
 
     Returns:
