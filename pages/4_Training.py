@@ -278,7 +278,7 @@ if run.config.optimizer == "adam" and steps.size:
         with tab:
             stat_steps, values = run.stat_series(stat)
             page.chart(figures.optimizer_stats(stat_steps, values, stat),
-                     key=f"rnnviz_tr_adam_{key}")
+                       key=f"rnnviz_tr_adam_{key}")
 elif steps.size:
     st.subheader(f"Inside {tr.OPTIMIZER_LABELS[run.config.optimizer]}")
     stat_steps, values = run.stat_series("step")

@@ -17,6 +17,7 @@ from rnnviz.app import build, lesson
 from rnnviz.app.config import FIELD_BY_NAME, Config
 from rnnviz.app.contents import PAGES
 from rnnviz.engine import CELLS
+from rnnviz.fields import format_value
 from rnnviz.limits import SIZES
 from rnnviz.training.tasks import TASKS
 from rnnviz.ui import state
@@ -26,7 +27,6 @@ PRESET_PLACEHOLDER = "Choose a preset…"
 KNOB_PREFIX = "rnnviz_gf_"     # the knobs' widgets (the sidebar's own keys are taken)
 INPUT_LABELS = {"notebook": "the notebook's randn draws", "gaussian": "random Gaussian x",
                 **{name: f"task: {task.title}" for name, task in TASKS.items()}}
-CELL_LABELS = {name: cell.label for name, cell in CELLS.items()}
 NUMBER_STEP = {"weight_scale": 0.1, "spectral_radius": 0.1, "forget_bias": 0.5}
 KNOB_STEP = {"spectral_radius": 0.05, "weight_scale": 0.05, "forget_bias": 0.5}
 
@@ -53,7 +53,7 @@ def _limit_help(name: str) -> str:
     if f.kind == "choice":
         return f.help
     limit = " (the limit)" if name in SIZES else ""
-    return f"{f.help} Allowed: {f.low:g} to {f.high:g}{limit}."
+    return f"{f.help} Allowed: {format_value(f.low)} to {format_value(f.high)}{limit}."
 
 
 def _number(config: Config, name: str, disabled: bool = False, extra_help: str = "") -> None:
@@ -97,7 +97,8 @@ def draw(config: Config) -> None:
                          help="Load a whole configuration that shows one idea.")
         if state.NOTICE_KEY in st.session_state:
             st.caption(st.session_state.pop(state.NOTICE_KEY))
-        _choice(config, "cell", st.radio, CELL_LABELS, horizontal=True)
+        _choice(config, "cell", st.radio, {name: c.label for name, c in CELLS.items()},
+                horizontal=True)
         _choice(config, "input", st.selectbox, INPUT_LABELS)
         is_task = build.is_task(config)
         set_by_task = " Set by the task." if is_task else ""

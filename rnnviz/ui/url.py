@@ -46,7 +46,6 @@ def adopt(page: Page) -> None:
     state.set_view(page, view)
     st.session_state[state.HIDDEN_KEY] = hide
     state.store_config(config, warnings + view_warnings + hide_warnings)
-    st.session_state[state.URL_KEY] = ours
 
 
 def write(page: Page) -> None:
