@@ -5,9 +5,9 @@ import pytest
 
 from rnnviz.app.build import PRESETS, build, knobs_apply, resolve
 from rnnviz.app.config import Config
+from rnnviz.engine import CELLS
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import backward, forward
-from rnnviz.engine.params import LSTMParams, RNNParams
 from rnnviz.notebook import notebook_example
 from rnnviz.training.tasks import make_task
 
@@ -56,7 +56,8 @@ def test_gaussian_input_gives_both_cells_the_same_x_and_labels():
     np.testing.assert_array_equal(rnn.x, lstm.x)
     np.testing.assert_array_equal(rnn.targets, lstm.targets)
     np.testing.assert_array_equal(rnn.a0, np.zeros((5, 10)))
-    assert isinstance(rnn.params, RNNParams) and isinstance(lstm.params, LSTMParams)
+    assert isinstance(rnn.params, CELLS["rnn"].params)
+    assert isinstance(lstm.params, CELLS["lstm"].params)
 
 
 def test_gaussian_x_is_standard_normal_draws_of_the_seed():
