@@ -3,10 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz import ui
 from rnnviz.app import readouts
+from rnnviz.app.contents import HOME, PAGES
+from rnnviz.engine import CELLS
+from rnnviz.ui import page
 
-config = ui.page_setup("Home")
+config = page.setup(HOME)
 
 st.title("rnnviz: inside a recurrent network")
 st.markdown(
@@ -14,20 +16,16 @@ st.markdown(
     "Set the sizes and the seed in the sidebar, or load a **preset** there, then open a page. "
     "Everything you set is in the address bar: copy it to share exactly this view."
 )
-for script, label in ui.page_list()[1:]:
-    st.page_link(script, label=f"**{label}**: {ui.PAGE_BLURBS.get(label, '')}".rstrip(": "))
+for other in PAGES[1:]:
+    st.page_link(other.script, label=f"**{other.title}**: {other.blurb}")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("RNN")
-    for line in readouts.EQUATIONS["rnn"]:
-        st.latex(line)
-with right:
-    st.subheader("LSTM")
-    for line in readouts.EQUATIONS["lstm"]:
-        st.latex(line)
+for column, cell in zip(st.columns(len(CELLS)), CELLS.values(), strict=True):
+    with column:
+        st.subheader(cell.label)
+        for line in readouts.equations(cell):
+            st.latex(line)
 
-st.subheader(f"Shapes of every tensor ({ui.CELL_LABELS[config.cell]}, this configuration)")
+st.subheader(f"Shapes of every tensor ({CELLS[config.cell].label}, this configuration)")
 st.markdown("Change n_x, n_a, n_y, m or T_x in the sidebar and watch the shapes follow.")
 shapes = pd.DataFrame(readouts.shape_table(config))
 st.dataframe(shapes, hide_index=True, height=38 * (len(shapes) + 1),

@@ -22,11 +22,11 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rnnviz import ui  # noqa: E402
 from rnnviz.app.config import Config  # noqa: E402
+from rnnviz.app.contents import GATES, STEP, Page  # noqa: E402
+from rnnviz.engine import CELLS  # noqa: E402
+from rnnviz.ui import state  # noqa: E402
 
-PAGES = {"Step through": "pages/1_Step_through.py",
-         "Gates and cell state": "pages/2_Gates_and_cell_state.py"}
 CONFIGS = {
     "default (LSTM n_a=5, m=10, T_x=7)": Config(),
     "limits (LSTM n_x=64, n_a=256, n_y=64, m=64, T_x=200)": Config(
@@ -36,12 +36,12 @@ CONFIGS = {
 }
 
 
-def time_steps(page: str, config: Config, repeats: int) -> tuple[float, list[float]]:
+def time_steps(page: Page, config: Config, repeats: int) -> tuple[float, list[float]]:
     """(seconds of the first, cold run; seconds of each timed slider move)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     for key, value in config.to_query().items():
         at.query_params[key] = value
-    at.switch_page(page)
+    at.switch_page(page.script)
     start = time.perf_counter()
     at.run()
     cold = time.perf_counter() - start
@@ -50,7 +50,7 @@ def time_steps(page: str, config: Config, repeats: int) -> tuple[float, list[flo
     times = []
     for k in range(repeats + 2):
         t = 1 + (k * 7) % config.T_x
-        slider = at.slider(key=ui.STEP_SLIDER)
+        slider = at.slider(key=state.widget_key("t", page))
         start = time.perf_counter()
         slider.set_value(t).run()
         if k >= 2:  # the first two moves warm the per-step caches and Plotly
@@ -66,13 +66,13 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'configuration':58s} {'page':22s} {'cold run':>9s} {'median':>9s} {'p95':>9s}")
     for label, config in CONFIGS.items():
-        for page_name, page in PAGES.items():
-            if page_name.startswith("Gates") and config.cell != "lstm":
+        for page in (STEP, GATES):
+            if page is GATES and not CELLS[config.cell].gates:
                 continue
             cold, times = time_steps(page, config, args.repeats)
             times.sort()
             p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-            print(f"{label:58s} {page_name:22s} {cold * 1e3:7.0f}ms "
+            print(f"{label:58s} {page.title:22s} {cold * 1e3:7.0f}ms "
                   f"{statistics.median(times) * 1e3:7.0f}ms {p95 * 1e3:7.0f}ms")
 
 

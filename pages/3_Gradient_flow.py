@@ -1,18 +1,26 @@
-"""Gradient flow: how much of the loss's gradient reaches back to each timestep, for the RNN
-and the LSTM on the same inputs, and the knobs that make it vanish or explode."""
+"""Gradient flow: how much of the loss's gradient reaches back to each timestep, for every cell
+on the same inputs, and the knobs that make it vanish or explode."""
 
 import numpy as np
 import streamlit as st
 
-from rnnviz import ui
-from rnnviz.engine import analysis
+from rnnviz.app import readouts
+from rnnviz.app.contents import FLOW
+from rnnviz.engine import CELLS, analysis
 from rnnviz.figures import gradients as figures
-from rnnviz.ui import gradients as gf
+from rnnviz.ui import gradients, page, sidebar, state, view
 
-WHERE_CHOICES = {"last": "last step only", "all": "every step"}
-WHERE_KEY = ui.WHERE_KEY            # non-widget key: survives visiting other pages
+KNOB_HELP = {
+    "spectral_radius": "The largest |eigenvalue| of Waa: below 1 the RNN's gradient vanishes, "
+                       "above 1 it can explode. 0 leaves Waa as drawn.",
+    "weight_scale": "Scales every weight; large weights saturate tanh, whose slope 1 − a² "
+                    "then kills the gradient.",
+    "forget_bias": "The LSTM's bf: a large bias keeps f near 1, so c⟨t⟩ carries the gradient "
+                   "back almost unchanged.",
+    "T_x": "How many steps the gradient must travel.",
+}
 
-config = ui.page_setup("Gradient flow")
+config = page.setup(FLOW)
 
 st.title("Gradient flow through time")
 st.markdown(
@@ -23,56 +31,34 @@ st.markdown(
     "gradient**; factors above 1 make it **explode**."
 )
 
-with ui.engine_errors():
-    snapshot = ui.snapshot_params(config)  # a training snapshot opened for this config
+with page.engine_errors():
+    snapshot = page.snapshot_params(config)  # a training snapshot opened for this config
 
-show_knobs = not ui.hidden("knobs") and not all(ui.hidden(name) for name in gf.KNOBS)
-if show_knobs:
+if sidebar.visible_knobs():
     st.subheader("The knobs that cause it")
-knobs = st.columns(4) if show_knobs else [st.container() for _ in gf.KNOBS]
-with knobs[0]:
-    gf.knob("spectral_radius", config, "The largest |eigenvalue| of Waa: below 1 the RNN's "
-            "gradient vanishes, above 1 it can explode. 0 leaves Waa as drawn.")
-with knobs[1]:
-    gf.knob("weight_scale", config, "Scales every weight; large weights saturate tanh, "
-            "whose slope 1 − a² then kills the gradient.")
-with knobs[2]:
-    gf.knob("forget_bias", config, "The LSTM's bf: a large bias keeps f near 1, so c⟨t⟩ "
-            "carries the gradient back almost unchanged.")
-with knobs[3]:
-    gf.knob("T_x", config, "How many steps the gradient must travel.")
-if config.input == "notebook" and show_knobs:
-    st.caption("With the notebook's input the weights are its own randn draws; moving a "
-               "weight knob switches to a random Gaussian input so the knob applies.")
+    sidebar.knobs(config, KNOB_HELP)
+    if config.input == "notebook":
+        st.caption("With the notebook's input the weights are its own randn draws; moving a "
+                   "weight knob switches to a random Gaussian input so the knob applies.")
 
-controls = st.columns(2)
-where = st.session_state.get(WHERE_KEY, "last")
-if where not in WHERE_CHOICES:
-    where = st.session_state[WHERE_KEY] = "last"
-with controls[0]:
-    st.session_state["rnnviz_gf_where_w"] = where
-    if not ui.hidden("where"):
-        where = st.radio("where the loss sits", list(WHERE_CHOICES),
-                         format_func=WHERE_CHOICES.get, horizontal=True,
-                         key="rnnviz_gf_where_w",
-                         on_change=lambda: st.session_state.update(
-                             {WHERE_KEY: st.session_state["rnnviz_gf_where_w"]}),
-                         help="Last step only: every gradient has to travel back from "
-                              "t = T_x, the clearest picture. Every step: each a⟨t⟩ also "
-                              "gets its own output's gradient.")
-with controls[1]:
-    example = ui.remembered_choice("batch example i", "example", config.m,
-                                   help="The example for the heatmap and the Jacobians.",
-                                   control="example")
+where_col, example_col = st.columns(2)
+with where_col:
+    where = view.choice("where", "where the loss sits",
+                        {"last": "last step only", "all": "every step"},
+                        help="Last step only: every gradient has to travel back from t = T_x, "
+                             "the clearest picture. Every step: each a⟨t⟩ also gets its own "
+                             "output's gradient.")
+with example_col:
+    example = view.index("example", "batch example i", config.m,
+                         help="The example for the heatmap and the Jacobians.")
 
-cells = [config.cell] if snapshot is not None else ["rnn", "lstm"]
-state = "trained" if snapshot is not None else "as initialised"
-with ui.engine_errors():
-    reports = {cell: gf.flow_report(config.replace(cell=cell), where, example, snapshot)
+cells = [config.cell] if snapshot is not None else list(CELLS)
+with page.engine_errors():
+    reports = {cell: gradients.flow_report(config.replace(cell=cell), where, example, snapshot)
                for cell in cells}
 
-ui.chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()}, where),
-         key="rnnviz_gf_flow")
+page.chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()}, where),
+           key="rnnviz_gf_flow")
 st.markdown(
     "**How to read it.** The y axis is logarithmic: equal distances up the axis are "
     "equal factors (from 10⁻⁶ to 10⁻³ is a factor of 1000). "
@@ -94,29 +80,30 @@ st.markdown(
 )
 left, right = st.columns(2)
 with left:
-    ui.chart(figures.jacobian_norms({c: r["jacobian"] for c, r in reports.items()}),
-             key="rnnviz_gf_jac")
+    page.chart(figures.jacobian_norms({c: r["jacobian"] for c, r in reports.items()}),
+               key="rnnviz_gf_jac")
 with right:
-    ui.chart(figures.norm_product({c: r["product"] for c, r in reports.items()}),
-             key="rnnviz_gf_product")
-readout = st.columns(len(reports))
-for col, (cell, report) in zip(readout, reports.items(), strict=True):
+    page.chart(figures.norm_product({c: r["product"] for c, r in reports.items()}),
+               key="rnnviz_gf_product")
+weights = "trained" if snapshot is not None else "as initialised"
+for col, (cell, report) in zip(st.columns(len(reports)), reports.items(), strict=True):
     actual, bound = report["product"]["actual"][0], report["product"]["bound"][0]
-    shown = f"10^{actual:.1f}" if np.isfinite(actual) else "not computed"
-    col.metric(f"{cell.upper()} {state}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps", shown,
+    col.metric(f"{CELLS[cell].label} {weights}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps",
+               f"10^{actual:.1f}" if np.isfinite(actual) else "not computed",
                help=f"Product of the {config.T_x} step norms: 10^{bound:.1f}. The norm of the "
                     f"product is computed up to a state of {analysis.PRODUCT_MAX_STATE} "
-                    "numbers (n_a for the RNN, 2 n_a for the LSTM).")
+                    f"numbers; the {CELLS[cell].label}'s has "
+                    f"{CELLS[cell].state_size * config.n_a}.")
 
 st.subheader("Which units carry the gradient")
-heat_cell = st.radio("cell", cells, format_func=str.upper, horizontal=True,
-                     key="rnnviz_gf_heat_cell") if len(cells) > 1 else cells[0]
-ui.chart(figures.gradient_heatmap(reports[heat_cell]["dA"], heat_cell, example),
-         key="rnnviz_gf_heat")
+heat_cell = st.radio("cell", cells, format_func=lambda name: CELLS[name].label,
+                     horizontal=True, key="rnnviz_gf_heat_cell") if len(cells) > 1 else cells[0]
+page.chart(figures.gradient_heatmap(reports[heat_cell]["dA"], heat_cell, example),
+           key="rnnviz_gf_heat")
 st.caption("Red: increasing that unit's a⟨t⟩ would increase the loss; blue: decrease it. "
            "White is zero; columns fading to white on the left are the vanishing gradient.")
 
-if ui.hidden("clipping"):
+if state.hidden("clipping"):
     st.stop()  # a lesson link removed the clipping section, the last on the page
 st.subheader("Gradient clipping")
 st.markdown(
@@ -124,12 +111,13 @@ st.markdown(
     "‖g‖ = √(Σ‖∂L/∂W‖²) exceeds a threshold τ: g ← g·τ/‖g‖. The direction is kept, only "
     "the length is capped, so one exploding batch cannot throw the weights far away."
 )
-tau_col, *metrics = st.columns([1, 2, 2]) if len(reports) > 1 else st.columns([1, 2])
+tau_col, *metrics = st.columns([1, *[2] * len(reports)])
 threshold = tau_col.number_input("threshold τ", min_value=1e-6, max_value=1e6, value=1.0,
                                  format="%.4g", key="rnnviz_gf_tau")
-table, clip_reports = gf.clipping_table({c: r["grads"] for c, r in reports.items()}, threshold)
+table, clip_reports = gradients.clipping_table({c: r["grads"] for c, r in reports.items()},
+                                               threshold)
 for col, (cell, report) in zip(metrics, clip_reports.items(), strict=True):
-    col.metric(f"{cell.upper()}: ‖g‖ before → after clipping",
+    col.metric(f"{CELLS[cell].label}: ‖g‖ before → after clipping",
                f"{report.raw_norm:.3g} → {report.clipped_norm:.3g}")
     col.markdown(f"**Clipped**: every gradient × {report.scale:.3g}" if report.clipped
                  else "Below τ: **not clipped**")
@@ -139,17 +127,11 @@ if where == "all":
         "its gradient. Each term alone has to travel back through all the steps before it; "
         "where gradients explode, the late terms grow past τ and would be clipped by "
         "themselves (points above the dashed line).")
-    with ui.engine_errors():
-        per_step = {cell: gf.per_step_report(config.replace(cell=cell), where, snapshot)
+    with page.engine_errors():
+        per_step = {cell: gradients.per_step_report(config.replace(cell=cell), where, snapshot)
                     for cell in cells}
-    ui.chart(figures.step_gradient_norms(per_step, threshold), key="rnnviz_gf_per_step")
-    over = {cell: [int(t) for t, n in zip(*per_step[cell], strict=True) if n > threshold]
-            for cell in cells}
-    st.caption(" · ".join(
-        f"{cell.upper()}: " + (f"the loss at t = {', '.join(map(str, steps[:12]))}"
-                               + (" …" if len(steps) > 12 else "") + " alone would clip"
-                               if steps else "no single step's loss would clip")
-        for cell, steps in over.items()))
+    page.chart(figures.step_gradient_norms(per_step, threshold), key="rnnviz_gf_per_step")
+    st.caption(readouts.steps_that_clip(per_step, threshold))
 else:
     st.caption("With the loss at the last step only there is a single term; choose “every "
                "step” above to see which timesteps' loss terms would clip on their own.")

@@ -4,15 +4,19 @@ watch the curves grow; compare runs, look inside Adam, sample names, reopen a sn
 import numpy as np
 import streamlit as st
 
-from rnnviz import ui
+from rnnviz.app.contents import FLOW, GATES, STEP, TRAINING
 from rnnviz.figures import training as figures
 from rnnviz.limits import MAX_SEED, MAX_TEXT_BYTES, MAX_TRAIN_STEPS
 from rnnviz.training.settings import OPTIMIZER_LABELS, train_configs
 from rnnviz.training.tasks import TASKS
+from rnnviz.ui import page, state
 from rnnviz.ui import training as tr
 
 W = "rnnviz_tr_w_"                    # this page's widget keys
-SETTINGS_KEY = ui.TRAIN_SETTINGS_KEY   # the last settings submitted (non-widget key)
+SETTINGS_KEY = "rnnviz_train_settings"  # the last settings submitted (non-widget key)
+# The lesson-link fields of this page (its view, rnnviz.app.lesson.VIEWS) and their settings.
+LINKED = {"task": "task", "train_cell": "cell", "optimizer": "optimizer", "steps": "steps",
+          "lr": "learning_rate"}
 PENDING_KEY = "rnnviz_train_pending"    # run ids to train in this script run
 ERROR_KEY = "rnnviz_train_error"
 HIDDEN_KEY = "rnnviz_train_hidden"      # ids of runs left out of the charts
@@ -35,6 +39,7 @@ def _on_train() -> None:
     values = {name: st.session_state.get(W + name, stored.get(name, default))
               for name, default in DEFAULTS.items()}
     st.session_state[SETTINGS_KEY] = values
+    state.set_view(TRAINING, {field: values[name] for field, name in LINKED.items()})
     try:
         configs = train_configs({**values, "train_cell": values["cell"]})
         started = [tr.start_run(c) for c in configs]
@@ -50,7 +55,7 @@ def _on_continue() -> None:
                                      if r.status in ("stopped", "loaded") and r.can_continue]
 
 
-ui.page_setup("Training")
+page.setup(TRAINING)
 interrupted = tr.mark_interrupted()
 
 st.title("Training")
@@ -63,8 +68,10 @@ st.markdown(
 
 # ----- settings -----------------------------------------------------------------------------
 stored = settings()
-for name, value in ui.take_training_prefill().items():  # from a lesson link
-    stored[name] = st.session_state[W + name] = value
+link = state.view(TRAINING)
+for field, name in LINKED.items():
+    if stored[name] != link[field]:  # a lesson link asked for another value
+        stored[name] = st.session_state[W + name] = link[field]
 for name, value in stored.items():
     st.session_state.setdefault(W + name, value)
 
@@ -73,14 +80,14 @@ with st.expander("Settings: task, network, optimizer, steps", expanded=not tr.ru
     left, middle, right = st.columns(3)
     with left:
         st.markdown("**Task and network**")
-        if ui.hidden("task"):
+        if state.hidden("task"):
             st.markdown(f"task: **{TASKS[stored['task']].title}**")
         else:
             st.selectbox("task", list(TASKS), key=W + "task",
                          format_func=lambda name: TASKS[name].title,
                          help="; ".join(f"{TASKS[n].title}: {TASKS[n].description}"
                                         for n in TASKS))
-        if not ui.hidden("train_cell"):
+        if not state.hidden("train_cell"):
             st.radio("cell", list(CELL_CHOICES), key=W + "cell", format_func=CELL_CHOICES.get,
                      horizontal=True)
         st.number_input("n_a (hidden units)", 1, 256, key=W + "n_a")
@@ -92,7 +99,7 @@ with st.expander("Settings: task, network, optimizer, steps", expanded=not tr.ru
                         help="Seeds the weights and the batches: same seed, same data.")
     with middle:
         st.markdown("**Optimizer**")
-        if ui.hidden("optimizer"):
+        if state.hidden("optimizer"):
             st.markdown(f"{OPTIMIZER_LABELS[stored['optimizer']]}, "
                         f"learning rate {stored['learning_rate']:g}")
         else:
@@ -190,7 +197,7 @@ def draw() -> None:
         if fig is None or not figures.refresh_run_curves(fig, curves):
             fig = live_figures[column] = build(curves)
         with slot:
-            ui.chart(fig, key=f"rnnviz_tr_{column}_{k}")
+            page.chart(fig, key=f"rnnviz_tr_{column}_{k}")
 
 draw()
 if pending:
@@ -271,12 +278,12 @@ if run.config.optimizer == "adam" and steps.size:
     for tab, stat, key in zip(tabs, ("v_hat", "s_hat", "step"), ("m", "v", "s"), strict=True):
         with tab:
             stat_steps, values = run.stat_series(stat)
-            ui.chart(figures.optimizer_stats(stat_steps, values, stat),
-                     key=f"rnnviz_tr_adam_{key}")
+            page.chart(figures.optimizer_stats(stat_steps, values, stat),
+                       key=f"rnnviz_tr_adam_{key}")
 elif steps.size:
     st.subheader(f"Inside {OPTIMIZER_LABELS[run.config.optimizer]}")
     stat_steps, values = run.stat_series("step")
-    ui.chart(figures.optimizer_stats(stat_steps, values, "step"), key="rnnviz_tr_opt_step")
+    page.chart(figures.optimizer_stats(stat_steps, values, "step"), key="rnnviz_tr_opt_step")
 
 st.subheader("Snapshots: the network as it was")
 snapshot_steps = sorted(run.snapshots)
@@ -306,15 +313,11 @@ except ValueError as why:
     st.caption(f"Not available: {why}.")
     can_open = False
 views = st.columns(3)
-for col, (label, path) in zip(views, (("Step through", "pages/1_Step_through.py"),
-                                      ("Gates and cell state",
-                                       "pages/2_Gates_and_cell_state.py"),
-                                      ("Gradient flow", "pages/3_Gradient_flow.py")),
-                              strict=True):
-    if col.button(f"Open in {label}", key=f"rnnviz_tr_open_{label}", disabled=not can_open,
-                  width="stretch"):
-        tr.open_snapshot(run, step, ui.CONFIG_KEY)
-        st.switch_page(path)
+for col, view in zip(views, (STEP, GATES, FLOW), strict=True):
+    if col.button(f"Open in {view.title}", key=f"rnnviz_tr_open_{view.title}",
+                  disabled=not can_open, width="stretch"):
+        tr.open_snapshot(run, step, state.CONFIG_KEY)
+        st.switch_page(view.script)
 
 # ----- upload -------------------------------------------------------------------------------
 st.header("Load a model")

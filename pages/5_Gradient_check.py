@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from rnnviz import ui
-from rnnviz.ui import gradients as gf
+from rnnviz.app import readouts
+from rnnviz.app.contents import CHECK
+from rnnviz.engine import CELLS
+from rnnviz.ui import gradients, page
 
-config = ui.page_setup("Gradient check")
+config = page.setup(CHECK)
+cell = CELLS[config.cell]
 
 st.title("Gradient check")
 st.markdown(
@@ -13,17 +16,14 @@ st.markdown(
     "ε = 10⁻⁵, measure how the loss changes, and compare with the gradient BPTT "
     "computed:"
 )
-st.latex(r"\frac{\partial L}{\partial \theta_i} \approx "
-         r"\frac{L(\theta + \varepsilon e_i) - L(\theta - \varepsilon e_i)}{2\varepsilon}"
-         r"\qquad \text{relative error} = "
-         r"\frac{\lVert g_{\text{num}} - g_{\text{BPTT}} \rVert}"
-         r"{\lVert g_{\text{num}} \rVert + \lVert g_{\text{BPTT}} \rVert}")
+st.latex(readouts.GRADIENT_CHECK)
 
-plan = gf.check_plan(config)
-include_inputs = st.checkbox("also check the inputs x, a⟨0⟩ (and c⟨0⟩ for the LSTM)", value=False,
+plan = gradients.check_plan(config)
+inputs = ", ".join(f"{state}⟨0⟩" for state in cell.states)
+include_inputs = st.checkbox(f"also check the inputs x, {inputs}", value=False,
                              key="rnnviz_gc_inputs")
 if plan is None:
-    st.caption(f"Every entry of every array is checked ({config.cell.upper()}, "
+    st.caption(f"Every entry of every array is checked ({cell.label}, "
                f"n_a = {config.n_a}, T_x = {config.T_x}, m = {config.m}).")
 else:
     st.caption(f"At this size a full check would take long, so {plan} randomly chosen "
@@ -32,17 +32,17 @@ else:
 
 if st.button("Run the check", type="primary", key="rnnviz_gc_run") or st.session_state.get(
         "rnnviz_gc_done") == (config, include_inputs):
-    with ui.engine_errors():
-        table = gf.cached_gradient_check(config, plan, include_inputs)
+    with page.engine_errors():
+        table = gradients.check_table(config, plan, include_inputs)
     st.session_state["rnnviz_gc_done"] = (config, include_inputs)
-    st.dataframe(gf.styled_check(table), hide_index=True, width="stretch")
+    st.dataframe(gradients.styled_check(table), hide_index=True, width="stretch")
     failures = table[table["result"] != "pass"]
     if failures.empty:
-        st.success(f"Every relative error is below {gf.PASS_BELOW:g}: BPTT and the finite "
+        st.success(f"Every relative error is below {gradients.PASS_BELOW:g}: BPTT and the finite "
                    "differences agree.", icon=":material/check_circle:")
     else:
         st.error(f"{len(failures)} array(s) fail: {', '.join(failures['array'])}. A "
-                 f"relative error above {gf.PASS_BELOW:g} means the backward pass and the "
+                 f"relative error above {gradients.PASS_BELOW:g} means the backward pass and the "
                  "forward pass disagree (or the loss has a kink there, e.g. a unit "
                  "saturated exactly).", icon=":material/error:")
     st.markdown(

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from rnnviz.app import build as build_module
-from rnnviz.app.build import PRESETS, Setup, build, knobs_apply, resolve
+from rnnviz.app.build import PRESETS, build, knobs_apply, resolve
 from rnnviz.app.config import Config
+from rnnviz.engine import CELLS
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import backward, forward
-from rnnviz.engine.params import LSTMParams, RNNParams
 from rnnviz.notebook import notebook_example
+from rnnviz.training.tasks import make_task
 
 
 def _radius(W):
@@ -56,7 +56,8 @@ def test_gaussian_input_gives_both_cells_the_same_x_and_labels():
     np.testing.assert_array_equal(rnn.x, lstm.x)
     np.testing.assert_array_equal(rnn.targets, lstm.targets)
     np.testing.assert_array_equal(rnn.a0, np.zeros((5, 10)))
-    assert isinstance(rnn.params, RNNParams) and isinstance(lstm.params, LSTMParams)
+    assert isinstance(rnn.params, CELLS["rnn"].params)
+    assert isinstance(lstm.params, CELLS["lstm"].params)
 
 
 def test_gaussian_x_is_standard_normal_draws_of_the_seed():
@@ -124,8 +125,7 @@ def test_vanishing_and_exploding_presets_show_their_effect():
 
 @pytest.mark.parametrize("name", ["chars", "adding", "copy", "sine"])
 def test_task_input_dictates_sizes_loss_and_batch(name):
-    tasks = pytest.importorskip("rnnviz.training.tasks")
-    task = tasks.make_task(name)
+    task = make_task(name)
     config = Config(cell="lstm", input=name, n_x=3, n_y=2, n_a=4, m=3, T_x=6, seed=2)
     setup = build(config)
     assert (setup.config.n_x, setup.config.n_y) == (task.n_x, task.n_y)
@@ -140,15 +140,6 @@ def test_task_input_dictates_sizes_loss_and_batch(name):
     assert np.isfinite(backward(setup.params, trace, setup.targets, setup.loss).loss)
 
 
-def test_task_input_without_the_tasks_module_raises_a_readable_error(monkeypatch):
-    monkeypatch.setattr(build_module, "load_tasks", lambda: None)
-    assert build_module.tasks_available() is False
-    with pytest.raises(ValueError, match="not available"):
-        build(Config(input="copy"))
-    assert isinstance(build(Config(input="gaussian")), Setup)
-
-
 def test_task_too_short_for_its_sequence_raises_value_error():
-    pytest.importorskip("rnnviz.training.tasks")
     with pytest.raises(ValueError, match="T_x"):
         build(Config(input="adding", T_x=1))

@@ -7,6 +7,7 @@ import pytest
 from rnnviz.app.build import build
 from rnnviz.app.config import Config
 from rnnviz.app.readouts import example_view, step_terms
+from rnnviz.engine import CELLS
 from rnnviz.engine.model import forward
 from rnnviz.figures import forward as figs
 from rnnviz.figures import style
@@ -104,7 +105,7 @@ def test_every_figure_uses_the_shared_projector_fonts():
 def _terms(cell, **sizes):
     setup = build(Config(cell=cell, input="gaussian", **sizes))
     trace = forward(setup.params, setup.x, setup.a0)
-    return step_terms(setup.params, example_view(trace, 0), 2, 1)
+    return step_terms(CELLS[cell], setup.params, example_view(CELLS[cell], trace, 0), 2, 1)
 
 
 def _texts(fig) -> str:
@@ -120,7 +121,8 @@ def test_lstm_cell_diagram_prints_the_units_values_in_its_boxes():
                   "c̃ = tanh"):
         assert label in texts
     for value in (terms["c_prev"], terms["a_prev"], terms["c"], terms["a"],
-                  terms["f"]["value"], terms["c_tilde"]["value"]):
+                  terms["projections"]["f"]["value"],
+                  terms["projections"]["c_tilde"]["value"]):
         assert f"{value:+.3f}" in texts
     assert "LSTM cell at t = 2" in fig.layout.title.text and "unit j = 1" in fig.layout.title.text
     assert len(fig.layout.shapes) >= 10
@@ -131,7 +133,8 @@ def test_rnn_cell_diagram_prints_its_terms():
     fig = figs.cell_diagram("rnn", terms, example=0)
     texts = _texts(fig)
     assert "a⟨1⟩" in texts and "a⟨2⟩" in texts and "x⟨2⟩" in texts and "ŷ⟨2⟩" in texts
-    for value in (terms["z"], terms["a"], terms["rec"], terms["inp"]):
+    z = terms["projections"]["a"]
+    for value in (z["z"], terms["a"], z["rec"], z["inp"]):
         assert f"{value:+.3f}" in texts
     assert fig.layout.title.text.startswith("RNN cell at t = 2")
 

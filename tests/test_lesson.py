@@ -129,12 +129,6 @@ def test_no_query_string_ever_raises(page, query, T_x, n_a, m):
     assert hidden <= set(lesson.HIDEABLE)
 
 
-def test_the_gradient_flow_knobs_are_the_ones_hide_names():
-    from rnnviz.ui import gradients
-
-    assert set(lesson.FLOW_KNOBS) == set(gradients.KNOBS)
-
-
 def test_many_unknown_keys_give_one_warning_naming_a_few():
     query = {f"junk{k}": "1" for k in range(1000)}
     view, warnings = lesson.parse_view(lesson.STEP, query, SIZES)

@@ -14,14 +14,18 @@ from streamlit.testing.v1 import AppTest
 
 import rnnviz.engine.losses
 import rnnviz.engine.model
-from rnnviz import ui
 from rnnviz.app.build import PRESETS
 from rnnviz.app.config import Config
+from rnnviz.engine import CELLS
+from rnnviz.training.tasks import make_task
+from rnnviz.ui import cache, sidebar, state, training
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME, STEP, GATES = "app.py", "pages/1_Step_through.py", "pages/2_Gates_and_cell_state.py"
 PAGES = (HOME, STEP, GATES)
 TIMEOUT = 60
+STEP_SLIDER = state.WIDGET_PREFIX + "t"   # the timestep t, kept under state.VIEW_PREFIX + "t"
+STEP_KEY = state.VIEW_PREFIX + "t"
 
 
 def open_app(page: str = HOME, query: dict | None = None) -> AppTest:
@@ -34,11 +38,11 @@ def open_app(page: str = HOME, query: dict | None = None) -> AppTest:
 
 
 def config_of(at: AppTest) -> Config:
-    return at.session_state[ui.CONFIG_KEY]
+    return at.session_state[state.CONFIG_KEY]
 
 
 def widget(at: AppTest, kind: str, name: str):
-    return getattr(at, kind)(key=ui.WIDGET_PREFIX + name)
+    return getattr(at, kind)(key=state.WIDGET_PREFIX + name)
 
 
 def chart_titles(at: AppTest) -> list[str]:
@@ -97,7 +101,7 @@ def test_home_shows_the_notebooks_values_and_its_lstm_bug():
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_presets_load_into_the_config_and_the_url(name):
     at = open_app(STEP)
-    at.selectbox(key=ui.PRESET_WIDGET).set_value(name).run()
+    at.selectbox(key=sidebar.PRESET_WIDGET).set_value(name).run()
     no_exception(at)
     assert config_of(at) == PRESETS[name]
     assert dict(at.query_params) == PRESETS[name].to_query()
@@ -159,9 +163,6 @@ def test_an_engine_error_is_a_message_not_a_traceback():
 
 
 def test_task_input_sets_n_x_and_n_y_and_disables_them():
-    pytest.importorskip("rnnviz.training.tasks")
-    from rnnviz.training.tasks import make_task
-
     at = open_app(STEP)
     widget(at, "selectbox", "input").set_value("copy").run()
     no_exception(at)
@@ -216,20 +217,20 @@ def test_config_persists_when_moving_between_pages():
 def test_timestep_slider_and_buttons_move_the_step():
     at = open_app(STEP, {"T_x": "5"})
     assert "t = 1" in chart_titles(at)[0] and r"\langle 1 \rangle" in latex(at)
-    at.slider(key=ui.STEP_SLIDER).set_value(3).run()
+    at.slider(key=STEP_SLIDER).set_value(3).run()
     assert "t = 3" in chart_titles(at)[0] and r"\langle 3 \rangle" in latex(at)
     at.button(key="rnnviz_step_forward").click().run()
-    assert at.session_state[ui.STEP_KEY] == 4 and "t = 4" in chart_titles(at)[0]
+    assert at.session_state[STEP_KEY] == 4 and "t = 4" in chart_titles(at)[0]
     at.button(key="rnnviz_step_back").click().run()
     at.button(key="rnnviz_step_back").click().run()
-    assert at.session_state[ui.STEP_KEY] == 2
-    at.slider(key=ui.STEP_SLIDER).set_value(5).run()
+    assert at.session_state[STEP_KEY] == 2
+    at.slider(key=STEP_SLIDER).set_value(5).run()
     assert at.button(key="rnnviz_step_forward").disabled
 
 
 def test_heatmap_marks_the_current_step():
     at = open_app(STEP, {"T_x": "6"})
-    at.slider(key=ui.STEP_SLIDER).set_value(4).run()
+    at.slider(key=STEP_SLIDER).set_value(4).run()
     heatmap = json.loads(at.get("plotly_chart")[1].proto.spec)
     assert heatmap["layout"]["title"]["text"].startswith("hidden state a⟨t⟩")
     (marker,) = heatmap["layout"]["shapes"]
@@ -238,10 +239,10 @@ def test_heatmap_marks_the_current_step():
 
 def test_step_is_clamped_when_t_x_shrinks():
     at = open_app(STEP, {"T_x": "9"})
-    at.slider(key=ui.STEP_SLIDER).set_value(9).run()
+    at.slider(key=STEP_SLIDER).set_value(9).run()
     widget(at, "number_input", "T_x").set_value(4).run()
     no_exception(at)
-    assert at.session_state[ui.STEP_KEY] == 4 and "t = 4" in chart_titles(at)[0]
+    assert at.session_state[STEP_KEY] == 4 and "t = 4" in chart_titles(at)[0]
 
 
 def test_one_timestep_needs_no_slider():
@@ -252,8 +253,8 @@ def test_one_timestep_needs_no_slider():
 
 def test_example_and_unit_choices_change_the_equations():
     at = open_app(STEP)
-    at.selectbox(key=ui.WIDGET_PREFIX + "unit").set_value(3).run()
-    at.selectbox(key=ui.WIDGET_PREFIX + "example").set_value(7).run()
+    at.selectbox(key=state.WIDGET_PREFIX + "unit").set_value(3).run()
+    at.selectbox(key=state.WIDGET_PREFIX + "example").set_value(7).run()
     assert "unit j = 3, example i = 7" in chart_titles(at)[0]
     assert "f_{3}" in latex(at)
     at.switch_page(HOME).run()
@@ -265,18 +266,18 @@ def test_play_and_pause_toggle_the_animation():
     at = open_app(STEP, {"T_x": "4"})
     at.button(key="rnnviz_play").click().run()
     no_exception(at)
-    assert at.session_state[ui.PLAYING_KEY] is True
+    assert at.session_state[state.PLAYING_KEY] is True
     assert at.button(key="rnnviz_play").label == "Pause"
     at.button(key="rnnviz_play").click().run()
-    assert at.session_state[ui.PLAYING_KEY] is False
+    assert at.session_state[state.PLAYING_KEY] is False
     assert at.button(key="rnnviz_play").label == "Play"
 
 
 def test_play_at_the_last_step_starts_again_from_the_first():
     at = open_app(STEP, {"T_x": "4"})
-    at.slider(key=ui.STEP_SLIDER).set_value(4).run()
+    at.slider(key=STEP_SLIDER).set_value(4).run()
     at.button(key="rnnviz_play").click().run()
-    assert at.session_state[ui.STEP_KEY] == 1
+    assert at.session_state[STEP_KEY] == 1
 
 
 def test_moving_the_timestep_never_recomputes_the_forward_pass(monkeypatch):
@@ -290,12 +291,12 @@ def test_moving_the_timestep_never_recomputes_the_forward_pass(monkeypatch):
     monkeypatch.setattr(rnnviz.engine.model, "forward", counting_forward)
     at = open_app(STEP, {"T_x": "6"})
     assert len(calls) == 1
-    at.slider(key=ui.STEP_SLIDER).set_value(3).run()
+    at.slider(key=STEP_SLIDER).set_value(3).run()
     at.button(key="rnnviz_step_forward").click().run()
-    at.selectbox(key=ui.WIDGET_PREFIX + "unit").set_value(2).run()
-    at.selectbox(key=ui.WIDGET_PREFIX + "example").set_value(5).run()
+    at.selectbox(key=state.WIDGET_PREFIX + "unit").set_value(2).run()
+    at.selectbox(key=state.WIDGET_PREFIX + "example").set_value(5).run()
     at.switch_page(GATES).run()
-    at.slider(key=ui.STEP_SLIDER).set_value(5).run()
+    at.slider(key=STEP_SLIDER).set_value(5).run()
     no_exception(at)
     assert len(calls) == 1
     widget(at, "number_input", "n_a").set_value(7).run()
@@ -327,7 +328,7 @@ def test_gates_page_example_choice_changes_the_saturation_readout():
     at = open_app(GATES, {"preset": "ignored", "forget_bias": "6", "input": "gaussian",
                           "n_a": "8", "T_x": "20"})
     assert "batch mean" in at.get("plotly_chart")[0].proto.spec
-    at.selectbox(key=ui.WIDGET_PREFIX + "gates_example").set_value(2).run()
+    at.selectbox(key=state.WIDGET_PREFIX + "gates_example").set_value(2).run()
     no_exception(at)
     assert "example i = 2" in chart_titles(at)[0]
     assert at.metric[0].label == "forget gate > 0.9"
@@ -340,7 +341,7 @@ def test_gates_page_unit_lines_and_csv_download():
     at = open_app(GATES)
     lines = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert [trace["name"] for trace in lines["data"]] == ["unit 0", "unit 1", "unit 2"]
-    at.multiselect(key=ui.WIDGET_PREFIX + "gates_units").set_value([4]).run()
+    at.multiselect(key=state.WIDGET_PREFIX + "units").set_value([4]).run()
     lines = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert [trace["name"] for trace in lines["data"]] == ["unit 4"]
     (download,) = at.get("download_button")
@@ -348,7 +349,7 @@ def test_gates_page_unit_lines_and_csv_download():
 
 
 def test_the_csv_download_holds_the_shown_view():
-    text = ui.cached_trace_csv(Config(n_a=3, T_x=4), None)
+    text = cache.trace_csv(Config(n_a=3, T_x=4), None)
     lines = text.strip().splitlines()
     assert lines[0] == "t,unit,a,c,f,u,o,c_tilde"
     assert len(lines) == 1 + 3 * 4
@@ -358,9 +359,9 @@ def test_the_csv_download_holds_the_shown_view():
 @pytest.mark.parametrize("where", ["all", "last"])
 def test_cached_backprop_places_the_loss_where_asked(where):
     config = Config(cell="rnn", input="gaussian", n_a=4, m=3, T_x=5)
-    grads = ui.cached_backprop(config, where)
-    setup = ui.cached_setup(config)
-    expected = rnnviz.engine.model.backward(setup.params, ui.cached_trace(config), setup.targets,
+    grads = cache.backprop(config, where)
+    setup = cache.setup(config)
+    expected = rnnviz.engine.model.backward(setup.params, cache.trace(config), setup.targets,
                                      rnnviz.engine.losses.Loss("cross_entropy", where))
     assert grads.loss == pytest.approx(expected.loss)
     assert grads.dA.shape == (4, 3, 5)
@@ -377,11 +378,11 @@ def test_home_links_every_page():
 
 @pytest.mark.parametrize("page", [STEP, GATES])
 def test_an_open_training_snapshot_is_shown_and_can_be_closed(page):
-    training = pytest.importorskip("rnnviz.ui.training")
     from rnnviz.app.build import build
     from rnnviz.app.readouts import example_view, step_terms
 
     config = Config(cell="lstm", input="gaussian", n_a=4, m=3, T_x=5, seed=2)
+    LSTM = CELLS["lstm"]
     trained = build(config.replace(seed=99)).params  # other weights, same sizes
     at = AppTest.from_file(str(ROOT / HOME), default_timeout=TIMEOUT)
     for key, value in config.to_query().items():
@@ -394,11 +395,11 @@ def test_an_open_training_snapshot_is_shown_and_can_be_closed(page):
     setup = build(config)
     trace = rnnviz.engine.model.forward(trained, setup.x, setup.a0)
     if page == STEP:
-        terms = step_terms(trained, example_view(trace, 0), 1, 0)
+        terms = step_terms(LSTM, trained, example_view(LSTM, trace, 0), 1, 0)
         assert f"{terms['a']:.4f}" in latex(at)
     at.button(key="rnnviz_close_snapshot").click().run()
     assert not any("trained to step" in info.value for info in at.info)
     if page == STEP:
         initial = rnnviz.engine.model.forward(setup.params, setup.x, setup.a0)
-        terms = step_terms(setup.params, example_view(initial, 0), 1, 0)
+        terms = step_terms(LSTM, setup.params, example_view(LSTM, initial, 0), 1, 0)
         assert f"{terms['a']:.4f}" in latex(at)

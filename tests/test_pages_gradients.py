@@ -11,11 +11,11 @@ import numpy as np
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import ui
 from rnnviz.app.build import build
 from rnnviz.app.config import Config
 from rnnviz.figures import style
 from rnnviz.ui import gradients as gf
+from rnnviz.ui import sidebar, state
 from rnnviz.ui import training as ui_training
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,30 +81,30 @@ def test_gradient_flow_page_overlays_both_cells_with_every_chart():
 
 def test_moving_the_loss_to_every_step_changes_the_picture_and_is_remembered():
     at = open_page(FLOW, QUERY)
-    at.radio(key="rnnviz_gf_where_w").set_value("all").run()
+    at.radio(key=state.WIDGET_PREFIX + "where").set_value("all").run()
     no_exception(at)
     assert any("every step" in title for title in figures(at))
     at.switch_page("app.py").run()
     at.switch_page(FLOW).run()
-    assert at.radio(key="rnnviz_gf_where_w").value == "all"
+    assert at.radio(key=state.WIDGET_PREFIX + "where").value == "all"
 
 
 def test_spectral_radius_knob_changes_the_shared_config_and_the_vanishing():
     at = open_page(FLOW, {**QUERY, "spectral_radius": "1.5"})
     wide = readout(at, "rnn")
-    at.slider(key=gf.KNOB_PREFIX + "spectral_radius").set_value(0.3).run()
+    at.slider(key=sidebar.KNOB_PREFIX + "spectral_radius").set_value(0.3).run()
     no_exception(at)
-    assert at.session_state[ui.CONFIG_KEY].spectral_radius == 0.3
+    assert at.session_state[state.CONFIG_KEY].spectral_radius == 0.3
     assert readout(at, "rnn") < wide - 3  # a smaller radius: far less reaches back
     assert at.query_params["spectral_radius"] == "0.3"
 
 
 def test_a_weight_knob_on_the_notebook_input_switches_to_gaussian_and_says_so():
     at = open_page(FLOW)
-    assert at.session_state[ui.CONFIG_KEY].input == "notebook"
-    at.slider(key=gf.KNOB_PREFIX + "weight_scale").set_value(2.0).run()
+    assert at.session_state[state.CONFIG_KEY].input == "notebook"
+    at.slider(key=sidebar.KNOB_PREFIX + "weight_scale").set_value(2.0).run()
     no_exception(at)
-    config = at.session_state[ui.CONFIG_KEY]
+    config = at.session_state[state.CONFIG_KEY]
     assert config.input == "gaussian" and config.weight_scale == 2.0
     assert any("random Gaussian" in c.value for c in at.caption)
 
@@ -112,18 +112,18 @@ def test_a_weight_knob_on_the_notebook_input_switches_to_gaussian_and_says_so():
 def test_forget_bias_and_T_x_knobs_act():
     at = open_page(FLOW, QUERY)
     lstm_before = readout(at, "lstm")
-    at.slider(key=gf.KNOB_PREFIX + "forget_bias").set_value(6.0).run()
+    at.slider(key=sidebar.KNOB_PREFIX + "forget_bias").set_value(6.0).run()
     assert readout(at, "lstm") > lstm_before  # forget gates near 1 keep the gradient
-    at.slider(key=gf.KNOB_PREFIX + "T_x").set_value(9).run()
+    at.slider(key=sidebar.KNOB_PREFIX + "T_x").set_value(9).run()
     no_exception(at)
-    assert at.session_state[ui.CONFIG_KEY].T_x == 9
+    assert at.session_state[state.CONFIG_KEY].T_x == 9
     flow = next(s for t, s in figures(at).items() if t.startswith("Gradient flowing"))
     assert len(array(flow["data"][0]["x"])) == 9
 
 
 def test_example_and_heatmap_cell_choices_change_the_heatmap():
     at = open_page(FLOW, QUERY)
-    at.selectbox(key=ui.WIDGET_PREFIX + "example").set_value(3).run()
+    at.selectbox(key=state.WIDGET_PREFIX + "example").set_value(3).run()
     at.radio(key="rnnviz_gf_heat_cell").set_value("lstm").run()
     no_exception(at)
     assert any(t.startswith("LSTM: ∂L/∂a⟨t⟩ (example 3)") for t in figures(at))
@@ -201,7 +201,7 @@ def test_gradient_check_samples_entries_at_large_sizes_and_says_so():
     at.button(key="rnnviz_gc_run").click().run()
     no_exception(at)
     table = at.dataframe[0].value
-    plan = gf.check_plan(at.session_state[ui.CONFIG_KEY])
+    plan = gf.check_plan(at.session_state[state.CONFIG_KEY])
     assert table["entries checked"].iloc[0] == f"{plan} of {64 * 67}"
     assert (table["result"] == "pass").all()
 
@@ -239,7 +239,7 @@ def test_with_the_loss_at_every_step_the_page_shows_which_steps_alone_would_clip
     at = open_page(FLOW, {"input": "gaussian", "cell": "rnn", "n_a": "16", "T_x": "30",
                           "m": "4", "weight_scale": "0.1", "spectral_radius": "3"})
     assert any("choose “every step”" in c.value for c in at.caption)
-    at.radio(key="rnnviz_gf_where_w").set_value("all").run()
+    at.radio(key=state.WIDGET_PREFIX + "where").set_value("all").run()
     at.number_input(key="rnnviz_gf_tau").set_value(1e6).run()
     no_exception(at)
     spec = figures(at)["Gradient of each step's loss alone"]

@@ -7,15 +7,17 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import ui
 from rnnviz.app.build import PRESETS
 from rnnviz.training.tasks import TASKS
+from rnnviz.ui import sidebar, state
 from rnnviz.ui import training as tr
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME, STEP, GATES = "app.py", "pages/1_Step_through.py", "pages/2_Gates_and_cell_state.py"
 FLOW, TRAINING = "pages/3_Gradient_flow.py", "pages/4_Training.py"
 TIMEOUT = 90
+STEP_SLIDER = state.WIDGET_PREFIX + "t"
+WHERE = state.WIDGET_PREFIX + "where"
 
 
 def open_app(page: str, query: dict) -> AppTest:
@@ -38,9 +40,9 @@ def warnings(at: AppTest) -> str:
 
 def test_step_through_link_restores_t_unit_and_example():
     at = open_app(STEP, {"t": "4", "unit": "2", "example": "3"})
-    assert at.slider(key=ui.STEP_SLIDER).value == 4
-    assert at.selectbox(key=ui.WIDGET_PREFIX + "unit").value == 2
-    assert at.selectbox(key=ui.WIDGET_PREFIX + "example").value == 3
+    assert at.slider(key=STEP_SLIDER).value == 4
+    assert at.selectbox(key=state.WIDGET_PREFIX + "unit").value == 2
+    assert at.selectbox(key=state.WIDGET_PREFIX + "example").value == 3
     text = "\n".join(m.value for m in at.markdown)
     assert "t = 4, for unit j = 2 of example i = 3" in text
     assert not at.warning
@@ -49,29 +51,29 @@ def test_step_through_link_restores_t_unit_and_example():
 def test_moving_the_view_writes_it_to_the_url_and_defaults_leave_it():
     at = open_app(STEP, {"cell": "rnn"})
     assert dict(at.query_params) == {"cell": "rnn"}
-    at.slider(key=ui.STEP_SLIDER).set_value(6).run()
-    at.selectbox(key=ui.WIDGET_PREFIX + "unit").set_value(4).run()
+    at.slider(key=STEP_SLIDER).set_value(6).run()
+    at.selectbox(key=state.WIDGET_PREFIX + "unit").set_value(4).run()
     assert dict(at.query_params) == {"cell": "rnn", "t": "6", "unit": "4"}
-    at.slider(key=ui.STEP_SLIDER).set_value(1).run()
+    at.slider(key=STEP_SLIDER).set_value(1).run()
     assert dict(at.query_params) == {"cell": "rnn", "unit": "4"}
 
 
 def test_hide_removes_the_named_controls_and_keeps_the_rest():
     at = open_app(STEP, {"t": "3", "hide": "presets,cell,seed,play,unit"})
-    assert ui.PRESET_WIDGET not in keys(at, "selectbox")
-    assert ui.WIDGET_PREFIX + "unit" not in keys(at, "selectbox")
-    assert ui.WIDGET_PREFIX + "example" in keys(at, "selectbox")
-    assert ui.WIDGET_PREFIX + "cell" not in keys(at, "radio")
+    assert sidebar.PRESET_WIDGET not in keys(at, "selectbox")
+    assert state.WIDGET_PREFIX + "unit" not in keys(at, "selectbox")
+    assert state.WIDGET_PREFIX + "example" in keys(at, "selectbox")
+    assert state.WIDGET_PREFIX + "cell" not in keys(at, "radio")
     numbers = keys(at, "number_input")
-    assert ui.WIDGET_PREFIX + "seed" not in numbers and ui.WIDGET_PREFIX + "n_a" in numbers
+    assert state.WIDGET_PREFIX + "seed" not in numbers and state.WIDGET_PREFIX + "n_a" in numbers
     assert "rnnviz_play" not in keys(at, "button")
-    assert at.slider(key=ui.STEP_SLIDER).value == 3
+    assert at.slider(key=STEP_SLIDER).value == 3
     assert at.query_params["hide"] == "presets,cell,seed,play,unit"
 
 
 def test_hidden_unit_still_uses_the_value_the_link_fixed():
     at = open_app(STEP, {"t": "2", "unit": "3", "hide": "unit,t"})
-    assert ui.STEP_SLIDER not in keys(at, "slider")
+    assert STEP_SLIDER not in keys(at, "slider")
     text = "\n".join(m.value for m in at.markdown)
     assert "timestep t = 2" in text and "for unit j = 3 of example i = 0" in text
     assert dict(at.query_params) == {"t": "2", "unit": "3", "hide": "unit,t"}  # as given
@@ -80,7 +82,7 @@ def test_hidden_unit_still_uses_the_value_the_link_fixed():
 def test_hide_sidebar_leaves_the_sidebar_empty():
     at = open_app(STEP, {"hide": "sidebar"})
     assert len(at.sidebar) == 0
-    assert ui.STEP_SLIDER in keys(at, "slider")
+    assert STEP_SLIDER in keys(at, "slider")
     at = open_app(STEP, {"hide": "nav"})
     assert len(at.sidebar) > 0 and not at.get("page_link")
 
@@ -89,11 +91,11 @@ def test_gates_link_restores_example_units_and_t():
     at = open_app(GATES, {"example": "mean", "units": "4,0", "t": "5"})
     lines = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert [trace["name"] for trace in lines["data"]] == ["unit 4", "unit 0"]
-    assert at.selectbox(key=ui.WIDGET_PREFIX + "gates_example").value == "mean"
-    assert at.slider(key=ui.STEP_SLIDER).value == 5
+    assert at.selectbox(key=state.WIDGET_PREFIX + "gates_example").value == "mean"
+    assert at.slider(key=STEP_SLIDER).value == 5
     at = open_app(GATES, {"example": "2", "hide": "units,example"})
-    assert ui.WIDGET_PREFIX + "gates_units" not in keys(at, "multiselect")
-    assert ui.WIDGET_PREFIX + "gates_example" not in keys(at, "selectbox")
+    assert state.WIDGET_PREFIX + "units" not in keys(at, "multiselect")
+    assert state.WIDGET_PREFIX + "gates_example" not in keys(at, "selectbox")
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"]
               for c in at.get("plotly_chart")]
     assert any("example i = 2" in title for title in titles)
@@ -103,8 +105,8 @@ def test_gradient_flow_link_sets_where_and_hides_knobs_and_clipping():
     query = {**PRESETS["Vanishing gradients"].to_query(), "where": "all", "example": "5",
              "hide": "knobs,clipping"}
     at = open_app(FLOW, query)
-    assert at.radio(key="rnnviz_gf_where_w").value == "all"
-    assert at.selectbox(key=ui.WIDGET_PREFIX + "example").value == 5
+    assert at.radio(key=WHERE).value == "all"
+    assert at.selectbox(key=state.WIDGET_PREFIX + "example").value == 5
     assert not any((k or "").startswith("rnnviz_gf_") for k in keys(at, "slider"))
     assert "Gradient clipping" not in [s.value for s in at.subheader]
     at = open_app(FLOW, {"hide": "spectral_radius"})
@@ -116,7 +118,7 @@ def test_gradient_flow_link_sets_where_and_hides_knobs_and_clipping():
 def test_gradient_flow_knob_changes_the_config_through_update_config():
     at = open_app(FLOW, {})
     at.slider(key="rnnviz_gf_spectral_radius").set_value(0.5).run()
-    config = at.session_state[ui.CONFIG_KEY]
+    config = at.session_state[state.CONFIG_KEY]
     assert config.spectral_radius == 0.5 and config.input == "gaussian"
     assert at.query_params["spectral_radius"] == "0.5"
 
@@ -143,8 +145,8 @@ def test_training_link_prefills_the_settings_and_can_hide_them():
 def test_hostile_view_parameters_warn_and_fall_back_to_defaults():
     at = open_app(STEP, {"t": "999", "unit": "-1", "example": "1e400", "where": "all",
                          "units": "x", "zz<script>": "1", "hide": "bogus,play"})
-    assert at.slider(key=ui.STEP_SLIDER).value == 1
-    assert at.selectbox(key=ui.WIDGET_PREFIX + "unit").value == 0
+    assert at.slider(key=STEP_SLIDER).value == 1
+    assert at.selectbox(key=state.WIDGET_PREFIX + "unit").value == 0
     text = warnings(at)
     for name in ("t='999'", "unit='-1'", "example='1e400'", "where was ignored",
                  "units was ignored", "'zz<script>' was ignored", "'bogus'"):
@@ -171,12 +173,13 @@ def test_update_config_applies_valid_changes_and_refuses_bad_ones_with_a_warning
     def script():
         import streamlit as st
 
-        from rnnviz import ui
+        from rnnviz.app.contents import HOME
+        from rnnviz.ui import page, state
 
         def apply(**changes):  # as the page knobs do: in a callback, before the script
-            st.session_state["applied"] = ui.update_config(**changes)
+            st.session_state["applied"] = state.update_config(**changes)
 
-        ui.page_setup("Home")
+        page.setup(HOME)
         st.button("good", key="good", on_click=apply, kwargs={"n_a": 12, "input": "copy"})
         st.button("bad", key="bad", on_click=apply, kwargs={"n_a": 999})
 
@@ -184,24 +187,24 @@ def test_update_config_applies_valid_changes_and_refuses_bad_ones_with_a_warning
     at.query_params["hide"] = "nav"  # a bare script has no pages to link to
     at.run()
     at.button(key="good").click().run()
-    config = at.session_state[ui.CONFIG_KEY]
+    config = at.session_state[state.CONFIG_KEY]
     assert at.session_state["applied"] is True
     assert (config.n_a, config.input, config.n_x, config.n_y) == (12, "copy", 10, 8)  # task sizes
     at.button(key="bad").click().run()
     assert at.session_state["applied"] is False
-    assert at.session_state[ui.CONFIG_KEY] == config
+    assert at.session_state[state.CONFIG_KEY] == config
     assert "n_a=999 was not applied" in warnings(at)
 
 
 def test_gates_and_gradient_flow_write_their_view_back_as_it_moves():
     at = open_app(GATES, {})
-    at.multiselect(key=ui.WIDGET_PREFIX + "gates_units").set_value([4, 1]).run()
-    at.selectbox(key=ui.WIDGET_PREFIX + "gates_example").set_value(7).run()
+    at.multiselect(key=state.WIDGET_PREFIX + "units").set_value([4, 1]).run()
+    at.selectbox(key=state.WIDGET_PREFIX + "gates_example").set_value(7).run()
     assert dict(at.query_params) == {"units": "4,1", "example": "7"}
-    at.multiselect(key=ui.WIDGET_PREFIX + "gates_units").set_value([]).run()
+    at.multiselect(key=state.WIDGET_PREFIX + "units").set_value([]).run()
     assert at.query_params["units"] == ""  # no units is a choice too, and reopens as one
     at = open_app(FLOW, {"T_x": "5"})
-    at.radio(key="rnnviz_gf_where_w").set_value("all").run()
+    at.radio(key=WHERE).set_value("all").run()
     assert dict(at.query_params) == {"T_x": "5", "where": "all"}
 
 
@@ -217,3 +220,25 @@ def test_training_settings_submitted_are_written_to_the_url():
     assert not at.exception
     assert dict(at.query_params) == {"task": "sine", "optimizer": "rmsprop", "steps": "2",
                                      "lr": "0.002"}
+
+
+def test_streamlits_own_keys_are_left_in_the_url_and_never_warned_about():
+    at = open_app(STEP, {"embed": "true", "t": "3", "n_a": "6"})
+    assert not at.warning and at.slider(key=STEP_SLIDER).value == 3
+    assert dict(at.query_params) == {"embed": "true", "t": "3", "n_a": "6"}
+
+
+def test_a_training_link_fills_the_form_once_and_the_submitted_settings_stay():
+    at = open_app(TRAINING, {"task": "copy", "steps": "40"})
+    w = "rnnviz_tr_w_"
+    for name, value in (("steps", 2), ("n_a", 3), ("T_x", 5)):
+        at.number_input(key=w + name).set_value(value)
+    next(b for b in at.button if b.label == "Train").click()
+    at.run()
+    assert not at.exception
+    assert dict(at.query_params) == {"task": "copy", "steps": "2"}
+    at.switch_page(HOME).run()
+    assert "steps" not in at.query_params  # the Home page has no view of its own
+    at.switch_page(TRAINING).run()
+    assert at.number_input(key=w + "steps").value == 2
+    assert at.selectbox(key=w + "task").value == "copy"

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import ui
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Trainer, load_trained
+from rnnviz.ui import state
 from rnnviz.ui import training as tr
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,7 +203,7 @@ def test_opening_a_snapshot_switches_to_the_view_with_its_parameters():
     snapshot = at.session_state[tr.SNAPSHOT_KEY]
     assert snapshot.step == 10 and snapshot.run_label == run.label
     np.testing.assert_array_equal(snapshot.params["Waa"], run.snapshots[10].Waa)
-    config = at.session_state[ui.CONFIG_KEY]
+    config = at.session_state[state.CONFIG_KEY]
     assert (config.cell, config.input, config.n_a, config.T_x) == ("rnn", "chars", 4, 5)
     assert any("trained to step 10" in i.value for i in at.info)  # the gradient-flow page
 

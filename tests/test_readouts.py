@@ -6,18 +6,26 @@ import pytest
 from rnnviz.app.build import build
 from rnnviz.app.config import Config
 from rnnviz.app.readouts import (
+    EQUATIONS,
     NOTEBOOK_LSTM_PRINTED,
+    carried_states,
+    equations,
     example_view,
+    no_gates_note,
     notebook_lstm_comparison,
     notebook_rnn_printout,
     saturation,
+    saturation_labels,
     saturation_sentences,
     shape_table,
     step_latex,
     step_terms,
     trace_table,
 )
+from rnnviz.engine import CELLS
 from rnnviz.engine.model import forward
+
+RNN, LSTM = CELLS["rnn"], CELLS["lstm"]
 
 
 def _trace(config):
@@ -28,11 +36,11 @@ def _trace(config):
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
 def test_example_view_slices_one_example_or_averages_the_batch(cell):
     _, trace = _trace(Config(cell=cell, input="gaussian", n_a=4, m=3, T_x=5))
-    view = example_view(trace, 2)
+    view = example_view(CELLS[cell], trace, 2)
     np.testing.assert_array_equal(view["a"], trace.a[:, 2, :])
     np.testing.assert_array_equal(view["y_hat"], trace.y_hat[:, 2, :])
     np.testing.assert_array_equal(view["a0"], trace.a0[:, 2])
-    mean = example_view(trace, None)
+    mean = example_view(CELLS[cell], trace, None)
     np.testing.assert_allclose(mean["a"], trace.a.mean(axis=1))
     if cell == "lstm":
         np.testing.assert_array_equal(view["f"], trace.f[:, 2, :])
@@ -45,16 +53,17 @@ def test_example_view_slices_one_example_or_averages_the_batch(cell):
 def test_example_view_refuses_an_example_outside_the_batch():
     _, trace = _trace(Config(input="gaussian", m=2))
     with pytest.raises(ValueError, match="out of range"):
-        example_view(trace, 2)
+        example_view(LSTM, trace, 2)
 
 
 @pytest.mark.parametrize("step", [1, 3, 5])
 def test_rnn_step_terms_sum_to_the_traces_preactivation(step):
     setup, trace = _trace(Config(cell="rnn", input="gaussian", n_a=4, m=3, T_x=5, seed=2))
-    terms = step_terms(setup.params, example_view(trace, 1), step, unit=3)
-    assert terms["rec"] + terms["inp"] + terms["b"] == pytest.approx(terms["z"])
-    assert terms["z"] == pytest.approx(trace.z[3, 1, step - 1], rel=1e-12)
-    assert terms["a"] == pytest.approx(np.tanh(terms["z"]), rel=1e-12)
+    terms = step_terms(RNN, setup.params, example_view(RNN, trace, 1), step, unit=3)
+    z = terms["projections"]["a"]
+    assert z["rec"] + z["inp"] + z["b"] == pytest.approx(z["z"])
+    assert z["z"] == pytest.approx(trace.z[3, 1, step - 1], rel=1e-12)
+    assert terms["a"] == z["value"] == pytest.approx(np.tanh(z["z"]), rel=1e-12)
     expected_prev = trace.a0[3, 1] if step == 1 else trace.a[3, 1, step - 2]
     assert terms["a_prev"] == expected_prev
 
@@ -62,14 +71,14 @@ def test_rnn_step_terms_sum_to_the_traces_preactivation(step):
 @pytest.mark.parametrize("step", [1, 4])
 def test_lstm_step_terms_match_the_gates_and_the_cell_update(step):
     setup, trace = _trace(Config(cell="lstm", input="gaussian", n_a=3, m=2, T_x=4, seed=4))
-    terms = step_terms(setup.params, example_view(trace, 1), step, unit=2)
+    terms = step_terms(LSTM, setup.params, example_view(LSTM, trace, 1), step, unit=2)
     k = step - 1
     for gate, z in (("f", trace.z_f), ("u", trace.z_u), ("o", trace.z_o),
                     ("c_tilde", trace.z_c)):
-        g = terms[gate]
+        g = terms["projections"][gate]
         assert g["rec"] + g["inp"] + g["b"] == pytest.approx(g["z"])
         assert g["z"] == pytest.approx(z[2, 1, k], rel=1e-10)
-    f, u, o, c_tilde = (terms[g]["value"] for g in ("f", "u", "o", "c_tilde"))
+    f, u, o, c_tilde = (terms["projections"][g]["value"] for g in ("f", "u", "o", "c_tilde"))
     assert terms["c"] == pytest.approx(f * terms["c_prev"] + u * c_tilde, rel=1e-12)
     assert terms["a"] == pytest.approx(o * np.tanh(terms["c"]), rel=1e-12)
     assert terms["c_prev"] == (0.0 if step == 1 else trace.c[2, 1, k - 1])
@@ -78,62 +87,63 @@ def test_lstm_step_terms_match_the_gates_and_the_cell_update(step):
 def test_step_terms_at_the_edge_sizes():
     setup, trace = _trace(Config(cell="lstm", input="gaussian", n_x=1, n_a=1, n_y=1, m=1,
                                  T_x=1))
-    terms = step_terms(setup.params, example_view(trace, 0), 1, 0)
+    terms = step_terms(LSTM, setup.params, example_view(LSTM, trace, 0), 1, 0)
     assert terms["x"].shape == (1,) and terms["y_hat"].shape == (1,)
     assert terms["y_hat"][0] == pytest.approx(1.0)
 
 
 def test_step_terms_refuse_a_step_or_unit_out_of_range():
     setup, trace = _trace(Config(cell="rnn", input="gaussian", n_a=2, T_x=3))
-    view = example_view(trace, 0)
+    view = example_view(RNN, trace, 0)
     with pytest.raises(ValueError, match="step 4"):
-        step_terms(setup.params, view, 4, 0)
+        step_terms(RNN, setup.params, view, 4, 0)
     with pytest.raises(ValueError, match="step 0"):
-        step_terms(setup.params, view, 0, 0)
+        step_terms(RNN, setup.params, view, 0, 0)
     with pytest.raises(ValueError, match="unit 2"):
-        step_terms(setup.params, view, 1, 2)
+        step_terms(RNN, setup.params, view, 1, 2)
 
 
 def test_step_latex_shows_the_plugged_in_numbers():
     setup, trace = _trace(Config(cell="rnn", input="gaussian", n_a=2, T_x=3, seed=1))
-    terms = step_terms(setup.params, example_view(trace, 0), 2, 1)
-    rnn_lines = step_latex(terms)
+    terms = step_terms(RNN, setup.params, example_view(RNN, trace, 0), 2, 1)
+    rnn_lines = step_latex(RNN, terms)
     assert len(rnn_lines) == 2
-    assert f"{terms['z']:.4f}" in rnn_lines[0] and f"{terms['a']:.4f}" in rnn_lines[1]
+    assert f"{terms['projections']['a']['z']:.4f}" in rnn_lines[0]
+    assert f"{terms['a']:.4f}" in rnn_lines[1]
     assert r"\langle 2 \rangle" in rnn_lines[0] and r"\langle 1 \rangle" in rnn_lines[0]
     setup, trace = _trace(Config(cell="lstm", input="gaussian", n_a=2, T_x=3, seed=1))
-    terms = step_terms(setup.params, example_view(trace, 0), 3, 0)
-    lstm_lines = step_latex(terms)
+    terms = step_terms(LSTM, setup.params, example_view(LSTM, trace, 0), 3, 0)
+    lstm_lines = step_latex(LSTM, terms)
     assert len(lstm_lines) == 6
-    assert f"{terms['f']['value']:.4f}" in lstm_lines[0]
+    assert f"{terms['projections']['f']['value']:.4f}" in lstm_lines[0]
     assert f"{terms['c']:.4f}" in lstm_lines[4] and f"{terms['a']:.4f}" in lstm_lines[5]
 
 
 def test_saturation_counts_values_above_and_below_the_thresholds():
     view = {"f": np.array([[0.95, 0.99, 0.5, 0.05]]), "u": np.full((1, 4), 0.5),
             "o": np.array([[0.0, 0.2, 0.91, 1.0]]), "c_tilde": np.array([[-0.95, 0.0, 0.5, 1.0]])}
-    sat = saturation(view)
+    sat = saturation(LSTM, view)
     assert sat["f"] == {"high": 0.5, "low": 0.25}
     assert sat["u"] == {"high": 0.0, "low": 0.0}
     assert sat["o"] == {"high": 0.5, "low": 0.25}
     assert sat["c_tilde"] == {"high": 0.5, "low": 0.25}
-    sentences = saturation_sentences(sat)
+    sentences = saturation_sentences(LSTM, sat)
     assert sentences[0].startswith("50% of forget gates above 0.9 and 25% below 0.1")
     assert "50%" in sentences[3]
 
 
 def test_saturation_sentence_names_remembering_and_forgetting():
     remembering = {g: {"high": 0.62, "low": 0.0} for g in ("f", "u", "o", "c_tilde")}
-    assert "remembering" in saturation_sentences(remembering)[0]
-    assert saturation_sentences(remembering)[0].startswith("62% of forget gates above 0.9")
+    assert "remembering" in saturation_sentences(LSTM, remembering)[0]
+    assert saturation_sentences(LSTM, remembering)[0].startswith("62% of forget gates above 0.9")
     forgetting = {g: {"high": 0.0, "low": 0.7} for g in ("f", "u", "o", "c_tilde")}
-    assert "forgetting" in saturation_sentences(forgetting)[0]
+    assert "forgetting" in saturation_sentences(LSTM, forgetting)[0]
 
 
 def test_trace_table_has_one_row_per_timestep_and_unit():
     _, trace = _trace(Config(cell="lstm", input="gaussian", n_a=3, m=2, T_x=4))
-    view = example_view(trace, 1)
-    table = trace_table(view)
+    view = example_view(LSTM, trace, 1)
+    table = trace_table(LSTM, view)
     assert set(table) == {"t", "unit", "a", "c", "f", "u", "o", "c_tilde"}
     assert all(len(column) == 12 for column in table.values())
     row = 2 * 3 + 1  # t = 3, unit 1
@@ -141,7 +151,8 @@ def test_trace_table_has_one_row_per_timestep_and_unit():
     assert table["c"][row] == view["c"][1, 2]
     assert table["f"][row] == view["f"][1, 2]
     _, rnn_trace = _trace(Config(cell="rnn", input="gaussian", n_a=3, m=2, T_x=4))
-    assert set(trace_table(example_view(rnn_trace, 0))) == {"t", "unit", "a"}
+    assert list(table) == ["t", "unit", "a", "c", "f", "u", "o", "c_tilde"]
+    assert set(trace_table(RNN, example_view(RNN, rnn_trace, 0))) == {"t", "unit", "a"}
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
@@ -176,3 +187,32 @@ def test_notebook_lstm_comparison_reproduces_the_bug_and_corrects_it():
         assert row["notebook"] == pytest.approx(NOTEBOOK_LSTM_PRINTED[row["expression"]],
                                                 rel=1e-12)
         assert abs(row["correct"] - row["notebook"]) > 1e-2
+
+
+def test_saturation_is_read_for_every_projection_gates_first():
+    assert list(saturation_labels(LSTM).values()) == [
+        "forget gate > 0.9", "update gate > 0.9", "output gate > 0.9", "candidate |c̃| > 0.9"]
+    _, trace = _trace(Config(cell="rnn", input="gaussian", n_a=3, T_x=4))
+    assert list(saturation(RNN, example_view(RNN, trace, None))) == ["a"]
+
+
+def test_equations_are_the_cells_step_then_its_output_layer():
+    assert len(equations(LSTM)) == 7 and "W_y" in equations(LSTM)[-1]
+    assert len(equations(RNN)) == 2 and "W_{ya}" in equations(RNN)[-1]
+    assert equations(RNN)[0] == EQUATIONS["rnn"][0]
+
+
+def test_shape_table_lists_each_state_and_sequence_of_the_cell():
+    rows = {row["tensor"]: row["meaning"] for row in shape_table(Config(cell="lstm"))}
+    assert rows["c⟨t−1⟩"] == "previous cell state" and rows["f⟨t⟩"] == "forget gate"
+    assert rows["bf"] == "forget gate bias" and rows["Wy"] == "hidden → output"
+    rnn = {row["tensor"]: row["meaning"] for row in shape_table(Config(cell="rnn"))}
+    assert "concat" not in rnn and "c⟨t−1⟩" not in rnn
+    assert rnn["Waa"] == "hidden → hidden state" and rnn["Wax"] == "input → hidden state"
+
+
+def test_the_sentences_that_depend_on_the_cell_come_from_its_description():
+    assert carried_states(LSTM) == "(and the cell state c⟨t−1⟩) "
+    assert carried_states(RNN) == ""
+    note = no_gates_note(RNN)
+    assert "**RNN** has no gates" in note and "**LSTM**" in note and "LSTM remembers" in note

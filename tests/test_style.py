@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import tomllib
 
+from rnnviz.engine import CELLS
 from rnnviz.figures import forward, gradients, style, training
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ def test_rnn_and_lstm_keep_their_colours_in_gradient_and_training_figures():
     fig = gradients.gradient_flow(flows, "last")
     by_name = {trace.name: trace.line.color for trace in fig.data}
     for cell, colour in style.CELL_COLORS.items():
-        assert any(style.CELL_NAMES[cell] in name and c == colour for name, c in by_name.items())
+        assert any(CELLS[cell].label in name and c == colour for name, c in by_name.items())
     assert training.run_colors(["lstm"]) == [style.CELL_COLORS["lstm"]]
     assert training.run_colors(["rnn", "lstm"]) == [style.CELL_COLORS["rnn"],
                                                    style.CELL_COLORS["lstm"]]

@@ -23,20 +23,18 @@ and labels for the same seed and sizes.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from rnnviz.app.config import Config
-from rnnviz.engine import init_params
+from rnnviz.engine import CELLS, init_params
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.params import Params
 from rnnviz.limits import SIZES
 from rnnviz.notebook import notebook_example
-
-TASK_INPUTS = ("chars", "adding", "copy", "sine")
+from rnnviz.training.tasks import TASKS, make_task
 
 # Named starting points for a lesson; values not named keep the Config defaults.
 PRESETS: dict[str, Config] = {
@@ -77,35 +75,18 @@ class Setup:
     task: Any = None
 
 
-def load_tasks():
-    """The rnnviz.training.tasks module, or None while it is not available."""
-    try:
-        return importlib.import_module("rnnviz.training.tasks")
-    except ImportError:
-        return None
-
-
-def tasks_available() -> bool:
-    """Whether the task inputs ("chars", "adding", "copy", "sine") can be built."""
-    return load_tasks() is not None
-
-
-def make_task(name: str):
-    """The task object named `name`; ValueError if tasks are not available."""
-    tasks = load_tasks()
-    if tasks is None:
-        raise ValueError(f"the {name!r} task input is not available in this version; "
-                         "choose the notebook or Gaussian input")
-    return tasks.make_task(name)
+def is_task(config: Config) -> bool:
+    """Whether the input is a task's batch (which then sets n_x and n_y)."""
+    return config.input in TASKS
 
 
 def resolve(config: Config) -> Config:
     """`config` with the sizes a task dictates (n_x, n_y); other inputs are returned as is.
 
     Raises:
-        ValueError: the task is unavailable or its sizes exceed the limits.
+        ValueError: the task's sizes exceed the limits.
     """
-    if config.input not in TASK_INPUTS:
+    if not is_task(config):
         return config
     task = make_task(config.input)
     n_x, n_y = int(task.n_x), int(task.n_y)
@@ -124,7 +105,7 @@ def build(config: Config) -> Setup:
     """Parameters, inputs, a<0>, targets and loss for `config` (see the module docstring).
 
     Raises:
-        ValueError: the input is a task that is unavailable or does not fit the limits.
+        ValueError: the input is a task that does not fit the limits or the sizes.
     """
     config = resolve(config)
     c = config
@@ -151,8 +132,8 @@ def knobs_apply(config: Config) -> dict[str, bool]:
     """Which initialisation knobs change the weights for `config` (the UI greys the others).
 
     The notebook input draws every weight with randn, so no knob applies; the forget-gate
-    bias exists only in the LSTM.
+    bias sets the cell's memory bias, which only some cells have.
     """
     drawn = config.input != "notebook"
     return {"weight_scale": drawn, "spectral_radius": drawn,
-            "forget_bias": drawn and config.cell == "lstm"}
+            "forget_bias": drawn and CELLS[config.cell].memory_bias is not None}

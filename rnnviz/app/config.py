@@ -20,7 +20,7 @@ INPUTS = ("notebook", "gaussian", *TASKS)
 
 FIELDS: tuple[Field, ...] = (
     Field("cell", "choice", "lstm", choices=tuple(CELLS), label="cell",
-          help="The vanilla RNN or the LSTM."),
+          help="The recurrent cell: " + " or ".join(c.label for c in CELLS.values()) + "."),
     Field("n_x", "int", 3, 1, SIZES["n_x"], label="n_x (input size)",
           help="Input size: entries of x⟨t⟩."),
     Field("n_a", "int", 5, 1, SIZES["n_a"], label="n_a (hidden units)",
@@ -54,7 +54,7 @@ class Config:
     """Everything that determines the network and its input. Hashable, so it can key caches.
 
     Attributes:
-        cell: "rnn" or "lstm".
+        cell: the cell's name, a key of rnnviz.engine.CELLS.
         n_x, n_a, n_y, m, T_x: sizes in the notebook's names.
         seed: seeds the np.random.Generator (or, for input "notebook", the notebook's
             np.random.seed draws).

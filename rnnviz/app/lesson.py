@@ -6,17 +6,18 @@ settings to start from) and which controls to remove (``hide=sidebar,presets,pla
 teacher can hand out a link that shows exactly one idea, as TensorFlow Playground's hide
 flags do.
 
-One declarative table per page (`VIEWS`) says each view parameter's kind and range; ranges
-that depend on the network's size name the size ("T_x", "n_a", "m"). Parsing validates every
-value here, in plain Python: a value that is unknown, unparsable or out of range is ignored
-and named in a warning, never raised.
+One declarative table per page (`VIEWS`, keyed by the pages of rnnviz.app.contents) says
+each view parameter's kind and range; ranges that depend on the network's size name the size
+("T_x", "n_a", "m"). Parsing validates every value here, in plain Python: a value that is
+unknown, unparsable or out of range is ignored and named in a warning, never raised.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from rnnviz.app.config import FIELD_BY_NAME
+from rnnviz.app.config import FIELD_BY_NAME, FIELDS
+from rnnviz.app.contents import FLOW, GATES, STEP, TRAINING, Page
 from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, format_value, refused, shown
 from rnnviz.training.settings import LINKED, SETTING
 
@@ -25,10 +26,8 @@ MAX_NAMED = 5           # unknown keys named in a warning
 STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
 
 
-STEP, GATES, FLOW, TRAINING = "Step through", "Gates and cell state", "Gradient flow", "Training"
-
 _T = Field("t", "int", 1, 1, "T_x", help="the timestep shown, 1 … T_x")
-VIEWS: dict[str, tuple[Field, ...]] = {
+VIEWS: dict[Page, tuple[Field, ...]] = {
     STEP: (
         _T,
         Field("unit", "int", 0, 0, "n_a", -1, help="hidden unit j, 0 … n_a−1"),
@@ -51,10 +50,11 @@ VIEWS: dict[str, tuple[Field, ...]] = {
 }
 VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
 
-# Controls a lesson link can remove (hide=name1,name2,...).
-FLOW_KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")  # rnnviz.ui.gradients
-SIDEBAR_CONTROLS = ("presets", "cell", "input", "n_x", "n_a", "n_y", "m", "T_x", "seed",
-                    "weight_scale", "spectral_radius", "forget_bias", "reset")
+# Controls a lesson link can remove (hide=name1,name2,...). Each configuration field's control
+# is hidden by the field's name, in the sidebar and, for the Gradient flow page's sliders
+# (FLOW_KNOBS, config fields too), on that page.
+FLOW_KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")
+SIDEBAR_CONTROLS = ("presets", *(f.name for f in FIELDS), "reset")
 HIDEABLE: dict[str, str] = {
     "sidebar": "the whole sidebar: page links and network settings",
     "nav": "the page links in the sidebar",
@@ -74,20 +74,17 @@ HIDEABLE: dict[str, str] = {
     "train_cell": "the cell choice (Training)",
     "optimizer": "the optimizer settings (Training)",
 }
-# The Gradient flow page's knobs are config fields: hiding one by name hides it there too.
-assert all(name in FIELD_BY_NAME for name in SIDEBAR_CONTROLS
-           if name not in ("presets", "reset"))
 
 
 def _page_of(name: str) -> list[str]:
-    return [page for page, fields in VIEWS.items() if any(f.name == name for f in fields)]
+    return [page.title for page, fields in VIEWS.items() if any(f.name == name for f in fields)]
 
 
-def parse_view(page: str, query: dict, sizes: dict) -> tuple[dict, list[str]]:
+def parse_view(page: Page, query: dict, sizes: dict) -> tuple[dict, list[str]]:
     """The view parameters of `page` in a query string.
 
     Args:
-        page: a page title, a key of VIEWS (other pages have no view parameters).
+        page: a page (other pages than the keys of VIEWS have no view parameters).
         query: {key: text or [texts]}; configuration keys and Streamlit's own are skipped.
         sizes: {"T_x", "n_a", "m"} of the configuration the view is for.
 
@@ -145,7 +142,7 @@ def parse_hide(raw) -> tuple[frozenset[str], list[str]]:
     return frozenset(names), warnings
 
 
-def view_to_query(page: str, view: dict) -> dict[str, str]:
+def view_to_query(page: Page, view: dict) -> dict[str, str]:
     """The query-string form of a page's view: only values that differ from the defaults."""
     out = {}
     for f in VIEWS.get(page, ()):

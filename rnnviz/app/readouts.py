@@ -1,33 +1,90 @@
-"""Numbers the pages show, read off a trace: slices, the equations at one step, saturation.
+"""Numbers and words the pages show, read off a trace through the cell's description.
 
-Everything a page prints is computed here, once, from the engine's trace and parameters.
+Everything a page prints is computed here, once, from the engine's trace and parameters, by
+iterating over the cell's description (rnnviz.engine.CELLS): its projections, states and
+sequences. What is said about each of them (a name, a symbol, what its saturation means)
+is looked up in `QUANTITIES`, by the name the trace gives the array; the LaTeX of each
+cell's own update is looked up by the cell's name.
 
-At step t (1-based, as in the notebook's x<t>), for hidden unit j and batch example i, the
-RNN's equation splits into its three terms::
+At step t (1-based, as in the notebook's x<t>), for hidden unit j and batch example i, each
+projection of a step splits into its three terms (W_a, W_x: its two blocks, see
+rnnviz.engine.description)::
 
-    z_j<t> = (Waa a<t-1>)_j + (Wax x<t>)_j + ba_j,     a_j<t> = tanh(z_j<t>)
+    z_j<t> = (W_a a<t-1>)_j + (W_x x<t>)_j + b_j,      value_j<t> = activation(z_j<t>)
 
-and each LSTM gate g in {f, u, o, c~} on concat = [a<t-1>; x<t>] splits the same way::
+e.g. the RNN's a<t> = tanh(Waa a<t-1> + Wax x<t> + ba), and each LSTM gate on
+concat = [a<t-1>; x<t>], then the LSTM's own update::
 
-    z_g,j = (Wg[:, :n_a] a<t-1>)_j + (Wg[:, n_a:] x<t>)_j + bg_j
     c_j<t> = f_j c_j<t-1> + u_j c~_j,                  a_j<t> = o_j tanh(c_j<t>)
 
 Saturation: the fraction of a gate's values (over units, timesteps and the chosen example
-or the whole batch) above 0.9 or below 0.1. A forget gate near 1 keeps c<t-1>; near 0 it
-wipes it.
+or the whole batch) above 0.9 or below 0.1; for a tanh projection, of its |values|. A
+forget gate near 1 keeps c<t-1>; near 0 it wipes it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
+from rnnviz.app.build import PRESETS
 from rnnviz.app.config import Config
-from rnnviz.engine.params import LSTM_SHAPES, RNN_SHAPES, Params
+from rnnviz.engine import CELLS, Cell, Projection
+from rnnviz.engine.params import Params
 from rnnviz.notebook import lstm_forward, notebook_example, rnn_forward
 
-GATE_NAMES = {"f": "forget gate", "u": "update gate", "o": "output gate",
-              "c_tilde": "candidate c̃"}
 HIGH, LOW = 0.9, 0.1
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """How one of a trace's sequences is named on screen.
+
+    Attributes:
+        name: in words, e.g. "forget gate".
+        letter: its symbol, e.g. "f" (shown as f⟨t⟩); latex: the same in LaTeX.
+        bounded: its values lie in [-1, 1] (a tanh), so its colour scale is fixed there.
+        role: what a share of values near 1 or near 0 says, for the saturation readout.
+        verdicts: for the gate that keeps the memory: what it says when most values are
+            near 1, when most are near 0, and otherwise (instead of `role`).
+    """
+
+    name: str
+    letter: str
+    latex: str
+    bounded: bool = False
+    role: str = ""
+    verdicts: tuple[str, str, str] | None = None
+
+    @property
+    def symbol(self) -> str:
+        return f"{self.letter}⟨t⟩"
+
+
+QUANTITIES = {
+    "a": Quantity("hidden state", "a", "a", bounded=True),
+    "c": Quantity("cell state", "c", "c"),
+    "f": Quantity("forget gate", "f", "f", verdicts=(
+        "the cell is remembering: c⟨t−1⟩ is carried forward almost unchanged",
+        "the cell is forgetting: c⟨t−1⟩ is mostly wiped at each step",
+        "the cell keeps part of c⟨t−1⟩ and lets the rest fade")),
+    "u": Quantity("update gate", "u", "u",
+                  role="how much of the candidate c̃ is written into the cell"),
+    "o": Quantity("output gate", "o", "o", role="how much of tanh(c⟨t⟩) is shown as a⟨t⟩"),
+    "c_tilde": Quantity("candidate", "c̃", r"\tilde{c}", bounded=True),
+}
+
+
+def gates_first(cell: Cell) -> tuple[Projection, ...]:
+    """The cell's projections, its gates first (the order the readouts list them in)."""
+    return (*cell.gates, *(p for p in cell.projections if not p.is_gate))
+
+
+def trace_columns(cell: Cell) -> tuple[str, ...]:
+    """The per-unit sequences of a view, its states first: a, c, f, u, o, c_tilde."""
+    return (*cell.states, *(name for name in cell.sequences if name not in cell.states))
 
 
 def _pick(array: np.ndarray, example: int | None) -> np.ndarray:
@@ -37,47 +94,46 @@ def _pick(array: np.ndarray, example: int | None) -> np.ndarray:
     return array[:, example, :]
 
 
-def _check_example(trace, example: int | None) -> None:
-    m = trace.x.shape[1]
-    if example is not None and not 0 <= example < m:
-        raise ValueError(f"batch example {example} is out of range: m = {m}")
-
-
-def example_view(trace, example: int | None) -> dict[str, np.ndarray]:
+def example_view(cell: Cell, trace, example: int | None) -> dict[str, np.ndarray]:
     """The trace's sequences for one batch example (or the batch mean), each (n, T_x).
 
     Args:
-        trace: RNNTrace or LSTMTrace, arrays (n, m, T_x).
+        cell: the description of the cell that made the trace.
+        trace: the forward trace, arrays (n, m, T_x).
         example: index in [0, m), or None for the mean over the batch.
 
     Returns:
-        dict with x (n_x, T_x), a (n_a, T_x), y_hat (n_y, T_x), a0 (n_a,), and for the LSTM
-        f, u, o, c_tilde, c (n_a, T_x) and c0 (n_a,). Small, so a page can redraw from it.
+        dict with x (n_x, T_x), y_hat (n_y, T_x), each of the cell's sequences (n_a, T_x)
+        (a; for the LSTM also f, u, o, c_tilde, c) and each state's initial value (n_a,)
+        as a0 (and c0). Small, so a page can redraw from it.
     """
-    _check_example(trace, example)
-    view = {"x": _pick(trace.x, example), "a": _pick(trace.a, example),
-            "y_hat": _pick(trace.y_hat, example), "a0": _pick(trace.a0[:, :, None], example)[:, 0]}
-    if trace.cell == "lstm":
-        for name in ("f", "u", "o", "c_tilde", "c"):
-            view[name] = _pick(getattr(trace, name), example)
-        view["c0"] = _pick(trace.c0[:, :, None], example)[:, 0]
+    m = trace.x.shape[1]
+    if example is not None and not 0 <= example < m:
+        raise ValueError(f"batch example {example} is out of range: m = {m}")
+    view = {"x": _pick(trace.x, example), "y_hat": _pick(trace.y_hat, example)}
+    for name in cell.sequences:
+        view[name] = _pick(getattr(trace, name), example)
+    for state in cell.states:
+        view[state + "0"] = _pick(getattr(trace, state + "0")[:, :, None], example)[:, 0]
     return {name: np.ascontiguousarray(value) for name, value in view.items()}
 
 
-def step_terms(params: Params, view: dict[str, np.ndarray], step: int, unit: int) -> dict:
+def step_terms(cell: Cell, params: Params, view: dict[str, np.ndarray], step: int,
+               unit: int) -> dict:
     """The numbers in the equations at one step for one unit of one example.
 
     Args:
+        cell: the description of the cell.
         params: the parameters the trace was computed with.
         view: `example_view` of one batch example (not the mean: the terms are per example).
         step: t in 1..T_x.
         unit: j in 0..n_a-1.
 
     Returns:
-        dict: "a_prev", "a" (scalars of unit j), "x" (n_x,), "y_hat" (n_y,), and
-        RNN: "rec", "inp", "b", "z" (the three terms of z_j and their sum);
-        LSTM: "c_prev", "c", and for each gate g in f, u, o, c_tilde a dict with
-        "rec", "inp", "b", "z" and "value".
+        dict: "step", "unit", "x" (n_x,), "y_hat" (n_y,); for each state s (a, and the
+        LSTM's c) s + "_prev" and s, the values of unit j at t-1 and t; "projections":
+        {value: {"rec", "inp", "b", "z", "value"}} for each projection (the three terms of
+        z_j, their sum and the activation's value).
     """
     n_a, T_x = view["a"].shape
     if not 1 <= step <= T_x:
@@ -85,84 +141,107 @@ def step_terms(params: Params, view: dict[str, np.ndarray], step: int, unit: int
     if not 0 <= unit < n_a:
         raise ValueError(f"unit {unit} is out of range 0..{n_a - 1}")
     k = step - 1
+    out = {"step": step, "unit": unit, "x": view["x"][:, k].copy(),
+           "y_hat": view["y_hat"][:, k].copy()}
+    for state in cell.states:
+        previous = view[state + "0"] if k == 0 else view[state][:, k - 1]
+        out[state + "_prev"], out[state] = float(previous[unit]), float(view[state][unit, k])
     a_prev = view["a0"] if k == 0 else view["a"][:, k - 1]
-    x_t = view["x"][:, k]
-    out = {"a_prev": float(a_prev[unit]), "a": float(view["a"][unit, k]), "x": x_t.copy(),
-           "y_hat": view["y_hat"][:, k].copy(), "step": step, "unit": unit}
-    if params.cell == "rnn":
-        rec, inp, b = (float(params.Waa[unit] @ a_prev), float(params.Wax[unit] @ x_t),
-                       float(params.ba[unit, 0]))
-        out.update(rec=rec, inp=inp, b=b, z=rec + inp + b)
-        return out
-    c_prev = view["c0"] if k == 0 else view["c"][:, k - 1]
-    out.update(c_prev=float(c_prev[unit]), c=float(view["c"][unit, k]))
-    for gate, W, b in (("f", params.Wf, params.bf), ("u", params.Wu, params.bu),
-                       ("o", params.Wo, params.bo), ("c_tilde", params.Wc, params.bc)):
-        rec, inp = float(W[unit, :n_a] @ a_prev), float(W[unit, n_a:] @ x_t)
-        out[gate] = {"rec": rec, "inp": inp, "b": float(b[unit, 0]),
-                     "z": rec + inp + float(b[unit, 0]), "value": float(view[gate][unit, k])}
+    out["projections"] = {}
+    for projection in cell.projections:
+        W_a, W_x, b = projection.blocks(params)
+        rec, inp, bias = (float(W_a[unit] @ a_prev), float(W_x[unit] @ view["x"][:, k]),
+                          float(b[unit, 0]))
+        out["projections"][projection.value] = {
+            "rec": rec, "inp": inp, "b": bias, "z": rec + inp + bias,
+            "value": float(view[projection.value][unit, k])}
     return out
 
 
-def saturation(view: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """For each LSTM gate in `view` (f, u, o: (n_a, T_x)) and |c~|: the fraction of values
-    above 0.9 ("high") and below 0.1 ("low"), over every unit and timestep."""
+def saturation(cell: Cell, view: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """For each projection of the cell, gates first: the fraction of its values in `view`
+    ((n_a, T_x) each) above 0.9 ("high") and below 0.1 ("low"), over every unit and
+    timestep; for a tanh projection, of its |values|."""
     out = {}
-    for gate in ("f", "u", "o"):
-        values = view[gate]
-        out[gate] = {"high": float(np.mean(values > HIGH)), "low": float(np.mean(values < LOW))}
-    magnitude = np.abs(view["c_tilde"])
-    out["c_tilde"] = {"high": float(np.mean(magnitude > HIGH)),
-                      "low": float(np.mean(magnitude < LOW))}
+    for projection in gates_first(cell):
+        values = view[projection.value]
+        values = values if projection.is_gate else np.abs(values)
+        out[projection.value] = {"high": float(np.mean(values > HIGH)),
+                                 "low": float(np.mean(values < LOW))}
     return out
 
 
-def saturation_sentences(sat: dict[str, dict[str, float]]) -> list[str]:
-    """One plain sentence per gate from `saturation`, e.g.
-    "62% of forget gates above 0.9: the cell is remembering."."""
-    f, u, o, c = sat["f"], sat["u"], sat["o"], sat["c_tilde"]
+def saturation_labels(cell: Cell) -> dict[str, str]:
+    """A short label per projection for its share above 0.9: "forget gate > 0.9",
+    "candidate |c̃| > 0.9"."""
+    labels = {}
+    for projection in gates_first(cell):
+        q = QUANTITIES[projection.value]
+        labels[projection.value] = (f"{q.name} > {HIGH}" if projection.is_gate
+                                    else f"{q.name} |{q.letter}| > {HIGH}")
+    return labels
 
+
+def saturation_sentences(cell: Cell, sat: dict[str, dict[str, float]]) -> list[str]:
+    """One plain sentence per projection from `saturation`, e.g.
+    "62% of forget gates above 0.9 and 0% below 0.1: the cell is remembering: ..."."""
     def pct(v: float) -> str:
         return f"{100 * v:.0f}%"
 
-    if f["high"] >= 0.5:
-        forget = "the cell is remembering: c⟨t−1⟩ is carried forward almost unchanged"
-    elif f["low"] >= 0.5:
-        forget = "the cell is forgetting: c⟨t−1⟩ is mostly wiped at each step"
-    else:
-        forget = "the cell keeps part of c⟨t−1⟩ and lets the rest fade"
-    return [
-        f"{pct(f['high'])} of forget gates above 0.9 and {pct(f['low'])} below 0.1: {forget}.",
-        f"{pct(u['high'])} of update gates above 0.9 and {pct(u['low'])} below 0.1: "
-        "how much of the candidate c̃ is written into the cell.",
-        f"{pct(o['high'])} of output gates above 0.9 and {pct(o['low'])} below 0.1: "
-        "how much of tanh(c⟨t⟩) is shown as a⟨t⟩.",
-        f"{pct(c['high'])} of candidate values have |c̃| above 0.9 (tanh saturated: "
-        "its gradient 1 − c̃² is almost 0 there).",
-    ]
+    sentences = []
+    for projection in gates_first(cell):
+        q, share = QUANTITIES[projection.value], sat[projection.value]
+        if not projection.is_gate:
+            sentences.append(f"{pct(share['high'])} of {q.name} values have |{q.letter}| "
+                             f"above {HIGH} (tanh saturated: its gradient 1 − {q.letter}² is "
+                             "almost 0 there).")
+            continue
+        meaning = q.role
+        if q.verdicts is not None:
+            remembering, forgetting, between = q.verdicts
+            meaning = (remembering if share["high"] >= 0.5 else
+                       forgetting if share["low"] >= 0.5 else between)
+        sentences.append(f"{pct(share['high'])} of {q.name}s above {HIGH} and "
+                         f"{pct(share['low'])} below {LOW}: {meaning}.")
+    return sentences
 
 
-def trace_table(view: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def trace_table(cell: Cell, view: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The view's per-unit sequences as flat columns, one row per (t, unit), for a CSV.
 
     Returns:
-        dict of equal-length 1-D arrays: "t" (1..T_x), "unit", "a", and for the LSTM
-        "c", "f", "u", "o", "c_tilde".
+        dict of equal-length 1-D arrays: "t" (1..T_x), "unit", then `trace_columns(cell)`:
+        a, and for the LSTM c, f, u, o, c_tilde.
     """
     n_a, T_x = view["a"].shape
     columns = {"t": np.repeat(np.arange(1, T_x + 1), n_a), "unit": np.tile(np.arange(n_a), T_x)}
-    for name in ("a", "c", "f", "u", "o", "c_tilde"):
-        if name in view:
-            columns[name] = view[name].T.reshape(-1)  # (T_x, n_a) row-major: t outer, unit inner
+    for name in trace_columns(cell):
+        columns[name] = view[name].T.reshape(-1)  # (T_x, n_a) row-major: t outer, unit inner
     return columns
 
 
+def _parameter_meanings(cell: Cell) -> dict[str, str]:
+    """{parameter name: what it is} for the parameters of the cell's step."""
+    meanings = {}
+    for projection in cell.projections:
+        name = QUANTITIES[projection.value].name
+        if len(projection.weights) == 2:
+            W_a, W_x = projection.weights
+            meanings.update({W_a: f"hidden → {name}", W_x: f"input → {name}"})
+        else:
+            meanings[projection.weights[0]] = f"{name} weights"
+        meanings[projection.bias] = f"{name} bias"
+    return meanings
+
+
 def shape_table(config: Config) -> list[dict[str, str]]:
-    """Every tensor of `config`'s network with its shape, symbolic and numeric.
+    """Every tensor of `config`'s network with its shape, symbolic and numeric, in reading
+    order: the step's inputs, its parameters and values, the output layer, the sequences.
 
     Returns:
         list of {"tensor", "meaning", "shape" (in the notebook's names), "size" (numbers)}.
     """
+    cell = CELLS[config.cell]
     sizes = {"n_x": config.n_x, "n_a": config.n_a, "n_y": config.n_y, "m": config.m,
              "T_x": config.T_x}
 
@@ -173,33 +252,69 @@ def shape_table(config: Config) -> list[dict[str, str]]:
                 "shape": "(" + ", ".join(str(d) for d in dims) + ")",
                 "size": "(" + ", ".join(str(n) for n in numbers) + ")"}
 
-    rows = [row("x⟨t⟩", "input at step t", ("n_x", "m")),
-            row("a⟨t−1⟩", "previous hidden state", ("n_a", "m"))]
-    if config.cell == "rnn":
-        meanings = {"Wax": "input → hidden", "Waa": "hidden → hidden", "ba": "hidden bias",
-                    "Wya": "hidden → output", "by": "output bias"}
-        rows += [row(name, meanings[name], dims) for name, dims in RNN_SHAPES.items()]
-        rows.append(row("a⟨t⟩", "hidden state", ("n_a", "m")))
-    else:
+    shapes = cell.params.SHAPES
+    output = (cell.output_weight, "by")
+    rows = [row("x⟨t⟩", "input at step t", ("n_x", "m"))]
+    rows += [row(f"{state}⟨t−1⟩", f"previous {QUANTITIES[state].name}", ("n_a", "m"))
+             for state in cell.states]
+    if any(len(projection.weights) == 1 for projection in cell.projections):
         rows.append(row("concat", "[a⟨t−1⟩; x⟨t⟩]", ("n_a + n_x", "m")))
-        gate_meaning = {"f": "forget gate", "u": "update gate", "c": "candidate",
-                        "o": "output gate"}
-        for name, dims in LSTM_SHAPES.items():
-            if name in ("Wy", "by"):
-                continue
-            kind = "weights" if name.startswith("W") else "bias"
-            rows.append(row(name, f"{gate_meaning[name[1]]} {kind}", dims))
-        rows += [row("f⟨t⟩, u⟨t⟩, o⟨t⟩", "forget, update, output gates", ("n_a", "m")),
-                 row("c̃⟨t⟩", "candidate cell state", ("n_a", "m")),
-                 row("c⟨t⟩", "cell state", ("n_a", "m")),
-                 row("a⟨t⟩", "hidden state", ("n_a", "m")),
-                 row("Wy", "hidden → output", LSTM_SHAPES["Wy"]),
-                 row("by", "output bias", LSTM_SHAPES["by"])]
-    rows += [row("ŷ⟨t⟩", "output at step t", ("n_y", "m")),
+    meanings = _parameter_meanings(cell)
+    rows += [row(name, meanings[name], dims) for name, dims in shapes.items()
+             if name not in output]
+    rows += [row(QUANTITIES[name].symbol, QUANTITIES[name].name, ("n_a", "m"))
+             for name in cell.sequences]
+    rows += [row(output[0], "hidden → output", shapes[output[0]]),
+             row(output[1], "output bias", shapes[output[1]]),
+             row("ŷ⟨t⟩", "output at step t", ("n_y", "m")),
              row("x", "all inputs", ("n_x", "m", "T_x")),
              row("a", "all hidden states", ("n_a", "m", "T_x")),
              row("ŷ", "all outputs", ("n_y", "m", "T_x"))]
     return rows
+
+
+# ----- sentences that depend on the cell ---------------------------------------------------
+
+def carried_states(cell: Cell) -> str:
+    """What a step carries besides a⟨t−1⟩, in words: "(and the cell state c⟨t−1⟩) "."""
+    return "".join(f"(and the {QUANTITIES[state].name} {QUANTITIES[state].letter}⟨t−1⟩) "
+                   for state in cell.states[1:])
+
+
+def no_gates_note(cell: Cell) -> str:
+    """For a cell without gates: which cells have them, and the presets that show one."""
+    gated = " or ".join(f"**{c.label}**" for c in CELLS.values() if c.gates)
+    presets = ", ".join(f"**{name}**" for name, config in PRESETS.items()
+                        if CELLS[config.cell].gates and config.input != "notebook")
+    return (f"The **{cell.label}** has no gates. Choose {gated} as the cell in the sidebar"
+            + (f", or load the preset {presets}." if presets else "."))
+
+
+def steps_that_clip(per_step: dict[str, tuple], threshold: float, most: int = 12) -> str:
+    """Which timesteps' loss terms would be clipped on their own, for each cell.
+
+    Args:
+        per_step: {cell name: (steps (k,), norms (k,) of each step's loss term alone)}.
+        threshold: the clipping threshold τ.
+
+    Returns:
+        e.g. "RNN: the loss at t = 28, 29, 30 alone would clip · LSTM: no single step's loss
+        would clip", naming at most `most` steps per cell.
+    """
+    parts = []
+    for name, (steps, norms) in per_step.items():
+        over = [int(t) for t, norm in zip(steps, norms, strict=True) if norm > threshold]
+        listed = ", ".join(map(str, over[:most])) + (" …" if len(over) > most else "")
+        parts.append(f"{CELLS[name].label}: " + (f"the loss at t = {listed} alone would clip"
+                                                 if over else "no single step's loss would clip"))
+    return " · ".join(parts)
+
+
+# What the line of each unit's memory shows, by the cell.
+MEMORY_NOTES = {
+    "lstm": "A forget gate near 1 keeps c⟨t−1⟩: the line moves only by what the update "
+            "gate writes, u⟨t⟩∘c̃⟨t⟩, and never drops back. Near 0 it wipes it.",
+}
 
 
 # The values the notebook printed for its LSTM check (with its concat bug).
@@ -231,12 +346,11 @@ def notebook_lstm_comparison() -> list[dict[str, object]]:
 
 # ----- equations on screen (LaTeX, the notebook's notation) --------------------------------
 
+# Each cell's step, in the notebook's order; the output layer follows (`equations`).
 EQUATIONS = {
     "rnn": [
         r"a^{\langle t \rangle} = \tanh\left(W_{aa}\, a^{\langle t-1 \rangle}"
         r" + W_{ax}\, x^{\langle t \rangle} + b_a\right)",
-        r"\hat{y}^{\langle t \rangle} = \mathrm{softmax}\left(W_{ya}\, a^{\langle t \rangle}"
-        r" + b_y\right)",
     ],
     "lstm": [
         r"f^{\langle t \rangle} = \sigma\left(W_f\,[a^{\langle t-1 \rangle};"
@@ -251,14 +365,28 @@ EQUATIONS = {
         r" x^{\langle t \rangle}] + b_o\right)",
         r"a^{\langle t \rangle} = o^{\langle t \rangle} \circ"
         r" \tanh\left(c^{\langle t \rangle}\right)",
-        r"\hat{y}^{\langle t \rangle} = \mathrm{softmax}\left(W_y\, a^{\langle t \rangle}"
-        r" + b_y\right)",
     ],
 }
 
-_GATE_LATEX = {"f": ("f", r"\sigma", "W_f", "b_f"), "u": ("u", r"\sigma", "W_u", "b_u"),
-               "o": ("o", r"\sigma", "W_o", "b_o"),
-               "c_tilde": (r"\tilde{c}", r"\tanh", "W_c", "b_c")}
+GRADIENT_CHECK = (r"\frac{\partial L}{\partial \theta_i} \approx "
+                  r"\frac{L(\theta + \varepsilon e_i) - L(\theta - \varepsilon e_i)}{2\varepsilon}"
+                  r"\qquad \text{relative error} = "
+                  r"\frac{\lVert g_{\text{num}} - g_{\text{BPTT}} \rVert}"
+                  r"{\lVert g_{\text{num}} \rVert + \lVert g_{\text{BPTT}} \rVert}")
+
+_ACTIVATIONS = {"sigmoid": r"\sigma", "tanh": r"\tanh"}
+
+
+def _sub(name: str) -> str:
+    """A parameter's name in LaTeX: Waa -> W_{aa}, bf -> b_f."""
+    return f"{name[0]}_{name[1:]}" if len(name) == 2 else f"{name[0]}_{{{name[1:]}}}"
+
+
+def equations(cell: Cell) -> list[str]:
+    """The cell's step and its output layer, ŷ⟨t⟩ = softmax(W a⟨t⟩ + b_y)."""
+    output = (rf"\hat{{y}}^{{\langle t \rangle}} = \mathrm{{softmax}}\left("
+              rf"{_sub(cell.output_weight)}\, a^{{\langle t \rangle}} + b_y\right)")
+    return [*EQUATIONS[cell.name], output]
 
 
 def _n(value: float, wrap: bool = False) -> str:
@@ -268,40 +396,59 @@ def _n(value: float, wrap: bool = False) -> str:
     return f"({text})" if wrap and value < 0 else text
 
 
-def step_latex(terms: dict) -> list[str]:
+def _projection_latex(cell: Cell, projection: Projection, terms: dict) -> list[str]:
+    """One projection with the numbers of one unit: its three terms, their sum and its value;
+    a projection that is the state itself (the RNN's a) names its pre-activation z."""
+    t, j = terms["step"], terms["unit"]
+    sup_t, sup_prev = rf"^{{\langle {t} \rangle}}", rf"^{{\langle {t - 1} \rangle}}"
+    numbers = terms["projections"][projection.value]
+    if len(projection.weights) == 2:
+        W_a, W_x = (rf"{_sub(w)}[{j},:]" for w in projection.weights)
+    else:
+        W = _sub(projection.weights[0])
+        W_a, W_x = rf"{W}[{j},\,:n_a]", rf"{W}[{j},\,n_a:]"
+    total = (rf"\underbrace{{{W_a}\, a{sup_prev}}}_{{{_n(numbers['rec'])}}}"
+             rf" + \underbrace{{{W_x}\, x{sup_t}}}_{{{_n(numbers['inp'])}}}"
+             rf" + \underbrace{{{_sub(projection.bias)}[{j}]}}_{{{_n(numbers['b'])}}}")
+    symbol = rf"{QUANTITIES[projection.value].latex}_{{{j}}}{sup_t}"
+    act, z, value = _ACTIVATIONS[projection.activation], _n(numbers["z"]), _n(numbers["value"])
+    if projection.value in cell.states:
+        return [rf"z_{{{j}}}{sup_t} = {total} = {z}", rf"{symbol} = {act}({z}) = {value}"]
+    return [rf"{symbol} = {act}\Big({total}\Big) = {act}({z}) = {value}"]
+
+
+def _lstm_update(terms: dict) -> list[str]:
+    t, j = terms["step"], terms["unit"]
+    sup_t, sup_prev = rf"^{{\langle {t} \rangle}}", rf"^{{\langle {t - 1} \rangle}}"
+    f, u, o, c_tilde = (terms["projections"][k]["value"] for k in ("f", "u", "o", "c_tilde"))
+    return [
+        rf"c_{{{j}}}{sup_t} = f_{{{j}}}\, c_{{{j}}}{sup_prev} + u_{{{j}}}\, \tilde{{c}}_{{{j}}}"
+        rf" = {_n(f)} \cdot {_n(terms['c_prev'], True)} + {_n(u)} \cdot {_n(c_tilde, True)}"
+        rf" = {_n(terms['c'])}",
+        rf"a_{{{j}}}{sup_t} = o_{{{j}}} \tanh(c_{{{j}}}{sup_t}) = {_n(o)} \cdot"
+        rf" \tanh({_n(terms['c'])}) = {_n(terms['a'])}",
+    ]
+
+
+# How each cell's states follow from its projections, with the numbers plugged in.
+STATE_UPDATES: dict[str, Callable[[dict], list[str]]] = {
+    "rnn": lambda terms: [],     # its one projection is a<t> itself
+    "lstm": _lstm_update,
+}
+
+
+def step_latex(cell: Cell, terms: dict) -> list[str]:
     """The cell's equations at one step with the numbers of one unit plugged in.
 
     Args:
-        terms: `step_terms` output (its keys say whether it is the RNN or the LSTM).
+        cell: the description of the cell.
+        terms: `step_terms` output.
 
     Returns:
-        LaTeX lines; the terms of each pre-activation are shown separately (recurrent part,
-        input part, bias) and summed, then the activation's value.
+        LaTeX lines: each projection, gates first, with the terms of its pre-activation shown
+        separately (recurrent part, input part, bias) and summed, then the activation's
+        value; then the cell's own update of its states.
     """
-    t, j = terms["step"], terms["unit"]
-    sup_t, sup_prev = rf"^{{\langle {t} \rangle}}", rf"^{{\langle {t - 1} \rangle}}"
-    if "z" in terms:
-        return [
-            rf"z_{{{j}}}{sup_t} = \underbrace{{W_{{aa}}[{j},:]\, a{sup_prev}}}"
-            rf"_{{{_n(terms['rec'])}}}"
-            rf" + \underbrace{{W_{{ax}}[{j},:]\, x{sup_t}}}_{{{_n(terms['inp'])}}}"
-            rf" + \underbrace{{b_a[{j}]}}_{{{_n(terms['b'])}}} = {_n(terms['z'])}",
-            rf"a_{{{j}}}{sup_t} = \tanh({_n(terms['z'])}) = {_n(terms['a'])}",
-        ]
-    lines = []
-    for gate, (symbol, act, W, b) in _GATE_LATEX.items():
-        g = terms[gate]
-        lines.append(
-            rf"{symbol}_{{{j}}}{sup_t} = {act}\Big(\underbrace{{{W}[{j},\,:n_a]\, a{sup_prev}}}"
-            rf"_{{{_n(g['rec'])}}} + \underbrace{{{W}[{j},\,n_a:]\, x{sup_t}}}_{{{_n(g['inp'])}}}"
-            rf" + \underbrace{{{b}[{j}]}}_{{{_n(g['b'])}}}\Big) = {act}({_n(g['z'])})"
-            rf" = {_n(g['value'])}")
-    f, u, o, c_tilde = (terms[k]["value"] for k in ("f", "u", "o", "c_tilde"))
-    lines.append(
-        rf"c_{{{j}}}{sup_t} = f_{{{j}}}\, c_{{{j}}}{sup_prev} + u_{{{j}}}\, \tilde{{c}}_{{{j}}}"
-        rf" = {_n(f)} \cdot {_n(terms['c_prev'], True)} + {_n(u)} \cdot {_n(c_tilde, True)}"
-        rf" = {_n(terms['c'])}")
-    lines.append(
-        rf"a_{{{j}}}{sup_t} = o_{{{j}}} \tanh(c_{{{j}}}{sup_t}) = {_n(o)} \cdot"
-        rf" \tanh({_n(terms['c'])}) = {_n(terms['a'])}")
-    return lines
+    lines = [line for projection in gates_first(cell)
+             for line in _projection_latex(cell, projection, terms)]
+    return lines + STATE_UPDATES[cell.name](terms)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from rnnviz.engine import CELLS
 from rnnviz.figures import style
 
 KINDS = ("gate", "state")
@@ -196,7 +197,7 @@ def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:
     """The cell at one step with the numbers of one unit and one batch example in its boxes.
 
     Args:
-        cell: "rnn" or "lstm".
+        cell: the cell's name, a key of DIAGRAMS.
         terms: rnnviz.app.readouts.step_terms(...) for that step, unit and example.
         example: the batch example i the numbers belong to (for the title).
 
@@ -204,24 +205,24 @@ def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:
         go.Figure drawn with shapes and annotations (no data traces): inputs a⟨t−1⟩, x⟨t⟩
         (and c⟨t−1⟩) on the left, the gates in the middle, c⟨t⟩, a⟨t⟩ and ŷ⟨t⟩ on the right.
     """
-    if cell not in ("rnn", "lstm"):
-        raise ValueError(f"cell must be 'rnn' or 'lstm'; got {cell!r}")
+    if cell not in DIAGRAMS:
+        raise ValueError(f"cell must be one of {', '.join(map(repr, DIAGRAMS))}; got {cell!r}")
     t, j = terms["step"], terms["unit"]
-    title = f"{style.CELL_NAMES[cell]} cell at t = {t}: unit j = {j}, example i = {example}"
-    draw = _rnn_diagram if cell == "rnn" else _lstm_diagram
-    return draw(_Canvas(style.CELL_COLORS[cell]), terms, t, title)
+    title = f"{CELLS[cell].label} cell at t = {t}: unit j = {j}, example i = {example}"
+    return DIAGRAMS[cell](_Canvas(style.CELL_COLORS[cell]), terms, t, title)
 
 
 def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
     cell_x, cell_y, right = 5.7, 2.3, 9.8
+    z = terms["projections"]["a"]
     cv.box(1.3, 3.7, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", w=1.8, fill=BOX_FILL["state"])
     cv.box(1.3, 0.9, f"x⟨{t}⟩<br>{_vector(terms['x'], 2)}", w=2.5, fill=BOX_FILL["input"])
-    cv.box(cell_x, cell_y, f"tanh(Waa a + Wax x + ba)<br>z = {_fmt(terms['z'])}", w=4.4,
+    cv.box(cell_x, cell_y, f"tanh(Waa a + Wax x + ba)<br>z = {_fmt(z['z'])}", w=4.4,
            h=1.2, fill=BOX_FILL["gate"], bold_edge=True)
     cv.arrow(2.2, 3.7, cell_x - 2.2, cell_y + 0.45)
     cv.arrow(2.55, 0.9, cell_x - 2.2, cell_y - 0.45)
-    cv.label(3.9, 3.75, f"Waa a⟨t−1⟩: {_fmt(terms['rec'])}")
-    cv.label(4.1, 0.95, f"Wax x⟨t⟩: {_fmt(terms['inp'])}")
+    cv.label(3.9, 3.75, f"Waa a⟨t−1⟩: {_fmt(z['rec'])}")
+    cv.label(4.1, 0.95, f"Wax x⟨t⟩: {_fmt(z['inp'])}")
     cv.box(right, cell_y, f"a⟨{t}⟩<br>{_fmt(terms['a'])}", w=1.8, fill=BOX_FILL["state"],
            bold_edge=True)
     cv.arrow(cell_x + 2.2, cell_y, right - 0.9, cell_y)
@@ -246,8 +247,8 @@ def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
     cv.label(5.75, bus - 0.38, "concat = [a⟨t−1⟩; x⟨t⟩]")
     for name, (x, label) in gates.items():
         cv.arrow(x, bus, x, gate_y - 0.5)
-        cv.box(x, gate_y, f"{label}<br>{_fmt(terms[name]['value'])}", w=1.3, h=0.95,
-               fill=BOX_FILL["gate"], bold_edge=True)
+        cv.box(x, gate_y, f"{label}<br>{_fmt(terms['projections'][name]['value'])}", w=1.3,
+               h=0.95, fill=BOX_FILL["gate"], bold_edge=True)
     # the cell line: c<t-1> -> x f -> + u c~ -> c<t>
     times_f, plus, times_uc = (3.6, top), (5.75, top), (5.75, 3.9)
     cv.arrow(1.8, top, times_f[0] - 0.28, top)
@@ -276,3 +277,7 @@ def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
            fill=BOX_FILL["input"])
     cv.arrow(right, 1.35, right, 2.65)
     return cv.finish(title, 11.7, 5.7, 520)
+
+
+# How each cell is drawn, by its name.
+DIAGRAMS = {"rnn": _rnn_diagram, "lstm": _lstm_diagram}

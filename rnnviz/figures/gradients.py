@@ -3,7 +3,7 @@ norms and their product, and dL/da<t> as a unit x time heatmap.
 
 Every builder is pure: arrays in, ``go.Figure`` out. Timesteps are 1-based, t = 1..T_x.
 Norms go on a log scale, where a gradient that shrinks by the same factor every step is a
-straight falling line. The RNN and the LSTM keep their colours (style.CELL_COLORS).
+straight falling line. Each cell keeps its colour (style.CELL_COLORS).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
+from rnnviz.engine import CELLS
 from rnnviz.figures import style
 from rnnviz.figures._axes import log_dtick
 from rnnviz.figures.forward import heatmap
@@ -42,25 +43,24 @@ def _check_cells(by_cell: Mapping) -> None:
 
 def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], where: str = "all",
                   height: int = 460) -> go.Figure:
-    """||dL/da<t>|| over t for each cell on a log scale, and ||dL/dc<t>|| for the LSTM.
+    """||dL/ds<t>|| over t for each state s of each cell on a log scale.
 
     Args:
-        flows: {cell: {"a": (T_x,) norms, and for "lstm" optionally "c": (T_x,)}}, cell
-            "rnn" or "lstm" (Backprop.flow_norms() gives exactly this per cell).
+        flows: {cell name: {state: (T_x,) norms}}: "a", and "c" for the LSTM
+            (Backprop.flow_norms() gives exactly this per cell).
         where: where the loss sits, "all" or "last", for the title.
 
     Returns:
-        go.Figure: one solid line per cell for a<t> (and a dashed one for the LSTM's c<t>),
-        in the cell's colour, y on a log axis.
+        go.Figure: per cell, a solid line for a<t> and a dashed one for each other state
+        (the LSTM's c<t>), in the cell's colour, y on a log axis.
     """
     _check_cells(flows)
     fig = go.Figure()
     for cell, norms in flows.items():
-        name = style.CELL_NAMES[cell]
-        for state, dash in (("a", "solid"), ("c", "dash")):
-            if state not in norms:
-                continue
-            values = np.asarray(norms[state], dtype=np.float64)
+        name = CELLS[cell].label
+        for k, (state, values) in enumerate(norms.items()):
+            dash = "solid" if k == 0 else "dash"
+            values = np.asarray(values, dtype=np.float64)
             symbol = f"‖∂L/∂{state}⟨t⟩‖"
             fig.add_trace(go.Scatter(
                 x=np.arange(1, values.size + 1), y=_positive(values), mode=_mode(values.size),
@@ -92,7 +92,7 @@ def jacobian_norms(step_norms: Mapping[str, np.ndarray], height: int = 500) -> g
     fig = go.Figure()
     for cell, norms in step_norms.items():
         values = np.asarray(norms, dtype=np.float64)
-        name = style.CELL_NAMES[cell]
+        name = CELLS[cell].label
         fig.add_trace(go.Scatter(
             x=np.arange(1, values.size + 1), y=_positive(values), mode=_mode(values.size),
             name=name, line={"color": style.CELL_COLORS[cell], "width": 4}, marker={"size": 7},
@@ -123,7 +123,7 @@ def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
     fig = go.Figure()
     finite = []
     for cell, logs_by_kind in products.items():
-        name = style.CELL_NAMES[cell]
+        name = CELLS[cell].label
         for kind, dash, what in (("actual", "solid", "‖J⟨T_x⟩⋯J⟨t+1⟩‖"),
                                  ("bound", "dash", "∏‖J⟨k⟩‖ bound")):
             logs = np.asarray(logs_by_kind[kind], dtype=np.float64)
@@ -158,7 +158,7 @@ def gradient_heatmap(dA: np.ndarray, cell: str, example: int | None,
 
     Args:
         dA: (n_a, T_x) gradient at every hidden state.
-        cell: "rnn" or "lstm", for the title.
+        cell: the cell's name, for the title.
         example: the batch example shown, or None for the mean over the batch.
 
     Returns:
@@ -167,7 +167,7 @@ def gradient_heatmap(dA: np.ndarray, cell: str, example: int | None,
     """
     _check_cells({cell: None})
     which = "batch mean" if example is None else f"example {example}"
-    fig = heatmap(dA, "state", f"{style.CELL_NAMES[cell]}: ∂L/∂a⟨t⟩ ({which})",
+    fig = heatmap(dA, "state", f"{CELLS[cell].label}: ∂L/∂a⟨t⟩ ({which})",
                   height=height)
     fig.update_traces(hovertemplate="t=%{x}<br>unit=%{y}<br>∂L/∂a=%{z:.3e}<extra></extra>")
     return fig
@@ -189,7 +189,7 @@ def step_gradient_norms(per_step: Mapping[str, tuple[np.ndarray, np.ndarray]],
     fig = go.Figure()
     for cell, (steps, norms) in per_step.items():
         norms = np.asarray(norms, dtype=np.float64)
-        name = style.CELL_NAMES[cell]
+        name = CELLS[cell].label
         fig.add_trace(go.Scatter(
             x=np.asarray(steps), y=_positive(norms), mode=_mode(len(norms)), name=name,
             line={"color": style.CELL_COLORS[cell], "width": 4}, marker={"size": 8},

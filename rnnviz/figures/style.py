@@ -18,7 +18,6 @@ GATE_SCALE = "Viridis"            # sequential, perceptually uniform, colour-bli
 DIVERGING_SCALE = "RdBu_r"        # blue negative, white 0, red positive
 
 CELL_COLORS = {"rnn": "#D55E00", "lstm": "#0072B2"}   # Okabe-Ito vermillion and blue
-CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM"}
 MARKER_COLOR = "#000000"          # the current-timestep marker
 
 # Okabe & Ito's palette (distinct for every common colour-vision deficiency), the two cell

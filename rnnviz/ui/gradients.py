@@ -1,10 +1,7 @@
-"""Streamlit helpers for the gradient-flow and gradient-check pages: cached engine calls,
-the page's own knobs, and tables.
+"""The gradient pages' analyses: the flow of the gradient back through time, each step's
+loss alone, gradient clipping and the gradient check, as cached engine calls and tables.
 
-The knobs on the gradient-flow page (spectral radius, weight scale, forget-gate bias, T_x)
-change the one shared Config, exactly as the sidebar does, so the URL and every other page
-follow. They are drawn with their own widget keys (the sidebar's keys are taken) and write
-the Config in an ``on_change`` callback, which runs before the script.
+The knobs on the Gradient flow page are the Config's own controls (rnnviz.ui.sidebar.knobs).
 """
 
 from __future__ import annotations
@@ -13,54 +10,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnviz import ui
-from rnnviz.app.config import FIELD_BY_NAME, Config
-from rnnviz.engine import analysis
+from rnnviz.app.config import Config
+from rnnviz.engine import CELLS, analysis
 from rnnviz.engine.gradcheck import gradient_check
 from rnnviz.engine.losses import Loss
 from rnnviz.figures import style
+from rnnviz.ui import cache
 
-KNOB_PREFIX = "rnnviz_gf_"
-KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")
 # A correct float64 backward pass gives ~1e-9; tiny gradient entries (|g| ~ 1e-5) lose
 # digits to round-off in L(θ+ε) - L(θ-ε) and reach ~1e-6 while still right.
 PASS_BELOW = 1e-5
 CHECK_BUDGET_FLOPS = 2e9       # about a second or two of forward passes on one core
 PER_STEP_POINTS = 40           # timesteps whose loss term is back-propagated alone
-
-
-# ----- the shared Config, changed from this page --------------------------------------------
-
-def _on_knob(name: str) -> None:
-    value = st.session_state[KNOB_PREFIX + name]
-    config = ui.current_config()
-    changes = {name: value}
-    notice = None
-    if name != "T_x" and config.input == "notebook":
-        # The notebook's randn weights ignore the knobs; switch to weights the knobs shape.
-        changes["input"] = "gaussian"
-        notice = ("The input is now random Gaussian: the notebook's own weights ignore the "
-                  "initialisation knobs.")
-    if not ui.update_config(**changes):
-        return
-    if notice:
-        st.session_state[ui.NOTICE_KEY] = notice
-
-
-def knob(name: str, config: Config, help: str) -> None:
-    """A slider for one Config field that changes the shared Config; not drawn when a lesson
-    link hides it (by its name, or all four with "knobs")."""
-    if ui.hidden(name) or ui.hidden("knobs"):
-        return
-    f = FIELD_BY_NAME[name]
-    st.session_state[KNOB_PREFIX + name] = getattr(config, name)
-    if f.kind == "int":
-        st.slider(f.label, int(f.low), int(f.high), key=KNOB_PREFIX + name,
-                  on_change=_on_knob, args=(name,), help=help)
-    else:
-        step = 0.5 if name == "forget_bias" else 0.05
-        st.slider(f.label, float(f.low), float(f.high), step=step, key=KNOB_PREFIX + name,
-                  on_change=_on_knob, args=(name,), help=help)
 
 
 # ----- cached engine calls ------------------------------------------------------------------
@@ -78,15 +39,16 @@ def flow_report(config: Config, where: str, example: int,
             (a training snapshot), or None.
 
     Returns:
-        {"flow": {"a": (T_x,), "c": (T_x,) for the LSTM}, "dA": (n_a, T_x) for the example,
-        "grads": the parameters' gradients, "loss": float, "jacobian": (T_x,) ||J<t>||,
+        {"flow": {state: (T_x,) ||dL/ds<t>||} for each of the cell's states,
+        "dA": (n_a, T_x) for the example, "grads": the parameters' gradients,
+        "loss": float, "jacobian": (T_x,) ||J<t>||,
         "product": {"actual": (T_x + 1,) log10 of the norm of the product of the later
         steps' Jacobians (NaN when too large to compute), "bound": (T_x + 1,) log10 of the
         product of their norms}}.
     """
-    weights = ui.cached_setup(config, params).params
-    trace = ui.cached_trace(config, params)
-    back = ui.cached_backprop(config, where, params)
+    weights = cache.setup(config, params).params
+    trace = cache.trace(config, params)
+    back = cache.backprop(config, where, params)
     norms = analysis.jacobian_norms(weights, trace, example)[0]
     return {"flow": back.flow_norms(), "dA": back.dA[:, example, :], "grads": back.grads,
             "loss": back.loss, "jacobian": norms,
@@ -100,7 +62,7 @@ def per_step_report(config: Config, where: str,
     """(steps, norms): ||dL<t>/dtheta|| of each timestep's loss term alone
     (rnnviz.engine.analysis.per_step_gradients) at every t, or at PER_STEP_POINTS evenly spaced t
     (always including T_x) for long sequences, since step t costs a BPTT over t steps."""
-    setup = ui.cached_setup(config, params)
+    setup = cache.setup(config, params)
     T_x = config.T_x
     steps = np.unique(np.linspace(1, T_x, min(T_x, PER_STEP_POINTS)).round().astype(int))
     grads = analysis.per_step_gradients(setup.params, setup.x, setup.targets,
@@ -119,7 +81,7 @@ def clipping_table(grads_by_cell: dict, threshold: float) -> tuple[pd.DataFrame,
         report = analysis.clip_report(grads, threshold)
         reports[cell] = report
         for name, g in grads.items():
-            rows.append({"cell": cell.upper(), "parameter": name,
+            rows.append({"cell": CELLS[cell].label, "parameter": name,
                          "shape": " × ".join(map(str, g.shape)),
                          "‖∂L/∂W‖": report.raw_norms[name],
                          "after clipping": report.clipped_norms[name]})
@@ -132,36 +94,35 @@ def check_plan(config: Config) -> int | None:
     """How many entries per parameter array to check: None (all) when a full check fits the
     budget, else the most that fit (at least 2).
 
-    Each entry costs two forward passes of about T_x m (4 n_a (n_a + n_x) + n_y n_a)
-    multiply-adds for the LSTM (n_a (n_a + n_x) for the RNN).
+    Each checked entry costs two forward passes, each of Cell.multiply_adds multiply-adds
+    (two flops apiece).
     """
-    gates = 4 if config.cell == "lstm" else 1
-    per_forward = 2 * config.T_x * config.m * (gates * config.n_a * (config.n_a + config.n_x)
-                                               + config.n_y * config.n_a)
-    entries = gates * config.n_a * (config.n_a + config.n_x + 1) + config.n_y * (config.n_a + 1)
-    if 2 * entries * per_forward <= CHECK_BUDGET_FLOPS:
+    cell, sizes = CELLS[config.cell], (config.n_x, config.n_a, config.n_y)
+    per_forward = 2 * cell.multiply_adds(*sizes, config.m, config.T_x)
+    if 2 * cell.parameter_count(*sizes) * per_forward <= CHECK_BUDGET_FLOPS:
         return None
-    arrays = 10 if config.cell == "lstm" else 5
+    arrays = len(cell.shapes(*sizes))
     return max(2, int(CHECK_BUDGET_FLOPS / (2 * per_forward * arrays)))
 
 
 @st.cache_data(max_entries=8, show_spinner="Comparing BPTT with central differences…")
-def cached_gradient_check(config: Config, max_entries: int | None,
-                          include_inputs: bool) -> pd.DataFrame:
+def check_table(config: Config, max_entries: int | None, include_inputs: bool) -> pd.DataFrame:
     """rnnviz.engine.gradcheck.gradient_check on the configuration's network, inputs and loss.
 
     Returns:
         one row per array: name, shape, entries checked, mean |gradient|, relative error,
         result ("pass" below PASS_BELOW, else "FAIL").
     """
-    setup = ui.cached_setup(config)
+    setup = cache.setup(config)
     errors = gradient_check(setup.params, setup.x, setup.targets, setup.loss, setup.a0,
                             max_entries=max_entries, rng=np.random.default_rng(config.seed),
                             include_inputs=include_inputs)
-    shapes = {**{name: v.shape for name, v in setup.params.items()},
-              "x": setup.x.shape, "a0": setup.a0.shape, "c0": setup.a0.shape}
-    back = ui.cached_backprop(config, setup.loss.where)
-    grads = {**back.grads.as_dict(), "x": back.dx, "a0": back.da0, "c0": back.dc0}
+    back = cache.backprop(config, setup.loss.where)
+    initial = [state + "0" for state in CELLS[config.cell].states]  # a0 (and c0)
+    shapes = {**{name: v.shape for name, v in setup.params.items()}, "x": setup.x.shape,
+              **{name: setup.a0.shape for name in initial}}
+    grads = {**back.grads.as_dict(), "x": back.dx,
+             **{name: getattr(back, "d" + name) for name in initial}}
     rows = []
     for name, error in errors.items():
         size = int(np.prod(shapes[name]))

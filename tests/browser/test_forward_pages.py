@@ -85,7 +85,7 @@ def test_a_shared_link_opens_the_same_view(goto_app, expect_rerun, wait_for_app)
     with expect_rerun(page):
         sidebar.get_by_role("link", name="Gates and cell state").click()
     wait_for_app(page)
-    expect(page.locator(MAIN).get_by_text(re.compile("belong to the LSTM"))).to_be_visible()
+    expect(page.locator(MAIN).get_by_text(re.compile("RNN has no gates"))).to_be_visible()
     assert query_of(page)["n_a"] == ["7"]
 
 

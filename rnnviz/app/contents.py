@@ -1,0 +1,54 @@
+"""The app's pages: each page's script and what it is for, stated once.
+
+Streamlit's ``pages/`` convention (see DESIGN.md) names a page after its file: the number
+prefix orders the pages and is dropped, underscores become spaces in the title
+("pages/1_Step_through.py" is "Step through") and stay in the URL ("/Step_through"). So the
+file name is where a title is written; everything else reads it from here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+HOME_SCRIPT = "app.py"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the app.
+
+    Attributes:
+        script: the file Streamlit runs, relative to the app's folder.
+        blurb: what the page is for, in one line (the Home page lists them).
+    """
+
+    script: str
+    blurb: str = ""
+
+    @property
+    def title(self) -> str:
+        """The title, as Streamlit derives it from the file name: "Step through"."""
+        if self.script == HOME_SCRIPT:
+            return "Home"
+        return re.sub(r"^\d+[_ -]*", "", PurePosixPath(self.script).stem).replace("_", " ")
+
+    @property
+    def url_path(self) -> str:
+        """The page's path in a URL: "Step_through" ("" for Home)."""
+        return "" if self.script == HOME_SCRIPT else self.title.replace(" ", "_")
+
+
+HOME = Page(HOME_SCRIPT)
+STEP = Page("pages/1_Step_through.py",
+            "walk through the timesteps and see the cell's numbers at each one.")
+GATES = Page("pages/2_Gates_and_cell_state.py",
+             "what the LSTM's forget, update and output gates do over time.")
+FLOW = Page("pages/3_Gradient_flow.py",
+            "watch ∂L/∂a⟨t⟩ shrink or grow as it flows back through time.")
+TRAINING = Page("pages/4_Training.py",
+                "train the RNN and the LSTM with Adam and compare their curves.")
+CHECK = Page("pages/5_Gradient_check.py",
+             "compare back-propagation with a numerical derivative.")
+PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK)  # in the order Streamlit lists them

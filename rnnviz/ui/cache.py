@@ -1,0 +1,78 @@
+"""The engine's results for a configuration, as ``st.cache_data`` functions of the (hashable)
+Config: a widget that only picks what to show (a timestep, a unit) never recomputes the
+forward pass.
+
+Each takes optional `params` ({name: array}, e.g. a training snapshot) that replace the
+configuration's initial weights; None means the weights build(config) draws.
+
+Memory: these caches are the server's, shared by every session, and keep each entry
+pickled. At the limits (LSTM, n_x = n_y = 64, n_a = 256, m = 64, T_x = 200) an entry is
+about: trace 280 MB, Backprop 70 MB, Setup 10 MB, view 3 MB, CSV 7 MB. The entry counts
+bound them together at about 1 GB however many students there are
+(benchmarks/bench_memory.py measures it); entries nobody asked for within CACHE_TTL go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import streamlit as st
+
+from rnnviz.app import build, readouts
+from rnnviz.app.config import Config
+from rnnviz.engine import CELLS, model
+from rnnviz.engine.losses import Loss
+
+CACHE_TTL = "1h"
+
+
+@st.cache_data(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
+def setup(config: Config, params: dict | None = None) -> build.Setup:
+    """rnnviz.app.build.build(config): parameters, x, a<0>, targets and loss (with `params`
+    in place of the drawn weights when given; ValueError if they do not fit the sizes)."""
+    built = build.build(config)
+    if params is None:
+        return built
+    weights = CELLS[config.cell].params.from_dict(params)
+    if weights.sizes != built.params.sizes:
+        raise ValueError(f"these parameters have sizes {weights.sizes}; the configuration "
+                         f"needs {built.params.sizes}")
+    return dataclasses.replace(built, params=weights)
+
+
+@st.cache_data(max_entries=2, ttl=CACHE_TTL, show_spinner="Running the forward pass…")
+def trace(config: Config, params: dict | None = None):
+    """The forward trace of the configuration's cell, with the setup's output layer."""
+    built = setup(config, params)
+    return model.forward(built.params, built.x, built.a0, output=built.loss.output)
+
+
+@st.cache_data(max_entries=2, ttl=CACHE_TTL, show_spinner="Back-propagating through time…")
+def backprop(config: Config, where: str = "all", params: dict | None = None) -> model.Backprop:
+    """Full BPTT with the setup's loss placed at every step ("all") or only the last."""
+    built = setup(config, params)
+    loss = Loss(built.loss.kind, where)
+    return model.backward(built.params, trace(config, params), built.targets, loss)
+
+
+@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
+def example_view(config: Config, example: int | None, params: dict | None = None) -> dict:
+    """rnnviz.app.readouts.example_view: the trace's (n, T_x) slices for one example or the
+    mean. Small, so redrawing a view at another timestep copies little from the cache."""
+    return readouts.example_view(CELLS[config.cell], trace(config, params), example)
+
+
+@st.cache_data(max_entries=256, ttl=CACHE_TTL, show_spinner=False)
+def step_terms(config: Config, example: int, step: int, unit: int,
+               params: dict | None = None) -> dict:
+    """rnnviz.app.readouts.step_terms for one example, step and unit."""
+    return readouts.step_terms(CELLS[config.cell], setup(config, params).params,
+                               example_view(config, example, params), step, unit)
+
+
+@st.cache_data(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
+def trace_csv(config: Config, example: int | None, params: dict | None = None) -> str:
+    """The view of one example (or the batch mean) as CSV text, one row per (t, unit)."""
+    view = example_view(config, example, params)
+    return pd.DataFrame(readouts.trace_table(CELLS[config.cell], view)).to_csv(index=False)

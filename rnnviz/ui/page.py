@@ -1,0 +1,71 @@
+"""What every page does around its lesson: the setup it calls first, the banner of an open
+training snapshot, engine errors shown as messages, charts, and text from a URL shown
+literally."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+
+import streamlit as st
+
+from rnnviz.app.config import Config
+from rnnviz.app.contents import Page
+from rnnviz.engine import CELLS
+from rnnviz.ui import sidebar, state, training, url
+
+
+def setup(page: Page) -> Config:
+    """Call first on every page: the page's config, the URL round trip around the shared
+    sidebar, and the warnings about values that were ignored.
+
+    Returns:
+        the Config every view on the page reads.
+    """
+    st.set_page_config(page_title=f"{page.title} · rnnviz", page_icon="🔁", layout="wide")
+    st.session_state[state.PAGE_KEY] = page
+    url.adopt(page)
+    config = state.current_config()
+    if not state.hidden("sidebar"):
+        sidebar.draw(config)
+    url.write(page)
+    for message in st.session_state.get(state.WARNINGS_KEY, []):
+        st.warning(plain(message), icon="⚠️")
+    return config
+
+
+def plain(text: str) -> str:
+    """`text` with Markdown's (and LaTeX's $) special characters escaped, so a value from a
+    URL is shown literally and never formatted or turned into a link."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~:])", r"\\\1", text)
+
+
+def snapshot_params(config: Config) -> dict | None:
+    """The weights of a training snapshot opened for this configuration (from the training
+    page), announced with a button that closes it; None when none is open."""
+    snapshot = training.snapshot_for(config)
+    if snapshot is None:
+        return None
+    note, close = st.columns([5, 1], vertical_alignment="center")
+    note.info(f"Showing the {CELLS[config.cell].label} as trained to step {snapshot.step:,} "
+              f"({snapshot.run_label}), on a batch of its task.", icon=":material/push_pin:")
+    close.button("Back to the initial weights", on_click=training.close_snapshot,
+                 key="rnnviz_close_snapshot")
+    return snapshot.params
+
+
+@contextlib.contextmanager
+def engine_errors() -> Iterator[None]:
+    """Show an engine ValueError as a message (and stop the page) instead of a traceback."""
+    try:
+        yield
+    except ValueError as why:
+        st.error(f"This configuration cannot be computed: {why}. Change it in the sidebar.",
+                 icon="🚫")
+        st.stop()
+
+
+def chart(fig, key: str | None = None) -> None:
+    """Show a figure with the figures' own look (not Streamlit's theme) and no logo."""
+    st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False})

@@ -1,0 +1,160 @@
+"""The controls of the one shared Config: the sidebar every page draws (the page links, then
+the network's settings) and the same settings as sliders on a page (Gradient flow's knobs).
+
+Each control is a widget mirrored in the Config (rnnviz.ui.state.mirrored): it shows the
+Config's value and changes it through `update_config` (validated, a task's sizes applied, a
+refused value named in a warning), so the URL and every other page follow. A control that a
+lesson link hides (by the field's name) is not drawn.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from rnnviz.app import build, lesson
+from rnnviz.app.config import FIELD_BY_NAME, Config
+from rnnviz.app.contents import PAGES
+from rnnviz.engine import CELLS
+from rnnviz.fields import format_value
+from rnnviz.limits import SIZES
+from rnnviz.training.tasks import TASKS
+from rnnviz.ui import state
+
+PRESET_WIDGET = "rnnviz_preset"
+PRESET_PLACEHOLDER = "Choose a preset…"
+KNOB_PREFIX = "rnnviz_gf_"     # the knobs' widgets (the sidebar's own keys are taken)
+INPUT_LABELS = {"notebook": "the notebook's randn draws", "gaussian": "random Gaussian x",
+                **{name: f"task: {task.title}" for name, task in TASKS.items()}}
+NUMBER_STEP = {"weight_scale": 0.1, "spectral_radius": 0.1, "forget_bias": 0.5}
+KNOB_STEP = {"spectral_radius": 0.05, "weight_scale": 0.05, "forget_bias": 0.5}
+
+
+def _apply(name: str, value) -> None:
+    state.update_config(**{name: value})
+
+
+def _on_preset() -> None:
+    name = st.session_state.get(PRESET_WIDGET)
+    if name in build.PRESETS:
+        state.store_config(build.PRESETS[name])
+        st.session_state[state.NOTICE_KEY] = f"Loaded the preset “{name}”."
+    st.session_state[PRESET_WIDGET] = None
+
+
+def _on_reset() -> None:
+    state.store_config(Config())
+    st.session_state[state.NOTICE_KEY] = "Back to the default configuration."
+
+
+def _limit_help(name: str) -> str:
+    f = FIELD_BY_NAME[name]
+    if f.kind == "choice":
+        return f.help
+    limit = " (the limit)" if name in SIZES else ""
+    return f"{f.help} Allowed: {format_value(f.low)} to {format_value(f.high)}{limit}."
+
+
+def _number(config: Config, name: str, disabled: bool = False, extra_help: str = "") -> None:
+    if state.hidden(name):
+        return
+    f = FIELD_BY_NAME[name]
+    whole = f.kind == "int"
+    kind = int if whole else float
+    state.mirrored(st.number_input, state.WIDGET_PREFIX + name, getattr(config, name),
+                   partial(_apply, name), f.label, min_value=kind(f.low), max_value=kind(f.high),
+                   step=1 if whole else NUMBER_STEP[name], disabled=disabled,
+                   help=_limit_help(name) + extra_help, **({} if whole else {"format": "%.2f"}))
+
+
+def _choice(config: Config, name: str, widget, labels: dict, **kwargs) -> None:
+    if state.hidden(name):
+        return
+    f = FIELD_BY_NAME[name]
+    state.mirrored(widget, state.WIDGET_PREFIX + name, getattr(config, name),
+                   partial(_apply, name), f.label, list(labels), format_func=labels.get,
+                   help=f.help, **kwargs)
+
+
+def _navigation() -> None:
+    for page in PAGES:
+        st.page_link(page.script, label=page.title)
+    st.divider()
+
+
+def draw(config: Config) -> None:
+    """The sidebar: the page links (unless hidden), presets, cell, input, sizes, seed, the
+    initialisation knobs and Reset."""
+    with st.sidebar:
+        if not state.hidden("nav"):
+            _navigation()
+        st.header("Network")
+        if not state.hidden("presets"):
+            st.selectbox("Presets", list(build.PRESETS), index=None,
+                         placeholder=PRESET_PLACEHOLDER, key=PRESET_WIDGET,
+                         on_change=_on_preset,
+                         help="Load a whole configuration that shows one idea.")
+        if state.NOTICE_KEY in st.session_state:
+            st.caption(st.session_state.pop(state.NOTICE_KEY))
+        _choice(config, "cell", st.radio, {name: c.label for name, c in CELLS.items()},
+                horizontal=True)
+        _choice(config, "input", st.selectbox, INPUT_LABELS)
+        is_task = build.is_task(config)
+        set_by_task = " Set by the task." if is_task else ""
+        if is_task:
+            st.caption(f"n_x = {config.n_x} and n_y = {config.n_y} are set by the task.")
+        left, right = st.columns(2)
+        with left:
+            _number(config, "n_x", disabled=is_task, extra_help=set_by_task)
+            _number(config, "n_a")
+            _number(config, "T_x")
+        with right:
+            _number(config, "n_y", disabled=is_task, extra_help=set_by_task)
+            _number(config, "m")
+            _number(config, "seed")
+        st.header("Initialisation")
+        applies = build.knobs_apply(config)
+        if config.input == "notebook":
+            st.caption("The notebook input uses its own randn weights: these knobs do not "
+                       "apply. Choose the Gaussian input to use them.")
+        for name, applied in applies.items():
+            _number(config, name, disabled=not applied)
+        if not state.hidden("reset"):
+            st.button("Reset to defaults", on_click=_on_reset, width="stretch")
+        st.caption("The address bar holds this whole configuration: copy it to share "
+                   "the view.")
+
+
+# ----- the same settings as sliders on a page ------------------------------------------------
+
+def _on_knob(name: str, value) -> None:
+    changes = {name: value}
+    switched = name != "T_x" and state.current_config().input == "notebook"
+    if switched:  # the notebook's randn weights ignore the knobs: use weights they shape
+        changes["input"] = "gaussian"
+    if state.update_config(**changes) and switched:
+        st.session_state[state.NOTICE_KEY] = (
+            "The input is now random Gaussian: the notebook's own weights ignore the "
+            "initialisation knobs.")
+
+
+def visible_knobs() -> list[str]:
+    """The Gradient flow page's knobs (rnnviz.app.lesson.FLOW_KNOBS) a lesson link left."""
+    if state.hidden("knobs"):
+        return []
+    return [name for name in lesson.FLOW_KNOBS if not state.hidden(name)]
+
+
+def knobs(config: Config, helps: dict[str, str]) -> None:
+    """The visible knobs side by side: a slider per Config field (help: `helps[name]`) that
+    changes the shared Config as the sidebar does. Moving a weight knob while the input is
+    the notebook's switches it to Gaussian, whose weights the knobs shape."""
+    for column, name in zip(st.columns(len(lesson.FLOW_KNOBS)), visible_knobs(), strict=False):
+        f = FIELD_BY_NAME[name]
+        bounds = ((int(f.low), int(f.high)) if f.kind == "int"
+                  else (float(f.low), float(f.high)))
+        with column:
+            state.mirrored(st.slider, KNOB_PREFIX + name, getattr(config, name),
+                           partial(_on_knob, name), f.label, *bounds, help=helps[name],
+                           **({"step": KNOB_STEP[name]} if name in KNOB_STEP else {}))

@@ -1,0 +1,170 @@
+"""The session's state: every key the app keeps per session, the Config, the view fields, the
+controls a lesson link hid, and the one helper for a widget mirrored in the session.
+
+Streamlit drops a widget's key when a page that does not draw the widget runs (DESIGN.md),
+so every value that must survive moving between pages lives under a non-widget key here. A
+widget shows it through `mirrored`: re-seeded from it on every run, writing back in its
+``on_change`` callback (callbacks run before the script).
+
+Session keys (the training runs' keys live in rnnviz.ui.training):
+
+    CONFIG_KEY      the Config every page reads
+    WARNINGS_KEY    messages about values that were ignored, shown until the next change
+    NOTICE_KEY      a one-time note under the presets ("Loaded the preset …")
+    HIDDEN_KEY      the controls a lesson link removed (hide=)
+    PAGE_KEY        the page running (a rnnviz.app.contents.Page)
+    URL_KEY         the app's part of the query string, as last written
+    PLAYING_KEY     whether the timestep player is playing; LAST_TICK_KEY: when it last moved
+    VIEW_PREFIX + store    each view field of a page (rnnviz.app.lesson.VIEWS), see `store`
+    WIDGET_PREFIX + name   the widget of a Config field (its name) or of a view field (its store)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import streamlit as st
+
+from rnnviz.app import build, lesson
+from rnnviz.app.config import Config
+from rnnviz.app.contents import GATES, Page
+from rnnviz.fields import Field
+
+CONFIG_KEY = "rnnviz_config"
+WARNINGS_KEY = "rnnviz_warnings"
+NOTICE_KEY = "rnnviz_notice"
+HIDDEN_KEY = "rnnviz_hidden"
+PAGE_KEY = "rnnviz_page"
+URL_KEY = "rnnviz_url_written"
+PLAYING_KEY = "rnnviz_playing"
+LAST_TICK_KEY = "rnnviz_last_tick"
+VIEW_PREFIX = "rnnviz_view_"
+WIDGET_PREFIX = "rnnviz_w_"
+
+# A view field's value is kept under its name, shared by every page with a field of that name
+# (one timestep t for Step through and Gates, one batch example i for Step through and Gradient
+# flow); a field that means something else on its page keeps a store of its own.
+OWN_STORE = {(GATES, "example"): "gates_example"}  # there it may be the batch mean
+
+
+# ----- the configuration ------------------------------------------------------------------
+
+def current_config() -> Config:
+    """The session's Config (rnnviz.ui.page.setup must have run in this script run)."""
+    return st.session_state[CONFIG_KEY]
+
+
+def store_config(config: Config, warnings: list[str] | tuple = ()) -> None:
+    """Make `config` current, with a task's sizes applied, and `warnings` the messages shown;
+    a task that cannot be used becomes one more warning and the default input."""
+    messages = list(warnings)
+    try:
+        config = build.resolve(config)
+    except ValueError as why:
+        messages.append(f"input={config.input!r} cannot be used: {why}; using "
+                        f"{Config().input!r}")
+        config = dataclasses.replace(config, input=Config().input)
+    st.session_state[CONFIG_KEY] = config
+    st.session_state[WARNINGS_KEY] = messages
+
+
+def update_config(**changes) -> bool:
+    """Change the session's Config (validated; a task's sizes applied), as the sidebar does.
+
+    Returns:
+        True if applied; False if a value was refused, which is then shown as a warning
+        and the Config is left as it was.
+    """
+    try:
+        config = current_config().replace(**changes)
+    except ValueError as why:
+        shown = ", ".join(f"{name}={value!r}" for name, value in changes.items())
+        st.session_state[WARNINGS_KEY] = [f"{shown} was not applied: {why}"]
+        return False
+    store_config(config)
+    return True
+
+
+def hidden(name: str) -> bool:
+    """Whether a lesson link removed the control `name` (see rnnviz.app.lesson.HIDEABLE)."""
+    return name in st.session_state.get(HIDDEN_KEY, frozenset())
+
+
+# ----- the view fields of a page ----------------------------------------------------------
+
+def running_page() -> Page:
+    """The page whose script is running (set by rnnviz.ui.page.setup)."""
+    return st.session_state[PAGE_KEY]
+
+
+def store(name: str, page: Page | None = None) -> str:
+    """Where the view field `name` of `page` (default: the running page) is kept."""
+    return OWN_STORE.get((page or running_page(), name), name)
+
+
+def view_key(name: str, page: Page | None = None) -> str:
+    """The session key holding the view field `name` of `page` (default: the running page)."""
+    return VIEW_PREFIX + store(name, page)
+
+
+def widget_key(name: str, page: Page | None = None) -> str:
+    """The key of the widget that shows the view field `name`."""
+    return WIDGET_PREFIX + store(name, page)
+
+
+def view_field(name: str, page: Page | None = None) -> Field:
+    """The Field that describes the view field `name` of `page` (rnnviz.app.lesson.VIEWS)."""
+    return next(f for f in lesson.VIEWS[page or running_page()] if f.name == name)
+
+
+def view_value(name: str, page: Page | None = None):
+    """The value of a view field: as set, else its default (None: the page's own default)."""
+    return st.session_state.get(view_key(name, page), view_field(name, page).default)
+
+
+def view(page: Page) -> dict[str, Any]:
+    """{name: value} of every view field of `page`."""
+    return {f.name: view_value(f.name, page) for f in lesson.VIEWS.get(page, ())}
+
+
+def set_view(page: Page, values: dict) -> None:
+    """Set the view fields of `page` to `values`; the fields it does not name go back to
+    their defaults."""
+    for f in lesson.VIEWS.get(page, ()):
+        if f.name in values:
+            st.session_state[view_key(f.name, page)] = values[f.name]
+        else:
+            st.session_state.pop(view_key(f.name, page), None)
+
+
+# ----- a widget mirrored in the session --------------------------------------------------
+
+def keeper(key: str) -> Callable[[Any], None]:
+    """A writer for `mirrored` that keeps the widget's value under the session key `key`."""
+    return partial(_keep, key)
+
+
+def _keep(key: str, value) -> None:
+    st.session_state[key] = value
+
+
+def mirrored(widget: Callable, key: str, value, write: Callable[[Any], None], *args, **kwargs):
+    """Draw `widget` (st.slider, st.selectbox, ...) under the widget key `key`, showing
+    `value`; when the student changes it, its new value goes to `write` before the script
+    reruns. `args` and `kwargs` go to the widget (label, options, help, ...).
+
+    The value itself lives elsewhere, under a non-widget key (see `keeper`) or in the Config,
+    so it survives pages that do not draw the widget; the widget is re-seeded from it here.
+
+    Returns:
+        what the widget returns (its value, `value` in this run).
+    """
+    st.session_state[key] = value
+    return widget(*args, key=key, on_change=_write_back, args=(key, write), **kwargs)
+
+
+def _write_back(key: str, write: Callable[[Any], None]) -> None:
+    write(st.session_state[key])

@@ -1,0 +1,67 @@
+"""The URL round trip: the address bar holds the Config, the running page's view and the
+controls a lesson link hid, so any view can be shared as a link.
+
+One table, `KEYS`, names every parameter the app writes: the Config's fields
+(rnnviz.app.config.FIELDS), the view fields of every page (rnnviz.app.lesson.VIEWS: a page
+writes its own and removes the others') and ``hide``. `adopt` reads them in one pass and
+`write` writes them in one loop. Other keys (Streamlit's own, such as ``embed``, and unknown
+ones) are never removed; an unknown one is named in a warning when a link is adopted.
+
+A link is adopted on a session's first run and when the URL changed under the session (a
+pasted link, the back button), that is when its part of the query string differs from what
+was last written; otherwise the session's own state wins and is written back. A value that is
+out of range or unparsable is ignored with one warning naming it, never an exception.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz.app import lesson
+from rnnviz.app.config import FIELDS, from_query
+from rnnviz.app.contents import Page
+from rnnviz.ui import state
+
+KEYS = (*(f.name for f in FIELDS), *sorted(lesson.VIEW_KEYS), "hide")
+
+
+def _written_part() -> dict[str, str]:
+    """The URL's values of the app's own keys (the last of several; "" for none)."""
+    return {key: (st.query_params.get_all(key) or [""])[-1] for key in KEYS
+            if key in st.query_params}
+
+
+def adopt(page: Page) -> None:
+    """Take the Config, `page`'s view and the hidden controls from the URL, on a session's
+    first run or when the URL changed under the session; warnings name every value ignored."""
+    ours = _written_part()
+    if state.CONFIG_KEY in st.session_state and (
+            not ours or ours == st.session_state.get(state.URL_KEY)):
+        return
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    config, warnings = from_query(query)
+    sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m}
+    view, view_warnings = lesson.parse_view(page, query, sizes)
+    hide, hide_warnings = lesson.parse_hide(query.get("hide", ""))
+    state.set_view(page, view)
+    st.session_state[state.HIDDEN_KEY] = hide
+    state.store_config(config, warnings + view_warnings + hide_warnings)
+
+
+def write(page: Page) -> None:
+    """Put the Config and `page`'s view (the values that differ from the defaults) and the
+    hidden controls in the URL, so the address bar always reproduces what the student sees."""
+    hidden = st.session_state.get(state.HIDDEN_KEY, frozenset())
+    wanted = {**state.current_config().to_query(),
+              **lesson.view_to_query(page, state.view(page)), **lesson.hide_to_query(hidden)}
+    given = st.query_params.get_all("hide")
+    if len(given) == 1 and lesson.parse_hide(given)[0] == hidden:
+        wanted["hide"] = given[0]  # the link's own spelling and order: leave it
+    for key in KEYS:
+        current = st.query_params.get_all(key)
+        if key in wanted:
+            if current != [wanted[key]]:
+                st.query_params[key] = wanted[key]
+        elif current:
+            del st.query_params[key]
+    st.session_state[state.URL_KEY] = wanted

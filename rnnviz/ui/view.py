@@ -1,0 +1,60 @@
+"""A page's view controls: the choices a lesson link can fix (rnnviz.app.lesson.VIEWS), such
+as the batch example i, the hidden unit j, the units plotted, where the loss sits.
+
+Each is a widget mirrored in its view field's session key (rnnviz.ui.state), so it survives
+visiting other pages and the URL round trip reads it. A control that a lesson link hides (by
+the field's name) is not drawn, and the page uses the value the link fixed. The timestep t
+has its own player (rnnviz.ui.player).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz.fields import MAX_LIST, MEAN
+from rnnviz.ui import state
+
+
+def index(name: str, label: str, count: int, help: str | None = None) -> int | None:
+    """A menu over 0 … count − 1 for the running page's view field `name`, with "batch mean"
+    first when the field takes it.
+
+    Returns:
+        the chosen index, or None for the batch mean.
+    """
+    options = ([MEAN] if state.view_field(name).kind == "int_or_mean" else []) + list(range(count))
+    value = state.view_value(name)
+    if value not in options:
+        value = options[0]
+    st.session_state[state.view_key(name)] = value
+    if not state.hidden(name):
+        state.mirrored(st.selectbox, state.widget_key(name), value,
+                       state.keeper(state.view_key(name)), label, options, help=help,
+                       format_func=lambda v: "batch mean" if v == MEAN else str(v))
+    return None if value == MEAN else int(value)
+
+
+def choice(name: str, label: str, words: dict[str, str], help: str | None = None) -> str:
+    """Radio buttons for the running page's view field `name`, one per key of `words`."""
+    value = state.view_value(name)
+    if value not in words:
+        value = state.view_field(name).default
+    st.session_state[state.view_key(name)] = value
+    if not state.hidden(name):
+        state.mirrored(st.radio, state.widget_key(name), value,
+                       state.keeper(state.view_key(name)), label, list(words),
+                       format_func=words.get, horizontal=True, help=help)
+    return value
+
+
+def units(n_a: int, label: str = "units j") -> list[int]:
+    """The units whose lines a chart shows (the view field "units"): a multiselect; the first
+    three until the student (or a link) chooses."""
+    stored = state.view_value("units")
+    chosen = ([j for j in stored if 0 <= j < n_a] if stored is not None
+              else list(range(min(3, n_a))))
+    if not state.hidden("units"):
+        state.mirrored(st.multiselect, state.widget_key("units"), chosen,
+                       state.keeper(state.view_key("units")), label, list(range(n_a)),
+                       max_selections=MAX_LIST)
+    return chosen
