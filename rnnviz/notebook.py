@@ -30,7 +30,7 @@ import numpy as np
 
 from rnnviz.engine import activations
 from rnnviz.engine.model import forward, hidden_backward
-from rnnviz.engine.optim_core import adam_update
+from rnnviz.engine.optim import adam_update
 from rnnviz.engine.params import LSTMParams, RNNParams
 
 

@@ -73,7 +73,7 @@ def test_step_returns_a_new_container_and_leaves_the_old_one(name):
         assert not np.array_equal(getattr(new, key), value)
 
 
-def test_adam_goes_through_optim_core(monkeypatch):
+def test_adam_goes_through_adam_update(monkeypatch):
     calls = []
     real = optim.adam_update
 
