@@ -28,10 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.engine import activations
+from rnnviz.engine import LSTMParams, RNNParams, activations
 from rnnviz.engine.model import forward, hidden_backward
 from rnnviz.engine.optim import adam_update
-from rnnviz.engine.params import LSTMParams, RNNParams
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

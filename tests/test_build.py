@@ -6,9 +6,9 @@ import pytest
 from rnnviz.app import build as build_module
 from rnnviz.app.build import PRESETS, Setup, build, knobs_apply, resolve
 from rnnviz.app.config import Config
+from rnnviz.engine import LSTMParams, RNNParams
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import backward, forward
-from rnnviz.engine.params import LSTMParams, RNNParams
 from rnnviz.notebook import notebook_example
 
 

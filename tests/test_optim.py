@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import rnnviz.engine.optim as optim
-from rnnviz.engine import init_params
+from rnnviz.engine import RNNParams, init_params
 from rnnviz.engine.optim import (
     OPTIMIZERS,
     clip_by_global_norm,
@@ -12,7 +12,6 @@ from rnnviz.engine.optim import (
     global_norm,
     make_optimizer,
 )
-from rnnviz.engine.params import RNNParams
 
 TARGET = {"W": np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]]), "b": np.array([[0.25], [-0.75]])}
 START = {"W": np.zeros((2, 3)), "b": np.ones((2, 1))}

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnviz.app.config import Config
-from rnnviz.engine.params import LSTM_SHAPES, RNN_SHAPES, Params
+from rnnviz.engine import LSTM_SHAPES, RNN_SHAPES, Params
 from rnnviz.notebook import lstm_forward, notebook_example, rnn_forward
 
 GATE_NAMES = {"f": "forget gate", "u": "update gate", "o": "output gate",

@@ -1,7 +1,9 @@
 """Shape checks that name the array and the shape expected, in the notebook's names;
-and allocation of the engine's buffers."""
+and the engine's time-major buffers: their allocation and their copies."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -57,7 +59,7 @@ def empty_buffers(*shapes: tuple[int, ...]) -> list[np.ndarray]:
     """Uninitialised float64 arrays of the given shapes, carved from one allocation, each
     starting on a 64-byte boundary (one block: fewer allocations, and views that the
     trace keeps share one lifetime)."""
-    sizes = [int(np.prod(shape)) for shape in shapes]
+    sizes = [math.prod(shape) for shape in shapes]
     starts, offset = [], 0
     for size in sizes:
         starts.append(offset)
@@ -66,6 +68,27 @@ def empty_buffers(*shapes: tuple[int, ...]) -> list[np.ndarray]:
     skip = (-block.ctypes.data % 64) // 8
     return [block[skip + start: skip + start + size].reshape(shape)
             for shape, start, size in zip(shapes, starts, sizes, strict=True)]
+
+
+def time_major(x: np.ndarray) -> np.ndarray:
+    """x (n, m, T_x) as a C-contiguous (T_x, m, n) array: x's own memory when it is laid out
+    so already (a trace's arrays are), else a copy."""
+    return np.ascontiguousarray(np.transpose(x, (2, 1, 0)), dtype=np.float64)
+
+
+def time_major_after(first: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """A new C-contiguous (T_x + 1, m, n) buffer [first, x<1>, ..., x<T_x>] from first (n, m)
+    and x (n, m, T_x): a state's initial value and its sequence."""
+    n, m, T_x = x.shape
+    out = empty_buffers((T_x + 1, m, n))[0]
+    out[0] = first.T
+    out[1:] = x.transpose(2, 1, 0)
+    return out
+
+
+def is_view_of(array: np.ndarray, buffer: np.ndarray) -> bool:
+    """Whether `array` is a view into `buffer` (so the buffer still holds its values)."""
+    return array.base is not None and np.may_share_memory(buffer, array)
 
 
 def _keep_freed_memory_for_reuse() -> None:
