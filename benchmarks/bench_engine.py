@@ -7,6 +7,9 @@ cross-entropy loss at every timestep, it prints the median time of one forward p
 full BPTT (all parameter gradients and dx) for:
 
 - rnnviz: ``rnnviz.engine.model.loss_and_gradients``;
+- notebook: the course notebook's API over the engine, ``rnnviz.notebook.rnn_forward`` then
+  ``rnn_backward`` (``lstm_forward``, ``lstm_backward``) from a given dA, with the notebook's
+  per-step caches in between; its column /rnnviz is its time over the engine's;
 - PyTorch: ``nn.RNN(tanh)`` / ``nn.LSTM`` + ``nn.Linear`` + ``F.cross_entropy`` with
   autograd, float64, one thread (only when torch is importable; it is not a dependency);
 - the floor: the same matrix products alone, in the engine's shapes and memory layouts
@@ -14,8 +17,8 @@ full BPTT (all parameter gradients and dx) for:
   output layer, weight and input gradients), into preallocated buffers, with no
   elementwise work at all.
 
-Everything runs on one thread (BLAS and OpenMP) so the comparison is fair. Samples of the
-three are taken in turn and timed by default on this process's CPU clock, so that other
+Everything runs on one thread (BLAS and OpenMP) so the comparison is fair. Samples of them
+all are taken in turn and timed by default on this process's CPU clock, so that other
 processes on a shared machine disturb the figures as little as possible. The first lines
 name the BLAS kernel in use (with threadpoolctl installed): an environment that forces an
 older OpenBLAS kernel (OPENBLAS_CORETYPE) slows every matrix product, the floor included.
@@ -42,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rnnviz.engine import init_params  # noqa: E402
 from rnnviz.engine.losses import Loss  # noqa: E402
 from rnnviz.engine.model import loss_and_gradients  # noqa: E402
+from rnnviz.notebook import lstm_backward, lstm_forward, rnn_backward, rnn_forward  # noqa: E402
 
 try:
     import torch
@@ -91,6 +95,16 @@ def problem(cell: str, n_x: int, n_a: int, m: int, T_x: int):
 def engine_fn(cell, n_x, n_a, m, T_x):
     params, x, targets = problem(cell, n_x, n_a, m, T_x)
     return lambda: loss_and_gradients(params, x, targets, LOSS)
+
+
+def notebook_fn(cell, n_x, n_a, m, T_x):
+    params, x, _ = problem(cell, n_x, n_a, m, T_x)
+    parameters = params.as_dict()
+    rng = np.random.default_rng(1)
+    a0, dA = rng.standard_normal((n_a, m)), rng.standard_normal((n_a, m, T_x))
+    if cell == "lstm":
+        return lambda: lstm_backward(dA, lstm_forward(x, a0, parameters)[3])
+    return lambda: rnn_backward(dA, rnn_forward(x, a0, parameters)[2])
 
 
 def floor_fn(cell, n_x, n_a, m, T_x):
@@ -180,30 +194,33 @@ def main() -> None:
           f"{args.clock} clock")
     print()
     header = (f"{'cell':<5} {'(n_x, n_a, m, T_x)':<19} {'rnnviz ms':>10} {'torch ms':>9} "
-              f"{'floor ms':>9} {'/torch':>7} {'/floor':>7}")
+              f"{'floor ms':>9} {'/torch':>7} {'/floor':>7} {'notebook ms':>12} {'/rnnviz':>8}")
     print(header)
     print("-" * len(header))
     for n_x, n_a, m, T_x in SIZES:
         for cell in ("rnn", "lstm"):
             shape = (n_x, n_a, m, T_x)
-            fns = {"rnnviz": engine_fn(cell, *shape), "floor": floor_fn(cell, *shape)}
+            fns = {"rnnviz": engine_fn(cell, *shape), "floor": floor_fn(cell, *shape),
+                   "notebook": notebook_fn(cell, *shape)}
             if torch is not None:
                 fns["torch"] = torch_fn(cell, *shape)
             samples = interleaved_times(fns, args.repeats, CLOCKS[args.clock])
             median = {name: statistics.median(values) for name, values in samples.items()}
 
-            def ratio(other, samples=samples):  # median of the per-round ratios
+            def ratio(other, mine="rnnviz", samples=samples):  # median of per-round ratios
                 return statistics.median(
-                    a / b for a, b in zip(samples["rnnviz"], samples[other], strict=True))
+                    a / b for a, b in zip(samples[mine], samples[other], strict=True))
 
             ref_ms = f"{median['torch'] * 1e3:9.3f}" if torch else f"{'-':>9}"
             vs_torch = f"{ratio('torch'):7.2f}" if torch else f"{'-':>7}"
             print(f"{cell:<5} {str(shape):<19} {median['rnnviz'] * 1e3:10.3f} {ref_ms} "
-                  f"{median['floor'] * 1e3:9.3f} {vs_torch} {ratio('floor'):7.2f}")
+                  f"{median['floor'] * 1e3:9.3f} {vs_torch} {ratio('floor'):7.2f} "
+                  f"{median['notebook'] * 1e3:12.3f} {ratio('rnnviz', 'notebook'):8.2f}")
     print()
-    print(f"ms: median {args.clock} time of one forward + BPTT; /torch, /floor: median of the "
-          "ratios of samples")
-    print("taken in turn (engine, floor, torch), so that a change in load hits all alike.")
+    print(f"ms: median {args.clock} time of one forward + BPTT; /torch, /floor, /rnnviz: median "
+          "of the ratios of")
+    print("samples taken in turn (engine, floor, notebook, torch), so that a change in load hits "
+          "all alike.")
     try:
         print(f"load average at the end: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     except OSError:

@@ -126,12 +126,29 @@ def hidden_backward(params: Params, trace: Trace, dA_out) -> dict[str, np.ndarra
         dict of the recurrent parameters' gradients ("dWax", ... or "dWf", ...), dx, da0,
         dA (and dc0, dC for the LSTM).
     """
-    n_a, m, T_x = trace.a.shape
+    return _bptt_from_outside(params, trace.buffers(), dA_out)
+
+
+def states_backward(params: Params, dA_out, **arrays) -> dict[str, np.ndarray]:
+    """`hidden_backward` for a forward pass of which only the arrays BPTT reads are at hand
+    (rnnviz.notebook's caches), not its trace.
+
+    Args:
+        params: the parameters the arrays were computed with.
+        dA_out: (n_a, m, T_x) dL/da<t> from outside the recurrence.
+        arrays: the trace's arrays BPTT reads, by their names in the trace: x, a0, a; and
+            c0, c, gates for the LSTM (the arguments of the cell's `buffers`).
+    """
+    return _bptt_from_outside(params, cell_of(params).buffers(**arrays), dA_out)
+
+
+def _bptt_from_outside(params: Params, buffers, dA_out) -> dict[str, np.ndarray]:
+    T_x, m, n_a = buffers.h[1:].shape
     dA_out = np.asarray(dA_out, dtype=np.float64)
     check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
     flow = empty_buffers((T_x, m, n_a))[0]
     flow[...] = dA_out.transpose(2, 1, 0)
-    return cell_of(params).bptt(params, trace.buffers(), flow)
+    return cell_of(params).bptt(params, buffers, flow)
 
 
 def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
