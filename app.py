@@ -5,7 +5,9 @@ import streamlit as st
 
 from rnnviz import ui
 from rnnviz.app import readouts
+from rnnviz.engine import keep_freed_memory_for_reuse
 
+keep_freed_memory_for_reuse()  # once per server process: the engine's freed buffers are reused
 config = ui.page_setup("Home")
 
 st.title("rnnviz: inside a recurrent network")

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from rnnviz import ui  # noqa: E402
 from rnnviz.app.config import Config  # noqa: E402
+from rnnviz.engine import keep_freed_memory_for_reuse  # noqa: E402
 
 PAGES = {"Step through": "pages/1_Step_through.py",
          "Gates and cell state": "pages/2_Gates_and_cell_state.py"}
@@ -64,6 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
+    keep_freed_memory_for_reuse()  # as the app's entry point does
     print(f"{'configuration':58s} {'page':22s} {'cold run':>9s} {'median':>9s} {'p95':>9s}")
     for label, config in CONFIGS.items():
         for page_name, page in PAGES.items():

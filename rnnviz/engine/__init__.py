@@ -12,6 +12,7 @@ with the fused sequence kernel the engine runs and its description (`CELLS[name]
 the layers above iterate over.
 """
 
+from rnnviz.engine._arrays import keep_freed_memory_for_reuse
 from rnnviz.engine.activations import sigmoid, softmax
 from rnnviz.engine.cells import CELLS, cell_of, get_cell, init_params
 from rnnviz.engine.description import Cell, Projection, Trace
@@ -31,7 +32,8 @@ from rnnviz.engine.rnn import RNN_SHAPES, RNNParams, RNNTrace, rnn_step_backward
 __all__ = [
     "CELLS", "LSTM_SHAPES", "RNN_SHAPES", "Backprop", "Cell", "LSTMParams", "LSTMTrace", "Loss",
     "Params", "Projection", "RNNParams", "RNNTrace", "Trace", "backward", "cell_of", "forward",
-    "get_cell", "gradient_check", "init_params", "loss_and_gradients", "loss_value",
+    "get_cell", "gradient_check", "init_params", "keep_freed_memory_for_reuse",
+    "loss_and_gradients", "loss_value",
     "lstm_step_backward", "lstm_step_forward", "rnn_step_backward", "rnn_step_forward",
     "sigmoid", "softmax",
 ]
