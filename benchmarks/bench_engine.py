@@ -184,6 +184,11 @@ def blas_description() -> str:
                      f"threads={i.get('num_threads')}" for i in blas) or "unknown"
 
 
+def print_header(header: str) -> None:
+    print(header)
+    print("-" * len(header))
+
+
 def engine_times(repeats: int, clock) -> dict[str, float]:
     """{"cell (n_x, n_a, m, T_x)": median seconds of the engine's forward + BPTT}."""
     return {f"{cell} {shape}": statistics.median(
@@ -207,8 +212,7 @@ def compare_freed_memory(rounds: int, repeats: int, clock: str) -> None:
     print()
     header = (f"{'cell (n_x, n_a, m, T_x)':<25} {'keep ms':>9} {'release ms':>11} "
               f"{'release/keep':>13}")
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for name in times["keep"][0]:
         keep = [run[name] for run in times["keep"]]
         release = [run[name] for run in times["release"]]
@@ -250,8 +254,7 @@ def main() -> None:
     print()
     header = (f"{'cell':<5} {'(n_x, n_a, m, T_x)':<19} {'rnnviz ms':>10} {'torch ms':>9} "
               f"{'floor ms':>9} {'/torch':>7} {'/floor':>7} {'notebook ms':>12} {'/rnnviz':>8}")
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for n_x, n_a, m, T_x in SIZES:
         for cell in ("rnn", "lstm"):
             shape = (n_x, n_a, m, T_x)
