@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from rnnviz.app.config import Config  # noqa: E402
 from rnnviz.app.contents import GATES, STEP, Page  # noqa: E402
-from rnnviz.engine import CELLS  # noqa: E402
+from rnnviz.engine import CELLS, keep_freed_memory_for_reuse  # noqa: E402
 from rnnviz.ui import state  # noqa: E402
 
 CONFIGS = {
@@ -64,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
+    keep_freed_memory_for_reuse()  # as the app's entry point does
     print(f"{'configuration':58s} {'page':22s} {'cold run':>9s} {'median':>9s} {'p95':>9s}")
     for label, config in CONFIGS.items():
         for page in (STEP, GATES):

@@ -1,12 +1,16 @@
 """Forward + BPTT time of the rnnviz engine, beside PyTorch and the matrix-product floor.
 
 Run:  python benchmarks/bench_engine.py [--repeats N] [--clock cpu|wall]
+          [--freed-memory keep|release] [--malloc-rounds N]
 
 For each cell (RNN, LSTM) and size (n_x, n_a, m, T_x), with n_y = n_x and a softmax
 cross-entropy loss at every timestep, it prints the median time of one forward pass plus
 full BPTT (all parameter gradients and dx) for:
 
 - rnnviz: ``rnnviz.engine.model.loss_and_gradients``;
+- notebook: the course notebook's API over the engine, ``rnnviz.notebook.rnn_forward`` then
+  ``rnn_backward`` (``lstm_forward``, ``lstm_backward``) from a given dA, with the notebook's
+  per-step caches in between; its column /rnnviz is its time over the engine's;
 - PyTorch: ``nn.RNN(tanh)`` / ``nn.LSTM`` + ``nn.Linear`` + ``F.cross_entropy`` with
   autograd, float64, one thread (only when torch is importable; it is not a dependency);
 - the floor: the same matrix products alone, in the engine's shapes and memory layouts
@@ -14,8 +18,13 @@ full BPTT (all parameter gradients and dx) for:
   output layer, weight and input gradients), into preallocated buffers, with no
   elementwise work at all.
 
-Everything runs on one thread (BLAS and OpenMP) so the comparison is fair. Samples of the
-three are taken in turn and timed by default on this process's CPU clock, so that other
+The process first calls ``rnnviz.engine.keep_freed_memory_for_reuse()``, as the app does
+(``--freed-memory release`` leaves malloc as it is). ``--malloc-rounds N`` measures what that
+call saves: it times the engine alone in 2N fresh processes, with and without it in turn,
+and prints the median times and the median of the per-round ratios.
+
+Everything runs on one thread (BLAS and OpenMP) so the comparison is fair. Samples of them
+all are taken in turn and timed by default on this process's CPU clock, so that other
 processes on a shared machine disturb the figures as little as possible. The first lines
 name the BLAS kernel in use (with threadpoolctl installed): an environment that forces an
 older OpenBLAS kernel (OPENBLAS_CORETYPE) slows every matrix product, the floor included.
@@ -30,7 +39,9 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -39,9 +50,10 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rnnviz.engine import init_params  # noqa: E402
+from rnnviz.engine import init_params, keep_freed_memory_for_reuse  # noqa: E402
 from rnnviz.engine.losses import Loss  # noqa: E402
 from rnnviz.engine.model import loss_and_gradients  # noqa: E402
+from rnnviz.notebook import lstm_backward, lstm_forward, rnn_backward, rnn_forward  # noqa: E402
 
 try:
     import torch
@@ -91,6 +103,16 @@ def problem(cell: str, n_x: int, n_a: int, m: int, T_x: int):
 def engine_fn(cell, n_x, n_a, m, T_x):
     params, x, targets = problem(cell, n_x, n_a, m, T_x)
     return lambda: loss_and_gradients(params, x, targets, LOSS)
+
+
+def notebook_fn(cell, n_x, n_a, m, T_x):
+    params, x, _ = problem(cell, n_x, n_a, m, T_x)
+    parameters = params.as_dict()
+    rng = np.random.default_rng(1)
+    a0, dA = rng.standard_normal((n_a, m)), rng.standard_normal((n_a, m, T_x))
+    if cell == "lstm":
+        return lambda: lstm_backward(dA, lstm_forward(x, a0, parameters)[3])
+    return lambda: rnn_backward(dA, rnn_forward(x, a0, parameters)[2])
 
 
 def floor_fn(cell, n_x, n_a, m, T_x):
@@ -162,13 +184,64 @@ def blas_description() -> str:
                      f"threads={i.get('num_threads')}" for i in blas) or "unknown"
 
 
+def print_header(header: str) -> None:
+    print(header)
+    print("-" * len(header))
+
+
+def engine_times(repeats: int, clock) -> dict[str, float]:
+    """{"cell (n_x, n_a, m, T_x)": median seconds of the engine's forward + BPTT}."""
+    return {f"{cell} {shape}": statistics.median(
+                interleaved_times({"rnnviz": engine_fn(cell, *shape)}, repeats, clock)["rnnviz"])
+            for shape in SIZES for cell in ("rnn", "lstm")}
+
+
+def compare_freed_memory(rounds: int, repeats: int, clock: str) -> None:
+    """The engine's times with and without keep_freed_memory_for_reuse, each round in two
+    fresh processes (the setting lasts for a process's life), the order alternating."""
+    times = {"keep": [], "release": []}
+    for k in range(rounds):
+        for setting in (("keep", "release") if k % 2 == 0 else ("release", "keep")):
+            child = subprocess.run(
+                [sys.executable, __file__, "--engine-json", "--freed-memory", setting,
+                 "--repeats", str(repeats), "--clock", clock],
+                check=True, capture_output=True, text=True)
+            times[setting].append(json.loads(child.stdout))
+    print(f"forward + BPTT with and without keep_freed_memory_for_reuse: {rounds} rounds of "
+          f"two processes, each the median of {repeats} samples, {clock} clock")
+    print()
+    header = (f"{'cell (n_x, n_a, m, T_x)':<25} {'keep ms':>9} {'release ms':>11} "
+              f"{'release/keep':>13}")
+    print_header(header)
+    for name in times["keep"][0]:
+        keep = [run[name] for run in times["keep"]]
+        release = [run[name] for run in times["release"]]
+        ratio = statistics.median(r / k for r, k in zip(release, keep, strict=True))
+        print(f"{name:<25} {statistics.median(keep) * 1e3:9.3f} "
+              f"{statistics.median(release) * 1e3:11.3f} {ratio:13.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
                         help="cpu: this process's CPU time (default; other processes' load "
                              "does not count); wall: elapsed time")
+    parser.add_argument("--freed-memory", choices=("keep", "release"), default="keep",
+                        help="keep: call keep_freed_memory_for_reuse first, as the app does "
+                             "(default); release: leave malloc as it is")
+    parser.add_argument("--malloc-rounds", type=int, default=0,
+                        help="compare --freed-memory keep and release over this many rounds")
+    parser.add_argument("--engine-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.malloc_rounds:
+        compare_freed_memory(args.malloc_rounds, args.repeats, args.clock)
+        return
+    if args.freed_memory == "keep":
+        keep_freed_memory_for_reuse()
+    if args.engine_json:  # one process of --malloc-rounds
+        print(json.dumps(engine_times(args.repeats, CLOCKS[args.clock])))
+        return
     if torch is not None:
         torch.set_num_threads(1)
     print(f"numpy {np.__version__}; BLAS: {blas_description()}")
@@ -177,33 +250,35 @@ def main() -> None:
     print(f"torch {torch.__version__}, 1 thread" if torch is not None
           else "torch not importable: the PyTorch reference is missing")
     print(f"forward + BPTT, cross-entropy at every step, float64, median of {args.repeats}, "
-          f"{args.clock} clock")
+          f"{args.clock} clock, freed memory: {args.freed_memory}")
     print()
     header = (f"{'cell':<5} {'(n_x, n_a, m, T_x)':<19} {'rnnviz ms':>10} {'torch ms':>9} "
-              f"{'floor ms':>9} {'/torch':>7} {'/floor':>7}")
-    print(header)
-    print("-" * len(header))
+              f"{'floor ms':>9} {'/torch':>7} {'/floor':>7} {'notebook ms':>12} {'/rnnviz':>8}")
+    print_header(header)
     for n_x, n_a, m, T_x in SIZES:
         for cell in ("rnn", "lstm"):
             shape = (n_x, n_a, m, T_x)
-            fns = {"rnnviz": engine_fn(cell, *shape), "floor": floor_fn(cell, *shape)}
+            fns = {"rnnviz": engine_fn(cell, *shape), "floor": floor_fn(cell, *shape),
+                   "notebook": notebook_fn(cell, *shape)}
             if torch is not None:
                 fns["torch"] = torch_fn(cell, *shape)
             samples = interleaved_times(fns, args.repeats, CLOCKS[args.clock])
             median = {name: statistics.median(values) for name, values in samples.items()}
 
-            def ratio(other, samples=samples):  # median of the per-round ratios
+            def ratio(other, mine="rnnviz", samples=samples):  # median of per-round ratios
                 return statistics.median(
-                    a / b for a, b in zip(samples["rnnviz"], samples[other], strict=True))
+                    a / b for a, b in zip(samples[mine], samples[other], strict=True))
 
             ref_ms = f"{median['torch'] * 1e3:9.3f}" if torch else f"{'-':>9}"
             vs_torch = f"{ratio('torch'):7.2f}" if torch else f"{'-':>7}"
             print(f"{cell:<5} {str(shape):<19} {median['rnnviz'] * 1e3:10.3f} {ref_ms} "
-                  f"{median['floor'] * 1e3:9.3f} {vs_torch} {ratio('floor'):7.2f}")
+                  f"{median['floor'] * 1e3:9.3f} {vs_torch} {ratio('floor'):7.2f} "
+                  f"{median['notebook'] * 1e3:12.3f} {ratio('rnnviz', 'notebook'):8.2f}")
     print()
-    print(f"ms: median {args.clock} time of one forward + BPTT; /torch, /floor: median of the "
-          "ratios of samples")
-    print("taken in turn (engine, floor, torch), so that a change in load hits all alike.")
+    print(f"ms: median {args.clock} time of one forward + BPTT; /torch, /floor, /rnnviz: median "
+          "of the ratios of")
+    print("samples taken in turn (engine, floor, notebook, torch), so that a change in load hits "
+          "all alike.")
     try:
         print(f"load average at the end: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     except OSError:

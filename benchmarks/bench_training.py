@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rnnviz.engine import keep_freed_memory_for_reuse  # noqa: E402
 from rnnviz.engine.model import loss_and_gradients  # noqa: E402
 from rnnviz.engine.optim import clip_by_global_norm, make_optimizer  # noqa: E402
 from rnnviz.training.settings import TrainConfig  # noqa: E402
@@ -86,6 +87,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    keep_freed_memory_for_reuse()  # as the app's entry point does
     base = TrainConfig()  # chars, LSTM, n_a=32, m=32, T_x=20, Adam
     print(f"task={base.task} n_a={base.n_a} m={base.m} T_x={base.T_x} "
           f"optimizer={base.optimizer} clip={base.clip} stats_every={base.stats_every} "

@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from rnnviz.engine import keep_freed_memory_for_reuse  # noqa: E402
 from rnnviz.figures import training as figures  # noqa: E402
 from rnnviz.training.settings import TrainConfig  # noqa: E402
 from rnnviz.training.trainer import Trainer  # noqa: E402
@@ -119,6 +120,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    keep_freed_memory_for_reuse()  # as the app's entry point does
     logging.getLogger("streamlit").setLevel(logging.ERROR)
 
     print(f"steps per run: {args.steps}, repeats: {args.repeats}, "

@@ -4,7 +4,8 @@ A student's notebook maps onto the engine one to one. Parameters are the noteboo
 string-keyed dicts ({"Wax": ..., "Waa": ..., ...}); caches keep the notebook's outer form
 ``(list of per-step caches, x)``, so its printed checks (``len(caches)``,
 ``caches[1][1][3]``) still hold. Every function here calls rnnviz.engine.model; nothing is
-computed a second time.
+computed a second time: the backward functions take the states and gates the forward pass
+left in the caches.
 
 RNN (linear output, as in the notebook)::
 
@@ -28,10 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.engine import activations
-from rnnviz.engine.model import forward, hidden_backward
-from rnnviz.engine.optim_core import adam_update
-from rnnviz.engine.params import LSTMParams, RNNParams
+from rnnviz.engine import LSTMParams, RNNParams, activations
+from rnnviz.engine.model import forward, states_backward
+from rnnviz.engine.optim import adam_update
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -86,9 +86,8 @@ def rnn_forward(x, a0, parameters: dict):
         Y (n_y, m, T_x), A (n_a, m, T_x), caches ([cache<1>, ..., cache<T_x>], x).
     """
     trace = forward(RNNParams.from_dict(parameters), x, a0, output="linear")
-    a_prev = trace.a_prev
-    caches = [(trace.a[:, :, t], a_prev[:, :, t], parameters, trace.x[:, :, t])
-              for t in range(trace.T_x)]
+    by_step = [array.transpose(2, 0, 1) for array in (trace.a, trace.a_prev, trace.x)]
+    caches = [(a_next, a_prev, parameters, xt) for a_next, a_prev, xt in zip(*by_step, strict=True)]
     return _owned(trace.y_hat), _owned(trace.a), (caches, trace.x)
 
 
@@ -107,13 +106,16 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters: dict):
     """
     trace = forward(LSTMParams.from_dict(parameters), _as_column(xt), a_prev, c_prev)
     return (trace.a[:, :, 0], trace.c[:, :, 0], trace.y_hat[:, :, 0],
-            _lstm_step_cache(trace, 0, parameters))
+            _lstm_step_caches(trace, parameters)[0])
 
 
-def _lstm_step_cache(trace, t: int, parameters: dict) -> tuple:
-    return (trace.a[:, :, t], trace.c[:, :, t], trace.a_prev[:, :, t], trace.c_prev[:, :, t],
-            trace.f[:, :, t], trace.u[:, :, t], trace.c_tilde[:, :, t], trace.o[:, :, t],
-            trace.x[:, :, t], parameters)
+def _lstm_step_caches(trace, parameters: dict) -> list[tuple]:
+    """The notebook's cache of every step, (a_next, c_next, a_prev, c_prev, f, u, c_tilde, o,
+    xt, parameters), each array a view of the trace's."""
+    sequences = (trace.a, trace.c, trace.a_prev, trace.c_prev, trace.f, trace.u,
+                 trace.c_tilde, trace.o, trace.x)
+    by_step = [array.transpose(2, 0, 1) for array in sequences]  # (T_x, n, m) views
+    return [(*arrays, parameters) for arrays in zip(*by_step, strict=True)]
 
 
 def lstm_forward(x, a0, parameters: dict, reproduce_concat_bug: bool = False):
@@ -133,8 +135,21 @@ def lstm_forward(x, a0, parameters: dict, reproduce_concat_bug: bool = False):
     x = np.asarray(x, dtype=np.float64)
     fed = np.full_like(x, params.sizes["n_x"]) if reproduce_concat_bug else x
     trace = forward(params, fed, a0)
-    caches = [_lstm_step_cache(trace, t, parameters) for t in range(trace.T_x)]
+    caches = _lstm_step_caches(trace, parameters)
     return _owned(trace.a), _owned(trace.y_hat), _owned(trace.c), (caches, x)
+
+
+def _stacked(steps: list, *fields: int) -> np.ndarray:
+    """The given fields of every step's cache (each (n, m)), one over the other, as one
+    (sum of the n, m, T_x) array. Its memory is time-major, the engine's own layout, so
+    that this copy and the engine's copy of it run over contiguous blocks."""
+    heights = [steps[0][field].shape[0] for field in fields]
+    out = np.empty((len(steps), steps[0][fields[0]].shape[1], sum(heights)))  # (T_x, m, n)
+    start = 0
+    for field, n in zip(fields, heights, strict=True):
+        out[:, :, start:start + n] = [cache[field].T for cache in steps]
+        start += n
+    return out.transpose(2, 1, 0)
 
 
 def rnn_backward(dA, caches) -> dict:
@@ -142,7 +157,7 @@ def rnn_backward(dA, caches) -> dict:
 
     Args:
         dA: (n_a, m, T_x) dL/da<t> arriving from outside the recurrence (e.g. the outputs).
-        caches: from `rnn_forward`.
+        caches: from `rnn_forward`: per step (a_next, a_prev, parameters, xt), and x.
 
     Returns:
         dict with dx (n_x, m, T_x), da0 (n_a, m), dWax (n_a, n_x), dWaa (n_a, n_a),
@@ -150,8 +165,8 @@ def rnn_backward(dA, caches) -> dict:
     """
     steps, x = caches
     a0, parameters = steps[0][1], steps[0][2]
-    params = RNNParams.from_dict(parameters)
-    grads = hidden_backward(params, forward(params, x, a0, output="linear"), dA)
+    grads = states_backward(RNNParams.from_dict(parameters), dA,
+                            x=np.asarray(x, dtype=np.float64), a0=a0, a=_stacked(steps, 0))
     return {key: grads[key] for key in ("dx", "da0", "dWax", "dWaa", "dba")}
 
 
@@ -160,16 +175,20 @@ def lstm_backward(dA, caches) -> dict:
 
     Args:
         dA: (n_a, m, T_x) dL/da<t> arriving from outside the recurrence.
-        caches: from `lstm_forward` (the corrected cell).
+        caches: from `lstm_forward`: per step (a_next, c_next, a_prev, c_prev, f, u, c_tilde,
+            o, xt, parameters), and x.
 
     Returns:
         dict with dx (n_x, m, T_x), da0 (n_a, m), dWf, dWu, dWo, dWc (n_a, n_a + n_x),
-        dbf, dbu, dbo, dbc (n_a, 1).
+        dbf, dbu, dbo, dbc (n_a, 1). dx is the gradient with respect to the inputs the cell
+        saw, the steps' xt.
     """
-    steps, x = caches
+    steps, _ = caches
     a0, c0, parameters = steps[0][2], steps[0][3], steps[0][9]
     params = LSTMParams.from_dict(parameters)
-    grads = hidden_backward(params, forward(params, x, a0, c0), dA)
+    grads = states_backward(params, dA, x=_stacked(steps, 8), a0=a0, c0=c0,
+                            a=_stacked(steps, 0), c=_stacked(steps, 1),
+                            gates=_stacked(steps, 4, 5, 7, 6))  # f; u; o; c~
     keys = ("dx", "da0") + tuple("d" + name for name in params.names()
                                  if name not in ("Wy", "by"))
     return {key: grads[key] for key in keys}

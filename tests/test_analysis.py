@@ -7,9 +7,9 @@ import pytest
 
 from rnnviz.engine import analysis, init_params
 from rnnviz.engine.losses import Loss
-from rnnviz.engine.lstm import _split_concat_weights, lstm_step
+from rnnviz.engine.lstm import lstm_step_forward
 from rnnviz.engine.model import forward, loss_and_gradients
-from rnnviz.engine.rnn import rnn_step
+from rnnviz.engine.rnn import rnn_step_forward
 
 EPS = 1e-6
 
@@ -39,17 +39,14 @@ def _rel(a, b):
 
 
 def _forward_step(params, trace, example, t):
-    """The engine's forward step at step t (0-based) for one example, as s<t-1> -> s<t>."""
+    """The cell's forward step at step t (0-based) for one example, as s<t-1> -> s<t>."""
     n_a = params.sizes["n_a"]
     xt = trace.x[:, example: example + 1, t]
     if params.cell == "rnn":
-        zx = params.Wax @ xt + params.ba
-        return lambda s: rnn_step(zx, s[:, None], params.Waa)[0][:, 0]
-    Wa, Wx, b = _split_concat_weights(params)
-    zx = Wx @ xt + b
+        return lambda s: rnn_step_forward(xt, s[:, None], params)[0][:, 0]
 
     def step(s):
-        a, c, _, _ = lstm_step(zx, s[:n_a, None], s[n_a:, None], Wa)
+        a, c, _ = lstm_step_forward(xt, s[:n_a, None], s[n_a:, None], params)
         return np.concatenate([a[:, 0], c[:, 0]])
 
     return step

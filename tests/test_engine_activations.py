@@ -8,7 +8,6 @@ import pytest
 from rnnviz.engine import init_params
 from rnnviz.engine.activations import log_softmax, sigmoid, softmax
 from rnnviz.engine.losses import Loss
-from rnnviz.engine.lstm import lstm_step
 from rnnviz.engine.model import forward, loss_and_gradients
 
 EXTREMES = np.array([-1e4, -1000.0, -745.5, -709.0, -40.0, -1e-300, 0.0, 1e-300, 40.0, 709.0,
@@ -106,11 +105,16 @@ def test_lstm_gates_are_the_exact_sigmoid_of_their_pre_activations(strict):
     assert set(np.unique(saturated.f[np.abs(saturated.z_f) > 80])) <= {0.0, 1.0}
 
 
-def test_lstm_step_sigmoid_is_within_two_ulp_over_a_dense_sweep(strict):
+def test_lstm_sigmoid_gates_are_within_two_ulp_over_a_dense_sweep(strict):
+    """With n_a = n_x = 1, a0 = 0 and each gate's input weight 1, every example's gate
+    pre-activations are its x: the fused forward's gates, z from -60 to 60."""
     z = np.linspace(-60.0, 60.0, 24001)
-    zx = np.tile(z, (4, 1))  # n_a = 1: rows f, u, o, c~; every column one pre-activation
-    zeros = np.zeros((1, z.size))
-    _, _, gates, z_back = lstm_step(zx, zeros, zeros, np.zeros((4, 1)))
-    np.testing.assert_array_equal(z_back, zx)
+    params = init_params("lstm", 1, 1, 1, np.random.default_rng(0))
+    for gate in "fuoc":
+        getattr(params, "W" + gate)[...] = [[0.0, 1.0]]
+        getattr(params, "b" + gate)[...] = 0.0
+    trace = forward(params, z[None, :, None])
+    np.testing.assert_array_equal(trace.z_gates[:, :, 0], np.tile(z, (4, 1)))
+    gates = trace.gates[:, :, 0]
     np.testing.assert_allclose(gates[:3], np.tile(sigmoid(z), (3, 1)), rtol=0, atol=2.3e-16)
     np.testing.assert_array_equal(gates[3], np.tanh(z))

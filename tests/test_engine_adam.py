@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnviz.engine.optim_core import adam_update
+from rnnviz.engine.optim import adam_update
 from rnnviz.notebook import initialize_adam, update_parameters_with_adam
 
 

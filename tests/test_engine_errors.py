@@ -5,10 +5,9 @@ import re
 import numpy as np
 import pytest
 
-from rnnviz.engine import init_params
+from rnnviz.engine import LSTMParams, RNNParams, init_params
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import backward, forward, loss_and_gradients
-from rnnviz.engine.params import LSTMParams, RNNParams
 from rnnviz.notebook import lstm_forward, rnn_backward, rnn_forward, rnn_forward_block
 
 

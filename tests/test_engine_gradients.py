@@ -1,4 +1,5 @@
-"""BPTT against central differences, for every backward path the engine has.
+"""BPTT against central differences, for every backward path the engine has (the step
+pairs' own checks are in test_engine_step_pairs.py).
 
 Each check perturbs one entry at a time by +-eps in float64 and compares
 (L(theta + eps) - L(theta - eps)) / (2 eps) with the analytic gradient; the relative error
@@ -13,9 +14,7 @@ from hypothesis import strategies as st
 from rnnviz.engine import init_params
 from rnnviz.engine.gradcheck import gradient_check
 from rnnviz.engine.losses import Loss
-from rnnviz.engine.lstm import lstm_step_backward, lstm_step_forward
 from rnnviz.engine.model import backward, forward, hidden_backward, loss_and_gradients
-from rnnviz.engine.rnn import rnn_step_backward, rnn_step_forward
 from rnnviz.notebook import lstm_backward, lstm_forward, rnn_backward, rnn_forward
 
 TOLERANCE = 1e-7
@@ -123,45 +122,6 @@ def test_gradient_flow_is_total_gradient_of_each_state(cell, t):
         # a<t> = o<t> tanh(c<t>) moves with c<t>
         assert rel_error(numerical_gradient(lambda: loss_from(o_t * np.tanh(c_t), c_t), c_t),
                          flow["dC"][:, :, t]) < TOLERANCE
-
-
-@pytest.mark.parametrize("shape", [(3, 4, 2), (1, 1, 1), (2, 1, 3)])
-def test_rnn_step_backward_matches_numerical_gradient(shape):
-    n_x, n_a, m = shape
-    params, x, a0, _, rng = problem("rnn", n_x, n_a, 2, m, 1)
-    xt = x[:, :, 0].copy()
-    upstream = rng.standard_normal((n_a, m))
-
-    def scalar():
-        return float(np.sum(upstream * rnn_step_forward(xt, a0, params)[0]))
-
-    _, cache = rnn_step_forward(xt, a0, params)
-    dxt, da_prev, dWax, dWaa, dba = rnn_step_backward(upstream, cache)
-    for analytic, array in ((dxt, xt), (da_prev, a0), (dWax, params.Wax), (dWaa, params.Waa),
-                            (dba, params.ba)):
-        assert analytic.shape == array.shape
-        assert rel_error(numerical_gradient(scalar, array), analytic) < TOLERANCE
-
-
-@pytest.mark.parametrize("shape", [(3, 4, 2), (1, 1, 1), (2, 1, 3)])
-def test_lstm_step_backward_matches_numerical_gradient(shape):
-    n_x, n_a, m = shape
-    params, x, a0, c0, rng = problem("lstm", n_x, n_a, 2, m, 1)
-    xt = x[:, :, 0].copy()
-    up_a, up_c = rng.standard_normal((n_a, m)), rng.standard_normal((n_a, m))
-
-    def scalar():
-        a_next, c_next, _ = lstm_step_forward(xt, a0, c0, params)
-        return float(np.sum(up_a * a_next) + np.sum(up_c * c_next))
-
-    _, _, cache = lstm_step_forward(xt, a0, c0, params)
-    dxt, da_prev, dc_prev, grads = lstm_step_backward(up_a, up_c, cache)
-    pairs = [(dxt, xt), (da_prev, a0), (dc_prev, c0)]
-    pairs += [(grads["d" + name], getattr(params, name))
-              for name in ("Wf", "bf", "Wu", "bu", "Wc", "bc", "Wo", "bo")]
-    for analytic, array in pairs:
-        assert analytic.shape == array.shape
-        assert rel_error(numerical_gradient(scalar, array), analytic) < TOLERANCE
 
 
 @pytest.mark.parametrize("shape", [(3, 5, 4, 3), (1, 1, 1, 1), (2, 3, 1, 2)])

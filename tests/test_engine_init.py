@@ -5,8 +5,9 @@ import pytest
 
 from rnnviz.engine import init_params
 from rnnviz.engine.losses import Loss
+from rnnviz.engine.lstm import LSTMParams, init_lstm
 from rnnviz.engine.model import forward, loss_and_gradients
-from rnnviz.engine.params import LSTMParams, RNNParams, init_lstm, init_rnn
+from rnnviz.engine.rnn import RNNParams, init_rnn
 
 
 def run(cell, seed, **knobs):

@@ -8,7 +8,7 @@ the engine reproduces the numbers it printed, and by default it gives the correc
 import numpy as np
 import pytest
 
-from rnnviz.engine.params import LSTMParams, RNNParams
+from rnnviz.engine import LSTMParams, RNNParams
 from rnnviz.notebook import (
     lstm_cell_forward,
     lstm_forward,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import rnnviz.engine.optim as optim
-from rnnviz.engine import init_params
+from rnnviz.engine import RNNParams, init_params
 from rnnviz.engine.optim import (
     OPTIMIZERS,
     clip_by_global_norm,
@@ -12,7 +12,6 @@ from rnnviz.engine.optim import (
     global_norm,
     make_optimizer,
 )
-from rnnviz.engine.params import RNNParams
 
 TARGET = {"W": np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]]), "b": np.array([[0.25], [-0.75]])}
 START = {"W": np.zeros((2, 3)), "b": np.ones((2, 1))}
@@ -73,7 +72,7 @@ def test_step_returns_a_new_container_and_leaves_the_old_one(name):
         assert not np.array_equal(getattr(new, key), value)
 
 
-def test_adam_goes_through_optim_core(monkeypatch):
+def test_adam_goes_through_adam_update(monkeypatch):
     calls = []
     real = optim.adam_update
 

@@ -1,7 +1,10 @@
 """Shape checks that name the array and the shape expected, in the notebook's names;
-and allocation of the engine's buffers."""
+and the engine's time-major buffers: their allocation and their copies."""
 
 from __future__ import annotations
+
+import functools
+import math
 
 import numpy as np
 
@@ -57,7 +60,7 @@ def empty_buffers(*shapes: tuple[int, ...]) -> list[np.ndarray]:
     """Uninitialised float64 arrays of the given shapes, carved from one allocation, each
     starting on a 64-byte boundary (one block: fewer allocations, and views that the
     trace keeps share one lifetime)."""
-    sizes = [int(np.prod(shape)) for shape in shapes]
+    sizes = [math.prod(shape) for shape in shapes]
     starts, offset = [], 0
     for size in sizes:
         starts.append(offset)
@@ -68,17 +71,40 @@ def empty_buffers(*shapes: tuple[int, ...]) -> list[np.ndarray]:
             for shape, start, size in zip(shapes, starts, sizes, strict=True)]
 
 
-def _keep_freed_memory_for_reuse() -> None:
-    """Allocate and free one untouched 31 MiB block, once, at import.
+def time_major(x: np.ndarray) -> np.ndarray:
+    """x (n, m, T_x) as a C-contiguous (T_x, m, n) array: x's own memory when it is laid out
+    so already (a trace's arrays are), else a copy."""
+    return np.ascontiguousarray(np.transpose(x, (2, 1, 0)), dtype=np.float64)
 
-    glibc's malloc serves a request above its mmap threshold with fresh pages from the
-    kernel, and every fresh 4 kB page costs a fault on first touch; it raises the threshold
-    to the size of the largest such block freed so far (up to 32 MiB). The engine allocates
-    buffers of a few MiB on every call, so without this each call of a large model pays
-    thousands of page faults (measured: forward + BPTT of the RNN at (n_x, n_a, m, T_x) =
-    (32, 128, 32, 64) went from 11.8 to 7.8 ms). Other allocators are not affected.
+
+def time_major_after(first: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """A new C-contiguous (T_x + 1, m, n) buffer [first, x<1>, ..., x<T_x>] from first (n, m)
+    and x (n, m, T_x): a state's initial value and its sequence."""
+    n, m, T_x = x.shape
+    out = empty_buffers((T_x + 1, m, n))[0]
+    out[0] = first.T
+    out[1:] = x.transpose(2, 1, 0)
+    return out
+
+
+def is_view_of(array: np.ndarray, buffer: np.ndarray) -> bool:
+    """Whether `array` is a view into `buffer` (so the buffer still holds its values)."""
+    return array.base is not None and np.may_share_memory(buffer, array)
+
+
+@functools.cache  # once per process: what it changes lasts
+def keep_freed_memory_for_reuse() -> None:
+    """Make this process's malloc keep the engine's freed buffers for reuse. The app's entry
+    point and the benchmarks call it at start-up; the engine works without it, slower.
+
+    The engine allocates buffers of several MiB on every call and frees them at its end.
+    glibc's malloc serves a block above its mmap threshold with fresh pages from the kernel,
+    each costing a page fault when first touched, and unmaps it when freed; it raises the
+    threshold (and the heap's trim threshold, twice as high) to the size of the largest such
+    block freed so far, up to 32 MiB. Allocating and freeing one untouched 31 MiB block
+    raises them once: later buffers come from the heap, whose freed pages stay mapped and
+    are reused. The price is that a process keeps up to twice that much freed memory per
+    malloc arena. `python benchmarks/bench_engine.py --malloc-rounds N` measures the gain.
+    Other allocators are not affected.
     """
-    np.empty((31 << 20) // 8)  # freed at once: only the threshold it leaves matters
-
-
-_keep_freed_memory_for_reuse()
+    np.empty((31 << 20) // 8)  # freed at once: only the thresholds it leaves matter

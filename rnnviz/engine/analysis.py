@@ -30,9 +30,9 @@ an upper bound that can be loose (a non-normal Waa stretches some direction by m
 at every step while the product still shrinks). A product below 1 shrinks geometrically:
 on a log scale that is a straight falling line, the vanishing gradient.
 
-J^T w is exactly the engine's step backward (rnn_step_back, lstm_step_back); J v (forward
-mode) is written here, and the explicit J is J applied to the identity, so each formula
-lives once.
+J v is the cell's forward-mode step (rnn_step_jvp, lstm_step_jvp), J^T w is its step
+backward itself (rnn_step_backward, lstm_step_backward), and the explicit J is J applied to
+the identity, so each formula lives once, in the cell's module.
 
 Global-norm clipping at a threshold tau::
 
@@ -42,16 +42,17 @@ Global-norm clipping at a threshold tau::
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.engine.cells import cell_of
+from rnnviz.engine.description import Trace
 from rnnviz.engine.losses import Loss, check_targets, counted_positions
-from rnnviz.engine.lstm import _split_concat_weights, lstm_step_back
-from rnnviz.engine.model import Trace, loss_and_gradients
+from rnnviz.engine.model import loss_and_gradients
 from rnnviz.engine.optim import clip_by_global_norm, global_norm
-from rnnviz.engine.params import LSTMParams, Params, RNNParams
-from rnnviz.engine.rnn import rnn_step_back
+from rnnviz.engine.params import Params
 
 EXACT_MAX_STATE = 64      # state sizes up to this get exact norms (SVD); above, power iteration
 POWER_ITERATIONS = 300
@@ -61,77 +62,11 @@ POWER_TOLERANCE = 1e-8
 TINY = 1e-300
 
 
-# ----- one step: J v (forward mode) and J^T w (the engine's step backward) ------------------
-
-def rnn_step_jvp(v: np.ndarray, a_next: np.ndarray, Waa: np.ndarray) -> np.ndarray:
-    """J v for the RNN step: the change in a<t> caused by a change v in a<t-1>.
-
-    Args:
-        v: (n_a, K) directions in a<t-1>; each column goes with its own column of a_next.
-        a_next: (n_a, K) a<t> from the forward pass (K = examples, or examples x steps).
-        Waa: (n_a, n_a).
-
-    Returns:
-        (n_a, K) diag(1 - a<t>^2) Waa v, column by column.
-    """
-    return (1.0 - a_next * a_next) * (Waa @ v)
-
-
-def rnn_step_vjp(w: np.ndarray, a_next: np.ndarray, Waa: np.ndarray) -> np.ndarray:
-    """J^T w for the RNN step, which is BPTT's own step: (n_a, K) in, (n_a, K) out."""
-    return rnn_step_back(w, a_next, Waa)[1]
-
-
-def _lstm_parts(gates: np.ndarray, c_next: np.ndarray):
-    n_a = c_next.shape[0]
-    f, u = gates[:n_a], gates[n_a: 2 * n_a]
-    o, c_tilde = gates[2 * n_a: 3 * n_a], gates[3 * n_a:]
-    tanh_c = np.tanh(c_next)
-    return f, u, o, c_tilde, tanh_c
-
-
-def lstm_step_jvp(v: np.ndarray, gates: np.ndarray, c_next: np.ndarray, c_prev: np.ndarray,
-                  Wa: np.ndarray) -> np.ndarray:
-    """J v for the LSTM step on the joint state s = [a; c].
-
-    Args:
-        v: (2 n_a, K) directions in [a<t-1>; c<t-1>].
-        gates: (4 n_a, K) [f; u; o; c~] at step t.
-        c_next: (n_a, K) c<t>.
-        c_prev: (n_a, K) c<t-1>.
-        Wa: (4 n_a, n_a) the gates' recurrent block, rows f, u, o, c~.
-
-    Returns:
-        (2 n_a, K) the change in [a<t>; c<t>].
-    """
-    n_a = c_next.shape[0]
-    f, u, o, c_tilde, tanh_c = _lstm_parts(gates, c_next)
-    dz = Wa @ v[:n_a]  # (4 n_a, K) change of the gates' pre-activations
-    dc = (f * v[n_a:]
-          + c_prev * f * (1.0 - f) * dz[:n_a]
-          + c_tilde * u * (1.0 - u) * dz[n_a: 2 * n_a]
-          + u * (1.0 - c_tilde * c_tilde) * dz[3 * n_a:])
-    da = tanh_c * o * (1.0 - o) * dz[2 * n_a: 3 * n_a] + o * (1.0 - tanh_c * tanh_c) * dc
-    return np.concatenate([da, dc], axis=0)
-
-
-def lstm_step_vjp(w: np.ndarray, gates: np.ndarray, c_next: np.ndarray, c_prev: np.ndarray,
-                  Wa: np.ndarray) -> np.ndarray:
-    """J^T w for the LSTM step on [a; c], which is BPTT's own step: (2 n_a, K) in and out.
-
-    w[:n_a] is dL/da<t>, w[n_a:] is dL/dc<t> through c<t+1> only (a<t> counted separately).
-    """
-    n_a = c_next.shape[0]
-    _, da_prev, dc_prev, _ = lstm_step_back(w[:n_a], w[n_a:], gates, c_next, c_prev, Wa)
-    return np.concatenate([da_prev, dc_prev], axis=0)
-
-
-# ----- a whole trace ------------------------------------------------------------------------
+# ----- one step: J v and J^T w, from the cell's own step functions --------------------------
 
 def state_size(params: Params) -> int:
     """Size of the recurrent state: n_a for the RNN, 2 n_a for the LSTM's [a; c]."""
-    n_a = params.sizes["n_a"]
-    return n_a if isinstance(params, RNNParams) else 2 * n_a
+    return cell_of(params).state_size * params.sizes["n_a"]
 
 
 def _check_examples(trace: Trace, examples) -> np.ndarray:
@@ -147,35 +82,39 @@ class StepOperators:
     """J<t> v and J<t>^T w for many (example, step) pairs of one trace at once.
 
     Column k of every vector belongs to example `examples[k]` at step `steps[k] + 1`
-    (steps count from 0 here, as array indices do).
+    (steps count from 0 here, as array indices do). A vector stacks the cell's states,
+    [a; c] for the LSTM. The step's cache comes from the cell's step forward on those
+    columns' inputs and previous states, so J v is its step_jvp and J^T w its step_backward.
     """
 
     def __init__(self, params: Params, trace: Trace, examples: np.ndarray, steps: np.ndarray):
-        if isinstance(params, RNNParams):
-            self._a_next = trace.a[:, examples, steps]  # (n_a, K)
-            self._Waa = params.Waa
-        elif isinstance(params, LSTMParams):
-            self._gates = trace.gates[:, examples, steps]  # (4 n_a, K)
-            self._c_next = trace.c[:, examples, steps]
-            self._c_prev = trace.c_prev[:, examples, steps]
-            self._Wa = _split_concat_weights(params)[0]
-        else:
-            raise TypeError(f"params must be RNNParams or LSTMParams; "
-                            f"got {type(params).__name__}")
-        self.lstm = isinstance(params, LSTMParams)
-        self.size = state_size(params)
+        self.cell = cell_of(params)
+        previous = [getattr(trace, state + "_prev")[:, examples, steps]
+                    for state in self.cell.states]  # a<t-1> (and c<t-1>), (n_a, K) each
+        *_, self.cache = self.cell.step_forward(trace.x[:, examples, steps], *previous, params)
+
+    def columns(self, keep: np.ndarray) -> StepOperators:
+        """The operators of the columns where the (K,) mask `keep` is True."""
+        picked = copy.copy(self)
+        picked.cache = type(self.cache)(*(value[:, keep] if isinstance(value, np.ndarray)
+                                          else value for value in self.cache))
+        return picked
+
+    def _split(self, vectors: np.ndarray) -> list[np.ndarray]:
+        """(n_s, K) -> one (n_a, K) block per state."""
+        return np.split(vectors, self.cell.state_size)
 
     def jvp(self, v: np.ndarray) -> np.ndarray:
         """(n_s, K) -> (n_s, K): J v, column by column."""
-        if self.lstm:
-            return lstm_step_jvp(v, self._gates, self._c_next, self._c_prev, self._Wa)
-        return rnn_step_jvp(v, self._a_next, self._Waa)
+        moved = self.cell.step_jvp(*self._split(v), self.cache)  # one state's, or a tuple
+        return np.concatenate(moved) if isinstance(moved, tuple) else moved
 
     def vjp(self, w: np.ndarray) -> np.ndarray:
-        """(n_s, K) -> (n_s, K): J^T w, column by column."""
-        if self.lstm:
-            return lstm_step_vjp(w, self._gates, self._c_next, self._c_prev, self._Wa)
-        return rnn_step_vjp(w, self._a_next, self._Waa)
+        """(n_s, K) -> (n_s, K): J^T w, column by column: the step backward's gradients of
+        the previous states, given w as the next states' (for the LSTM w = [da<t>; dc<t>],
+        dc<t> the gradient through c<t+1> only, a<t>'s path counted separately)."""
+        _, *previous, _ = self.cell.step_backward(*self._split(w), self.cache)
+        return np.concatenate(previous)
 
 
 def step_jacobians(params: Params, trace: Trace, example: int = 0) -> np.ndarray:
@@ -183,7 +122,7 @@ def step_jacobians(params: Params, trace: Trace, example: int = 0) -> np.ndarray
 
     Args:
         params: the parameters of `trace`.
-        trace: RNNTrace or LSTMTrace.
+        trace: the forward trace.
         example: which batch example (0 <= example < m).
 
     Returns:
@@ -231,18 +170,17 @@ def spectral_norms(params: Params, trace: Trace, examples: np.ndarray, steps: np
     def as_blocks(M):  # inverse of as_columns
         return M.reshape(n_s, -1, block).transpose(1, 0, 2)
 
+    ops = StepOperators(params, trace, np.repeat(examples, block), np.repeat(steps, block))
     for _ in range(iterations):
-        ops = StepOperators(params, trace, np.repeat(examples[active], block),
-                            np.repeat(steps[active], block))
-        JV = ops.jvp(as_columns(V))
-        new_sigma = np.linalg.svd(as_blocks(JV), compute_uv=False)[:, 0]
+        JV = as_blocks(ops.jvp(as_columns(V)))
+        new_sigma = np.linalg.svd(JV, compute_uv=False)[:, 0]
         moving = np.abs(new_sigma - sigma[active]) > POWER_TOLERANCE * np.maximum(new_sigma, TINY)
         sigma[active] = new_sigma
         keep = moving & (new_sigma > TINY)
         if not keep.any():
             break
-        W = as_blocks(ops.vjp(JV))[keep]
-        active, V = active[keep], np.linalg.qr(W)[0]
+        ops = ops.columns(np.repeat(keep, block))
+        active, V = active[keep], np.linalg.qr(as_blocks(ops.vjp(as_columns(JV[keep]))))[0]
     return sigma
 
 
@@ -339,7 +277,7 @@ def per_step_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None,
     the exploding regime those are the late steps, whose gradients travel furthest back.
 
     Args:
-        params: RNNParams or LSTMParams.
+        params: the parameters of one of the cells.
         x: (n_x, m, T_x).
         targets: as for rnnviz.engine.model.backward ((m, T_x) labels or (n_y, m, T_x) values).
         loss: the Loss; with where="last" only step T_x has a term.

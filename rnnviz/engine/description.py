@@ -12,6 +12,11 @@ Every projection of a step has the form::
 
 where W_a and W_x are either two matrices (the RNN's Waa, Wax) or the two column blocks of
 one matrix acting on concat = [a<t-1>; x<t>] (the LSTM's Wf[:, :n_a] and Wf[:, n_a:]).
+
+The description also hands the engine the cell's functions: its readable step pair and
+forward-mode step, and the fused sequence kernel that computes the same numbers for a whole
+sequence. rnnviz.engine.model, gradcheck and analysis call them through it, so they work for
+any cell without asking which one it is.
 """
 
 from __future__ import annotations
@@ -74,6 +79,24 @@ class Cell:
         memory_bias: the bias whose large values keep the memory (the LSTM's bf), set by
             init_params' forget_bias; None when the cell has none.
         init: (n_x, n_a, n_y, rng, weight_scale, spectral_radius, memory_bias) -> params.
+        trace: the class of a forward pass's record (a `Trace`), fields in the notebook's names.
+        step_forward: the readable step, (xt, *previous states, params) -> (*next states,
+            cache): rnn_step_forward(xt, a_prev, params) -> (a_next, cache).
+        step_backward: its backward, (*gradients of the next states, cache) -> (dxt,
+            *gradients of the previous states, grads), grads a dict keyed "d" + parameter.
+        step_jvp: forward mode, (*changes of the previous states, cache) -> the changes of the
+            next states (one array, or a tuple of them for a cell with several states): J v.
+        forward: the fused sequence forward, (params, x, *initial states) -> the trace's
+            fields but the output layer's, "time_major" among them; x and the states are
+            checked by rnnviz.engine.model.forward.
+        bptt: the fused BPTT, (params, buffers, flow) -> {"d" + parameter: gradient, "dx",
+            "d" + state + "0" and the flows "dA" (and "dC"): (n_a, m, T_x)}; flow is
+            (T_x, m, n_a), dL/da<t> from outside the recurrence, and becomes dA.
+        buffers: the time-major buffers `bptt` reads, built from the arrays of a trace
+            (keyword arguments named as its fields: x, a0, a, ...); a forward pass keeps its
+            own in trace.time_major. Every cell's buffers have h, (T_x + 1, m, n_a) =
+            [a0, a<1>, ..., a<T_x>] in row form, and hold(trace), whether the trace's arrays
+            are still views of them.
     """
 
     name: str
@@ -85,6 +108,13 @@ class Cell:
     output_weight: str
     memory_bias: str | None
     init: Callable
+    trace: type
+    step_forward: Callable
+    step_backward: Callable
+    step_jvp: Callable
+    forward: Callable
+    bptt: Callable
+    buffers: Callable
 
     @property
     def gates(self) -> tuple[Projection, ...]:
@@ -113,3 +143,39 @@ class Cell:
         weights = [shape for name, shape in self.shapes(n_x, n_a, n_y).items()
                    if shape[1] != 1]
         return m * T_x * sum(rows * cols for rows, cols in weights)
+
+
+class Trace:
+    """What every cell's trace (a frozen dataclass of one forward pass) shares.
+
+    A trace holds its arrays in the notebook's (n, m, T_x) layout as views of the time-major
+    buffers the fused forward wrote, kept in its field `time_major` (None in a trace built
+    from arrays, a pickled one, say); `buffers()` hands BPTT those buffers.
+    """
+
+    cell = ""
+
+    @property
+    def T_x(self) -> int:
+        return self.x.shape[2]
+
+    @property
+    def a_prev(self) -> np.ndarray:
+        """(n_a, m, T_x): a<t-1> at every t, starting from a0."""
+        return self.buffers().h[:-1].transpose(2, 1, 0)
+
+    def buffers(self):
+        """The time-major buffers BPTT reads: the forward pass's own, or, when they are absent
+        or no longer behind the arrays (after dataclasses.replace), rebuilt from the arrays."""
+        kept = self.time_major
+        if kept is not None and kept.hold(self):
+            return kept
+        return self._buffers_from_arrays()
+
+    def _buffers_from_arrays(self):
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict:
+        """Pickled (e.g. by a cache) without the time-major buffers: they would double the
+        size, and `buffers()` rebuilds them from the arrays when they are needed."""
+        return {**self.__dict__, "time_major": None}

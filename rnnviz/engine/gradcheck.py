@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnnviz.engine.cells import cell_of
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import loss_and_gradients, loss_value
 from rnnviz.engine.params import Params
@@ -37,7 +38,7 @@ def gradient_check(params: Params, x, targets, loss: Loss, a0=None, c0=None,
     """Compare BPTT's gradients with central differences, parameter by parameter.
 
     Args:
-        params: RNNParams or LSTMParams (not modified).
+        params: the parameters of one of the cells (not modified).
         x: (n_x, m, T_x).
         targets: as for rnnviz.engine.model.backward.
         loss: Loss.
@@ -46,32 +47,31 @@ def gradient_check(params: Params, x, targets, loss: Loss, a0=None, c0=None,
         max_entries: check at most this many entries of each array, chosen by `rng`
             (None: every entry).
         rng: generator for choosing entries (default: seed 0).
-        include_inputs: also check x and a0 (and c0 for the LSTM).
+        include_inputs: also check x and the initial states a0 (and c0 for the LSTM).
 
     Returns:
         {name: relative error} for every parameter (and "x", "a0", "c0" if asked).
     """
     rng = np.random.default_rng(0) if rng is None else rng
     trace, result = loss_and_gradients(params, x, targets, loss, a0, c0)
+
     def c_copy(array):  # C order, so that reshape(-1) below is a view, never a copy
         return np.array(array, dtype=np.float64, order="C")
 
     work = params.map(c_copy)
     x = c_copy(trace.x)
-    states = {"a0": c_copy(trace.a0)}
-    if params.cell == "lstm":
-        states["c0"] = c_copy(trace.c0)
+    initial = {state + "0": c_copy(getattr(trace, state + "0"))
+               for state in cell_of(params).states}  # a0 (and c0): perturbed in place
 
     def loss_now() -> float:
-        return loss_value(work, x, targets, loss, states["a0"], states.get("c0"))
+        return loss_value(work, x, targets, loss, **initial)
 
     arrays = dict(work.items())
     analytic = dict(result.grads.items())
     if include_inputs:
         arrays["x"], analytic["x"] = x, result.dx
-        arrays["a0"], analytic["a0"] = states["a0"], result.da0
-        if "c0" in states:
-            arrays["c0"], analytic["c0"] = states["c0"], result.dc0
+        for name, array in initial.items():
+            arrays[name], analytic[name] = array, getattr(result, "d" + name)
 
     errors = {}
     for name, array in arrays.items():

@@ -1,6 +1,6 @@
-"""One entry point for either cell: forward trace with its output layer, loss and full BPTT.
+"""One entry point for any cell: forward trace with its output layer, loss and full BPTT.
 
-Output layer, at every t (RNN names Wya; the LSTM's Wy)::
+Output layer, at every t (the RNN names its weight Wya; the LSTM Wy)::
 
     z_y<t>   = Wya a<t> + by                         (n_y, m)
     y_hat<t> = softmax(z_y<t>)   or   z_y<t> (linear)
@@ -9,7 +9,8 @@ Backward through it, from dz_y<t> = dL/dz_y<t> (rnnviz.engine.losses)::
 
     dWya = sum_t dz_y<t> a<t>^T    dby = sum_t,m dz_y<t>    da<t> (from output) = Wya^T dz_y<t>
 
-then the cell's own BPTT (rnnviz.engine.rnn, rnnviz.engine.lstm) carries da<t> back through time.
+then the cell's own BPTT (its module: rnnviz.engine.rnn, rnnviz.engine.lstm) carries da<t>
+back through time. The cell is found from the parameters' description (rnnviz.engine.cells).
 """
 
 from __future__ import annotations
@@ -18,78 +19,67 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine._arrays import empty_buffers
+from rnnviz.engine._arrays import check_sequence, check_shape, check_state, empty_buffers
 from rnnviz.engine.activations import softmax
+from rnnviz.engine.cells import CELLS, cell_of
+from rnnviz.engine.description import Trace
 from rnnviz.engine.losses import Loss, loss_and_output_gradient
-from rnnviz.engine.lstm import LSTMTrace, lstm_bptt, lstm_hidden_backward, lstm_hidden_forward
-from rnnviz.engine.params import LSTMParams, Params, RNNParams
-from rnnviz.engine.rnn import RNNTrace, rnn_bptt, rnn_hidden_backward, rnn_hidden_states
+from rnnviz.engine.params import Params
 
-Trace = RNNTrace | LSTMTrace
 OUTPUTS = ("softmax", "linear")
 
 
 def output_names(params: Params) -> tuple[str, str]:
     """The output layer's parameter names: ("Wya", "by") for the RNN, ("Wy", "by") for the LSTM."""
-    return ("Wya", "by") if isinstance(params, RNNParams) else ("Wy", "by")
+    return cell_of(params).output_weight, "by"
 
 
-def _output_layer(params: Params, A: np.ndarray, output: str, z_y_tm=None, y_hat_tm=None):
-    """z_y (n_y, m, T_x) and y_hat from hidden states A (n_a, m, T_x), in one product.
-
-    z_y_tm, y_hat_tm: optional time-major (T_x, m, n_y) buffers to write into.
-    """
+def _output_layer(params: Params, A: np.ndarray, output: str):
+    """z_y and y_hat (n_y, m, T_x) from hidden states A (n_a, m, T_x), in one product."""
     W = getattr(params, output_names(params)[0])
     n_a, m, T_x = A.shape
     n_y = W.shape[0]
     A_rows = A.transpose(2, 1, 0).reshape(T_x * m, n_a)  # a view of a trace's buffer
-    if z_y_tm is None:
-        z_y_tm = np.empty((T_x, m, n_y))
-    np.matmul(A_rows, W.T, out=z_y_tm.reshape(T_x * m, n_y))
-    z_y_tm += params.by[:, 0]
-    z_y = z_y_tm.transpose(2, 1, 0)
+    z_y_rows = empty_buffers((T_x * m, n_y))[0]
+    np.matmul(A_rows, W.T, out=z_y_rows)
+    z_y_rows += params.by[:, 0]
+    z_y = z_y_rows.reshape(T_x, m, n_y).transpose(2, 1, 0)
     if output == "linear":
         return z_y, z_y
-    if y_hat_tm is None:
-        y_hat_tm = np.empty((T_x, m, n_y))
-    softmax(z_y, out=y_hat_tm.transpose(2, 1, 0))
-    return z_y, y_hat_tm.transpose(2, 1, 0)
+    y_hat = empty_buffers((T_x, m, n_y))[0].transpose(2, 1, 0)
+    return z_y, softmax(z_y, out=y_hat)
 
 
 def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Trace:
     """Run a whole sequence through the network.
 
     Args:
-        params: RNNParams or LSTMParams.
+        params: the parameters of one of the cells (RNNParams, LSTMParams, ...).
         x: (n_x, m, T_x) inputs.
         a0: (n_a, m) initial hidden state, or None for zeros.
-        c0: (n_a, m) initial cell state (LSTM only), or None for zeros.
+        c0: (n_a, m) initial cell state (for a cell with one, the LSTM), or None for zeros.
         output: "softmax" or "linear".
 
     Returns:
-        RNNTrace or LSTMTrace, every array in the notebook's (n, m, T_x) layout.
+        the cell's trace (RNNTrace, LSTMTrace, ...), every array in the notebook's
+        (n, m, T_x) layout.
     """
     if output not in OUTPUTS:
         raise ValueError(f"output must be one of {OUTPUTS}; got {output!r}")
-    if not isinstance(params, RNNParams | LSTMParams):
-        raise TypeError(f"params must be RNNParams or LSTMParams; got {type(params).__name__}")
+    cell = cell_of(params)
     params.validate()
-    n_y = params.sizes["n_y"]
-    m, T_x = np.shape(x)[1:] if np.ndim(x) == 3 else (1, 1)  # a bad x is reported below
-    outputs = ((T_x, m, n_y),) * (2 if output == "softmax" else 1)
-    if isinstance(params, RNNParams):
-        if c0 is not None:
-            raise ValueError("c0 is for the LSTM; the vanilla RNN has no cell state")
-        tm = rnn_hidden_states(params, x, a0, extra=outputs)
-        H = tm["h"]
-        a = H[1:].transpose(2, 1, 0)
-        z_y, y_hat = _output_layer(params, a, output, *tm["extra"])
-        return RNNTrace(x=tm["x"].transpose(2, 1, 0), a0=H[0].T,
-                        z=tm["z"].transpose(2, 1, 0), a=a, z_y=z_y, y_hat=y_hat,
-                        output=output, time_major={"x": tm["x"], "h": H})
-    states = lstm_hidden_forward(params, x, a0, c0, extra=outputs)
-    z_y, y_hat = _output_layer(params, states["a"], output, *states.pop("extra"))
-    return LSTMTrace(**states, z_y=z_y, y_hat=y_hat, output=output)
+    n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
+    x = check_sequence(x, n_x)
+    given = {"a": a0, "c": c0}
+    for state, value in given.items():
+        if value is not None and state not in cell.states:
+            owners = " and the ".join(c.label for c in CELLS.values() if state in c.states)
+            raise ValueError(f"{state}0 is for the {owners}; the {cell.label} has no state "
+                             f"{state}")
+    initial = [check_state(state + "0", given[state], n_a, x.shape[1]) for state in cell.states]
+    hidden = cell.forward(params, x, *initial)
+    z_y, y_hat = _output_layer(params, hidden["a"], output)
+    return cell.trace(**hidden, z_y=z_y, y_hat=y_hat, output=output)
 
 
 @dataclass(frozen=True)
@@ -128,7 +118,7 @@ def hidden_backward(params: Params, trace: Trace, dA_out) -> dict[str, np.ndarra
     """BPTT from an upstream gradient on every hidden state, without the output layer.
 
     Args:
-        params: RNNParams or LSTMParams.
+        params: the parameters `trace` was computed with.
         trace: the forward trace.
         dA_out: (n_a, m, T_x) dL/da<t> from outside the recurrence.
 
@@ -136,10 +126,29 @@ def hidden_backward(params: Params, trace: Trace, dA_out) -> dict[str, np.ndarra
         dict of the recurrent parameters' gradients ("dWax", ... or "dWf", ...), dx, da0,
         dA (and dc0, dC for the LSTM).
     """
+    return _bptt_from_outside(params, trace.buffers(), dA_out)
+
+
+def states_backward(params: Params, dA_out, **arrays) -> dict[str, np.ndarray]:
+    """`hidden_backward` for a forward pass of which only the arrays BPTT reads are at hand
+    (rnnviz.notebook's caches), not its trace.
+
+    Args:
+        params: the parameters the arrays were computed with.
+        dA_out: (n_a, m, T_x) dL/da<t> from outside the recurrence.
+        arrays: the trace's arrays BPTT reads, by their names in the trace: x, a0, a; and
+            c0, c, gates for the LSTM (the arguments of the cell's `buffers`).
+    """
+    return _bptt_from_outside(params, cell_of(params).buffers(**arrays), dA_out)
+
+
+def _bptt_from_outside(params: Params, buffers, dA_out) -> dict[str, np.ndarray]:
+    T_x, m, n_a = buffers.h[1:].shape
     dA_out = np.asarray(dA_out, dtype=np.float64)
-    if isinstance(params, RNNParams):
-        return rnn_hidden_backward(params, trace, dA_out)
-    return lstm_hidden_backward(params, trace, dA_out)
+    check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
+    flow = empty_buffers((T_x, m, n_a))[0]
+    flow[...] = dA_out.transpose(2, 1, 0)
+    return cell_of(params).bptt(params, buffers, flow)
 
 
 def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
@@ -168,10 +177,7 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     a_rows = trace.a.transpose(2, 1, 0).reshape(T_x * m, n_a)
     flow = empty_buffers((T_x, m, n_a))[0]  # dL/da<t> from the outputs, then the total
     np.matmul(dz_rows, W, out=flow.reshape(T_x * m, n_a))
-    if isinstance(params, RNNParams):
-        hidden = rnn_bptt(params, trace, flow)
-    else:
-        hidden = lstm_bptt(params, trace, flow)
+    hidden = cell_of(params).bptt(params, trace.buffers(), flow)
     named = {name: hidden["d" + name] for name in params.names() if "d" + name in hidden}
     named[W_name] = dz_rows.T @ a_rows
     named[b_name] = dz_rows.sum(axis=0)[:, None]
@@ -185,7 +191,7 @@ def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None)
     """Forward and full BPTT in one call.
 
     Args:
-        params: RNNParams or LSTMParams.
+        params: the parameters of one of the cells.
         x: (n_x, m, T_x).
         targets: see `backward`.
         loss: Loss.
@@ -202,7 +208,7 @@ def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> floa
     """The loss alone (forward pass only).
 
     Args:
-        params: RNNParams or LSTMParams.
+        params: the parameters of one of the cells.
         x: (n_x, m, T_x).
         targets: cross-entropy: (m, T_x) class indices; squared error: (n_y, m, T_x).
         loss: Loss.

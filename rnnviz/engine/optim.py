@@ -8,8 +8,10 @@ names: v is the first moment, s the second)::
     rmsprop   s = beta2 s + (1 - beta2) g^2;            theta -= lr g / (sqrt(s) + eps)
     adam      v, s as above, v_hat = v / (1 - beta1^t), s_hat = s / (1 - beta2^t),
               step = lr v_hat / (sqrt(s_hat) + eps);    theta -= step
-              (rnnviz.engine.optim_core.adam_update, the one Adam in the engine; Kingma & Ba call
-              v_hat and s_hat m-hat and v-hat)
+              (`adam_update`, the one Adam in the engine, which rnnviz.notebook uses too;
+              Kingma & Ba, 2015, call v_hat and s_hat m-hat and v-hat. The course notebook
+              divides by sqrt(s_hat + eps) instead: eps_inside_sqrt=True, which changes the
+              first steps when gradients are tiny)
 
 Clipping, applied to the gradients before the step::
 
@@ -27,8 +29,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
-from rnnviz.engine.optim_core import adam_update
 
 OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
 
@@ -89,6 +89,33 @@ def clip_by_value(grads, limit: float):
     if not limit > 0:
         raise ValueError(f"the clipping limit must be positive; got {limit!r}")
     return _rebuild(grads, {name: np.clip(g, -limit, limit) for name, g in _items(grads)})
+
+
+def adam_update(theta: np.ndarray, grad: np.ndarray, v: np.ndarray, s: np.ndarray, t: int,
+                learning_rate: float = 0.01, beta1: float = 0.9, beta2: float = 0.999,
+                epsilon: float = 1e-8, eps_inside_sqrt: bool = False):
+    """One Adam step for one array. Does not modify its arguments.
+
+    Args:
+        theta: parameter array, any shape.
+        grad: dL/dtheta, theta's shape.
+        v, s: first and second moments, theta's shape (zeros before the first step).
+        t: the step number, counting from 1.
+        learning_rate, beta1, beta2, epsilon: Adam's hyper-parameters.
+        eps_inside_sqrt: the notebook's variant, sqrt(s_hat + eps).
+
+    Returns:
+        (theta_new, v_new, s_new, v_hat, s_hat, step), all theta's shape.
+    """
+    if t < 1:
+        raise ValueError(f"Adam's step counter t starts at 1; got {t}")
+    v_new = beta1 * v + (1.0 - beta1) * grad
+    s_new = beta2 * s + (1.0 - beta2) * (grad * grad)
+    v_hat = v_new / (1.0 - beta1 ** t)
+    s_hat = s_new / (1.0 - beta2 ** t)
+    denominator = np.sqrt(s_hat + epsilon) if eps_inside_sqrt else np.sqrt(s_hat) + epsilon
+    step = learning_rate * v_hat / denominator
+    return theta - step, v_new, s_new, v_hat, s_hat, step
 
 
 class Optimizer:
@@ -204,7 +231,7 @@ class RMSProp(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam through rnnviz.engine.optim_core.adam_update; stats show v_hat, s_hat and the step."""
+    """Adam through `adam_update`; stats show v_hat, s_hat and the step."""
 
     name = "adam"
     defaults = {"learning_rate": 0.01, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,

@@ -5,6 +5,7 @@ literally."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterator
 
@@ -12,7 +13,7 @@ import streamlit as st
 
 from rnnviz.app.config import Config
 from rnnviz.app.contents import Page
-from rnnviz.engine import CELLS
+from rnnviz.engine import CELLS, keep_freed_memory_for_reuse
 from rnnviz.ui import sidebar, state, training, url
 
 
@@ -24,6 +25,7 @@ def setup(page: Page) -> Config:
         the Config every view on the page reads.
     """
     st.set_page_config(page_title=f"{page.title} · rnnviz", page_icon="🔁", layout="wide")
+    _tune_memory()
     st.session_state[state.PAGE_KEY] = page
     url.adopt(page)
     config = state.current_config()
@@ -33,6 +35,12 @@ def setup(page: Page) -> Config:
     for message in st.session_state.get(state.WARNINGS_KEY, []):
         st.warning(plain(message), icon="⚠️")
     return config
+
+
+@functools.cache
+def _tune_memory() -> None:
+    """Once per server process, whichever page a student opens first."""
+    keep_freed_memory_for_reuse()
 
 
 def plain(text: str) -> str:
