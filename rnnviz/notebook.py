@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.engine import LSTMParams, RNNParams, activations
+from rnnviz.engine import LSTMParams, RNNParams, activations, get_cell
 from rnnviz.engine.model import forward, states_backward
 from rnnviz.engine.optim import adam_update
 
@@ -235,6 +235,13 @@ def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict,
     return new_params, new_v, new_s
 
 
+# The notebook's examples: their T_x, and the order in which it draws each cell's parameters
+# with randn after x and a0 (so the same seed gives the notebook's very arrays).
+NOTEBOOK_T_X = {"rnn": 4, "lstm": 7}
+DRAW_ORDER = {"rnn": ("Waa", "Wax", "Wya", "ba", "by"),
+              "lstm": ("Wf", "bf", "Wu", "bu", "Wo", "bo", "Wc", "bc", "Wy", "by")}
+
+
 def notebook_example(cell: str, n_x: int = 3, n_a: int = 5, n_y: int = 2, m: int = 10,
                      T_x: int | None = None, seed: int = 1):
     """The notebook's example draws: ``np.random.seed(seed)`` then randn in its order.
@@ -243,25 +250,18 @@ def notebook_example(cell: str, n_x: int = 3, n_a: int = 5, n_y: int = 2, m: int
     notebook's arrays. A private RandomState is used, so no global state is touched.
 
     Args:
-        cell: "rnn" or "lstm".
+        cell: a cell the notebook has an example of, a key of DRAW_ORDER.
         n_x, n_a, n_y, m, T_x: sizes; seed: the notebook's seed.
 
     Returns:
-        params (RNNParams or LSTMParams), x (n_x, m, T_x), a0 (n_a, m).
+        params (the cell's parameter container), x (n_x, m, T_x), a0 (n_a, m).
     """
+    if cell not in DRAW_ORDER:
+        raise ValueError(f"the notebook has examples of {' and '.join(DRAW_ORDER)}; "
+                         f"got {cell!r}")
     draw = np.random.RandomState(seed).randn
-    if T_x is None:
-        T_x = 4 if cell == "rnn" else 7
-    x = draw(n_x, m, T_x)
+    x = draw(n_x, m, NOTEBOOK_T_X[cell] if T_x is None else T_x)
     a0 = draw(n_a, m)
-    if cell == "rnn":
-        Waa, Wax, Wya = draw(n_a, n_a), draw(n_a, n_x), draw(n_y, n_a)
-        ba, by = draw(n_a, 1), draw(n_y, 1)
-        return RNNParams(Wax=Wax, Waa=Waa, ba=ba, Wya=Wya, by=by), x, a0
-    if cell == "lstm":
-        gates = {}
-        for gate in ("f", "u", "o", "c"):
-            gates["W" + gate] = draw(n_a, n_a + n_x)
-            gates["b" + gate] = draw(n_a, 1)
-        return LSTMParams(**gates, Wy=draw(n_y, n_a), by=draw(n_y, 1)), x, a0
-    raise ValueError(f"cell must be 'rnn' or 'lstm'; got {cell!r}")
+    shapes = get_cell(cell).shapes(n_x, n_a, n_y)
+    drawn = {name: draw(*shapes[name]) for name in DRAW_ORDER[cell]}  # in the notebook's order
+    return get_cell(cell).params(**drawn), x, a0

@@ -62,6 +62,9 @@ def test_sequences_and_states_are_on_the_trace(cell):
 def test_multiply_adds_count_every_weight_once_per_example_and_step():
     assert CELLS["rnn"].multiply_adds(3, 4, 2, m=5, T_x=7) == 5 * 7 * (4 * 3 + 4 * 4 + 2 * 4)
     assert CELLS["lstm"].multiply_adds(3, 4, 2, m=5, T_x=7) == 5 * 7 * (4 * 4 * 7 + 2 * 4)
+    # a weight of one column is still a weight, not a bias
+    assert CELLS["rnn"].multiply_adds(1, 1, 1, m=1, T_x=1) == 3
+    assert CELLS["lstm"].multiply_adds(1, 1, 1, m=1, T_x=1) == 4 * 2 + 1
 
 
 def test_unknown_cells_and_foreign_objects_are_refused_with_the_names_there_are():

@@ -187,3 +187,8 @@ def test_notebook_sequence_outputs_are_plain_c_ordered_arrays_of_their_own():
     outputs = (y, a) + lstm_forward(x, a0, lstm_parameters)[:3]
     for array in outputs:
         assert array.flags.c_contiguous and array.flags.owndata
+
+
+def test_a_cell_the_notebook_has_no_example_of_is_named():
+    with pytest.raises(ValueError, match="examples of rnn and lstm; got 'elman'"):
+        notebook_example("elman")

@@ -140,8 +140,8 @@ class Cell:
     def multiply_adds(self, n_x: int, n_a: int, n_y: int, m: int, T_x: int) -> int:
         """Multiply-adds of one forward pass over a batch: every weight matrix is applied once
         per example and step."""
-        weights = [shape for name, shape in self.shapes(n_x, n_a, n_y).items()
-                   if shape[1] != 1]
+        shapes = self.shapes(n_x, n_a, n_y)
+        weights = [shapes[name] for name, (_, cols) in self.params.SHAPES.items() if cols != 1]
         return m * T_x * sum(rows * cols for rows, cols in weights)
 
 
