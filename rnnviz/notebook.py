@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnviz.engine import LSTMParams, RNNParams, activations, get_cell
-from rnnviz.engine.model import forward, states_backward
+from rnnviz.engine.model import forward, hidden_backward, states_backward
 from rnnviz.engine.optim import adam_update
 
 
@@ -47,6 +47,28 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 def _owned(array: np.ndarray) -> np.ndarray:
     """A C-ordered copy, as the notebook's own np.zeros((n, m, T_x)) arrays were."""
     return np.array(array, order="C")
+
+
+class _Caches(list):
+    """The notebook's list of per-step caches, which also keeps the forward pass it was cut
+    from (each cache's arrays are views of that pass's). The backward functions then hand
+    BPTT the pass's own buffers instead of stacking the caches again; a list of caches built
+    or changed by hand is stacked, as the notebook's caches always were."""
+
+    def __init__(self, steps: list, trace):
+        super().__init__(steps)
+        self.trace = trace
+        self._made = tuple(steps)
+
+    def made_by(self, steps) -> bool:
+        """Whether `steps` is this very list, holding the very caches the forward made."""
+        return steps is self and len(self) == len(self._made) and all(
+            cache is made for cache, made in zip(self, self._made, strict=True))
+
+
+def _forward_trace(steps):
+    """The forward pass the caches were cut from, or None if they were built or changed."""
+    return steps.trace if isinstance(steps, _Caches) and steps.made_by(steps) else None
 
 
 def _as_column(xt) -> np.ndarray:
@@ -87,7 +109,8 @@ def rnn_forward(x, a0, parameters: dict):
     """
     trace = forward(RNNParams.from_dict(parameters), x, a0, output="linear")
     by_step = [array.transpose(2, 0, 1) for array in (trace.a, trace.a_prev, trace.x)]
-    caches = [(a_next, a_prev, parameters, xt) for a_next, a_prev, xt in zip(*by_step, strict=True)]
+    caches = _Caches([(a_next, a_prev, parameters, xt)
+                      for a_next, a_prev, xt in zip(*by_step, strict=True)], trace)
     return _owned(trace.y_hat), _owned(trace.a), (caches, trace.x)
 
 
@@ -135,7 +158,7 @@ def lstm_forward(x, a0, parameters: dict, reproduce_concat_bug: bool = False):
     x = np.asarray(x, dtype=np.float64)
     fed = np.full_like(x, params.sizes["n_x"]) if reproduce_concat_bug else x
     trace = forward(params, fed, a0)
-    caches = _lstm_step_caches(trace, parameters)
+    caches = _Caches(_lstm_step_caches(trace, parameters), trace)
     return _owned(trace.a), _owned(trace.y_hat), _owned(trace.c), (caches, x)
 
 
@@ -165,8 +188,12 @@ def rnn_backward(dA, caches) -> dict:
     """
     steps, x = caches
     a0, parameters = steps[0][1], steps[0][2]
-    grads = states_backward(RNNParams.from_dict(parameters), dA,
-                            x=np.asarray(x, dtype=np.float64), a0=a0, a=_stacked(steps, 0))
+    params, trace = RNNParams.from_dict(parameters), _forward_trace(steps)
+    if trace is not None and x is trace.x:
+        grads = hidden_backward(params, trace, dA)
+    else:
+        grads = states_backward(params, dA, x=np.asarray(x, dtype=np.float64), a0=a0,
+                                a=_stacked(steps, 0))
     return {key: grads[key] for key in ("dx", "da0", "dWax", "dWaa", "dba")}
 
 
@@ -185,10 +212,13 @@ def lstm_backward(dA, caches) -> dict:
     """
     steps, _ = caches
     a0, c0, parameters = steps[0][2], steps[0][3], steps[0][9]
-    params = LSTMParams.from_dict(parameters)
-    grads = states_backward(params, dA, x=_stacked(steps, 8), a0=a0, c0=c0,
-                            a=_stacked(steps, 0), c=_stacked(steps, 1),
-                            gates=_stacked(steps, 4, 5, 7, 6))  # f; u; o; c~
+    params, trace = LSTMParams.from_dict(parameters), _forward_trace(steps)
+    if trace is not None:
+        grads = hidden_backward(params, trace, dA)
+    else:
+        grads = states_backward(params, dA, x=_stacked(steps, 8), a0=a0, c0=c0,
+                                a=_stacked(steps, 0), c=_stacked(steps, 1),
+                                gates=_stacked(steps, 4, 5, 7, 6))  # f; u; o; c~
     keys = ("dx", "da0") + tuple("d" + name for name in params.names()
                                  if name not in ("Wy", "by"))
     return {key: grads[key] for key in keys}

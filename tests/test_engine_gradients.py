@@ -161,6 +161,31 @@ def test_notebook_lstm_backward_matches_numerical_gradient(shape):
         assert rel_error(numerical_gradient(scalar, array), grads[key]) < TOLERANCE, key
 
 
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_notebook_backward_reads_the_caches_it_is_given(cell):
+    """The forward's own caches take the fast path (its buffers); the same caches copied into
+    a plain list are stacked; both give the same gradients. A cache changed by hand counts."""
+    params, x, a0, _, rng = problem(cell, 3, 4, 2, 5, 6)
+    p = params.as_dict()
+    dA = rng.standard_normal((4, 5, 6))
+    if cell == "rnn":
+        steps, x_seen = rnn_forward(x, a0, p)[2]
+        backward_fn, a_prev_field = rnn_backward, 1
+    else:
+        steps, x_seen = lstm_forward(x, a0, p)[3]
+        backward_fn, a_prev_field = lstm_backward, 2
+    fast = backward_fn(dA, (steps, x_seen))
+    stacked = backward_fn(dA, (list(steps), x_seen))
+    for key in fast:
+        np.testing.assert_allclose(fast[key], stacked[key], rtol=1e-13, atol=1e-15)
+    first = list(steps[0])
+    first[a_prev_field] = first[a_prev_field] + 1.0  # another a<0>, put in by hand
+    steps[0] = tuple(first)
+    changed = backward_fn(dA, (steps, x_seen))
+    weight = "dWaa" if cell == "rnn" else "dWu"  # (dWf sees c<0> = 0 times the change)
+    assert not np.allclose(changed[weight], fast[weight])
+
+
 @settings(max_examples=25, deadline=None)
 @given(cell=st.sampled_from(["rnn", "lstm"]), n_x=st.integers(1, 3), n_a=st.integers(1, 4),
        n_y=st.integers(1, 3), m=st.integers(1, 3), T_x=st.integers(1, 4),
