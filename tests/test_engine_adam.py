@@ -103,7 +103,8 @@ def test_adam_rejects_step_zero_and_missing_gradients():
 
 def test_adam_update_returns_bias_corrected_moments_and_step():
     theta, grad = np.array([1.0, 2.0]), np.array([0.5, -0.25])
-    new, v, s, v_hat, s_hat, step = adam_update(theta, grad, np.zeros(2), np.zeros(2), 1, 0.1)
+    new, v, s, v_hat, s_hat, step = adam_update(theta, grad, np.zeros(2), np.zeros(2), 1, 0.1,
+                                                0.9, 0.999, 1e-8)
     np.testing.assert_allclose(v_hat, grad, rtol=1e-15)
     np.testing.assert_allclose(s_hat, grad ** 2, rtol=1e-12)
     np.testing.assert_allclose(step, 0.1 * grad / (np.abs(grad) + 1e-8), rtol=1e-12)

@@ -30,8 +30,6 @@ import math
 
 import numpy as np
 
-OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam")
-
 
 def _items(params) -> list[tuple[str, np.ndarray]]:
     return list(params.items())
@@ -92,8 +90,8 @@ def clip_by_value(grads, limit: float):
 
 
 def adam_update(theta: np.ndarray, grad: np.ndarray, v: np.ndarray, s: np.ndarray, t: int,
-                learning_rate: float = 0.01, beta1: float = 0.9, beta2: float = 0.999,
-                epsilon: float = 1e-8, eps_inside_sqrt: bool = False):
+                learning_rate: float, beta1: float, beta2: float, epsilon: float,
+                eps_inside_sqrt: bool = False):
     """One Adam step for one array. Does not modify its arguments.
 
     Args:
@@ -248,18 +246,14 @@ class Adam(Optimizer):
 
 
 OPTIMIZER_CLASSES: dict[str, type[Optimizer]] = {
-    "sgd": SGD, "momentum": Momentum, "rmsprop": RMSProp, "adam": Adam,
-}
+    optimizer.name: optimizer for optimizer in (SGD, Momentum, RMSProp, Adam)}
+OPTIMIZERS = tuple(OPTIMIZER_CLASSES)
 
 
 def make_optimizer(name: str, **hyper) -> Optimizer:
-    """An optimizer by name ("sgd", "momentum", "rmsprop", "adam") with its hyper-parameters.
-
-    Hyper-parameters (defaults in brackets): sgd: learning_rate [0.1]; momentum:
-    learning_rate [0.1], beta1 [0.9]; rmsprop: learning_rate [0.001], beta2 [0.9],
-    epsilon [1e-8]; adam: learning_rate [0.01], beta1 [0.9], beta2 [0.999], epsilon [1e-8],
-    eps_inside_sqrt [False]. Unknown names raise ValueError.
-    """
+    """An optimizer by name (a key of OPTIMIZER_CLASSES) with its hyper-parameters; each
+    class's `defaults` names the ones it takes and their defaults. Unknown names raise
+    ValueError."""
     if name not in OPTIMIZER_CLASSES:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
     return OPTIMIZER_CLASSES[name](**hyper)

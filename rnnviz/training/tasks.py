@@ -99,10 +99,6 @@ class Task:
         """Accuracy of outputs y_hat (n_y, m, T_x) against a batch's targets, or None."""
         return None
 
-    def options(self) -> dict:
-        """The keyword options that rebuild this task with make_task(name, **options)."""
-        return {}
-
 
 # ----- character-level language model --------------------------------------------------------
 
@@ -193,9 +189,6 @@ class CharTask(Task):
         self._lengths = np.array([len(e) for e in encoded])
         self._starts = np.concatenate([[0], np.cumsum(self._lengths)[:-1]])
         self._stream = np.concatenate(encoded)
-
-    def options(self) -> dict:
-        return {} if self.bundled else {"text": self.text}
 
     def encode(self, text: str) -> np.ndarray:
         """Character indices (len(text),); ValueError naming a character not in the vocabulary."""
@@ -376,9 +369,6 @@ class CopyTask(Task):
         """Index of the "answer now" input channel."""
         return self.symbols + 1
 
-    def options(self) -> dict:
-        return {"symbols": self.symbols, "distractors": self.distractors}
-
     def batch(self, rng: np.random.Generator, m: int, T_x: int) -> Batch:
         """m sequences: marked symbol at t = 1, distractors in between, cue at t = T_x.
 
@@ -435,10 +425,6 @@ class SineTask(Task):
         self.period_low = float(period_low)
         self.period_high = float(period_high)
 
-    def options(self) -> dict:
-        return {"noise": self.noise, "period_low": self.period_low,
-                "period_high": self.period_high}
-
     def batch(self, rng: np.random.Generator, m: int, T_x: int) -> Batch:
         """m waves of T_x samples.
 
@@ -454,16 +440,15 @@ class SineTask(Task):
         return Batch(x=x, targets=wave[None, :, 1:].copy())
 
 
-TASKS: dict[str, type[Task]] = {
-    "chars": CharTask, "adding": AddingTask, "copy": CopyTask, "sine": SineTask,
-}
+TASKS: dict[str, type[Task]] = {task.name: task for task in (CharTask, AddingTask, CopyTask,
+                                                               SineTask)}
 
 
 def make_task(name: str, text: str | None = None, **options) -> Task:
     """Build a task by its key.
 
     Args:
-        name: "chars", "adding", "copy" or "sine".
+        name: a key of TASKS.
         text: for "chars" only: text to learn from instead of the bundled names (up to
             100 kB). Empty, binary-looking or one-character text raises ValueError.
         options: the task's own options (copy: symbols, distractors; sine: noise,
