@@ -6,6 +6,7 @@ import streamlit as st
 from rnnviz.app import readouts
 from rnnviz.app.contents import HOME, PAGES
 from rnnviz.engine import CELLS
+from rnnviz.notebook import NOTEBOOK_SEED, NOTEBOOK_SIZES, NOTEBOOK_T_X
 from rnnviz.ui import page
 
 config = page.setup(HOME)
@@ -35,21 +36,22 @@ st.dataframe(shapes, hide_index=True, height=38 * (len(shapes) + 1),
 st.subheader("The notebook's own examples, computed live")
 rnn_col, lstm_col = st.columns(2)
 with rnn_col:
-    st.markdown("**RNN** (`np.random.seed(1)`, T_x = 4, linear output): what the "
-                "notebook prints.")
+    st.markdown(f"**RNN** (`np.random.seed({NOTEBOOK_SEED})`, T_x = {NOTEBOOK_T_X['rnn']}, "
+                "linear output): what the notebook prints.")
     printout = readouts.notebook_rnn_printout()
     st.code("\n".join(f"{expr} = {value}" for expr, value in printout.items()), language=None,
             wrap_lines=True)
 with lstm_col:
-    st.markdown("**LSTM** (`np.random.seed(1)`, T_x = 7): the values the notebook printed "
-                "beside the correct ones.")
+    st.markdown(f"**LSTM** (`np.random.seed({NOTEBOOK_SEED})`, T_x = {NOTEBOOK_T_X['lstm']}): "
+                "the values the notebook printed beside the correct ones.")
     st.dataframe(pd.DataFrame(readouts.notebook_lstm_comparison()), hide_index=True,
                  column_config={"expression": "printed expression",
                                 "notebook": st.column_config.NumberColumn("notebook printed",
                                                                           format="%.6f"),
                                 "correct": st.column_config.NumberColumn("correct",
                                                                          format="%.6f")})
+    n_x = NOTEBOOK_SIZES["n_x"]
     st.info("The notebook's LSTM cell writes `concat[na:, :] = nx`: it stores the integer "
-            "n_x = 3 where x⟨t⟩ belongs, so every step sees the constant input 3 and the "
-            "LSTM numbers it printed are wrong. This explorer uses the corrected cell, "
+            f"n_x = {n_x} where x⟨t⟩ belongs, so every step sees the constant input {n_x} and "
+            "the LSTM numbers it printed are wrong. This explorer uses the corrected cell, "
             "concat = [a⟨t−1⟩; x⟨t⟩].")

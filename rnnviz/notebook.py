@@ -265,18 +265,22 @@ def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict,
     return new_params, new_v, new_s
 
 
-# The notebook's examples: their T_x, and the order in which it draws each cell's parameters
-# with randn after x and a0 (so the same seed gives the notebook's very arrays).
+# The notebook's examples: their sizes, seed and T_x, and the order in which it draws each
+# cell's parameters with randn after x and a0 (so the same seed gives the notebook's arrays).
+NOTEBOOK_SIZES = {"n_x": 3, "n_a": 5, "n_y": 2, "m": 10}
+NOTEBOOK_SEED = 1
 NOTEBOOK_T_X = {"rnn": 4, "lstm": 7}
 DRAW_ORDER = {"rnn": ("Waa", "Wax", "Wya", "ba", "by"),
               "lstm": ("Wf", "bf", "Wu", "bu", "Wo", "bo", "Wc", "bc", "Wy", "by")}
 
 
-def notebook_example(cell: str, n_x: int = 3, n_a: int = 5, n_y: int = 2, m: int = 10,
-                     T_x: int | None = None, seed: int = 1):
+def notebook_example(cell: str, n_x: int = NOTEBOOK_SIZES["n_x"],
+                     n_a: int = NOTEBOOK_SIZES["n_a"], n_y: int = NOTEBOOK_SIZES["n_y"],
+                     m: int = NOTEBOOK_SIZES["m"], T_x: int | None = None,
+                     seed: int = NOTEBOOK_SEED):
     """The notebook's example draws: ``np.random.seed(seed)`` then randn in its order.
 
-    With the defaults (T_x = 4 for the RNN, 7 for the LSTM, seed 1) these are exactly the
+    With the defaults (NOTEBOOK_SIZES, NOTEBOOK_T_X, NOTEBOOK_SEED) these are exactly the
     notebook's arrays. A private RandomState is used, so no global state is touched.
 
     Args:

@@ -33,15 +33,14 @@ from rnnviz.engine import CELLS, init_params
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.params import Params
 from rnnviz.limits import SIZES
-from rnnviz.notebook import notebook_example
+from rnnviz.notebook import NOTEBOOK_SEED, NOTEBOOK_SIZES, NOTEBOOK_T_X, notebook_example
 from rnnviz.training.tasks import TASKS, make_task
 
 # Named starting points for a lesson; values not named keep the Config defaults.
 PRESETS: dict[str, Config] = {
-    "Notebook example (RNN)": Config(cell="rnn", n_x=3, n_a=5, n_y=2, m=10, T_x=4, seed=1,
-                                     input="notebook"),
-    "Notebook example (LSTM)": Config(cell="lstm", n_x=3, n_a=5, n_y=2, m=10, T_x=7, seed=1,
-                                      input="notebook"),
+    **{f"Notebook example ({CELLS[cell].label})": Config(
+        cell=cell, **NOTEBOOK_SIZES, T_x=T_x, seed=NOTEBOOK_SEED, input="notebook")
+       for cell, T_x in NOTEBOOK_T_X.items()},
     "Vanishing gradients": Config(cell="rnn", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
                                   input="gaussian", weight_scale=1.0, spectral_radius=0.8),
     "Exploding gradients": Config(cell="rnn", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,

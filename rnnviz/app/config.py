@@ -13,36 +13,38 @@ from dataclasses import dataclass
 
 from rnnviz.engine.cells import CELLS
 from rnnviz.fields import Field, format_value, refused
-from rnnviz.limits import MAX_SEED, SIZES
+from rnnviz.limits import KNOBS, MAX_SEED, SIZES
+from rnnviz.notebook import NOTEBOOK_SEED, NOTEBOOK_SIZES, NOTEBOOK_T_X
 from rnnviz.training.tasks import TASKS
 
 INPUTS = ("notebook", "gaussian", *TASKS)
 
+# The default configuration is the notebook's own LSTM example.
 FIELDS: tuple[Field, ...] = (
     Field("cell", "choice", "lstm", choices=tuple(CELLS), label="cell",
           help="The recurrent cell: " + " or ".join(c.label for c in CELLS.values()) + "."),
-    Field("n_x", "int", 3, 1, SIZES["n_x"], label="n_x (input size)",
+    Field("n_x", "int", NOTEBOOK_SIZES["n_x"], 1, SIZES["n_x"], label="n_x (input size)",
           help="Input size: entries of x⟨t⟩."),
-    Field("n_a", "int", 5, 1, SIZES["n_a"], label="n_a (hidden units)",
+    Field("n_a", "int", NOTEBOOK_SIZES["n_a"], 1, SIZES["n_a"], label="n_a (hidden units)",
           help="Hidden units: entries of a⟨t⟩ (and c⟨t⟩)."),
-    Field("n_y", "int", 2, 1, SIZES["n_y"], label="n_y (output size)",
+    Field("n_y", "int", NOTEBOOK_SIZES["n_y"], 1, SIZES["n_y"], label="n_y (output size)",
           help="Output size: entries of ŷ⟨t⟩."),
-    Field("m", "int", 10, 1, SIZES["m"], label="m (batch size)",
+    Field("m", "int", NOTEBOOK_SIZES["m"], 1, SIZES["m"], label="m (batch size)",
           help="Batch size: examples run side by side."),
-    Field("T_x", "int", 7, 1, SIZES["T_x"], label="T_x (timesteps)",
+    Field("T_x", "int", NOTEBOOK_T_X["lstm"], 1, SIZES["T_x"], label="T_x (timesteps)",
           help="Sequence length: timesteps t = 1 … T_x."),
-    Field("seed", "int", 1, 0, MAX_SEED, label="seed",
+    Field("seed", "int", NOTEBOOK_SEED, 0, MAX_SEED, label="seed",
           help="Seeds every random draw: the same seed gives the same network and data."),
     Field("input", "choice", "notebook", choices=INPUTS, label="input",
           help="Where x comes from: the notebook's own draws, Gaussian noise, or a task's "
                "batch."),
-    Field("weight_scale", "float", 1.0, 0.01, 5.0, label="weight scale",
+    Field("weight_scale", "float", 1.0, *KNOBS["weight_scale"], label="weight scale",
           help="Multiplies every weight's standard deviation 1/√fan_in."),
-    Field("spectral_radius", "float", 0.0, 0.0, 3.0,
+    Field("spectral_radius", "float", 0.0, *KNOBS["spectral_radius"],
           label="spectral radius of Waa (0 = as drawn)",
           help="Rescales Waa (the LSTM's recurrent blocks) so its largest |eigenvalue| is "
                "this; 0 leaves it as drawn."),
-    Field("forget_bias", "float", 1.0, -10.0, 10.0, label="forget-gate bias bf",
+    Field("forget_bias", "float", 1.0, *KNOBS["forget_bias"], label="forget-gate bias bf",
           help="The LSTM's bf: large values keep f near 1, so the cell remembers."),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
