@@ -64,7 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
-    keep_freed_memory_for_reuse()  # as the app's entry point does
+    keep_freed_memory_for_reuse()  # as every page of the app does
     print(f"{'configuration':58s} {'page':22s} {'cold run':>9s} {'median':>9s} {'p95':>9s}")
     for label, config in CONFIGS.items():
         for page in (STEP, GATES):

@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    keep_freed_memory_for_reuse()  # as the app's entry point does
+    keep_freed_memory_for_reuse()  # as every page of the app does
     base = TrainConfig()  # chars, LSTM, n_a=32, m=32, T_x=20, Adam
     print(f"task={base.task} n_a={base.n_a} m={base.m} T_x={base.T_x} "
           f"optimizer={base.optimizer} clip={base.clip} stats_every={base.stats_every} "

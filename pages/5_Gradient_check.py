@@ -4,8 +4,8 @@ import streamlit as st
 
 from rnnviz.app import readouts
 from rnnviz.app.contents import CHECK
-from rnnviz.engine import CELLS
-from rnnviz.ui import gradients, page
+from rnnviz.engine import CELLS, gradcheck
+from rnnviz.ui import gradients, page, state
 
 config = page.setup(CHECK)
 cell = CELLS[config.cell]
@@ -13,8 +13,8 @@ cell = CELLS[config.cell]
 st.title("Gradient check")
 st.markdown(
     "Is back-propagation through time computed right? Nudge one weight θᵢ up and down by "
-    "ε = 10⁻⁵, measure how the loss changes, and compare with the gradient BPTT "
-    "computed:"
+    f"ε = {readouts.power_of_ten(gradcheck.EPS)}, measure how the loss changes, and compare "
+    "with the gradient BPTT computed:"
 )
 st.latex(readouts.GRADIENT_CHECK)
 
@@ -31,10 +31,10 @@ else:
                "Make the network smaller in the sidebar to check every entry.")
 
 if st.button("Run the check", type="primary", key="rnnviz_gc_run") or st.session_state.get(
-        "rnnviz_gc_done") == (config, include_inputs):
+        state.CHECKED_KEY) == (config, include_inputs):
     with page.engine_errors():
         table = gradients.check_table(config, plan, include_inputs)
-    st.session_state["rnnviz_gc_done"] = (config, include_inputs)
+    st.session_state[state.CHECKED_KEY] = (config, include_inputs)
     st.dataframe(gradients.styled_check(table), hide_index=True, width="stretch")
     failures = table[table["result"] != "pass"]
     if failures.empty:

@@ -14,6 +14,7 @@ from rnnviz.app.readouts import (
     no_gates_note,
     notebook_lstm_comparison,
     notebook_rnn_printout,
+    power_of_ten,
     saturation,
     saturation_labels,
     saturation_sentences,
@@ -216,3 +217,8 @@ def test_the_sentences_that_depend_on_the_cell_come_from_its_description():
     assert carried_states(RNN) == ""
     note = no_gates_note(RNN)
     assert "**RNN** has no gates" in note and "**LSTM**" in note and "LSTM remembers" in note
+
+
+def test_powers_of_ten_are_written_with_superscripts():
+    assert power_of_ten(1e-5) == "10⁻⁵"
+    assert power_of_ten(1000.0) == "10³"

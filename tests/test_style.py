@@ -26,7 +26,6 @@ def test_line_charts_cycle_through_the_colour_blind_safe_palette_minus_the_cells
     assert not set(style.COLORWAY) & set(style.CELL_COLORS.values())
     assert len(style.COLORWAY) == 8
     assert len(set(style.PALETTE)) == len(style.PALETTE) == 10
-    assert style.PALETTE[:2] == (style.CELL_COLORS["lstm"], style.CELL_COLORS["rnn"])
 
 
 def test_rnn_and_lstm_keep_their_colours_in_gradient_and_training_figures():

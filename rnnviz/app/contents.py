@@ -1,6 +1,7 @@
 """The app's pages: each page's script and what it is for, stated once.
 
-Streamlit's ``pages/`` convention (see DESIGN.md) names a page after its file: the number
+Streamlit's ``pages/`` convention names a page after its file (the app keeps that convention:
+``st.navigation`` breaks AppTest.switch_page for scripts inside pages/): the number
 prefix orders the pages and is dropped, underscores become spaces in the title
 ("pages/1_Step_through.py" is "Step through") and stay in the URL ("/Step_through"). So the
 file name is where a title is written; everything else reads it from here.

@@ -389,6 +389,12 @@ def equations(cell: Cell) -> list[str]:
     return [*EQUATIONS[cell.name], output]
 
 
+def power_of_ten(value: float) -> str:
+    """A power of ten as it is written in a sentence: 1e-05 -> "10⁻⁵"."""
+    exponent = round(np.log10(value))
+    return "10" + str(exponent).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
 def _n(value: float, wrap: bool = False) -> str:
     """A number for LaTeX with 4 decimals; in parentheses when negative and `wrap` (a factor
     or a term of a sum)."""

@@ -8,7 +8,7 @@ and per parameter array the relative error::
 
     rel = ||g_num - g_bptt|| / max(||g_num|| + ||g_bptt||, tiny)
 
-In float64 with eps = 1e-5 a correct backward pass gives rel well below 1e-7.
+In float64 with eps = EPS a correct backward pass gives rel well below 1e-7.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from rnnviz.engine.model import loss_and_gradients, loss_value
 from rnnviz.engine.params import Params
 
 TINY = 1e-300
+EPS = 1e-5  # the finite-difference step
 
 
 def relative_error(numerical: np.ndarray, analytic: np.ndarray) -> float:
@@ -32,7 +33,7 @@ def relative_error(numerical: np.ndarray, analytic: np.ndarray) -> float:
 
 
 def gradient_check(params: Params, x, targets, loss: Loss, a0=None, c0=None,
-                   eps: float = 1e-5, max_entries: int | None = None,
+                   eps: float = EPS, max_entries: int | None = None,
                    rng: np.random.Generator | None = None,
                    include_inputs: bool = False) -> dict[str, float]:
     """Compare BPTT's gradients with central differences, parameter by parameter.

@@ -36,9 +36,9 @@ def _mode(T_x: int) -> str:
 def _check_cells(by_cell: Mapping) -> None:
     if not by_cell:
         raise ValueError("give at least one cell's values")
-    unknown = [c for c in by_cell if c not in style.CELL_COLORS]
+    unknown = [c for c in by_cell if c not in CELLS]
     if unknown:
-        raise ValueError(f"cells must be among {tuple(style.CELL_COLORS)}; got {unknown}")
+        raise ValueError(f"cells must be among {tuple(CELLS)}; got {unknown}")
 
 
 def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], where: str = "all",

@@ -17,15 +17,14 @@ DIAGRAM_TEXT_SIZE = 19  # numbers in the cell diagram's boxes (its labels: 2 px 
 GATE_SCALE = "Viridis"            # sequential, perceptually uniform, colour-blind safe
 DIVERGING_SCALE = "RdBu_r"        # blue negative, white 0, red positive
 
-CELL_COLORS = {"rnn": "#D55E00", "lstm": "#0072B2"}   # Okabe-Ito vermillion and blue
-MARKER_COLOR = "#000000"          # the current-timestep marker
-
-# Okabe & Ito's palette (distinct for every common colour-vision deficiency), the two cell
-# colours first, then dark tones for a tenth line.
+# Okabe & Ito's palette (distinct for every common colour-vision deficiency), then dark tones
+# for a tenth line.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#882255", "#117733", "#999999")
-# Lines that are not a cell (classes, units) cycle through the rest: blue and vermillion
-# always mean the LSTM and the RNN.
+CELL_COLORS = {"lstm": PALETTE[0], "rnn": PALETTE[1]}  # each cell keeps its colour everywhere
+MARKER_COLOR = "#000000"          # the current-timestep marker
+# Lines that are not a cell (classes, units) cycle through the rest: a cell's colour always
+# means that cell.
 COLORWAY = tuple(c for c in PALETTE if c not in CELL_COLORS.values())
 INK = "#111111"                   # text, as the app's theme (.streamlit/config.toml)
 MUTED_INK = "#333333"             # secondary labels
@@ -36,7 +35,7 @@ BOX_FILL = {"input": "#F2F2F2", "state": "#FFFFFF", "gate": "#E8F1FA", "op": "#F
 
 
 # plotly_white, cut to the trace types the app draws, built once: assigning the full
-# template by name re-validates all of it in every figure (10-80 ms each).
+# template by name re-validates all of it in every figure.
 _WHITE = pio.templates["plotly_white"]
 TEMPLATE = go.layout.Template(
     layout=go.Layout(_WHITE.layout, font={"color": INK}, colorway=list(COLORWAY),

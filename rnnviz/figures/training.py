@@ -18,7 +18,8 @@ from rnnviz.figures import style
 from rnnviz.figures._axes import log_dtick
 
 MAX_POINTS = 1500
-# Okabe-Ito, colour-blind safe; the two cell colours first so a lone RNN and LSTM keep theirs.
+# One colour per run kept: Okabe-Ito's seven (the cells' colours first, so a lone run of a
+# cell keeps its cell's colour) and grey.
 RUN_PALETTE = (*style.PALETTE[:7], style.PALETTE[-1])
 # For per-parameter lines: Okabe-Ito plus dark tones, ten distinct colours.
 PARAM_PALETTE = style.PALETTE

@@ -119,7 +119,7 @@ def _read(archive, not_ours: str) -> tuple[Params, dict]:
     expected = set(kind.SHAPES)
     extra = sorted(set(arrays) - expected)
     if extra:
-        raise ValueError(f"an {cell.upper()} model should not hold {', '.join(extra)}")
+        raise ValueError(f"a model of the {CELLS[cell].label} should not hold {', '.join(extra)}")
     try:
         params = kind.from_dict(arrays)
     except ValueError as why:
@@ -129,7 +129,7 @@ def _read(archive, not_ours: str) -> tuple[Params, dict]:
             raise ValueError(f"the model's {name} holds NaN or infinite values")
     if config.get("cell", cell) != cell:
         raise ValueError(f"the file's settings say {config['cell']!r} but its parameters are "
-                         f"an {cell.upper()}'s")
+                         f"the {CELLS[cell].label}'s")
     if "n_a" in config and config["n_a"] != params.sizes["n_a"]:
         raise ValueError(f"the file's settings say n_a={config['n_a']} but its parameters "
                          f"have n_a={params.sizes['n_a']}")

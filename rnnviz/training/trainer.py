@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine.cells import init_params
+from rnnviz.engine.cells import CELLS, cell_of, init_params
 from rnnviz.engine.losses import loss_and_output_gradient
 from rnnviz.engine.model import forward, loss_and_gradients
 from rnnviz.engine.optim import (
@@ -224,8 +224,8 @@ class Trainer:
 def check_params_fit(params: Params, config: TrainConfig, task: Task) -> None:
     """Raise ValueError with a sentence if params are not for this cell, n_a and task."""
     if params.cell != config.cell:
-        raise ValueError(f"these parameters are for an {params.cell.upper()}; the settings "
-                         f"say {config.cell.upper()}")
+        raise ValueError(f"these parameters are the {cell_of(params).label}'s; the settings "
+                         f"say {CELLS[config.cell].label}")
     sizes = params.sizes
     expected = {"n_x": task.n_x, "n_a": config.n_a, "n_y": task.n_y}
     for key, value in expected.items():

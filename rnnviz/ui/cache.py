@@ -6,10 +6,10 @@ Each takes optional `params` ({name: array}, e.g. a training snapshot) that repl
 configuration's initial weights; None means the weights build(config) draws.
 
 Memory: these caches are the server's, shared by every session, and keep each entry
-pickled. At the limits (LSTM, n_x = n_y = 64, n_a = 256, m = 64, T_x = 200) an entry is
-about: trace 280 MB, Backprop 70 MB, Setup 10 MB, view 3 MB, CSV 7 MB. The entry counts
-bound them together at about 1 GB however many students there are
-(benchmarks/bench_memory.py measures it); entries nobody asked for within CACHE_TTL go.
+pickled. A trace at the limits (rnnviz.limits.SIZES) is large, so each cache has a fixed
+number of entries, small for the large results, and entries nobody asked for within CACHE_TTL
+go: together they stay bounded however many students there are (benchmarks/bench_memory.py
+measures it, and the README gives the figures).
 """
 
 from __future__ import annotations

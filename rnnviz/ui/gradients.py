@@ -20,13 +20,13 @@ from rnnviz.ui import cache
 # A correct float64 backward pass gives ~1e-9; tiny gradient entries (|g| ~ 1e-5) lose
 # digits to round-off in L(θ+ε) - L(θ-ε) and reach ~1e-6 while still right.
 PASS_BELOW = 1e-5
-CHECK_BUDGET_FLOPS = 2e9       # about a second or two of forward passes on one core
+CHECK_BUDGET_FLOPS = 2e9       # multiply-adds a check may spend before it samples entries
 PER_STEP_POINTS = 40           # timesteps whose loss term is back-propagated alone
 
 
 # ----- cached engine calls ------------------------------------------------------------------
 
-@st.cache_data(max_entries=16, show_spinner="Back-propagating through time…")
+@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Back-propagating through time…")
 def flow_report(config: Config, where: str, example: int,
                 params: dict[str, np.ndarray] | None = None) -> dict:
     """BPTT and the step-Jacobian readout for one cell's configuration.
@@ -56,7 +56,8 @@ def flow_report(config: Config, where: str, example: int,
                         "actual": analysis.log10_product_norms(weights, trace, example)}}
 
 
-@st.cache_data(max_entries=16, show_spinner="Back-propagating each step's loss alone…")
+@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL,
+               show_spinner="Back-propagating each step's loss alone…")
 def per_step_report(config: Config, where: str,
                     params: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(steps, norms): ||dL<t>/dtheta|| of each timestep's loss term alone
@@ -105,7 +106,8 @@ def check_plan(config: Config) -> int | None:
     return max(2, int(CHECK_BUDGET_FLOPS / (2 * per_forward * arrays)))
 
 
-@st.cache_data(max_entries=8, show_spinner="Comparing BPTT with central differences…")
+@st.cache_data(max_entries=8, ttl=cache.CACHE_TTL,
+               show_spinner="Comparing BPTT with central differences…")
 def check_table(config: Config, max_entries: int | None, include_inputs: bool) -> pd.DataFrame:
     """rnnviz.engine.gradcheck.gradient_check on the configuration's network, inputs and loss.
 

@@ -1,7 +1,7 @@
 """The session's state: every key the app keeps per session, the Config, the view fields, the
 controls a lesson link hid, and the one helper for a widget mirrored in the session.
 
-Streamlit drops a widget's key when a page that does not draw the widget runs (DESIGN.md),
+Streamlit drops a widget's key when a page that does not draw the widget runs,
 so every value that must survive moving between pages lives under a non-widget key here. A
 widget shows it through `mirrored`: re-seeded from it on every run, writing back in its
 ``on_change`` callback (callbacks run before the script).
@@ -15,6 +15,8 @@ Session keys (the training runs' keys live in rnnviz.ui.training):
     PAGE_KEY        the page running (a rnnviz.app.contents.Page)
     URL_KEY         the app's part of the query string, as last written
     PLAYING_KEY     whether the timestep player is playing; LAST_TICK_KEY: when it last moved
+    CHECKED_KEY     the (Config, inputs too) the gradient check last ran for, shown until
+                    either changes
     VIEW_PREFIX + store    each view field of a page (rnnviz.app.lesson.VIEWS), see `store`
     WIDGET_PREFIX + name   the widget of a Config field (its name) or of a view field (its store)
 """
@@ -41,6 +43,7 @@ PAGE_KEY = "rnnviz_page"
 URL_KEY = "rnnviz_url_written"
 PLAYING_KEY = "rnnviz_playing"
 LAST_TICK_KEY = "rnnviz_last_tick"
+CHECKED_KEY = "rnnviz_gc_done"
 VIEW_PREFIX = "rnnviz_view_"
 WIDGET_PREFIX = "rnnviz_w_"
 
