@@ -19,7 +19,6 @@ from rnnviz.engine.description import Cell, Projection, Trace
 from rnnviz.engine.gradcheck import gradient_check
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.lstm import (
-    LSTM_SHAPES,
     LSTMParams,
     LSTMTrace,
     lstm_step_backward,
@@ -27,10 +26,10 @@ from rnnviz.engine.lstm import (
 )
 from rnnviz.engine.model import Backprop, backward, forward, loss_and_gradients, loss_value
 from rnnviz.engine.params import Params
-from rnnviz.engine.rnn import RNN_SHAPES, RNNParams, RNNTrace, rnn_step_backward, rnn_step_forward
+from rnnviz.engine.rnn import RNNParams, RNNTrace, rnn_step_backward, rnn_step_forward
 
 __all__ = [
-    "CELLS", "LSTM_SHAPES", "RNN_SHAPES", "Backprop", "Cell", "LSTMParams", "LSTMTrace", "Loss",
+    "CELLS", "Backprop", "Cell", "LSTMParams", "LSTMTrace", "Loss",
     "Params", "Projection", "RNNParams", "RNNTrace", "Trace", "backward", "cell_of", "forward",
     "get_cell", "gradient_check", "init_params", "keep_freed_memory_for_reuse",
     "loss_and_gradients", "loss_value",

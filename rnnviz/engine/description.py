@@ -47,6 +47,11 @@ class Projection:
     weights: tuple[str, ...]
     bias: str
 
+    def __post_init__(self):
+        if self.activation not in ACTIVATIONS or len(self.weights) not in (1, 2):
+            raise ValueError(f"projection {self.value}: an activation of {ACTIVATIONS} and "
+                             "one or two weights")
+
     @property
     def is_gate(self) -> bool:
         """A sigmoid gate, whose values lie in [0, 1]."""

@@ -216,6 +216,14 @@ def init_lstm(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
 
 # ----- a whole sequence's record --------------------------------------------------------------
 
+def _gate_view(stacked: str, gate: str, doc: str) -> property:
+    """A property reading one gate's n_a rows of a stacked (4 n_a, m, T_x) trace field."""
+    def rows(trace: LSTMTrace) -> np.ndarray:
+        n_a, k = trace.a.shape[0], _GATE_ORDER.index(gate)
+        return getattr(trace, stacked)[k * n_a: (k + 1) * n_a]
+    return property(rows, doc=doc)
+
+
 @dataclass(frozen=True)
 class LSTMTrace(Trace):
     """Everything a view needs from one LSTM forward pass; arrays in the notebook's layout.
@@ -248,41 +256,14 @@ class LSTMTrace(Trace):
     time_major: _Buffers | None = field(default=None, repr=False, compare=False)
     cell = "lstm"
 
-    def _gate(self, stacked: np.ndarray, name: str) -> np.ndarray:
-        n_a, k = self.a.shape[0], _GATE_ORDER.index(name)
-        return stacked[k * n_a: (k + 1) * n_a]
-
-    @property
-    def f(self) -> np.ndarray:
-        return self._gate(self.gates, "f")
-
-    @property
-    def u(self) -> np.ndarray:
-        return self._gate(self.gates, "u")
-
-    @property
-    def o(self) -> np.ndarray:
-        return self._gate(self.gates, "o")
-
-    @property
-    def c_tilde(self) -> np.ndarray:
-        return self._gate(self.gates, "c")
-
-    @property
-    def z_f(self) -> np.ndarray:
-        return self._gate(self.z_gates, "f")
-
-    @property
-    def z_u(self) -> np.ndarray:
-        return self._gate(self.z_gates, "u")
-
-    @property
-    def z_o(self) -> np.ndarray:
-        return self._gate(self.z_gates, "o")
-
-    @property
-    def z_c(self) -> np.ndarray:
-        return self._gate(self.z_gates, "c")
+    f = _gate_view("gates", "f", "(n_a, m, T_x) forget gate f<t>, in [0, 1].")
+    u = _gate_view("gates", "u", "(n_a, m, T_x) update gate u<t>, in [0, 1].")
+    o = _gate_view("gates", "o", "(n_a, m, T_x) output gate o<t>, in [0, 1].")
+    c_tilde = _gate_view("gates", "c", "(n_a, m, T_x) candidate c~<t>, in [-1, 1].")
+    z_f = _gate_view("z_gates", "f", "(n_a, m, T_x) the forget gate's pre-activation.")
+    z_u = _gate_view("z_gates", "u", "(n_a, m, T_x) the update gate's pre-activation.")
+    z_o = _gate_view("z_gates", "o", "(n_a, m, T_x) the output gate's pre-activation.")
+    z_c = _gate_view("z_gates", "c", "(n_a, m, T_x) the candidate's pre-activation.")
 
     @property
     def c_prev(self) -> np.ndarray:

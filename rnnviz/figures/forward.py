@@ -82,15 +82,13 @@ def heatmap(values, kind: str, title: str, current_t: int | None = None,
 
 
 def lines_over_time(series: dict[str, np.ndarray], title: str, y_title: str,
-                    current_t: int | None = None, colors: dict[str, str] | None = None,
-                    height: int = 360) -> go.Figure:
+                    current_t: int | None = None, height: int = 360) -> go.Figure:
     """One line per named series over t = 1..T_x.
 
     Args:
         series: {legend label: (T_x,) values}, all the same length.
         title, y_title: figure title and y-axis title (name the symbol, e.g. "c⟨t⟩").
         current_t: timestep (1..T_x) to mark with a vertical line, or None.
-        colors: optional {label: colour}.
 
     Returns:
         go.Figure of go.Scatter lines with markers.
@@ -100,7 +98,7 @@ def lines_over_time(series: dict[str, np.ndarray], title: str, y_title: str,
         values = np.asarray(values, dtype=np.float64)
         fig.add_trace(go.Scatter(
             x=_steps(values.shape[0]), y=values, mode="lines+markers", name=label,
-            line={"width": 3, **({"color": colors[label]} if colors and label in colors else {})},
+            line={"width": 3},
             hovertemplate=f"{label}<br>t=%{{x}}<br>%{{y:.4f}}<extra></extra>",
         ))
     style.apply_layout(fig, title, "t", y_title, height=height)

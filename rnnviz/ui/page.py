@@ -5,7 +5,6 @@ literally."""
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
 from collections.abc import Iterator
 
@@ -25,7 +24,7 @@ def setup(page: Page) -> Config:
         the Config every view on the page reads.
     """
     st.set_page_config(page_title=f"{page.title} · rnnviz", page_icon="🔁", layout="wide")
-    _tune_memory()
+    keep_freed_memory_for_reuse()  # once per process, whichever page is opened first
     st.session_state[state.PAGE_KEY] = page
     url.adopt(page)
     config = state.current_config()
@@ -35,12 +34,6 @@ def setup(page: Page) -> Config:
     for message in st.session_state.get(state.WARNINGS_KEY, []):
         st.warning(plain(message), icon="⚠️")
     return config
-
-
-@functools.cache
-def _tune_memory() -> None:
-    """Once per server process, whichever page a student opens first."""
-    keep_freed_memory_for_reuse()
 
 
 def plain(text: str) -> str:
