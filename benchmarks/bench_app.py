@@ -25,14 +25,15 @@ sys.path.insert(0, str(ROOT))
 from rnnviz.app.config import Config  # noqa: E402
 from rnnviz.app.contents import GATES, STEP, Page  # noqa: E402
 from rnnviz.engine import CELLS, keep_freed_memory_for_reuse  # noqa: E402
+from rnnviz.limits import SIZES  # noqa: E402
 from rnnviz.ui import state  # noqa: E402
 
+_DEFAULT, _AT_LIMITS = Config(), ", ".join(f"{k}={v}" for k, v in SIZES.items())
 CONFIGS = {
-    "default (LSTM n_a=5, m=10, T_x=7)": Config(),
-    "limits (LSTM n_x=64, n_a=256, n_y=64, m=64, T_x=200)": Config(
-        cell="lstm", input="gaussian", n_x=64, n_a=256, n_y=64, m=64, T_x=200),
-    "limits (RNN n_x=64, n_a=256, n_y=64, m=64, T_x=200)": Config(
-        cell="rnn", input="gaussian", n_x=64, n_a=256, n_y=64, m=64, T_x=200),
+    f"default ({CELLS[_DEFAULT.cell].label} n_a={_DEFAULT.n_a}, m={_DEFAULT.m}, "
+    f"T_x={_DEFAULT.T_x})": _DEFAULT,
+    **{f"limits ({cell.label} {_AT_LIMITS})": Config(cell=name, input="gaussian", **SIZES)
+       for name, cell in reversed(CELLS.items())},
 }
 
 

@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rnnviz.training.settings import TrainConfig  # noqa: E402
+from rnnviz.training.tasks import make_task  # noqa: E402
 from rnnviz.training.trainer import Trainer  # noqa: E402
 
 SOLVED = 0.9
@@ -58,19 +59,22 @@ def main() -> None:
     args = parser.parse_args()
     seeds = range(1, args.seeds + 1)
     networks = (("RNN", "rnn", 1.0), ("LSTM bf=1", "lstm", 1.0), ("LSTM bf=3", "lstm", 3.0))
-    print(f"Delayed recall, 8 symbols (chance 12.5%); n_a=32, m=32, Adam lr 0.01, clip norm 5, "
-          f"<= {args.steps} steps, seeds {list(seeds)}")
+    base = TrainConfig(task="copy", n_a=32, m=32, optimizer="adam", learning_rate=0.01,
+                       clip="norm", clip_value=5.0, steps=args.steps, stats_every=0,
+                       snapshot_every=args.steps)  # the final parameters only
+    task = make_task(base.task)
+    print(f"Delayed recall, {task.symbols} symbols (chance {task.chance:.1%}); n_a={base.n_a}, "
+          f"m={base.m}, Adam lr {base.learning_rate:g}, clip norm {base.clip_value:g}, "
+          f"<= {base.steps} steps, seeds {list(seeds)}")
     print(f"{'delay':>6} {'T_x':>5} | " + " | ".join(
         f"{label:>9} {'solved':>6} {'steps':>5}" for label, _, _ in networks))
     start, start_cpu = time.perf_counter(), time.process_time()
     for delay in args.delays:
         row = [f"{delay:>6} {delay + 1:>5}"]
         for _, cell, forget_bias in networks:
-            results = [train_and_test(TrainConfig(
-                task="copy", cell=cell, n_a=32, m=32, T_x=delay + 1, seed=seed,
-                optimizer="adam", learning_rate=0.01, clip="norm", clip_value=5.0,
-                steps=args.steps, stats_every=0, snapshot_every=max(1, args.steps // 100),
-                forget_bias=forget_bias)) for seed in seeds]
+            results = [train_and_test(base.replace(cell=cell, T_x=delay + 1, seed=seed,
+                                                   forget_bias=forget_bias))
+                       for seed in seeds]
             accuracy = np.mean([a for a, _ in results])
             solved = sum(a >= SOLVED for a, _ in results)
             steps = np.mean([s for _, s in results])
