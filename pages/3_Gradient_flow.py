@@ -5,6 +5,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz.app import readouts
+from rnnviz.app.config import NOTEBOOK
 from rnnviz.app.contents import FLOW
 from rnnviz.engine import CELLS, analysis
 from rnnviz.figures import gradients as figures
@@ -37,14 +38,13 @@ with page.engine_errors():
 if sidebar.visible_knobs():
     st.subheader("The knobs that cause it")
     sidebar.knobs(config, KNOB_HELP)
-    if config.input == "notebook":
+    if config.input == NOTEBOOK:
         st.caption("With the notebook's input the weights are its own randn draws; moving a "
                    "weight knob switches to a random Gaussian input so the knob applies.")
 
 where_col, example_col = st.columns(2)
 with where_col:
     where = view.choice("where", "where the loss sits",
-                        {"last": "last step only", "all": "every step"},
                         help="Last step only: every gradient has to travel back from t = T_x, "
                              "the clearest picture. Every step: each a⟨t⟩ also gets its own "
                              "output's gradient.")
@@ -57,7 +57,8 @@ with page.engine_errors():
     reports = {cell: gradients.flow_report(config.replace(cell=cell), where, example, snapshot)
                for cell in cells}
 
-page.chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()}, where),
+page.chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()},
+                                  state.view_field("where").label_of(where)),
            key="rnnviz_gf_flow")
 st.markdown(
     "**How to read it.** The y axis is logarithmic: equal distances up the axis are "

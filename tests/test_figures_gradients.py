@@ -12,7 +12,7 @@ from rnnviz.figures import gradients, style
 def test_gradient_flow_overlays_both_cells_on_a_log_axis_in_their_colours():
     flows = {"rnn": {"a": np.array([1e-6, 1e-3, 1.0])},
              "lstm": {"a": np.array([0.1, 0.2, 0.3]), "c": np.array([0.5, 0.0, 0.7])}}
-    fig = gradients.gradient_flow(flows, where="last")
+    fig = gradients.gradient_flow(flows, loss_at="the last step only")
     assert isinstance(fig, go.Figure)
     assert [t.name for t in fig.data] == ["RNN ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂a⟨t⟩‖",
                                           "LSTM ‖∂L/∂c⟨t⟩‖"]

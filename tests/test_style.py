@@ -31,7 +31,7 @@ def test_line_charts_cycle_through_the_colour_blind_safe_palette_minus_the_cells
 def test_rnn_and_lstm_keep_their_colours_in_gradient_and_training_figures():
     T_x = 5
     flows = {cell: {"a": np.linspace(1e-3, 1, T_x)} for cell in ("rnn", "lstm")}
-    fig = gradients.gradient_flow(flows, "last")
+    fig = gradients.gradient_flow(flows, "the last step only")
     by_name = {trace.name: trace.line.color for trace in fig.data}
     for cell, colour in style.CELL_COLORS.items():
         assert any(CELLS[cell].label in name and c == colour for name, c in by_name.items())
@@ -59,7 +59,7 @@ def test_the_theme_uses_the_figures_colours():
 
 def test_legends_below_a_chart_sit_under_the_axis_title_with_room_for_each_row():
     flows = {cell: {"a": np.linspace(1e-3, 1, 4)} for cell in ("rnn", "lstm")}
-    fig = gradients.gradient_flow(flows, "last")
+    fig = gradients.gradient_flow(flows, "the last step only")
     assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0
     assert fig.layout.margin.b == 80 + style.LEGEND_ROW_PX
     curves = [training.Curve(f"run {k}", style.PALETTE[k], np.arange(3), np.ones(3))

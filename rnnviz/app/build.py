@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from rnnviz.app.config import Config
+from rnnviz.app.config import GAUSSIAN, NOTEBOOK, Config
 from rnnviz.engine import CELLS, init_params
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.params import Params
@@ -39,14 +39,14 @@ from rnnviz.training.tasks import TASKS, make_task
 # Named starting points for a lesson; values not named keep the Config defaults.
 PRESETS: dict[str, Config] = {
     **{f"Notebook example ({CELLS[cell].label})": Config(
-        cell=cell, **NOTEBOOK_SIZES, T_x=T_x, seed=NOTEBOOK_SEED, input="notebook")
+        cell=cell, **NOTEBOOK_SIZES, T_x=T_x, seed=NOTEBOOK_SEED, input=NOTEBOOK)
        for cell, T_x in NOTEBOOK_T_X.items()},
     "Vanishing gradients": Config(cell="rnn", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
-                                  input="gaussian", weight_scale=1.0, spectral_radius=0.8),
+                                  input=GAUSSIAN, weight_scale=1.0, spectral_radius=0.8),
     "Exploding gradients": Config(cell="rnn", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
-                                  input="gaussian", weight_scale=0.3, spectral_radius=2.0),
+                                  input=GAUSSIAN, weight_scale=0.3, spectral_radius=2.0),
     "LSTM remembers": Config(cell="lstm", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
-                             input="gaussian", weight_scale=1.0, spectral_radius=0.0,
+                             input=GAUSSIAN, weight_scale=1.0, spectral_radius=0.0,
                              forget_bias=5.0),
 }
 
@@ -109,12 +109,12 @@ def build(config: Config) -> Setup:
     config = resolve(config)
     c = config
     spectral_radius = c.spectral_radius if c.spectral_radius > 0 else None
-    if c.input == "notebook":
+    if c.input == NOTEBOOK:
         params, x, a0 = notebook_example(c.cell, c.n_x, c.n_a, c.n_y, c.m, c.T_x, c.seed)
         targets = random_labels(np.random.default_rng(c.seed), c.n_y, c.m, c.T_x)
         return Setup(c, params, x, a0, targets, Loss("cross_entropy", "all"))
     rng = np.random.default_rng(c.seed)
-    if c.input == "gaussian":
+    if c.input == GAUSSIAN:
         x = rng.standard_normal((c.n_x, c.m, c.T_x))
         targets = random_labels(rng, c.n_y, c.m, c.T_x)
         loss, task = Loss("cross_entropy", "all"), None
@@ -133,6 +133,6 @@ def knobs_apply(config: Config) -> dict[str, bool]:
     The notebook input draws every weight with randn, so no knob applies; the forget-gate
     bias sets the cell's memory bias, which only some cells have.
     """
-    drawn = config.input != "notebook"
+    drawn = config.input != NOTEBOOK
     return {"weight_scale": drawn, "spectral_radius": drawn,
             "forget_bias": drawn and CELLS[config.cell].memory_bias is not None}

@@ -17,7 +17,8 @@ from rnnviz.limits import KNOBS, MAX_SEED, SIZES
 from rnnviz.notebook import NOTEBOOK_SEED, NOTEBOOK_SIZES, NOTEBOOK_T_X
 from rnnviz.training.tasks import TASKS
 
-INPUTS = ("notebook", "gaussian", *TASKS)
+NOTEBOOK, GAUSSIAN = "notebook", "gaussian"   # the inputs that are not a task
+INPUTS = (NOTEBOOK, GAUSSIAN, *TASKS)
 
 # The default configuration is the notebook's own LSTM example.
 FIELDS: tuple[Field, ...] = (
@@ -35,7 +36,7 @@ FIELDS: tuple[Field, ...] = (
           help="Sequence length: timesteps t = 1 … T_x."),
     Field("seed", "int", NOTEBOOK_SEED, 0, MAX_SEED, label="seed",
           help="Seeds every random draw: the same seed gives the same network and data."),
-    Field("input", "choice", "notebook", choices=INPUTS, label="input",
+    Field("input", "choice", NOTEBOOK, choices=INPUTS, label="input",
           help="Where x comes from: the notebook's own draws, Gaussian noise, or a task's "
                "batch."),
     Field("weight_scale", "float", 1.0, *KNOBS["weight_scale"], label="weight scale",

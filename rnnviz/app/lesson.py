@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from rnnviz.app.config import FIELD_BY_NAME, FIELDS
 from rnnviz.app.contents import FLOW, GATES, STEP, TRAINING, Page
+from rnnviz.engine.losses import WHERE
 from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, format_value, refused, shown
 from rnnviz.training.settings import LINKED, SETTING
 
@@ -41,7 +42,8 @@ VIEWS: dict[Page, tuple[Field, ...]] = {
               help=f"units whose c⟨t⟩ is plotted, e.g. 0,3,7 (at most {MAX_LIST})"),
     ),
     FLOW: (
-        Field("where", "choice", "last", choices=("last", "all"),
+        Field("where", "choice", "last", choices=WHERE,
+              choice_labels=("the last step only", "every step"),
               help="where the loss sits: the last step only, or every step"),
         Field("example", "int", 0, 0, "m", -1,
               help="batch example i for the heatmap and Jacobians, 0 … m−1"),

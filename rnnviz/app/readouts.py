@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.app.build import PRESETS
-from rnnviz.app.config import Config
+from rnnviz.app.config import NOTEBOOK, Config
 from rnnviz.engine import CELLS, Cell, Projection
 from rnnviz.engine.params import Params
 from rnnviz.notebook import lstm_forward, notebook_example, rnn_forward
@@ -285,7 +285,7 @@ def no_gates_note(cell: Cell) -> str:
     """For a cell without gates: which cells have them, and the presets that show one."""
     gated = " or ".join(f"**{c.label}**" for c in CELLS.values() if c.gates)
     presets = ", ".join(f"**{name}**" for name, config in PRESETS.items()
-                        if CELLS[config.cell].gates and config.input != "notebook")
+                        if CELLS[config.cell].gates and config.input != NOTEBOOK)
     return (f"The **{cell.label}** has no gates. Choose {gated} as the cell in the sidebar"
             + (f", or load the preset {presets}." if presets else "."))
 

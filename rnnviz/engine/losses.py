@@ -22,7 +22,7 @@ from rnnviz.engine.activations import log_softmax, softmax
 
 KINDS = ("cross_entropy", "squared_error")
 _TINY = 1e-250  # below this a softmax probability may have lost digits to underflow
-WHERE = ("all", "last")
+WHERE = ("last", "all")
 
 
 @dataclass(frozen=True)

@@ -41,14 +41,15 @@ def _check_cells(by_cell: Mapping) -> None:
         raise ValueError(f"cells must be among {tuple(CELLS)}; got {unknown}")
 
 
-def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], where: str = "all",
+def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], loss_at: str = "every step",
                   height: int = 460) -> go.Figure:
     """||dL/ds<t>|| over t for each state s of each cell on a log scale.
 
     Args:
         flows: {cell name: {state: (T_x,) norms}}: "a", and "c" for the LSTM
             (Backprop.flow_norms() gives exactly this per cell).
-        where: where the loss sits, "all" or "last", for the title.
+        loss_at: where the loss sits, in words, for the title: "every step", "the last step
+            only".
 
     Returns:
         go.Figure: per cell, a solid line for a<t> and a dashed one for each other state
@@ -69,8 +70,7 @@ def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], where: str = "a
                 marker={"size": 7},
                 hovertemplate=f"{name}<br>t=%{{x}}<br>{symbol}=%{{y:.3e}}<extra></extra>",
             ))
-    place = "every step" if where == "all" else "the last step only"
-    style.apply_layout(fig, f"Gradient flowing back through time (loss at {place})",
+    style.apply_layout(fig, f"Gradient flowing back through time (loss at {loss_at})",
                        "t", "gradient norm (log scale)", height=height)
     fig.update_yaxes(type="log", exponentformat="power", dtick=log_dtick(
         arr for norms in flows.values() for arr in norms.values()))

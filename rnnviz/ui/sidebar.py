@@ -14,7 +14,7 @@ from functools import partial
 import streamlit as st
 
 from rnnviz.app import build, lesson
-from rnnviz.app.config import FIELD_BY_NAME, Config
+from rnnviz.app.config import FIELD_BY_NAME, GAUSSIAN, NOTEBOOK, Config
 from rnnviz.app.contents import PAGES
 from rnnviz.engine import CELLS
 from rnnviz.fields import format_value
@@ -25,7 +25,7 @@ from rnnviz.ui import state
 PRESET_WIDGET = "rnnviz_preset"
 PRESET_PLACEHOLDER = "Choose a preset…"
 KNOB_PREFIX = "rnnviz_gf_"     # the knobs' widgets (the sidebar's own keys are taken)
-INPUT_LABELS = {"notebook": "the notebook's randn draws", "gaussian": "random Gaussian x",
+INPUT_LABELS = {NOTEBOOK: "the notebook's randn draws", GAUSSIAN: "random Gaussian x",
                 **{name: f"task: {task.title}" for name, task in TASKS.items()}}
 NUMBER_STEP = {"weight_scale": 0.1, "spectral_radius": 0.1, "forget_bias": 0.5}
 KNOB_STEP = {"spectral_radius": 0.05, "weight_scale": 0.05, "forget_bias": 0.5}
@@ -115,7 +115,7 @@ def draw(config: Config) -> None:
             _number(config, "seed")
         st.header("Initialisation")
         applies = build.knobs_apply(config)
-        if config.input == "notebook":
+        if config.input == NOTEBOOK:
             st.caption("The notebook input uses its own randn weights: these knobs do not "
                        "apply. Choose the Gaussian input to use them.")
         for name, applied in applies.items():
@@ -130,9 +130,9 @@ def draw(config: Config) -> None:
 
 def _on_knob(name: str, value) -> None:
     changes = {name: value}
-    switched = name != "T_x" and state.current_config().input == "notebook"
+    switched = name != "T_x" and state.current_config().input == NOTEBOOK
     if switched:  # the notebook's randn weights ignore the knobs: use weights they shape
-        changes["input"] = "gaussian"
+        changes["input"] = GAUSSIAN
     if state.update_config(**changes) and switched:
         st.session_state[state.NOTICE_KEY] = (
             "The input is now random Gaussian: the notebook's own weights ignore the "

@@ -34,16 +34,17 @@ def index(name: str, label: str, count: int, help: str | None = None) -> int | N
     return None if value == MEAN else int(value)
 
 
-def choice(name: str, label: str, words: dict[str, str], help: str | None = None) -> str:
-    """Radio buttons for the running page's view field `name`, one per key of `words`."""
-    value = state.view_value(name)
-    if value not in words:
-        value = state.view_field(name).default
+def choice(name: str, label: str, help: str | None = None) -> str:
+    """Radio buttons for the running page's view field `name`, one per choice of its field,
+    written as the field's choice labels."""
+    field, value = state.view_field(name), state.view_value(name)
+    if value not in field.choices:
+        value = field.default
     st.session_state[state.view_key(name)] = value
     if not state.hidden(name):
         state.mirrored(st.radio, state.widget_key(name), value,
-                       state.keeper(state.view_key(name)), label, list(words),
-                       format_func=words.get, horizontal=True, help=help)
+                       state.keeper(state.view_key(name)), label, list(field.choices),
+                       format_func=field.label_of, horizontal=True, help=help)
     return value
 
 
