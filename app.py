@@ -29,7 +29,7 @@ for column, cell in zip(st.columns(len(CELLS)), CELLS.values(), strict=True):
 st.subheader(f"Shapes of every tensor ({CELLS[config.cell].label}, this configuration)")
 st.markdown("Change n_x, n_a, n_y, m or T_x in the sidebar and watch the shapes follow.")
 shapes = pd.DataFrame(readouts.shape_table(config))
-st.dataframe(shapes, hide_index=True, height=38 * (len(shapes) + 1),
+st.dataframe(shapes, hide_index=True, height=page.table_height(len(shapes)),
              column_config={"tensor": "tensor", "meaning": "what it is",
                             "shape": "shape (notebook names)", "size": "shape (numbers)"})
 

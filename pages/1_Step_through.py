@@ -43,7 +43,7 @@ def draw(t: int) -> None:
                 "The black frame is the current step.")
     page.chart(forward.heatmap(sequences["a"], "state",
                                f"hidden state a⟨t⟩, example i = {example}",
-                               current_t=t, zmax=1.0))
+                               current_t=t, zmax=readouts.QUANTITIES["a"].zmax))
     st.markdown("The output at every step: " + (
         "softmax probabilities of the n_y classes." if setup.loss.output == "softmax"
         else "linear outputs."))

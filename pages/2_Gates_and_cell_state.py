@@ -53,7 +53,7 @@ def draw(t: int) -> None:
                 page.chart(forward.heatmap(
                     sequences[name], "gate" if name in gate_values else "state",
                     f"{quantity.name} {quantity.symbol}, {shown}", current_t=t,
-                    zmax=1.0 if quantity.bounded else None, height=360))
+                    zmax=quantity.zmax, height=360))
 
 
 st.subheader("Every gate over time")

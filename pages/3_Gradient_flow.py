@@ -137,7 +137,7 @@ else:
     st.caption("With the loss at the last step only there is a single term; choose “every "
                "step” above to see which timesteps' loss terms would clip on their own.")
 st.markdown("**Per-parameter gradient norms** ‖∂L/∂W‖, before and after clipping:")
-st.dataframe(table, hide_index=True, width="stretch", height=39 * (len(table) + 1) + 8,
+st.dataframe(table, hide_index=True, width="stretch", height=page.table_height(len(table)),
              column_config={"‖∂L/∂W‖": st.column_config.NumberColumn(format="%.3e"),
                             "after clipping": st.column_config.NumberColumn(format="%.3e")})
 st.caption("What to notice: in the RNN the recurrent weight Waa's gradient comes mostly "

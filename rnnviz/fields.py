@@ -147,6 +147,13 @@ class Field:
         return list(dict.fromkeys(values))  # unique, in the given order
 
 
+def to_query(fields, values: dict) -> dict[str, str]:
+    """The query-string form of `values` ({name: value}) for a table of fields: only the
+    values set (not None) that differ from their field's default, written as they parse."""
+    return {f.name: format_value(values[f.name]) for f in fields
+            if values.get(f.name) is not None and values[f.name] != f.default}
+
+
 def parse_number(text: str, whole: bool) -> int | float:
     """A finite number from text (an int when `whole`), or ValueError saying why not."""
     try:

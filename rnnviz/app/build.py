@@ -57,7 +57,7 @@ class Setup:
 
     Attributes:
         config: the configuration, with n_x and n_y set by the task when there is one.
-        params: RNNParams or LSTMParams.
+        params: the cell's parameters.
         x: (n_x, m, T_x) inputs.
         a0: (n_a, m) initial hidden state a<0>.
         targets: cross-entropy: (m, T_x) int class indices; squared error: (n_y, m, T_x).
@@ -91,7 +91,7 @@ def resolve(config: Config) -> Config:
     n_x, n_y = int(task.n_x), int(task.n_y)
     if n_x > SIZES["n_x"] or n_y > SIZES["n_y"]:
         raise ValueError(f"the {config.input!r} task needs n_x={n_x}, n_y={n_y}, "
-                         f"above the limits n_x, n_y <= {SIZES['n_x']}")
+                         f"above the limits n_x <= {SIZES['n_x']}, n_y <= {SIZES['n_y']}")
     return config.replace(n_x=n_x, n_y=n_y)
 
 

@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from rnnviz.engine.cells import CELLS
-from rnnviz.fields import Field, format_value, refused
+from rnnviz.fields import Field, refused, to_query
 from rnnviz.limits import KNOBS, MAX_SEED, SIZES
 from rnnviz.notebook import NOTEBOOK_SEED, NOTEBOOK_SIZES, NOTEBOOK_T_X
 from rnnviz.training.tasks import TASKS
@@ -90,8 +90,7 @@ class Config:
 
     def to_query(self) -> dict[str, str]:
         """The query-string form: only the values that differ from the defaults."""
-        return {f.name: format_value(getattr(self, f.name)) for f in FIELDS
-                if getattr(self, f.name) != f.default}
+        return to_query(FIELDS, dataclasses.asdict(self))
 
 
 def from_mapping(values: dict) -> tuple[Config, list[str]]:

@@ -19,7 +19,7 @@ from dataclasses import replace
 from rnnviz.app.config import FIELD_BY_NAME, FIELDS
 from rnnviz.app.contents import FLOW, GATES, STEP, TRAINING, Page
 from rnnviz.engine.losses import WHERE
-from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, format_value, refused, shown
+from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, refused, shown, to_query
 from rnnviz.training.settings import LINKED, SETTING
 
 MAX_NAMED = 5           # unknown keys named in a warning
@@ -146,12 +146,7 @@ def parse_hide(raw) -> tuple[frozenset[str], list[str]]:
 
 def view_to_query(page: Page, view: dict) -> dict[str, str]:
     """The query-string form of a page's view: only values that differ from the defaults."""
-    out = {}
-    for f in VIEWS.get(page, ()):
-        value = view.get(f.name)
-        if value is not None and value != f.default:
-            out[f.name] = format_value(value)
-    return out
+    return to_query(VIEWS.get(page, ()), view)
 
 
 def hide_to_query(hidden) -> dict[str, str]:

@@ -62,6 +62,11 @@ class Quantity:
     def symbol(self) -> str:
         return f"{self.letter}⟨t⟩"
 
+    @property
+    def zmax(self) -> float | None:
+        """The top of its colour scale: 1 for a tanh's values, None (fit the data) else."""
+        return 1.0 if self.bounded else None
+
 
 QUANTITIES = {
     "a": Quantity("hidden state", "a", "a", bounded=True),

@@ -49,6 +49,7 @@ import numpy as np
 
 from rnnviz.engine.cells import cell_of
 from rnnviz.engine.description import Trace
+from rnnviz.engine.gradcheck import TINY
 from rnnviz.engine.losses import Loss, check_targets, counted_positions
 from rnnviz.engine.model import loss_and_gradients
 from rnnviz.engine.optim import clip_by_global_norm, global_norm
@@ -59,7 +60,6 @@ POWER_ITERATIONS = 300
 POWER_BLOCK = 4
 PRODUCT_MAX_STATE = 128   # the norm of the product of Jacobians is computed up to this
 POWER_TOLERANCE = 1e-8
-TINY = 1e-300
 
 
 # ----- one step: J v and J^T w, from the cell's own step functions --------------------------

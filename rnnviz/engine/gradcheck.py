@@ -20,7 +20,7 @@ from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import loss_and_gradients, loss_value
 from rnnviz.engine.params import Params
 
-TINY = 1e-300
+TINY = 1e-300  # norms below this count as zero
 EPS = 1e-5  # the finite-difference step
 
 

@@ -19,7 +19,7 @@ Clipping, applied to the gradients before the step::
                      if ||g|| > max_norm: g <- g * max_norm / ||g||   (direction kept)
     by value:        g <- clip(g, -limit, limit)                      (each entry)
 
-An optimizer works on a parameter container (RNNParams, LSTMParams) or a plain
+An optimizer works on a cell's parameter container (rnnviz.engine.params.Params) or a plain
 {name: array} dict. `step` is pure for the parameters (it returns a new container and
 leaves the one passed in untouched) and updates the optimizer's own state in place.
 """
@@ -154,7 +154,7 @@ class Optimizer:
         """One update. Returns a new container; `params` and `grads` are not modified.
 
         Args:
-            params: RNNParams, LSTMParams or {name: array}.
+            params: a parameter container or {name: array}.
             grads: the same kind of container, each array its parameter's shape.
         """
         self.t += 1

@@ -33,7 +33,7 @@ def save_model(file, params: Params, config: dict) -> None:
 
     Args:
         file: path (".npz" is appended by NumPy if missing) or a binary file object.
-        params: RNNParams or LSTMParams.
+        params: a cell's parameters (e.g. RNNParams, LSTMParams).
         config: a JSON-serialisable dict of the settings (e.g. TrainConfig.to_dict()).
     """
     try:
@@ -52,7 +52,7 @@ def load_model(file) -> tuple[Params, dict]:
         file: a path or a readable binary file object (e.g. an uploaded file).
 
     Returns:
-        (params, config): RNNParams or LSTMParams, and the settings dict.
+        (params, config): the cell's parameters and the settings dict.
 
     Raises:
         ValueError: the file is not a valid rnnviz model; the message says why.

@@ -36,6 +36,11 @@ def setup(page: Page) -> Config:
     return config
 
 
+def table_height(rows: int) -> int:
+    """Pixels that show a table of `rows` rows (and its header) whole, in the app's font."""
+    return 39 * (rows + 1) + 8
+
+
 def plain(text: str) -> str:
     """`text` with Markdown's (and LaTeX's $) special characters escaped, so a value from a
     URL is shown literally and never formatted or turned into a link."""
