@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from rnnviz.app import readouts
+from rnnviz.app import equations, readouts
 from rnnviz.app.contents import HOME, PAGES
 from rnnviz.engine import CELLS
 from rnnviz.notebook import NOTEBOOK_SEED, NOTEBOOK_SIZES, NOTEBOOK_T_X
@@ -23,7 +23,7 @@ for other in PAGES[1:]:
 for column, cell in zip(st.columns(len(CELLS)), CELLS.values(), strict=True):
     with column:
         st.subheader(cell.label)
-        for line in readouts.equations(cell):
+        for line in equations.equations(cell):
             st.latex(line)
 
 st.subheader(f"Shapes of every tensor ({CELLS[config.cell].label}, this configuration)")

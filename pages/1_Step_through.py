@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz.app import readouts
+from rnnviz.app import equations, readouts
 from rnnviz.app.contents import STEP
 from rnnviz.engine import CELLS
 from rnnviz.figures import forward
@@ -37,7 +37,7 @@ def draw(t: int) -> None:
     page.chart(forward.cell_diagram(cell.name, terms, example))
     st.markdown(f"**The equations at t = {t}, for unit j = {unit} of example i = {example}**: "
                 "each pre-activation is the recurrent part, the input part and the bias.")
-    for line in readouts.step_latex(cell, terms):
+    for line in equations.step_latex(cell, terms):
         st.latex(line)
     st.markdown("The hidden state of every unit over time: each column is one a⟨t⟩. "
                 "The black frame is the current step.")

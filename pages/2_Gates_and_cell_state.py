@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz.app import readouts
+from rnnviz.app import equations, readouts
 from rnnviz.app.contents import GATES
 from rnnviz.engine import CELLS
 from rnnviz.figures import forward
@@ -21,9 +21,9 @@ st.markdown(
     "(columns). Gates run from 0 (closed) to 1 (open) on one fixed colour scale; the states "
     "and the candidate are blue below 0 and red above it."
 )
-equations = readouts.EQUATIONS[cell.name]
-half = (len(equations) + 1) // 2
-for column, lines in zip(st.columns(2), (equations[:half], equations[half:]), strict=True):
+step_lines = equations.EQUATIONS[cell.name]
+half = (len(step_lines) + 1) // 2
+for column, lines in zip(st.columns(2), (step_lines[:half], step_lines[half:]), strict=True):
     with column:
         for line in lines:
             st.latex(line)

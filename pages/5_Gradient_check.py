@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz.app import readouts
+from rnnviz.app import equations, readouts
 from rnnviz.app.contents import CHECK
 from rnnviz.engine import CELLS, gradcheck
 from rnnviz.ui import gradients, page, state
@@ -16,7 +16,7 @@ st.markdown(
     f"ε = {readouts.power_of_ten(gradcheck.EPS)}, measure how the loss changes, and compare "
     "with the gradient BPTT computed:"
 )
-st.latex(readouts.GRADIENT_CHECK)
+st.latex(equations.GRADIENT_CHECK)
 
 plan = gradients.check_plan(config)
 inputs = ", ".join(f"{state}⟨0⟩" for state in cell.states)

@@ -5,11 +5,10 @@ import pytest
 
 from rnnviz.app.build import build
 from rnnviz.app.config import Config
+from rnnviz.app.equations import EQUATIONS, equations, step_latex
 from rnnviz.app.readouts import (
-    EQUATIONS,
     NOTEBOOK_LSTM_PRINTED,
     carried_states,
-    equations,
     example_view,
     no_gates_note,
     notebook_lstm_comparison,
@@ -19,7 +18,6 @@ from rnnviz.app.readouts import (
     saturation_labels,
     saturation_sentences,
     shape_table,
-    step_latex,
     step_terms,
     trace_table,
 )
