@@ -9,7 +9,8 @@ global norm) and for the LSTM alone and both cells side by side, it prints:
 - page: the same training driven through the real page script (streamlit AppTest, which
   runs the script in-process and serialises every chart as the server does), with the
   steps/s, the redraws per second, and the share of time spent redrawing, as measured by
-  the page's own training loop (rnnviz.ui.training.train_live);
+  the page's own training loop (rnnviz.app.runs.train_live), and its CPU time, measured
+  here around that loop;
 - lost: 1 - page steps/s / engine steps/s (target: at most 20%), judged on the training
   thread's CPU time (robust to other processes on the machine; the wall-clock figure is
   printed beside it), and the refresh rate (target: at least 5 per second);
@@ -43,14 +44,32 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from rnnviz.app import runs as run_records  # noqa: E402
 from rnnviz.engine import keep_freed_memory_for_reuse  # noqa: E402
 from rnnviz.figures import training as figures  # noqa: E402
 from rnnviz.training.settings import TrainConfig  # noqa: E402
 from rnnviz.training.trainer import Trainer  # noqa: E402
 from rnnviz.ui import training as tr  # noqa: E402
+from rnnviz.ui.train_form import WIDGET_PREFIX  # noqa: E402
 
 MAX_LOST = 0.20
 MIN_REFRESH_HZ = 5.0
+LIVE_CPU: list[float] = []   # CPU seconds of each call of the page's training loop
+
+
+def measure_live_cpu() -> None:
+    """Time every call of rnnviz.app.runs.train_live (which the page looks up there when it
+    trains) by the CPU clock of the thread that runs it, into LIVE_CPU."""
+    untimed = run_records.train_live
+
+    def timed(*args, **kwargs):
+        start = time.thread_time()
+        try:
+            untimed(*args, **kwargs)
+        finally:
+            LIVE_CPU.append(time.thread_time() - start)
+
+    run_records.train_live = timed
 
 
 def engine_rate(cells: list[str], steps: int) -> tuple[float, float]:
@@ -84,17 +103,20 @@ def page_rate(cell: str, steps: int) -> tuple[float, float, float, float]:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.switch_page("pages/4_Training.py")
     at.run()
-    at.radio(key="rnnviz_tr_w_cell").set_value(cell)
-    at.number_input(key="rnnviz_tr_w_steps").set_value(steps)
+    at.radio(key=WIDGET_PREFIX + "train_cell").set_value(cell)
+    at.number_input(key=WIDGET_PREFIX + "steps").set_value(steps)
     next(b for b in at.button if b.label == "Train").click()
+    LIVE_CPU.clear()
     at.run()
     if at.exception:
         raise RuntimeError(at.exception[0].value)
     runs = at.session_state[tr.RUNS_KEY]
     if any(r.status != "finished" or r.steps_done != steps for r in runs):
         raise RuntimeError("the page did not train every step")
+    if not LIVE_CPU:
+        raise RuntimeError("the page did not train through rnnviz.app.runs.train_live")
     total = sum(r.train_seconds + r.draw_seconds for r in runs)
-    cpu = sum(r.train_cpu + r.draw_cpu for r in runs)
+    cpu = sum(LIVE_CPU)
     drawn = sum(r.draw_seconds for r in runs)
     return steps / total, steps / cpu, runs[0].draws / total, drawn / total
 
@@ -121,10 +143,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     keep_freed_memory_for_reuse()  # as the app's entry point does
+    measure_live_cpu()
     logging.getLogger("streamlit").setLevel(logging.ERROR)
 
     print(f"steps per run: {args.steps}, repeats: {args.repeats}, "
-          f"live refresh interval REFRESH_S = {tr.REFRESH_S} s")
+          f"live refresh interval REFRESH_S = {run_records.REFRESH_S} s")
     print("steps/s per run by CPU time of the training thread; 'lost' by CPU time and by "
           "the wall clock")
     print(f"{'runs':<12}{'engine/s':>10}{'page/s':>10}{'lost CPU':>10}{'lost wall':>11}"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 KINDS = ("int", "float", "choice", "int_list", "int_or_mean", "text")
+WIDGETS = ("", "radio")
 MAX_TEXT = 200      # longer raw values are refused unread
 SHOWN_TEXT = 40     # a refused value is quoted up to this many characters
 MAX_LIST = 16       # an int_list holds at most this many numbers
@@ -36,6 +37,7 @@ class Field:
             (empty: as the word itself).
         label: the control's label on screen.
         help: one line saying what the setting does.
+        widget: how a form draws a "choice": "radio" (buttons side by side) or "" (a menu).
     """
 
     name: str
@@ -48,12 +50,15 @@ class Field:
     choice_labels: tuple[str, ...] = ()
     label: str = ""
     help: str = ""
+    widget: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"field {self.name}: kind must be one of {KINDS}")
         if self.choice_labels and len(self.choice_labels) != len(self.choices):
             raise ValueError(f"field {self.name}: one label per choice")
+        if self.widget not in WIDGETS:
+            raise ValueError(f"field {self.name}: widget must be one of {WIDGETS}")
 
     def label_of(self, choice: str) -> str:
         """How `choice` is written on screen."""

@@ -129,7 +129,7 @@ def test_training_link_prefills_the_settings_and_can_hide_them():
     at = open_app(TRAINING, query)
     w = "rnnviz_tr_w_"
     assert at.selectbox(key=w + "task").value == "copy"
-    assert at.radio(key=w + "cell").value == "rnn"
+    assert at.radio(key=w + "train_cell").value == "rnn"
     assert at.selectbox(key=w + "optimizer").value == "sgd"
     assert at.number_input(key=w + "learning_rate").value == 0.05
     assert at.number_input(key=w + "steps").value == 40
@@ -137,7 +137,7 @@ def test_training_link_prefills_the_settings_and_can_hide_them():
     at = open_app(TRAINING, {"task": "adding", "steps": "5",
                              "hide": "task,train_cell,optimizer"})
     assert w + "task" not in keys(at, "selectbox") and w + "optimizer" not in keys(at, "selectbox")
-    assert w + "cell" not in keys(at, "radio")
+    assert w + "train_cell" not in keys(at, "radio")
     text = "\n".join(m.value for m in at.markdown)
     assert f"task: **{TASKS['adding'].title}**" in text and "SGD" not in text
 

@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.training.settings import TrainConfig
+from rnnviz.app.runs import HISTORY_COLUMNS, Run
+from rnnviz.training.settings import FORM, SETTING, TrainConfig
 from rnnviz.training.trainer import Trainer, load_trained
-from rnnviz.ui import state
+from rnnviz.ui import run_detail, state
 from rnnviz.ui import training as tr
+from rnnviz.ui.train_form import WIDGET_PREFIX as W
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING = "pages/4_Training.py"
 TIMEOUT = 90
-W = "rnnviz_tr_w_"
 SMALL = {"n_a": 4, "m": 4, "T_x": 5, "steps": 12}
 
 
@@ -35,14 +36,14 @@ def no_exception(at: AppTest) -> None:
 
 def train(at: AppTest, **settings) -> AppTest:
     for name, value in {**SMALL, **settings}.items():
-        element = {"task": at.selectbox, "optimizer": at.selectbox, "cell": at.radio,
+        element = {"task": at.selectbox, "optimizer": at.selectbox, "train_cell": at.radio,
                    "clip": at.radio, "text": at.text_area}.get(name, at.number_input)
         element(key=W + name).set_value(value)
     next(b for b in at.button if b.label == "Train").click()
     return at.run()
 
 
-def runs(at: AppTest) -> list[tr.Run]:
+def runs(at: AppTest) -> list[Run]:
     return at.session_state[tr.RUNS_KEY]
 
 
@@ -62,8 +63,43 @@ def test_the_page_opens_with_no_runs_and_nothing_to_stop():
     assert at.button(key="rnnviz_tr_continue").disabled
 
 
+def test_every_setting_is_drawn_from_its_row_with_its_label_bounds_choices_and_help():
+    at = open_training()
+    no_exception(at)
+    for name in FORM:
+        field = SETTING[name]
+        widget = next(w for kind in ("number_input", "selectbox", "radio", "text_area")
+                      for w in at.get(kind) if w.key == W + name)
+        assert (widget.label, widget.help) == (field.label, field.help), name
+        if field.kind in ("int", "float"):
+            assert (widget.min, widget.max) == field.bounds(), name
+            assert widget.value == field.default, name
+        elif field.kind == "choice":
+            assert widget.type == ("radio" if field.widget == "radio" else "selectbox"), name
+            assert widget.options == [field.label_of(c) for c in field.choices], name
+            assert widget.value == field.default, name
+        else:
+            assert widget.proto.max_chars == field.high, name
+
+
+def test_a_link_that_hides_the_optimizer_says_the_values_it_set_and_trains_with_them():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in {"optimizer": "sgd", "lr": "0.05", "hide": "optimizer"}.items():
+        at.query_params[key] = value
+    at.switch_page(TRAINING).run()
+    no_exception(at)
+    assert any(m.value == "optimizer: **SGD** · learning rate α: **0.05**" for m in at.markdown)
+    drawn = {w.key for kind in ("number_input", "selectbox") for w in at.get(kind)}
+    assert not drawn & {W + name for name in ("optimizer", "learning_rate", "beta1", "beta2",
+                                              "epsilon")}
+    at = train(at, train_cell="rnn", steps=2)
+    no_exception(at)
+    (run,) = runs(at)
+    assert (run.config.optimizer, run.config.learning_rate) == ("sgd", 0.05)
+
+
 def test_training_both_cells_a_handful_of_steps_draws_both_curves():
-    at = train(open_training(), cell="both")
+    at = train(open_training(), train_cell="both")
     no_exception(at)
     rnn, lstm = runs(at)
     assert (rnn.config.cell, lstm.config.cell) == ("rnn", "lstm")
@@ -80,7 +116,7 @@ def test_training_both_cells_a_handful_of_steps_draws_both_curves():
 
 
 def test_the_same_seed_gives_the_rnn_and_the_lstm_the_same_batches():
-    at = train(open_training(), cell="both", steps=3)
+    at = train(open_training(), train_cell="both", steps=3)
     rnn, lstm = runs(at)
     for run in (rnn, lstm):
         assert run.config.seed == 1
@@ -89,7 +125,7 @@ def test_the_same_seed_gives_the_rnn_and_the_lstm_the_same_batches():
 
 
 def test_a_finished_run_drops_its_trainer_and_keeps_its_final_parameters():
-    at = train(open_training(), cell="lstm", steps=3)
+    at = train(open_training(), train_cell="lstm", steps=3)
     (run,) = runs(at)
     assert run.status == "finished"
     assert run.trainer is None and not run.can_continue
@@ -103,7 +139,7 @@ def test_a_stopped_run_keeps_what_it_trained_and_continues():
     at = open_training()
     config = TrainConfig(n_a=4, m=4, T_x=5, steps=10, stats_every=1, snapshot_every=5)
     trainer = Trainer(config)
-    run = tr.Run(id=1, label=config.label(), config=config, trainer=trainer,
+    run = Run(id=1, label=config.label(), config=config, trainer=trainer,
                  snapshots=dict(trainer.snapshots), status="running")
     for _ in range(4):  # the script was interrupted by the Stop click after 4 steps
         run.add(trainer.step())
@@ -121,8 +157,8 @@ def test_a_stopped_run_keeps_what_it_trained_and_continues():
 
 
 def test_a_diverging_run_stops_with_the_engine_message_and_keeps_its_curve():
-    at = train(open_training(), task="sine", cell="rnn", optimizer="sgd", learning_rate=10.0,
-               clip="none", steps=50)
+    at = train(open_training(), task="sine", train_cell="rnn", optimizer="sgd",
+               learning_rate=10.0, clip="none", steps=50)
     no_exception(at)
     run = runs(at)[0]
     assert run.status == "diverged" and run.steps_done < 50
@@ -142,8 +178,8 @@ def test_settings_the_engine_refuses_give_a_message_and_no_run():
 
 
 def test_runs_are_kept_overlaid_and_can_be_hidden_or_removed():
-    at = train(open_training(), cell="lstm")
-    at = train(at, cell="lstm", optimizer="rmsprop", learning_rate=0.003)
+    at = train(open_training(), train_cell="lstm")
+    at = train(at, train_cell="lstm", optimizer="rmsprop", learning_rate=0.003)
     no_exception(at)
     first, second = runs(at)
     assert "RMSProp lr=0.003" in second.label
@@ -162,19 +198,19 @@ def test_runs_are_kept_overlaid_and_can_be_hidden_or_removed():
 def test_at_most_max_runs_are_kept_the_oldest_going_first():
     at = open_training()
     config = TrainConfig(n_a=2, m=2, T_x=3, steps=2)
-    old = [tr.Run(id=i, label=f"old {i}", config=config, trainer=None, status="finished",
+    old = [Run(id=i, label=f"old {i}", config=config, trainer=None, status="finished",
                   snapshots={0: Trainer(config).params})
            for i in range(1, tr.MAX_RUNS + 1)]
     at.session_state[tr.RUNS_KEY] = old
     at.session_state[tr.RUN_COUNTER_KEY] = tr.MAX_RUNS
-    at = train(at, cell="rnn", steps=2)
+    at = train(at, train_cell="rnn", steps=2)
     no_exception(at)
     ids = [r.id for r in runs(at)]
     assert len(ids) == tr.MAX_RUNS and 1 not in ids and ids[-1] == tr.MAX_RUNS + 1
 
 
 def test_adams_insides_show_m_hat_v_hat_and_the_step_per_parameter():
-    at = train(open_training(), cell="rnn")
+    at = train(open_training(), train_cell="rnn")
     no_exception(at)
     for title in ("Adam's m̂", "Adam's v̂", "Effective step"):
         spec = chart(at, title)
@@ -183,7 +219,7 @@ def test_adams_insides_show_m_hat_v_hat_and_the_step_per_parameter():
 
 
 def test_char_samples_follow_the_snapshot_and_the_temperature():
-    at = train(open_training(), cell="lstm", steps=20)
+    at = train(open_training(), train_cell="lstm", steps=20)
     no_exception(at)
     run = runs(at)[0]
     assert sorted(run.snapshots)[0] == 0 and max(run.snapshots) == 20
@@ -196,7 +232,7 @@ def test_char_samples_follow_the_snapshot_and_the_temperature():
 
 
 def test_opening_a_snapshot_switches_to_the_view_with_its_parameters():
-    at = train(open_training(), cell="rnn", steps=10)
+    at = train(open_training(), train_cell="rnn", steps=10)
     run = runs(at)[0]
     at.button(key="rnnviz_tr_open_Gradient flow").click().run()
     no_exception(at)
@@ -209,19 +245,19 @@ def test_opening_a_snapshot_switches_to_the_view_with_its_parameters():
 
 
 def test_a_run_on_pasted_text_cannot_be_opened_in_the_other_views():
-    at = train(open_training(), cell="rnn", text="abab\nbaba\naabb\n" * 5)
+    at = train(open_training(), train_cell="rnn", text="abab\nbaba\naabb\n" * 5)
     no_exception(at)
     assert at.button(key="rnnviz_tr_open_Step through").disabled
     assert any("pasted text" in c.value for c in at.caption)
 
 
 def test_the_history_and_the_model_download_and_the_model_loads_back():
-    at = train(open_training(), cell="lstm")
+    at = train(open_training(), train_cell="lstm")
     run = runs(at)[0]
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download the history (CSV)", "Download the model (.npz)"]
-    frame = run.frame()
-    assert list(frame.columns) == list(tr.HISTORY_COLUMNS) and len(frame) == 12
+    frame = run_detail.history_frame(run)
+    assert list(frame.columns) == list(HISTORY_COLUMNS) and len(frame) == 12
     config, params, _ = load_trained(io.BytesIO(run.model_bytes()))
     assert config == run.config
     np.testing.assert_array_equal(params.Wf, run.params.Wf)
@@ -237,7 +273,7 @@ def test_the_history_and_the_model_download_and_the_model_loads_back():
                                            ("empty.npz", b""),
                                            ("fake.npz", b"PK\x03\x04 not really a zip")])
 def test_uploading_a_wrong_file_says_so_and_loses_nothing(name, content):
-    at = train(open_training(), cell="rnn", steps=3)
+    at = train(open_training(), train_cell="rnn", steps=3)
     before = [r.id for r in runs(at)]
     at.file_uploader(key="rnnviz_tr_upload").upload(name, content).run()
     no_exception(at)

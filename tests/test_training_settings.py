@@ -11,6 +11,8 @@ from rnnviz.engine import CELLS
 from rnnviz.limits import MAX_TRAIN_STEPS
 from rnnviz.training.settings import (
     FORM,
+    FORM_SECTIONS,
+    HIDDEN_BY,
     LINKED,
     SETTING,
     SETTINGS,
@@ -38,6 +40,12 @@ def test_train_config_takes_its_defaults_from_the_table():
 def test_every_setting_the_form_shows_has_a_label():
     assert all(SETTING[name].label for name in FORM)
     assert [f.name for f in SETTINGS].count("cell") == 1
+
+
+def test_the_form_shows_each_setting_once_and_hides_only_its_own_rows_by_known_names():
+    assert len(FORM) == len(set(FORM)) == sum(len(names) for names in FORM_SECTIONS.values())
+    assert set(HIDDEN_BY) <= set(FORM)
+    assert set(HIDDEN_BY.values()) <= set(lesson.HIDEABLE)
 
 
 @pytest.mark.parametrize("changes, message", [

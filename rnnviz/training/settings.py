@@ -36,7 +36,8 @@ SETTINGS: tuple[Field, ...] = (
     Field("train_cell", "choice", BOTH, choices=(*reversed(CELLS), BOTH),
           choice_labels=(*(cell.label for cell in reversed(CELLS.values())),
                          "both, same data and seed"),
-          label="cell", help="lstm, rnn or both (same data and seed)"),
+          label="cell", widget="radio",
+          help="One cell, or every cell side by side on the same batches from the same seed."),
     Field("n_a", "int", 32, 1, SIZES["n_a"], label="n_a (hidden units)"),
     Field("m", "int", 32, 1, SIZES["m"], label="m (batch size)"),
     Field("T_x", "int", 20, 1, SIZES["T_x"], label="T_x (timesteps)",
@@ -48,14 +49,14 @@ SETTINGS: tuple[Field, ...] = (
           choice_labels=tuple(OPTIMIZER_LABELS.values()), label="optimizer",
           help="Adam uses β1, β2 and ε; momentum uses β1; RMSProp β2 and ε."),
     Field("learning_rate", "float", 0.01, 1e-6, 1e6, label="learning rate α",
-          help="learning rate α"),
+          help="How far each update moves the weights."),
     Field("beta1", "float", 0.9, 0.0, 0.999, label="β1"),
     Field("beta2", "float", 0.999, 0.0, 0.999999, label="β2"),
     Field("epsilon", "float", 1e-8, 1e-12, 1.0, label="ε"),
     Field("steps", "int", 500, 1, MAX_TRAIN_STEPS,
-          label=f"steps (at most {MAX_TRAIN_STEPS:,})", help="training steps"),
+          label=f"steps (at most {MAX_TRAIN_STEPS:,})", help="How many updates the run makes."),
     Field("clip", "choice", "norm", choices=tuple(CLIP_LABELS),
-          choice_labels=tuple(CLIP_LABELS.values()), label="gradient clipping"),
+          choice_labels=tuple(CLIP_LABELS.values()), label="gradient clipping", widget="radio"),
     Field("clip_value", "float", 5.0, 1e-6, 1e6, label="clipping threshold"),
     Field("stats_every", "int", 10, 0, MAX_TRAIN_STEPS,
           help="optimizer statistics and gradient flow every this many steps (0: never)"),
@@ -70,8 +71,15 @@ SETTINGS: tuple[Field, ...] = (
                 "dinosaur names)"),
 )
 SETTING = {f.name: f for f in SETTINGS}
-FORM = ("task", "train_cell", "n_a", "m", "T_x", "seed", "optimizer", *HYPER, "steps", "clip",
-        "clip_value", "text")
+# The form, section by section (the Training page draws a column for each).
+FORM_SECTIONS = {"Task and network": ("task", "train_cell", "n_a", "m", "T_x", "seed"),
+                 "Optimizer": ("optimizer", *HYPER),
+                 "Run": ("steps", "clip", "clip_value", "text")}
+FORM = tuple(name for names in FORM_SECTIONS.values() for name in names)
+# The rows a lesson link's hide= removes, and the name it hides each with: the optimizer's
+# hyper-parameters go with the optimizer (rnnviz.app.lesson.HIDEABLE).
+HIDDEN_BY = {"task": "task", "train_cell": "train_cell", "optimizer": "optimizer",
+             **{name: "optimizer" for name in HYPER}}
 LINKED = {"task": "task", "train_cell": "train_cell", "optimizer": "optimizer",
           "steps": "steps", "lr": "learning_rate"}   # lesson-link key: setting
 _D = {f.name: f.default for f in SETTINGS}

@@ -1,17 +1,26 @@
 """The Streamlit layer: what the pages share, one concern per module.
 
-    page       setup (called first on every page), the open-snapshot banner, engine errors
-               as messages, charts, text from a URL shown literally
-    player     the timestep player (◀, slider, ▶, Play) in a fragment
-    view       a page's view controls: batch example, hidden unit, units, where the loss sits
-    sidebar    the Config's controls: the sidebar (page links, network settings) and the
-               Gradient flow page's knobs
-    url        the URL round trip: the Config, the page's view and hide=, in one table
-    state      every session key; the Config, the view fields and the hidden controls in
-               the session; the helper for a widget mirrored in a session key
-    gradients  the gradient pages' cached analyses and tables
-    cache      the engine's results for a Config, cached (st.cache_data)
-    training   training runs in the session, and snapshots opened in the other views
+    train_live  the Training page live: Stop and Continue, the progress and the curves
+                refreshed in place while the runs train
+    run_detail  one training run in detail: downloads, the optimizer's insides, snapshots,
+                samples, a snapshot opened in another view
+    train_runs  the training runs kept: their table, which the charts show, removing one,
+                loading a model file
+    train_form  the training settings form, drawn from rnnviz.training.settings
+    page        setup (called first on every page), the open-snapshot banner, engine errors
+                as messages, charts, text from a URL shown literally
+    player      the timestep player (◀, slider, ▶, Play) in a fragment
+    view        a page's view controls: batch example, hidden unit, units, where the loss sits
+    sidebar     the Config's controls: the sidebar (page links, network settings) and the
+                Gradient flow page's knobs
+    url         the URL round trip: the Config, the page's view and hide=, in one table
+    training    training runs in the session: kept, queued, shown; a snapshot opened in the
+                other views; samples of a character model
+    state       every session key; the Config, the view fields and the hidden controls in
+                the session; the helper for a widget mirrored in a session key
+    widgets     a setting's Field drawn as the widget its kind calls for
+    gradients   the gradient pages' cached analyses and tables
+    cache       the engine's results for a Config, cached (st.cache_data)
 
 A module imports only modules listed below it.
 """

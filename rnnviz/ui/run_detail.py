@@ -1,0 +1,108 @@
+"""One training run in detail, on the Training page: its files to download, the optimizer's
+insides over training, its snapshots, names sampled from a snapshot, and a snapshot opened
+in another view."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from rnnviz.app.contents import FLOW, GATES, STEP
+from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config
+from rnnviz.figures import training as figures
+from rnnviz.training.settings import OPTIMIZER_LABELS
+from rnnviz.ui import page, training
+
+VIEWS = (STEP, GATES, FLOW)   # the views a snapshot opens in
+ADAM_TABS = {"v_hat": ("m̂ (first moment)", "m"), "s_hat": ("v̂ (second moment)", "v"),
+             "step": ("step size", "s")}   # statistic: (tab, widget key)
+
+
+def choose(kept: list[Run], names: dict[int, str]) -> Run:
+    """The run to look at (the newest at first)."""
+    run_id = st.selectbox("run", list(names), format_func=names.get, index=len(names) - 1,
+                          key="rnnviz_tr_detail")
+    return next(r for r in kept if r.id == run_id)
+
+
+def history_frame(run: Run) -> pd.DataFrame:
+    """The run's history as a table, one row per step (the CSV download)."""
+    return pd.DataFrame({c: run.history[c] for c in HISTORY_COLUMNS})
+
+
+def downloads(run: Run) -> None:
+    """The history as CSV and the latest parameters as a model file, side by side."""
+    left, right = st.columns(2)
+    left.download_button("Download the history (CSV)", history_frame(run).to_csv(index=False),
+                         file_name=f"rnnviz-run-{run.id}.csv", mime="text/csv",
+                         key="rnnviz_tr_csv", width="stretch")
+    right.download_button("Download the model (.npz)", run.model_bytes(),
+                          file_name=f"rnnviz-run-{run.id}.npz",
+                          mime="application/octet-stream", key="rnnviz_tr_model",
+                          width="stretch")
+
+
+def optimizer_insides(run: Run) -> None:
+    """Adam's m̂, v̂ and step per parameter over training, in tabs (another optimizer: its
+    step); nothing before the run has recorded statistics."""
+    steps, _ = run.stat_series("step")
+    if not steps.size:
+        return
+    if run.config.optimizer != "adam":
+        st.subheader(f"Inside {OPTIMIZER_LABELS[run.config.optimizer]}")
+        page.chart(figures.optimizer_stats(*run.stat_series("step"), "step"),
+                   key="rnnviz_tr_opt_step")
+        return
+    st.subheader("Adam's insides")
+    st.markdown(
+        "Adam keeps, for every weight, a running mean of its gradient (m̂) and of its "
+        "square (v̂), and moves it by α·m̂/(√v̂+ε). Where v̂ is large the step is damped; "
+        "early on the bias correction keeps both from starting at zero. Each line is the "
+        "mean over one parameter array.")
+    tabs = st.tabs([tab for tab, _ in ADAM_TABS.values()])
+    for tab, (stat, (_, key)) in zip(tabs, ADAM_TABS.items(), strict=True):
+        with tab:
+            page.chart(figures.optimizer_stats(*run.stat_series(stat), stat),
+                       key=f"rnnviz_tr_adam_{key}")
+
+
+def snapshot_step(run: Run) -> int:
+    """The training step of the snapshot to look at: a slider over the snapshots kept (the
+    last at first), or the only one."""
+    kept = sorted(run.snapshots)
+    if len(kept) == 1:
+        st.caption(f"Only one snapshot: step {kept[0]:,}.")
+        return kept[0]
+    return st.select_slider("training step", kept, value=kept[-1],
+                            key=f"rnnviz_tr_snap_{run.id}",
+                            help="Parameters are kept every few steps; 0 is the start.")
+
+
+def samples(run: Run, step: int) -> None:
+    """For a character model: five names drawn from the snapshot at a chosen temperature."""
+    if run.config.task != "chars":
+        return
+    temperature = st.slider("temperature", 0.1, 2.0, 1.0, 0.1, key="rnnviz_tr_temperature",
+                            help="Below 1: safer, more repetitive choices; above 1: "
+                                 "more surprising ones.")
+    names = training.samples(run.snapshots[step].as_dict(), run.config.cell, run.config.text,
+                             float(temperature), 5, seed=step)
+    st.markdown(f"**Five samples at step {step:,}:** " + " · ".join(
+        f"`{name}`" if name else "`(empty)`" for name in names))
+
+
+def open_in_views(run: Run, step: int) -> None:
+    """A button per view that opens the snapshot there (disabled, with the reason, when the
+    views cannot show this run)."""
+    try:
+        view_config(run.config)
+    except ValueError as why:
+        st.caption(f"Not available: {why}.")
+        can_open = False
+    else:
+        can_open = True
+    for column, view in zip(st.columns(len(VIEWS)), VIEWS, strict=True):
+        if column.button(f"Open in {view.title}", key=f"rnnviz_tr_open_{view.title}",
+                         disabled=not can_open, width="stretch"):
+            training.open_snapshot(run, step)
+            st.switch_page(view.script)

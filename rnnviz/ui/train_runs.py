@@ -1,0 +1,71 @@
+"""The runs a session keeps, on the Training page: their table, which of them the charts show,
+removing one, and a run loaded from a model file."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz.app.runs import STATUS_WORDS, Run
+from rnnviz.ui import state, training
+
+SHOWN_WIDGET = "rnnviz_tr_shown_w"
+UPLOADED_KEY = "rnnviz_train_uploaded"   # the last upload handled, so a rerun does not repeat it
+UPLOAD_ERROR_KEY = "rnnviz_train_error_upload"
+
+COLUMNS = {
+    "last loss": st.column_config.NumberColumn(format="%.4f"),
+    "last accuracy": st.column_config.NumberColumn(format="%.3f"),
+    "steps/s": st.column_config.NumberColumn(format="%.0f"),
+    "time drawing": st.column_config.NumberColumn(
+        format="percent", help="Share of the live training time spent redrawing the curves."),
+}
+
+
+def labels(kept: list[Run]) -> dict[int, str]:
+    """{run id: "id: settings in words"}, how a menu names each run."""
+    return {r.id: f"{r.id}: {r.label}" for r in kept}
+
+
+def table(kept: list[Run]) -> None:
+    """One row per run: its settings, status, steps, last loss and accuracy, and how fast
+    it trained live."""
+    rows = [{"run": r.id, "settings": r.label, "status": STATUS_WORDS[r.status],
+             "steps": r.steps_done, "last loss": r.last("loss"),
+             "last accuracy": r.last("accuracy"), "steps/s": r.speed()[0],
+             "time drawing": r.speed()[2]}
+            for r in kept]
+    st.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
+
+
+def choose_shown(kept: list[Run]) -> None:
+    """The runs the charts draw, as a menu of several, and a run to remove."""
+    named = labels(kept)
+    shown = [r.id for r in training.shown_runs([])]
+    state.mirrored(st.multiselect, SHOWN_WIDGET, shown, training.show_only,
+                   "runs to show in the charts", list(named), format_func=named.get)
+    remove, _ = st.columns([1, 3])
+    with remove:
+        doomed = st.selectbox("remove a run", [None, *named], key="rnnviz_tr_remove",
+                              format_func=lambda i: "—" if i is None else named[i])
+        if doomed is not None and st.button("Remove", key="rnnviz_tr_remove_go"):
+            training.remove_run(doomed)
+            st.rerun()
+
+
+def upload() -> None:
+    """A model file saved from this page, loaded as a run (once per file chosen), or the
+    reason it was not."""
+    uploaded = st.file_uploader("a model file saved from this page (.npz)", type=None,
+                                key="rnnviz_tr_upload")
+    if uploaded is not None and st.session_state.get(UPLOADED_KEY) != uploaded.file_id:
+        st.session_state[UPLOADED_KEY] = uploaded.file_id
+        try:
+            loaded = training.add_loaded(uploaded.getvalue(), uploaded.name)
+        except ValueError as why:
+            st.session_state[UPLOAD_ERROR_KEY] = f"{uploaded.name} was not loaded: {why}"
+        else:
+            st.session_state.pop(UPLOAD_ERROR_KEY, None)
+            st.success(f"Loaded {uploaded.name} as run {loaded.id}: choose it above to "
+                       "sample or open its snapshot, or press Continue to train it further.")
+    if UPLOAD_ERROR_KEY in st.session_state:
+        st.error(st.session_state[UPLOAD_ERROR_KEY], icon=":material/block:")

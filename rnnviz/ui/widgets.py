@@ -1,0 +1,43 @@
+"""A setting drawn from its row: one `rnnviz.fields.Field` as the widget its kind calls for,
+with the row's label, bounds, choices and their labels, and help, so no control types a
+limit or a label again."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz.fields import Field
+
+NUMBER_FORMAT = "%g"   # 0.01, 0.999, 1e-08: as many digits as the value has (up to six)
+TEXT_HEIGHT = 90       # pixels: a few lines of a pasted text
+
+
+def field_widget(field: Field, key: str):
+    """Draw `field` under the widget key `key` (whose session value it shows) and return
+    its value: a menu or radio buttons for a "choice" (per `field.widget`), a number box
+    within the bounds for an "int" or a "float", a text area for a "text" of at most
+    `field.high` characters.
+
+    Raises:
+        ValueError: the field's kind has no widget here.
+    """
+    common = {"key": key, "help": field.help or None}
+    if field.kind == "choice":
+        if field.widget == "radio":
+            return st.radio(field.label, field.choices, format_func=field.label_of,
+                            horizontal=True, **common)
+        return st.selectbox(field.label, field.choices, format_func=field.label_of, **common)
+    if field.kind in ("int", "float"):
+        number = int if field.kind == "int" else float
+        low, high = (number(bound) for bound in field.bounds())
+        return st.number_input(field.label, low, high,
+                               **({} if number is int else {"format": NUMBER_FORMAT}),
+                               **common)
+    if field.kind == "text":
+        return st.text_area(field.label, height=TEXT_HEIGHT, max_chars=field.high, **common)
+    raise ValueError(f"field {field.name}: no widget draws a {field.kind!r}")
+
+
+def shown_value(field: Field, value) -> str:
+    """`value` as the control would show it, in bold after the label: "task: **Adding**"."""
+    return f"{field.label}: **{field.label_of(value)}**"

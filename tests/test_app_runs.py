@@ -1,0 +1,59 @@
+"""rnnviz.app.runs without Streamlit: a Run keeps what its steps recorded, runs train side by
+side with a redraw between chunks, and a run's network opens with the Config that shows it."""
+
+import numpy as np
+import pytest
+
+from rnnviz.app.runs import HISTORY_COLUMNS, Run, train_live, view_config
+from rnnviz.training.settings import TrainConfig
+from rnnviz.training.trainer import Trainer
+
+SMALL = TrainConfig(n_a=3, m=2, T_x=4, steps=6, stats_every=2, snapshot_every=3)
+
+
+def new_run(config: TrainConfig = SMALL, run_id: int = 1) -> Run:
+    trainer = Trainer(config)
+    return Run(id=run_id, label=config.label(), config=config, trainer=trainer,
+               snapshots=dict(trainer.snapshots))
+
+
+def test_runs_train_side_by_side_to_the_end_and_each_is_charged_its_share_of_the_time():
+    rnn, lstm = new_run(SMALL.replace(cell="rnn"), 1), new_run(SMALL, 2)
+    draws = []
+    train_live([rnn, lstm], lambda: draws.append(rnn.steps_done), refresh_s=0.0)
+    assert rnn.status == lstm.status == "finished" and not rnn.can_continue
+    assert rnn.history["step"] == lstm.history["step"] == [1, 2, 3, 4, 5, 6]
+    assert draws == [1, 2, 3, 4, 5, 6]  # refresh_s 0: a redraw after every step
+    assert rnn.draws == 6 and rnn.train_seconds > 0 and rnn.draw_seconds >= 0
+    steps_per_second, redraws_per_second, drawing = rnn.speed()
+    assert steps_per_second > 0 and redraws_per_second > 0 and 0 <= drawing < 1
+    assert sorted(rnn.snapshots) == [0, 3, 6] and rnn.trainer is None
+    np.testing.assert_array_equal(rnn.params.Waa, rnn.snapshots[6].Waa)
+
+
+def test_a_run_records_every_column_and_the_optimizers_statistics():
+    run = new_run()
+    train_live([run], lambda: None)
+    assert {len(run.history[c]) for c in HISTORY_COLUMNS} == {6}
+    assert run.last("loss") == run.history["loss"][-1]
+    steps, by_param = run.stat_series("step")
+    assert {2, 4, 6} <= set(steps.tolist()) and set(by_param) == set(run.params.as_dict())
+    assert np.isnan(new_run().last("accuracy")) and np.isnan(new_run().speed()[0])
+
+
+def test_a_run_that_was_stopped_is_resumable_and_one_that_finished_is_not():
+    run = new_run()
+    run.add(run.trainer.step())
+    run.status = "stopped"
+    assert run.resumable
+    train_live([run], lambda: None)
+    assert run.steps_done == 6 and not run.resumable
+
+
+def test_a_run_opens_in_the_views_with_its_tasks_sizes_unless_it_learned_a_pasted_text():
+    config = view_config(SMALL.replace(task="copy", cell="rnn", T_x=5, seed=4))
+    assert (config.cell, config.input, config.n_a, config.m, config.T_x, config.seed) == (
+        "rnn", "copy", 3, 2, 5, 4)
+    assert (config.n_x, config.n_y) != (3, 2)  # the task's sizes, not the defaults
+    with pytest.raises(ValueError, match="pasted text"):
+        view_config(SMALL.replace(text="abab\nbaba\n"))
