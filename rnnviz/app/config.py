@@ -9,44 +9,49 @@ and produces a warning naming it, so a shared link never breaks a page.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rnnviz.engine.cells import CELLS
 from rnnviz.fields import Field, refused, to_query
-from rnnviz.limits import KNOBS, MAX_SEED, SIZES
+from rnnviz.limits import SIZES
 from rnnviz.notebook import NOTEBOOK_SEED, NOTEBOOK_SIZES, NOTEBOOK_T_X
+from rnnviz.training.settings import SETTING
 from rnnviz.training.tasks import TASKS
 
 NOTEBOOK, GAUSSIAN = "notebook", "gaussian"   # the inputs that are not a task
 INPUTS = (NOTEBOOK, GAUSSIAN, *TASKS)
 
-# The default configuration is the notebook's own LSTM example.
+# The default configuration is the notebook's own LSTM example. The rows a training run has
+# too (its cell, sizes, seed and initialisation knobs) are the training table's, with the
+# explorer's defaults and help.
 FIELDS: tuple[Field, ...] = (
-    Field("cell", "choice", "lstm", choices=tuple(CELLS), label="cell",
-          help="The recurrent cell: " + " or ".join(c.label for c in CELLS.values()) + "."),
+    replace(SETTING["cell"],
+            help="The recurrent cell: " + " or ".join(c.label for c in CELLS.values()) + "."),
     Field("n_x", "int", NOTEBOOK_SIZES["n_x"], 1, SIZES["n_x"], label="n_x (input size)",
           help="Input size: entries of x⟨t⟩."),
-    Field("n_a", "int", NOTEBOOK_SIZES["n_a"], 1, SIZES["n_a"], label="n_a (hidden units)",
-          help="Hidden units: entries of a⟨t⟩ (and c⟨t⟩)."),
+    replace(SETTING["n_a"], default=NOTEBOOK_SIZES["n_a"],
+            help="Hidden units: entries of a⟨t⟩ (and of every other state the cell carries)."),
     Field("n_y", "int", NOTEBOOK_SIZES["n_y"], 1, SIZES["n_y"], label="n_y (output size)",
           help="Output size: entries of ŷ⟨t⟩."),
-    Field("m", "int", NOTEBOOK_SIZES["m"], 1, SIZES["m"], label="m (batch size)",
-          help="Batch size: examples run side by side."),
-    Field("T_x", "int", NOTEBOOK_T_X["lstm"], 1, SIZES["T_x"], label="T_x (timesteps)",
-          help="Sequence length: timesteps t = 1 … T_x."),
-    Field("seed", "int", NOTEBOOK_SEED, 0, MAX_SEED, label="seed",
-          help="Seeds every random draw: the same seed gives the same network and data."),
+    replace(SETTING["m"], default=NOTEBOOK_SIZES["m"],
+            help="Batch size: examples run side by side."),
+    replace(SETTING["T_x"], default=NOTEBOOK_T_X["lstm"],
+            help="Sequence length: timesteps t = 1 … T_x."),
+    replace(SETTING["seed"], default=NOTEBOOK_SEED,
+            help="Seeds every random draw: the same seed gives the same network and data."),
     Field("input", "choice", NOTEBOOK, choices=INPUTS, label="input",
+          choice_labels=("the notebook's randn draws", "random Gaussian x",
+                         *(f"task: {task.title}" for task in TASKS.values())),
           help="Where x comes from: the notebook's own draws, Gaussian noise, or a task's "
                "batch."),
-    Field("weight_scale", "float", 1.0, *KNOBS["weight_scale"], label="weight scale",
-          help="Multiplies every weight's standard deviation 1/√fan_in."),
-    Field("spectral_radius", "float", 0.0, *KNOBS["spectral_radius"],
-          label="spectral radius of Waa (0 = as drawn)",
-          help="Rescales Waa (the LSTM's recurrent blocks) so its largest |eigenvalue| is "
-               "this; 0 leaves it as drawn."),
-    Field("forget_bias", "float", 1.0, *KNOBS["forget_bias"], label="forget-gate bias bf",
-          help="The LSTM's bf: large values keep f near 1, so the cell remembers."),
+    replace(SETTING["weight_scale"],
+            help="Multiplies every weight's standard deviation 1/√fan_in."),
+    replace(SETTING["spectral_radius"],
+            help="Rescales each recurrent block (Waa, the gates' first n_a columns) so its "
+                 "largest |eigenvalue| is this; 0 leaves it as drawn."),
+    replace(SETTING["forget_bias"],
+            help="The bias of the gate that keeps the memory (the LSTM's bf): large values "
+                 "keep that gate open, so the cell remembers."),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 _DEFAULTS = {f.name: f.default for f in FIELDS}

@@ -20,7 +20,7 @@ from rnnviz.app.config import FIELD_BY_NAME, FIELDS
 from rnnviz.app.contents import FLOW, GATES, STEP, TRAINING, Page
 from rnnviz.engine.losses import WHERE
 from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, refused, shown, to_query
-from rnnviz.training.settings import LINKED, SETTING
+from rnnviz.training.settings import HIDDEN_BY, LINKED, SETTING
 
 MAX_NAMED = 5           # unknown keys named in a warning
 # Keys Streamlit itself reads from the URL: never warned about or removed.
@@ -56,6 +56,16 @@ VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
 # is hidden by the field's name, in the sidebar and, for the Gradient flow page's sliders
 # (FLOW_KNOBS, config fields too), on that page.
 FLOW_KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")
+
+
+def _rows_hidden_by() -> dict[str, list[str]]:
+    """{hide name: the Training form's rows it removes} (rnnviz.training.settings.HIDDEN_BY)."""
+    rows: dict[str, list[str]] = {}
+    for row, name in HIDDEN_BY.items():
+        rows.setdefault(name, []).append(row)
+    return rows
+
+
 SIDEBAR_CONTROLS = ("presets", *(f.name for f in FIELDS), "reset")
 HIDEABLE: dict[str, str] = {
     "sidebar": "the whole sidebar: page links and network settings",
@@ -70,11 +80,10 @@ HIDEABLE: dict[str, str] = {
     "example": "the batch-example menu (Step through, Gates, Gradient flow)",
     "units": "the units menu of the cell-state plot (Gates)",
     "where": "where the loss sits (Gradient flow)",
-    "knobs": "the four sliders spectral radius, weight scale, bf and T_x (Gradient flow)",
+    "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow)",
     "clipping": "the gradient-clipping section (Gradient flow)",
-    "task": "the task menu (Training)",
-    "train_cell": "the cell choice (Training)",
-    "optimizer": "the optimizer settings (Training)",
+    **{name: f"the Training form's {', '.join(SETTING[row].label for row in rows)}"
+       for name, rows in _rows_hidden_by().items()},
 }
 
 

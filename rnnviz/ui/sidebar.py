@@ -16,17 +16,14 @@ import streamlit as st
 from rnnviz.app import build, lesson
 from rnnviz.app.config import FIELD_BY_NAME, GAUSSIAN, NOTEBOOK, Config
 from rnnviz.app.contents import PAGES
-from rnnviz.engine import CELLS
 from rnnviz.fields import format_value
 from rnnviz.limits import SIZES
-from rnnviz.training.tasks import TASKS
 from rnnviz.ui import state
+from rnnviz.ui.widgets import field_widget
 
 PRESET_WIDGET = "rnnviz_preset"
 PRESET_PLACEHOLDER = "Choose a preset…"
 KNOB_PREFIX = "rnnviz_gf_"     # the knobs' widgets (the sidebar's own keys are taken)
-INPUT_LABELS = {NOTEBOOK: "the notebook's randn draws", GAUSSIAN: "random Gaussian x",
-                **{name: f"task: {task.title}" for name, task in TASKS.items()}}
 NUMBER_STEP = {"weight_scale": 0.1, "spectral_radius": 0.1, "forget_bias": 0.5}
 KNOB_STEP = {"spectral_radius": 0.05, "weight_scale": 0.05, "forget_bias": 0.5}
 
@@ -61,20 +58,16 @@ def _number(config: Config, name: str, disabled: bool = False, extra_help: str =
         return
     f = FIELD_BY_NAME[name]
     whole = f.kind == "int"
-    kind = int if whole else float
-    state.mirrored(st.number_input, state.WIDGET_PREFIX + name, getattr(config, name),
-                   partial(_apply, name), f.label, min_value=kind(f.low), max_value=kind(f.high),
-                   step=1 if whole else NUMBER_STEP[name], disabled=disabled,
-                   help=_limit_help(name) + extra_help, **({} if whole else {"format": "%.2f"}))
+    state.mirrored(partial(field_widget, f), state.WIDGET_PREFIX + name, getattr(config, name),
+                   partial(_apply, name), disabled=disabled, help=_limit_help(name) + extra_help,
+                   step=1 if whole else NUMBER_STEP[name], **({} if whole else {"format": "%.2f"}))
 
 
-def _choice(config: Config, name: str, widget, labels: dict, **kwargs) -> None:
+def _choice(config: Config, name: str) -> None:
     if state.hidden(name):
         return
-    f = FIELD_BY_NAME[name]
-    state.mirrored(widget, state.WIDGET_PREFIX + name, getattr(config, name),
-                   partial(_apply, name), f.label, list(labels), format_func=labels.get,
-                   help=f.help, **kwargs)
+    state.mirrored(partial(field_widget, FIELD_BY_NAME[name]), state.WIDGET_PREFIX + name,
+                   getattr(config, name), partial(_apply, name))
 
 
 def _navigation() -> None:
@@ -97,9 +90,8 @@ def draw(config: Config) -> None:
                          help="Load a whole configuration that shows one idea.")
         if state.NOTICE_KEY in st.session_state:
             st.caption(st.session_state.pop(state.NOTICE_KEY))
-        _choice(config, "cell", st.radio, {name: c.label for name, c in CELLS.items()},
-                horizontal=True)
-        _choice(config, "input", st.selectbox, INPUT_LABELS)
+        _choice(config, "cell")
+        _choice(config, "input")
         is_task = build.is_task(config)
         set_by_task = " Set by the task." if is_task else ""
         if is_task:

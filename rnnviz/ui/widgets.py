@@ -12,16 +12,17 @@ NUMBER_FORMAT = "%g"   # 0.01, 0.999, 1e-08: as many digits as the value has (up
 TEXT_HEIGHT = 90       # pixels: a few lines of a pasted text
 
 
-def field_widget(field: Field, key: str):
+def field_widget(field: Field, key: str, **options):
     """Draw `field` under the widget key `key` (whose session value it shows) and return
     its value: a menu or radio buttons for a "choice" (per `field.widget`), a number box
     within the bounds for an "int" or a "float", a text area for a "text" of at most
-    `field.high` characters.
+    `field.high` characters. `options` go to the Streamlit widget and win over what the field
+    says (help, disabled, on_change and its args, a number box's step and format).
 
     Raises:
         ValueError: the field's kind has no widget here.
     """
-    common = {"key": key, "help": field.help or None}
+    common = {"key": key, "help": field.help or None, **options}
     if field.kind == "choice":
         if field.widget == "radio":
             return st.radio(field.label, field.choices, format_func=field.label_of,
@@ -31,8 +32,8 @@ def field_widget(field: Field, key: str):
         number = int if field.kind == "int" else float
         low, high = (number(bound) for bound in field.bounds())
         return st.number_input(field.label, low, high,
-                               **({} if number is int else {"format": NUMBER_FORMAT}),
-                               **common)
+                               **{**({} if number is int else {"format": NUMBER_FORMAT}),
+                                  **common})
     if field.kind == "text":
         return st.text_area(field.label, height=TEXT_HEIGHT, max_chars=field.high, **common)
     raise ValueError(f"field {field.name}: no widget draws a {field.kind!r}")
