@@ -6,7 +6,9 @@ so every value that must survive moving between pages lives under a non-widget k
 widget shows it through `mirrored`: re-seeded from it on every run, writing back in its
 ``on_change`` callback (callbacks run before the script).
 
-Session keys (the training runs' keys live in rnnviz.ui.training):
+Session keys (the Training page keeps its own beside its code: the runs, the open snapshot
+and the runs queued or shown in rnnviz.ui.training, the settings form's in train_form, the
+last upload's in train_runs):
 
     CONFIG_KEY      the Config every page reads
     WARNINGS_KEY    messages about values that were ignored, shown until the next change
