@@ -49,6 +49,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from rnnviz.app.contents import STEP, TRAINING  # noqa: E402
+from rnnviz.training.settings import SETTING  # noqa: E402
+from rnnviz.ui.player import FORWARD_KEY  # noqa: E402
+
+
+def form_values(**settings) -> dict[str, object]:
+    """{the Training form's label: value} for settings given by name (n_a=16, steps=60)."""
+    return {SETTING[name].label: value for name, value in settings.items()}
 CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -317,14 +326,14 @@ async def student(browser, url: str, index: int, args, rng: random.Random,
     counter = RunCounter(page)
     try:
         start = time.perf_counter()
-        await page.goto(f"{url}/Step_through?n_a={args.n_a}&T_x={args.T_x}&seed={index + 1}",
+        await page.goto(f"{url}/{STEP.url_path}?n_a={args.n_a}&T_x={args.T_x}&seed={index + 1}",
                         timeout=OPEN_TIMEOUT_MS)
         await counter.wait_for(1, OPEN_TIMEOUT_MS)
         await page.wait_for_function(TITLE_T_JS, arg=1, timeout=OPEN_TIMEOUT_MS)
         await _idle(page, OPEN_TIMEOUT_MS)
         result.open_s = time.perf_counter() - start
         phase("open")
-        forward = page.locator(".st-key-rnnviz_step_forward").get_by_role("button")
+        forward = page.locator(f".st-key-{FORWARD_KEY}").get_by_role("button")
         for t in range(2, min(args.steps, args.T_x - 1) + 2):
             await asyncio.sleep(args.think_ms / 1000 * rng.uniform(0.5, 1.5))
             before = counter.finished
@@ -340,12 +349,11 @@ async def student(browser, url: str, index: int, args, rng: random.Random,
             result.errors.append(f"{n} exception element(s) on the step-through page")
 
         before = counter.finished
-        await page.locator(SIDEBAR).get_by_role("link", name="Training").click()
+        await page.locator(SIDEBAR).get_by_role("link", name=TRAINING.title).click()
         await counter.wait_for(before + 1, OPEN_TIMEOUT_MS)
         await _idle(page, OPEN_TIMEOUT_MS)
-        await fill_training_form(page, {"n_a (hidden units)": args.n_a, "m (batch size)": 16,
-                                         "T_x (timesteps)": args.T_x,
-                                         "steps (at most 20,000)": args.train_steps},
+        await fill_training_form(page, form_values(n_a=args.n_a, m=16, T_x=args.T_x,
+                                                   steps=args.train_steps),
                                  OPEN_TIMEOUT_MS)
         start = time.perf_counter()
         await page.get_by_role("button", name="Train", exact=True).click()

@@ -39,14 +39,21 @@ from bench_load import (  # noqa: E402
     CHROMIUM_ARGS,
     ROOT,
     SIDEBAR,
+    STEP,
     TITLE_T_JS,
+    TRAINING,
     RssSampler,
     RunCounter,
     Server,
     fill_training_form,
+    form_values,
 )
 
-LIMITS_QUERY = "cell=lstm&input=gaussian&n_x=64&n_a=256&n_y=64&m=64&T_x=200"
+from rnnviz.engine import CELLS  # noqa: E402
+from rnnviz.limits import SIZES  # noqa: E402
+from rnnviz.ui.player import FORWARD_KEY  # noqa: E402
+
+LIMITS_QUERY = "cell=lstm&input=gaussian&" + "&".join(f"{k}={v}" for k, v in SIZES.items())
 PAGE_TIMEOUT_MS = 300_000
 ROUND_CAP_S = 900.0
 MB = 1e6
@@ -67,10 +74,10 @@ async def limits_session(browser, url: str, seed: int, log: list[str]) -> None:
     page = await context.new_page()
     counter = RunCounter(page)
     try:
-        await page.goto(f"{url}/Step_through?{LIMITS_QUERY}&seed={seed}",
+        await page.goto(f"{url}/{STEP.url_path}?{LIMITS_QUERY}&seed={seed}",
                         timeout=PAGE_TIMEOUT_MS)
         await counter.wait_for(1, PAGE_TIMEOUT_MS)
-        forward = page.locator(".st-key-rnnviz_step_forward").get_by_role("button")
+        forward = page.locator(f".st-key-{FORWARD_KEY}").get_by_role("button")
         for t in (2, 3):
             before = counter.finished
             await forward.click()
@@ -101,19 +108,19 @@ class Trainer:
         self.context.set_default_timeout(PAGE_TIMEOUT_MS)
         self.page = await self.context.new_page()
         self.counter = RunCounter(self.page)
-        await self.page.goto(f"{self.url}/Training", timeout=PAGE_TIMEOUT_MS)
+        await self.page.goto(f"{self.url}/{TRAINING.url_path}", timeout=PAGE_TIMEOUT_MS)
         await self.counter.wait_for(1, PAGE_TIMEOUT_MS)
 
     async def train(self, runs: int, log: list[str]) -> None:
         page = self.page
         try:
             for _ in range(runs):
-                await fill_training_form(page, {"n_a (hidden units)": 256, "m (batch size)": 8,
-                                                "T_x (timesteps)": 20,
-                                                "steps (at most 20,000)": self.args.train_steps},
+                await fill_training_form(page, form_values(n_a=SIZES["n_a"], m=8, T_x=20,
+                                                           steps=self.args.train_steps),
                                          PAGE_TIMEOUT_MS)
                 # the cell radio's input is visually hidden: click its label
-                await page.get_by_test_id("stForm").get_by_text("LSTM", exact=True).click()
+                lstm = CELLS["lstm"].label
+                await page.get_by_test_id("stForm").get_by_text(lstm, exact=True).click()
                 before = self.counter.finished
                 await page.get_by_role("button", name="Train", exact=True).click()
                 # the training run, then the rerun it asks for to redraw the page

@@ -16,6 +16,8 @@ from rnnviz.ui import state, url
 
 PLAY_INTERVAL_S = 0.8
 
+BACK_KEY, FORWARD_KEY = "rnnviz_step_back", "rnnviz_step_forward"  # the ◀ ▶ buttons
+
 
 def current_step(T_x: int) -> int:
     """The shared timestep t, clamped to 1..T_x."""
@@ -41,10 +43,10 @@ def _controls(t: int, T_x: int, playing: bool) -> None:
     """◀, the slider and ▶ (unless a lesson link hid them), and Play (unless hidden)."""
     if not state.hidden("t"):
         back, slider, forward, play = st.columns([1, 10, 1, 2], vertical_alignment="bottom")
-        back.button("", icon=":material/chevron_left:", key="rnnviz_step_back",
+        back.button("", icon=":material/chevron_left:", key=BACK_KEY,
                     on_click=_step_by, args=(-1, T_x), disabled=t <= 1,
                     help="One step back", width="stretch")
-        forward.button("", icon=":material/chevron_right:", key="rnnviz_step_forward",
+        forward.button("", icon=":material/chevron_right:", key=FORWARD_KEY,
                        on_click=_step_by, args=(1, T_x), disabled=t >= T_x,
                        help="One step forward", width="stretch")
         with slider:
