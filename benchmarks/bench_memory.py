@@ -205,9 +205,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the results (and every sample) here")
     args = parser.parse_args()
     result = asyncio.run(measure(args))
+    growth = result["last_round_growth_mb"]
     print(f"\nserver RSS: peak {result['peak_mb']:.0f} MB; plateau (median of the end-of-round "
           f"RSS over the last half of the rounds) {result['plateau_mb']:.0f} MB; growth over "
-          f"the last round {result['last_round_growth_mb']:+.0f} MB")
+          "the last round " + ("(one round only)" if growth is None else f"{growth:+.0f} MB"))
     print("end of each round (MB): " + ", ".join(f"{r['end_mb']:.0f}" for r in result["rounds"]))
     for line in result["errors"]:
         print(f"  error: {line}")
