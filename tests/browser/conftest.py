@@ -97,26 +97,33 @@ CHROMIUM_ARGS = [
 ]
 
 _APP = '[data-testid="stApp"]'
-_FINISHED_JS = """async () => {
-  const done = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return !!app
-      && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-      && app.getAttribute('data-test-script-state') === 'notRunning'
-      && !document.querySelector('[data-testid="stStatusWidget"]')
-      && !document.querySelector('[data-stale="true"]')
-      // lazily loaded elements (charts, tables) wait as skeletons until their code is in
-      && !document.querySelector('[data-testid="stSkeleton"]')
-      // a chart element is mounted before Plotly has drawn into it
-      && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-        .every((chart) => chart.querySelector('.js-plotly-plot .main-svg'))
-      && document.fonts.status === 'loaded';
+# What the page still lacks before it shows a finished run (all false: finished).
+_UNFINISHED_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  return {
+    'no app': !app,
+    'not connected': !!app && app.getAttribute('data-test-connection-state') !== 'CONNECTED',
+    'script running': !!app && app.getAttribute('data-test-script-state') !== 'notRunning',
+    'status widget shown': !!document.querySelector('[data-testid="stStatusWidget"]'),
+    'stale elements': document.querySelectorAll('[data-stale="true"]').length,
+    // lazily loaded elements (charts, tables) stand as skeletons until their code is in
+    'skeletons': document.querySelectorAll('[data-testid="stSkeleton"]').length,
+    // a chart element is mounted before Plotly has drawn into it
+    'charts not drawn': charts.filter((c) => !c.querySelector('.js-plotly-plot .main-svg'))
+      .length,
+    'fonts loading': document.fonts.status !== 'loaded',
   };
+}"""
+_FINISHED_JS = (
+    "async () => {\n"
+    f"  const unfinished = {_UNFINISHED_JS};\n"
+    """  const done = () => Object.values(unfinished()).every((lacks) => !lacks);
   if (!done()) return false;
   // Let React flush what it has queued: the state must still hold two frames later.
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   return done();
-}"""
+}""")
 _QUERY_JS = """(want) => {
   const got = {};
   for (const [k, v] of new URL(location.href).searchParams) (got[k] = got[k] || []).push(v);
@@ -464,8 +471,15 @@ def wait_for_app(page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
     Right after an interaction the page still looks finished for a moment, before the
     rerun it asked for has started: wrap interactions in `expect_rerun` instead.
     """
-    page.wait_for_selector(_APP, state="attached", timeout=timeout_ms)
-    page.wait_for_function(_FINISHED_JS, timeout=timeout_ms)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        page.wait_for_selector(_APP, state="attached", timeout=timeout_ms)
+        page.wait_for_function(_FINISHED_JS, timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        lacks = {k: v for k, v in page.evaluate(_UNFINISHED_JS).items() if v}
+        raise AssertionError(f"the page did not show a finished run within "
+                             f"{timeout_ms / 1000:.0f} s: {lacks} ({page.url})") from None
 
 
 @contextlib.contextmanager

@@ -31,7 +31,8 @@ BUSY_LOOP = "while True: pass"
 
 
 def start_busy_loops(count: int) -> list[subprocess.Popen]:
-    return [subprocess.Popen([sys.executable, "-c", BUSY_LOOP], stdin=subprocess.DEVNULL)
+    return [subprocess.Popen([sys.executable, "-c", BUSY_LOOP], stdin=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)  # no traceback on Ctrl-C
             for _ in range(count)]
 
 
