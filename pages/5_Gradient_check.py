@@ -18,8 +18,10 @@ st.markdown(
 st.latex(equations.GRADIENT_CHECK)
 st.markdown(
     f"The step starts at ε = {readouts.power_of_ten(gradcheck.EPS)} · max(|θᵢ|, 1). Where the "
-    "loss bends within it, the check tries smaller steps; where no step resolves the gradient, "
-    "it says so instead of blaming BPTT."
+    "loss bends within it (the forward and backward differences disagree), the check tries up "
+    "to two smaller steps, each chosen to balance the bend against round-off. Where no step "
+    "resolves the gradient, because it explodes or vanishes or the loss overflows, the table "
+    "says it cannot be checked rather than blame BPTT."
 )
 
 inputs = ", ".join(f"{state}⟨0⟩" for state in cell.states)
@@ -43,8 +45,9 @@ if st.button("Run the check", type="primary", key="rnnviz_gc_run") or st.session
         "when a gradient is tiny (see mean |∂L/∂θ|), round-off alone can push the error "
         "to 10⁻⁶, which is still agreement. An error above "
         f"{readouts.power_of_ten(gradients.PASS_BELOW)} that the differences resolve means a "
-        "bug. Where the gradient explodes, the loss moves too abruptly for any step to "
-        "resolve, and the check cannot tell."
+        "bug. A smallest step h below the first one shows where the loss bent within it: "
+        "there the gradient grows steeply."
     )
 else:
-    st.info("Press **Run the check**: it runs two forward passes per step it takes.")
+    st.info("Press **Run the check**: it runs two forward passes for every step it tries on "
+            "every entry it checks.")

@@ -259,7 +259,7 @@ def test_a_steep_lstm_that_one_step_called_wrong_passes():
 
 
 def test_where_the_gradient_explodes_the_page_says_it_cannot_check_and_links_to_gradient_flow():
-    at = run_check(EXPLODING_RNN)
+    at = run_check({**EXPLODING_RNN, "hide": "presets"})
     table = at.dataframe[0].value.set_index("array")
     assert list(table["result"]) == ["cannot be checked"] * 3 + ["pass"] * 2
     assert not at.error  # nothing is called a failure
@@ -274,6 +274,7 @@ def test_where_the_gradient_explodes_the_page_says_it_cannot_check_and_links_to_
     flow = open_page(FLOW, dict(parse_qsl(link.query_string)))
     no_exception(flow)
     assert flow.session_state[state.CONFIG_KEY] == at.session_state[state.CONFIG_KEY]
+    assert flow.session_state[state.HIDDEN_KEY] == {"presets"}  # a lesson's hidden controls too
     assert flow.radio(key=state.WIDGET_PREFIX + "where").value == "all"
 
 

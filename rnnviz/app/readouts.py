@@ -30,6 +30,7 @@ import numpy as np
 
 from rnnviz.app.build import PRESETS
 from rnnviz.app.config import NOTEBOOK, Config
+from rnnviz.app.contents import FLOW
 from rnnviz.engine import CELLS, Cell, Projection, gradcheck
 from rnnviz.engine.params import Params
 from rnnviz.notebook import lstm_forward, notebook_example, rnn_forward
@@ -362,19 +363,19 @@ CHECK_RESULTS = {gradcheck.AGREE: "pass", gradcheck.DISAGREE: "FAIL",
 
 # Why arrays cannot be checked, by the engine's reason: what follows their names (with the
 # largest mean |∂L/∂θ| among them, the differences' resolution and the pass threshold), and
-# the label of the link to the page that shows the cause.
+# the cause, which the Gradient flow page shows.
 _CANNOT_CHECK = {
     gradcheck.STEEP: ("with gradients of {gradient} the loss moves too abruptly for central "
                       "differences at any step that float64 can take",
-                      "The gradient explodes here: see Gradient flow"),
+                      "The gradient explodes here"),
     gradcheck.COARSE: ("the loss bends so sharply that central differences resolve the gradient "
                        "only to a relative error of about {resolution}, not below {threshold}",
-                       "The gradient grows steeply here: see Gradient flow"),
+                       "The gradient grows steeply here"),
     gradcheck.TINY_GRADIENT: ("the gradient (mean |∂L/∂θ| {gradient}) is smaller than what "
                               "round-off alone does to a difference of the loss",
-                              "The gradient vanishes here: see Gradient flow"),
+                              "The gradient vanishes here"),
     gradcheck.OVERFLOW: ("the loss overflows when these entries move, so no difference of it "
-                         "can be taken", "See Gradient flow"),
+                         "can be taken", "The loss overflows here"),
 }
 
 
@@ -418,10 +419,10 @@ def check_failures(names, threshold: float) -> str:
 def cannot_check(reason: str, checks: dict, threshold: float) -> tuple[str, str]:
     """(the sentence saying why the arrays in `checks` ({name: ArrayCheck}) cannot be checked,
     the label of the link to Gradient flow), for one of rnnviz.engine.gradcheck.REASONS."""
-    why, link = _CANNOT_CHECK[reason]
+    why, cause = _CANNOT_CHECK[reason]
     resolutions = [check.resolution for check in checks.values() if not np.isnan(check.resolution)]
     gradient = max(check.mean_abs_gradient for check in checks.values())
     return (f"{listing(checks)} cannot be checked here: "
             + why.format(gradient=scientific(gradient),
                          resolution=scientific(max(resolutions, default=np.nan)),
-                         threshold=power_of_ten(threshold)) + ".", link)
+                         threshold=power_of_ten(threshold)) + ".", f"{cause}: see {FLOW.title}")

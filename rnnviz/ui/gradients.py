@@ -16,7 +16,7 @@ from rnnviz.app.contents import FLOW
 from rnnviz.engine import CELLS, analysis, gradcheck
 from rnnviz.engine.losses import Loss
 from rnnviz.figures import style
-from rnnviz.ui import cache, state
+from rnnviz.ui import cache
 
 # The pass threshold on the relative error: a correct float64 backward pass gives ~1e-9 where
 # the loss is smooth and ~1e-6 where it bends so sharply that the steps must shrink.
@@ -185,8 +185,9 @@ def show_verdicts(config: Config, results: dict[str, gradcheck.ArrayCheck]) -> N
     sentences = [readouts.cannot_check(reason, {name: results[name] for name in names},
                                        PASS_BELOW) for reason, names in unresolved.items()]
     st.warning(" ".join(sentence for sentence, _ in sentences), icon=":material/help:")
-    where = cache.setup(config).loss.where
-    query = {**config.to_query(), **lesson.view_to_query(FLOW, {"where": where}),
-             **lesson.hide_to_query(st.session_state.get(state.HIDDEN_KEY, frozenset()))}
-    st.page_link(FLOW.script, label=sentences[0][1], query_params=query,
+    # this page's address (the configuration and any hidden controls), with the loss placed
+    # where the check put it
+    where = lesson.view_to_query(FLOW, {"where": cache.setup(config).loss.where})
+    st.page_link(FLOW.script, label=sentences[0][1],
+                 query_params={**st.query_params.to_dict(), **where},
                  icon=":material/trending_up:")
