@@ -282,7 +282,7 @@ def shown_texts(at: AppTest) -> list[str]:
     """Every text the page shows: its elements' and every cell of its tables."""
     texts = [e.value for kind in ("markdown", "caption", "success", "error", "warning", "info")
              for e in at.get(kind)]
-    texts += [label for e in at.get("page_link") for label in [e.proto.label]]
+    texts += [link.proto.label for link in at.get("page_link")]
     for frame in at.dataframe:
         texts += [str(cell) for row in frame.value.itertuples(index=False) for cell in row]
     return texts
