@@ -397,7 +397,7 @@ def check_plan_note(cell: Cell, config: Config, entries: int | None) -> str:
         return (f"Every entry of every array is checked ({cell.label}, n_a = {config.n_a}, "
                 f"T_x = {config.T_x}, m = {config.m}).")
     sampled = f"{entries} randomly chosen {'entry' if entries == 1 else 'entries'}"
-    return (f"At this size a full check would take long, so {sampled} of each array are "
+    return (f"At this size a full check would take long, so each array has {sampled} "
             "checked (chosen with the configuration's seed; fewer where an entry needs "
             "smaller steps). Make the network smaller in the sidebar to check every entry.")
 
