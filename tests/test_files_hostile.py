@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -332,6 +333,23 @@ def test_the_largest_model_with_the_longest_settings_saves_and_loads(cell):
     loaded, config = load_model(buffer)
     assert config == largest_config(cell)
     np.testing.assert_array_equal(loaded.by, params.by)
+
+
+def test_the_upload_limit_admits_the_largest_model_file_and_little_more():
+    server = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]
+    upload = server["maxUploadSize"]   # in megabytes, 10^6 or 2^20 bytes by who counts
+    assert files.MAX_FILE_BYTES <= upload * 10**6 < files.MAX_FILE_BYTES + 10**6
+
+
+def test_the_readme_states_the_model_file_limits_the_code_applies():
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    upload = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["server"]
+    lstm_wf = files.LARGEST_SHAPES["lstm"]["Wf"]
+    for fact in (f"at most {files.MAX_ENTRIES} entries", f"Wf at most {lstm_wf[0]} × {lstm_wf[1]}",
+                 f"at most {MAX_CONFIG_CHARS:,} characters", f"{MAX_TEXT_BYTES // 1000} kB",
+                 f"{files.MAX_FILE_BYTES / 1e6:.1f} MB in all",
+                 f"up to {upload['maxUploadSize']} MB"):
+        assert fact in readme, fact
 
 
 def test_settings_or_parameters_a_file_could_not_hold_are_not_saved():
