@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.app.runs import HISTORY_COLUMNS, Run
+from rnnviz.engine import init_params
+from rnnviz.training.files import save_model
 from rnnviz.training.settings import FORM, SETTING, TrainConfig
 from rnnviz.training.trainer import Trainer, load_trained
 from rnnviz.ui import run_detail, state
@@ -269,13 +272,48 @@ def test_the_history_and_the_model_download_and_the_model_loads_back():
     assert any("Loaded mine.npz" in s.value for s in at.success)
 
 
-@pytest.mark.parametrize("name, content", [("notes.txt", b"just some text"),
-                                           ("empty.npz", b""),
-                                           ("fake.npz", b"PK\x03\x04 not really a zip")])
-def test_uploading_a_wrong_file_says_so_and_loses_nothing(name, content):
+def hostile_model(entries: dict[str, bytes] | None = None, flags: int = 0) -> bytes:
+    """A small model file with some entries' bytes replaced, and every entry's flags in the
+    zip directory set to `flags`."""
+    model = io.BytesIO()
+    save_model(model, init_params("rnn", 2, 3, 2, np.random.default_rng(0)), {"task": "adding"})
+    out = io.BytesIO()
+    with zipfile.ZipFile(model) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, (entries or {}).get(info.filename, source.read(info)))
+    data = bytearray(out.getvalue())
+    at = data.find(zipfile.stringCentralDir)
+    while flags and at >= 0:
+        data[at + 8:at + 10] = flags.to_bytes(2, "little")  # a directory record's flag bits
+        at = data.find(zipfile.stringCentralDir, at + zipfile.sizeCentralDir)
+    return bytes(data)
+
+
+def npy(value=None, header: dict | None = None) -> bytes:
+    """An .npy entry holding `value`, or only a header declaring whatever it is told."""
+    buffer = io.BytesIO()
+    if header is None:
+        np.save(buffer, np.asarray(value))
+    else:
+        np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("notes.txt", b"just some text", "not an rnnviz model"),
+    ("empty.npz", b"", "empty"),
+    ("fake.npz", b"PK\x03\x04 not really a zip", "not an rnnviz model"),
+    ("nested.npz", hostile_model({"config.npy": npy('{"a": ' * 5000 + "1" + "}" * 5000)}),
+     "nested too deeply"),
+    ("huge.npz", hostile_model({"param/Waa.npy": npy(header={
+        "descr": "<f8", "fortran_order": False, "shape": (10**10, 5)}) + bytes(2000)}),
+     "has shape (10000000000, 5)"),
+    ("locked.npz", hostile_model(flags=1), "encrypted"),
+])
+def test_uploading_a_wrong_file_says_so_and_loses_nothing(name, content, reason):
     at = train(open_training(), train_cell="rnn", steps=3)
     before = [r.id for r in runs(at)]
     at.file_uploader(key="rnnviz_tr_upload").upload(name, content).run()
     no_exception(at)
     assert [r.id for r in runs(at)] == before
-    assert any(f"{name} was not loaded" in e.value for e in at.error)
+    assert any(f"{name} was not loaded" in e.value and reason in e.value for e in at.error)
