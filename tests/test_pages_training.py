@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from rnnviz.app.runs import HISTORY_COLUMNS, Run
 from rnnviz.engine import init_params
 from rnnviz.training.files import save_model
-from rnnviz.training.settings import FORM, SETTING, TrainConfig
+from rnnviz.training.settings import FORM, SETTING, TEMPERATURE, TrainConfig
 from rnnviz.training.trainer import Trainer, load_trained
 from rnnviz.ui import run_detail, state
 from rnnviz.ui import training as tr
@@ -228,6 +228,10 @@ def test_char_samples_follow_the_snapshot_and_the_temperature():
     assert sorted(run.snapshots)[0] == 0 and max(run.snapshots) == 20
     samples = next(m.value for m in at.markdown if m.value.startswith("**Five samples"))
     assert "step 20" in samples
+    temperature = at.slider(key="rnnviz_tr_temperature")
+    assert (temperature.min, temperature.max, temperature.value) == (*TEMPERATURE.bounds(),
+                                                                      TEMPERATURE.default)
+    assert (temperature.label, temperature.help) == (TEMPERATURE.label, TEMPERATURE.help)
     at.select_slider(key=f"rnnviz_tr_snap_{run.id}").set_value(0).run()
     at.slider(key="rnnviz_tr_temperature").set_value(0.3).run()
     no_exception(at)

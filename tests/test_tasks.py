@@ -174,11 +174,24 @@ def test_sample_at_low_temperature_is_the_argmax_chain():
     assert len(cold) == 1
 
 
+def test_any_positive_temperature_samples_and_a_tiny_one_is_greedy():
+    task = CharTask("ab\nba")
+    params = init_params("rnn", task.n_x, 3, task.n_y, rng(4), weight_scale=3.0)
+    greedy = task.sample(params, rng(0), temperature=1e-3, max_len=6)
+    for temperature in (5e-324, 1e-300, 1e-12):  # z / T overflows: NaN probabilities on main
+        assert {task.sample(params, rng(seed), temperature=temperature, max_len=6)
+                for seed in range(5)} == {greedy}
+    for temperature in (1e6, 1e300, 1.7e308):  # every character alike, still a name
+        assert set(task.sample(params, rng(0), temperature=temperature)) <= set(task.vocab)
+
+
 def test_sample_rejects_bad_arguments():
     task = make_task("chars")
     params = init_params("lstm", task.n_x, 4, task.n_y, rng())
-    with pytest.raises(ValueError, match="temperature"):
-        task.sample(params, rng(), temperature=0.0)
+    for temperature in (0.0, -1.0, float("inf"), float("nan"), "warm", None):
+        with pytest.raises(ValueError, match=f"the temperature must be a finite number above "
+                                             f"0; got {temperature!r}"):
+            task.sample(params, rng(), temperature=temperature)
     with pytest.raises(ValueError, match="vocabulary size"):
         task.sample(init_params("lstm", 3, 4, 3, rng()), rng())
 

@@ -24,6 +24,7 @@ Schmidhuber's threshold); copy, the share recalled right (chance = 1/K); sine: n
 from __future__ import annotations
 
 import functools
+import math
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
@@ -240,12 +241,13 @@ class CharTask(Task):
         """Generate one name: feed END + prefix, then draw each next character.
 
         Each draw is from softmax(z_y<t> / temperature): below 1 the choices are safer and
-        more repetitive, above 1 more surprising. Stops at END or after max_len characters.
+        more repetitive, above 1 more surprising; as the temperature goes to 0 the draw
+        becomes the most likely character (greedy). Stops at END or after max_len characters.
 
         Args:
             params: trained parameters with n_x = n_y = len(vocab).
             rng: where the draws come from.
-            temperature: > 0.
+            temperature: any finite number > 0.
             max_len: the most characters to generate after the prefix.
             prefix: the start of the name.
 
@@ -256,9 +258,13 @@ class CharTask(Task):
         if sizes["n_x"] != self.n_x or sizes["n_y"] != self.n_y:
             raise ValueError(f"these parameters have n_x={sizes['n_x']}, n_y={sizes['n_y']}; "
                              f"this text needs {self.n_x} (its vocabulary size)")
-        temperature = float(temperature)
-        if not np.isfinite(temperature) or temperature <= 0:
-            raise ValueError(f"the temperature must be a positive number; got {temperature}")
+        given = temperature
+        try:
+            temperature = float(temperature)
+        except (TypeError, ValueError):
+            temperature = math.nan
+        if not math.isfinite(temperature) or temperature <= 0:
+            raise ValueError(f"the temperature must be a finite number above 0; got {given!r}")
         if END in prefix:
             raise ValueError("the prefix must be on one line")
         ids = self.encode(END + prefix)
@@ -269,7 +275,11 @@ class CharTask(Task):
             trace = forward(params, x, output="softmax", **carried)
             carried = {state + "0": getattr(trace, state)[:, :, -1]
                        for state in cell_of(params).states}
-            p = softmax(trace.z_y[:, 0, -1] / temperature)
+            z = trace.z_y[:, 0, -1]
+            # Shifted first, so the top logit stays 0 and a tiny temperature sends the
+            # others to -inf (probability 0) instead of inf - inf = NaN.
+            with np.errstate(over="ignore"):
+                p = softmax((z - z.max()) / temperature)
             nxt = int(rng.choice(self.n_y, p=p / p.sum()))
             if nxt == 0:
                 break
