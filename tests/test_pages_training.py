@@ -1,10 +1,11 @@
 """AppTest: the training page trains, stops and continues, keeps and overlays runs, shows a
-divergence, samples, reopens a snapshot, and loads (or refuses) a model file."""
+divergence and what to try, samples, reopens a snapshot, and loads (or refuses) a model file."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from rnnviz.app.runs import HISTORY_COLUMNS, Run
 from rnnviz.engine import init_params
 from rnnviz.training.files import save_model
 from rnnviz.training.settings import FORM, SETTING, TEMPERATURE, TrainConfig
-from rnnviz.training.trainer import Trainer, load_trained
+from rnnviz.training.trainer import SUSTAINED, Trainer, load_trained
 from rnnviz.ui import run_detail, state
 from rnnviz.ui import training as tr
 from rnnviz.ui.train_form import WIDGET_PREFIX as W
@@ -44,6 +45,11 @@ def train(at: AppTest, **settings) -> AppTest:
         element(key=W + name).set_value(value)
     next(b for b in at.button if b.label == "Train").click()
     return at.run()
+
+
+def shown(markdown: str) -> str:
+    """A message as the student reads it: Markdown's escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def runs(at: AppTest) -> list[Run]:
@@ -165,11 +171,28 @@ def test_a_diverging_run_stops_with_the_engine_message_and_keeps_its_curve():
     no_exception(at)
     run = runs(at)[0]
     assert run.status == "diverged" and run.steps_done < 50
-    message = next(e.value for e in at.error if "diverged at step" in e.value)
-    assert run.message in message and "lower the learning rate" in message
+    message = shown(next(e.value for e in at.error if "diverged at step" in e.value))
+    assert run.message in message and "Try a smaller learning rate (α = 1 rather than 10) or " \
+        "clipping the gradient (by global norm at 5)." in message
     loss = chart(at, "Loss while training")
     assert len(loss["data"]) == 1
     assert all(np.isfinite(run.history["loss"]))
+    assert list(at.dataframe[0].value["status"]) == ["diverged"]
+
+
+def test_a_softmax_sure_of_wrong_answers_is_stopped_and_the_page_says_what_to_try():
+    at = train(open_training(), task="chars", train_cell="rnn", learning_rate=10.0,
+               clip="none", steps=300)
+    no_exception(at)
+    (run,) = runs(at)
+    assert run.status == "diverged" and SUSTAINED <= run.steps_done < 300
+    message = shown(next(e.value for e in at.error if "diverged at step" in e.value))
+    assert message.startswith(f"Run 1 ({run.label}) diverged at step {run.steps_done + 1}: "
+                              "the loss has stayed above 16.5 for 20 steps")
+    assert message.endswith(
+        "5 times what guessing among the 27 outputs alike (log 27 = 3.3) gives.\n\n"
+        "Try a smaller learning rate (α = 1 rather than 10) or clipping the gradient (by "
+        f"global norm at 5). The curves show the {run.steps_done} steps trained before it.")
     assert list(at.dataframe[0].value["status"]) == ["diverged"]
 
 

@@ -1,6 +1,7 @@
 """Training runs as the Training page keeps them: a `Run` records one run's history, optimizer
 statistics, snapshots and speed; `train_live` trains several side by side, redrawing as they
-go; `view_config` is the shared Config that shows a run's network in the other views.
+go; `what_to_try` after a run diverged; `view_config` is the shared Config that shows a run's
+network in the other views.
 
 Plain Python over rnnviz.training: the session that holds the runs is rnnviz.ui.training's.
 """
@@ -18,7 +19,7 @@ from rnnviz.app.build import resolve
 from rnnviz.app.config import Config
 from rnnviz.engine.params import Params
 from rnnviz.training.files import save_model
-from rnnviz.training.settings import TrainConfig
+from rnnviz.training.settings import SETTING, TrainConfig
 from rnnviz.training.trainer import Record, Trainer
 
 REFRESH_S = 0.12          # train this long between redraws of the live curves (about 7 Hz)
@@ -170,6 +171,19 @@ def train_live(active: Sequence[Run], draw: Callable[[], None],
             run.train_seconds += (trained - started) * share
             run.draw_seconds += (drawn - trained) * share
             run.draws += 1
+
+
+def what_to_try(config: TrainConfig) -> str:
+    """After a divergence: a smaller learning rate (a tenth, within its row's range), and
+    clipping by global norm at its usual threshold if the run had none."""
+    rate = config.learning_rate
+    smaller = max(rate / 10, SETTING["learning_rate"].low)
+    advice = "a smaller learning rate" + (f" (α = {smaller:g} rather than {rate:g})"
+                                          if smaller < rate else "")
+    if config.clip == "none":
+        usual = SETTING["clip_value"].default
+        advice += f" or clipping the gradient (by global norm at {usual:g})"
+    return advice
 
 
 def view_config(config: TrainConfig) -> Config:

@@ -91,6 +91,13 @@ class Task:
     def output(self) -> str:
         return self.loss.output
 
+    @property
+    def guess_loss(self) -> float | None:
+        """The cross-entropy of guessing every one of the n_y classes alike, log(n_y), that
+        a network starts near and learns to go below; None for squared error, whose scale
+        depends on the data."""
+        return math.log(self.n_y) if self.loss.kind == "cross_entropy" else None
+
     def check_batch_size(self, m: int, T_x: int) -> None:
         """Raise ValueError with a readable sentence if (m, T_x) cannot be drawn."""
         if int(m) != m or m < 1:

@@ -13,6 +13,7 @@ from rnnviz.engine.cells import CELLS
 from rnnviz.figures import training as figures
 from rnnviz.training.tasks import TASKS
 from rnnviz.ui import page, training
+from rnnviz.ui.page import plain
 
 
 def controls(training_now: list[Run], interrupted: list[Run]) -> None:
@@ -105,12 +106,15 @@ def train(training_now: list[Run]) -> None:
 
 
 def notes() -> None:
-    """What the marks on the charts mean, and why a run that diverged stopped."""
+    """What the marks on the charts mean, and why a run that diverged stopped and what to
+    try instead."""
     kept = training.runs()
     if any(r.history["step"] for r in kept):
         st.caption("Colours as in the loss chart. The dashed line is the clipping threshold; "
                    "× marks steps whose gradient was clipped.")
     for run in kept:
         if run.status == "diverged":
-            st.error(f"{run.label}: {run.message}. The curves show the {run.steps_done:,} "
-                     "steps trained before it.", icon=":material/warning:")
+            st.error(f"Run {run.id} ({run.label}) {plain(run.message)}.\n\n"
+                     f"Try {plain(run_records.what_to_try(run.config))}. The curves show "
+                     f"the {run.steps_done:,} steps trained before it.",
+                     icon=":material/warning:")
