@@ -1,6 +1,6 @@
-"""rnnviz.app.runs without Streamlit: a Run keeps what its steps recorded, runs train side by
-side with a redraw between chunks, a diverged run says what to try, and a run's network opens
-with the Config that shows it."""
+"""rnnviz.app.runs without Streamlit: a Run keeps what its steps recorded and what its task
+left out of its data, runs train side by side with a redraw between chunks, a diverged run
+says what to try, and a run's network opens with the Config that shows it."""
 
 import numpy as np
 import pytest
@@ -58,6 +58,15 @@ def test_a_run_opens_in_the_views_with_its_tasks_sizes_unless_it_learned_a_paste
     assert (config.n_x, config.n_y) != (3, 2)  # the task's sizes, not the defaults
     with pytest.raises(ValueError, match="pasted text"):
         view_config(SMALL.replace(text="abab\nbaba\n"))
+
+
+def test_a_run_keeps_the_note_of_the_characters_its_text_lost_after_training():
+    text = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 " * 2 + "\né"
+    run = new_run(SMALL.replace(text=text))
+    assert len(run.notes) == 1 and run.notes[0].startswith("1 rare character was left out")
+    train_live([run], lambda: None)
+    assert run.trainer is None and run.notes[0].startswith("1 rare character")
+    assert new_run().notes == ()
 
 
 def test_what_to_try_after_a_divergence_is_a_tenth_of_the_rate_and_clipping_if_it_was_off():

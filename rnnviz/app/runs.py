@@ -45,6 +45,8 @@ class Run:
         stats: [(step, Optimizer.stats())] every config.stats_every steps.
         status: a key of STATUS_WORDS.
         message: the divergence message, or None.
+        notes: what the task changed in the data it was given (rare characters left out of
+            a text), in sentences; taken from the trainer's task when not given.
         snapshots: {step: Params}; 0 is the initialisation.
         train_seconds, draw_seconds, draws: time spent in the engine and in redrawing
             while training live, and how many redraws.
@@ -59,10 +61,15 @@ class Run:
     stats: list[tuple[int, dict]] = field(default_factory=list)
     status: str = "stopped"
     message: str | None = None
+    notes: tuple[str, ...] = ()
     snapshots: dict[int, Params] = field(default_factory=dict)
     train_seconds: float = 0.0
     draw_seconds: float = 0.0
     draws: int = 0
+
+    def __post_init__(self):
+        if not self.notes and self.trainer is not None:
+            self.notes = self.trainer.task.notes
 
     @property
     def steps_done(self) -> int:

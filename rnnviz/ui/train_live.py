@@ -30,6 +30,23 @@ def controls(training_now: list[Run], interrupted: list[Run]) -> None:
                    icon=":material/pause_circle:")
 
 
+def task_notes(training_now: list[Run]) -> None:
+    """What the tasks of the runs shown changed in their data (rare characters left out of a
+    text), once per note with the runs it concerns."""
+    concerned: dict[str, list[int]] = {}
+    for run in training.shown_runs(training_now):
+        for note in run.notes:
+            concerned.setdefault(note, []).append(run.id)
+    for note, ids in concerned.items():
+        st.warning(f"{'Runs' if len(ids) > 1 else 'Run'} {_listed(ids)}: {plain(note)}",
+                   icon=":material/filter_alt:")
+
+
+def _listed(ids: list[int]) -> str:
+    """Run ids in words: "1", "1 and 2", "1, 2 and 3"."""
+    return " and ".join(filter(None, (", ".join(map(str, ids[:-1])), str(ids[-1]))))
+
+
 def curve(run: Run, column: str, color: str) -> figures.Curve:
     """A run's history `column` over steps (grad_norm marks the clipped steps)."""
     marks = np.asarray(run.history["clipped"]) if column == "grad_norm" else None
