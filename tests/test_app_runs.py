@@ -70,11 +70,16 @@ def test_a_run_keeps_the_note_of_the_characters_its_text_lost_after_training():
 
 
 def test_what_to_try_after_a_divergence_is_a_tenth_of_the_rate_and_clipping_if_it_was_off():
-    assert what_to_try(SMALL.replace(learning_rate=10.0, clip="none")) == (
+    assert what_to_try(SMALL.replace(optimizer="sgd", learning_rate=10.0, clip="none")) == (
         "a smaller learning rate (α = 1 rather than 10) or clipping the gradient (by global "
         "norm at 5)")
-    assert what_to_try(SMALL.replace(learning_rate=0.3, clip="value")) == (
+    # Adam's and RMSProp's steps are about α whatever the gradient: clipping is no advice
+    assert what_to_try(SMALL.replace(optimizer="adam", learning_rate=10.0, clip="none")) == (
+        "a smaller learning rate (α = 1 rather than 10); clipping would not help: each of "
+        "Adam's steps is about α long")
+    sgd = SMALL.replace(optimizer="sgd")
+    assert what_to_try(sgd.replace(learning_rate=0.3, clip="value")) == (
         "a smaller learning rate (α = 0.03 rather than 0.3)")
-    assert what_to_try(SMALL.replace(learning_rate=5e-6)) == (
+    assert what_to_try(sgd.replace(learning_rate=5e-6)) == (
         "a smaller learning rate (α = 1e-06 rather than 5e-06)")
-    assert what_to_try(SMALL.replace(learning_rate=1e-6)) == "a smaller learning rate"
+    assert what_to_try(sgd.replace(learning_rate=1e-6)) == "a smaller learning rate"

@@ -17,6 +17,7 @@ import numpy as np
 
 from rnnviz.app.build import resolve
 from rnnviz.app.config import Config
+from rnnviz.engine.optim import OPTIMIZER_CLASSES
 from rnnviz.engine.params import Params
 from rnnviz.training.files import save_model
 from rnnviz.training.settings import SETTING, TrainConfig
@@ -181,13 +182,18 @@ def train_live(active: Sequence[Run], draw: Callable[[], None],
 
 
 def what_to_try(config: TrainConfig) -> str:
-    """After a divergence: a smaller learning rate (a tenth, within its row's range), and
-    clipping by global norm at its usual threshold if the run had none."""
+    """After a divergence: a smaller learning rate (a tenth, within its row's range); and,
+    for an optimizer whose step follows the gradient's size, clipping by global norm at its
+    usual threshold if the run had none (a normalised one's steps are about α anyway)."""
     rate = config.learning_rate
     smaller = max(rate / 10, SETTING["learning_rate"].low)
     advice = "a smaller learning rate" + (f" (α = {smaller:g} rather than {rate:g})"
                                           if smaller < rate else "")
-    if config.clip == "none":
+    optimizer = OPTIMIZER_CLASSES[config.optimizer]
+    if optimizer.normalised:
+        name = SETTING["optimizer"].label_of(config.optimizer)
+        advice += f"; clipping would not help: each of {name}'s steps is about α long"
+    elif config.clip == "none":
         usual = SETTING["clip_value"].default
         advice += f" or clipping the gradient (by global norm at {usual:g})"
     return advice

@@ -121,11 +121,15 @@ class Optimizer:
 
     Attributes:
         name: "sgd", "momentum", "rmsprop" or "adam".
+        normalised: whether the step is divided by a running root mean square of the
+            gradient (RMSProp, Adam), so that its size is about the learning rate whatever
+            the gradient's size: clipping the gradient then hardly changes the step.
         hyper: the hyper-parameters, by name.
         t: how many steps have been taken.
     """
 
     name = ""
+    normalised = False
     defaults: dict[str, float] = {}
 
     def __init__(self, **hyper):
@@ -218,6 +222,7 @@ class RMSProp(Optimizer):
     """s = beta2 s + (1 - beta2) g^2; theta -= lr g / (sqrt(s) + eps)."""
 
     name = "rmsprop"
+    normalised = True
     defaults = {"learning_rate": 0.001, "beta2": 0.9, "epsilon": 1e-8}
 
     def _update(self, name, theta, g):
@@ -232,6 +237,7 @@ class Adam(Optimizer):
     """Adam through `adam_update`; stats show v_hat, s_hat and the step."""
 
     name = "adam"
+    normalised = True
     defaults = {"learning_rate": 0.01, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
                 "eps_inside_sqrt": False}
 
