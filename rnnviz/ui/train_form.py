@@ -16,8 +16,6 @@ remembers which file that was, so later edits to the box stand).
 
 from __future__ import annotations
 
-import dataclasses
-
 import streamlit as st
 
 from rnnviz.app.contents import TRAINING
@@ -108,12 +106,10 @@ def draw(expanded: bool) -> None:
 
 
 def _control(name: str) -> None:
-    """The control of one row; the text box with no length limit and the text file beside
-    it."""
+    """The control of one row; beside the text box, the text file."""
+    field_widget(SETTING[name], WIDGET_PREFIX + name)
     if name != TEXT:
-        field_widget(SETTING[name], WIDGET_PREFIX + name)
         return
-    field_widget(dataclasses.replace(SETTING[name], high=None), WIDGET_PREFIX + name)
     st.file_uploader(f"or a text file (.txt, UTF-8, up to {MAX_TEXT_BYTES // 1000} kB)",
                      type=["txt"], key=TEXT_FILE_KEY,
                      help="On Train its text goes into the box above, and the run learns it.")
