@@ -4,6 +4,10 @@ Each cell declares its own container in its module (rnnviz.engine.rnn.RNNParams,
 rnnviz.engine.lstm.LSTMParams): a dataclass of arrays whose field names are the notebook's
 symbols, with SHAPES naming each array's dimensions, e.g. {"Wax": ("n_a", "n_x"), ...}.
 
+A container's arrays are checked by `validate` (rnnviz.engine.model.forward and the step
+functions call it): each must be a finite real matrix, every size at least 1, and the shapes
+must fit together.
+
 Initialisation (all randomness from an explicit ``np.random.Generator``)::
 
     W ~ N(0, weight_scale^2 / fan_in)                       every weight matrix
@@ -14,10 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
+from rnnviz.engine._arrays import as_float_array, check_real, check_shape
 from rnnviz.engine.optim import global_norm
 
 
@@ -46,14 +51,25 @@ class Params:
 
     @classmethod
     def from_dict(cls, arrays: dict[str, np.ndarray]):
-        """Build from a {name: array} dict; raises ValueError naming a missing key."""
+        """Build from a {name: array} dict; TypeError or ValueError naming a missing key or
+        an array that is not a finite real matrix of the shape the others imply."""
+        if not isinstance(arrays, Mapping):
+            raise TypeError(f"parameters must be a dict {{name: array}}; got "
+                            f"{type(arrays).__name__}")
         missing = [f.name for f in dataclasses.fields(cls) if f.name not in arrays]
         if missing:
             raise ValueError(f"parameters are missing {', '.join(missing)}")
-        params = cls(**{f.name: np.asarray(arrays[f.name], dtype=np.float64)
+        params = cls(**{f.name: as_float_array(f.name, arrays[f.name])
                         for f in dataclasses.fields(cls)})
         params.validate()
         return params
+
+    @classmethod
+    def check(cls, params) -> None:
+        """TypeError unless `params` is a container of this class; then `validate` it."""
+        if not isinstance(params, cls):
+            raise TypeError(f"params must be {cls.__name__}; got {type(params).__name__}")
+        params.validate()
 
     def map(self, fn: Callable[[np.ndarray], np.ndarray]):
         """A new container of the same kind with fn applied to every array."""
@@ -93,15 +109,27 @@ class Params:
         return {"n_x": n_x, "n_a": n_a, "n_y": size("n_y")}
 
     def validate(self) -> None:
-        """Raise ValueError naming the first array whose shape does not fit the others."""
-        sizes = self.sizes
+        """Raise TypeError naming the first array that is not a NumPy array of floats, or
+        ValueError naming the first that is not a matrix, makes a size below 1, does not fit
+        the others' shape or holds NaN or infinite values."""
+        for name, (rows, cols) in self.SHAPES.items():
+            value = getattr(self, name)
+            if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+                check_real(name, value)  # names what it is instead
+                raise TypeError(f"{name} must be an array of floats; got {value.dtype} "
+                                "(convert it with .astype(float))")
+            check_shape(name, value, (None, None), f"({rows}, {cols})")
+        sizes, sources = self.sizes, self._size_sources()
+        for dim, size in sizes.items():
+            if size < 1:  # n_x, when no array has it alone, shows in n_a + n_x
+                name, _ = sources.get(dim, sources.get("n_a + n_x"))
+                raise ValueError(f"{name} has shape {getattr(self, name).shape}; {dim} must "
+                                 "be at least 1")
         sizes = {**sizes, "n_a + n_x": sizes["n_a"] + sizes["n_x"], 1: 1}
         for name, (rows, cols) in self.SHAPES.items():
-            expected = (sizes[rows], sizes[cols])
-            actual = np.shape(getattr(self, name))
-            if actual != expected:
-                raise ValueError(f"{name} has shape {actual}; expected ({rows}, {cols}) = "
-                                 f"{expected}")
+            value = getattr(self, name)
+            check_shape(name, value, (sizes[rows], sizes[cols]), f"({rows}, {cols})")
+            check_real(name, value)
 
 
 def random_weights(rng: np.random.Generator, rows: int, cols: int, scale: float) -> np.ndarray:
@@ -115,10 +143,3 @@ def with_spectral_radius(W: np.ndarray, radius: float) -> np.ndarray:
     if current == 0.0:
         return W
     return W * (radius / current)
-
-
-def check_sizes(**sizes: int) -> None:
-    """ValueError naming the first size that is not a positive integer."""
-    for name, value in sizes.items():
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")
