@@ -11,6 +11,11 @@ Backward through it, from dz_y<t> = dL/dz_y<t> (rnnviz.engine.losses)::
 
 then the cell's own BPTT (its module: rnnviz.engine.rnn, rnnviz.engine.lstm) carries da<t>
 back through time. The cell is found from the parameters' description (rnnviz.engine.cells).
+
+Every function here checks its arguments first (rnnviz.engine._arrays) and raises a
+TypeError or ValueError naming the one that is wrong; a computation that overflows float64
+is a ValueError naming the arguments too large, unless the caller ignores overflow
+(`refusing_overflow`).
 """
 
 from __future__ import annotations
@@ -19,7 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine._arrays import check_sequence, check_shape, check_state, empty_buffers
+from rnnviz.engine._arrays import (
+    as_float_array,
+    check_choice,
+    check_sequence,
+    check_shape,
+    check_state,
+    empty_buffers,
+    flag_overflow,
+    largest,
+    refusing_overflow,
+)
 from rnnviz.engine.activations import softmax
 from rnnviz.engine.cells import CELLS, cell_of
 from rnnviz.engine.description import Trace
@@ -64,8 +79,7 @@ def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Tra
         the cell's trace (RNNTrace, LSTMTrace, ...), every array in the notebook's
         (n, m, T_x) layout.
     """
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS}; got {output!r}")
+    check_choice("output", output, OUTPUTS)
     cell = cell_of(params)
     params.validate()
     n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
@@ -77,9 +91,37 @@ def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Tra
             raise ValueError(f"{state}0 is for the {owners}; the {cell.label} has no state "
                              f"{state}")
     initial = [check_state(state + "0", given[state], n_a, x.shape[1]) for state in cell.states]
-    hidden = cell.forward(params, x, *initial)
-    z_y, y_hat = _output_layer(params, hidden["a"], output)
+
+    def too_large() -> str:
+        names = ", ".join(["x", *(state + "0" for state in cell.states)])
+        sizes = [largest(name, value) for name, value in
+                 (("x", x), *((s + "0", v) for s, v in zip(cell.states, initial, strict=True)))]
+        return (f"the forward pass overflows float64 (1.8e308): {names} or the parameters are "
+                f"too large ({', '.join(sizes)}, {_largest_parameter(params)})")
+
+    with refusing_overflow(too_large):
+        hidden = cell.forward(params, x, *initial)
+        z_y, y_hat = _output_layer(params, hidden["a"], output)
     return cell.trace(**hidden, z_y=z_y, y_hat=y_hat, output=output)
+
+
+def _largest_parameter(params: Params) -> str:
+    """The parameter with the largest |entry|, and that entry, for an overflow message."""
+    name, value = max(params.items(), key=lambda item: float(np.max(np.abs(item[1]))))
+    return largest(name, value)
+
+
+def _check_trace(params: Params, trace: Trace) -> None:
+    """TypeError or ValueError naming `trace` unless it is a forward pass of these parameters'
+    cell and sizes (a trace of other parameters would fail inside NumPy)."""
+    cell = cell_of(trace, "trace")
+    if cell is not cell_of(params) or not isinstance(trace, cell.trace):
+        raise TypeError(f"trace must be a forward pass of the {cell_of(params).label} these "
+                        f"parameters are; got a {type(trace).__name__}")
+    sizes = params.sizes
+    for name, dim in (("x", "n_x"), *((state, "n_a") for state in cell.states), ("z_y", "n_y")):
+        check_shape(f"trace.{name}", getattr(trace, name),
+                    (sizes[dim], *np.shape(trace.a)[1:]), f"({dim}, m, T_x) of these parameters")
 
 
 @dataclass(frozen=True)
@@ -126,6 +168,8 @@ def hidden_backward(params: Params, trace: Trace, dA_out) -> dict[str, np.ndarra
         dict of the recurrent parameters' gradients ("dWax", ... or "dWf", ...), dx, da0,
         dA (and dc0, dC for the LSTM).
     """
+    params.validate()
+    _check_trace(params, trace)
     return _bptt_from_outside(params, trace.buffers(), dA_out)
 
 
@@ -144,11 +188,20 @@ def states_backward(params: Params, dA_out, **arrays) -> dict[str, np.ndarray]:
 
 def _bptt_from_outside(params: Params, buffers, dA_out) -> dict[str, np.ndarray]:
     T_x, m, n_a = buffers.h[1:].shape
-    dA_out = np.asarray(dA_out, dtype=np.float64)
+    dA_out = as_float_array("dA", dA_out)
     check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
     flow = empty_buffers((T_x, m, n_a))[0]
     flow[...] = dA_out.transpose(2, 1, 0)
-    return cell_of(params).bptt(params, buffers, flow)
+    with _refusing_gradient_overflow(params, lambda: largest("dA", dA_out)):
+        return cell_of(params).bptt(params, buffers, flow)
+
+
+def _refusing_gradient_overflow(params: Params, upstream):
+    """`refusing_overflow` for back-propagation: the message names the gradient arriving
+    (`upstream()` describes it) and the largest parameter."""
+    return refusing_overflow(lambda: "back-propagation overflows float64 (1.8e308): the "
+                             f"gradients grow too large ({upstream()}, "
+                             f"{_largest_parameter(params)})")
 
 
 def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
@@ -164,11 +217,36 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     Returns:
         Backprop.
     """
+    _check_loss(loss)
+    params.validate()
+    _check_trace(params, trace)
+    return _backward(params, trace, targets, loss)
+
+
+def _check_loss(loss) -> None:
+    if not isinstance(loss, Loss):
+        raise TypeError(f"loss must be a Loss (rnnviz.engine.Loss(kind, where)); got "
+                        f"{type(loss).__name__}")
+
+
+def _loss(trace: Trace, targets, loss: Loss) -> tuple[float, np.ndarray]:
+    """The loss and dL/dz_y of a trace (checked against `loss`); a ValueError naming the
+    targets and the outputs if the loss overflows float64."""
     if trace.output != loss.output:
         raise ValueError(f"a {loss.kind} loss needs a {loss.output} output; "
                          f"the trace has a {trace.output} output")
     y_hat = trace.y_hat if trace.output == "softmax" else None
-    value, dz_y = loss_and_output_gradient(loss, trace.z_y, targets, y_hat)
+    with refusing_overflow(lambda: f"the {loss.kind.replace('_', ' ')} loss overflows "
+                           f"float64 (1.8e308): the targets are too far from the outputs "
+                           f"({largest('targets', targets)}, {largest('outputs', trace.z_y)})"):
+        value, dz_y = loss_and_output_gradient(loss, trace.z_y, targets, y_hat)
+        flag_overflow(value)
+    return value, dz_y
+
+
+def _backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
+    """`backward` once its arguments are checked."""
+    value, dz_y = _loss(trace, targets, loss)
     W_name, b_name = output_names(params)
     W = getattr(params, W_name)
     n_y, m, T_x = dz_y.shape
@@ -176,11 +254,12 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     dz_rows = np.ascontiguousarray(dz_y.transpose(2, 1, 0)).reshape(T_x * m, n_y)
     a_rows = trace.a.transpose(2, 1, 0).reshape(T_x * m, n_a)
     flow = empty_buffers((T_x, m, n_a))[0]  # dL/da<t> from the outputs, then the total
-    np.matmul(dz_rows, W, out=flow.reshape(T_x * m, n_a))
-    hidden = cell_of(params).bptt(params, trace.buffers(), flow)
-    named = {name: hidden["d" + name] for name in params.names() if "d" + name in hidden}
-    named[W_name] = dz_rows.T @ a_rows
-    named[b_name] = dz_rows.sum(axis=0)[:, None]
+    with _refusing_gradient_overflow(params, lambda: largest("dL/dz_y", dz_y)):
+        np.matmul(dz_rows, W, out=flow.reshape(T_x * m, n_a))
+        hidden = cell_of(params).bptt(params, trace.buffers(), flow)
+        named = {name: hidden["d" + name] for name in params.names() if "d" + name in hidden}
+        named[W_name] = dz_rows.T @ a_rows
+        named[b_name] = dz_rows.sum(axis=0)[:, None]
     return Backprop(
         loss=value, grads=type(params)(**named), dx=hidden["dx"], da0=hidden["da0"],
         dc0=hidden.get("dc0"), dA=hidden["dA"], dC=hidden.get("dC"), dz_y=dz_y,
@@ -200,8 +279,9 @@ def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None)
     Returns:
         (trace, Backprop).
     """
+    _check_loss(loss)
     trace = forward(params, x, a0, c0, output=loss.output)
-    return trace, backward(params, trace, targets, loss)
+    return trace, _backward(params, trace, targets, loss)
 
 
 def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> float:
@@ -214,6 +294,6 @@ def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> floa
         loss: Loss.
         a0, c0: (n_a, m) initial states or None.
     """
+    _check_loss(loss)
     trace = forward(params, x, a0, c0, output=loss.output)
-    y_hat = trace.y_hat if trace.output == "softmax" else None
-    return loss_and_output_gradient(loss, trace.z_y, targets, y_hat)[0]
+    return _loss(trace, targets, loss)[0]
