@@ -95,20 +95,24 @@ def _forward_trace(steps):
     return steps.trace if isinstance(steps, _Caches) and steps.made_by(steps) else None
 
 
-def _steps(caches, size: int, made_by: str) -> tuple[list, object]:
-    """(steps, x) of the notebook's caches; TypeError or ValueError naming `caches` unless
-    they have its form: a pair of a non-empty list of per-step tuples of `size` items and x."""
+def _steps(caches, size: int, made_by: str) -> tuple[list, object, object]:
+    """(steps, x, the forward pass or None: see `_forward_trace`) of the notebook's caches;
+    TypeError or ValueError naming `caches` unless they have its form: a pair of a non-empty
+    list of per-step tuples of `size` items and x."""
     expected = (f"caches must be ([cache<1>, ..., cache<T_x>], x) as {made_by} returns, each "
                 f"cache a tuple of {size} items")
     if not isinstance(caches, (tuple, list)) or len(caches) != 2:
         raise TypeError(f"{expected}; got {type(caches).__name__}")
     steps, x = caches
+    trace = _forward_trace(steps)
+    if trace is not None:  # the forward pass's own list, untouched
+        return steps, x, trace
     if not isinstance(steps, (list, tuple)) or not steps:
         raise ValueError(f"{expected}; got no list of caches")
     for t, cache in enumerate(steps, start=1):
         if not isinstance(cache, tuple) or len(cache) != size:
             raise ValueError(f"{expected}; cache<{t}> is not")
-    return steps, x
+    return steps, x, None
 
 
 def rnn_forward_block(xt, a_prev, parameters: dict):
@@ -141,7 +145,7 @@ def rnn_forward(x, a0, parameters: dict):
     Returns:
         Y (n_y, m, T_x), A (n_a, m, T_x), caches ([cache<1>, ..., cache<T_x>], x).
     """
-    trace = forward(RNNParams.from_dict(parameters), x, a0, output="linear")
+    trace = forward(RNNParams.from_dict(parameters, validate=False), x, a0, output="linear")
     by_step = [array.transpose(2, 0, 1) for array in (trace.a, trace.a_prev, trace.x)]
     caches = _Caches([(a_next, a_prev, parameters, xt)
                       for a_next, a_prev, xt in zip(*by_step, strict=True)], trace)
@@ -190,13 +194,16 @@ def lstm_forward(x, a0, parameters: dict, reproduce_concat_bug: bool = False):
     Returns:
         A (n_a, m, T_x), Y (n_y, m, T_x), C (n_a, m, T_x), caches ([cache<t>...], x).
     """
-    params = LSTMParams.from_dict(parameters)
-    x = check_sequence(x, params.sizes["n_x"])
     if not isinstance(reproduce_concat_bug, (bool, np.bool_)):
         raise TypeError(f"reproduce_concat_bug must be True or False; got "
                         f"{reproduce_concat_bug!r}")
-    fed = np.full_like(x, params.sizes["n_x"]) if reproduce_concat_bug else x
-    trace = forward(params, fed, a0)
+    params = LSTMParams.from_dict(parameters, validate=bool(reproduce_concat_bug))
+    if reproduce_concat_bug:
+        x = check_sequence(x, params.sizes["n_x"])
+        trace = forward(params, np.full_like(x, params.sizes["n_x"]), a0)
+    else:
+        trace = forward(params, x, a0)  # checks x
+        x = trace.x
     caches = _Caches(_lstm_step_caches(trace, parameters), trace, bool(reproduce_concat_bug))
     return _owned(trace.a), _owned(trace.y_hat), _owned(trace.c), (caches, x)
 
@@ -230,8 +237,8 @@ def rnn_backward(dA, caches) -> dict:
         dict with dx (n_x, m, T_x), da0 (n_a, m), dWax (n_a, n_x), dWaa (n_a, n_a),
         dba (n_a, 1).
     """
-    steps, x = _steps(caches, 4, "rnn_forward")
-    params, trace = RNNParams.from_dict(steps[0][2]), _forward_trace(steps)
+    steps, x, trace = _steps(caches, 4, "rnn_forward")
+    params = RNNParams.from_dict(steps[0][2], validate=trace is None)  # else hidden_backward
     if trace is not None and x is trace.x:
         grads = hidden_backward(params, trace, dA)
     else:
@@ -257,13 +264,13 @@ def lstm_backward(dA, caches) -> dict:
         dbf, dbu, dbo, dbc (n_a, 1). dx is the gradient with respect to the inputs the cell
         saw, the steps' xt.
     """
-    steps, _ = _steps(caches, 10, "lstm_forward")
+    steps, _, trace = _steps(caches, 10, "lstm_forward")
     if isinstance(steps, _Caches) and steps.concat_bug:
         raise ValueError("these caches come from lstm_forward(..., reproduce_concat_bug=True), "
                          "whose cell ignores x (it sees the constant n_x): its gradients are "
                          "not the LSTM's. Run lstm_forward without reproduce_concat_bug to "
                          "back-propagate")
-    params, trace = LSTMParams.from_dict(steps[0][9]), _forward_trace(steps)
+    params = LSTMParams.from_dict(steps[0][9], validate=trace is None)  # else hidden_backward
     if trace is not None:
         grads = hidden_backward(params, trace, dA)
     else:
@@ -323,7 +330,7 @@ def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict,
     check_hyper({"learning_rate": learning_rate, "beta1": beta1, "beta2": beta2,
                  "epsilon": epsilon, "eps_inside_sqrt": eps_inside_sqrt})
     named = {"grads": _dict("grads", grads), "v": _dict("v", v), "s": _dict("s", s)}
-    new_params, new_v, new_s = {}, {}, {}
+    checked = []
     for name, theta in _dict("parameters", parameters).items():
         key, theta = "d" + name, as_float_array(name, theta)
         arrays = []
@@ -332,9 +339,14 @@ def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict,
                 hint = "" if label == "grads" else "; start from initialize_adam(parameters)"
                 raise ValueError(f"{label} has no {key!r} for parameter {name!r}{hint}")
             arrays.append(check_like(f"{label}[{key!r}]", store[key], theta, name))
-        with refusing_update_overflow(name, theta, arrays[0], learning_rate):
+        checked.append((name, key, theta, *arrays))
+    new_params, new_v, new_s = {}, {}, {}
+    with refusing_update_overflow(learning_rate) as guard:
+        for name, key, theta, grad, v_prev, s_prev in checked:
+            guard.updating(name, theta, grad)
             new_params[name], new_v[key], new_s[key], *_ = adam_update(
-                theta, *arrays, t, learning_rate, beta1, beta2, epsilon, eps_inside_sqrt)
+                theta, grad, v_prev, s_prev, t, learning_rate, beta1, beta2, epsilon,
+                eps_inside_sqrt)
     return new_params, new_v, new_s
 
 

@@ -10,11 +10,10 @@ message from inside NumPy.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -52,6 +51,14 @@ def _kind_of(array: np.ndarray) -> str:
 def as_float_array(name: str, value) -> np.ndarray:
     """value as a float64 array. TypeError naming `name` if it is None or does not hold real
     numbers (complex numbers, text); ValueError if it is ragged or not finite."""
+    array = to_floats(name, value)
+    if not all_finite(array):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return array
+
+
+def to_floats(name: str, value) -> np.ndarray:
+    """`as_float_array` but for the test of finiteness, which the caller makes later."""
     if value is None:
         raise TypeError(f"{name} must be an array of numbers; got None")
     try:
@@ -68,10 +75,7 @@ def as_float_array(name: str, value) -> np.ndarray:
     elif array.dtype.kind not in REAL_KINDS:
         raise TypeError(f"{name} must be a numeric array of real numbers; got "
                         f"{_kind_of(array)}")
-    array = array.astype(np.float64, copy=False)
-    if not all_finite(array):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
+    return array.astype(np.float64, copy=False)
 
 
 def check_shape(name: str, array: np.ndarray, expected: tuple, names: str) -> None:
@@ -174,8 +178,7 @@ def check_entries(what: str, count: int) -> None:
 
 # ----- overflow: a message instead of a warning and an inf ----------------------------------
 
-@contextlib.contextmanager
-def refusing_overflow(message: Callable[[], str]) -> Iterator[None]:
+class refusing_overflow:  # lower case, as np.errstate: it reads as `with refusing_overflow(...)`
     """Run a computation whose overflow (or invalid result, inf - inf) is a ValueError with
     `message()`, which names the arguments too large for float64, instead of NumPy's
     RuntimeWarning and an inf or NaN result.
@@ -184,20 +187,29 @@ def refusing_overflow(message: Callable[[], str]) -> Iterator[None]:
     checks the results itself, as the trainer does to stop a diverging run with its own
     message, still gets the inf. Underflow to 0 is never an error here.
     """
-    asked = np.geterr()
-    raising = {kind: "ignore" if asked[kind] == "ignore" else "raise"
-               for kind in ("over", "invalid", "divide")}
-    try:
-        with np.errstate(under="ignore", **raising):
-            yield
-    except FloatingPointError as exc:
-        raise ValueError(message()) from exc
+
+    def __init__(self, message: Callable[[], str]):
+        self.message = message
+
+    def __enter__(self) -> refusing_overflow:
+        asked = np.geterr()
+        self.errstate = np.errstate(
+            under="ignore", over="ignore" if asked["over"] == "ignore" else "raise",
+            invalid="ignore" if asked["invalid"] == "ignore" else "raise",
+            divide="ignore" if asked["divide"] == "ignore" else "raise")
+        self.errstate.__enter__()
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        self.errstate.__exit__(kind, error, traceback)
+        if isinstance(error, FloatingPointError):
+            raise ValueError(self.message()) from error
 
 
-def flag_overflow(value) -> None:
+def flag_overflow(value: float) -> None:
     """Inside `refusing_overflow`: a non-finite result (of a BLAS call or a sum, which NumPy
     does not check) counts as an overflow, unless the caller ignores overflow."""
-    if np.geterr()["over"] == "raise" and not all_finite(np.asarray(value, dtype=np.float64)):
+    if not math.isfinite(value) and np.geterr()["over"] == "raise":
         raise FloatingPointError("a result is not finite")
 
 

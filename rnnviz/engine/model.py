@@ -20,6 +20,7 @@ is a ValueError naming the arguments too large, unless the caller ignores overfl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +81,14 @@ def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Tra
         (n, m, T_x) layout.
     """
     check_choice("output", output, OUTPUTS)
+    x, initial = _check_inputs(params, x, a0, c0)
+    with refusing_overflow(_too_large("the forward pass", params, x=x, **initial)):
+        return _forward(params, x, initial, output)
+
+
+def _check_inputs(params: Params, x, a0, c0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The parameters validated, x as float64 (n_x, m, T_x) and the cell's initial states
+    {"a0": (n_a, m), ...} (zeros for None); TypeError or ValueError naming a bad one."""
     cell = cell_of(params)
     params.validate()
     n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
@@ -90,25 +99,27 @@ def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Tra
             owners = " and the ".join(c.label for c in CELLS.values() if state in c.states)
             raise ValueError(f"{state}0 is for the {owners}; the {cell.label} has no state "
                              f"{state}")
-    initial = [check_state(state + "0", given[state], n_a, x.shape[1]) for state in cell.states]
+    return x, {state + "0": check_state(state + "0", given[state], n_a, x.shape[1])
+               for state in cell.states}
 
-    def too_large() -> str:
-        names = ", ".join(["x", *(state + "0" for state in cell.states)])
-        sizes = [largest(name, value) for name, value in
-                 (("x", x), *((s + "0", v) for s, v in zip(cell.states, initial, strict=True)))]
-        return (f"the forward pass overflows float64 (1.8e308): {names} or the parameters are "
-                f"too large ({', '.join(sizes)}, {_largest_parameter(params)})")
 
-    with refusing_overflow(too_large):
-        hidden = cell.forward(params, x, *initial)
-        z_y, y_hat = _output_layer(params, hidden["a"], output)
+def _forward(params: Params, x: np.ndarray, initial: dict, output: str) -> Trace:
+    """`forward` once its arguments are checked."""
+    cell = cell_of(params)
+    hidden = cell.forward(params, x, *initial.values())
+    z_y, y_hat = _output_layer(params, hidden["a"], output)
     return cell.trace(**hidden, z_y=z_y, y_hat=y_hat, output=output)
 
 
-def _largest_parameter(params: Params) -> str:
-    """The parameter with the largest |entry|, and that entry, for an overflow message."""
-    name, value = max(params.items(), key=lambda item: float(np.max(np.abs(item[1]))))
-    return largest(name, value)
+def _too_large(what: str, params: Params, **arrays) -> Callable[[], str]:
+    """The message of an overflow in `what`: the largest |entry| of each array named and of
+    the parameters, the arguments one of which is too large."""
+    def message() -> str:
+        name, value = max(params.items(), key=lambda item: float(np.max(np.abs(item[1]))))
+        sizes = ", ".join(largest(*item) for item in (*arrays.items(), (name, value)))
+        return (f"{what} overflows float64, whose numbers end at 1.8e308: one of "
+                f"{', '.join(arrays)} or the parameters is too large ({sizes})")
+    return message
 
 
 def _check_trace(params: Params, trace: Trace) -> None:
@@ -118,10 +129,12 @@ def _check_trace(params: Params, trace: Trace) -> None:
     if cell is not cell_of(params) or not isinstance(trace, cell.trace):
         raise TypeError(f"trace must be a forward pass of the {cell_of(params).label} these "
                         f"parameters are; got a {type(trace).__name__}")
-    sizes = params.sizes
+    sizes, steps = params.sizes, np.shape(trace.a)[1:]  # (m, T_x)
     for name, dim in (("x", "n_x"), *((state, "n_a") for state in cell.states), ("z_y", "n_y")):
-        check_shape(f"trace.{name}", getattr(trace, name),
-                    (sizes[dim], *np.shape(trace.a)[1:]), f"({dim}, m, T_x) of these parameters")
+        array = getattr(trace, name)
+        if np.shape(array) != (sizes[dim], *steps):
+            check_shape(f"trace.{name}", array, (sizes[dim], *steps),
+                        f"({dim}, m, T_x) of these parameters")
 
 
 @dataclass(frozen=True)
@@ -175,7 +188,7 @@ def hidden_backward(params: Params, trace: Trace, dA_out) -> dict[str, np.ndarra
 
 def states_backward(params: Params, dA_out, **arrays) -> dict[str, np.ndarray]:
     """`hidden_backward` for a forward pass of which only the arrays BPTT reads are at hand
-    (rnnviz.notebook's caches), not its trace.
+    (rnnviz.notebook's caches, which checks them), not its trace.
 
     Args:
         params: the parameters the arrays were computed with.
@@ -192,16 +205,8 @@ def _bptt_from_outside(params: Params, buffers, dA_out) -> dict[str, np.ndarray]
     check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
     flow = empty_buffers((T_x, m, n_a))[0]
     flow[...] = dA_out.transpose(2, 1, 0)
-    with _refusing_gradient_overflow(params, lambda: largest("dA", dA_out)):
+    with refusing_overflow(_too_large("back-propagation", params, dA=dA_out)):
         return cell_of(params).bptt(params, buffers, flow)
-
-
-def _refusing_gradient_overflow(params: Params, upstream):
-    """`refusing_overflow` for back-propagation: the message names the gradient arriving
-    (`upstream()` describes it) and the largest parameter."""
-    return refusing_overflow(lambda: "back-propagation overflows float64 (1.8e308): the "
-                             f"gradients grow too large ({upstream()}, "
-                             f"{_largest_parameter(params)})")
 
 
 def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
@@ -220,7 +225,9 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     _check_loss(loss)
     params.validate()
     _check_trace(params, trace)
-    return _backward(params, trace, targets, loss)
+    with refusing_overflow(_too_large("the loss or back-propagation", params,
+                                      targets=targets, outputs=trace.z_y)):
+        return _backward(params, trace, targets, loss)
 
 
 def _check_loss(loss) -> None:
@@ -230,17 +237,13 @@ def _check_loss(loss) -> None:
 
 
 def _loss(trace: Trace, targets, loss: Loss) -> tuple[float, np.ndarray]:
-    """The loss and dL/dz_y of a trace (checked against `loss`); a ValueError naming the
-    targets and the outputs if the loss overflows float64."""
+    """The loss and dL/dz_y of a trace, whose output must be the loss's."""
     if trace.output != loss.output:
         raise ValueError(f"a {loss.kind} loss needs a {loss.output} output; "
                          f"the trace has a {trace.output} output")
     y_hat = trace.y_hat if trace.output == "softmax" else None
-    with refusing_overflow(lambda: f"the {loss.kind.replace('_', ' ')} loss overflows "
-                           f"float64 (1.8e308): the targets are too far from the outputs "
-                           f"({largest('targets', targets)}, {largest('outputs', trace.z_y)})"):
-        value, dz_y = loss_and_output_gradient(loss, trace.z_y, targets, y_hat)
-        flag_overflow(value)
+    value, dz_y = loss_and_output_gradient(loss, trace.z_y, targets, y_hat)
+    flag_overflow(value)
     return value, dz_y
 
 
@@ -254,12 +257,11 @@ def _backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     dz_rows = np.ascontiguousarray(dz_y.transpose(2, 1, 0)).reshape(T_x * m, n_y)
     a_rows = trace.a.transpose(2, 1, 0).reshape(T_x * m, n_a)
     flow = empty_buffers((T_x, m, n_a))[0]  # dL/da<t> from the outputs, then the total
-    with _refusing_gradient_overflow(params, lambda: largest("dL/dz_y", dz_y)):
-        np.matmul(dz_rows, W, out=flow.reshape(T_x * m, n_a))
-        hidden = cell_of(params).bptt(params, trace.buffers(), flow)
-        named = {name: hidden["d" + name] for name in params.names() if "d" + name in hidden}
-        named[W_name] = dz_rows.T @ a_rows
-        named[b_name] = dz_rows.sum(axis=0)[:, None]
+    np.matmul(dz_rows, W, out=flow.reshape(T_x * m, n_a))
+    hidden = cell_of(params).bptt(params, trace.buffers(), flow)
+    named = {name: hidden["d" + name] for name in params.names() if "d" + name in hidden}
+    named[W_name] = dz_rows.T @ a_rows
+    named[b_name] = dz_rows.sum(axis=0)[:, None]
     return Backprop(
         loss=value, grads=type(params)(**named), dx=hidden["dx"], da0=hidden["da0"],
         dc0=hidden.get("dc0"), dA=hidden["dA"], dC=hidden.get("dC"), dz_y=dz_y,
@@ -280,8 +282,11 @@ def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None)
         (trace, Backprop).
     """
     _check_loss(loss)
-    trace = forward(params, x, a0, c0, output=loss.output)
-    return trace, _backward(params, trace, targets, loss)
+    x, initial = _check_inputs(params, x, a0, c0)
+    with refusing_overflow(_too_large("the forward pass, the loss or back-propagation",
+                                      params, x=x, **initial, targets=targets)):
+        trace = _forward(params, x, initial, loss.output)
+        return trace, _backward(params, trace, targets, loss)
 
 
 def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> float:
@@ -295,5 +300,7 @@ def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> floa
         a0, c0: (n_a, m) initial states or None.
     """
     _check_loss(loss)
-    trace = forward(params, x, a0, c0, output=loss.output)
-    return _loss(trace, targets, loss)[0]
+    x, initial = _check_inputs(params, x, a0, c0)
+    with refusing_overflow(_too_large("the forward pass or the loss", params, x=x, **initial,
+                                      targets=targets)):
+        return _loss(_forward(params, x, initial, loss.output), targets, loss)[0]

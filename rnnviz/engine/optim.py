@@ -59,13 +59,24 @@ def check_like(name: str, value, theta: np.ndarray, of: str) -> np.ndarray:
     return array
 
 
-def refusing_update_overflow(name: str, theta: np.ndarray, grad: np.ndarray,
-                             learning_rate: float):
-    """`refusing_overflow` for one parameter's update: the message names the parameter, its
-    gradient and the learning rate."""
-    return refusing_overflow(lambda: f"the update of {name} overflows float64 (1.8e308): "
-                             f"{largest('its gradient', grad)}, {largest(name, theta)}, "
-                             f"learning_rate = {learning_rate:g}")
+class refusing_update_overflow(refusing_overflow):  # lower case, as its base
+    """`refusing_overflow` for updating parameters one after another: call `updating(name,
+    theta, grad)` before each, and an overflow's message names that parameter, its gradient
+    and the learning rate."""
+
+    def __init__(self, learning_rate: float):
+        super().__init__(self._message)
+        self.learning_rate = learning_rate
+        self.current = ("", np.zeros(0), np.zeros(0))
+
+    def updating(self, name: str, theta: np.ndarray, grad: np.ndarray) -> None:
+        self.current = (name, theta, grad)
+
+    def _message(self) -> str:
+        name, theta, grad = self.current
+        return (f"the update of {name} overflows float64, whose numbers end at 1.8e308 "
+                f"({largest('its gradient', grad)}, {largest(name, theta)}, learning_rate = "
+                f"{self.learning_rate:g}): one of them is too large")
 
 
 def check_hyper(hyper: dict) -> None:
@@ -207,10 +218,11 @@ class Optimizer:
                                                     theta, name)))
         self.t += 1
         new = {}
-        for name, theta, g in checked:
-            with refusing_update_overflow(name, theta, g, self.hyper["learning_rate"]):
+        with refusing_update_overflow(self.hyper["learning_rate"]) as guard:
+            for name, theta, g in checked:
+                guard.updating(name, theta, g)
                 new[name], self._last[name] = self._update(name, theta, g)
-            self._last[name]["grad"] = g
+                self._last[name]["grad"] = g
         return _rebuild(params, new)
 
     def _update(self, name, theta, g):

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
-from rnnviz.engine._arrays import as_float_array, check_real, check_shape
+from rnnviz.engine._arrays import check_real, check_shape, to_floats
 from rnnviz.engine.optim import global_norm
 
 
@@ -50,18 +51,24 @@ class Params:
         return dict(self.items())
 
     @classmethod
-    def from_dict(cls, arrays: dict[str, np.ndarray]):
+    def from_dict(cls, arrays: dict[str, np.ndarray], validate: bool = True):
         """Build from a {name: array} dict; TypeError or ValueError naming a missing key or
-        an array that is not a finite real matrix of the shape the others imply."""
+        an array that is not a finite real matrix of the shape the others imply.
+
+        validate=False checks only that each is an array of real numbers, for a caller that
+        hands the container straight to an engine function that validates it (forward,
+        hidden_backward), so that it is validated once.
+        """
         if not isinstance(arrays, Mapping):
             raise TypeError(f"parameters must be a dict {{name: array}}; got "
                             f"{type(arrays).__name__}")
         missing = [f.name for f in dataclasses.fields(cls) if f.name not in arrays]
         if missing:
             raise ValueError(f"parameters are missing {', '.join(missing)}")
-        params = cls(**{f.name: as_float_array(f.name, arrays[f.name])
+        params = cls(**{f.name: to_floats(f.name, arrays[f.name])
                         for f in dataclasses.fields(cls)})
-        params.validate()
+        if validate:
+            params.validate()
         return params
 
     @classmethod
@@ -111,14 +118,16 @@ class Params:
     def validate(self) -> None:
         """Raise TypeError naming the first array that is not a NumPy array of floats, or
         ValueError naming the first that is not a matrix, makes a size below 1, does not fit
-        the others' shape or holds NaN or infinite values."""
-        for name, (rows, cols) in self.SHAPES.items():
-            value = getattr(self, name)
-            if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
-                check_real(name, value)  # names what it is instead
-                raise TypeError(f"{name} must be an array of floats; got {value.dtype} "
-                                "(convert it with .astype(float))")
-            check_shape(name, value, (None, None), f"({rows}, {cols})")
+        the others' shape or holds NaN or infinite values. (Called on every forward pass,
+        so the arrays that pass cost one test each, and one sum of squares.)"""
+        arrays = [(name, getattr(self, name), dims) for name, dims in self.SHAPES.items()]
+        for name, value, (rows, cols) in arrays:
+            if type(value) is not np.ndarray or value.dtype.kind != "f" or value.ndim != 2:
+                check_real(name, value)  # names what it is, if not an array of reals
+                if value.dtype.kind != "f":
+                    raise TypeError(f"{name} must be an array of floats; got {value.dtype} "
+                                    "(convert it with .astype(float))")
+                check_shape(name, value, (None, None), f"({rows}, {cols})")
         sizes, sources = self.sizes, self._size_sources()
         for dim, size in sizes.items():
             if size < 1:  # n_x, when no array has it alone, shows in n_a + n_x
@@ -126,10 +135,14 @@ class Params:
                 raise ValueError(f"{name} has shape {getattr(self, name).shape}; {dim} must "
                                  "be at least 1")
         sizes = {**sizes, "n_a + n_x": sizes["n_a"] + sizes["n_x"], 1: 1}
-        for name, (rows, cols) in self.SHAPES.items():
-            value = getattr(self, name)
-            check_shape(name, value, (sizes[rows], sizes[cols]), f"({rows}, {cols})")
-            check_real(name, value)
+        squares = 0.0
+        for name, value, (rows, cols) in arrays:
+            if value.shape != (sizes[rows], sizes[cols]):
+                check_shape(name, value, (sizes[rows], sizes[cols]), f"({rows}, {cols})")
+            squares += np.vdot(value, value)
+        if not math.isfinite(squares):  # a NaN or inf, or only entries too large to square
+            for name, value, _ in arrays:
+                check_real(name, value)
 
 
 def random_weights(rng: np.random.Generator, rows: int, cols: int, scale: float) -> np.ndarray:
