@@ -38,9 +38,9 @@ import numpy as np
 from rnnviz.engine import LSTMParams, RNNParams, activations, get_cell
 from rnnviz.engine._arrays import (
     as_float_array,
-    check_entries,
     check_sequence,
     check_shape,
+    check_sizes,
     check_state,
     check_step,
     check_whole,
@@ -380,11 +380,9 @@ def notebook_example(cell: str, n_x: int = NOTEBOOK_SIZES["n_x"],
         raise ValueError(f"the notebook has examples of {' and '.join(DRAW_ORDER)}; "
                          f"got {cell!r}")
     T_x = NOTEBOOK_T_X[cell] if T_x is None else T_x
-    sizes = {name: check_whole(name, value) for name, value in
-             (("n_x", n_x), ("n_a", n_a), ("n_y", n_y), ("m", m), ("T_x", T_x))}
-    n_x, n_a, n_y, m, T_x = sizes.values()
-    check_entries(", ".join(f"{name} = {value}" for name, value in sizes.items()),
-                  max(n_x * m * T_x, get_cell(cell).parameter_count(n_x, n_a, n_y)))
+    n_x, n_a, n_y, m, T_x = check_sizes(
+        lambda n_x, n_a, n_y, m, T_x: n_x * m * T_x + get_cell(cell).parameter_count(
+            n_x, n_a, n_y), n_x=n_x, n_a=n_a, n_y=n_y, m=m, T_x=T_x).values()
     draw = np.random.RandomState(check_whole("seed", seed, 0, 2 ** 32 - 1)).randn
     x = draw(n_x, m, T_x)
     a0 = draw(n_a, m)

@@ -132,19 +132,26 @@ def check_cache(cache, kind: type, made_by: str) -> None:
                         f"{type(cache).__name__}")
 
 
+def shown(value) -> str:
+    """repr(value) for a message, a number of more than 20 digits by its size alone."""
+    if isinstance(value, numbers.Integral) and abs(value) >= 10 ** 20:
+        return f"an integer of {len(str(abs(int(value))))} digits"
+    return repr(value)
+
+
 def check_whole(name: str, value, low: int = 1, high: int | None = None) -> int:
     """value as an int; TypeError naming `name` unless it is a number, ValueError unless it
     is a whole number in [low, high] (`high` None: no upper end)."""
     expected = (f"a whole number from {low} to {high}" if high is not None
                 else "a positive integer" if low == 1 else f"a whole number >= {low}")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be {expected}; got {value!r}")
+        raise TypeError(f"{name} must be {expected}; got {shown(value)}")
     if not isinstance(value, numbers.Integral) and not (
             math.isfinite(value) and float(value).is_integer()):
         raise ValueError(f"{name} must be {expected}; got {value!r}")
     whole = int(value)
     if whole < low or (high is not None and whole > high):
-        raise ValueError(f"{name} must be {expected}; got {value!r}")
+        raise ValueError(f"{name} must be {expected}; got {shown(value)}")
     return whole
 
 
@@ -155,7 +162,7 @@ def check_number(name: str, value, low: float | None = None) -> float:
         raise TypeError(f"{name} must be a number; got {value!r}")
     number = float(value) if abs(value) < 2 ** 1024 else math.inf  # an int past float64
     if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
+        raise ValueError(f"{name} must be a finite number; got {shown(value)}")
     if low is not None and number < low:
         raise ValueError(f"{name} must be at least {low:g}; got {value!r}")
     return number
@@ -169,11 +176,16 @@ def check_choice(name: str, value, choices) -> str:
     return value
 
 
-def check_entries(what: str, count: int) -> None:
-    """ValueError unless `count` numbers (what the sizes given make) fit in MAX_ENTRIES."""
-    if count > MAX_ENTRIES:
-        raise ValueError(f"{what} make {count:,} numbers; the engine allocates at most "
-                         f"{MAX_ENTRIES:,} (1 GiB) in one array")
+def check_sizes(count: Callable[..., int], **sizes) -> dict[str, int]:
+    """Each size as an int; TypeError or ValueError naming the first that is not a positive
+    integer, or naming them all if the arrays they make would hold more than MAX_ENTRIES
+    numbers: `count(**sizes)` is how many (all of them, which bounds the largest)."""
+    checked = {name: check_whole(name, value) for name, value in sizes.items()}
+    if count(**checked) > MAX_ENTRIES:
+        named = ", ".join(f"{name} = {shown(value)}" for name, value in checked.items())
+        raise ValueError(f"{named} are too large: the engine allocates at most "
+                         f"{MAX_ENTRIES:,} numbers (1 GiB)")
+    return checked
 
 
 # ----- overflow: a message instead of a warning and an inf ----------------------------------

@@ -12,9 +12,8 @@ import numpy as np
 from rnnviz.engine import lstm, rnn
 from rnnviz.engine._arrays import (
     check_choice,
-    check_entries,
     check_number,
-    check_whole,
+    check_sizes,
     refusing_overflow,
 )
 from rnnviz.engine.description import Cell
@@ -59,10 +58,7 @@ def init_params(cell: str, n_x: int, n_a: int, n_y: int, rng: np.random.Generato
         or spectral_radius, or knobs so large that the weights overflow float64.
     """
     description = get_cell(cell)
-    sizes = {name: check_whole(name, value) for name, value in
-             (("n_x", n_x), ("n_a", n_a), ("n_y", n_y))}
-    check_entries(", ".join(f"{name} = {value}" for name, value in sizes.items()),
-                  description.parameter_count(**sizes))
+    sizes = check_sizes(description.parameter_count, n_x=n_x, n_a=n_a, n_y=n_y)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a np.random.Generator (np.random.default_rng(seed)); "
                         f"got {type(rng).__name__}")

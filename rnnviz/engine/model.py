@@ -122,9 +122,10 @@ def _too_large(what: str, params: Params, **arrays) -> Callable[[], str]:
     return message
 
 
-def _check_trace(params: Params, trace: Trace) -> None:
-    """TypeError or ValueError naming `trace` unless it is a forward pass of these parameters'
-    cell and sizes (a trace of other parameters would fail inside NumPy)."""
+def check_trace(params: Params, trace: Trace) -> None:
+    """Validate the parameters; TypeError or ValueError naming `trace` unless it is a forward
+    pass of their cell and sizes (a trace of other parameters would fail inside NumPy)."""
+    params.validate()
     cell = cell_of(trace, "trace")
     if cell is not cell_of(params) or not isinstance(trace, cell.trace):
         raise TypeError(f"trace must be a forward pass of the {cell_of(params).label} these "
@@ -181,8 +182,7 @@ def hidden_backward(params: Params, trace: Trace, dA_out) -> dict[str, np.ndarra
         dict of the recurrent parameters' gradients ("dWax", ... or "dWf", ...), dx, da0,
         dA (and dc0, dC for the LSTM).
     """
-    params.validate()
-    _check_trace(params, trace)
+    check_trace(params, trace)
     return _bptt_from_outside(params, trace.buffers(), dA_out)
 
 
@@ -222,15 +222,15 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     Returns:
         Backprop.
     """
-    _check_loss(loss)
-    params.validate()
-    _check_trace(params, trace)
+    check_loss(loss)
+    check_trace(params, trace)
     with refusing_overflow(_too_large("the loss or back-propagation", params,
                                       targets=targets, outputs=trace.z_y)):
         return _backward(params, trace, targets, loss)
 
 
-def _check_loss(loss) -> None:
+def check_loss(loss) -> None:
+    """TypeError unless `loss` is a Loss."""
     if not isinstance(loss, Loss):
         raise TypeError(f"loss must be a Loss (rnnviz.engine.Loss(kind, where)); got "
                         f"{type(loss).__name__}")
@@ -281,7 +281,7 @@ def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None)
     Returns:
         (trace, Backprop).
     """
-    _check_loss(loss)
+    check_loss(loss)
     x, initial = _check_inputs(params, x, a0, c0)
     with refusing_overflow(_too_large("the forward pass, the loss or back-propagation",
                                       params, x=x, **initial, targets=targets)):
@@ -299,7 +299,7 @@ def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> floa
         loss: Loss.
         a0, c0: (n_a, m) initial states or None.
     """
-    _check_loss(loss)
+    check_loss(loss)
     x, initial = _check_inputs(params, x, a0, c0)
     with refusing_overflow(_too_large("the forward pass or the loss", params, x=x, **initial,
                                       targets=targets)):
