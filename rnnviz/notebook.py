@@ -44,8 +44,9 @@ from rnnviz.engine._arrays import (
     check_state,
     check_step,
     check_whole,
+    refuses_overflow,
 )
-from rnnviz.engine.model import forward, hidden_backward, states_backward
+from rnnviz.engine.model import forward, hidden_backward, run_forward, states_backward
 from rnnviz.engine.optim import adam_update, check_hyper, check_like, refusing_update_overflow
 
 
@@ -115,6 +116,7 @@ def _steps(caches, size: int, made_by: str) -> tuple[list, object, object]:
     return steps, x, None
 
 
+@refuses_overflow
 def rnn_forward_block(xt, a_prev, parameters: dict):
     """One RNN step with a linear output.
 
@@ -129,7 +131,7 @@ def rnn_forward_block(xt, a_prev, parameters: dict):
     """
     params = RNNParams.from_dict(parameters)
     xt, a_prev = check_step(params.sizes, xt, a_prev=a_prev)
-    trace = forward(params, xt[:, :, None], a_prev, output="linear")
+    trace = run_forward(params, xt[:, :, None], {"a0": a_prev}, "linear")
     a_next = trace.a[:, :, 0]
     return trace.y_hat[:, :, 0], a_next, (a_next, trace.a0, parameters, trace.x[:, :, 0])
 
@@ -152,6 +154,7 @@ def rnn_forward(x, a0, parameters: dict):
     return _owned(trace.y_hat), _owned(trace.a), (caches, trace.x)
 
 
+@refuses_overflow
 def lstm_cell_forward(xt, a_prev, c_prev, parameters: dict):
     """One LSTM step with a softmax output (the corrected cell: concat = [a<t-1>; x<t>]).
 
@@ -167,7 +170,7 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters: dict):
     """
     params = LSTMParams.from_dict(parameters)
     xt, a_prev, c_prev = check_step(params.sizes, xt, a_prev=a_prev, c_prev=c_prev)
-    trace = forward(params, xt[:, :, None], a_prev, c_prev)
+    trace = run_forward(params, xt[:, :, None], {"a0": a_prev, "c0": c_prev}, "softmax")
     return (trace.a[:, :, 0], trace.c[:, :, 0], trace.y_hat[:, :, 0],
             _lstm_step_caches(trace, parameters)[0])
 
@@ -208,19 +211,21 @@ def lstm_forward(x, a0, parameters: dict, reproduce_concat_bug: bool = False):
     return _owned(trace.a), _owned(trace.y_hat), _owned(trace.c), (caches, x)
 
 
-def _stacked(steps: list, m: int, **fields: tuple[int, int]) -> np.ndarray:
+def _stacked(steps: list, sizes: dict[str, int], **fields: tuple[int, str]) -> np.ndarray:
     """Some fields of every step's cache, one over the other, as one (sum of the n, m, T_x)
-    array; `fields` names each {name: (its index in a cache, its height n)}, and a ValueError
-    or TypeError names the first that is not a finite (n, m) array. The memory is
-    time-major, the engine's own layout, so that this copy and the engine's copy of it run
-    over contiguous blocks."""
-    out = np.empty((len(steps), m, sum(n for _, n in fields.values())))  # (T_x, m, n)
+    array; `fields` names each {name: (its index in a cache, the name of its height n)},
+    `sizes` gives the heights and m, and a ValueError or TypeError names the first that is
+    not a finite (n, m) array. The memory is time-major, the engine's own layout, so that
+    this copy and the engine's copy of it run over contiguous blocks."""
+    m = sizes["m"]
+    out = np.empty((len(steps), m, sum(sizes[dim] for _, dim in fields.values())))  # (T_x, m, n)
     start = 0
-    for name, (field, n) in fields.items():
+    for name, (field, dim) in fields.items():
+        n = sizes[dim]
         for t, cache in enumerate(steps):
             label = f"{name} in cache<{t + 1}>"
             value = as_float_array(label, cache[field])
-            check_shape(label, value, (n, m), f"({'n_x' if name == 'xt' else 'n_a'}, m)")
+            check_shape(label, value, (n, m), f"({dim}, m)")
             out[t, :, start:start + n] = value.T
         start += n
     return out.transpose(2, 1, 0)
@@ -243,11 +248,11 @@ def rnn_backward(dA, caches) -> dict:
         grads = hidden_backward(params, trace, dA)
     else:
         x = check_sequence(x, params.sizes["n_x"], "x in caches")
-        n_a, (_, m, T_x) = params.sizes["n_a"], x.shape
-        if len(steps) != T_x:
-            raise ValueError(f"caches hold {len(steps)} steps; their x has T_x = {T_x}")
-        a0 = check_state("a_prev in cache<1>", steps[0][1], n_a, m)
-        grads = states_backward(params, dA, x=x, a0=a0, a=_stacked(steps, m, a_next=(0, n_a)))
+        sizes = {**params.sizes, "m": x.shape[1]}
+        if len(steps) != x.shape[2]:
+            raise ValueError(f"caches hold {len(steps)} steps; their x has T_x = {x.shape[2]}")
+        a0 = check_state("a_prev in cache<1>", steps[0][1], sizes["n_a"], sizes["m"])
+        grads = states_backward(params, dA, x=x, a0=a0, a=_stacked(steps, sizes, a_next=(0, "n_a")))
     return {key: grads[key] for key in ("dx", "da0", "dWax", "dWaa", "dba")}
 
 
@@ -274,16 +279,17 @@ def lstm_backward(dA, caches) -> dict:
     if trace is not None:
         grads = hidden_backward(params, trace, dA)
     else:
-        n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
-        xt = as_float_array("xt in cache<1>", steps[0][8])
-        check_shape("xt in cache<1>", xt, (n_x, None), "(n_x, m)")
-        m = xt.shape[1]
-        a0, c0 = (check_state(f"{name} in cache<1>", steps[0][k], n_a, m)
+        xt = as_float_array("xt in cache<1>", steps[0][8])  # its width is m
+        check_shape("xt in cache<1>", xt, (params.sizes["n_x"], None), "(n_x, m)")
+        sizes = {**params.sizes, "m": xt.shape[1]}
+        a0, c0 = (check_state(f"{name} in cache<1>", steps[0][k], sizes["n_a"], sizes["m"])
                   for name, k in (("a_prev", 2), ("c_prev", 3)))
         grads = states_backward(
-            params, dA, x=_stacked(steps, m, xt=(8, n_x)), a0=a0, c0=c0,
-            a=_stacked(steps, m, a_next=(0, n_a)), c=_stacked(steps, m, c_next=(1, n_a)),
-            gates=_stacked(steps, m, f=(4, n_a), u=(5, n_a), o=(7, n_a), c_tilde=(6, n_a)))
+            params, dA, x=_stacked(steps, sizes, xt=(8, "n_x")), a0=a0, c0=c0,
+            a=_stacked(steps, sizes, a_next=(0, "n_a")),
+            c=_stacked(steps, sizes, c_next=(1, "n_a")),
+            gates=_stacked(steps, sizes, f=(4, "n_a"), u=(5, "n_a"), o=(7, "n_a"),
+                           c_tilde=(6, "n_a")))
     keys = ("dx", "da0") + tuple("d" + name for name in params.names()
                                  if name not in ("Wy", "by"))
     return {key: grads[key] for key in keys}
@@ -377,8 +383,8 @@ def notebook_example(cell: str, n_x: int = NOTEBOOK_SIZES["n_x"],
         params (the cell's parameter container), x (n_x, m, T_x), a0 (n_a, m).
     """
     if not isinstance(cell, str) or cell not in DRAW_ORDER:
-        raise ValueError(f"the notebook has examples of {' and '.join(DRAW_ORDER)}; "
-                         f"got {cell!r}")
+        raise ValueError(f"cell must be one the notebook has examples of "
+                         f"{' and '.join(DRAW_ORDER)}; got {cell!r}")
     T_x = NOTEBOOK_T_X[cell] if T_x is None else T_x
     n_x, n_a, n_y, m, T_x = check_sizes(
         lambda n_x, n_a, n_y, m, T_x: n_x * m * T_x + get_cell(cell).parameter_count(

@@ -145,7 +145,7 @@ def test_a_non_finite_initialisation_knob_is_refused(cell, knob, bad):
 # ----- 5. complex numbers are refused, not cut to their real part ----------------------------
 
 def test_complex_inputs_are_refused_naming_them(cell):
-    params, (x, targets) = make(cell), inputs()
+    params, (x, _) = make(cell), inputs()
     states = [None] * len(CELLS[cell].states)
     complex_weight = params.as_dict()
     name = CELLS[cell].output_weight
@@ -218,8 +218,8 @@ def test_a_ragged_x_is_named(cell):
 def test_parameters_of_another_n_a_are_refused_by_backward(cell):
     x, targets = inputs()
     trace = forward(make(cell), x)
-    with refused(ValueError, "trace.a has shape (5, 2, 4); expected (n_a, m, T_x) of these "
-                             "parameters = (6, 2, 4)"):
+    with refused(ValueError, "trace.a0 has shape (5, 2); expected (n_a, m) of these "
+                             "parameters = (6, 2)"):
         backward(make(cell, n_a=6), trace, targets, Loss())
 
 
@@ -369,3 +369,18 @@ def test_gradient_check_names_its_own_bad_arguments(argument, value, kind):
     x, targets = inputs()
     with refused(kind, argument):
         gradient_check(make("rnn"), x, targets, Loss(), **{argument: value})
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_a_refused_step_leaves_the_optimizer_as_it_was(name):
+    params = make("rnn")
+    optimizer = make_optimizer(name, learning_rate=1e300)
+    first = optimizer.step(params, params.map(np.ones_like))
+    state = {key: {slot: value.copy() for slot, value in slots.items()}
+             for key, slots in optimizer.state.items()}
+    with refused(ValueError, "the update of", "overflows float64", "learning_rate = 1e+300"):
+        optimizer.step(first, first.map(lambda value: np.full_like(value, 1e300)))
+    assert optimizer.t == 1
+    for key, slots in state.items():
+        for slot, value in slots.items():
+            np.testing.assert_array_equal(optimizer.state[key][slot], value)

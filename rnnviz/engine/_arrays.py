@@ -11,6 +11,7 @@ message from inside NumPy.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import numbers
 from collections.abc import Callable
@@ -69,6 +70,8 @@ def to_floats(name: str, value) -> np.ndarray:
     if array.dtype.kind == "O":  # Python numbers (or None) in a list: each converted
         try:
             array = array.astype(np.float64)
+        except OverflowError as exc:  # a Python int past float64's range
+            raise ValueError(f"{name} holds a number too large for float64 (1.8e308)") from exc
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{name} must be a numeric array; it holds "
                             f"{_kind_of(array)} that are not real numbers") from exc
@@ -160,7 +163,10 @@ def check_number(name: str, value, low: float | None = None) -> float:
     unless it is finite (and at least `low`, if given)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number; got {value!r}")
-    number = float(value) if abs(value) < 2 ** 1024 else math.inf  # an int past float64
+    if isinstance(value, numbers.Integral) and abs(int(value)) >= 2 ** 1024:
+        number = math.inf  # an int past float64's range
+    else:
+        number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number; got {shown(value)}")
     if low is not None and number < low:
@@ -225,10 +231,37 @@ def flag_overflow(value: float) -> None:
         raise FloatingPointError("a result is not finite")
 
 
+def refuses_overflow(function: Callable) -> Callable:
+    """Decorator: `function` runs inside `refusing_overflow`, and the message names its
+    arguments, with the largest entry of each array or parameter container among them."""
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def guarded(*args, **kwargs):
+        def message() -> str:
+            arguments = signature.bind(*args, **kwargs).arguments
+            sizes = ", ".join(largest(name, value) for name, value in arguments.items()
+                              if isinstance(value, np.ndarray) or hasattr(value, "items"))
+            return (f"{function.__name__} overflows float64, whose numbers end at 1.8e308: "
+                    f"one of {', '.join(arguments)} is too large ({sizes})")
+
+        with refusing_overflow(message):
+            return function(*args, **kwargs)
+
+    return guarded
+
+
 def largest(name: str, value) -> str:
-    """'name up to 1.2e+308': the largest |entry| of one array, for an overflow message."""
+    """'name up to 1.2e+308' for an overflow message: the largest |entry| of an array, or of
+    a parameter container (or {name: array} dict), then named by the array that holds it."""
+    if hasattr(value, "items"):
+        name, value = max(value.items(), key=lambda item: _largest_entry(item[1]))
+    return f"{name} up to {_largest_entry(value):.3g}"
+
+
+def _largest_entry(value) -> float:
     array = np.asarray(value, dtype=np.float64)
-    return f"{name} up to {float(np.max(np.abs(array))) if array.size else 0.0:.3g}"
+    return float(np.max(np.abs(array))) if array.size else 0.0
 
 
 def empty_buffers(*shapes: tuple[int, ...]) -> list[np.ndarray]:

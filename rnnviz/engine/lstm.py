@@ -50,6 +50,7 @@ from rnnviz.engine._arrays import (
     check_step,
     empty_buffers,
     is_view_of,
+    refuses_overflow,
     time_major,
 )
 from rnnviz.engine.activations import sigmoid
@@ -77,6 +78,7 @@ class LSTMCache(NamedTuple):
     params: LSTMParams
 
 
+@refuses_overflow
 def lstm_step_forward(xt: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray,
                       params: LSTMParams):
     """One step of the LSTM.
@@ -103,6 +105,7 @@ def lstm_step_forward(xt: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray,
     return a_next, c_next, cache
 
 
+@refuses_overflow
 def lstm_step_backward(da_next: np.ndarray, dc_next: np.ndarray, cache: LSTMCache):
     """Backward of `lstm_step_forward`.
 
@@ -197,7 +200,8 @@ def init_lstm(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
               weight_scale: float = 1.0, spectral_radius: float | None = None,
               forget_bias: float = 1.0) -> LSTMParams:
     """Random LSTM parameters: every W ~ N(0, weight_scale^2 / fan_in), bf = forget_bias,
-    every other bias 0.
+    every other bias 0. (Called through rnnviz.engine.init_params, which checks the
+    arguments.)
 
     Args:
         n_x, n_a, n_y: input, hidden and output sizes.

@@ -20,6 +20,7 @@ is a ValueError naming the arguments too large, unless the caller ignores overfl
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ import numpy as np
 from rnnviz.engine._arrays import (
     as_float_array,
     check_choice,
+    check_real,
     check_sequence,
     check_shape,
     check_state,
@@ -83,7 +85,7 @@ def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Tra
     check_choice("output", output, OUTPUTS)
     x, initial = _check_inputs(params, x, a0, c0)
     with refusing_overflow(_too_large("the forward pass", params, x=x, **initial)):
-        return _forward(params, x, initial, output)
+        return run_forward(params, x, initial, output)
 
 
 def _check_inputs(params: Params, x, a0, c0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -103,8 +105,11 @@ def _check_inputs(params: Params, x, a0, c0) -> tuple[np.ndarray, dict[str, np.n
                for state in cell.states}
 
 
-def _forward(params: Params, x: np.ndarray, initial: dict, output: str) -> Trace:
-    """`forward` once its arguments are checked."""
+def run_forward(params: Params, x: np.ndarray, initial: dict, output: str) -> Trace:
+    """`forward` without its checks, for a caller that has made them (rnnviz.notebook's
+    one-step functions, whose messages name their own arguments): params validated, x
+    float64 (n_x, m, T_x), initial {"a0": (n_a, m), ...} for each of the cell's states, and
+    an overflow guarded (rnnviz.engine._arrays.refusing_overflow)."""
     cell = cell_of(params)
     hidden = cell.forward(params, x, *initial.values())
     z_y, y_hat = _output_layer(params, hidden["a"], output)
@@ -115,8 +120,7 @@ def _too_large(what: str, params: Params, **arrays) -> Callable[[], str]:
     """The message of an overflow in `what`: the largest |entry| of each array named and of
     the parameters, the arguments one of which is too large."""
     def message() -> str:
-        name, value = max(params.items(), key=lambda item: float(np.max(np.abs(item[1]))))
-        sizes = ", ".join(largest(*item) for item in (*arrays.items(), (name, value)))
+        sizes = ", ".join(largest(*item) for item in (*arrays.items(), ("params", params)))
         return (f"{what} overflows float64, whose numbers end at 1.8e308: one of "
                 f"{', '.join(arrays)} or the parameters is too large ({sizes})")
     return message
@@ -124,18 +128,37 @@ def _too_large(what: str, params: Params, **arrays) -> Callable[[], str]:
 
 def check_trace(params: Params, trace: Trace) -> None:
     """Validate the parameters; TypeError or ValueError naming `trace` unless it is a forward
-    pass of their cell and sizes (a trace of other parameters would fail inside NumPy)."""
+    pass of their cell and sizes (a trace of other parameters would fail inside NumPy).
+
+    Every array of the trace must have its shape: (n_x, m, T_x) x, (n_a, m) each initial
+    state, (n_a, m, T_x) each state, (n_y, m, T_x) z_y and y_hat, and (k n_a, m, T_x) the
+    values or pre-activations of the cell's k projections stacked. The outputs must be
+    finite, and so must the rest when the trace's arrays are no longer views of the buffers
+    its forward pass wrote (a trace built or changed by hand, or unpickled).
+    """
     params.validate()
     cell = cell_of(trace, "trace")
     if cell is not cell_of(params) or not isinstance(trace, cell.trace):
         raise TypeError(f"trace must be a forward pass of the {cell_of(params).label} these "
                         f"parameters are; got a {type(trace).__name__}")
     sizes, steps = params.sizes, np.shape(trace.a)[1:]  # (m, T_x)
-    for name, dim in (("x", "n_x"), *((state, "n_a") for state in cell.states), ("z_y", "n_y")):
-        array = getattr(trace, name)
-        if np.shape(array) != (sizes[dim], *steps):
-            check_shape(f"trace.{name}", array, (sizes[dim], *steps),
-                        f"({dim}, m, T_x) of these parameters")
+    n_a, stacked = sizes["n_a"], f"{len(cell.projections)} n_a"
+    rows = {"x": "n_x", "z_y": "n_y", "y_hat": "n_y", **{state: "n_a" for state in cell.states}}
+    own = trace.time_major is not None and trace.time_major.hold(trace)
+    for field in dataclasses.fields(trace):
+        name, array = field.name, getattr(trace, field.name)
+        if name in ("output", "time_major"):
+            continue
+        if name[:-1] in cell.states and name.endswith("0"):
+            expected, names = (n_a, *steps[:1]), "(n_a, m) of these parameters"
+        else:
+            dim = rows.get(name, stacked)
+            size = sizes[dim] if dim in sizes else len(cell.projections) * n_a
+            expected, names = (size, *steps), f"({dim}, m, T_x) of these parameters"
+        if np.shape(array) != expected:
+            check_shape(f"trace.{name}", array, expected, names)
+        if not own or name in ("z_y", "y_hat"):
+            check_real(f"trace.{name}", array)
 
 
 @dataclass(frozen=True)
@@ -183,7 +206,7 @@ def hidden_backward(params: Params, trace: Trace, dA_out) -> dict[str, np.ndarra
         dA (and dc0, dC for the LSTM).
     """
     check_trace(params, trace)
-    return _bptt_from_outside(params, trace.buffers(), dA_out)
+    return _bptt_from_outside(params, trace.buffers(), dA_out, "trace")
 
 
 def states_backward(params: Params, dA_out, **arrays) -> dict[str, np.ndarray]:
@@ -196,16 +219,20 @@ def states_backward(params: Params, dA_out, **arrays) -> dict[str, np.ndarray]:
         arrays: the trace's arrays BPTT reads, by their names in the trace: x, a0, a; and
             c0, c, gates for the LSTM (the arguments of the cell's `buffers`).
     """
-    return _bptt_from_outside(params, cell_of(params).buffers(**arrays), dA_out)
+    return _bptt_from_outside(params, cell_of(params).buffers(**arrays), dA_out, "caches")
 
 
-def _bptt_from_outside(params: Params, buffers, dA_out) -> dict[str, np.ndarray]:
+def _bptt_from_outside(params: Params, buffers, dA_out, source: str) -> dict[str, np.ndarray]:
+    """BPTT from dA_out (checked here) through the buffers of a forward pass from `source`
+    (which an overflow's message names)."""
     T_x, m, n_a = buffers.h[1:].shape
     dA_out = as_float_array("dA", dA_out)
     check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
     flow = empty_buffers((T_x, m, n_a))[0]
     flow[...] = dA_out.transpose(2, 1, 0)
-    with refusing_overflow(_too_large("back-propagation", params, dA=dA_out)):
+    with refusing_overflow(_too_large("back-propagation", params, dA=dA_out,
+                                      **{f"x of the {source}": buffers.x,
+                                         f"a of the {source}": buffers.h})):
         return cell_of(params).bptt(params, buffers, flow)
 
 
@@ -224,8 +251,9 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     """
     check_loss(loss)
     check_trace(params, trace)
-    with refusing_overflow(_too_large("the loss or back-propagation", params,
-                                      targets=targets, outputs=trace.z_y)):
+    with refusing_overflow(_too_large("the loss or back-propagation", params, targets=targets,
+                                      **{f"trace.{name}": getattr(trace, name)
+                                         for name in ("x", "a", "z_y")})):
         return _backward(params, trace, targets, loss)
 
 
@@ -285,7 +313,7 @@ def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None)
     x, initial = _check_inputs(params, x, a0, c0)
     with refusing_overflow(_too_large("the forward pass, the loss or back-propagation",
                                       params, x=x, **initial, targets=targets)):
-        trace = _forward(params, x, initial, loss.output)
+        trace = run_forward(params, x, initial, loss.output)
         return trace, _backward(params, trace, targets, loss)
 
 
@@ -303,4 +331,4 @@ def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> floa
     x, initial = _check_inputs(params, x, a0, c0)
     with refusing_overflow(_too_large("the forward pass or the loss", params, x=x, **initial,
                                       targets=targets)):
-        return _loss(_forward(params, x, initial, loss.output), targets, loss)[0]
+        return _loss(run_forward(params, x, initial, loss.output), targets, loss)[0]

@@ -216,13 +216,19 @@ class Optimizer:
             theta = as_float_array(name, theta)
             checked.append((name, theta, check_like(f"the gradient of {name}", grad_of[name],
                                                     theta, name)))
+        before = (self.t, {name: dict(slots) for name, slots in self.state.items()},
+                  dict(self._last))
         self.t += 1
         new = {}
-        with refusing_update_overflow(self.hyper["learning_rate"]) as guard:
-            for name, theta, g in checked:
-                guard.updating(name, theta, g)
-                new[name], self._last[name] = self._update(name, theta, g)
-                self._last[name]["grad"] = g
+        try:
+            with refusing_update_overflow(self.hyper["learning_rate"]) as guard:
+                for name, theta, g in checked:
+                    guard.updating(name, theta, g)
+                    new[name], self._last[name] = self._update(name, theta, g)
+                    self._last[name]["grad"] = g
+        except ValueError:  # refused: the optimizer stays as it was before the step
+            self.t, self.state, self._last = before
+            raise
         return _rebuild(params, new)
 
     def _update(self, name, theta, g):

@@ -94,31 +94,56 @@ class Params:
 
     @classmethod
     @functools.cache
-    def _size_sources(cls) -> dict:
-        """{dimension name: (parameter, axis)}: the first array in SHAPES that shows it."""
+    def _size_sources(cls) -> dict[str, list[tuple[str, int]]]:
+        """{dimension name: [(parameter, axis), ...]}: the arrays in SHAPES that show it."""
         sources = {}
         for name, dims in cls.SHAPES.items():
             for axis, dim in enumerate(dims):
-                sources.setdefault(dim, (name, axis))
+                sources.setdefault(dim, []).append((name, axis))
         return sources
+
+    def _read_sizes(self, read: Callable[[str], int]) -> dict[str, int]:
+        """{"n_x", "n_a", "n_y"} from read(dimension name), n_x from n_a + n_x if need be."""
+        n_a = read("n_a")
+        n_x = read("n_x") if "n_x" in self._size_sources() else read("n_a + n_x") - n_a
+        return {"n_x": n_x, "n_a": n_a, "n_y": read("n_y")}
 
     @property
     def sizes(self) -> dict[str, int]:
         """{"n_x": ..., "n_a": ..., "n_y": ...}, read from the first arrays that show each."""
         sources = self._size_sources()
 
-        def size(dim: str) -> int:
-            name, axis = sources[dim]
+        def first(dim: str) -> int:
+            name, axis = sources[dim][0]
             return np.shape(getattr(self, name))[axis]
 
-        n_a = size("n_a")
-        n_x = size("n_x") if "n_x" in sources else size("n_a + n_x") - n_a
-        return {"n_x": n_x, "n_a": n_a, "n_y": size("n_y")}
+        return self._read_sizes(first)
+
+    def _agreed_sizes(self) -> dict[str, int]:
+        """`sizes` as most of the arrays that show each agree (the first of them on a tie),
+        so that a message blames the array that does not fit rather than the others."""
+        sources = self._size_sources()
+
+        def agreed(dim: str) -> int:
+            seen = [np.shape(getattr(self, name))[axis] for name, axis in sources[dim]]
+            return max(seen, key=seen.count)
+
+        return self._read_sizes(agreed)
+
+    @staticmethod
+    def _misfit(arrays: list, sizes: dict[str, int]) -> tuple | None:
+        """(name, array, shape expected, its names) of the first of the (name, array, dims)
+        whose shape is not the one `sizes` give, or None."""
+        known = {**sizes, "n_a + n_x": sizes["n_a"] + sizes["n_x"], 1: 1}
+        for name, value, (rows, cols) in arrays:
+            if value.shape != (known[rows], known[cols]):
+                return name, value, (known[rows], known[cols]), f"({rows}, {cols})"
+        return None
 
     def validate(self) -> None:
         """Raise TypeError naming the first array that is not a NumPy array of floats, or
-        ValueError naming the first that is not a matrix, makes a size below 1, does not fit
-        the others' shape or holds NaN or infinite values. (Called on every forward pass,
+        ValueError naming the first that is not a matrix, does not fit the others' shape,
+        makes a size below 1 or holds NaN or infinite values. (Called on every forward pass,
         so the arrays that pass cost one test each, and one sum of squares.)"""
         arrays = [(name, getattr(self, name), dims) for name, dims in self.SHAPES.items()]
         for name, value, (rows, cols) in arrays:
@@ -128,17 +153,18 @@ class Params:
                     raise TypeError(f"{name} must be an array of floats; got {value.dtype} "
                                     "(convert it with .astype(float))")
                 check_shape(name, value, (None, None), f"({rows}, {cols})")
-        sizes, sources = self.sizes, self._size_sources()
+        sizes = self.sizes
+        if self._misfit(arrays, sizes):  # blame by the sizes most arrays agree on
+            name, value, expected, names = self._misfit(arrays, self._agreed_sizes())
+            check_shape(name, value, expected, names)
         for dim, size in sizes.items():
             if size < 1:  # n_x, when no array has it alone, shows in n_a + n_x
-                name, _ = sources.get(dim, sources.get("n_a + n_x"))
+                sources = self._size_sources()
+                name, _ = (sources[dim] if dim in sources else sources["n_a + n_x"])[0]
                 raise ValueError(f"{name} has shape {getattr(self, name).shape}; {dim} must "
                                  "be at least 1")
-        sizes = {**sizes, "n_a + n_x": sizes["n_a"] + sizes["n_x"], 1: 1}
         squares = 0.0
-        for name, value, (rows, cols) in arrays:
-            if value.shape != (sizes[rows], sizes[cols]):
-                check_shape(name, value, (sizes[rows], sizes[cols]), f"({rows}, {cols})")
+        for _, value, _ in arrays:
             squares += np.vdot(value, value)
         if not math.isfinite(squares):  # a NaN or inf, or only entries too large to square
             for name, value, _ in arrays:

@@ -36,6 +36,7 @@ from rnnviz.engine._arrays import (
     check_step,
     empty_buffers,
     is_view_of,
+    refuses_overflow,
     time_major,
     time_major_after,
 )
@@ -55,6 +56,7 @@ class RNNCache(NamedTuple):
     params: RNNParams
 
 
+@refuses_overflow
 def rnn_step_forward(xt: np.ndarray, a_prev: np.ndarray, params: RNNParams):
     """One step of the RNN.
 
@@ -73,6 +75,7 @@ def rnn_step_forward(xt: np.ndarray, a_prev: np.ndarray, params: RNNParams):
     return a_next, RNNCache(xt, a_prev, a_next, params)
 
 
+@refuses_overflow
 def rnn_step_backward(da_next: np.ndarray, cache: RNNCache):
     """Backward of `rnn_step_forward`.
 
@@ -133,7 +136,8 @@ class RNNParams(Params):
 
 def init_rnn(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
              weight_scale: float = 1.0, spectral_radius: float | None = None) -> RNNParams:
-    """Random RNN parameters: every W ~ N(0, weight_scale^2 / fan_in), biases 0.
+    """Random RNN parameters: every W ~ N(0, weight_scale^2 / fan_in), biases 0. (Called
+    through rnnviz.engine.init_params, which checks the arguments.)
 
     Args:
         n_x, n_a, n_y: input, hidden and output sizes.
