@@ -290,25 +290,17 @@ def test_the_notebook_forward_functions_name_a_bad_argument(cell, data):
                       else (notebook.lstm_cell_forward, notebook.lstm_forward))
     states = {"a_prev": np.zeros((N_A, M))} | ({"c_prev": np.zeros((N_A, M))}
                                                 if cell == "lstm" else {})
-    arguments = {"xt": x[:, :, 0], **states, "parameters": parameters}
-    spoiled = data.draw(st.sampled_from(list(arguments)))
-    names = names_for(spoiled)
-    if spoiled == "parameters":
-        arguments["parameters"], name = spoil_dict(data, parameters)
-        names = (name, "parameters", *SIZES)
-    else:
-        arguments[spoiled] = data.draw(hostile(np.shape(arguments[spoiled])))
-    outcome(lambda: step(*arguments.values()), *names)
-
-    arguments = {"x": x, "a0": np.zeros((N_A, M)), "parameters": parameters}
-    spoiled = data.draw(st.sampled_from(list(arguments)))
-    names = names_for(spoiled)
-    if spoiled == "parameters":
-        arguments["parameters"], name = spoil_dict(data, parameters)
-        names = (name, "parameters", *SIZES)
-    else:
-        arguments[spoiled] = data.draw(hostile(np.shape(arguments[spoiled])))
-    outcome(lambda: sequence(*arguments.values()), *names)
+    calls = ((step, {"xt": x[:, :, 0], **states, "parameters": parameters}),
+             (sequence, {"x": x, "a0": np.zeros((N_A, M)), "parameters": parameters}))
+    for function, arguments in calls:
+        spoiled = data.draw(st.sampled_from(list(arguments)))
+        names = names_for(spoiled)
+        if spoiled == "parameters":
+            arguments["parameters"], name = spoil_dict(data, parameters)
+            names = (name, "parameters", *SIZES)
+        else:
+            arguments[spoiled] = data.draw(hostile(np.shape(arguments[spoiled])))
+        outcome(lambda f=function, a=arguments: f(*a.values()), *names)
 
 
 @SETTINGS

@@ -142,19 +142,20 @@ def check_trace(params: Params, trace: Trace) -> None:
         raise TypeError(f"trace must be a forward pass of the {cell_of(params).label} these "
                         f"parameters are; got a {type(trace).__name__}")
     sizes, steps = params.sizes, np.shape(trace.a)[1:]  # (m, T_x)
-    n_a, stacked = sizes["n_a"], f"{len(cell.projections)} n_a"
-    rows = {"x": "n_x", "z_y": "n_y", "y_hat": "n_y", **{state: "n_a" for state in cell.states}}
+    stacked = len(cell.projections)
+    rows = {"x": "n_x", "z_y": "n_y", "y_hat": "n_y", **{state: "n_a" for state in cell.states},
+            **{state + "0": "n_a" for state in cell.states}}
     own = trace.time_major is not None and trace.time_major.hold(trace)
     for field in dataclasses.fields(trace):
         name, array = field.name, getattr(trace, field.name)
         if name in ("output", "time_major"):
             continue
-        if name[:-1] in cell.states and name.endswith("0"):
-            expected, names = (n_a, *steps[:1]), "(n_a, m) of these parameters"
+        dim = rows.get(name, f"{stacked} n_a")
+        height = sizes[dim] if dim in sizes else stacked * sizes["n_a"]
+        if name[:-1] in cell.states:  # an initial state, (n_a, m)
+            expected, names = (height, *steps[:1]), f"({dim}, m) of these parameters"
         else:
-            dim = rows.get(name, stacked)
-            size = sizes[dim] if dim in sizes else len(cell.projections) * n_a
-            expected, names = (size, *steps), f"({dim}, m, T_x) of these parameters"
+            expected, names = (height, *steps), f"({dim}, m, T_x) of these parameters"
         if np.shape(array) != expected:
             check_shape(f"trace.{name}", array, expected, names)
         if not own or name in ("z_y", "y_hat"):
