@@ -64,6 +64,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from rnnviz.engine._arrays import check_number, check_whole
 from rnnviz.engine.cells import cell_of
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import loss_and_gradients, loss_value
@@ -259,8 +260,15 @@ def gradient_check(params: Params, x, targets, loss: Loss, a0=None, c0=None,
         forward and backward pass and at most forward_passes(the arrays' sizes, max_entries)
         forward passes.
     """
+    check_number("eps", eps, low=np.finfo(np.float64).tiny)
+    if max_entries is not None:
+        check_whole("max_entries", max_entries)
+    if rng is not None and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a np.random.Generator or None; got {type(rng).__name__}")
+    if not isinstance(include_inputs, (bool, np.bool_)):
+        raise TypeError(f"include_inputs must be True or False; got {include_inputs!r}")
     rng = np.random.default_rng(0) if rng is None else rng
-    trace, result = loss_and_gradients(params, x, targets, loss, a0, c0)
+    trace, result = loss_and_gradients(params, x, targets, loss, a0, c0)  # checks the rest
 
     def c_copy(array):  # C order, so that reshape(-1) below is a view, never a copy
         return np.array(array, dtype=np.float64, order="C")
