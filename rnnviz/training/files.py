@@ -335,13 +335,13 @@ def _read(entries: _Entries) -> tuple[Params, dict]:
     arrays = {name: entries.array(PREFIX + name, f"the model's {name}", "fiu", largest[name],
                                   NUMBER_BYTES * math.prod(largest[name]))
               for name in names}
+    for name in sorted(arrays):
+        if not np.all(np.isfinite(arrays[name])):
+            raise ValueError(f"the model's {name} holds NaN or infinite values")
     try:
         params = kind.from_dict(arrays)
     except ValueError as why:
         raise ValueError(f"the model's parameters do not fit together: {why}") from None
-    for name, value in params.items():
-        if not np.all(np.isfinite(value)):
-            raise ValueError(f"the model's {name} holds NaN or infinite values")
     if config.get("cell", cell) != cell:
         raise ValueError(f"the file's settings say {config['cell']!r} but its parameters are "
                          f"the {CELLS[cell].label}'s")
