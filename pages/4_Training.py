@@ -21,6 +21,7 @@ train_form.draw(expanded=not training.runs())
 # The curves grow while the runs train; Stop keeps what they learned so far.
 training_now = training.take_pending()
 train_live.controls(training_now, interrupted)
+train_live.task_notes(training_now)
 train_live.train(training_now)
 train_live.notes()
 

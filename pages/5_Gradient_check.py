@@ -12,45 +12,42 @@ cell = CELLS[config.cell]
 
 st.title("Gradient check")
 st.markdown(
-    "Is back-propagation through time computed right? Nudge one weight θᵢ up and down by "
-    f"ε = {readouts.power_of_ten(gradcheck.EPS)}, measure how the loss changes, and compare "
-    "with the gradient BPTT computed:"
+    "Is back-propagation through time computed right? Nudge one weight θᵢ up and down by a "
+    "small step ε, measure how the loss changes, and compare with the gradient BPTT computed:"
 )
 st.latex(equations.GRADIENT_CHECK)
+st.markdown(
+    f"The step starts at ε = {readouts.power_of_ten(gradcheck.EPS)} · max(|θᵢ|, 1). Where the "
+    "loss bends within it (the forward and backward differences disagree), the check tries up "
+    "to two smaller steps, each chosen to balance the bend against round-off. Where no step "
+    "resolves the gradient, because it explodes or vanishes or the loss overflows, the table "
+    "says it cannot be checked rather than blame BPTT."
+)
 
-plan = gradients.check_plan(config)
 inputs = ", ".join(f"{state}⟨0⟩" for state in cell.states)
 include_inputs = st.checkbox(f"also check the inputs x, {inputs}", value=False,
                              key="rnnviz_gc_inputs")
-if plan is None:
-    st.caption(f"Every entry of every array is checked ({cell.label}, "
-               f"n_a = {config.n_a}, T_x = {config.T_x}, m = {config.m}).")
-else:
-    st.caption(f"At this size a full check would take long, so {plan} randomly chosen "
-               "entries of each array are checked (chosen with the configuration's seed). "
-               "Make the network smaller in the sidebar to check every entry.")
+plan = gradients.check_plan(config, include_inputs)
+st.caption(readouts.check_plan_note(cell, config, plan))
 
 if st.button("Run the check", type="primary", key="rnnviz_gc_run") or st.session_state.get(
         state.CHECKED_KEY) == (config, include_inputs):
     with page.engine_errors():
-        table = gradients.check_table(config, plan, include_inputs)
+        results = gradients.check_results(config, plan, include_inputs)
     st.session_state[state.CHECKED_KEY] = (config, include_inputs)
-    st.dataframe(gradients.styled_check(table), hide_index=True, width="stretch")
-    failures = table[table["result"] != "pass"]
-    if failures.empty:
-        st.success(f"Every relative error is below {gradients.PASS_BELOW:g}: BPTT and the finite "
-                   "differences agree.", icon=":material/check_circle:")
-    else:
-        st.error(f"{len(failures)} array(s) fail: {', '.join(failures['array'])}. A "
-                 f"relative error above {gradients.PASS_BELOW:g} means the backward pass and the "
-                 "forward pass disagree (or the loss has a kink there, e.g. a unit "
-                 "saturated exactly).", icon=":material/error:")
+    st.dataframe(gradients.styled_check(gradients.check_table(results)), hide_index=True,
+                 width="stretch")
+    gradients.show_verdicts(config, results)
     st.markdown(
         "**What it means.** A relative error around 10⁻⁹ says the two gradients agree in "
         "their first nine significant digits: BPTT is right. The check cannot do much "
         "better, because L(θ+ε) − L(θ−ε) is a small difference of two large numbers; "
         "when a gradient is tiny (see mean |∂L/∂θ|), round-off alone can push the error "
-        "to 10⁻⁶, which is still agreement. Errors of 10⁻³ or more mean a bug."
+        "to 10⁻⁶, which is still agreement. An error above "
+        f"{readouts.power_of_ten(gradients.PASS_BELOW)} that the differences resolve means a "
+        "bug. A smallest step h below the first one shows where the loss bent within it: "
+        "there the gradient grows steeply."
     )
 else:
-    st.info("Press **Run the check**: it runs two forward passes per checked entry.")
+    st.info("Press **Run the check**: it runs two forward passes for every step it tries on "
+            "every entry it checks.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,11 @@ MAX_TEXT = 200      # longer raw values are refused unread
 SHOWN_TEXT = 40     # a refused value is quoted up to this many characters
 MAX_LIST = 16       # an int_list holds at most this many numbers
 MEAN = "mean"       # the word an int_or_mean field takes for "the batch mean"
+SPACE = " \t\r\n"   # ASCII white space around a value is ignored; no other kind
+# A number as a URL or a form writes it: ASCII digits, an optional sign, point and exponent
+# (so no "５", "٣", "1_0", "0x10" or "∞", which Python's float() would take).
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,7 @@ class Field:
             ValueError: saying why it was refused, to follow "it", e.g. "must be between 1
                 and 256", "is not a number".
         """
-        text = last(raw).strip()
+        text = last(raw).strip(SPACE)
         if len(text) > MAX_TEXT:
             raise ValueError("is too long")
         if self.kind == "choice":
@@ -140,7 +146,7 @@ class Field:
         return value
 
     def _parse_list(self, text: str, low: float, high: float) -> list[int]:
-        parts = [p.strip() for p in text.split(",") if p.strip()]
+        parts = [p.strip(SPACE) for p in text.split(",") if p.strip(SPACE)]
         if len(parts) > MAX_LIST:
             raise ValueError(f"lists more than {MAX_LIST} numbers")
         try:
@@ -160,13 +166,18 @@ def to_query(fields, values: dict) -> dict[str, str]:
 
 
 def parse_number(text: str, whole: bool) -> int | float:
-    """A finite number from text (an int when `whole`), or ValueError saying why not."""
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError("is not a number") from None
+    """A finite number from text written in ASCII decimal notation (an int when `whole`), or
+    ValueError saying why not."""
+    if _NOT_FINITE.fullmatch(text):
+        raise ValueError("is not a finite number")
+    if not _DECIMAL.fullmatch(text):
+        raise ValueError("is not a number written with the digits 0-9")
+    number = float(text)
     if not math.isfinite(number):
         raise ValueError("is not a finite number")
+    mantissa = text.lower().partition("e")[0]
+    if number == 0 and any(digit in mantissa for digit in "123456789"):
+        raise ValueError("is so close to 0 that it rounds to 0")
     if whole:
         if number != int(number):
             raise ValueError("must be a whole number")

@@ -11,3 +11,8 @@ MAX_SNAPSHOTS = 200           # parameter snapshots kept per run
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
 # the initialisation knobs' ranges: (low, high)
 KNOBS = {"weight_scale": (0.01, 5.0), "spectral_radius": (0.0, 3.0), "forget_bias": (-10.0, 10.0)}
+# A model file's settings, as JSON text. The pasted text is the only long setting, and JSON
+# writes each of its UTF-8 bytes as at most 6 characters (a control character as \u0001);
+# every other setting together takes well under 4,000. So any run's settings fit, and a file
+# whose settings are longer was not saved by rnnviz (NumPy keeps them as 4 bytes a character).
+MAX_CONFIG_CHARS = 6 * MAX_TEXT_BYTES + 4_000

@@ -22,26 +22,45 @@ recurrence at every t, BPTT as derived in rnnviz.engine.rnn and rnnviz.engine.ls
 
 The notebook's LSTM cell has a bug: ``concat[na:, :] = nx`` stores the integer n_x where
 x<t> belongs, so every input it sees is the constant n_x and the LSTM values it printed are
-wrong. ``lstm_forward(..., reproduce_concat_bug=True)`` reproduces them for comparison.
+wrong. ``lstm_forward(..., reproduce_concat_bug=True)`` reproduces them for comparison; its
+caches are refused by ``lstm_backward``, since that cell ignores x.
+
+Every function checks its arguments (rnnviz.engine._arrays) and raises a TypeError or
+ValueError that names the one that is wrong and what was expected.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from rnnviz.engine import LSTMParams, RNNParams, activations, get_cell
-from rnnviz.engine.model import forward, hidden_backward, states_backward
-from rnnviz.engine.optim import adam_update
+from rnnviz.engine._arrays import (
+    as_float_array,
+    check_sequence,
+    check_shape,
+    check_sizes,
+    check_state,
+    check_step,
+    check_whole,
+    refuses_overflow,
+)
+from rnnviz.engine.model import forward, hidden_backward, run_forward, states_backward
+from rnnviz.engine.optim import adam_update, check_hyper, check_like, refusing_update_overflow
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
     """Stable softmax over axis 0 (each column sums to 1). x: (n_y, m) or (n_y, m, T_x)."""
+    x = as_float_array("x", x)
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise ValueError(f"x has shape {x.shape}; expected (n_y, ...) with n_y >= 1 classes")
     return activations.softmax(x)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Stable elementwise sigmoid; exactly 0 or 1 at extreme inputs, never an overflow."""
-    return activations.sigmoid(x)
+    return activations.sigmoid(as_float_array("x", x))
 
 
 def _owned(array: np.ndarray) -> np.ndarray:
@@ -53,11 +72,17 @@ class _Caches(list):
     """The notebook's list of per-step caches, which also keeps the forward pass it was cut
     from (each cache's arrays are views of that pass's). The backward functions then hand
     BPTT the pass's own buffers instead of stacking the caches again; a list of caches built
-    or changed by hand is stacked, as the notebook's caches always were."""
+    or changed by hand is stacked, as the notebook's caches always were.
 
-    def __init__(self, steps: list, trace):
+    Attributes:
+        trace: the forward pass.
+        concat_bug: whether it fed the constant n_x in place of x (reproduce_concat_bug).
+    """
+
+    def __init__(self, steps: list, trace, concat_bug: bool = False):
         super().__init__(steps)
         self.trace = trace
+        self.concat_bug = concat_bug
         self._made = tuple(steps)
 
     def made_by(self, steps) -> bool:
@@ -71,14 +96,27 @@ def _forward_trace(steps):
     return steps.trace if isinstance(steps, _Caches) and steps.made_by(steps) else None
 
 
-def _as_column(xt) -> np.ndarray:
-    """xt (n_x, m) as a one-step sequence (n_x, m, 1)."""
-    xt = np.asarray(xt, dtype=np.float64)
-    if xt.ndim != 2:
-        raise ValueError(f"xt has shape {xt.shape}; expected (n_x, m)")
-    return xt[:, :, None]
+def _steps(caches, size: int, made_by: str) -> tuple[list, object, object]:
+    """(steps, x, the forward pass or None: see `_forward_trace`) of the notebook's caches;
+    TypeError or ValueError naming `caches` unless they have its form: a pair of a non-empty
+    list of per-step tuples of `size` items and x."""
+    expected = (f"caches must be ([cache<1>, ..., cache<T_x>], x) as {made_by} returns, each "
+                f"cache a tuple of {size} items")
+    if not isinstance(caches, (tuple, list)) or len(caches) != 2:
+        raise TypeError(f"{expected}; got {type(caches).__name__}")
+    steps, x = caches
+    trace = _forward_trace(steps)
+    if trace is not None:  # the forward pass's own list, untouched
+        return steps, x, trace
+    if not isinstance(steps, (list, tuple)) or not steps:
+        raise ValueError(f"{expected}; got no list of caches")
+    for t, cache in enumerate(steps, start=1):
+        if not isinstance(cache, tuple) or len(cache) != size:
+            raise ValueError(f"{expected}; cache<{t}> is not")
+    return steps, x, None
 
 
+@refuses_overflow
 def rnn_forward_block(xt, a_prev, parameters: dict):
     """One RNN step with a linear output.
 
@@ -91,7 +129,9 @@ def rnn_forward_block(xt, a_prev, parameters: dict):
     Returns:
         y_hat (n_y, m), a_next (n_a, m), cache (a_next, a_prev, parameters, xt).
     """
-    trace = forward(RNNParams.from_dict(parameters), _as_column(xt), a_prev, output="linear")
+    params = RNNParams.from_dict(parameters)
+    xt, a_prev = check_step(params.sizes, xt, a_prev=a_prev)
+    trace = run_forward(params, xt[:, :, None], {"a0": a_prev}, "linear")
     a_next = trace.a[:, :, 0]
     return trace.y_hat[:, :, 0], a_next, (a_next, trace.a0, parameters, trace.x[:, :, 0])
 
@@ -107,13 +147,14 @@ def rnn_forward(x, a0, parameters: dict):
     Returns:
         Y (n_y, m, T_x), A (n_a, m, T_x), caches ([cache<1>, ..., cache<T_x>], x).
     """
-    trace = forward(RNNParams.from_dict(parameters), x, a0, output="linear")
+    trace = forward(RNNParams.from_dict(parameters, validate=False), x, a0, output="linear")
     by_step = [array.transpose(2, 0, 1) for array in (trace.a, trace.a_prev, trace.x)]
     caches = _Caches([(a_next, a_prev, parameters, xt)
                       for a_next, a_prev, xt in zip(*by_step, strict=True)], trace)
     return _owned(trace.y_hat), _owned(trace.a), (caches, trace.x)
 
 
+@refuses_overflow
 def lstm_cell_forward(xt, a_prev, c_prev, parameters: dict):
     """One LSTM step with a softmax output (the corrected cell: concat = [a<t-1>; x<t>]).
 
@@ -127,7 +168,9 @@ def lstm_cell_forward(xt, a_prev, c_prev, parameters: dict):
         a_next (n_a, m), c_next (n_a, m), y_hat (n_y, m), cache (a_next, c_next, a_prev,
         c_prev, f, u, c_tilde, o, xt, parameters) as in the notebook.
     """
-    trace = forward(LSTMParams.from_dict(parameters), _as_column(xt), a_prev, c_prev)
+    params = LSTMParams.from_dict(parameters)
+    xt, a_prev, c_prev = check_step(params.sizes, xt, a_prev=a_prev, c_prev=c_prev)
+    trace = run_forward(params, xt[:, :, None], {"a0": a_prev, "c0": c_prev}, "softmax")
     return (trace.a[:, :, 0], trace.c[:, :, 0], trace.y_hat[:, :, 0],
             _lstm_step_caches(trace, parameters)[0])
 
@@ -154,23 +197,36 @@ def lstm_forward(x, a0, parameters: dict, reproduce_concat_bug: bool = False):
     Returns:
         A (n_a, m, T_x), Y (n_y, m, T_x), C (n_a, m, T_x), caches ([cache<t>...], x).
     """
-    params = LSTMParams.from_dict(parameters)
-    x = np.asarray(x, dtype=np.float64)
-    fed = np.full_like(x, params.sizes["n_x"]) if reproduce_concat_bug else x
-    trace = forward(params, fed, a0)
-    caches = _Caches(_lstm_step_caches(trace, parameters), trace)
+    if not isinstance(reproduce_concat_bug, (bool, np.bool_)):
+        raise TypeError(f"reproduce_concat_bug must be True or False; got "
+                        f"{reproduce_concat_bug!r}")
+    params = LSTMParams.from_dict(parameters, validate=bool(reproduce_concat_bug))
+    if reproduce_concat_bug:
+        x = check_sequence(x, params.sizes["n_x"])
+        trace = forward(params, np.full_like(x, params.sizes["n_x"]), a0)
+    else:
+        trace = forward(params, x, a0)  # checks x
+        x = trace.x
+    caches = _Caches(_lstm_step_caches(trace, parameters), trace, bool(reproduce_concat_bug))
     return _owned(trace.a), _owned(trace.y_hat), _owned(trace.c), (caches, x)
 
 
-def _stacked(steps: list, *fields: int) -> np.ndarray:
-    """The given fields of every step's cache (each (n, m)), one over the other, as one
-    (sum of the n, m, T_x) array. Its memory is time-major, the engine's own layout, so
-    that this copy and the engine's copy of it run over contiguous blocks."""
-    heights = [steps[0][field].shape[0] for field in fields]
-    out = np.empty((len(steps), steps[0][fields[0]].shape[1], sum(heights)))  # (T_x, m, n)
+def _stacked(steps: list, sizes: dict[str, int], **fields: tuple[int, str]) -> np.ndarray:
+    """Some fields of every step's cache, one over the other, as one (sum of the n, m, T_x)
+    array; `fields` names each {name: (its index in a cache, the name of its height n)},
+    `sizes` gives the heights and m, and a ValueError or TypeError names the first that is
+    not a finite (n, m) array. The memory is time-major, the engine's own layout, so that
+    this copy and the engine's copy of it run over contiguous blocks."""
+    m = sizes["m"]
+    out = np.empty((len(steps), m, sum(sizes[dim] for _, dim in fields.values())))  # (T_x, m, n)
     start = 0
-    for field, n in zip(fields, heights, strict=True):
-        out[:, :, start:start + n] = [cache[field].T for cache in steps]
+    for name, (field, dim) in fields.items():
+        n = sizes[dim]
+        for t, cache in enumerate(steps):
+            label = f"{name} in cache<{t + 1}>"
+            value = as_float_array(label, cache[field])
+            check_shape(label, value, (n, m), f"({dim}, m)")
+            out[t, :, start:start + n] = value.T
         start += n
     return out.transpose(2, 1, 0)
 
@@ -186,14 +242,17 @@ def rnn_backward(dA, caches) -> dict:
         dict with dx (n_x, m, T_x), da0 (n_a, m), dWax (n_a, n_x), dWaa (n_a, n_a),
         dba (n_a, 1).
     """
-    steps, x = caches
-    a0, parameters = steps[0][1], steps[0][2]
-    params, trace = RNNParams.from_dict(parameters), _forward_trace(steps)
+    steps, x, trace = _steps(caches, 4, "rnn_forward")
+    params = RNNParams.from_dict(steps[0][2], validate=trace is None)  # else hidden_backward
     if trace is not None and x is trace.x:
         grads = hidden_backward(params, trace, dA)
     else:
-        grads = states_backward(params, dA, x=np.asarray(x, dtype=np.float64), a0=a0,
-                                a=_stacked(steps, 0))
+        x = check_sequence(x, params.sizes["n_x"], "x in caches")
+        sizes = {**params.sizes, "m": x.shape[1]}
+        if len(steps) != x.shape[2]:
+            raise ValueError(f"caches hold {len(steps)} steps; their x has T_x = {x.shape[2]}")
+        a0 = check_state("a_prev in cache<1>", steps[0][1], sizes["n_a"], sizes["m"])
+        grads = states_backward(params, dA, x=x, a0=a0, a=_stacked(steps, sizes, a_next=(0, "n_a")))
     return {key: grads[key] for key in ("dx", "da0", "dWax", "dWaa", "dba")}
 
 
@@ -210,18 +269,37 @@ def lstm_backward(dA, caches) -> dict:
         dbf, dbu, dbo, dbc (n_a, 1). dx is the gradient with respect to the inputs the cell
         saw, the steps' xt.
     """
-    steps, _ = caches
-    a0, c0, parameters = steps[0][2], steps[0][3], steps[0][9]
-    params, trace = LSTMParams.from_dict(parameters), _forward_trace(steps)
+    steps, _, trace = _steps(caches, 10, "lstm_forward")
+    if isinstance(steps, _Caches) and steps.concat_bug:
+        raise ValueError("these caches come from lstm_forward(..., reproduce_concat_bug=True), "
+                         "whose cell ignores x (it sees the constant n_x): its gradients are "
+                         "not the LSTM's. Run lstm_forward without reproduce_concat_bug to "
+                         "back-propagate")
+    params = LSTMParams.from_dict(steps[0][9], validate=trace is None)  # else hidden_backward
     if trace is not None:
         grads = hidden_backward(params, trace, dA)
     else:
-        grads = states_backward(params, dA, x=_stacked(steps, 8), a0=a0, c0=c0,
-                                a=_stacked(steps, 0), c=_stacked(steps, 1),
-                                gates=_stacked(steps, 4, 5, 7, 6))  # f; u; o; c~
+        xt = as_float_array("xt in cache<1>", steps[0][8])  # its width is m
+        check_shape("xt in cache<1>", xt, (params.sizes["n_x"], None), "(n_x, m)")
+        sizes = {**params.sizes, "m": xt.shape[1]}
+        a0, c0 = (check_state(f"{name} in cache<1>", steps[0][k], sizes["n_a"], sizes["m"])
+                  for name, k in (("a_prev", 2), ("c_prev", 3)))
+        grads = states_backward(
+            params, dA, x=_stacked(steps, sizes, xt=(8, "n_x")), a0=a0, c0=c0,
+            a=_stacked(steps, sizes, a_next=(0, "n_a")),
+            c=_stacked(steps, sizes, c_next=(1, "n_a")),
+            gates=_stacked(steps, sizes, f=(4, "n_a"), u=(5, "n_a"), o=(7, "n_a"),
+                           c_tilde=(6, "n_a")))
     keys = ("dx", "da0") + tuple("d" + name for name in params.names()
                                  if name not in ("Wy", "by"))
     return {key: grads[key] for key in keys}
+
+
+def _dict(name: str, value) -> Mapping:
+    """value if it is a dict (any Mapping); TypeError naming `name` otherwise."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a dict {{name: array}}; got {type(value).__name__}")
+    return value
 
 
 def initialize_adam(parameters: dict):
@@ -233,9 +311,10 @@ def initialize_adam(parameters: dict):
     Returns:
         v, s: dicts {"d" + name: zeros of that array's shape}.
     """
-    v = {"d" + name: np.zeros(np.shape(value)) for name, value in parameters.items()}
-    s = {"d" + name: np.zeros(np.shape(value)) for name, value in parameters.items()}
-    return v, s
+    shapes = {"d" + name: as_float_array(name, value).shape
+              for name, value in _dict("parameters", parameters).items()}
+    return ({key: np.zeros(shape) for key, shape in shapes.items()},
+            {key: np.zeros(shape) for key, shape in shapes.items()})
 
 
 def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict, t: int,
@@ -248,20 +327,32 @@ def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict,
     Args:
         parameters: dict {name: array}.
         grads: dict {"d" + name: gradient of that array's shape}.
-        v, s: moments from `initialize_adam` or a previous call.
+        v, s: moments from `initialize_adam` or a previous call, each its parameter's shape.
         t: step number, from 1.
 
     Returns:
         parameters, v, s: new dicts (the arguments are not modified).
     """
+    check_hyper({"learning_rate": learning_rate, "beta1": beta1, "beta2": beta2,
+                 "epsilon": epsilon, "eps_inside_sqrt": eps_inside_sqrt})
+    named = {"grads": _dict("grads", grads), "v": _dict("v", v), "s": _dict("s", s)}
+    checked = []
+    for name, theta in _dict("parameters", parameters).items():
+        key, theta = "d" + name, as_float_array(name, theta)
+        arrays = []
+        for label, store in named.items():
+            if key not in store:
+                hint = "" if label == "grads" else "; start from initialize_adam(parameters)"
+                raise ValueError(f"{label} has no {key!r} for parameter {name!r}{hint}")
+            arrays.append(check_like(f"{label}[{key!r}]", store[key], theta, name))
+        checked.append((name, key, theta, *arrays))
     new_params, new_v, new_s = {}, {}, {}
-    for name, theta in parameters.items():
-        key = "d" + name
-        if key not in grads:
-            raise ValueError(f"grads has no {key!r} for parameter {name!r}")
-        new_params[name], new_v[key], new_s[key], *_ = adam_update(
-            np.asarray(theta, dtype=np.float64), np.asarray(grads[key], dtype=np.float64),
-            v[key], s[key], t, learning_rate, beta1, beta2, epsilon, eps_inside_sqrt)
+    with refusing_update_overflow(learning_rate) as guard:
+        for name, key, theta, grad, v_prev, s_prev in checked:
+            guard.updating(name, theta, grad)
+            new_params[name], new_v[key], new_s[key], *_ = adam_update(
+                theta, grad, v_prev, s_prev, t, learning_rate, beta1, beta2, epsilon,
+                eps_inside_sqrt)
     return new_params, new_v, new_s
 
 
@@ -285,16 +376,21 @@ def notebook_example(cell: str, n_x: int = NOTEBOOK_SIZES["n_x"],
 
     Args:
         cell: a cell the notebook has an example of, a key of DRAW_ORDER.
-        n_x, n_a, n_y, m, T_x: sizes; seed: the notebook's seed.
+        n_x, n_a, n_y, m, T_x: sizes, each at least 1 (T_x None: the notebook's).
+        seed: the notebook's seed, 0 to 2**32 - 1 (what np.random.seed takes).
 
     Returns:
         params (the cell's parameter container), x (n_x, m, T_x), a0 (n_a, m).
     """
-    if cell not in DRAW_ORDER:
-        raise ValueError(f"the notebook has examples of {' and '.join(DRAW_ORDER)}; "
-                         f"got {cell!r}")
-    draw = np.random.RandomState(seed).randn
-    x = draw(n_x, m, NOTEBOOK_T_X[cell] if T_x is None else T_x)
+    if not isinstance(cell, str) or cell not in DRAW_ORDER:
+        raise ValueError(f"cell must be one the notebook has examples of "
+                         f"{' and '.join(DRAW_ORDER)}; got {cell!r}")
+    T_x = NOTEBOOK_T_X[cell] if T_x is None else T_x
+    n_x, n_a, n_y, m, T_x = check_sizes(
+        lambda n_x, n_a, n_y, m, T_x: n_x * m * T_x + get_cell(cell).parameter_count(
+            n_x, n_a, n_y), n_x=n_x, n_a=n_a, n_y=n_y, m=m, T_x=T_x).values()
+    draw = np.random.RandomState(check_whole("seed", seed, 0, 2 ** 32 - 1)).randn
+    x = draw(n_x, m, T_x)
     a0 = draw(n_a, m)
     shapes = get_cell(cell).shapes(n_x, n_a, n_y)
     drawn = {name: draw(*shapes[name]) for name in DRAW_ORDER[cell]}  # in the notebook's order

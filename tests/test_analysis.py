@@ -266,7 +266,7 @@ def test_a_step_with_every_label_skipped_has_no_gradient_and_bad_steps_are_refus
     targets = np.array([[1, -1, 0], [0, -1, 1]])
     per_step = analysis.per_step_gradients(params, x, targets, Loss(), a0, steps=[2, 3])
     assert per_step[0].global_norm() == 0.0 and per_step[1].global_norm() > 0.0
-    with pytest.raises(ValueError, match="steps must be in 1..T_x"):
+    with pytest.raises(ValueError, match="steps must be a whole number from 1 to 3"):
         analysis.per_step_gradients(params, x, targets, Loss(), a0, steps=[4])
 
 

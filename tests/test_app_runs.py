@@ -1,10 +1,11 @@
-"""rnnviz.app.runs without Streamlit: a Run keeps what its steps recorded, runs train side by
-side with a redraw between chunks, and a run's network opens with the Config that shows it."""
+"""rnnviz.app.runs without Streamlit: a Run keeps what its steps recorded and what its task
+left out of its data, runs train side by side with a redraw between chunks, a diverged run
+says what to try, and a run's network opens with the Config that shows it."""
 
 import numpy as np
 import pytest
 
-from rnnviz.app.runs import HISTORY_COLUMNS, Run, train_live, view_config
+from rnnviz.app.runs import HISTORY_COLUMNS, Run, train_live, view_config, what_to_try
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Trainer
 
@@ -57,3 +58,28 @@ def test_a_run_opens_in_the_views_with_its_tasks_sizes_unless_it_learned_a_paste
     assert (config.n_x, config.n_y) != (3, 2)  # the task's sizes, not the defaults
     with pytest.raises(ValueError, match="pasted text"):
         view_config(SMALL.replace(text="abab\nbaba\n"))
+
+
+def test_a_run_keeps_the_note_of_the_characters_its_text_lost_after_training():
+    text = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 " * 2 + "\né"
+    run = new_run(SMALL.replace(text=text))
+    assert len(run.notes) == 1 and run.notes[0].startswith("1 rare character was left out")
+    train_live([run], lambda: None)
+    assert run.trainer is None and run.notes[0].startswith("1 rare character")
+    assert new_run().notes == ()
+
+
+def test_what_to_try_after_a_divergence_is_a_tenth_of_the_rate_and_clipping_if_it_was_off():
+    assert what_to_try(SMALL.replace(optimizer="sgd", learning_rate=10.0, clip="none")) == (
+        "a smaller learning rate (α = 1 rather than 10) or clipping the gradient (by global "
+        "norm at 5)")
+    # Adam's and RMSProp's steps are about α whatever the gradient: clipping is no advice
+    assert what_to_try(SMALL.replace(optimizer="adam", learning_rate=10.0, clip="none")) == (
+        "a smaller learning rate (α = 1 rather than 10); clipping would not help: each of "
+        "Adam's steps is about α long")
+    sgd = SMALL.replace(optimizer="sgd")
+    assert what_to_try(sgd.replace(learning_rate=0.3, clip="value")) == (
+        "a smaller learning rate (α = 0.03 rather than 0.3)")
+    assert what_to_try(sgd.replace(learning_rate=5e-6)) == (
+        "a smaller learning rate (α = 1e-06 rather than 5e-06)")
+    assert what_to_try(sgd.replace(learning_rate=1e-6)) == "a smaller learning rate"

@@ -62,6 +62,10 @@ def test_query_values_given_as_lists_take_the_last_one():
     ("input", "../../etc/passwd", "one of notebook"),
     ("T_x", "9" * 500, "too long"),
     ("n_a", "", "not a number"),
+    ("n_a", "１２８", "digits 0-9"),      # full-width digits
+    ("m", "٣", "digits 0-9"),            # Arabic-Indic
+    ("T_x", "1_0", "digits 0-9"),
+    ("seed", "1e-400", "rounds to 0"),
 ])
 def test_hostile_values_fall_back_to_the_default_with_a_warning(name, raw, reason):
     config, warnings = from_query({name: raw, "seed": "5"} if name != "seed" else {name: raw})

@@ -95,7 +95,7 @@ def test_adam_does_not_modify_its_arguments():
 def test_adam_rejects_step_zero_and_missing_gradients():
     p, g = parameters(), grads()
     v, s = initialize_adam(p)
-    with pytest.raises(ValueError, match="t starts at 1"):
+    with pytest.raises(ValueError, match="t must be a whole number from 1 to"):
         update_parameters_with_adam(p, g, v, s, 0)
     with pytest.raises(ValueError, match="grads has no 'db1'"):
         update_parameters_with_adam(p, {"dW1": g["dW1"]}, v, s, 1)

@@ -59,8 +59,9 @@ def targets_for(loss, n_y, m, T_x, rng):
     return rng.standard_normal((n_y, m, T_x))
 
 
-def assert_all_small(errors):
-    bad = {name: err for name, err in errors.items() if not err < TOLERANCE}
+def assert_all_small(checks):
+    bad = {name: check.relative_error for name, check in checks.items()
+           if not check.relative_error < TOLERANCE}
     assert not bad, f"relative errors above {TOLERANCE}: {bad}"
 
 
@@ -200,13 +201,14 @@ def test_bptt_matches_numerical_gradient_for_any_shape_and_seed(cell, n_x, n_a, 
     errors = gradient_check(params, x, targets, loss, a0, c0, include_inputs=True)
     _, result = loss_and_gradients(params, x, targets, loss, a0, c0)
     analytic = dict(result.grads.items()) | {"x": result.dx, "a0": result.da0, "c0": result.dc0}
-    for name, err in errors.items():
+    for name, check in errors.items():
+        err = check.relative_error
         absolute = 2 * err * np.linalg.norm(analytic[name])  # ~ ||numerical - analytic||
         assert err < TOLERANCE or absolute < 1e-9, (name, err, absolute)
 
 
 def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
-    """The check can fail: a backward pass that drops the recurrent gradient is caught."""
+    """The check can fail: a backward pass whose recurrent gradient is 1% off is caught."""
     import rnnviz.engine.gradcheck as gradcheck_module
 
     params, x, a0, _, rng = problem("rnn", 2, 3, 2, 2, 4)
@@ -218,9 +220,11 @@ def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
         return trace, result
 
     monkeypatch.setattr(gradcheck_module, "loss_and_gradients", broken)
-    errors = gradient_check(params, x, targets, Loss(), a0)
-    assert errors["Waa"] > 1e-3
-    assert errors["Wax"] < TOLERANCE
+    checks = gradient_check(params, x, targets, Loss(), a0)
+    assert checks["Waa"].relative_error > 1e-3
+    assert checks["Waa"].verdict(TOLERANCE).outcome == gradcheck_module.DISAGREE
+    assert checks["Wax"].relative_error < TOLERANCE
+    assert checks["Wax"].verdict(TOLERANCE).outcome == gradcheck_module.AGREE
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])

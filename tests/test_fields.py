@@ -62,3 +62,19 @@ def test_a_refusal_names_the_value_cut_short_and_what_is_used_instead():
         "n_a='-3' was ignored: it must be between 1 and 256; using 5")
     assert len(shown("9" * 500)) == 40 and shown(["1", "2"]) == "2"
     assert parse_number("1e1", whole=True) == 10
+
+
+@pytest.mark.parametrize("raw, reason", [
+    ("５", "digits 0-9"), ("１２８", "digits 0-9"), ("٣", "digits 0-9"), ("1_0", "digits 0-9"),
+    ("0x10", "digits 0-9"), ("\u00a07", "digits 0-9"), ("7\u2003", "digits 0-9"),
+    ("1e-400", "rounds to 0"), ("Infinity", "finite"), ("-nan", "finite"), ("1e400", "finite"),
+])
+def test_numbers_are_read_in_ascii_decimal_notation_only(raw, reason):
+    with pytest.raises(ValueError, match=reason):
+        Field("n", "int", 1, 0, 10**9).parse(raw)
+
+
+@pytest.mark.parametrize("raw, value", [(" 7 ", 7), ("+7", 7), ("7.", 7), (".5e1", 5),
+                                        ("1e1", 10), ("-0", 0), ("0e5", 0), ("0.0", 0)])
+def test_every_ascii_spelling_of_a_number_is_read(raw, value):
+    assert Field("n", "int", 1, -1, 10**9).parse(raw) == value

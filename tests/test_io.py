@@ -97,7 +97,7 @@ def test_unsaveable_settings_raise_value_error():
     (lambda: npz(**model_entries(**{"param/Wf": np.ones((3, 4))})), "do not fit together"),
     (lambda: npz(**model_entries(**{"param/Wax": np.ones((3, 2))})), "should not hold Wax"),
     (lambda: npz(**model_entries(**{"param/by": np.array([[np.nan]])})), "NaN"),
-    (lambda: npz(**model_entries(**{"param/by": np.array([["x"]])})), "not numeric"),
+    (lambda: npz(**model_entries(**{"param/by": np.array([["x"]])})), "not an array of float64"),
     (lambda: npz(**model_entries(config=np.array(json.dumps({"n_a": 9})))), "n_a=9"),
     (lambda: npz(**model_entries(config=np.array(json.dumps({"cell": "rnn"})))),
      "settings say 'rnn'"),

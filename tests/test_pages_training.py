@@ -1,10 +1,13 @@
 """AppTest: the training page trains, stops and continues, keeps and overlays runs, shows a
-divergence, samples, reopens a snapshot, and loads (or refuses) a model file."""
+divergence and what to try, says which characters of a text were left out, takes a text file
+(or refuses it, saying why), samples, reopens a snapshot, and loads (or refuses) a model file."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -12,16 +15,20 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.app.runs import HISTORY_COLUMNS, Run
-from rnnviz.training.settings import FORM, SETTING, TrainConfig
-from rnnviz.training.trainer import Trainer, load_trained
+from rnnviz.engine import init_params
+from rnnviz.training.files import save_model
+from rnnviz.training.settings import FORM, SETTING, TEMPERATURE, TrainConfig
+from rnnviz.training.trainer import SUSTAINED, Trainer, load_trained
 from rnnviz.ui import run_detail, state
 from rnnviz.ui import training as tr
+from rnnviz.ui.train_form import TEXT_FILE_KEY
 from rnnviz.ui.train_form import WIDGET_PREFIX as W
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING = "pages/4_Training.py"
 TIMEOUT = 90
 SMALL = {"n_a": 4, "m": 4, "T_x": 5, "steps": 12}
+COMMON = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "  # 63 characters
 
 
 def open_training() -> AppTest:
@@ -41,6 +48,11 @@ def train(at: AppTest, **settings) -> AppTest:
         element(key=W + name).set_value(value)
     next(b for b in at.button if b.label == "Train").click()
     return at.run()
+
+
+def shown(markdown: str) -> str:
+    """A message as the student reads it: Markdown's escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def runs(at: AppTest) -> list[Run]:
@@ -78,8 +90,8 @@ def test_every_setting_is_drawn_from_its_row_with_its_label_bounds_choices_and_h
             assert widget.type == ("radio" if field.widget == "radio" else "selectbox"), name
             assert widget.options == [field.label_of(c) for c in field.choices], name
             assert widget.value == field.default, name
-        else:
-            assert widget.proto.max_chars == field.high, name
+        else:  # any length: a text over the limit is named on Train, not refused unseen
+            assert widget.proto.max_chars == 0, name
 
 
 def test_a_link_that_hides_the_optimizer_says_the_values_it_set_and_trains_with_them():
@@ -162,18 +174,103 @@ def test_a_diverging_run_stops_with_the_engine_message_and_keeps_its_curve():
     no_exception(at)
     run = runs(at)[0]
     assert run.status == "diverged" and run.steps_done < 50
-    message = next(e.value for e in at.error if "diverged at step" in e.value)
-    assert run.message in message and "lower the learning rate" in message
+    message = shown(next(e.value for e in at.error if "diverged at step" in e.value))
+    assert run.message in message and "Try a smaller learning rate (α = 1 rather than 10) or " \
+        "clipping the gradient (by global norm at 5)." in message
     loss = chart(at, "Loss while training")
     assert len(loss["data"]) == 1
     assert all(np.isfinite(run.history["loss"]))
     assert list(at.dataframe[0].value["status"]) == ["diverged"]
 
 
+def test_a_softmax_sure_of_wrong_answers_is_stopped_and_the_page_says_what_to_try():
+    at = train(open_training(), task="chars", train_cell="rnn", learning_rate=10.0,
+               clip="none", steps=300)
+    no_exception(at)
+    (run,) = runs(at)
+    assert run.status == "diverged" and SUSTAINED <= run.steps_done < 300
+    message = shown(next(e.value for e in at.error if "diverged at step" in e.value))
+    assert message.startswith(f"Run 1 ({run.label}) diverged at step {run.steps_done + 1}: "
+                              "the loss has stayed above 16.5 for 20 steps")
+    assert message.endswith(
+        "5 times what guessing among the 27 outputs alike (log 27 = 3.3) gives.\n\n"
+        "Try a smaller learning rate (α = 1 rather than 10); clipping would not help: each of "
+        f"Adam's steps is about α long. The curves show the {run.steps_done} steps trained "
+        "before it.")
+    assert list(at.dataframe[0].value["status"]) == ["diverged"]
+
+
+def test_characters_left_out_of_a_text_are_named_beside_the_runs():
+    at = train(open_training(), train_cell="both", text=COMMON * 3 + "\n*é€_")
+    no_exception(at)
+    rnn, lstm = runs(at)
+    assert rnn.status == lstm.status == "finished" and rnn.notes == lstm.notes
+    (note,) = [shown(w.value) for w in at.warning if "left out" in w.value]
+    assert note == ("Runs 1 and 2: 4 rare characters were left out of the text: '*', '_', "
+                    "'é', '€', because the model has at most 64 inputs, one for each of the "
+                    "63 most frequent characters and one for the end of a line. They made up "
+                    "2.1% of the characters.")
+    at = train(at, train_cell="rnn", text="abc\nbca")  # a text that fits: no note for it
+    no_exception(at)
+    assert [shown(w.value)[:30] for w in at.warning] == ["Runs 1 and 2: 4 rare character"]
+
+
+def test_a_paste_over_the_limit_is_refused_with_its_size_and_stays_in_the_box():
+    text = "a" * 100_001
+    at = train(open_training(), train_cell="rnn", text=text)
+    no_exception(at)
+    assert runs(at) == []
+    (error,) = [shown(e.value) for e in at.error]
+    assert error == ("These settings cannot be trained: The text is 100,001 bytes; the limit "
+                     "is 100,000 bytes (100 kB). Use a shorter piece of it.")
+    assert at.text_area(key=W + "text").value == text
+
+
+def upload_text(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key=TEXT_FILE_KEY).upload(name, data)
+    return train(at, train_cell="rnn")
+
+
+def test_a_text_file_goes_into_the_box_and_is_learned():
+    names = "Velociraptor\r\nStegosaurus\r\nTriceratops\r\n"
+    at = upload_text(open_training(), "names.txt", b"\xef\xbb\xbf" + names.encode())
+    no_exception(at)
+    (run,) = runs(at)
+    learned = names.replace("\r\n", "\n")
+    assert run.config.text == learned and run.status == "finished"
+    assert at.text_area(key=W + "text").value == learned
+    at.text_area(key=W + "text").set_value("Allosaurus\nDiplodocus")  # the box's edits stand
+    next(b for b in at.button if b.label == "Train").click()
+    at.run()
+    no_exception(at)
+    assert runs(at)[-1].config.text == "Allosaurus\nDiplodocus"
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("long.txt", b"Stegosaurus\n" * 9_000,
+     "long.txt is 108,000 bytes; the limit is 100,000 bytes (100 kB)"),
+    ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+     "photo.txt looks like binary data, not text"),
+    ("latin.txt", "Carnotaure\xe9\n".encode("latin-1"),
+     "latin.txt is not valid UTF-8: byte 0xe9 at position 10"),
+    ("wide.txt", "Stegosaurus".encode("utf-16"), "wide.txt is saved as UTF-16, not UTF-8"),
+])
+def test_a_text_file_that_cannot_be_used_is_refused_saying_why_and_loses_nothing(
+        name, data, message):
+    at = open_training()
+    at.text_area(key=W + "text").set_value("abc\nbca")
+    at = upload_text(at, name, data)
+    no_exception(at)
+    assert runs(at) == []
+    (error,) = [shown(e.value) for e in at.error]
+    assert error.startswith(f"These settings cannot be trained: {message}")
+    assert at.text_area(key=W + "text").value == "abc\nbca"
+
+
 def test_settings_the_engine_refuses_give_a_message_and_no_run():
     at = train(open_training(), task="adding", T_x=1)
     no_exception(at)
-    assert any("cannot be trained" in e.value and "T_x" in e.value for e in at.error)
+    assert any("cannot be trained" in e.value and "T_x" in shown(e.value) for e in at.error)
     assert runs(at) == []
 
 
@@ -225,6 +322,10 @@ def test_char_samples_follow_the_snapshot_and_the_temperature():
     assert sorted(run.snapshots)[0] == 0 and max(run.snapshots) == 20
     samples = next(m.value for m in at.markdown if m.value.startswith("**Five samples"))
     assert "step 20" in samples
+    temperature = at.slider(key="rnnviz_tr_temperature")
+    assert (temperature.min, temperature.max, temperature.value) == (*TEMPERATURE.bounds(),
+                                                                      TEMPERATURE.default)
+    assert (temperature.label, temperature.help) == (TEMPERATURE.label, TEMPERATURE.help)
     at.select_slider(key=f"rnnviz_tr_snap_{run.id}").set_value(0).run()
     at.slider(key="rnnviz_tr_temperature").set_value(0.3).run()
     no_exception(at)
@@ -269,13 +370,48 @@ def test_the_history_and_the_model_download_and_the_model_loads_back():
     assert any("Loaded mine.npz" in s.value for s in at.success)
 
 
-@pytest.mark.parametrize("name, content", [("notes.txt", b"just some text"),
-                                           ("empty.npz", b""),
-                                           ("fake.npz", b"PK\x03\x04 not really a zip")])
-def test_uploading_a_wrong_file_says_so_and_loses_nothing(name, content):
+def hostile_model(entries: dict[str, bytes] | None = None, flags: int = 0) -> bytes:
+    """A small model file with some entries' bytes replaced, and every entry's flags in the
+    zip directory set to `flags`."""
+    model = io.BytesIO()
+    save_model(model, init_params("rnn", 2, 3, 2, np.random.default_rng(0)), {"task": "adding"})
+    out = io.BytesIO()
+    with zipfile.ZipFile(model) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, (entries or {}).get(info.filename, source.read(info)))
+    data = bytearray(out.getvalue())
+    at = data.find(zipfile.stringCentralDir)
+    while flags and at >= 0:
+        data[at + 8:at + 10] = flags.to_bytes(2, "little")  # a directory record's flag bits
+        at = data.find(zipfile.stringCentralDir, at + zipfile.sizeCentralDir)
+    return bytes(data)
+
+
+def npy(value=None, header: dict | None = None) -> bytes:
+    """An .npy entry holding `value`, or only a header declaring whatever it is told."""
+    buffer = io.BytesIO()
+    if header is None:
+        np.save(buffer, np.asarray(value))
+    else:
+        np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("notes.txt", b"just some text", "not an rnnviz model"),
+    ("empty.npz", b"", "empty"),
+    ("fake.npz", b"PK\x03\x04 not really a zip", "not an rnnviz model"),
+    ("nested.npz", hostile_model({"config.npy": npy('{"a": ' * 5000 + "1" + "}" * 5000)}),
+     "nested too deeply"),
+    ("huge.npz", hostile_model({"param/Waa.npy": npy(header={
+        "descr": "<f8", "fortran_order": False, "shape": (10**10, 5)}) + bytes(2000)}),
+     "has shape (10000000000, 5)"),
+    ("locked.npz", hostile_model(flags=1), "encrypted"),
+])
+def test_uploading_a_wrong_file_says_so_and_loses_nothing(name, content, reason):
     at = train(open_training(), train_cell="rnn", steps=3)
     before = [r.id for r in runs(at)]
     at.file_uploader(key="rnnviz_tr_upload").upload(name, content).run()
     no_exception(at)
     assert [r.id for r in runs(at)] == before
-    assert any(f"{name} was not loaded" in e.value for e in at.error)
+    assert any(f"{name} was not loaded" in e.value and reason in e.value for e in at.error)

@@ -17,6 +17,7 @@ from rnnviz.training.tasks import (
     SineTask,
     bundled_text,
     make_task,
+    read_text,
 )
 
 
@@ -138,8 +139,9 @@ def test_char_accuracy_counts_only_positions_that_count():
     ("aaaa\naaa\n", "only one character"),
     ("abc\x00def", "binary"),
     ("".join(chr(i % 32) for i in range(200)) + "abc", "binary"),
-    (b"\xff\xfe\x00\x01", "not valid UTF-8"),
-    ("ab" * 50_001, "limit is 100 kB"),
+    (b"\xff\xfe\x00\x01", "saved as UTF-16"),
+    ("caf\u00e9".encode("latin-1"), "not valid UTF-8"),
+    ("ab" * 50_001, "limit is 100,000 bytes"),
 ])
 def test_bad_corpus_is_refused_with_a_clear_sentence(text, message):
     with pytest.raises(ValueError, match=message):
@@ -153,6 +155,50 @@ def test_pasted_text_with_many_characters_drops_the_rarest():
     assert task.n_x == 64
     assert set(task.dropped) == {"é", "€"}
     assert make_task("chars", text="line one\r\nline two").lines == ["line one", "line two"]
+
+
+def test_characters_left_out_are_named_with_the_reason_and_their_share():
+    common = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "  # 63
+    rare = "\t*_é€" + "".join(chr(0x3b1 + i) for i in range(20))  # 25: \t, *, _, é, €, α…
+    task = make_task("chars", text=common * 10 + "\n" + rare)
+    (note,) = task.notes
+    assert note.startswith("25 rare characters were left out of the text: '\\t', '*', '_', "
+                           "'é', 'α', ")
+    assert note.count("'") == 2 * 20 and "and 5 more" in note
+    assert ("because the model has at most 64 inputs, one for each of the 63 most frequent "
+            "characters and one for the end of a line. They made up 3.8% of the characters."
+            in note)
+    (one,) = make_task("chars", text=common * 3 + "\né").notes
+    assert one.startswith("1 rare character was left out of the text: 'é', because")
+    assert one.endswith("It made up 0.53% of the characters.")
+    assert make_task("chars", text=common).notes == () == make_task("chars").notes
+
+
+def test_a_text_just_over_the_limit_is_refused_with_sizes_that_differ():
+    for text in ("a" * 100_001, b"a" * 100_001, "é" * 50_001):
+        with pytest.raises(ValueError) as refused:
+            make_task("chars", text=text)
+        size = len(text) if isinstance(text, bytes) else len(text.encode())
+        assert str(refused.value) == (f"The text is {size:,} bytes; the limit is 100,000 bytes "
+                                      "(100 kB). Use a shorter piece of it.")
+    assert len(make_task("chars", text="ab\n" * 33_333 + "a").lines) == 33_334  # 100,000
+
+
+def test_a_text_file_is_read_as_utf8_or_refused_with_its_name():
+    assert read_text("\ufeffnames\r\nmore".encode(), "names.txt") == "names\nmore"
+    refusals = {
+        "big.txt": (b"x" * 100_001, "big.txt is 100,001 bytes; the limit is 100,000 bytes"),
+        "wide.txt": ("names".encode("utf-16"), "wide.txt is saved as UTF-16, not UTF-8"),
+        "latin.txt": ("Tyrannosaurus\nCarnotaure\xe9".encode("latin-1"),
+                      "latin.txt is not valid UTF-8: byte 0xe9 at position 24"),
+        "image.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\xff",
+                      "image.txt looks like binary data, not text"),
+        "controls.txt": (bytes(range(1, 32)) * 10, "controls.txt looks like binary data"),
+        "blank.txt": (b" \n\n", "blank.txt is empty"),
+    }
+    for name, (data, message) in refusals.items():
+        with pytest.raises(ValueError, match=message):
+            read_text(data, name)
 
 
 def test_sample_is_seeded_uses_the_prefix_and_respects_max_len():
@@ -174,11 +220,24 @@ def test_sample_at_low_temperature_is_the_argmax_chain():
     assert len(cold) == 1
 
 
+def test_any_positive_temperature_samples_and_a_tiny_one_is_greedy():
+    task = CharTask("ab\nba")
+    params = init_params("rnn", task.n_x, 3, task.n_y, rng(4), weight_scale=3.0)
+    greedy = task.sample(params, rng(0), temperature=1e-3, max_len=6)
+    for temperature in (5e-324, 1e-300, 1e-12):  # z / T overflows: NaN probabilities on main
+        assert {task.sample(params, rng(seed), temperature=temperature, max_len=6)
+                for seed in range(5)} == {greedy}
+    for temperature in (1e6, 1e300, 1.7e308):  # every character alike, still a name
+        assert set(task.sample(params, rng(0), temperature=temperature)) <= set(task.vocab)
+
+
 def test_sample_rejects_bad_arguments():
     task = make_task("chars")
     params = init_params("lstm", task.n_x, 4, task.n_y, rng())
-    with pytest.raises(ValueError, match="temperature"):
-        task.sample(params, rng(), temperature=0.0)
+    for temperature in (0.0, -1.0, float("inf"), float("nan"), "warm", None):
+        with pytest.raises(ValueError, match=f"the temperature must be a finite number above "
+                                             f"0; got {temperature!r}"):
+            task.sample(params, rng(), temperature=temperature)
     with pytest.raises(ValueError, match="vocabulary size"):
         task.sample(init_params("lstm", 3, 4, 3, rng()), rng())
 

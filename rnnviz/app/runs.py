@@ -1,6 +1,7 @@
 """Training runs as the Training page keeps them: a `Run` records one run's history, optimizer
 statistics, snapshots and speed; `train_live` trains several side by side, redrawing as they
-go; `view_config` is the shared Config that shows a run's network in the other views.
+go; `what_to_try` after a run diverged; `view_config` is the shared Config that shows a run's
+network in the other views.
 
 Plain Python over rnnviz.training: the session that holds the runs is rnnviz.ui.training's.
 """
@@ -16,9 +17,10 @@ import numpy as np
 
 from rnnviz.app.build import resolve
 from rnnviz.app.config import Config
+from rnnviz.engine.optim import OPTIMIZER_CLASSES
 from rnnviz.engine.params import Params
 from rnnviz.training.files import save_model
-from rnnviz.training.settings import TrainConfig
+from rnnviz.training.settings import SETTING, TrainConfig
 from rnnviz.training.trainer import Record, Trainer
 
 REFRESH_S = 0.12          # train this long between redraws of the live curves (about 7 Hz)
@@ -44,6 +46,8 @@ class Run:
         stats: [(step, Optimizer.stats())] every config.stats_every steps.
         status: a key of STATUS_WORDS.
         message: the divergence message, or None.
+        notes: what the task changed in the data it was given (rare characters left out of
+            a text), in sentences; taken from the trainer's task when not given.
         snapshots: {step: Params}; 0 is the initialisation.
         train_seconds, draw_seconds, draws: time spent in the engine and in redrawing
             while training live, and how many redraws.
@@ -58,10 +62,15 @@ class Run:
     stats: list[tuple[int, dict]] = field(default_factory=list)
     status: str = "stopped"
     message: str | None = None
+    notes: tuple[str, ...] = ()
     snapshots: dict[int, Params] = field(default_factory=dict)
     train_seconds: float = 0.0
     draw_seconds: float = 0.0
     draws: int = 0
+
+    def __post_init__(self):
+        if not self.notes and self.trainer is not None:
+            self.notes = self.trainer.task.notes
 
     @property
     def steps_done(self) -> int:
@@ -170,6 +179,24 @@ def train_live(active: Sequence[Run], draw: Callable[[], None],
             run.train_seconds += (trained - started) * share
             run.draw_seconds += (drawn - trained) * share
             run.draws += 1
+
+
+def what_to_try(config: TrainConfig) -> str:
+    """After a divergence: a smaller learning rate (a tenth, within its row's range); and,
+    for an optimizer whose step follows the gradient's size, clipping by global norm at its
+    usual threshold if the run had none (a normalised one's steps are about α anyway)."""
+    rate = config.learning_rate
+    smaller = max(rate / 10, SETTING["learning_rate"].low)
+    advice = "a smaller learning rate" + (f" (α = {smaller:g} rather than {rate:g})"
+                                          if smaller < rate else "")
+    optimizer = OPTIMIZER_CLASSES[config.optimizer]
+    if optimizer.normalised:
+        name = SETTING["optimizer"].label_of(config.optimizer)
+        advice += f"; clipping would not help: each of {name}'s steps is about α long"
+    elif config.clip == "none":
+        usual = SETTING["clip_value"].default
+        advice += f" or clipping the gradient (by global norm at {usual:g})"
+    return advice
 
 
 def view_config(config: TrainConfig) -> Config:

@@ -49,7 +49,9 @@ def softmax(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         array of z's shape; every slice along axis 0 sums to 1.
     """
     z = np.asarray(z, dtype=np.float64)
-    with np.errstate(under="ignore"):  # exp of a very negative shift rounds to 0: exact
+    # exp of a very negative shift rounds to 0, and a shift past -1.8e308 (logits further
+    # apart than float64 reaches) to -inf, whose exp is 0 too: both exact
+    with np.errstate(under="ignore", over="ignore"):
         e = np.subtract(z, z.max(axis=0, keepdims=True), out=out)
         np.exp(e, out=e)
         e /= e.sum(axis=0, keepdims=True)

@@ -47,11 +47,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.engine._arrays import as_float_array, check_number, check_sequence, check_whole
 from rnnviz.engine.cells import cell_of
 from rnnviz.engine.description import Trace
 from rnnviz.engine.gradcheck import TINY
 from rnnviz.engine.losses import Loss, check_targets, counted_positions
-from rnnviz.engine.model import loss_and_gradients
+from rnnviz.engine.model import check_loss, check_trace, loss_and_gradients
 from rnnviz.engine.optim import clip_by_global_norm, global_norm
 from rnnviz.engine.params import Params
 
@@ -71,8 +72,11 @@ def state_size(params: Params) -> int:
 
 def _check_examples(trace: Trace, examples) -> np.ndarray:
     m = trace.a.shape[1]
-    chosen = np.arange(m) if examples is None else np.atleast_1d(np.asarray(examples))
-    if (chosen.size == 0 or not np.issubdtype(chosen.dtype, np.integer)
+    try:
+        chosen = np.arange(m) if examples is None else np.atleast_1d(np.asarray(examples))
+    except ValueError:  # a ragged list
+        chosen = np.zeros(0)
+    if (chosen.size == 0 or chosen.ndim != 1 or not np.issubdtype(chosen.dtype, np.integer)
             or chosen.min() < 0 or chosen.max() >= m):
         raise ValueError(f"examples must be indices in [0, m) = [0, {m}); got {examples!r}")
     return chosen
@@ -129,6 +133,12 @@ def step_jacobians(params: Params, trace: Trace, example: int = 0) -> np.ndarray
         (T_x, n_s, n_s): entry [t-1] is J<t> = ds<t>/ds<t-1>, with s = a (n_s = n_a) for the
         RNN and s = [a; c] (n_s = 2 n_a) for the LSTM; [t-1, :n_a, :n_a] is da<t>/da<t-1>.
     """
+    check_trace(params, trace)
+    return _step_jacobians(params, trace, example)
+
+
+def _step_jacobians(params: Params, trace: Trace, example) -> np.ndarray:
+    """`step_jacobians` once the parameters and the trace are checked."""
     example = int(_check_examples(trace, example)[0])
     n_s, T_x = state_size(params), trace.a.shape[2]
     steps = np.repeat(np.arange(T_x), n_s)  # column t * n_s + j: basis vector e_j at step t
@@ -157,6 +167,7 @@ def spectral_norms(params: Params, trace: Trace, examples: np.ndarray, steps: np
     Returns:
         (K,) estimates of ||J||_2, from below.
     """
+    check_trace(params, trace)
     rng = np.random.default_rng(0) if rng is None else rng
     n_s, count = state_size(params), examples.size
     block = max(1, min(block, n_s))
@@ -197,10 +208,11 @@ def jacobian_norms(params: Params, trace: Trace, examples=None) -> np.ndarray:
     Returns:
         (E, T_x) norms, E the number of examples chosen; [e, t-1] belongs to J<t>.
     """
+    check_trace(params, trace)
     chosen = _check_examples(trace, examples)
     T_x = trace.a.shape[2]
     if state_size(params) <= EXACT_MAX_STATE:
-        return np.stack([np.linalg.norm(step_jacobians(params, trace, int(e)), ord=2,
+        return np.stack([np.linalg.norm(_step_jacobians(params, trace, int(e)), ord=2,
                                         axis=(1, 2)) for e in chosen])
     steps = np.tile(np.arange(T_x), chosen.size)
     return spectral_norms(params, trace, np.repeat(chosen, T_x), steps).reshape(
@@ -219,7 +231,11 @@ def log10_norm_product(norms: np.ndarray) -> np.ndarray:
         entry 0 bounds the reach back to the initial state. Logs, so no product over- or
         underflows; a zero norm counts as 1e-300.
     """
-    logs = np.log10(np.maximum(np.asarray(norms, dtype=np.float64), TINY))
+    norms = as_float_array("norms", norms)
+    if norms.ndim == 0 or np.any(norms < 0):
+        raise ValueError(f"norms must be an array (..., T_x) of norms, all >= 0; got shape "
+                         f"{norms.shape}")
+    logs = np.log10(np.maximum(norms, TINY))
     tail = np.cumsum(logs[..., ::-1], axis=-1)[..., ::-1]  # [t-1] = sum_{k >= t} log ||J<k>||
     zeros = np.zeros(logs.shape[:-1] + (1,))
     return np.concatenate([tail, zeros], axis=-1)
@@ -241,12 +257,13 @@ def log10_product_norms(params: Params, trace: Trace, example: int = 0) -> np.nd
         (T_x + 1,) entry t for t = 0..T_x; entry T_x is 0 (the empty product is I); all
         NaN but entry T_x when the state is larger than PRODUCT_MAX_STATE.
     """
+    check_trace(params, trace)
     T_x, n_s = trace.a.shape[2], state_size(params)
     out = np.full(T_x + 1, np.nan)
     out[T_x] = 0.0
     if n_s > PRODUCT_MAX_STATE:
         return out
-    J = step_jacobians(params, trace, example)  # (T_x, n_s, n_s)
+    J = _step_jacobians(params, trace, example)  # (T_x, n_s, n_s)
     product, log_scale = np.eye(n_s), 0.0
     for t in range(T_x - 1, -1, -1):
         product = product @ J[t]  # J<T_x> ... J<t+1>, J[t] being J<t+1>
@@ -287,7 +304,9 @@ def per_step_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None,
     Returns:
         one gradient container per step in `steps`, same type as params.
     """
-    x = np.asarray(x, dtype=np.float64)
+    check_loss(loss)
+    params.validate()
+    x = check_sequence(x, params.sizes["n_x"])
     _, m, T_x = x.shape
     n_y = params.sizes["n_y"]
     checked = check_targets(loss, targets, n_y, m, T_x)
@@ -298,8 +317,7 @@ def per_step_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None,
     last = Loss(loss.kind, "last")
     out = []
     for t in steps:
-        if not 1 <= t <= T_x:
-            raise ValueError(f"steps must be in 1..T_x = 1..{T_x}; got {t}")
+        t = check_whole("steps", t, 1, T_x)
         share = counted[:, t - 1].sum() / total if total else 0.0
         if share == 0:
             out.append(params.zeros_like())
@@ -341,9 +359,9 @@ class ClipReport:
 
 def clip_report(grads: Params, threshold: float) -> ClipReport:
     """Clip by global norm at `threshold` (> 0, rnnviz.engine.optim); report the norms around it."""
-    threshold = float(threshold)
-    if not threshold > 0 or not np.isfinite(threshold):
+    if not check_number("the clipping threshold", threshold) > 0:
         raise ValueError(f"the clipping threshold must be a positive number; got {threshold}")
+    threshold = float(threshold)
     clipped_grads, raw_norm, clipped = clip_by_global_norm(grads, threshold)
     return ClipReport(
         threshold=threshold, raw_norm=raw_norm, clipped_norm=global_norm(clipped_grads),

@@ -51,28 +51,30 @@ class Loss:
 
 
 def check_targets(loss: Loss, targets, n_y: int, m: int, T_x: int) -> np.ndarray:
-    """Targets validated for `loss`.
+    """Targets validated for `loss`; TypeError or ValueError naming them otherwise.
 
     Args:
-        targets: cross-entropy: integer class indices (m, T_x) in [0, n_y), -1 to skip;
-            squared error: (n_y, m, T_x) real values.
+        targets: cross-entropy: integer class indices (m, T_x) in [0, n_y), -1 to skip
+            (whole-valued floats are accepted); squared error: (n_y, m, T_x) real values.
 
     Returns:
         int64 (m, T_x) or float64 (n_y, m, T_x).
     """
-    if loss.kind == "cross_entropy":
-        labels = np.asarray(targets)
-        check_shape("targets", labels, (m, T_x), "(m, T_x)")
-        if labels.size and not np.issubdtype(labels.dtype, np.integer):
-            if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
-                raise ValueError("targets must be integer class indices for cross-entropy")
-        labels = labels.astype(np.int64)
-        if np.any((labels < -1) | (labels >= n_y)):
-            raise ValueError(f"targets must be class indices in [0, n_y) = [0, {n_y}) or -1")
-        return labels
-    values = as_float_array("targets", targets)
-    check_shape("targets", values, (n_y, m, T_x), "(n_y, m, T_x)")
-    return values
+    if loss.kind == "squared_error":
+        values = as_float_array("targets", targets)
+        check_shape("targets", values, (n_y, m, T_x), "(n_y, m, T_x)")
+        return values
+    expected = "targets must be integer class indices for cross-entropy"
+    if isinstance(targets, np.ndarray) and targets.dtype.kind in "iu":
+        labels = targets
+    else:
+        labels = as_float_array("targets", targets)
+        if np.any(labels != np.round(labels)):
+            raise ValueError(expected)
+    check_shape("targets", labels, (m, T_x), "(m, T_x)")
+    if np.any((labels < -1) | (labels >= n_y)):
+        raise ValueError(f"targets must be class indices in [0, n_y) = [0, {n_y}) or -1")
+    return labels.astype(np.int64)
 
 
 def counted_positions(loss: Loss, m: int, T_x: int, labels: np.ndarray | None = None):

@@ -44,10 +44,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnviz.engine._arrays import empty_buffers, is_view_of, time_major
+from rnnviz.engine._arrays import (
+    check_cache,
+    check_state,
+    check_step,
+    empty_buffers,
+    is_view_of,
+    refuses_overflow,
+    time_major,
+)
 from rnnviz.engine.activations import sigmoid
 from rnnviz.engine.description import Cell, Projection, Trace
-from rnnviz.engine.params import Params, check_sizes, random_weights, with_spectral_radius
+from rnnviz.engine.params import Params, random_weights, with_spectral_radius
 
 # ----- one step: the equations as code --------------------------------------------------------
 
@@ -70,19 +78,22 @@ class LSTMCache(NamedTuple):
     params: LSTMParams
 
 
+@refuses_overflow
 def lstm_step_forward(xt: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray,
                       params: LSTMParams):
     """One step of the LSTM.
 
     Args:
         xt: (n_x, m) x<t>.
-        a_prev: (n_a, m) a<t-1>.
-        c_prev: (n_a, m) c<t-1>.
+        a_prev: (n_a, m) a<t-1> (None: zeros).
+        c_prev: (n_a, m) c<t-1> (None: zeros).
         params: LSTMParams: Wf, Wu, Wc, Wo (n_a, n_a + n_x), bf, bu, bc, bo (n_a, 1).
 
     Returns:
         a_next (n_a, m) a<t>, c_next (n_a, m) c<t>, and the LSTMCache for `lstm_step_backward`.
     """
+    LSTMParams.check(params)
+    xt, a_prev, c_prev = check_step(params.sizes, xt, a_prev=a_prev, c_prev=c_prev)
     concat = np.concatenate([a_prev, xt])  # (n_a + n_x, m)
     f = sigmoid(params.Wf @ concat + params.bf)  # forget gate
     u = sigmoid(params.Wu @ concat + params.bu)  # update gate
@@ -94,12 +105,13 @@ def lstm_step_forward(xt: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray,
     return a_next, c_next, cache
 
 
+@refuses_overflow
 def lstm_step_backward(da_next: np.ndarray, dc_next: np.ndarray, cache: LSTMCache):
     """Backward of `lstm_step_forward`.
 
     Args:
-        da_next: (n_a, m) dL/da<t>, every path (the output at t and a<t+1>).
-        dc_next: (n_a, m) dL/dc<t> through c<t+1> only (zeros at the last step).
+        da_next: (n_a, m) dL/da<t>, every path (the output at t and a<t+1>); None: zeros.
+        dc_next: (n_a, m) dL/dc<t> through c<t+1> only (zeros, or None, at the last step).
         cache: the LSTMCache of the step.
 
     Returns:
@@ -107,7 +119,10 @@ def lstm_step_backward(da_next: np.ndarray, dc_next: np.ndarray, cache: LSTMCach
         only, and grads, a dict of dWf, dWu, dWc, dWo (n_a, n_a + n_x), dbf, dbu, dbc, dbo
         (n_a, 1).
     """
+    check_cache(cache, LSTMCache, "lstm_step_forward")
     xt, a_prev, c_prev, concat, f, u, c_tilde, o, c_next, a_next, params = cache
+    da_next, dc_next = (check_state(name, value, *a_next.shape)
+                        for name, value in (("da_next", da_next), ("dc_next", dc_next)))
     tanh_c = np.tanh(c_next)
     dc = dc_next + da_next * o * (1 - tanh_c ** 2)  # total dL/dc<t>
     dz_f = dc * c_prev * f * (1 - f)
@@ -185,7 +200,8 @@ def init_lstm(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
               weight_scale: float = 1.0, spectral_radius: float | None = None,
               forget_bias: float = 1.0) -> LSTMParams:
     """Random LSTM parameters: every W ~ N(0, weight_scale^2 / fan_in), bf = forget_bias,
-    every other bias 0.
+    every other bias 0. (Called through rnnviz.engine.init_params, which checks the
+    arguments.)
 
     Args:
         n_x, n_a, n_y: input, hidden and output sizes.
@@ -198,7 +214,6 @@ def init_lstm(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
     Returns:
         LSTMParams: Wf, Wu, Wc, Wo (n_a, n_a + n_x), biases (n_a, 1), Wy (n_y, n_a), by (n_y, 1).
     """
-    check_sizes(n_x=n_x, n_a=n_a, n_y=n_y)
     gates = {}
     for name in ("Wf", "Wu", "Wc", "Wo"):
         W = random_weights(rng, n_a, n_a + n_x, weight_scale)

@@ -11,15 +11,33 @@ Backward through it, from dz_y<t> = dL/dz_y<t> (rnnviz.engine.losses)::
 
 then the cell's own BPTT (its module: rnnviz.engine.rnn, rnnviz.engine.lstm) carries da<t>
 back through time. The cell is found from the parameters' description (rnnviz.engine.cells).
+
+Every function here checks its arguments first (rnnviz.engine._arrays) and raises a
+TypeError or ValueError naming the one that is wrong; a computation that overflows float64
+is a ValueError naming the arguments too large, unless the caller ignores overflow
+(`refusing_overflow`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine._arrays import check_sequence, check_shape, check_state, empty_buffers
+from rnnviz.engine._arrays import (
+    as_float_array,
+    check_choice,
+    check_real,
+    check_sequence,
+    check_shape,
+    check_state,
+    empty_buffers,
+    flag_overflow,
+    largest,
+    refusing_overflow,
+)
 from rnnviz.engine.activations import softmax
 from rnnviz.engine.cells import CELLS, cell_of
 from rnnviz.engine.description import Trace
@@ -64,8 +82,15 @@ def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Tra
         the cell's trace (RNNTrace, LSTMTrace, ...), every array in the notebook's
         (n, m, T_x) layout.
     """
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS}; got {output!r}")
+    check_choice("output", output, OUTPUTS)
+    x, initial = _check_inputs(params, x, a0, c0)
+    with refusing_overflow(_too_large("the forward pass", params, x=x, **initial)):
+        return run_forward(params, x, initial, output)
+
+
+def _check_inputs(params: Params, x, a0, c0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The parameters validated, x as float64 (n_x, m, T_x) and the cell's initial states
+    {"a0": (n_a, m), ...} (zeros for None); TypeError or ValueError naming a bad one."""
     cell = cell_of(params)
     params.validate()
     n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
@@ -76,10 +101,65 @@ def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Tra
             owners = " and the ".join(c.label for c in CELLS.values() if state in c.states)
             raise ValueError(f"{state}0 is for the {owners}; the {cell.label} has no state "
                              f"{state}")
-    initial = [check_state(state + "0", given[state], n_a, x.shape[1]) for state in cell.states]
-    hidden = cell.forward(params, x, *initial)
+    return x, {state + "0": check_state(state + "0", given[state], n_a, x.shape[1])
+               for state in cell.states}
+
+
+def run_forward(params: Params, x: np.ndarray, initial: dict, output: str) -> Trace:
+    """`forward` without its checks, for a caller that has made them (rnnviz.notebook's
+    one-step functions, whose messages name their own arguments): params validated, x
+    float64 (n_x, m, T_x), initial {"a0": (n_a, m), ...} for each of the cell's states, and
+    an overflow guarded (rnnviz.engine._arrays.refusing_overflow)."""
+    cell = cell_of(params)
+    hidden = cell.forward(params, x, *initial.values())
     z_y, y_hat = _output_layer(params, hidden["a"], output)
     return cell.trace(**hidden, z_y=z_y, y_hat=y_hat, output=output)
+
+
+def _too_large(what: str, params: Params, **arrays) -> Callable[[], str]:
+    """The message of an overflow in `what`: the largest |entry| of each array named and of
+    the parameters, the arguments one of which is too large."""
+    def message() -> str:
+        sizes = ", ".join(largest(*item) for item in (*arrays.items(), ("params", params)))
+        return (f"{what} overflows float64, whose numbers end at 1.8e308: one of "
+                f"{', '.join(arrays)} or the parameters is too large ({sizes})")
+    return message
+
+
+def check_trace(params: Params, trace: Trace) -> None:
+    """Validate the parameters; TypeError or ValueError naming `trace` unless it is a forward
+    pass of their cell and sizes (a trace of other parameters would fail inside NumPy).
+
+    Every array of the trace must have its shape: (n_x, m, T_x) x, (n_a, m) each initial
+    state, (n_a, m, T_x) each state, (n_y, m, T_x) z_y and y_hat, and (k n_a, m, T_x) the
+    values or pre-activations of the cell's k projections stacked. The outputs must be
+    finite, and so must the rest when the trace's arrays are no longer views of the buffers
+    its forward pass wrote (a trace built or changed by hand, or unpickled).
+    """
+    params.validate()
+    cell = cell_of(trace, "trace")
+    if cell is not cell_of(params) or not isinstance(trace, cell.trace):
+        raise TypeError(f"trace must be a forward pass of the {cell_of(params).label} these "
+                        f"parameters are; got a {type(trace).__name__}")
+    sizes, steps = params.sizes, np.shape(trace.a)[1:]  # (m, T_x)
+    stacked = len(cell.projections)
+    rows = {"x": "n_x", "z_y": "n_y", "y_hat": "n_y", **{state: "n_a" for state in cell.states},
+            **{state + "0": "n_a" for state in cell.states}}
+    own = trace.time_major is not None and trace.time_major.hold(trace)
+    for field in dataclasses.fields(trace):
+        name, array = field.name, getattr(trace, field.name)
+        if name in ("output", "time_major"):
+            continue
+        dim = rows.get(name, f"{stacked} n_a")
+        height = sizes[dim] if dim in sizes else stacked * sizes["n_a"]
+        if name[:-1] in cell.states:  # an initial state, (n_a, m)
+            expected, names = (height, *steps[:1]), f"({dim}, m) of these parameters"
+        else:
+            expected, names = (height, *steps), f"({dim}, m, T_x) of these parameters"
+        if np.shape(array) != expected:
+            check_shape(f"trace.{name}", array, expected, names)
+        if not own or name in ("z_y", "y_hat"):
+            check_real(f"trace.{name}", array)
 
 
 @dataclass(frozen=True)
@@ -126,12 +206,13 @@ def hidden_backward(params: Params, trace: Trace, dA_out) -> dict[str, np.ndarra
         dict of the recurrent parameters' gradients ("dWax", ... or "dWf", ...), dx, da0,
         dA (and dc0, dC for the LSTM).
     """
-    return _bptt_from_outside(params, trace.buffers(), dA_out)
+    check_trace(params, trace)
+    return _bptt_from_outside(params, trace.buffers(), dA_out, "trace")
 
 
 def states_backward(params: Params, dA_out, **arrays) -> dict[str, np.ndarray]:
     """`hidden_backward` for a forward pass of which only the arrays BPTT reads are at hand
-    (rnnviz.notebook's caches), not its trace.
+    (rnnviz.notebook's caches, which checks them), not its trace.
 
     Args:
         params: the parameters the arrays were computed with.
@@ -139,16 +220,21 @@ def states_backward(params: Params, dA_out, **arrays) -> dict[str, np.ndarray]:
         arrays: the trace's arrays BPTT reads, by their names in the trace: x, a0, a; and
             c0, c, gates for the LSTM (the arguments of the cell's `buffers`).
     """
-    return _bptt_from_outside(params, cell_of(params).buffers(**arrays), dA_out)
+    return _bptt_from_outside(params, cell_of(params).buffers(**arrays), dA_out, "caches")
 
 
-def _bptt_from_outside(params: Params, buffers, dA_out) -> dict[str, np.ndarray]:
+def _bptt_from_outside(params: Params, buffers, dA_out, source: str) -> dict[str, np.ndarray]:
+    """BPTT from dA_out (checked here) through the buffers of a forward pass from `source`
+    (which an overflow's message names)."""
     T_x, m, n_a = buffers.h[1:].shape
-    dA_out = np.asarray(dA_out, dtype=np.float64)
+    dA_out = as_float_array("dA", dA_out)
     check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
     flow = empty_buffers((T_x, m, n_a))[0]
     flow[...] = dA_out.transpose(2, 1, 0)
-    return cell_of(params).bptt(params, buffers, flow)
+    with refusing_overflow(_too_large("back-propagation", params, dA=dA_out,
+                                      **{f"x of the {source}": buffers.x,
+                                         f"a of the {source}": buffers.h})):
+        return cell_of(params).bptt(params, buffers, flow)
 
 
 def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
@@ -164,11 +250,35 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     Returns:
         Backprop.
     """
+    check_loss(loss)
+    check_trace(params, trace)
+    with refusing_overflow(_too_large("the loss or back-propagation", params, targets=targets,
+                                      **{f"trace.{name}": getattr(trace, name)
+                                         for name in ("x", "a", "z_y")})):
+        return _backward(params, trace, targets, loss)
+
+
+def check_loss(loss) -> None:
+    """TypeError unless `loss` is a Loss."""
+    if not isinstance(loss, Loss):
+        raise TypeError(f"loss must be a Loss (rnnviz.engine.Loss(kind, where)); got "
+                        f"{type(loss).__name__}")
+
+
+def _loss(trace: Trace, targets, loss: Loss) -> tuple[float, np.ndarray]:
+    """The loss and dL/dz_y of a trace, whose output must be the loss's."""
     if trace.output != loss.output:
         raise ValueError(f"a {loss.kind} loss needs a {loss.output} output; "
                          f"the trace has a {trace.output} output")
     y_hat = trace.y_hat if trace.output == "softmax" else None
     value, dz_y = loss_and_output_gradient(loss, trace.z_y, targets, y_hat)
+    flag_overflow(value)
+    return value, dz_y
+
+
+def _backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
+    """`backward` once its arguments are checked."""
+    value, dz_y = _loss(trace, targets, loss)
     W_name, b_name = output_names(params)
     W = getattr(params, W_name)
     n_y, m, T_x = dz_y.shape
@@ -200,8 +310,12 @@ def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None)
     Returns:
         (trace, Backprop).
     """
-    trace = forward(params, x, a0, c0, output=loss.output)
-    return trace, backward(params, trace, targets, loss)
+    check_loss(loss)
+    x, initial = _check_inputs(params, x, a0, c0)
+    with refusing_overflow(_too_large("the forward pass, the loss or back-propagation",
+                                      params, x=x, **initial, targets=targets)):
+        trace = run_forward(params, x, initial, loss.output)
+        return trace, _backward(params, trace, targets, loss)
 
 
 def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> float:
@@ -214,6 +328,8 @@ def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> floa
         loss: Loss.
         a0, c0: (n_a, m) initial states or None.
     """
-    trace = forward(params, x, a0, c0, output=loss.output)
-    y_hat = trace.y_hat if trace.output == "softmax" else None
-    return loss_and_output_gradient(loss, trace.z_y, targets, y_hat)[0]
+    check_loss(loss)
+    x, initial = _check_inputs(params, x, a0, c0)
+    with refusing_overflow(_too_large("the forward pass or the loss", params, x=x, **initial,
+                                      targets=targets)):
+        return _loss(run_forward(params, x, initial, loss.output), targets, loss)[0]

@@ -21,7 +21,9 @@ Clipping, applied to the gradients before the step::
 
 An optimizer works on a cell's parameter container (rnnviz.engine.params.Params) or a plain
 {name: array} dict. `step` is pure for the parameters (it returns a new container and
-leaves the one passed in untouched) and updates the optimizer's own state in place.
+leaves the one passed in untouched) and updates the optimizer's own state in place. It
+refuses, naming it, a gradient that is missing, not finite, complex or not its parameter's
+shape (a gradient that broadcasts would silently change the parameter's shape).
 """
 
 from __future__ import annotations
@@ -30,9 +32,70 @@ import math
 
 import numpy as np
 
+from rnnviz.engine._arrays import (
+    as_float_array,
+    check_number,
+    check_shape,
+    check_whole,
+    largest,
+    refusing_overflow,
+)
 
-def _items(params) -> list[tuple[str, np.ndarray]]:
+MAX_T = 2 ** 53  # the step counter t, up to where float64 counts every whole number
+
+
+def _items(params, argument: str = "grads") -> list[tuple[str, np.ndarray]]:
+    if not callable(getattr(params, "items", None)):
+        raise TypeError(f"{argument} must be a parameter container or a {{name: array}} dict; "
+                        f"got {type(params).__name__}")
     return list(params.items())
+
+
+def check_like(name: str, value, theta: np.ndarray, of: str) -> np.ndarray:
+    """A gradient or moment of parameter `of` (theta) as float64; TypeError or ValueError
+    naming it (`name`) unless it holds finite real numbers in theta's shape."""
+    array = as_float_array(name, value)
+    check_shape(name, array, theta.shape, f"{of}'s shape")
+    return array
+
+
+class refusing_update_overflow(refusing_overflow):  # lower case, as its base
+    """`refusing_overflow` for updating parameters one after another: call `updating(name,
+    theta, grad)` before each, and an overflow's message names that parameter, its gradient
+    and the learning rate."""
+
+    def __init__(self, learning_rate: float):
+        super().__init__(self._message)
+        self.learning_rate = learning_rate
+        self.current = ("", np.zeros(0), np.zeros(0))
+
+    def updating(self, name: str, theta: np.ndarray, grad: np.ndarray) -> None:
+        self.current = (name, theta, grad)
+
+    def _message(self) -> str:
+        name, theta, grad = self.current
+        return (f"the update of {name} overflows float64, whose numbers end at 1.8e308 "
+                f"({largest('its gradient', grad)}, {largest(name, theta)}, learning_rate = "
+                f"{self.learning_rate:g}): one of them is too large")
+
+
+def check_hyper(hyper: dict) -> None:
+    """ValueError naming the first hyper-parameter out of its range: every one a finite
+    number (eps_inside_sqrt a bool), learning_rate and epsilon positive, beta1 and beta2
+    in [0, 1)."""
+    for key, value in hyper.items():
+        if key != "eps_inside_sqrt":
+            check_number(key, value)
+    if not hyper["learning_rate"] > 0:
+        raise ValueError(f"learning_rate must be positive; got {hyper['learning_rate']}")
+    for key in ("beta1", "beta2"):
+        if key in hyper and not 0 <= hyper[key] < 1:
+            raise ValueError(f"{key} must be in [0, 1); got {hyper[key]}")
+    if "epsilon" in hyper and not hyper["epsilon"] > 0:
+        raise ValueError(f"epsilon must be positive; got {hyper['epsilon']}")
+    if not isinstance(hyper.get("eps_inside_sqrt", False), (bool, np.bool_)):
+        raise TypeError(f"eps_inside_sqrt must be True or False; got "
+                        f"{hyper['eps_inside_sqrt']!r}")
 
 
 def _rebuild(like, arrays: dict[str, np.ndarray]):
@@ -65,7 +128,7 @@ def clip_by_global_norm(grads, max_norm: float):
         else the one passed in), the global norm before clipping, and whether it was clipped.
         A non-finite norm is returned as is and nothing is clipped.
     """
-    if not max_norm > 0:
+    if not check_number("max_norm", max_norm) > 0:
         raise ValueError(f"max_norm must be positive; got {max_norm!r}")
     norm = global_norm(grads)
     if not math.isfinite(norm) or norm <= max_norm:
@@ -84,7 +147,7 @@ def clip_by_value(grads, limit: float):
     Returns:
         a new container of the same kind.
     """
-    if not limit > 0:
+    if not check_number("limit", limit) > 0:
         raise ValueError(f"the clipping limit must be positive; got {limit!r}")
     return _rebuild(grads, {name: np.clip(g, -limit, limit) for name, g in _items(grads)})
 
@@ -98,15 +161,14 @@ def adam_update(theta: np.ndarray, grad: np.ndarray, v: np.ndarray, s: np.ndarra
         theta: parameter array, any shape.
         grad: dL/dtheta, theta's shape.
         v, s: first and second moments, theta's shape (zeros before the first step).
-        t: the step number, counting from 1.
+        t: the step number, counting from 1 (up to MAX_T).
         learning_rate, beta1, beta2, epsilon: Adam's hyper-parameters.
         eps_inside_sqrt: the notebook's variant, sqrt(s_hat + eps).
 
     Returns:
         (theta_new, v_new, s_new, v_hat, s_hat, step), all theta's shape.
     """
-    if t < 1:
-        raise ValueError(f"Adam's step counter t starts at 1; got {t}")
+    t = check_whole("t", t, 1, MAX_T)
     v_new = beta1 * v + (1.0 - beta1) * grad
     s_new = beta2 * s + (1.0 - beta2) * (grad * grad)
     v_hat = v_new / (1.0 - beta1 ** t)
@@ -121,11 +183,15 @@ class Optimizer:
 
     Attributes:
         name: "sgd", "momentum", "rmsprop" or "adam".
+        normalised: whether the step is divided by a running root mean square of the
+            gradient (RMSProp, Adam), so that its size is about the learning rate whatever
+            the gradient's size: clipping the gradient then hardly changes the step.
         hyper: the hyper-parameters, by name.
         t: how many steps have been taken.
     """
 
     name = ""
+    normalised = False
     defaults: dict[str, float] = {}
 
     def __init__(self, **hyper):
@@ -134,18 +200,7 @@ class Optimizer:
             raise ValueError(f"{self.name} does not take {', '.join(sorted(unknown))}; "
                              f"its hyper-parameters are {', '.join(self.defaults)}")
         self.hyper = {**self.defaults, **hyper}
-        for key, value in self.hyper.items():
-            if isinstance(value, bool):
-                continue
-            if not (isinstance(value, (int, float)) and math.isfinite(value)):
-                raise ValueError(f"{key} must be a finite number; got {value!r}")
-        if not self.hyper["learning_rate"] > 0:
-            raise ValueError(f"learning_rate must be positive; got {self.hyper['learning_rate']}")
-        for key in ("beta1", "beta2"):
-            if key in self.hyper and not 0 <= self.hyper[key] < 1:
-                raise ValueError(f"{key} must be in [0, 1); got {self.hyper[key]}")
-        if "epsilon" in self.hyper and not self.hyper["epsilon"] > 0:
-            raise ValueError(f"epsilon must be positive; got {self.hyper['epsilon']}")
+        check_hyper(self.hyper)
         self.t = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self._last: dict[str, dict[str, np.ndarray]] = {}
@@ -157,13 +212,27 @@ class Optimizer:
             params: a parameter container or {name: array}.
             grads: the same kind of container, each array its parameter's shape.
         """
+        grad_of = dict(_items(grads))
+        checked = []
+        for name, theta in _items(params, "params"):
+            if name not in grad_of:
+                raise ValueError(f"grads has no gradient for the parameter {name}")
+            theta = as_float_array(name, theta)
+            checked.append((name, theta, check_like(f"the gradient of {name}", grad_of[name],
+                                                    theta, name)))
+        before = (self.t, {name: dict(slots) for name, slots in self.state.items()},
+                  dict(self._last))
         self.t += 1
         new = {}
-        grad_of = dict(_items(grads))
-        for name, theta in _items(params):
-            g = grad_of[name]
-            new[name], self._last[name] = self._update(name, theta, g)
-            self._last[name]["grad"] = g
+        try:
+            with refusing_update_overflow(self.hyper["learning_rate"]) as guard:
+                for name, theta, g in checked:
+                    guard.updating(name, theta, g)
+                    new[name], self._last[name] = self._update(name, theta, g)
+                    self._last[name]["grad"] = g
+        except ValueError:  # refused: the optimizer stays as it was before the step
+            self.t, self.state, self._last = before
+            raise
         return _rebuild(params, new)
 
     def _update(self, name, theta, g):
@@ -218,6 +287,7 @@ class RMSProp(Optimizer):
     """s = beta2 s + (1 - beta2) g^2; theta -= lr g / (sqrt(s) + eps)."""
 
     name = "rmsprop"
+    normalised = True
     defaults = {"learning_rate": 0.001, "beta2": 0.9, "epsilon": 1e-8}
 
     def _update(self, name, theta, g):
@@ -232,6 +302,7 @@ class Adam(Optimizer):
     """Adam through `adam_update`; stats show v_hat, s_hat and the step."""
 
     name = "adam"
+    normalised = True
     defaults = {"learning_rate": 0.01, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8,
                 "eps_inside_sqrt": False}
 

@@ -4,6 +4,10 @@ Each cell declares its own container in its module (rnnviz.engine.rnn.RNNParams,
 rnnviz.engine.lstm.LSTMParams): a dataclass of arrays whose field names are the notebook's
 symbols, with SHAPES naming each array's dimensions, e.g. {"Wax": ("n_a", "n_x"), ...}.
 
+A container's arrays are checked by `validate` (rnnviz.engine.model.forward and the step
+functions call it): each must be a finite real matrix, every size at least 1, and the shapes
+must fit together.
+
 Initialisation (all randomness from an explicit ``np.random.Generator``)::
 
     W ~ N(0, weight_scale^2 / fan_in)                       every weight matrix
@@ -14,10 +18,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
 
+from rnnviz.engine._arrays import check_real, check_shape, to_floats
 from rnnviz.engine.optim import global_norm
 
 
@@ -45,15 +51,32 @@ class Params:
         return dict(self.items())
 
     @classmethod
-    def from_dict(cls, arrays: dict[str, np.ndarray]):
-        """Build from a {name: array} dict; raises ValueError naming a missing key."""
+    def from_dict(cls, arrays: dict[str, np.ndarray], validate: bool = True):
+        """Build from a {name: array} dict; TypeError or ValueError naming a missing key or
+        an array that is not a finite real matrix of the shape the others imply.
+
+        validate=False checks only that each is an array of real numbers, for a caller that
+        hands the container straight to an engine function that validates it (forward,
+        hidden_backward), so that it is validated once.
+        """
+        if not isinstance(arrays, Mapping):
+            raise TypeError(f"parameters must be a dict {{name: array}}; got "
+                            f"{type(arrays).__name__}")
         missing = [f.name for f in dataclasses.fields(cls) if f.name not in arrays]
         if missing:
             raise ValueError(f"parameters are missing {', '.join(missing)}")
-        params = cls(**{f.name: np.asarray(arrays[f.name], dtype=np.float64)
+        params = cls(**{f.name: to_floats(f.name, arrays[f.name])
                         for f in dataclasses.fields(cls)})
-        params.validate()
+        if validate:
+            params.validate()
         return params
+
+    @classmethod
+    def check(cls, params) -> None:
+        """TypeError unless `params` is a container of this class; then `validate` it."""
+        if not isinstance(params, cls):
+            raise TypeError(f"params must be {cls.__name__}; got {type(params).__name__}")
+        params.validate()
 
     def map(self, fn: Callable[[np.ndarray], np.ndarray]):
         """A new container of the same kind with fn applied to every array."""
@@ -71,37 +94,81 @@ class Params:
 
     @classmethod
     @functools.cache
-    def _size_sources(cls) -> dict:
-        """{dimension name: (parameter, axis)}: the first array in SHAPES that shows it."""
+    def _size_sources(cls) -> dict[str, list[tuple[str, int]]]:
+        """{dimension name: [(parameter, axis), ...]}: the arrays in SHAPES that show it."""
         sources = {}
         for name, dims in cls.SHAPES.items():
             for axis, dim in enumerate(dims):
-                sources.setdefault(dim, (name, axis))
+                sources.setdefault(dim, []).append((name, axis))
         return sources
+
+    def _read_sizes(self, read: Callable[[str], int]) -> dict[str, int]:
+        """{"n_x", "n_a", "n_y"} from read(dimension name), n_x from n_a + n_x if need be."""
+        n_a = read("n_a")
+        n_x = read("n_x") if "n_x" in self._size_sources() else read("n_a + n_x") - n_a
+        return {"n_x": n_x, "n_a": n_a, "n_y": read("n_y")}
 
     @property
     def sizes(self) -> dict[str, int]:
         """{"n_x": ..., "n_a": ..., "n_y": ...}, read from the first arrays that show each."""
         sources = self._size_sources()
 
-        def size(dim: str) -> int:
-            name, axis = sources[dim]
+        def first(dim: str) -> int:
+            name, axis = sources[dim][0]
             return np.shape(getattr(self, name))[axis]
 
-        n_a = size("n_a")
-        n_x = size("n_x") if "n_x" in sources else size("n_a + n_x") - n_a
-        return {"n_x": n_x, "n_a": n_a, "n_y": size("n_y")}
+        return self._read_sizes(first)
+
+    def _agreed_sizes(self) -> dict[str, int]:
+        """`sizes` as most of the arrays that show each agree (the first of them on a tie),
+        so that a message blames the array that does not fit rather than the others."""
+        sources = self._size_sources()
+
+        def agreed(dim: str) -> int:
+            seen = [np.shape(getattr(self, name))[axis] for name, axis in sources[dim]]
+            return max(seen, key=seen.count)
+
+        return self._read_sizes(agreed)
+
+    @staticmethod
+    def _misfit(arrays: list, sizes: dict[str, int]) -> tuple | None:
+        """(name, array, shape expected, its names) of the first of the (name, array, dims)
+        whose shape is not the one `sizes` give, or None."""
+        known = {**sizes, "n_a + n_x": sizes["n_a"] + sizes["n_x"], 1: 1}
+        for name, value, (rows, cols) in arrays:
+            if value.shape != (known[rows], known[cols]):
+                return name, value, (known[rows], known[cols]), f"({rows}, {cols})"
+        return None
 
     def validate(self) -> None:
-        """Raise ValueError naming the first array whose shape does not fit the others."""
+        """Raise TypeError naming the first array that is not a NumPy array of floats, or
+        ValueError naming the first that is not a matrix, does not fit the others' shape,
+        makes a size below 1 or holds NaN or infinite values. (Called on every forward pass,
+        so the arrays that pass cost one test each, and one sum of squares.)"""
+        arrays = [(name, getattr(self, name), dims) for name, dims in self.SHAPES.items()]
+        for name, value, (rows, cols) in arrays:
+            if type(value) is not np.ndarray or value.dtype.kind != "f" or value.ndim != 2:
+                check_real(name, value)  # names what it is, if not an array of reals
+                if value.dtype.kind != "f":
+                    raise TypeError(f"{name} must be an array of floats; got {value.dtype} "
+                                    "(convert it with .astype(float))")
+                check_shape(name, value, (None, None), f"({rows}, {cols})")
         sizes = self.sizes
-        sizes = {**sizes, "n_a + n_x": sizes["n_a"] + sizes["n_x"], 1: 1}
-        for name, (rows, cols) in self.SHAPES.items():
-            expected = (sizes[rows], sizes[cols])
-            actual = np.shape(getattr(self, name))
-            if actual != expected:
-                raise ValueError(f"{name} has shape {actual}; expected ({rows}, {cols}) = "
-                                 f"{expected}")
+        if self._misfit(arrays, sizes):  # blame by the sizes most arrays agree on
+            name, value, expected, names = self._misfit(arrays, self._agreed_sizes())
+            check_shape(name, value, expected, names)
+        for dim, size in sizes.items():
+            if size < 1:  # n_x, when no array has it alone, shows in n_a + n_x
+                sources = self._size_sources()
+                name, _ = (sources[dim] if dim in sources else sources["n_a + n_x"])[0]
+                raise ValueError(f"{name} has shape {getattr(self, name).shape}; {dim} must "
+                                 "be at least 1")
+        squares = 0.0
+        for _, value, _ in arrays:
+            squares += np.vdot(value, value)
+        if not math.isfinite(squares):  # a NaN or inf, or only entries too large to square
+            for name, value, _ in arrays:
+                check_real(name, value)
 
 
 def random_weights(rng: np.random.Generator, rows: int, cols: int, scale: float) -> np.ndarray:
@@ -115,10 +182,3 @@ def with_spectral_radius(W: np.ndarray, radius: float) -> np.ndarray:
     if current == 0.0:
         return W
     return W * (radius / current)
-
-
-def check_sizes(**sizes: int) -> None:
-    """ValueError naming the first size that is not a positive integer."""
-    for name, value in sizes.items():
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a positive integer; got {value!r}")

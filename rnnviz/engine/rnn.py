@@ -30,9 +30,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from rnnviz.engine._arrays import empty_buffers, is_view_of, time_major, time_major_after
+from rnnviz.engine._arrays import (
+    check_cache,
+    check_state,
+    check_step,
+    empty_buffers,
+    is_view_of,
+    refuses_overflow,
+    time_major,
+    time_major_after,
+)
 from rnnviz.engine.description import Cell, Projection, Trace
-from rnnviz.engine.params import Params, check_sizes, random_weights, with_spectral_radius
+from rnnviz.engine.params import Params, random_weights, with_spectral_radius
 
 # ----- one step: the equations as code --------------------------------------------------------
 
@@ -47,34 +56,40 @@ class RNNCache(NamedTuple):
     params: RNNParams
 
 
+@refuses_overflow
 def rnn_step_forward(xt: np.ndarray, a_prev: np.ndarray, params: RNNParams):
     """One step of the RNN.
 
     Args:
         xt: (n_x, m) x<t>.
-        a_prev: (n_a, m) a<t-1>.
+        a_prev: (n_a, m) a<t-1> (None: zeros).
         params: RNNParams: Wax (n_a, n_x), Waa (n_a, n_a), ba (n_a, 1).
 
     Returns:
         a_next (n_a, m) a<t>, and the RNNCache for `rnn_step_backward`.
     """
+    RNNParams.check(params)
+    xt, a_prev = check_step(params.sizes, xt, a_prev=a_prev)
     z = params.Wax @ xt + params.Waa @ a_prev + params.ba
     a_next = np.tanh(z)
     return a_next, RNNCache(xt, a_prev, a_next, params)
 
 
+@refuses_overflow
 def rnn_step_backward(da_next: np.ndarray, cache: RNNCache):
     """Backward of `rnn_step_forward`.
 
     Args:
-        da_next: (n_a, m) dL/da<t>, every path (the output at t and a<t+1>).
+        da_next: (n_a, m) dL/da<t>, every path (the output at t and a<t+1>); None: zeros.
         cache: the RNNCache of the step.
 
     Returns:
         dxt (n_x, m), da_prev (n_a, m) the gradient through this step only, and grads, a dict
         of dWax (n_a, n_x), dWaa (n_a, n_a), dba (n_a, 1).
     """
+    check_cache(cache, RNNCache, "rnn_step_forward")
     xt, a_prev, a_next, params = cache
+    da_next = check_state("da_next", da_next, *a_next.shape)
     dz = da_next * (1 - a_next ** 2)
     dxt = params.Wax.T @ dz
     da_prev = params.Waa.T @ dz
@@ -121,7 +136,8 @@ class RNNParams(Params):
 
 def init_rnn(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
              weight_scale: float = 1.0, spectral_radius: float | None = None) -> RNNParams:
-    """Random RNN parameters: every W ~ N(0, weight_scale^2 / fan_in), biases 0.
+    """Random RNN parameters: every W ~ N(0, weight_scale^2 / fan_in), biases 0. (Called
+    through rnnviz.engine.init_params, which checks the arguments.)
 
     Args:
         n_x, n_a, n_y: input, hidden and output sizes.
@@ -132,7 +148,6 @@ def init_rnn(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
     Returns:
         RNNParams with Wax (n_a, n_x), Waa (n_a, n_a), ba (n_a, 1), Wya (n_y, n_a), by (n_y, 1).
     """
-    check_sizes(n_x=n_x, n_a=n_a, n_y=n_y)
     Wax = random_weights(rng, n_a, n_x, weight_scale)
     Waa = random_weights(rng, n_a, n_a, weight_scale)
     Wya = random_weights(rng, n_y, n_a, weight_scale)

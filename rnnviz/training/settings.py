@@ -72,6 +72,11 @@ SETTINGS: tuple[Field, ...] = (
                 "dinosaur names)"),
 )
 SETTING = {f.name: f for f in SETTINGS}
+# Sampling names from a trained character model: the range a page offers (CharTask.sample
+# takes any temperature above 0; near 0 it always picks the likeliest character).
+TEMPERATURE = Field("temperature", "float", 1.0, 0.1, 2.0, label="temperature",
+                    help="Below 1: safer, more repetitive choices; above 1: more surprising "
+                         "ones.")
 # The form, section by section (the Training page draws a column for each).
 FORM_SECTIONS = {"Task and network": ("task", "train_cell", "n_a", "m", "T_x", "seed"),
                  "Optimizer": ("optimizer", *HYPER),

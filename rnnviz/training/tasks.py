@@ -23,7 +23,10 @@ Schmidhuber's threshold); copy, the share recalled right (chance = 1/K); sine: n
 
 from __future__ import annotations
 
+import codecs
+import collections
 import functools
+import math
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
@@ -40,6 +43,7 @@ from rnnviz.limits import MAX_TEXT_BYTES, SIZES
 END = "\n"  # marks the start and the end of every name
 MAX_VOCAB = SIZES["n_x"]  # one input and one output per character
 BUNDLED_CORPUS = "dinos.txt"
+SHOWN_DROPPED = 20  # a note about rare characters left out names at most this many
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class Task:
         loss: the rnnviz.engine.losses.Loss to train with (its .output is "softmax" or "linear").
         min_T_x: the shortest sequence the task makes sense for.
         chance: the accuracy of guessing, or None where accuracy is undefined.
+        notes: sentences on what the task changed in the data it was given (rare
+            characters left out of a text), for the student to read.
     """
 
     name = ""
@@ -77,12 +83,20 @@ class Task:
     loss = Loss()
     min_T_x = 1
     chance: float | None = None
+    notes: tuple[str, ...] = ()
     n_x = 1
     n_y = 1
 
     @property
     def output(self) -> str:
         return self.loss.output
+
+    @property
+    def guess_loss(self) -> float | None:
+        """The cross-entropy of guessing every one of the n_y classes alike, log(n_y), that
+        a network starts near and learns to go below; None for squared error, whose scale
+        depends on the data."""
+        return math.log(self.n_y) if self.loss.kind == "cross_entropy" else None
 
     def check_batch_size(self, m: int, T_x: int) -> None:
         """Raise ValueError with a readable sentence if (m, T_x) cannot be drawn."""
@@ -109,48 +123,82 @@ def bundled_text() -> str:
     return corpus.read_text(encoding="utf-8")
 
 
-def _clean_text(text) -> tuple[list[str], str]:
-    """The lines of a pasted text and the rare characters left out, or ValueError saying why.
+def read_text(data, source: str = "The text") -> str:
+    """`data` as text with "\n" line endings, or ValueError with a sentence saying why not.
 
-    Line endings become END; blank lines go. If more than MAX_VOCAB distinct characters
-    remain, the rarest are dropped (returned so the page can say which).
+    Args:
+        data: a str (pasted), or bytes (a file) that must be UTF-8 (a byte-order mark is
+            skipped). At most MAX_TEXT_BYTES of UTF-8; not binary; not empty.
+        source: what the sentences call it: "The text", or a file's name.
     """
-    if isinstance(text, bytes):
+    if isinstance(data, bytes):
+        _check_size(len(data), source)
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise ValueError(f"{source} is saved as UTF-16, not UTF-8. Save it as UTF-8 (in "
+                             "most editors: Save as, then Encoding: UTF-8) and try again.")
         try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValueError("This does not look like text: it is not valid UTF-8. "
-                             "Paste plain text, such as a list of names.") from None
-    if not isinstance(text, str):
-        raise ValueError("The text must be a string of characters.")
-    size = len(text.encode("utf-8"))
-    if size > MAX_TEXT_BYTES:
-        raise ValueError(f"The text is {size / 1000:.0f} kB; the limit is "
-                         f"{MAX_TEXT_BYTES // 1000} kB. Paste a shorter piece.")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as why:
+            if b"\x00" in data:
+                raise ValueError(f"{source} looks like binary data, not text: it is not "
+                                 "UTF-8 and holds zero bytes. Choose plain text, such as a "
+                                 "list of names.") from None
+            raise ValueError(f"{source} is not valid UTF-8: byte 0x{data[why.start]:02x} at "
+                             f"position {why.start:,} is not UTF-8 (the text may be Latin-1 "
+                             "or Windows-1252). Save it as UTF-8 and try again.") from None
+    if not isinstance(data, str):
+        raise ValueError(f"{source} must be a string of characters.")
+    _check_size(len(data.encode("utf-8")), source)
+    text = data.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise ValueError("The text is empty. Paste some names or sentences to learn from.")
+        raise ValueError(f"{source} is empty. Use some names or sentences to learn from.")
     odd = sum(1 for ch in text if ch == "\ufffd"
               or (unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\n\t"))
     if "\x00" in text or odd > 0.01 * len(text):
-        raise ValueError("This looks like binary data, not text: it is full of control "
-                         "characters. Paste plain text, such as a list of names.")
-    lines = [line for line in text.split("\n") if line.strip()]
-    counts: dict[str, int] = {}
-    for line in lines:
-        for ch in line:
-            counts[ch] = counts.get(ch, 0) + 1
+        raise ValueError(f"{source} looks like binary data, not text: it is full of control "
+                         "characters. Use plain text, such as a list of names.")
+    return text
+
+
+def _check_size(size: int, source: str) -> None:
+    if size > MAX_TEXT_BYTES:
+        raise ValueError(f"{source} is {size:,} bytes; the limit is {MAX_TEXT_BYTES:,} bytes "
+                         f"({MAX_TEXT_BYTES // 1000} kB). Use a shorter piece of it.")
+
+
+def _clean_text(text) -> tuple[list[str], str, tuple[str, ...]]:
+    """The lines of a text (read_text), the rare characters left out, and a sentence saying
+    which and why (none if none were).
+
+    Blank lines go. If more than MAX_VOCAB - 1 distinct characters remain (END takes one
+    input), the rarest are dropped, and so are the lines left blank without them.
+    """
+    lines = [line for line in read_text(text).split("\n") if line.strip()]
+    counts = collections.Counter(ch for line in lines for ch in line)
     if len(counts) < 2:
         only = next(iter(counts))
         raise ValueError(f"The text uses only one character ({only!r}). A language model "
                          "needs at least two different characters to learn anything.")
-    dropped = ""
-    if len(counts) > MAX_VOCAB - 1:
-        ranked = sorted(counts, key=lambda ch: (-counts[ch], ch))
-        dropped = "".join(sorted(ranked[MAX_VOCAB - 1:]))
-        table = str.maketrans("", "", dropped)
-        lines = [kept for kept in (line.translate(table) for line in lines) if kept.strip()]
-    return lines, dropped
+    if len(counts) <= MAX_VOCAB - 1:
+        return lines, "", ()
+    ranked = sorted(counts, key=lambda ch: (-counts[ch], ch))
+    dropped = "".join(sorted(ranked[MAX_VOCAB - 1:]))
+    table = str.maketrans("", "", dropped)
+    lines = [kept for kept in (line.translate(table) for line in lines) if kept.strip()]
+    share = sum(counts[ch] for ch in dropped) / sum(counts.values())
+    return lines, dropped, (_dropped_note(dropped, share),)
+
+
+def _dropped_note(dropped: str, share: float) -> str:
+    """A sentence naming the characters left out of a text, and why."""
+    count = len(dropped)
+    listed = ", ".join(repr(ch) for ch in dropped[:SHOWN_DROPPED])
+    if count > SHOWN_DROPPED:
+        listed += f" and {count - SHOWN_DROPPED:,} more"
+    return (f"{count:,} rare character{'s were' if count > 1 else ' was'} left out of the "
+            f"text: {listed}, because the model has at most {MAX_VOCAB} inputs, one for each "
+            f"of the {MAX_VOCAB - 1} most frequent characters and one for the end of a line. "
+            f"{'They' if count > 1 else 'It'} made up {100 * share:.2g}% of the characters.")
 
 
 class CharTask(Task):
@@ -164,7 +212,8 @@ class CharTask(Task):
     Attributes:
         vocab: the characters, END first, then the rest sorted; n_x = n_y = len(vocab).
         lines: the training lines.
-        dropped: rare characters left out of a pasted text ("" if none).
+        dropped: rare characters left out of a pasted text ("" if none); `notes` says
+            which and why.
         bundled: True for the built-in corpus.
     """
 
@@ -178,7 +227,7 @@ class CharTask(Task):
     def __init__(self, text: str | None = None):
         self.bundled = text is None
         self.text = bundled_text() if text is None else text
-        self.lines, self.dropped = _clean_text(self.text)
+        self.lines, self.dropped, self.notes = _clean_text(self.text)
         chars = sorted({ch for line in self.lines for ch in line} - {END})
         self.vocab = [END, *chars]
         self.n_x = self.n_y = len(self.vocab)
@@ -240,12 +289,13 @@ class CharTask(Task):
         """Generate one name: feed END + prefix, then draw each next character.
 
         Each draw is from softmax(z_y<t> / temperature): below 1 the choices are safer and
-        more repetitive, above 1 more surprising. Stops at END or after max_len characters.
+        more repetitive, above 1 more surprising; as the temperature goes to 0 the draw
+        becomes the most likely character (greedy). Stops at END or after max_len characters.
 
         Args:
             params: trained parameters with n_x = n_y = len(vocab).
             rng: where the draws come from.
-            temperature: > 0.
+            temperature: any finite number > 0.
             max_len: the most characters to generate after the prefix.
             prefix: the start of the name.
 
@@ -256,9 +306,13 @@ class CharTask(Task):
         if sizes["n_x"] != self.n_x or sizes["n_y"] != self.n_y:
             raise ValueError(f"these parameters have n_x={sizes['n_x']}, n_y={sizes['n_y']}; "
                              f"this text needs {self.n_x} (its vocabulary size)")
-        temperature = float(temperature)
-        if not np.isfinite(temperature) or temperature <= 0:
-            raise ValueError(f"the temperature must be a positive number; got {temperature}")
+        given = temperature
+        try:
+            temperature = float(temperature)
+        except (TypeError, ValueError):
+            temperature = math.nan
+        if not math.isfinite(temperature) or temperature <= 0:
+            raise ValueError(f"the temperature must be a finite number above 0; got {given!r}")
         if END in prefix:
             raise ValueError("the prefix must be on one line")
         ids = self.encode(END + prefix)
@@ -269,7 +323,11 @@ class CharTask(Task):
             trace = forward(params, x, output="softmax", **carried)
             carried = {state + "0": getattr(trace, state)[:, :, -1]
                        for state in cell_of(params).states}
-            p = softmax(trace.z_y[:, 0, -1] / temperature)
+            z = trace.z_y[:, 0, -1]
+            # Shifted first, so the top logit stays 0 and a tiny temperature sends the
+            # others to -inf (probability 0) instead of inf - inf = NaN.
+            with np.errstate(over="ignore"):
+                p = softmax((z - z.max()) / temperature)
             nxt = int(rng.choice(self.n_y, p=p / p.sum()))
             if nxt == 0:
                 break

@@ -17,10 +17,20 @@ Randomness: the initial parameters come from ``np.random.default_rng(seed)`` and
 batches from a second generator spawned from the same seed, so a run is reproducible bit for
 bit, and the RNN and the LSTM see the same batches for the same seed.
 
-Divergence: if L_t, g_t or theta_t is not finite, or L_t exceeds EXPLODED times
-max(L_1, 1) (a loss that large has left any useful region even while still finite), the run
-ends with a record whose `diverged` message says at which step and why; the bad update is
-not applied and no record ever holds NaN or inf.
+Divergence: the run ends with a record whose `diverged` message says at which step and why,
+when
+
+- L_t, g_t or theta_t is not finite;
+- L_t exceeds EXPLODED times max(L_1, 1): a loss that large has left any useful region even
+  while still finite (a squared error grows with the square of a runaway output);
+- or, for cross-entropy, L_t has stayed above FAR_ABOVE times max(log n_y, the best loss so
+  far) for SUSTAINED steps in a row. Guessing every class alike costs log n_y, where an
+  untrained network starts; a softmax that is sure of wrong answers costs many times that
+  but only grows with its logits, so it never reaches the EXPLODED line. The best loss so
+  far in the reference keeps a run that starts above log n_y (large initial weights) from
+  being stopped while it is still coming down.
+
+The bad update is not applied and no record ever holds NaN or inf.
 """
 
 from __future__ import annotations
@@ -46,7 +56,9 @@ from rnnviz.training.files import load_model, save_model
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.tasks import Task, make_task
 
-EXPLODED = 1000.0
+EXPLODED = 1000.0   # a loss this many times its first one (or 1) has exploded
+FAR_ABOVE = 5.0     # a cross-entropy this many times max(log n_y, its best so far) ...
+SUSTAINED = 20      # ... for this many steps in a row has diverged
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,8 @@ class Trainer:
         t: steps taken so far.
         snapshots: {step: parameters}; 0 is the initialisation.
         diverged: None or the divergence message.
+        first_loss, best_loss: L_1 and the lowest L_t so far (None and inf before step 1).
+        far_steps: how many steps in a row the loss has been above `far_line()`.
     """
 
     def __init__(self, config: TrainConfig, params: Params | None = None,
@@ -122,6 +136,8 @@ class Trainer:
         self.diverged: str | None = None
         self.snapshots: dict[int, Params] = {0: self.params.copy()}
         self.first_loss: float | None = None
+        self.best_loss = math.inf
+        self.far_steps = 0   # steps in a row with the loss above far_line()
 
     @property
     def done(self) -> bool:
@@ -149,6 +165,10 @@ class Trainer:
             elif self.first_loss is not None and loss > EXPLODED * max(self.first_loss, 1.0):
                 problem = (f"loss became {loss:.3g}, over {EXPLODED:.0f} times its first "
                            f"value {self.first_loss:.3g}")
+            elif self._stayed_far_above(loss):
+                line, reference = self.far_line()
+                problem = (f"the loss has stayed above {line:.3g} for {SUSTAINED} steps "
+                           f"(now {loss:.3g}), {FAR_ABOVE:g} times {reference}")
             if problem is None:
                 clipped = False
                 if cfg.clip == "norm":
@@ -176,6 +196,7 @@ class Trainer:
         accuracy = self.task.accuracy(trace.y_hat, batch.targets)
         if self.first_loss is None:
             self.first_loss = loss
+        self.best_loss = min(self.best_loss, loss)
         self.params = new_params
         self.t = t
         snapshot = None
@@ -186,9 +207,28 @@ class Trainer:
                       clipped=bool(clipped), param_norm=param_norm,
                       stats=stats, flow=flow, snapshot=snapshot)
 
+    def far_line(self) -> tuple[float, str] | None:
+        """(the loss above which a cross-entropy run counts a step as far too high, what that
+        line is FAR_ABOVE times, in words); None for squared error or before the first step."""
+        guess = self.task.guess_loss
+        if guess is None or self.first_loss is None:
+            return None
+        guessing = (f"guessing among the {self.task.n_y} outputs alike "
+                    f"(log {self.task.n_y} = {guess:.3g})")
+        if self.best_loss <= guess:
+            return FAR_ABOVE * guess, "what " + guessing + " gives"
+        return (FAR_ABOVE * self.best_loss,
+                f"its best so far ({self.best_loss:.3g}), itself no better than {guessing}")
+
+    def _stayed_far_above(self, loss: float) -> bool:
+        """Count a step whose loss is above far_line() (a step below resets the count);
+        True once SUSTAINED steps in a row were."""
+        line = self.far_line()
+        self.far_steps = self.far_steps + 1 if line is not None and loss > line[0] else 0
+        return self.far_steps >= SUSTAINED
+
     def _diverge(self, t: int, problem: str, loss: float, grad_norm: float) -> Record:
-        self.diverged = (f"diverged at step {t}: {problem}; lower the learning rate"
-                         + (" or turn on clipping" if self.config.clip == "none" else ""))
+        self.diverged = f"diverged at step {t}: {problem}"
         self.t = t
         with np.errstate(over="ignore"):
             norm = self.params.global_norm()

@@ -10,15 +10,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from rnnviz.app import lesson, readouts
 from rnnviz.app.config import Config
-from rnnviz.engine import CELLS, analysis
-from rnnviz.engine.gradcheck import gradient_check
+from rnnviz.app.contents import FLOW
+from rnnviz.engine import CELLS, analysis, gradcheck
 from rnnviz.engine.losses import Loss
 from rnnviz.figures import style
 from rnnviz.ui import cache
 
-# A correct float64 backward pass gives ~1e-9; tiny gradient entries (|g| ~ 1e-5) lose
-# digits to round-off in L(θ+ε) - L(θ-ε) and reach ~1e-6 while still right.
+# The pass threshold on the relative error: a correct float64 backward pass gives ~1e-9 where
+# the loss is smooth and ~1e-6 where it bends so sharply that the steps must shrink.
 PASS_BELOW = 1e-5
 CHECK_BUDGET_FLOPS = 2e9       # multiply-adds a check may spend before it samples entries
 PER_STEP_POINTS = 40           # timesteps whose loss term is back-propagated alone
@@ -91,59 +92,102 @@ def clipping_table(grads_by_cell: dict, threshold: float) -> tuple[pd.DataFrame,
 
 # ----- the gradient check -------------------------------------------------------------------
 
-def check_plan(config: Config) -> int | None:
-    """How many entries per parameter array to check: None (all) when a full check fits the
-    budget, else the most that fit (at least 2).
+def check_shapes(config: Config, include_inputs: bool) -> dict[str, tuple[int, ...]]:
+    """{name: shape} of the arrays the check compares, in its order: the parameters, then x
+    and the initial states when the inputs are checked too."""
+    cell = CELLS[config.cell]
+    shapes = dict(cell.shapes(config.n_x, config.n_a, config.n_y))
+    if include_inputs:
+        shapes["x"] = (config.n_x, config.m, config.T_x)
+        shapes |= {state + "0": (config.n_a, config.m) for state in cell.states}
+    return shapes
 
-    Each checked entry costs two forward passes, each of Cell.multiply_adds multiply-adds
-    (two flops apiece).
+
+def check_plan(config: Config, include_inputs: bool = False) -> int | None:
+    """How many entries per array to check: None (all) when checking every entry, at the
+    most steps the engine may take for each, fits CHECK_BUDGET_FLOPS; else the most that fit
+    (at least 1).
+
+    A forward pass costs Cell.multiply_adds multiply-adds (two flops apiece); how many passes
+    a check spends at most is rnnviz.engine.gradcheck.forward_passes.
     """
-    cell, sizes = CELLS[config.cell], (config.n_x, config.n_a, config.n_y)
-    per_forward = 2 * cell.multiply_adds(*sizes, config.m, config.T_x)
-    if 2 * cell.parameter_count(*sizes) * per_forward <= CHECK_BUDGET_FLOPS:
+    cell = CELLS[config.cell]
+    per_forward = 2 * cell.multiply_adds(config.n_x, config.n_a, config.n_y, config.m, config.T_x)
+    affordable = CHECK_BUDGET_FLOPS / per_forward  # forward passes
+    sizes = [int(np.prod(shape)) for shape in check_shapes(config, include_inputs).values()]
+    if gradcheck.forward_passes(sizes, None) <= affordable:
         return None
-    arrays = len(cell.shapes(*sizes))
-    return max(2, int(CHECK_BUDGET_FLOPS / (2 * per_forward * arrays)))
+    low, high = 1, max(sizes)  # bisect for the most entries that fit: passes grow with them
+    while low < high:
+        middle = (low + high + 1) // 2
+        if gradcheck.forward_passes(sizes, middle) <= affordable:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 @st.cache_data(max_entries=8, ttl=cache.CACHE_TTL,
                show_spinner="Comparing BPTT with central differences…")
-def check_table(config: Config, max_entries: int | None, include_inputs: bool) -> pd.DataFrame:
-    """rnnviz.engine.gradcheck.gradient_check on the configuration's network, inputs and loss.
-
-    Returns:
-        one row per array: name, shape, entries checked, mean |gradient|, relative error,
-        result ("pass" below PASS_BELOW, else "FAIL").
-    """
+def check_results(config: Config, max_entries: int | None,
+                  include_inputs: bool) -> dict[str, gradcheck.ArrayCheck]:
+    """rnnviz.engine.gradcheck.gradient_check on the configuration's network, inputs and loss,
+    entries sampled with the configuration's seed."""
     setup = cache.setup(config)
-    errors = gradient_check(setup.params, setup.x, setup.targets, setup.loss, setup.a0,
-                            max_entries=max_entries, rng=np.random.default_rng(config.seed),
-                            include_inputs=include_inputs)
-    back = cache.backprop(config, setup.loss.where)
-    initial = [state + "0" for state in CELLS[config.cell].states]  # a0 (and c0)
-    shapes = {**{name: v.shape for name, v in setup.params.items()}, "x": setup.x.shape,
-              **{name: setup.a0.shape for name in initial}}
-    grads = {**back.grads.as_dict(), "x": back.dx,
-             **{name: getattr(back, "d" + name) for name in initial}}
-    rows = []
-    for name, error in errors.items():
-        size = int(np.prod(shapes[name]))
-        checked = size if max_entries is None else min(size, max_entries)
-        rows.append({"array": name, "shape": " × ".join(map(str, shapes[name])),
-                     "entries checked": f"{checked} of {size}",
-                     "mean |∂L/∂θ|": float(np.mean(np.abs(grads[name]))),
-                     "relative error": error,
-                     "result": "pass" if error < PASS_BELOW else "FAIL"})
-    return pd.DataFrame(rows)
+    return gradcheck.gradient_check(setup.params, setup.x, setup.targets, setup.loss, setup.a0,
+                                    max_entries=max_entries,
+                                    rng=np.random.default_rng(config.seed),
+                                    include_inputs=include_inputs)
+
+
+def check_table(results: dict[str, gradcheck.ArrayCheck]) -> pd.DataFrame:
+    """One row per array, every number written out: name, shape, entries checked, the
+    smallest step, mean |gradient|, relative error, and the result in words
+    (rnnviz.app.readouts.CHECK_RESULTS for the verdict at PASS_BELOW)."""
+    return pd.DataFrame([
+        {"array": name, "shape": " × ".join(map(str, check.shape)),
+         "entries checked": f"{check.checked} of {check.size}",
+         "smallest step h": readouts.scientific(check.smallest_step),
+         "mean |∂L/∂θ|": readouts.scientific(check.mean_abs_gradient),
+         "relative error": readouts.scientific(check.relative_error),
+         "result": readouts.CHECK_RESULTS[check.verdict(PASS_BELOW).outcome]}
+        for name, check in results.items()])
 
 
 def styled_check(table: pd.DataFrame):
     """The check table with pass rows light blue and failures light orange (colour-blind
-    safe; the word says it too)."""
-    def colour(row):
-        ok = row["result"] == "pass"
-        shade = f"background-color: {style.PASS_FILL if ok else style.FAIL_FILL}"
-        return [shade] * len(row)
+    safe; the word says it too); rows that cannot be checked stay plain."""
+    fills = {readouts.CHECK_RESULTS[gradcheck.AGREE]: style.PASS_FILL,
+             readouts.CHECK_RESULTS[gradcheck.DISAGREE]: style.FAIL_FILL}
 
-    return table.style.apply(colour, axis=1).format({"relative error": "{:.2e}",
-                                                     "mean |∂L/∂θ|": "{:.2e}"})
+    def colour(row):
+        fill = fills.get(row["result"])
+        return [f"background-color: {fill}" if fill else ""] * len(row)
+
+    return table.style.apply(colour, axis=1)
+
+
+def show_verdicts(config: Config, results: dict[str, gradcheck.ArrayCheck]) -> None:
+    """What the check found, in sentences: agreement, the arrays that fail, and why the others
+    cannot be checked, with a link to the Gradient flow page on the same configuration."""
+    verdicts = {name: check.verdict(PASS_BELOW) for name, check in results.items()}
+    failing = [name for name, v in verdicts.items() if v.outcome == gradcheck.DISAGREE]
+    unresolved = {reason: [name for name, v in verdicts.items()
+                           if v.outcome == gradcheck.UNRESOLVED and v.reason == reason]
+                  for reason in gradcheck.REASONS}
+    unresolved = {reason: names for reason, names in unresolved.items() if names}
+    if not failing and not unresolved:
+        st.success(readouts.check_agreement(PASS_BELOW), icon=":material/check_circle:")
+    if failing:
+        st.error(readouts.check_failures(failing, PASS_BELOW), icon=":material/error:")
+    if not unresolved:
+        return
+    sentences = [readouts.cannot_check(reason, {name: results[name] for name in names},
+                                       PASS_BELOW) for reason, names in unresolved.items()]
+    st.warning(" ".join(sentence for sentence, _ in sentences), icon=":material/help:")
+    # this page's address (the configuration and any hidden controls), with the loss placed
+    # where the check put it
+    where = lesson.view_to_query(FLOW, {"where": cache.setup(config).loss.where})
+    st.page_link(FLOW.script, label=sentences[0][1],
+                 query_params={**st.query_params.to_dict(), **where},
+                 icon=":material/trending_up:")

@@ -10,7 +10,7 @@ import streamlit as st
 from rnnviz.app.contents import FLOW, GATES, STEP
 from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config
 from rnnviz.figures import training as figures
-from rnnviz.training.settings import OPTIMIZER_LABELS
+from rnnviz.training.settings import OPTIMIZER_LABELS, TEMPERATURE
 from rnnviz.ui import page, training
 
 VIEWS = (STEP, GATES, FLOW)   # the views a snapshot opens in
@@ -82,9 +82,9 @@ def samples(run: Run, step: int) -> None:
     """For a character model: five names drawn from the snapshot at a chosen temperature."""
     if run.config.task != "chars":
         return
-    temperature = st.slider("temperature", 0.1, 2.0, 1.0, 0.1, key="rnnviz_tr_temperature",
-                            help="Below 1: safer, more repetitive choices; above 1: "
-                                 "more surprising ones.")
+    low, high = TEMPERATURE.bounds()
+    temperature = st.slider(TEMPERATURE.label, low, high, TEMPERATURE.default, 0.1,
+                            key="rnnviz_tr_temperature", help=TEMPERATURE.help)
     names = training.samples(run.snapshots[step].as_dict(), run.config.cell, run.config.text,
                              float(temperature), 5, seed=step)
     st.markdown(f"**Five samples at step {step:,}:** " + " · ".join(

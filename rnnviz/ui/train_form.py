@@ -7,6 +7,11 @@ survive other pages) and the controls (``WIDGET_PREFIX`` + name) are seeded from
 a lesson link sets (settings.LINKED) are the page's view fields: a link fills them in, and
 Train writes them back to the view, and so to the URL. A row a link hides (settings.HIDDEN_BY)
 keeps its value, and the value a link set is written beside its section.
+
+The text box takes a text of any length, so that one over the limit is named on Train rather
+than refused by the browser without a word. Beside it, a text file (``TEXT_FILE_KEY``): on
+Train a newly chosen one is checked and its text put into the box (``TEXT_FILE_USED_KEY``
+remembers which file that was, so later edits to the box stand).
 """
 
 from __future__ import annotations
@@ -14,13 +19,19 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnviz.app.contents import TRAINING
+from rnnviz.limits import MAX_TEXT_BYTES
 from rnnviz.training.settings import FORM, FORM_SECTIONS, HIDDEN_BY, LINKED, SETTING, train_configs
+from rnnviz.training.tasks import read_text
 from rnnviz.ui import state, training
+from rnnviz.ui.page import plain
 from rnnviz.ui.widgets import field_widget, shown_value
 
 WIDGET_PREFIX = "rnnviz_tr_w_"
 SETTINGS_KEY = "rnnviz_train_settings"   # {name: value} of the settings last submitted
 ERROR_KEY = "rnnviz_train_error"         # why the settings submitted could not be trained
+TEXT = "text"                            # the row of the text box
+TEXT_FILE_KEY = "rnnviz_tr_text_file"    # the text file chosen beside it (a widget)
+TEXT_FILE_USED_KEY = "rnnviz_train_text_file_used"   # file_id of the last file put in the box
 
 
 def stored() -> dict:
@@ -44,15 +55,28 @@ def _seed(values: dict) -> None:
         st.session_state.setdefault(WIDGET_PREFIX + name, value)
 
 
+def _take_text_file(values: dict) -> None:
+    """Put the text of a newly chosen text file into the box and into `values`; ValueError
+    naming the file if it is not usable text (the box then keeps what it held)."""
+    chosen = st.session_state.get(TEXT_FILE_KEY)
+    if chosen is None or chosen.file_id == st.session_state.get(TEXT_FILE_USED_KEY):
+        return
+    values[TEXT] = st.session_state[WIDGET_PREFIX + TEXT] = read_text(chosen.getvalue(),
+                                                                      chosen.name)
+    st.session_state[TEXT_FILE_USED_KEY] = chosen.file_id
+
+
 def _on_train() -> None:
     values = stored()  # a control a lesson link hides keeps its stored value
     values.update({name: st.session_state.get(WIDGET_PREFIX + name, values[name])
                    for name in FORM})
     state.set_view(TRAINING, {key: values[name] for key, name in LINKED.items()})
     try:
+        _take_text_file(values)
         started = [training.start_run(config) for config in train_configs(values)]
     except ValueError as why:
-        st.session_state[ERROR_KEY] = f"These settings cannot be trained: {why}."
+        st.session_state[ERROR_KEY] = (f"These settings cannot be trained: "
+                                       f"{str(why).rstrip('.')}.")
         return
     st.session_state.pop(ERROR_KEY, None)
     training.train_next(started)
@@ -75,7 +99,17 @@ def draw(expanded: bool) -> None:
                     st.markdown(" · ".join(fixed))
                 for name in names:
                     if not hidden(name):
-                        field_widget(SETTING[name], WIDGET_PREFIX + name)
+                        _control(name)
         st.form_submit_button("Train", type="primary", on_click=_on_train)
     if ERROR_KEY in st.session_state:
-        st.error(st.session_state[ERROR_KEY], icon=":material/block:")
+        st.error(plain(st.session_state[ERROR_KEY]), icon=":material/block:")
+
+
+def _control(name: str) -> None:
+    """The control of one row; beside the text box, the text file."""
+    field_widget(SETTING[name], WIDGET_PREFIX + name)
+    if name != TEXT:
+        return
+    st.file_uploader(f"or a text file (.txt, UTF-8, up to {MAX_TEXT_BYTES // 1000} kB)",
+                     type=["txt"], key=TEXT_FILE_KEY,
+                     help="On Train its text goes into the box above, and the run learns it.")

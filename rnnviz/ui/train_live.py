@@ -13,6 +13,7 @@ from rnnviz.engine.cells import CELLS
 from rnnviz.figures import training as figures
 from rnnviz.training.tasks import TASKS
 from rnnviz.ui import page, training
+from rnnviz.ui.page import plain
 
 
 def controls(training_now: list[Run], interrupted: list[Run]) -> None:
@@ -27,6 +28,23 @@ def controls(training_now: list[Run], interrupted: list[Run]) -> None:
     for run in interrupted:
         notes.info(f"Stopped at step {run.steps_done:,}: {run.label}",
                    icon=":material/pause_circle:")
+
+
+def task_notes(training_now: list[Run]) -> None:
+    """What the tasks of the runs shown changed in their data (rare characters left out of a
+    text), once per note with the runs it concerns."""
+    concerned: dict[str, list[int]] = {}
+    for run in training.shown_runs(training_now):
+        for note in run.notes:
+            concerned.setdefault(note, []).append(run.id)
+    for note, ids in concerned.items():
+        st.warning(f"{'Runs' if len(ids) > 1 else 'Run'} {_listed(ids)}: {plain(note)}",
+                   icon=":material/filter_alt:")
+
+
+def _listed(ids: list[int]) -> str:
+    """Run ids in words: "1", "1 and 2", "1, 2 and 3"."""
+    return " and ".join(filter(None, (", ".join(map(str, ids[:-1])), str(ids[-1]))))
 
 
 def curve(run: Run, column: str, color: str) -> figures.Curve:
@@ -105,12 +123,15 @@ def train(training_now: list[Run]) -> None:
 
 
 def notes() -> None:
-    """What the marks on the charts mean, and why a run that diverged stopped."""
+    """What the marks on the charts mean, and why a run that diverged stopped and what to
+    try instead."""
     kept = training.runs()
     if any(r.history["step"] for r in kept):
         st.caption("Colours as in the loss chart. The dashed line is the clipping threshold; "
                    "× marks steps whose gradient was clipped.")
     for run in kept:
         if run.status == "diverged":
-            st.error(f"{run.label}: {run.message}. The curves show the {run.steps_done:,} "
-                     "steps trained before it.", icon=":material/warning:")
+            st.error(f"Run {run.id} ({run.label}) {plain(run.message)}.\n\n"
+                     f"Try {plain(run_records.what_to_try(run.config))}. The curves show "
+                     f"the {run.steps_done:,} steps trained before it.",
+                     icon=":material/warning:")

@@ -15,9 +15,9 @@ TEXT_HEIGHT = 90       # pixels: a few lines of a pasted text
 def field_widget(field: Field, key: str, **options):
     """Draw `field` under the widget key `key` (whose session value it shows) and return
     its value: a menu or radio buttons for a "choice" (per `field.widget`), a number box
-    within the bounds for an "int" or a "float", a text area for a "text" of at most
-    `field.high` characters. `options` go to the Streamlit widget and win over what the field
-    says (help, disabled, on_change and its args, a number box's step and format).
+    within the bounds for an "int" or a "float", a text area for a "text" (its size is
+    checked where the text is used). `options` go to the Streamlit widget and win over what
+    the field says (help, disabled, on_change and its args, a number box's step and format).
 
     Raises:
         ValueError: the field's kind has no widget here.
@@ -35,7 +35,9 @@ def field_widget(field: Field, key: str, **options):
                                **{**({} if number is int else {"format": NUMBER_FORMAT}),
                                   **common})
     if field.kind == "text":
-        return st.text_area(field.label, height=TEXT_HEIGHT, max_chars=field.high, **common)
+        # no max_chars: the row's limit is in bytes, and a box that cuts a paste short says
+        # nothing; the text is checked (and refused with its size) when it is used
+        return st.text_area(field.label, height=TEXT_HEIGHT, **common)
     raise ValueError(f"field {field.name}: no widget draws a {field.kind!r}")
 
 

@@ -1,8 +1,12 @@
 """The gradient, training and gradient-check pages in headless Chromium against the real
-`streamlit run app.py`: a short run trains and draws its curves, Stop keeps a partial run,
-the gradient-flow page draws its charts, the gradient check passes."""
+`streamlit run app.py`: a short run trains and draws its curves, Stop keeps a partial run, a
+text file chosen beside the text box is learned, the gradient-flow page draws its charts, the
+gradient check passes."""
 
 from __future__ import annotations
+
+from rnnviz.training.settings import SETTING
+from rnnviz.ui.train_form import TEXT_FILE_KEY
 
 LONG_MS = 120_000
 
@@ -54,6 +58,28 @@ def test_stop_keeps_the_partial_run(goto_app, assert_no_exception):
     expect(page.get_by_text("Runs in this session")).to_be_visible(timeout=LONG_MS)
     expect(page.get_by_role("button", name="Continue")).to_be_enabled(timeout=LONG_MS)
     expect(_charts(page).first.locator(".scatterlayer .trace")).to_have_count(2)
+    assert_no_exception(page)
+
+
+def test_a_text_file_beside_the_box_is_learned_and_its_rare_characters_named(
+        goto_app, assert_no_exception):
+    from playwright.sync_api import expect
+
+    page = goto_app("/Training")
+    for label, value in (("n_a (hidden units)", 4), ("m (batch size)", 4),
+                         ("steps (at most 20,000)", 20)):
+        _set_number(page, label, value)
+    text = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \n" * 3 + "*é€_"
+    chooser = page.locator(f".st-key-{TEXT_FILE_KEY}")
+    chooser.locator('input[type="file"]').set_input_files(
+        files=[{"name": "names.txt", "mimeType": "text/plain", "buffer": text.encode()}])
+    expect(chooser.get_by_text("names.txt")).to_be_visible(timeout=LONG_MS)  # uploaded
+    page.get_by_role("button", name="Train").click()
+    expect(page.get_by_text("4 rare characters were left out of the text")).to_be_visible(
+        timeout=LONG_MS)
+    expect(page.get_by_text("Runs in this session")).to_be_visible(timeout=LONG_MS)
+    box = page.get_by_test_id("stForm").get_by_label(SETTING["text"].label, exact=True)
+    expect(box).to_have_value(text)
     assert_no_exception(page)
 
 
