@@ -11,14 +11,24 @@ Fixtures (no imports needed in test files, so no `__init__.py` or `pythonpath` t
 - `app_server` (session): base URL of a running app, e.g. "http://127.0.0.1:41234".
 - `browser` (session): a Playwright Chromium browser.
 - `page`: a fresh context and page per test, viewport 1400x900, its script runs counted.
-- `goto_app(path="")`: open `app_server + path`, wait until the first script run there has
-  finished and rendered, assert no exception element, return the page.
-- `expect_rerun(page)`: a context manager for interactions:
+- `new_page()`: another fresh context and page (another student), counted like `page`.
+- `goto_app(path="")`: open `app_server + path` in `page`, wait until the first script run
+  there has finished and rendered, assert no exception element, return the page.
+- `open_app(page, url)`: the same for any counted page (one from `new_page`).
+- `expect_rerun(page, whole_page=False)`: a context manager for interactions:
       with expect_rerun(page):
           page.get_by_role("slider", name="t").press("ArrowRight")
-  returns once the rerun that the interaction triggered has finished and rendered.
-- `wait_for_app(page)`: wait until no script is running (DOM only; see below).
+  returns once the rerun that the interaction triggered has finished and rendered. With
+  `whole_page=True` only a run of the whole page counts, not a fragment's (see below).
+- `wait_for_app(page)`: wait until no script is running and the page shows its result.
+- `expect_query(page, {"n_a": "7", ...})`: wait until the address bar's query is exactly that.
+- `script_runs(page)`: the page's run counter (`.finished`, `.page_runs`, `.sent_triggers`).
 - `assert_no_exception(page)`: fail, quoting the traceback, if an exception box shows.
+
+Waiting: never for a fixed time. Every wait above is for a condition, and every timeout
+(APP_TIMEOUT_MS, also the default of Playwright's `expect`, whose own default is 5 s) only
+bounds a hang: on a busy shared machine a page can take many times longer than when idle.
+`python tests/browser/run_loaded.py` runs the suite with every core kept busy.
 
 How "finished running" is detected (verified on Streamlit 1.67 in Chromium 156):
 - DOM: the root `[data-testid="stApp"]` carries `data-test-connection-state`
@@ -26,15 +36,27 @@ How "finished running" is detected (verified on Streamlit 1.67 in Chromium 156):
   first run, then "running" / "notRunning"). The status widget
   `[data-testid="stStatusWidget"]` (the running man) appears only ~0.5 s into a run and
   fades out ~0.2 s after it, so on its own it is racy; elements left from the previous
-  run carry `data-stale="true"` until redrawn. `wait_for_app` waits for CONNECTED +
-  notRunning + no status widget + no stale element, still true two animation frames later.
+  run carry `data-stale="true"` until redrawn.
+- "notRunning" is not "shown": elements whose code loads lazily (Plotly charts, tables)
+  stand as `[data-testid="stSkeleton"]` placeholders after the run, a second when idle and
+  far longer on a busy machine, then mount, and Plotly draws each chart after it mounts.
+  `wait_for_app` waits for CONNECTED + notRunning + no status widget + no stale element +
+  no skeleton + every Plotly chart drawn (its `.main-svg` present) + the fonts loaded,
+  still true two animation frames later.
 - That is not enough after an interaction: for a moment the page still says "notRunning"
   before the rerun starts, and a fast rerun (< ~0.2 s) never shows "running" in the DOM
   at all. So `expect_rerun` and `goto_app` also count the `script_finished` messages that
   the server sends over the websocket (parsed with Streamlit's own protobuf classes) and
   wait for one more, then for the DOM condition above.
-- Plotly charts draw asynchronously after the run: assert on them with Playwright's
-  auto-waiting `expect(...)`.
+- A fragment's rerun (the timestep player) sends `script_finished` too, with its own status,
+  and while Play runs the fragment reruns itself every PLAY_INTERVAL_S. An interaction that
+  reruns the whole page (Pause, a sidebar link, a form's submit button, a button whose
+  script calls st.rerun()) is waited for with `whole_page=True`, so a timer's fragment run
+  finishing meanwhile is not taken for it; `goto_app` always waits for a whole-page run.
+  While the timer runs the page is never idle for long: assert on what Play shows instead.
+- The wait for a run is woken by each websocket frame (`ScriptRuns.wait`), not by polling.
+- Chart content redrawn by a rerun: assert on it with Playwright's auto-waiting
+  `expect(...)` (e.g. a title's new text, `not_to_have_attribute`), never by reading it once.
 """
 
 from __future__ import annotations
@@ -52,6 +74,7 @@ import urllib.request
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -61,8 +84,10 @@ CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("RNNVIZ_REQUIRE_BROWSER", "") == "1"
 INSTALL_HINT = "install Debian's Chromium with `apt-get install -y chromium` (as root)"
 
-SERVER_START_TIMEOUT_S = 60.0
-APP_TIMEOUT_MS = 30_000
+SERVER_START_TIMEOUT_S = 120.0
+# Bounds a hang, nothing else: every wait returns as soon as its condition holds. A page
+# that takes 2 s on an idle machine took up to ~15 s with the cores kept busy.
+APP_TIMEOUT_MS = 90_000
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -72,20 +97,41 @@ CHROMIUM_ARGS = [
 ]
 
 _APP = '[data-testid="stApp"]'
-_FINISHED_JS = """async () => {
-  const done = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return !!app
-      && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-      && app.getAttribute('data-test-script-state') === 'notRunning'
-      && !document.querySelector('[data-testid="stStatusWidget"]')
-      && !document.querySelector('[data-stale="true"]');
+# What the page still lacks before it shows a finished run (all false: finished).
+_UNFINISHED_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  return {
+    'no app': !app,
+    'not connected': !!app && app.getAttribute('data-test-connection-state') !== 'CONNECTED',
+    'script running': !!app && app.getAttribute('data-test-script-state') !== 'notRunning',
+    'status widget shown': !!document.querySelector('[data-testid="stStatusWidget"]'),
+    'stale elements': document.querySelectorAll('[data-stale="true"]').length,
+    // lazily loaded elements (charts, tables) stand as skeletons until their code is in
+    'skeletons': document.querySelectorAll('[data-testid="stSkeleton"]').length,
+    // a chart element is mounted before Plotly has drawn into it
+    'charts not drawn': charts.filter((c) => !c.querySelector('.js-plotly-plot .main-svg'))
+      .length,
+    'fonts loading': document.fonts.status !== 'loaded',
   };
+}"""
+_FINISHED_JS = (
+    "async () => {\n"
+    f"  const unfinished = {_UNFINISHED_JS};\n"
+    """  const done = () => Object.values(unfinished()).every((lacks) => !lacks);
   if (!done()) return false;
   // Let React flush what it has queued: the state must still hold two frames later.
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   return done();
+}""")
+_QUERY_JS = """(want) => {
+  const got = {};
+  for (const [k, v] of new URL(location.href).searchParams) (got[k] = got[k] || []).push(v);
+  const keys = Object.keys(got);
+  return keys.length === Object.keys(want).length
+    && keys.every((k) => got[k].length === 1 && got[k][0] === want[k]);
 }"""
+
 
 
 def _in_this_folder(item: pytest.Item) -> bool:
@@ -217,8 +263,11 @@ def app_server(chromium_executable: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser(chromium_executable: str):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # `expect(...)` does not follow the context's default timeout: its own is 5 s, which a
+    # chart drawn on a busy machine overran. Tests pass `timeout=` only to allow longer.
+    expect.set_options(timeout=APP_TIMEOUT_MS)
     with sync_playwright() as pw:
         b = pw.chromium.launch(
             executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
@@ -229,34 +278,10 @@ def browser(chromium_executable: str):
             b.close()
 
 
-class _RunCounter:
-    """Counts the script runs the server reports finished to one page.
-
-    Streamlit sends a `ForwardMsg` with `script_finished` over its websocket at the end of
-    every run; the counter parses the frames with Streamlit's own protobuf classes. A run
-    cut short by a newer rerun (FINISHED_EARLY_FOR_RERUN) does not count.
-    """
-
-    def __init__(self) -> None:
-        self.finished = 0
-
-    def attach(self, page) -> None:
-        page.on("websocket", self._on_websocket)
-
-    def _on_websocket(self, ws) -> None:
-        if ws.url.endswith("/_stcore/stream"):
-            ws.on("framereceived", self._on_frame)
-
-    def _on_frame(self, payload) -> None:
-        if is_finished_run(payload):
-            self.finished += 1
-
-
-def is_finished_run(payload) -> bool:
-    """True if a websocket frame from the server says a script run finished (a run cut
-    short by a newer rerun does not count). benchmarks/bench_load.py uses it too."""
+def _forward_msg(payload):
+    """A websocket frame from the server as Streamlit's ForwardMsg, or None."""
     if isinstance(payload, str):
-        return False
+        return None
     from google.protobuf.message import DecodeError
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -264,39 +289,145 @@ def is_finished_run(payload) -> bool:
     try:
         msg.ParseFromString(payload)
     except DecodeError:
-        return False
+        return None
+    return msg
+
+
+def is_finished_run(payload) -> bool:
+    """True if a websocket frame from the server says a script run finished (a run cut
+    short by a newer rerun does not count). benchmarks/bench_load.py uses it too."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = _forward_msg(payload)
     return (
-        msg.WhichOneof("type") == "script_finished"
+        msg is not None
+        and msg.WhichOneof("type") == "script_finished"
         and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
     )
+
+
+class ScriptRuns:
+    """What the server and the browser of one page said to each other about script runs.
+
+    Streamlit sends a `ForwardMsg` with `script_finished` over its websocket at the end of
+    every run; the frames are parsed with Streamlit's own protobuf classes.
+
+    - `finished`: runs finished, of the whole page or of a fragment (a run cut short by a
+      newer rerun, FINISHED_EARLY_FOR_RERUN, does not count).
+    - `page_runs`: runs of the whole page finished (FINISHED_SUCCESSFULLY, or with a compile
+      error), not a fragment's.
+    - `timers`: the `auto_rerun` messages the server sent (a fragment's `run_every` timer
+      switched on in the browser), as the number of page runs finished before each.
+    - `sent_triggers`: for every rerun request the browser sent, the keys of the buttons
+      whose click it carries, e.g. [["rnnviz_play"], [], ...].
+    """
+
+    def __init__(self) -> None:
+        self.finished = 0
+        self.page_runs = 0
+        self.timers: list[int] = []
+        self.sent_triggers: list[list[str]] = []
+        self.websocket = None
+
+    def attach(self, page) -> None:
+        page.on("websocket", self._on_websocket)
+
+    def _on_websocket(self, ws) -> None:
+        if ws.url.endswith("/_stcore/stream"):
+            self.websocket = ws
+            ws.on("framereceived", self._on_frame)
+            ws.on("framesent", self._on_sent)
+
+    def _on_frame(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = _forward_msg(payload)
+        kind = msg.WhichOneof("type") if msg is not None else None
+        if kind == "auto_rerun":
+            self.timers.append(self.page_runs)
+        elif kind == "script_finished":
+            status = msg.script_finished
+            if status != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                self.finished += 1
+            if status in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                          ForwardMsg.FINISHED_WITH_COMPILE_ERROR):
+                self.page_runs += 1
+
+    def _on_sent(self, payload) -> None:
+        if isinstance(payload, str):
+            return
+        from google.protobuf.message import DecodeError
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        msg = BackMsg()
+        try:
+            msg.ParseFromString(payload)
+        except DecodeError:
+            return
+        if msg.WhichOneof("type") == "rerun_script":
+            widgets = msg.rerun_script.widget_states.widgets
+            # a widget's id ends with its user key: "$$ID-<hash>-rnnviz_play"
+            self.sent_triggers.append([w.id.rsplit("-", 1)[-1] for w in widgets
+                                       if w.WhichOneof("value") == "trigger_value"
+                                       and w.trigger_value])
+
+    def wait(self, page, until: Callable[[], bool], timeout_ms: int, what: str) -> None:
+        """Wait until `until()` holds, woken by each frame the server sends (never polled
+        by time); AssertionError after timeout_ms."""
+        from playwright.sync_api import Error
+
+        deadline = time.monotonic() + timeout_ms / 1000
+        while not until():
+            left_ms = (deadline - time.monotonic()) * 1000
+            if left_ms <= 0:
+                raise AssertionError(
+                    f"{what}: the server reported no finished script run within "
+                    f"{timeout_ms / 1000:.0f} s (page {page.url})"
+                )
+            ws = self.websocket
+            try:
+                if ws is None or ws.is_closed():  # before the first, or between two pages
+                    page.wait_for_event("websocket", timeout=left_ms)
+                else:
+                    ws.wait_for_event("framereceived", timeout=left_ms)
+            except Error:  # a timeout (checked above), or the socket closed for a new one
+                if page.is_closed():
+                    raise
 
 
 _COUNTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _counter(page) -> _RunCounter:
+def script_runs(page) -> ScriptRuns:
+    """The run counter of a page tracked by `track_runs` (the `page` fixture's is)."""
     try:
         return _COUNTERS[page]
     except KeyError:
         raise RuntimeError(
-            "this page is not tracked: use the `page` fixture, or call track_runs(page) "
-            "before its first goto"
+            "this page is not tracked: use the `page` or `new_page` fixture, or call "
+            "track_runs(page) before its first goto"
         ) from None
 
 
 def track_runs(page) -> None:
-    """Start counting finished script runs for a page (the `page` fixture does this)."""
+    """Start counting finished script runs for a page (`page` and `new_page` do this)."""
     if page not in _COUNTERS:
-        counter = _RunCounter()
+        counter = ScriptRuns()
         counter.attach(page)
         _COUNTERS[page] = counter
+
+
+def _new_context(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(APP_TIMEOUT_MS)
+    context.set_default_navigation_timeout(APP_TIMEOUT_MS)
+    return context
 
 
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest):
     """A fresh context and page per test. On a failed test, a screenshot goes to a temp dir."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(APP_TIMEOUT_MS)
+    context = _new_context(browser)
     pg = context.new_page()
     track_runs(pg)
     try:
@@ -312,46 +443,83 @@ def page(browser, request: pytest.FixtureRequest):
         context.close()
 
 
+@pytest.fixture
+def new_page(browser):
+    """`new_page()`: another fresh context and page (another student: own cookies, own
+    websocket, own session), its script runs counted; closed after the test."""
+    contexts = []
+
+    def _new():
+        context = _new_context(browser)
+        contexts.append(context)
+        pg = context.new_page()
+        track_runs(pg)
+        return pg
+
+    try:
+        yield _new
+    finally:
+        for context in contexts:
+            with contextlib.suppress(Exception):
+                context.close()
+
+
 def wait_for_app(page, timeout_ms: int = APP_TIMEOUT_MS) -> None:
-    """Wait until the page shows no running script (see the module docstring).
+    """Wait until the page shows no running script and its result is drawn (see the
+    module docstring).
 
     Right after an interaction the page still looks finished for a moment, before the
     rerun it asked for has started: wrap interactions in `expect_rerun` instead.
     """
-    page.wait_for_selector(_APP, state="attached", timeout=timeout_ms)
-    page.wait_for_function(_FINISHED_JS, timeout=timeout_ms)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-
-def _wait_for_runs(page, target: int, timeout_ms: int, what: str) -> None:
-    counter = _counter(page)
-    deadline = time.monotonic() + timeout_ms / 1000
-    while counter.finished < target:
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"{what}: the server reported no finished script run within "
-                f"{timeout_ms / 1000:.0f} s (page {page.url})"
-            )
-        page.wait_for_timeout(25)  # lets Playwright deliver websocket events
+    try:
+        page.wait_for_selector(_APP, state="attached", timeout=timeout_ms)
+        page.wait_for_function(_FINISHED_JS, timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        lacks = {k: v for k, v in page.evaluate(_UNFINISHED_JS).items() if v}
+        raise AssertionError(f"the page did not show a finished run within "
+                             f"{timeout_ms / 1000:.0f} s: {lacks} ({page.url})") from None
 
 
 @contextlib.contextmanager
-def expect_rerun(page, timeout_ms: int = APP_TIMEOUT_MS) -> Iterator[None]:
+def expect_rerun(page, timeout_ms: int = APP_TIMEOUT_MS, whole_page: bool = False
+                 ) -> Iterator[None]:
     """Around an interaction that reruns the script: wait for that run to finish and
     for the page to show its result.
 
         with expect_rerun(page):
             page.get_by_role("slider", name="t").press("ArrowRight")
+
+    whole_page=True: the interaction reruns the whole page (a sidebar link, a form's
+    submit, a button that calls st.rerun()); only a run of the whole page counts, so a
+    fragment's timed rerun that finishes meanwhile is not taken for it.
     """
-    before = _counter(page).finished
+    counter = script_runs(page)
+    count = (lambda: counter.page_runs) if whole_page else (lambda: counter.finished)
+    before = count()
     yield
-    _wait_for_runs(page, before + 1, timeout_ms, "expect_rerun")
+    counter.wait(page, lambda: count() > before, timeout_ms, "expect_rerun")
     wait_for_app(page, timeout_ms)
 
 
 def open_app(page, url: str, timeout_ms: int = APP_TIMEOUT_MS) -> None:
     """Navigate to url and wait for the first script run there to finish and render."""
-    with expect_rerun(page, timeout_ms):
+    with expect_rerun(page, timeout_ms, whole_page=True):
         page.goto(url, timeout=timeout_ms)
+
+
+def expect_query(page, want: dict[str, str], timeout_ms: int = APP_TIMEOUT_MS) -> None:
+    """Wait until the address bar's query is exactly `want` ({name: value}, each once):
+    the script writes it during its run, the browser shows it when that message arrives."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    try:
+        page.wait_for_function(_QUERY_JS, arg=want, timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        got = parse_qs(urlparse(page.url).query)
+        raise AssertionError(f"the query is {got}, not {want} (after "
+                             f"{timeout_ms / 1000:.0f} s)") from None
 
 
 def assert_no_exception(page) -> None:
@@ -371,6 +539,21 @@ def wait_for_app_fixture() -> Callable[..., None]:
 @pytest.fixture(name="expect_rerun")
 def expect_rerun_fixture() -> Callable[..., contextlib.AbstractContextManager[None]]:
     return expect_rerun
+
+
+@pytest.fixture(name="open_app")
+def open_app_fixture() -> Callable[..., None]:
+    return open_app
+
+
+@pytest.fixture(name="expect_query")
+def expect_query_fixture() -> Callable[..., None]:
+    return expect_query
+
+
+@pytest.fixture(name="script_runs")
+def script_runs_fixture() -> Callable[..., ScriptRuns]:
+    return script_runs
 
 
 @pytest.fixture(name="assert_no_exception")

@@ -5,31 +5,12 @@ the other's configuration or runs (per-session state lives in st.session_state o
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlparse
 
-import pytest
 from playwright.sync_api import expect
 
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 SIDEBAR = '[data-testid="stSidebar"]'
-LONG_MS = 60_000
-
-
-@pytest.fixture
-def other_page(browser, expect_rerun):
-    """A second browser context (another student, own cookies and websocket), its script
-    runs counted like the `page` fixture's."""
-    # conftest.py is not importable under --import-mode=importlib; track_runs sits in its
-    # module, beside the function (unwrapped from @contextmanager) expect_rerun returns.
-    track_runs = expect_rerun.__wrapped__.__globals__["track_runs"]
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(30_000)
-    pg = context.new_page()
-    track_runs(pg)
-    try:
-        yield pg
-    finally:
-        context.close()
+LONG_MS = 300_000  # a training run on a busy machine; bounds a hang only
 
 
 def _sidebar_number(page, label: str):
@@ -38,26 +19,22 @@ def _sidebar_number(page, label: str):
 
 def _go_to(page, link: str, expect_rerun) -> None:
     """Move to another page through the sidebar (same session; a reload would start anew)."""
-    with expect_rerun(page):
+    with expect_rerun(page, whole_page=True):
         page.locator(SIDEBAR).get_by_role("link", name=link).click()
 
 
-def _query(page) -> dict[str, list[str]]:
-    return parse_qs(urlparse(page.url).query)
-
-
 def test_two_sessions_keep_their_own_settings_and_training_runs(
-        goto_app, app_server, other_page, expect_rerun, assert_no_exception):
+        goto_app, app_server, new_page, open_app, expect_rerun, expect_query,
+        assert_no_exception):
     alice = goto_app("/Step_through?cell=rnn&n_a=7&T_x=9&seed=3&input=gaussian")
-    bob = other_page
-    with expect_rerun(bob):
-        bob.goto(app_server + "/Step_through?cell=lstm&n_a=4&T_x=6")
+    bob = new_page()  # a second browser context: another student, own cookies and websocket
+    open_app(bob, app_server + "/Step_through?cell=lstm&n_a=4&T_x=6")
     expect(alice.locator(f"{CHART} .gtitle").first).to_contain_text("RNN cell at t = 1")
     expect(bob.locator(f"{CHART} .gtitle").first).to_contain_text("LSTM cell at t = 1")
 
     # Alice changes n_a in her sidebar; Bob trains a short run on the training page.
     box = _sidebar_number(alice, "n_a (hidden units)")
-    with expect_rerun(alice):
+    with expect_rerun(alice, whole_page=True):
         box.fill("11")
         box.press("Enter")
     _go_to(bob, "Training", expect_rerun)
@@ -66,8 +43,11 @@ def test_two_sessions_keep_their_own_settings_and_training_runs(
                          ("steps (at most 20,000)", 20)):
         form.get_by_label(label, exact=True).fill(str(value))
         form.get_by_label(label, exact=True).press("Tab")
-    bob.get_by_role("button", name="Train", exact=True).click()
-    expect(bob.get_by_text("Runs in this session")).to_be_visible(timeout=LONG_MS)
+    # Train runs the page while it trains, then reruns it (st.rerun) to show the finished
+    # runs: that second run of the whole page is the one to wait for.
+    with expect_rerun(bob, timeout_ms=LONG_MS, whole_page=True):
+        bob.get_by_role("button", name="Train", exact=True).click()
+    expect(bob.get_by_text("Runs in this session")).to_be_visible()
     bob_table = bob.locator('[data-testid="stDataFrame"]').first
     expect(bob_table).to_be_visible()
 
@@ -82,15 +62,15 @@ def test_two_sessions_keep_their_own_settings_and_training_runs(
     expect(_sidebar_number(alice, "T_x (timesteps)")).to_have_value("9")
     heatmap_rows = alice.locator(f"{CHART} >> nth=1").locator(".yaxislayer-above g.ytick")
     expect(heatmap_rows).to_have_count(11)
-    assert _query(alice) == {"cell": ["rnn"], "n_a": ["11"], "T_x": ["9"], "seed": ["3"],
-                             "input": ["gaussian"]}
+    expect_query(alice, {"cell": "rnn", "n_a": "11", "T_x": "9", "seed": "3",
+                         "input": "gaussian"})
 
     # Bob's sidebar is Bob's own, and his run is still there after a round trip.
     _go_to(bob, "Step through", expect_rerun)
     expect(bob.locator(f"{CHART} .gtitle").first).to_contain_text("LSTM cell")
     expect(_sidebar_number(bob, "n_a (hidden units)")).to_have_value("4")
     expect(_sidebar_number(bob, "T_x (timesteps)")).to_have_value("6")
-    assert _query(bob) == {"n_a": ["4"], "T_x": ["6"]}
+    expect_query(bob, {"n_a": "4", "T_x": "6"})
     _go_to(bob, "Training", expect_rerun)
     expect(bob.get_by_text("Runs in this session")).to_be_visible()
     expect(bob.get_by_text(re.compile(r"LSTM · chars · n_a=4")).first).to_be_visible()

@@ -2,7 +2,6 @@
 names, and the address bar follows the student's moves so it can be copied again."""
 
 import re
-from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
 
@@ -11,11 +10,8 @@ MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 
 
-def query_of(page) -> dict[str, list[str]]:
-    return parse_qs(urlparse(page.url).query)
-
-
-def test_a_lesson_link_restores_the_view_and_removes_the_named_controls(goto_app):
+def test_a_lesson_link_restores_the_view_and_removes_the_named_controls(goto_app,
+                                                                       expect_query):
     page = goto_app("/Step_through?cell=rnn&T_x=9&t=4&unit=2&example=3"
                     "&hide=presets,seed,unit,play")
     expect(page.locator(f"{CHART} .gtitle").first).to_contain_text(
@@ -29,12 +25,12 @@ def test_a_lesson_link_restores_the_view_and_removes_the_named_controls(goto_app
     expect(sidebar.get_by_role("spinbutton", name="seed", exact=True)).to_have_count(0)
     expect(sidebar.get_by_role("spinbutton", name="n_a (hidden units)",
                                exact=True)).to_be_visible()
-    assert query_of(page) == {"cell": ["rnn"], "T_x": ["9"], "t": ["4"], "unit": ["2"],
-                              "example": ["3"], "hide": ["presets,seed,unit,play"]}
+    expect_query(page, {"cell": "rnn", "T_x": "9", "t": "4", "unit": "2", "example": "3",
+                        "hide": "presets,seed,unit,play"})
 
 
-def test_the_address_follows_the_timestep_so_the_teacher_can_copy_it(goto_app,
-                                                                    expect_rerun):
+def test_the_address_follows_the_timestep_so_the_teacher_can_copy_it(goto_app, expect_rerun,
+                                                                    expect_query):
     page = goto_app("/Step_through?T_x=6&hide=sidebar")
     expect(page.locator(SIDEBAR)).to_have_count(0)  # hide=sidebar: no sidebar at all
     with expect_rerun(page):
@@ -42,28 +38,22 @@ def test_the_address_follows_the_timestep_so_the_teacher_can_copy_it(goto_app,
     with expect_rerun(page):
         page.locator(".st-key-rnnviz_step_forward").get_by_role("button").click()
     expect(page.locator(f"{CHART} .gtitle").first).to_contain_text("t = 3")
-    page.wait_for_function("() => new URL(location.href).searchParams.get('t') === '3'")
-    assert query_of(page) == {"T_x": ["6"], "t": ["3"], "hide": ["sidebar"]}
+    expect_query(page, {"T_x": "6", "t": "3", "hide": "sidebar"})
 
 
-def test_a_copied_address_reopens_the_same_view_in_a_new_session(goto_app, browser,
-                                                                  app_server):
+def test_a_copied_address_reopens_the_same_view_in_a_new_session(goto_app, new_page,
+                                                                  open_app):
     page = goto_app("/Gates_and_cell_state?input=gaussian&n_a=8&example=2&units=1,6&t=5"
                     "&hide=units,example")
     address = page.url
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        other = context.new_page()
-        other.goto(address)
-        expect(other.locator(f"{CHART} .gtitle").first).to_contain_text("example i = 2",
-                                                                        timeout=30_000)
-        expect(other.locator(CHART).last.locator(".legendtext")).to_have_text(
-            ["unit 1", "unit 6"])
-        expect(other.get_by_role("slider")).to_have_value("5")
-        expect(other.locator(MAIN).get_by_text("units j", exact=True)).to_have_count(0)
-        expect(other.locator(MAIN).get_by_text("batch example i", exact=True)).to_have_count(0)
-    finally:
-        context.close()
+    other = new_page()  # another browser context: a new session, nothing shared but the URL
+    open_app(other, address)
+    expect(other.locator(f"{CHART} .gtitle").first).to_contain_text("example i = 2")
+    expect(other.locator(CHART).last.locator(".legendtext")).to_have_text(
+        ["unit 1", "unit 6"])
+    expect(other.get_by_role("slider")).to_have_value("5")
+    expect(other.locator(MAIN).get_by_text("units j", exact=True)).to_have_count(0)
+    expect(other.locator(MAIN).get_by_text("batch example i", exact=True)).to_have_count(0)
 
 
 def test_a_gradient_flow_lesson_shows_one_idea(goto_app):
@@ -87,18 +77,17 @@ def test_hostile_lesson_parameters_warn_and_the_page_still_works(goto_app):
     expect(page.locator(".st-key-rnnviz_play")).to_have_count(0)
 
 
-def test_hidden_controls_stay_hidden_on_the_other_pages_of_the_session(goto_app, expect_rerun):
+def test_hidden_controls_stay_hidden_on_the_other_pages_of_the_session(goto_app, expect_rerun,
+                                                                       expect_query):
     page = goto_app("/Step_through?cell=rnn&t=3&hide=presets,seed")
     sidebar = page.locator(SIDEBAR)
-    with expect_rerun(page):
+    with expect_rerun(page, whole_page=True):
         sidebar.get_by_role("link", name="Gradient flow").click()
     expect(page.get_by_role("heading", name="Gradient flow through time")).to_be_visible()
     expect(sidebar.get_by_text("Presets", exact=True)).to_have_count(0)
     expect(sidebar.get_by_role("spinbutton", name="seed", exact=True)).to_have_count(0)
-    page.wait_for_function("() => new URL(location.href).searchParams.get('hide') !== null")
-    query = query_of(page)
-    assert query["hide"] == ["presets,seed"] and query["cell"] == ["rnn"]
-    assert "t" not in query  # the timestep belongs to the other page's view
-    with expect_rerun(page):
+    # the timestep belongs to the other page's view: not in this page's address
+    expect_query(page, {"cell": "rnn", "hide": "presets,seed"})
+    with expect_rerun(page, whole_page=True):
         sidebar.get_by_role("link", name="Step through").click()
     expect(page.get_by_role("slider")).to_have_value("3")  # and comes back with it

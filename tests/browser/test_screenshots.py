@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ WIDTH, TALL = 1280, 3200      # tall: Streamlit scrolls inside its own container
 MAX_HEIGHT = 1500             # crop: the top of the page, where its idea is
 MAX_BYTES = 700_000
 SAME_PICTURE_PIXELS = 400     # fewer changed pixels than this: the same picture
+LONG_MS = 300_000             # a training run or a page on a busy machine; bounds a hang
+STEADY_S = 120.0              # how long the page may keep changing before the test fails
 MAIN = '[data-testid="stMainBlockContainer"]'  # the page's content, as tall as it is
 CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 
@@ -75,53 +78,68 @@ def _save_png(raw: bytes, target: Path) -> bool:
     return True
 
 
-def _prepare(page, name: str, expect_rerun, wait_for_app) -> None:
+def _prepare(page, name: str, expect_rerun) -> None:
     if name == "training":
-        with expect_rerun(page, timeout_ms=120_000):
+        # training runs the page, then reruns it (st.rerun) to draw the runs table
+        with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
             page.get_by_role("button", name="Train", exact=True).click()
-        # training reruns the page when it finishes: wait for the runs table it then draws
-        expect(page.get_by_role("heading", name="Runs in this session")).to_be_visible(
-            timeout=120_000)
-        wait_for_app(page, 120_000)
+        expect(page.get_by_role("heading", name="Runs in this session")).to_be_visible()
     elif name == "gradient_check":
-        with expect_rerun(page, timeout_ms=120_000):
+        with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
             page.get_by_role("button", name="Run the check").click()
         expect(page.locator('[data-testid="stDataFrame"]')).to_be_visible()
 
 
+def _crop(page, crop: str, start: str | None) -> dict:
+    if crop == "window":
+        return {"x": 0, "y": 0, "width": WIDTH, "height": 1000}
+    area = page.locator(crop).bounding_box()
+    assert area is not None
+    top = area["y"]
+    if start is not None:
+        heading = page.get_by_role("heading", name=start).bounding_box()
+        assert heading is not None
+        top = heading["y"] - 16
+    return {"x": area["x"], "y": top, "width": area["width"],
+            "height": min(area["y"] + area["height"] - top, MAX_HEIGHT)}
+
+
+def _steady_picture(page, crop: str, start: str | None) -> tuple[dict, bytes]:
+    """The crop box and the picture in it, once two pictures in a row are the same: the
+    page has finished its last layout pass (Plotly's, KaTeX's, a font's) however slowly."""
+    deadline = time.monotonic() + STEADY_S
+    box = _crop(page, crop, start)
+    raw = page.screenshot(clip=box)
+    while True:
+        box_again = _crop(page, crop, start)
+        raw_again = page.screenshot(clip=box_again)
+        if box_again == box and raw_again == raw:
+            return box, raw
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page kept changing for {STEADY_S:.0f} s")
+        box, raw = box_again, raw_again
+
+
 @pytest.mark.parametrize("name, path, crop, charts, start", SHOTS, ids=[s[0] for s in SHOTS])
 def test_screenshot_of_each_page(page, app_server, name, path, crop, charts, start,
-                                 expect_rerun, wait_for_app, assert_no_exception):
+                                 open_app, expect_rerun, wait_for_app, assert_no_exception):
     from PIL import Image
 
     page.set_viewport_size({"width": WIDTH, "height": TALL})
-    with expect_rerun(page, timeout_ms=120_000):
-        page.goto(app_server + path)
+    open_app(page, app_server + path, LONG_MS)
     assert_no_exception(page)
-    _prepare(page, name, expect_rerun, wait_for_app)
+    _prepare(page, name, expect_rerun)
     if charts:
-        expect(page.locator(CHART)).to_have_count(charts, timeout=60_000)
+        expect(page.locator(CHART)).to_have_count(charts)
         expect(page.locator(f"{CHART} .main-svg").first).to_be_visible()
     page.mouse.move(0, 0)  # no hover: Plotly's toolbar stays hidden
-    page.wait_for_timeout(800)  # Plotly's and KaTeX's last layout pass
+    wait_for_app(page)     # every chart drawn, no skeleton left, the fonts loaded
     assert_no_exception(page)
     assert page.locator('[data-testid="stAlertContentWarning"]').count() == 0
 
-    if crop == "window":
-        box = {"x": 0, "y": 0, "width": WIDTH, "height": 1000}
-    else:
-        area = page.locator(crop).bounding_box()
-        assert area is not None
-        top = area["y"]
-        if start is not None:
-            heading = page.get_by_role("heading", name=start).bounding_box()
-            assert heading is not None
-            top = heading["y"] - 16
-        box = {"x": area["x"], "y": top, "width": area["width"],
-               "height": min(area["y"] + area["height"] - top, MAX_HEIGHT)}
+    box, raw = _steady_picture(page, crop, start)
     OUT.mkdir(parents=True, exist_ok=True)
     target = OUT / f"{name}.png"
-    raw = page.screenshot(clip=box)
     _save_png(raw, target)
 
     assert target.is_file() and 0 < target.stat().st_size <= MAX_BYTES
