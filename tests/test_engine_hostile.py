@@ -29,6 +29,7 @@ from rnnviz.engine import (
     loss_and_gradients,
     loss_value,
 )
+from rnnviz.engine.gradcheck import ArrayCheck
 from rnnviz.engine.model import hidden_backward
 from rnnviz.engine.optim import OPTIMIZERS, make_optimizer
 
@@ -106,6 +107,14 @@ def assert_finite(result, where="result") -> None:
     elif isinstance(result, (list, tuple)):
         for k, value in enumerate(result):
             assert_finite(value, f"{where}[{k}]")
+    elif isinstance(result, ArrayCheck):
+        # with no entry measured (every step too steep or too small to resolve, e.g. a
+        # first step eps of 1e9) the measured error and its resolution are NaN by design
+        unmeasured = ("measured_error", "resolution") if result.measured == 0 else ()
+        for name, value in dataclasses.asdict(result).items():
+            if name not in unmeasured:
+                assert_finite(value, f"{where}.{name}")
+        assert result.checked == result.measured + sum(result.unmeasured.values()), where
     elif dataclasses.is_dataclass(result):
         for field in dataclasses.fields(result):
             if field.name != "time_major":  # the forward pass's buffers, not all of them used
