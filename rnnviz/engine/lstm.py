@@ -53,7 +53,14 @@ from rnnviz.engine._arrays import (
     refuses_overflow,
     time_major,
 )
-from rnnviz.engine.activations import sigmoid
+from rnnviz.engine.activations import (
+    SCALES,
+    activate,
+    kernel_for,
+    largest_preactivation,
+    sigmoid,
+    tanh_into,
+)
 from rnnviz.engine.description import Cell, Projection, Trace
 from rnnviz.engine.params import Params, random_weights, with_spectral_radius
 
@@ -297,15 +304,18 @@ _GATE_ORDER = ("f", "u", "o", "c")
 _FACTOR_CHUNK_BYTES = 1 << 20  # BPTT's recurrence-free factors, this many bytes of steps at once
 
 
-def _stacked_gates(params: LSTMParams, halve_sigmoid_rows: bool = False):
-    """W (4 n_a, n_a + n_x) and b (4 n_a,), rows f, u, o, c~; with the f, u, o rows halved
-    (exact: a power of two) if asked."""
+def _stacked_gates(params: LSTMParams, scales: dict[str, float] | None = None):
+    """W (4 n_a, n_a + n_x) and b (4 n_a,), rows f, u, o, c~; with the sigmoid rows (f, u, o)
+    multiplied by scales["sigmoid"] and the candidate's by scales["tanh"] if given (exact:
+    powers of two, rnnviz.engine.activations.SCALES)."""
     W = np.concatenate([getattr(params, "W" + gate) for gate in _GATE_ORDER])
     b = np.concatenate([getattr(params, "b" + gate)[:, 0] for gate in _GATE_ORDER])
-    if halve_sigmoid_rows:
+    if scales is not None:
         sigmoid_rows = 3 * (W.shape[0] // 4)
-        W[:sigmoid_rows] *= 0.5
-        b[:sigmoid_rows] *= 0.5
+        for rows, scale in ((slice(None, sigmoid_rows), scales["sigmoid"]),
+                            (slice(sigmoid_rows, None), scales["tanh"])):
+            W[rows] *= scale
+            b[rows] *= scale
     return W, b
 
 
@@ -387,11 +397,11 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
     - The elementwise gate work is done gate-major, (4, m, n_a), where each gate is one
       contiguous block (NumPy is several times slower on column blocks of a row), and copied
       to the row form once per step.
-    - The gates use sigmoid(z) = (1 + tanh(z / 2)) / 2, the same function computed with one
-      tanh: it never overflows, saturates exactly to 0 and 1, and is within 2.3e-16 (two
-      units in the last place below 1) of 1 / (1 + exp(-z)). The halving is folded into the
-      sigmoid gates' rows of W and b (exact: a power of two), so the whole gate stack costs
-      one tanh call per step.
+    - Each function's argument scale (rnnviz.engine.activations.SCALES: the sigmoid gates'
+      z / 2 for the "tanh" kernel, -z and the candidate's -2 z for "exp") is folded into
+      the gates' rows of W and b (exact: powers of two and signs), so the whole gate stack
+      costs one transcendental call per step, on the kernel measured fastest on this
+      processor; the pre-activations are scaled back once, after the loop.
     - In BPTT the parts of the backward equations that do not depend on the recurrence
       (f (1 - f) c<t-1>, u (1 - c~^2), ...) are computed for a chunk of steps at once, as many
       as stay in cache (_FACTOR_CHUNK_BYTES).
@@ -409,33 +419,38 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
     n_a, m = a0.shape
     buffers = _Buffers.empty(n_x, n_a, m, T_x)
     H, C, TC, G = buffers.h, buffers.c, buffers.tanh_c, buffers.gates
-    W_half, b_half = _stacked_gates(params, halve_sigmoid_rows=True)
-    WT = W_half.T  # (n_a + n_x, 4 n_a)
+    W, b = _stacked_gates(params)
+    # |c<t>| <= |c<t-1>| + 1, so tanh's arguments stay below max |c0| + T_x
+    kernel = kernel_for(max(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a0),
+                            float(np.max(np.abs(c0))) + T_x))
+    scales = SCALES[kernel]
+    W_scaled, b_scaled = _stacked_gates(params, scales)
+    WT = W_scaled.T  # (n_a + n_x, 4 n_a)
     # the transposed view of a C-contiguous matrix: OpenBLAS's faster case for these shapes
-    WaT = np.ascontiguousarray(W_half[:, :n_a]).T
+    WaT = np.ascontiguousarray(W_scaled[:, :n_a]).T
     Z, Wa_a, gate_major = empty_buffers((T_x, m, 4 * n_a), (m, 4 * n_a), (4, m, n_a))
     buffers.x[...] = x.transpose(2, 1, 0)
     # the input's share of every gate at every t in one product: (T_x m, n_x) @ (n_x, 4 n_a)
     np.matmul(buffers.x.reshape(T_x * m, n_x), WT[n_a:], out=Z.reshape(T_x * m, 4 * n_a))
-    Z += b_half
+    Z += b_scaled
     H[0], C[0] = a0.T, c0.T
     f, u, o, c_tilde = gate_major
-    sigmoids = gate_major[:3]
     u_c_tilde = Wa_a[:, :n_a]  # scratch, free once the gates are computed
     with np.errstate(under="ignore"):
         for t in range(T_x):
-            np.matmul(H[t], WaT, out=Wa_a)  # (W_a a<t-1>)^T, W_a = W[:, :n_a]
-            np.add(Z[t], Wa_a, out=Z[t])  # the gates' pre-activations, f, u, o halved
-            np.tanh(Z[t].reshape(m, 4, n_a).transpose(1, 0, 2), out=gate_major)
-            np.multiply(sigmoids, 0.5, out=sigmoids)  # (1 + tanh(z / 2)) / 2 = sigmoid(z)
-            np.add(sigmoids, 0.5, out=sigmoids)
+            np.matmul(H[t], WaT, out=Wa_a)  # (W_a a<t-1>)^T, W_a = W[:, :n_a], scaled
+            np.add(Z[t], Wa_a, out=Z[t])  # the gates' pre-activations, scaled
+            activate(Z[t].reshape(m, 4, n_a).transpose(1, 0, 2), gate_major, 3, kernel)
             np.multiply(f, C[t], out=C[t + 1])  # c<t> = f c<t-1> + u c~
             np.multiply(u, c_tilde, out=u_c_tilde)
             np.add(C[t + 1], u_c_tilde, out=C[t + 1])
-            np.tanh(C[t + 1], out=TC[t])
+            tanh_into(C[t + 1], TC[t], kernel)
             np.multiply(o, TC[t], out=H[t + 1])  # a<t> = o tanh(c<t>)
             np.copyto(G[t].reshape(m, 4, n_a), gate_major.transpose(1, 0, 2))
-    Z[..., : 3 * n_a] *= 2.0  # undo the halving: the sigmoid gates' true pre-activations
+    for rows, scale in ((slice(None, 3 * n_a), scales["sigmoid"]),
+                        (slice(3 * n_a, None), scales["tanh"])):
+        if scale != 1.0:  # the true pre-activations (exact: a power of two and a sign)
+            Z[..., rows] *= 1.0 / scale
     return {
         "x": buffers.x.transpose(2, 1, 0), "a0": H[0].T, "c0": C[0].T,
         "a": H[1:].transpose(2, 1, 0), "c": C[1:].transpose(2, 1, 0),
