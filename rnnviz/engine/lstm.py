@@ -302,6 +302,7 @@ class LSTMTrace(Trace):
 # The four gates are stacked into one matrix, sigmoid gates first: W = [Wf; Wu; Wo; Wc].
 _GATE_ORDER = ("f", "u", "o", "c")
 _FACTOR_CHUNK_BYTES = 1 << 20  # BPTT's recurrence-free factors, this many bytes of steps at once
+_GRADIENT_SPAN_BYTES = 16 << 20  # BPTT's dz<t>, this many bytes of steps before their products
 
 
 def _stacked_gates(params: LSTMParams, scales: dict[str, float] | None = None):
@@ -405,6 +406,9 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
     - In BPTT the parts of the backward equations that do not depend on the recurrence
       (f (1 - f) c<t-1>, u (1 - c~^2), ...) are computed for a chunk of steps at once, as many
       as stay in cache (_FACTOR_CHUNK_BYTES).
+    - BPTT keeps dz<t> for a span of steps (_GRADIENT_SPAN_BYTES: the whole sequence at
+      moderate sizes, a few tens of steps at the limits), then adds their share of the
+      weight gradients and dx in one product each, so that its working memory stays bounded.
 
     Args:
         params: LSTMParams.
@@ -480,10 +484,16 @@ def _lstm_bptt(params: LSTMParams, buffers: _Buffers, flow: np.ndarray) -> dict:
     # the recurrence-free factors are computed for a chunk of steps at once: all of them
     # when small (fewer NumPy calls), a few at a time when large (they stay in cache)
     chunk = max(1, min(T_x, _FACTOR_CHUNK_BYTES // (8 * m * 9 * n_a)))  # 9 n_a m per step
-    flow_c, dZ, dX, chunk_gates, R, P, dz, da_prev, dc_prev = empty_buffers(
-        (T_x, m, n_a), (T_x, m, 4 * n_a), (T_x, m, n_x), (4, chunk, m, n_a),
-        (4, chunk, m, n_a), (chunk, m, n_a), (4, m, n_a), (m, n_a), (m, n_a))
+    # what the result keeps apart from the scratch, which is freed on return
+    flow_c, dX, da_prev, dc_prev = empty_buffers((T_x, m, n_a), (T_x, m, n_x), (m, n_a),
+                                                 (m, n_a))
+    span = max(1, min(T_x, _GRADIENT_SPAN_BYTES // (8 * m * 4 * n_a)))  # steps of dZ
+    dZ, chunk_gates, R, P, dz = empty_buffers((span, m, 4 * n_a), (4, chunk, m, n_a),
+                                              (4, chunk, m, n_a), (chunk, m, n_a), (4, m, n_a))
+    dW, db = np.zeros((4 * n_a, n_a + n_x)), np.zeros((4 * n_a, 1))
     dc_prev[...] = 0.0
+    high = T_x  # dZ[t - low] holds dz<t> for the steps low <= t < high
+    low = max(0, high - span)
     with np.errstate(under="ignore"):
         for end in range(T_x, 0, -chunk):
             start = max(0, end - chunk)
@@ -516,19 +526,35 @@ def _lstm_bptt(params: LSTMParams, buffers: _Buffers, flow: np.ndarray) -> dict:
                 np.multiply(r[2, j], da, out=dz[2])  # dz_o
                 np.multiply(r[3, j], dc, out=dz[3])  # dz_c
                 np.multiply(dc, g[0, j], out=dc_prev)  # dc<t-1> = dc f
-                np.copyto(dZ[t].reshape(m, 4, n_a), dz.transpose(1, 0, 2))  # row form again
-                np.matmul(dZ[t], Wa, out=da_prev)  # (Wa^T dz)^T
-        dZ_rows = dZ.reshape(T_x * m, 4 * n_a)
-        # sum_t dz<t> concat<t>^T for all four gates in one product
-        dW = dZ_rows.T @ buffers.concat.reshape(T_x * m, n_a + n_x)
-        db = dZ_rows.sum(axis=0)[:, None]
-        np.matmul(dZ_rows, W[:, n_a:], out=dX.reshape(T_x * m, n_x))
+                dz_rows = dZ[t - low]
+                np.copyto(dz_rows.reshape(m, 4, n_a), dz.transpose(1, 0, 2))  # row form again
+                np.matmul(dz_rows, Wa, out=da_prev)  # (Wa^T dz)^T
+                if t == low:  # the span is complete: its steps' share of the gradients
+                    _add_span_gradients(dZ[: high - low], buffers.concat[low:high], W[:, n_a:],
+                                        dW, db, dX[low:high])
+                    high, low = low, max(0, low - span)
     grads = {}
     for i, gate in enumerate(_GATE_ORDER):
         grads["dW" + gate] = dW[i * n_a: (i + 1) * n_a]
         grads["db" + gate] = db[i * n_a: (i + 1) * n_a]
     return {**grads, "dx": dX.transpose(2, 1, 0), "da0": da_prev.T, "dc0": dc_prev.T,
             "dA": flow.transpose(2, 1, 0), "dC": flow_c.transpose(2, 1, 0)}
+
+
+def _add_span_gradients(dZ: np.ndarray, concat: np.ndarray, W_x: np.ndarray, dW: np.ndarray,
+                        db: np.ndarray, dX: np.ndarray) -> None:
+    """Add a span of k steps' share to dW += sum_t dz<t> concat<t>^T (all four gates in one
+    product) and db, and write their dx<t> = W_x^T dz<t>.
+
+    Args:
+        dZ: (k, m, 4 n_a) dz<t>^T; concat: (k, m, n_a + n_x) concat<t>^T; W_x: (4 n_a, n_x).
+        dW: (4 n_a, n_a + n_x) and db (4 n_a, 1), added to; dX: (k, m, n_x), written.
+    """
+    k, m, rows = dZ.shape
+    dZ_rows = dZ.reshape(k * m, rows)
+    dW += dZ_rows.T @ concat.reshape(k * m, concat.shape[2])
+    db += dZ_rows.sum(axis=0)[:, None]
+    np.matmul(dZ_rows, W_x, out=dX.reshape(k * m, W_x.shape[1]))
 
 
 CELL = Cell(

@@ -219,7 +219,8 @@ def _rnn_forward(params: RNNParams, x: np.ndarray, a0: np.ndarray) -> dict:
     product before the loop, the weight gradients are accumulated in one product after it,
     and each step inside the loops costs a product, a sum and the tanh, writing into
     preallocated buffers. The tanh is computed by the kernel measured fastest on this
-    processor (rnnviz.engine.activations), its argument's scale folded into the weights. The buffers are time-major, (T_x, m, n), in row form (each (n, m) array of the
+    processor (rnnviz.engine.activations), its argument's scale folded into the weights.
+    The buffers are time-major, (T_x, m, n), in row form (each (n, m) array of the
     equations held as its (m, n) transpose: z<t>^T = a<t-1>^T Waa^T + ...), so that every
     step is one contiguous block and all steps together are one (T_x m, n) matrix for the
     big products. The trace shows them in the notebook's (n, m, T_x) layout as views.
@@ -273,7 +274,8 @@ def _rnn_bptt(params: RNNParams, buffers: _Buffers, flow: np.ndarray) -> dict:
     X, H = buffers
     T_x, m, n_a = flow.shape
     n_x = X.shape[2]
-    dZ, dX, da_prev = empty_buffers((T_x, m, n_a), (T_x, m, n_x), (m, n_a))
+    dX, da_prev = empty_buffers((T_x, m, n_x), (m, n_a))  # kept by the result
+    dZ = empty_buffers((T_x, m, n_a))[0]  # scratch, freed on return
     np.multiply(H[1:], H[1:], out=dZ)  # 1 - a<t>^2 for every t, then dz<t> in its place
     np.subtract(1.0, dZ, out=dZ)
     Waa = np.ascontiguousarray(params.Waa.T).T  # a transposed view, as in the forward loop
