@@ -2,8 +2,6 @@
 the same numbers to float64 round-off on every cell, each passing the gradient check, and
 "exp" never overflowing however large the pre-activations."""
 
-import warnings
-
 import numpy as np
 import pytest
 
@@ -23,15 +21,6 @@ from rnnviz.engine.model import forward, loss_and_gradients
 
 TOLERANCE = 1e-7
 SHAPES = [(1, 1, 1, 1), (3, 4, 2, 5), (5, 7, 3, 9)]  # (n_x, n_a, m, T_x)
-
-
-@pytest.fixture
-def strict():
-    """Every warning is an error and every floating-point exception traps."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise"):
-            yield
 
 
 def problem(cell, n_x, n_a, m, T_x, weight_scale=1.5, seed=0):
