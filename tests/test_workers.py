@@ -5,7 +5,6 @@ no worker process outlives its job. Tests wait for conditions, never for a set t
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 
 import numpy as np
@@ -40,8 +39,6 @@ def collect_until_ended(runs: list[Run]) -> None:
                "the job ended")
 
 
-def no_worker_left() -> bool:
-    return not [p for p in multiprocessing.active_children() if p.name == "rnnviz-training"]
 
 
 def test_runs_train_side_by_side_in_a_worker_as_they_would_here():
@@ -59,21 +56,20 @@ def test_runs_train_side_by_side_in_a_worker_as_they_would_here():
     assert lstm.train_seconds > 0 and lstm.speed() > 0
     steps, by_param = lstm.stat_series("step")
     assert {2, 4, 6} <= set(steps.tolist()) and set(by_param) == set(lstm.params.as_dict())
-    wait_until(no_worker_left, "the worker process exited")
-    assert pool.counts() == (0, 0)
+    assert not job.worker_alive and pool.counts() == (0, 0)
 
 
 def test_stop_ends_the_job_after_the_step_in_progress_and_continue_goes_on_from_there():
     pool = Pool(slots=1)
     run = new_run(ENDLESS)
-    run_records.start([run], pool)
+    job = run_records.start([run], pool)
     wait_until(lambda: run_records.collect([run]) or run.steps_done >= 3, "a few steps")
     run_records.stop([run])
     assert run.status == "stopping"
     collect_until_ended([run])
     assert run.status == "stopped" and run.resumable
     assert run.trainer.t == run.steps_done == len(run.history["step"]) < ENDLESS.steps
-    wait_until(no_worker_left, "the worker process exited")
+    assert not job.worker_alive
     stopped_at = run.steps_done
     run_records.start([run], pool)
     wait_until(lambda: run_records.collect([run]) or run.steps_done > stopped_at + 2,
@@ -100,14 +96,14 @@ def test_a_pool_trains_at_most_its_slots_and_the_others_wait_in_line():
     collect_until_ended([second])
     assert second.status == "stopped" and second.steps_done >= 0
     wait_until(lambda: pool.counts() == (0, 0), "the pool emptied")
-    wait_until(no_worker_left, "every worker process exited")
+    assert not any(job.worker_alive for job in jobs)
 
 
 def test_a_worker_that_dies_fails_its_runs_saying_so_and_frees_its_slot():
     pool = Pool(slots=1)
     run = new_run(ENDLESS)
     job = run_records.start([run], pool)
-    wait_until(lambda: job.state == "running" and job._process.pid, "the worker started")
+    wait_until(lambda: job.worker_alive, "the worker started")
     job._process.kill()
     collect_until_ended([run])
     assert run.status == "failed" and "ended unexpectedly" in run.message

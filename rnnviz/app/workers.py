@@ -21,12 +21,16 @@ only the pool and its line are shared.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
 
 import numpy as np  # noqa: F401  (loaded before its BLAS is limited)
 from threadpoolctl import threadpool_limits
@@ -53,8 +57,12 @@ SLOTS = _slots()
 BLAS_THREADS = 1
 SEND_EVERY_S = 0.1     # a worker sends what it trained this often
 _STOP = "stop"
-_CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload([__name__])   # workers start with NumPy and the engine loaded
+# A worker is a fresh interpreter (`python -m rnnviz.app.workers FD`): multiprocessing's
+# spawn and forkserver would import the running page script in it as its __main__, and a fork
+# of the server would copy its threads' locks. Its BLAS budget is set before NumPy loads.
+_WORKER_ENV = {name: str(BLAS_THREADS) for name in
+               ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])   # where `import rnnviz` works
 
 
 def limit_blas_threads() -> None:
@@ -132,22 +140,34 @@ class Job:
                 pass   # the worker has ended already
 
     @property
+    def worker_alive(self) -> bool:
+        """Whether its worker process is still running."""
+        return self._process is not None and self._process.poll() is None
+
+    @property
     def place(self) -> int:
         """1 for the next job to start, 2 for the one after, ...; 0 unless queued."""
         return self._pool.place(self)
 
     def _start(self) -> None:
-        """Start the worker (called by the pool when a slot frees) and the thread that reads
-        its pipe."""
-        ours, theirs = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(target=_work, args=(theirs, self._trainers), daemon=True,
-                                   name="rnnviz-training")
-        with self._lock:
-            self._conn, self._process, self.state = ours, process, "running"
-        process.start()
+        """Start the worker (called by the pool when a slot frees), hand it the trainers, and
+        start the thread that reads what it sends."""
+        ours, theirs = socket.socketpair()
+        process = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=[theirs.fileno()],
+            env={**os.environ, **_WORKER_ENV, "PYTHONPATH": os.pathsep.join(
+                filter(None, (_PACKAGE_ROOT, os.environ.get("PYTHONPATH"))))},
+            stdin=subprocess.DEVNULL)
         theirs.close()
-        self._trainers = []   # the worker has them now
+        conn = Connection(ours.detach())
+        with self._lock:
+            self._conn, self._process, self.state = conn, process, "running"
         threading.Thread(target=self._read, name="rnnviz-training-reader", daemon=True).start()
+        try:
+            conn.send(self._trainers)
+        except OSError:
+            pass   # the worker died at once: the reader says so
+        self._trainers = []   # the worker has them now
         if self.stop_requested:   # asked while the worker was starting
             self._send_stop()
 
@@ -167,9 +187,9 @@ class Job:
         finally:
             with self._send_lock:
                 self._conn.close()
-            self._process.join()
+            self._process.wait()
+            self._pool.release(self)   # before the end is seen: its slot is free by then
             self._end(trainers, failure)
-            self._pool.release(self)
 
     def _end(self, trainers: list[Trainer] | None, failure: str | None) -> None:
         with self._lock:
@@ -177,10 +197,11 @@ class Job:
             self.state = "ended"
 
 
-def _work(conn, trainers: list[Trainer]) -> None:
-    """In the worker process: train one step of each trainer in turn until all are done or
-    a stop arrives, sending the records every SEND_EVERY_S; then send the trainers back."""
-    limit_blas_threads()
+def _work(conn: Connection) -> None:
+    """In the worker process: take the trainers, train one step of each in turn until all
+    are done or a stop arrives, sending the records every SEND_EVERY_S; then send the
+    trainers back."""
+    trainers: list[Trainer] = conn.recv()
     batch: list[tuple[int, Record]] = []
     started = time.perf_counter()
     stopping = False
@@ -252,3 +273,6 @@ class Pool:
 
 
 POOL = Pool()
+
+if __name__ == "__main__":   # a worker: its end of the socket is the argument
+    _work(Connection(int(sys.argv[1])))

@@ -109,7 +109,11 @@ def test_two_sessions_train_at_once_each_sees_its_own_runs_and_the_second_waits(
     _train(bob, n_a=4, steps=30, cell="LSTM")
     expect(bob.get_by_text("Run 1 is waiting for a free slot")).to_be_visible(timeout=LONG_MS)
     _stop(alice)   # Alice's slot goes to Bob's run, which trains to the end
-    expect(bob.get_by_text(re.compile(r"^finished$")).first).to_be_visible(timeout=LONG_MS)
+    bob_stop = bob.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True)
+    expect(bob_stop).to_be_disabled(timeout=LONG_MS)   # trained to the end
+    expect(bob.get_by_text("Run 1 is waiting")).to_have_count(0)
+    loss = bob.locator('[data-testid="stPlotlyChart"]').first
+    expect(loss.locator(".scatterlayer .trace")).to_have_count(1)
     expect(bob.get_by_text(re.compile(r"n_a=8"))).to_have_count(0)
     expect(bob.get_by_text(re.compile(r"LSTM · chars · n_a=4")).first).to_be_visible()
     expect(alice.get_by_text(re.compile(r"n_a=4"))).to_have_count(0)
