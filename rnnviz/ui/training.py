@@ -208,7 +208,7 @@ class OpenSnapshot:
         config: the shared Config the views show it with (cell, sizes, task input, seed).
         params: {name: array} the parameters at that step.
         step: the training step.
-        run_label: the run's label.
+        run_label: the run's name (its id and settings).
     """
 
     config: Config
