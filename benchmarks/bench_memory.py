@@ -59,6 +59,7 @@ from bench_load import (  # noqa: E402
     Server,
     fill_training_form,
     form_values,
+    wait_training_done,
 )
 
 from rnnviz.engine import CELLS, analysis, init_params  # noqa: E402
@@ -138,9 +139,9 @@ class Trainer:
                 await page.get_by_test_id("stForm").get_by_text(lstm, exact=True).click()
                 before = self.counter.finished
                 await page.get_by_role("button", name="Train", exact=True).click()
-                # the training run, then the rerun it asks for to redraw the page
+                # the rerun Train asks for, then the run trained in its worker
                 await self.counter.wait_for(before + 1, PAGE_TIMEOUT_MS)
-                await page.get_by_text("Runs in this session").wait_for(timeout=PAGE_TIMEOUT_MS)
+                await wait_training_done(page, PAGE_TIMEOUT_MS)
                 await page.wait_for_function(
                     "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                     timeout=PAGE_TIMEOUT_MS)
