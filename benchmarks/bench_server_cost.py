@@ -75,6 +75,21 @@ CHART_HASH_JS = """() => {
   }
   return h >>> 0;
 }"""
+# each new t in the first chart's title (the cell diagram's), with when it was drawn
+FRAMES_JS = """() => {
+  window.rnnvizFrames = [];
+  let last = 0;
+  const tick = () => {
+    const title = document.querySelector('[data-testid="stPlotlyChart"] .gtitle');
+    const match = title && title.textContent.match(/t = (\\d+)/);
+    if (match && Number(match[1]) > last) {
+      last = Number(match[1]);
+      window.rnnvizFrames.push([performance.now(), last]);
+    }
+    requestAnimationFrame(tick);
+  };
+  tick();
+}"""
 CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
   .every((chart) => chart.querySelector('.main-svg'))"""
 
@@ -109,12 +124,16 @@ def server_cpu_s(pid: int) -> float:
 
 @dataclass
 class Action:
-    """One kind of action's costs, ms of server CPU each (idle rate subtracted)."""
+    """One kind of action: each time, the server's CPU ms and the seconds it spanned."""
 
     name: str
     size: str
-    costs_ms: list[float] = field(default_factory=list)
+    samples: list[tuple[float, float]] = field(default_factory=list)
     note: str = ""
+
+    def costs_ms(self, idle_ms_per_s: float) -> list[float]:
+        """Each time's server CPU ms less what the server spends idle over its span."""
+        return [cpu - idle_ms_per_s * span for cpu, span in self.samples]
 
 
 class Meter:
@@ -126,10 +145,13 @@ class Meter:
         self._open: tuple[Action, float, float] | None = None
 
     def idle_rate(self) -> float:
-        return statistics.fmean(self.idle_ms_per_s) if self.idle_ms_per_s else 0.0
+        """The median idle rate measured, ms of server CPU per second."""
+        return statistics.median(self.idle_ms_per_s) if self.idle_ms_per_s else 0.0
 
     async def measure_idle(self, seconds: float) -> None:
+        """The server's CPU per second while the open page sits idle, after it has settled."""
         self.close()
+        await asyncio.sleep(2.0)
         cpu, start = server_cpu_s(self.pid), time.monotonic()
         await asyncio.sleep(seconds)
         self.idle_ms_per_s.append(1000 * (server_cpu_s(self.pid) - cpu)
@@ -140,7 +162,7 @@ class Meter:
         now_cpu, now = server_cpu_s(self.pid), time.monotonic()
         if self._open is not None:
             opened, cpu, start = self._open
-            opened.costs_ms.append(1000 * (now_cpu - cpu) - self.idle_rate() * (now - start))
+            opened.samples.append((1000 * (now_cpu - cpu), now - start))
         self._open = (action, now_cpu, now) if action is not None else None
 
     def close(self) -> None:
@@ -220,6 +242,26 @@ async def slider_moves(meter: Meter, page, counter: RunCounter, action: Action, 
         value += direction
 
 
+async def play(meter: Meter, page, counter: RunCounter, url: str, suffix: str, T_x: int,
+               label: str) -> tuple[Action, float]:
+    """Play on Step through from t = 1 to T_x: the server's CPU per frame, and the frames
+    per second the browser drew (changes of t in the cell diagram's title)."""
+    await open_page(page, counter, f"{url}/{STEP.url_path}{suffix}")
+    await page.evaluate(FRAMES_JS)
+    frames = Action("Step through: Play, per frame", label, note="t = 1 to T_x")
+    await meter.run(frames, page.locator(".st-key-rnnviz_play").get_by_role("button").click)
+    await page.wait_for_function(f"() => window.rnnvizFrames.some(([, t]) => t === {T_x})",
+                                 timeout=TIMEOUT_MS)
+    await page.wait_for_function(APP_IDLE_JS, timeout=TIMEOUT_MS)
+    meter.close()
+    drawn = await page.evaluate("window.rnnvizFrames")
+    shown = [when for when, t in drawn if t > 1]  # the frames Play drew
+    cpu, span = frames.samples[0]
+    frames.samples = [(cpu / len(shown), span / len(shown))] * len(shown)
+    fps = (len(shown) - 1) / ((shown[-1] - shown[0]) / 1000) if len(shown) > 1 else 0.0
+    return frames, fps
+
+
 async def one_size(meter: Meter, page, counter: RunCounter, url: str, size: str,
                    presses: int, loads: int) -> list[Action]:
     query = SIZES[size]
@@ -234,10 +276,15 @@ async def one_size(meter: Meter, page, counter: RunCounter, url: str, size: str,
         press = Action(f"{target.title}: ▶ / ◀", label)
         t = await step_presses(meter, page, counter, press, T_x, presses)
         slide = Action(f"{target.title}: timestep slider", label)
-        slider = page.locator(f".st-key-{WIDGET_PREFIX}t").get_by_role("slider")
+        # the slider's key is numbered once ◀ ▶ moved t (rnnviz.ui.player)
+        slider = page.locator(f'[class*="st-key-{WIDGET_PREFIX}t"]').get_by_role("slider")
         await slider_moves(meter, page, counter, slide, slider, 1, T_x, t, presses)
         meter.close()
         actions += [press, slide]
+        if target == STEP:
+            frames, fps = await play(meter, page, counter, url, suffix, T_x, label)
+            frames.note += f", {fps:.1f} frames/s drawn"
+            actions.append(frames)
 
     await open_page(page, counter, f"{url}/{STEP.url_path}{suffix}")
     seed = Action("Step through: seed changed in the sidebar", label,
@@ -314,16 +361,17 @@ def _p95(values: list[float]) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(0.95 * len(ordered) + 0.5) - 1))]
 
 
-def print_table(actions: list[Action]) -> None:
+def print_table(actions: list[Action], idle_ms_per_s: float) -> None:
     head = f"{'action':<44} {'size':<18} {'median ms':>9} {'p95 ms':>7} {'mean ms':>8} {'n':>3}"
     print(head)
     print("-" * len(head))
     for a in actions:
-        if not a.costs_ms:
+        costs = a.costs_ms(idle_ms_per_s)
+        if not costs:
             continue
-        print(f"{a.name:<44} {a.size:<18} {statistics.median(a.costs_ms):>9.1f} "
-              f"{_p95(a.costs_ms):>7.1f} {statistics.fmean(a.costs_ms):>8.1f} "
-              f"{len(a.costs_ms):>3}" + (f"  ({a.note})" if a.note else ""))
+        print(f"{a.name:<44} {a.size:<18} {statistics.median(costs):>9.1f} "
+              f"{_p95(costs):>7.1f} {statistics.fmean(costs):>8.1f} "
+              f"{len(costs):>3}" + (f"  ({a.note})" if a.note else ""))
 
 
 def cpu_model() -> str:
@@ -362,8 +410,9 @@ async def bench(args) -> dict:
                 await browser.close()
     finally:
         server.stop()
-    return {"actions": actions, "idle_ms_per_s": meter.idle_ms_per_s, "loadavg": loads,
-            "engine_ms": engine_ms, "engine_run": engine_run}
+    return {"actions": actions, "idle_ms_per_s": meter.idle_ms_per_s,
+            "idle_rate": meter.idle_rate(), "loadavg": loads, "engine_ms": engine_ms,
+            "engine_run": engine_run}
 
 
 def main() -> None:
@@ -387,19 +436,20 @@ def main() -> None:
     print(f"\nmachine: {cpu_model()}, {os.cpu_count()} cores; load average (1, 5, 15 min) "
           "at the start and after each part: "
           + "; ".join(", ".join(f"{x:.1f}" for x in la) for la in result["loadavg"]))
-    print("server idle CPU (subtracted): "
-          + ", ".join(f"{x:.1f}" for x in result["idle_ms_per_s"]) + " ms/s")
-    print("server CPU per action, ms (idle subtracted):")
-    print_table(result["actions"])
+    print("server idle CPU: " + ", ".join(f"{x:.1f}" for x in result["idle_ms_per_s"])
+          + f" ms/s; their median, {result['idle_rate']:.1f} ms/s, is subtracted")
+    print("server CPU per action, ms:")
+    print_table(result["actions"], result["idle_rate"])
     train = next((a for a in result["actions"] if a.name.startswith("Training")), None)
-    if train and train.costs_ms and result["engine_ms"] is not None:
-        total = train.costs_ms[0]
+    if train and train.samples and result["engine_ms"] is not None:
+        total = train.costs_ms(result["idle_rate"])[0]
         print(f"training run ({result['engine_run']}): server {total:.0f} ms, engine alone "
               f"{result['engine_ms']:.0f} ms, everything else {total - result['engine_ms']:.0f}"
               " ms")
     if args.json:
         args.json.write_text(json.dumps(
-            {**result, "actions": [vars(a) for a in result["actions"]]}, indent=1))
+            {**result, "actions": [{**vars(a), "costs_ms": a.costs_ms(result["idle_rate"])}
+                                   for a in result["actions"]]}, indent=1))
 
 
 if __name__ == "__main__":
