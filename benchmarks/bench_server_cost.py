@@ -242,6 +242,15 @@ async def slider_moves(meter: Meter, page, counter: RunCounter, action: Action, 
         value += direction
 
 
+async def repeated(meter: Meter, page, counter: RunCounter, action: Action,
+                   do: Callable[[int], Awaitable[None]], times: int) -> Action:
+    """`do(k)` for k = 0 … times − 1, each an interaction measured as `action`."""
+    for k in range(times):
+        await meter.run(action, lambda k=k: interaction(page, counter, lambda: do(k)))
+    meter.close()
+    return action
+
+
 async def play(meter: Meter, page, counter: RunCounter, url: str, suffix: str, T_x: int,
                label: str) -> tuple[Action, float]:
     """Play on Step through from t = 1 to T_x: the server's CPU per frame, and the frames
@@ -287,27 +296,26 @@ async def one_size(meter: Meter, page, counter: RunCounter, url: str, size: str,
             actions.append(frames)
 
     await open_page(page, counter, f"{url}/{STEP.url_path}{suffix}")
-    seed = Action("Step through: seed changed in the sidebar", label,
-                  note="a new forward pass each time")
     box = page.locator(f".st-key-{WIDGET_PREFIX}seed").get_by_role("spinbutton")
-    for k in range(presses):
-        async def new_seed(k=k) -> None:
-            await box.fill(str(100 + k))
-            await box.press("Enter")
-        await meter.run(seed, lambda: interaction(page, counter, new_seed))
-    meter.close()
-    actions.append(seed)
+
+    async def new_seed(k: int) -> None:
+        await box.fill(str(100 + k))
+        await box.press("Enter")
+
+    actions.append(await repeated(meter, page, counter, Action(
+        "Step through: seed changed in the sidebar", label,
+        note="a new forward pass each time"), new_seed, presses))
 
     await open_page(page, counter, f"{url}/{FLOW.url_path}{suffix}")
-    knob = Action("Gradient flow: spectral-radius knob", label,
-                  note="a new configuration each time: BPTT of both cells")
-    slider = page.locator(f".st-key-{KNOB_PREFIX}spectral_radius").get_by_role("slider")
-    for _ in range(presses):
-        await slider.focus()
-        await meter.run(knob, lambda: interaction(page, counter,
-                                                  lambda: slider.press("ArrowRight")))
-    meter.close()
-    actions.append(knob)
+    knob = page.locator(f".st-key-{KNOB_PREFIX}spectral_radius").get_by_role("slider")
+
+    async def knob_right(_: int) -> None:
+        await knob.focus()
+        await knob.press("ArrowRight")
+
+    actions.append(await repeated(meter, page, counter, Action(
+        "Gradient flow: spectral-radius knob", label,
+        note="a new configuration each time: BPTT of both cells"), knob_right, presses))
 
     for target in (HOME, STEP, GATES, FLOW, TRAINING, CHECK):
         opened = Action(f"page load: {target.title}", label, note="a new session each time")
