@@ -99,11 +99,13 @@ def _healthy(url: str) -> bool:
 
 
 class Server:
-    """`streamlit run app.py` in its own process group, on 127.0.0.1 and a free port."""
+    """`streamlit run app.py` in its own process group, on 127.0.0.1 and `port` (default: a
+    free one)."""
 
     def __init__(self, extra_args: list[str] | None = None,
-                 extra_env: dict[str, str] | None = None, app_root: Path = ROOT) -> None:
-        self.port = free_port()
+                 extra_env: dict[str, str] | None = None, app_root: Path = ROOT,
+                 port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="rnnviz-bench-", suffix=".log",
                                                delete=False)
