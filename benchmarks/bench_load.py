@@ -34,6 +34,7 @@ import functools
 import importlib.util
 import json
 import os
+import platform
 import random
 import signal
 import socket
@@ -187,6 +188,38 @@ def cpu_seconds(*pids: int) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def process_cpu_s(pid: int) -> float | None:
+    """CPU seconds of process `pid` (all its threads, ended ones too) from its CPU-time
+    clock, the kernel's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED); None if it is gone."""
+    try:
+        return time.clock_gettime(((~pid) << 3) | 2)
+    except OSError:
+        return None
+
+
+def _waited_children_s(pid: int) -> float:
+    """CPU seconds of `pid`'s children that have ended and been waited for (/proc ticks)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of the server, its live descendants and its ended children
+    (the training workers among them)."""
+    return (sum(process_cpu_s(p) or 0.0 for p in (pid, *descendants(pid)))
+            + _waited_children_s(pid))
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
 
 
 class RssSampler:
