@@ -236,15 +236,26 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def _renice(pid: int, nice: int) -> None:
+    """Every thread of `pid` at niceness `nice` (Linux keeps a niceness per thread)."""
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError):
+                if os.getpriority(os.PRIO_PROCESS, int(task)) != nice:
+                    os.setpriority(os.PRIO_PROCESS, int(task), nice)
+
+
 class RssSampler:
     """Samples rss_bytes(pid) every `every_s` seconds on a thread: [(seconds, bytes)].
 
     It also follows the CPU time of this script's other descendants (Playwright's driver
-    and Chromium's processes, which come and go with the contexts): `client_cpu_s`.
+    and Chromium's processes, which come and go with the contexts): `client_cpu_s`; and,
+    given `renice`, sets every thread of theirs to that niceness at each sample (Chromium
+    raises its own processes' and threads' priority when it may, e.g. run as root).
     """
 
-    def __init__(self, pid: int, every_s: float = 0.2) -> None:
-        self.pid, self.every_s, self.samples = pid, every_s, []
+    def __init__(self, pid: int, every_s: float = 0.2, renice: int | None = None) -> None:
+        self.pid, self.every_s, self.samples, self.renice = pid, every_s, [], renice
         self.loads: list[float] = []   # the 1-minute load average at each sample
         self._client_cpu: dict[int, float] = {}
         self._client_base = {p: cpu_seconds(p) for p in self._client_pids()}
@@ -259,6 +270,8 @@ class RssSampler:
             self.loads.append(os.getloadavg()[0])
             for p in self._client_pids():
                 self._client_cpu[p] = cpu_seconds(p)
+                if self.renice is not None:
+                    _renice(p, self.renice)
             self._stop.wait(self.every_s)
 
     def _client_pids(self) -> list[int]:
@@ -729,7 +742,7 @@ async def run_class(n: int, args) -> dict:
     server = Server()
     os.nice(args.browser_nice)
     pid = server.proc.pid
-    sampler = RssSampler(pid)
+    sampler = RssSampler(pid, renice=args.browser_nice)
     started, cpu_before = time.monotonic(), server_cpu_s(pid)
     load = [os.getloadavg()[0]]
     errors: list[str] = []
