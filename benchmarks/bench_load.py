@@ -786,6 +786,11 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
+def _ruled(head: str) -> None:
+    """A table's head and a rule under it."""
+    print(f"{head}\n{'-' * len(head)}")
+
+
 def print_table(results: list[dict], args) -> None:
     print(f"\nStep-through: LSTM n_a={args.n_a}, T_x={args.T_x}, {args.steps} presses of ▶ "
           f"per student, think time {args.think_ms} ms ±50 %; training: both cells, "
@@ -794,8 +799,7 @@ def print_table(results: list[dict], args) -> None:
             f"{'p95':>6} | {'open p50':>8} {'p95':>6} | {'train 1st curve p50':>19} {'p95':>6} "
             f"| {'train done p50':>14} {'p95':>6} | {'RSS MB':>6} | {'CPU s server':>12} "
             f"{'browser':>7} | {'load':>4} | errors")
-    print(head)
-    print("-" * len(head))
+    _ruled(head)
     for r in results:
         sc, sf, op = r["step_chart"], r["step_script_finished"], r["open"]
         tf, td = r["train_first_curve"], r["train_done"]
@@ -826,8 +830,7 @@ def print_lesson(results: list[dict], args) -> None:
             f"{'max':>5} | {'training p50':>12} | {'still queued':>12} {'waited max':>10} | "
             f"{'CPU server':>10} {'main':>5} {'workers':>7} {'browser':>7} | {'RSS MB':>6} | "
             f"{'load':>9} | errors")
-    print(head)
-    print("-" * len(head))
+    _ruled(head)
     for r in results:
         if "step_chart" not in r:
             print(f"{r['sessions']:>3} | failed: {r.get('failed')}")
