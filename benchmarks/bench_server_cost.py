@@ -35,7 +35,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -52,7 +51,8 @@ from bench_load import (  # noqa: E402
     CHROMIUM_ARGS,
     RunCounter,
     Server,
-    descendants,
+    cpu_model,
+    server_cpu_s,
 )
 
 from rnnviz.app.contents import CHECK, FLOW, GATES, HOME, STEP, TRAINING  # noqa: E402
@@ -92,32 +92,6 @@ FRAMES_JS = """() => {
 }"""
 CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
   .every((chart) => chart.querySelector('.main-svg'))"""
-
-
-# ----- the server's CPU time ------------------------------------------------------------------
-
-def _process_clock(pid: int) -> float | None:
-    """CPU seconds of process `pid` (all its threads, ended ones too) from its CPU-time
-    clock, the kernel's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED); None if it is gone."""
-    try:
-        return time.clock_gettime(((~pid) << 3) | 2)
-    except OSError:
-        return None
-
-
-def _waited_children_s(pid: int) -> float:
-    """CPU seconds of `pid`'s children that have ended and been waited for (/proc ticks)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of the server, its live descendants and its ended children."""
-    return (sum(_process_clock(p) or 0.0 for p in (pid, *descendants(pid)))
-            + _waited_children_s(pid))
 
 
 # ----- measuring --------------------------------------------------------------------------------
@@ -380,13 +354,6 @@ def print_table(actions: list[Action], idle_ms_per_s: float) -> None:
         print(f"{a.name:<44} {a.size:<18} {statistics.median(costs):>9.1f} "
               f"{_p95(costs):>7.1f} {statistics.fmean(costs):>8.1f} "
               f"{len(costs):>3}" + (f"  ({a.note})" if a.note else ""))
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
 
 
 async def bench(args) -> dict:
