@@ -66,3 +66,12 @@ def test_what_is_not_a_click_is_ignored(session, request_value):
     player.on_play_request(request_value, T_x=5)
     player.on_play_ticks("7", T_x=5)
     assert not session.get(state.PLAYING_KEY) and t(session) == 1
+
+
+def test_a_move_of_a_slider_that_steps_have_replaced_is_ignored(session):
+    old = player._slider_key()
+    player._step_by(1, T_x=10)  # ▶: t = 2, and the slider gets a new key
+    player._slider_moved(old, 1)  # the browser still had the old slider at t = 1
+    assert t(session) == 2
+    player._slider_moved(player._slider_key(), 7)  # a move of the slider on screen
+    assert t(session) == 7

@@ -10,8 +10,8 @@ buttons quick presses were lost; a count loses none, and t moves by the differen
 
 Every rerun also sends the slider's value as the browser last drew it, which lags behind a
 t that ◀ ▶ or Play moved meanwhile: Streamlit takes that for a move of the slider and t
-would jump back. So the slider gets a new key each time ◀ ▶ or Play move t, and the lagging
-value belongs to a slider that is gone.
+would jump back. So the slider gets a new key each time ◀ ▶ or Play move t, and a value
+from a slider that is gone is ignored (_slider_moved).
 
 Play runs in the browser (play_button.js): it asks for the next frame once the last one has
 reached the page, FRAME_INTERVAL_MS after the last ask at the earliest, so Play draws up to
@@ -67,6 +67,15 @@ def _slider_key() -> str:
     """The slider's key: the view field's widget key, numbered once ◀ ▶ or Play moved t."""
     moves = st.session_state.get(state.T_MOVES_KEY, 0)
     return state.widget_key("t") + (f"_{moves}" if moves else "")
+
+
+def _slider_moved(key: str, value: int) -> None:
+    """The slider `key` was moved to `value`: t follows, if that slider is still the current
+    one. A slider that ◀ ▶ or Play have replaced since can still report a value: under load
+    the browser sends its old slider with a press made before the new one arrived, and
+    Streamlit, which has forgotten the old slider by then, takes that for a move."""
+    if key == _slider_key():
+        st.session_state[state.view_key("t")] = value
 
 
 def _on_presses(key: str, direction: int, T_x: int) -> None:
@@ -158,8 +167,9 @@ def _controls(t: int, T_x: int):
             _step_button(FORWARD_KEY, +1, T_x, disabled=t >= T_x, help="One step forward")
         with slider:
             if T_x > 1:
-                state.mirrored(st.slider, _slider_key(), t,
-                               state.keeper(state.view_key("t")), "timestep t", 1, T_x)
+                key = _slider_key()
+                state.mirrored(st.slider, key, t, partial(_slider_moved, key),
+                               "timestep t", 1, T_x)
             else:
                 st.markdown("timestep t = 1 (T_x = 1: a single step)")
     else:
