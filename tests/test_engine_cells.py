@@ -43,7 +43,8 @@ def test_projection_blocks_reproduce_the_traced_values(cell):
     squash = {"tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
     for projection in cell.projections:
         W_a, W_x, b = projection.blocks(params)
-        z = (np.einsum("ij,jmt->imt", W_a, a_prev) + np.einsum("ij,jmt->imt", W_x, trace.x)
+        hidden = projection.hidden_input(a_prev, trace)
+        z = (np.einsum("ij,jmt->imt", W_a, hidden) + np.einsum("ij,jmt->imt", W_x, trace.x)
              + b[:, :, None])
         expected = squash[projection.activation](z)
         np.testing.assert_allclose(getattr(trace, projection.value), expected, atol=1e-12)
@@ -68,7 +69,7 @@ def test_multiply_adds_count_every_weight_once_per_example_and_step():
 
 
 def test_unknown_cells_and_foreign_objects_are_refused_with_the_names_there_are():
-    with pytest.raises(ValueError, match="one of 'rnn', 'lstm'"):
+    with pytest.raises(ValueError, match="one of 'rnn', 'lstm', 'gru'"):
         get_cell("elman")
     with pytest.raises(TypeError, match="rnn, lstm"):
         cell_of({"Wax": np.zeros((1, 1))})
