@@ -438,9 +438,10 @@ def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict,
 # cell's parameters with randn after x and a0 (so the same seed gives the notebook's arrays).
 NOTEBOOK_SIZES = {"n_x": 3, "n_a": 5, "n_y": 2, "m": 10}
 NOTEBOOK_SEED = 1
-# The notebook has no GRU example; its draws follow the LSTM's pattern (each matrix, then
-# its bias, in the order the equations name them) with the LSTM's T_x.
-NOTEBOOK_T_X = {"rnn": 4, "lstm": 7, "gru": 7}
+# The notebook's examples are the RNN's and the LSTM's (NOTEBOOK_T_X). It has no GRU example;
+# the GRU's draws follow the LSTM's pattern (each matrix, then its bias, in the order the
+# equations name them), with the LSTM's T_x.
+NOTEBOOK_T_X = {"rnn": 4, "lstm": 7}
 DRAW_ORDER = {"rnn": ("Waa", "Wax", "Wya", "ba", "by"),
               "lstm": ("Wf", "bf", "Wu", "bu", "Wo", "bo", "Wc", "bc", "Wy", "by"),
               "gru": ("Wr", "br", "Wu", "bu", "Wc", "bc", "Wy", "by")}
@@ -466,7 +467,7 @@ def notebook_example(cell: str, n_x: int = NOTEBOOK_SIZES["n_x"],
     """
     if not isinstance(cell, str) or cell not in DRAW_ORDER:
         raise ValueError(f"cell must be one of {', '.join(DRAW_ORDER)}; got {cell!r}")
-    T_x = NOTEBOOK_T_X[cell] if T_x is None else T_x
+    T_x = NOTEBOOK_T_X.get(cell, NOTEBOOK_T_X["lstm"]) if T_x is None else T_x
     n_x, n_a, n_y, m, T_x = check_sizes(
         lambda n_x, n_a, n_y, m, T_x: n_x * m * T_x + get_cell(cell).parameter_count(
             n_x, n_a, n_y), n_x=n_x, n_a=n_a, n_y=n_y, m=m, T_x=T_x).values()
