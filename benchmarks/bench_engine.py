@@ -18,6 +18,18 @@ full BPTT (all parameter gradients and dx) for:
   output layer, weight and input gradients), into preallocated buffers, with no
   elementwise work at all.
 
+The first lines name the CPU's vector extensions as NumPy's runtime dispatch sees them and
+the kernel the engine chose for sigmoid and tanh (rnnviz.engine.activations: "tanh" or
+"exp", whichever its calibration at import measured faster), with the calibration's times.
+An AVX2-only machine is emulated on an AVX-512 one by switching off NumPy's AVX-512 kernels
+and OpenBLAS's, and PyTorch's (ATen's and MKL's) alike:
+
+    NPY_DISABLE_CPU_FEATURES="X86_V4 AVX512_ICL AVX512_SPR" OPENBLAS_CORETYPE=Haswell \
+    ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 python benchmarks/bench_engine.py
+
+(NumPy 2.4 groups its x86 features: X86_V3 is AVX2 + FMA3, X86_V4 the AVX-512 set; the
+older names such as AVX512F are accepted silently and change nothing.)
+
 The process first calls ``rnnviz.engine.keep_freed_memory_for_reuse()``, as the app does
 (``--freed-memory release`` leaves malloc as it is). ``--malloc-rounds N`` measures what that
 call saves: it times the engine alone in 2N fresh processes, with and without it in turn,
@@ -50,7 +62,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rnnviz.engine import init_params, keep_freed_memory_for_reuse  # noqa: E402
+from rnnviz.engine import activations, init_params, keep_freed_memory_for_reuse  # noqa: E402
 from rnnviz.engine.losses import Loss  # noqa: E402
 from rnnviz.engine.model import loss_and_gradients  # noqa: E402
 from rnnviz.notebook import lstm_backward, lstm_forward, rnn_backward, rnn_forward  # noqa: E402
@@ -60,7 +72,7 @@ try:
 except ImportError:  # the reference is optional
     torch = None
 
-SIZES = ((8, 16, 8, 20), (32, 128, 32, 64))  # (n_x, n_a, m, T_x)
+SIZES = ((27, 32, 32, 20), (32, 128, 32, 64))  # (n_x, n_a, m, T_x): the training size, a large one
 LOSS = Loss("cross_entropy", "all")
 
 
@@ -184,6 +196,24 @@ def blas_description() -> str:
                      f"threads={i.get('num_threads')}" for i in blas) or "unknown"
 
 
+def vector_extensions() -> str:
+    """The x86 feature groups NumPy's runtime dispatch found (and those switched off)."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    found = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+    flags = [name for name in ("AVX2", "FMA3", "AVX512F") if __cpu_features__.get(name)]
+    disabled = os.environ.get("NPY_DISABLE_CPU_FEATURES", "(unset)")
+    return (f"NumPy dispatch targets found: {', '.join(found) or 'none'} (CPU has "
+            f"{', '.join(flags)}); NPY_DISABLE_CPU_FEATURES={disabled}")
+
+
+def kernel_description() -> str:
+    """The engine's sigmoid/tanh kernel and the calibration that chose it."""
+    times = ", ".join(f"{name} {seconds * 1e6:.1f} us"
+                      for name, seconds in activations.CALIBRATION.items())
+    return (f"activation kernel: {activations.KERNEL} (calibration, one LSTM step's "
+            f"activations at m = n_a = 32: {times})")
+
+
 def print_header(header: str) -> None:
     print(header)
     print("-" * len(header))
@@ -247,7 +277,12 @@ def main() -> None:
     print(f"numpy {np.__version__}; BLAS: {blas_description()}")
     print("OPENBLAS_CORETYPE=" + os.environ.get("OPENBLAS_CORETYPE", "(unset)")
           + " OPENBLAS_L2_SIZE=" + os.environ.get("OPENBLAS_L2_SIZE", "(unset)"))
-    print(f"torch {torch.__version__}, 1 thread" if torch is not None
+    print(vector_extensions())
+    print(kernel_description())
+    print("ATEN_CPU_CAPABILITY=" + os.environ.get("ATEN_CPU_CAPABILITY", "(unset)")
+          + " MKL_ENABLE_INSTRUCTIONS=" + os.environ.get("MKL_ENABLE_INSTRUCTIONS", "(unset)"))
+    print(f"torch {torch.__version__}, 1 thread, CPU capability "
+          f"{torch.backends.cpu.get_cpu_capability()}" if torch is not None
           else "torch not importable: the PyTorch reference is missing")
     print(f"forward + BPTT, cross-entropy at every step, float64, median of {args.repeats}, "
           f"{args.clock} clock, freed memory: {args.freed_memory}")

@@ -286,18 +286,28 @@ class RunCounter:
 
 
 async def fill_training_form(page, values: dict[str, int], timeout_ms: int) -> None:
-    """Open the training page's settings (an expander) if closed and fill the number boxes
-    {label: value}, each confirmed with Tab."""
-    details = page.get_by_test_id("stExpander").locator("details").first
-    await details.wait_for(state="attached", timeout=timeout_ms)
-    if await details.get_attribute("open") is None:
-        await details.locator("summary").click()
+    """Fill the training page's number boxes {label: value}, each confirmed with Tab."""
     form = page.get_by_test_id("stForm")
     for label, value in values.items():
         box = form.get_by_label(label, exact=True)
         await box.wait_for(state="visible", timeout=timeout_ms)
         await box.fill(str(value))
         await box.press("Tab")
+
+
+_TRAINING_DONE_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const stop = main && [...main.querySelectorAll('button')].find(
+      (b) => b.innerText.trim() === 'Stop');
+  return !!stop && stop.disabled && !document.querySelector('[data-testid="stProgress"]')
+      && !!document.querySelector('[data-testid="stDataFrame"]');
+}"""
+
+
+async def wait_training_done(page, timeout_ms: int) -> None:
+    """After the rerun that Train asked for: wait until the session's runs have finished (the
+    page's Stop greyed, no progress bar, the runs' table drawn)."""
+    await page.wait_for_function(_TRAINING_DONE_JS, timeout=timeout_ms)
 
 
 async def _exceptions(page) -> int:
@@ -361,6 +371,7 @@ async def student(browser, url: str, index: int, args, rng: random.Random,
         await curve.wait_for(state="attached", timeout=TRAIN_TIMEOUT_MS)
         result.train_first_curve_s = time.perf_counter() - start
         await page.get_by_text("Runs in this session").wait_for(timeout=TRAIN_TIMEOUT_MS)
+        await wait_training_done(page, TRAIN_TIMEOUT_MS)
         result.train_done_s = time.perf_counter() - start
         phase("train")
         await _idle(page, TRAIN_TIMEOUT_MS)

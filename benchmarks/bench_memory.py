@@ -2,6 +2,14 @@
 
 Run:  python benchmarks/bench_memory.py [--rounds 5] [--sessions 3] [--json out.json]
                                         [--server-arg=--server.maxCacheDataSize=1gb]
+      python benchmarks/bench_memory.py --per-computation
+
+--per-computation runs no server: in this process, for each cell at the limits, it prints
+the peak working memory (tracemalloc: every NumPy buffer) of each computation a page makes
+(the forward pass, BPTT, the Gradient flow page's step-Jacobian norms, the norm of their
+product and the per-step gradients at rnnviz.ui.gradients.PER_STEP_POINTS steps), what its
+result keeps, and the size of the trace and of the Backprop as the page's cache stores them
+(pickled: st.cache_data keeps each entry so).
 
 One `streamlit run app.py` (headless, 127.0.0.1, a free port) and one headless Chromium.
 Each round opens --sessions new browser sessions at the limits, each with a seed never
@@ -27,10 +35,14 @@ import argparse
 import asyncio
 import contextlib
 import json
+import pickle
 import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -47,10 +59,14 @@ from bench_load import (  # noqa: E402
     Server,
     fill_training_form,
     form_values,
+    wait_training_done,
 )
 
-from rnnviz.engine import CELLS  # noqa: E402
+from rnnviz.engine import CELLS, analysis, init_params  # noqa: E402
+from rnnviz.engine.losses import Loss  # noqa: E402
+from rnnviz.engine.model import backward, forward  # noqa: E402
 from rnnviz.limits import SIZES  # noqa: E402
+from rnnviz.ui.gradients import PER_STEP_POINTS  # noqa: E402
 from rnnviz.ui.player import FORWARD_KEY  # noqa: E402
 
 LIMITS_QUERY = "cell=lstm&input=gaussian&" + "&".join(f"{k}={v}" for k, v in SIZES.items())
@@ -123,9 +139,9 @@ class Trainer:
                 await page.get_by_test_id("stForm").get_by_text(lstm, exact=True).click()
                 before = self.counter.finished
                 await page.get_by_role("button", name="Train", exact=True).click()
-                # the training run, then the rerun it asks for to redraw the page
+                # the rerun Train asks for, then the run trained in its worker
                 await self.counter.wait_for(before + 1, PAGE_TIMEOUT_MS)
-                await page.get_by_text("Runs in this session").wait_for(timeout=PAGE_TIMEOUT_MS)
+                await wait_training_done(page, PAGE_TIMEOUT_MS)
                 await page.wait_for_function(
                     "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                     timeout=PAGE_TIMEOUT_MS)
@@ -187,6 +203,52 @@ async def measure(args) -> dict:
             "samples": [(round(t, 2), round(b / MB, 1)) for t, b in samples]}
 
 
+def traced(fn, *args, **kwargs):
+    """(fn(*args, **kwargs), peak MB allocated while it ran, MB its result still holds)."""
+    tracemalloc.start()
+    start = tracemalloc.get_traced_memory()[0]
+    result = fn(*args, **kwargs)
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return result, (peak - start) / MB, (held - start) / MB
+
+
+def cell_computations(name: str) -> list[tuple[str, float, float, float | None]]:
+    """(computation, peak MB, MB kept, MB pickled or None) of each computation of one cell
+    at the limits."""
+    n_x, n_y, n_a, m, T_x = (SIZES[k] for k in ("n_x", "n_y", "n_a", "m", "T_x"))
+    loss = Loss("cross_entropy", "all")
+    steps = np.unique(np.linspace(1, T_x, min(T_x, PER_STEP_POINTS)).round().astype(int))
+    rng = np.random.default_rng(0)
+    params = init_params(name, n_x, n_a, n_y, rng)
+    x = rng.standard_normal((n_x, m, T_x))
+    targets = rng.integers(0, n_y, size=(m, T_x))
+    trace, peak, kept = traced(forward, params, x)
+    rows = [("forward (the trace)", peak, kept, len(pickle.dumps(trace)) / MB)]
+    back, peak, kept = traced(backward, params, trace, targets, loss)
+    rows.append(("backward (BPTT)", peak, kept, len(pickle.dumps(back)) / MB))
+    del back
+    for label, fn, args in (
+            ("step-Jacobian norms, one example", analysis.jacobian_norms, (params, trace, 0)),
+            ("norm of their product", analysis.log10_product_norms, (params, trace, 0)),
+            (f"per-step gradients, {steps.size} steps", analysis.per_step_gradients,
+             (params, x, targets, loss, None, None, steps))):
+        _, peak, kept = traced(fn, *args)
+        rows.append((label, peak, kept, None))
+    return rows
+
+
+def per_computation() -> None:
+    """Peak working memory of each engine computation a page makes, at the limits."""
+    print("at the limits: " + ", ".join(f"{k} = {v}" for k, v in SIZES.items())
+          + "; tracemalloc, MB; cached: pickled, as st.cache_data keeps it")
+    print(f"{'cell':<6}{'computation':<34}{'peak':>8}{'kept':>8}{'cached':>9}")
+    for name in CELLS:
+        for label, peak, kept, cached in cell_computations(name):
+            shown = f"{cached:9.0f}" if cached is not None else f"{'-':>9}"
+            print(f"{name:<6}{label:<34}{peak:8.0f}{kept:8.0f}{shown}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -203,7 +265,13 @@ def main() -> None:
     parser.add_argument("--app-root", type=Path, default=ROOT,
                         help="the folder holding app.py (e.g. an export of an older commit)")
     parser.add_argument("--json", type=Path, help="write the results (and every sample) here")
+    parser.add_argument("--per-computation", action="store_true",
+                        help="no server: the peak memory of each engine computation at the "
+                             "limits, in this process")
     args = parser.parse_args()
+    if args.per_computation:
+        per_computation()
+        return
     result = asyncio.run(measure(args))
     growth = result["last_round_growth_mb"]
     print(f"\nserver RSS: peak {result['peak_mb']:.0f} MB; plateau (median of the end-of-round "

@@ -1,5 +1,6 @@
 """Training: train the RNN and the LSTM on a task with Adam (or SGD, momentum, RMSProp) and
-watch the curves grow; compare runs, look inside Adam, sample names, reopen a snapshot."""
+watch the curves grow while exploring; compare runs, look inside Adam, sample names, reopen a
+snapshot."""
 
 import streamlit as st
 
@@ -7,32 +8,25 @@ from rnnviz.app.contents import TRAINING
 from rnnviz.ui import page, run_detail, train_form, train_live, train_runs, training
 
 page.setup(TRAINING)
-interrupted = training.mark_interrupted()
+training.collect()   # what the workers trained since this session last looked
 
 st.title("Training")
 st.markdown(
     "Pick a task and an optimizer, press **Train**, and watch the loss fall. Train the RNN "
     "and the LSTM on the same batches to see which one learns the task; every run stays "
-    "here so you can compare them. The sidebar's network settings are for the other "
-    "views; this page has its own settings, here:"
+    "here so you can compare them. A run trains beside the page: move any control, open "
+    "another page and come back, it goes on until it finishes or you press **Stop**. These "
+    "are this page's settings (the sidebar's network settings are for the other views):"
 )
-train_form.draw(expanded=not training.runs())
+train_form.draw()
 
-# The curves grow while the runs train; Stop keeps what they learned so far.
-training_now = training.take_pending()
-train_live.controls(training_now, interrupted)
-train_live.task_notes(training_now)
-train_live.train(training_now)
-train_live.notes()
+# The curves grow while the runs train, polled a few times a second.
+train_live.live()
 
 runs = training.runs()
 if not runs:
     st.stop()
 
-st.header("Runs in this session")
-st.caption(f"Up to {training.MAX_RUNS} runs are kept (the oldest goes first); they are yours "
-           "alone and vanish when you close the tab.")
-train_runs.table(runs)
 train_runs.choose_shown(runs)
 
 st.header("Inside one run")

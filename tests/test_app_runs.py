@@ -1,11 +1,11 @@
 """rnnviz.app.runs without Streamlit: a Run keeps what its steps recorded and what its task
-left out of its data, runs train side by side with a redraw between chunks, a diverged run
-says what to try, and a run's network opens with the Config that shows it."""
+left out of its data, a diverged run says what to try, and a run's network opens with the
+Config that shows it. (Runs trained in workers: tests/test_workers.py.)"""
 
 import numpy as np
 import pytest
 
-from rnnviz.app.runs import HISTORY_COLUMNS, Run, train_live, view_config, what_to_try
+from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config, what_to_try
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Trainer
 
@@ -18,28 +18,22 @@ def new_run(config: TrainConfig = SMALL, run_id: int = 1) -> Run:
                snapshots=dict(trainer.snapshots))
 
 
-def test_runs_train_side_by_side_to_the_end_and_each_is_charged_its_share_of_the_time():
-    rnn, lstm = new_run(SMALL.replace(cell="rnn"), 1), new_run(SMALL, 2)
-    draws = []
-    train_live([rnn, lstm], lambda: draws.append(rnn.steps_done), refresh_s=0.0)
-    assert rnn.status == lstm.status == "finished" and not rnn.can_continue
-    assert rnn.history["step"] == lstm.history["step"] == [1, 2, 3, 4, 5, 6]
-    assert draws == [1, 2, 3, 4, 5, 6]  # refresh_s 0: a redraw after every step
-    assert rnn.draws == 6 and rnn.train_seconds > 0 and rnn.draw_seconds >= 0
-    steps_per_second, redraws_per_second, drawing = rnn.speed()
-    assert steps_per_second > 0 and redraws_per_second > 0 and 0 <= drawing < 1
-    assert sorted(rnn.snapshots) == [0, 3, 6] and rnn.trainer is None
-    np.testing.assert_array_equal(rnn.params.Waa, rnn.snapshots[6].Waa)
+def train_here(run: Run) -> None:
+    """Train a run to its end in this thread, as its worker would, and end it."""
+    for record in run.trainer:
+        run.add(record)
+    run.end(run.trainer, None)
 
 
 def test_a_run_records_every_column_and_the_optimizers_statistics():
     run = new_run()
-    train_live([run], lambda: None)
+    train_here(run)
     assert {len(run.history[c]) for c in HISTORY_COLUMNS} == {6}
     assert run.last("loss") == run.history["loss"][-1]
     steps, by_param = run.stat_series("step")
     assert {2, 4, 6} <= set(steps.tolist()) and set(by_param) == set(run.params.as_dict())
-    assert np.isnan(new_run().last("accuracy")) and np.isnan(new_run().speed()[0])
+    assert np.isnan(new_run().last("accuracy")) and np.isnan(new_run().speed())
+    assert run.status == "finished" and run.trainer is None and sorted(run.snapshots) == [0, 3, 6]
 
 
 def test_a_run_that_was_stopped_is_resumable_and_one_that_finished_is_not():
@@ -47,7 +41,7 @@ def test_a_run_that_was_stopped_is_resumable_and_one_that_finished_is_not():
     run.add(run.trainer.step())
     run.status = "stopped"
     assert run.resumable
-    train_live([run], lambda: None)
+    train_here(run)
     assert run.steps_done == 6 and not run.resumable
 
 
@@ -64,7 +58,7 @@ def test_a_run_keeps_the_note_of_the_characters_its_text_lost_after_training():
     text = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 " * 2 + "\né"
     run = new_run(SMALL.replace(text=text))
     assert len(run.notes) == 1 and run.notes[0].startswith("1 rare character was left out")
-    train_live([run], lambda: None)
+    train_here(run)
     assert run.trainer is None and run.notes[0].startswith("1 rare character")
     assert new_run().notes == ()
 

@@ -20,7 +20,7 @@ LAYERS = {
     "rnnviz.engine": (1, {"numpy"}),
     "rnnviz.notebook": (2, {"numpy"}),
     "rnnviz.training": (2, {"numpy"}),
-    "rnnviz.app": (3, {"numpy"}),
+    "rnnviz.app": (3, {"numpy", "threadpoolctl"}),
     "rnnviz.figures": (3, {"numpy", "plotly"}),
     "rnnviz.ui": (4, {"numpy", "pandas", "plotly", "streamlit"}),
     "pages": (5, {"numpy", "pandas", "streamlit"}),

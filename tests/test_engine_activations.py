@@ -1,27 +1,16 @@
 """Stable sigmoid and softmax: exact saturation, no warnings, no floating-point traps."""
 
-import warnings
-
 import numpy as np
 import pytest
 
 from rnnviz.engine import init_params
-from rnnviz.engine.activations import log_softmax, sigmoid, softmax
+from rnnviz.engine.activations import log_softmax, sigmoid, softmax, use_kernel
 from rnnviz.engine.cells import CELLS
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import forward, loss_and_gradients
 
 EXTREMES = np.array([-1e4, -1000.0, -745.5, -709.0, -40.0, -1e-300, 0.0, 1e-300, 40.0, 709.0,
                      745.5, 1000.0, 1e4])
-
-
-@pytest.fixture
-def strict():
-    """Every warning is an error and every floating-point exception traps."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with np.errstate(all="raise"):
-            yield
 
 
 def test_sigmoid_saturates_exactly_at_extreme_inputs(strict):
@@ -92,9 +81,10 @@ def test_forward_and_bptt_at_saturating_inputs_raise_nothing(strict, cell, kind)
     assert np.isfinite(result.loss)
 
 
+@use_kernel("tanh")
 def test_lstm_gates_are_the_exact_sigmoid_of_their_pre_activations(strict):
-    """The engine computes sigmoid gates as (1 + tanh(z/2)) / 2: within 2.3e-16 of
-    1 / (1 + exp(-z)), and saturated exactly."""
+    """The "tanh" kernel computes sigmoid gates as (1 + tanh(z/2)) / 2: within 2.3e-16 of
+    1 / (1 + exp(-z)), and saturated exactly (the "exp" kernel: tests/test_engine_kernels.py)."""
     rng = np.random.default_rng(1)
     params = init_params("lstm", 4, 6, 2, rng, weight_scale=8.0)
     x = rng.standard_normal((4, 5, 7)) * 3
@@ -106,6 +96,7 @@ def test_lstm_gates_are_the_exact_sigmoid_of_their_pre_activations(strict):
     assert set(np.unique(saturated.f[np.abs(saturated.z_f) > 80])) <= {0.0, 1.0}
 
 
+@use_kernel("tanh")
 def test_lstm_sigmoid_gates_are_within_two_ulp_over_a_dense_sweep(strict):
     """With n_a = n_x = 1, a0 = 0 and each gate's input weight 1, every example's gate
     pre-activations are its x: the fused forward's gates, z from -60 to 60."""

@@ -272,17 +272,21 @@ def test_backward_of_a_trace_without_its_buffers_gives_the_same_gradients(cell):
     np.testing.assert_array_equal(again.dx, result.dx)
 
 
+@pytest.mark.parametrize(("setting", "per_step"), [("_FACTOR_CHUNK_BYTES", 9),
+                                                   ("_GRADIENT_SPAN_BYTES", 4)])
 @pytest.mark.parametrize("chunk_steps", [1, 2, 3])
-def test_lstm_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_steps):
-    """The LSTM backward computes its recurrence-free factors a chunk of steps at a time;
-    chunks of 1, 2 or 3 steps over T_x = 5 (a ragged last chunk) give the one-chunk result."""
+def test_lstm_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_steps, setting,
+                                                         per_step):
+    """The LSTM backward computes its recurrence-free factors a chunk of steps at a time, and
+    the weight gradients and dx a span of steps at a time; chunks or spans of 1, 2 or 3 steps
+    over T_x = 5 (a ragged last one) give the one-chunk result."""
     import rnnviz.engine.lstm as lstm_module
 
     params, x, a0, c0, rng = problem("lstm", 2, 3, 2, 2, 5)
     targets = rng.integers(0, 2, size=(2, 5))
     _, whole = loss_and_gradients(params, x, targets, Loss(), a0, c0)
     m, n_a = 2, 3
-    monkeypatch.setattr(lstm_module, "_FACTOR_CHUNK_BYTES", chunk_steps * 8 * m * 9 * n_a)
+    monkeypatch.setattr(lstm_module, setting, chunk_steps * 8 * m * per_step * n_a)
     _, chunked = loss_and_gradients(params, x, targets, Loss(), a0, c0)
     for name, grad in whole.grads.items():
         np.testing.assert_allclose(getattr(chunked.grads, name), grad, rtol=1e-14, atol=1e-16)

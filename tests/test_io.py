@@ -67,14 +67,25 @@ def test_trainer_save_and_load_trained_resume_the_same_model(tmp_path):
     trainer.run(6)
     path = tmp_path / "chars.npz"
     trainer.save(path)
-    loaded_config, params, task = load_trained(path)
-    assert loaded_config == config
+    loaded_config, params, task, trained = load_trained(path)
+    assert loaded_config == config and trained == 6
     np.testing.assert_array_equal(params.Wy, trainer.params.Wy)
     assert task.vocab == trainer.task.vocab
     rng = np.random.default_rng(0)
     assert task.sample(params, rng) == trainer.task.sample(trainer.params,
                                                            np.random.default_rng(0))
-    Trainer(loaded_config.replace(steps=2), params=params).run(2)
+    again = Trainer(loaded_config.replace(steps=2), params=params, trained_steps=trained)
+    assert [r.step for r in again.run(5)] == [7, 8] and again.done
+    assert sorted(again.snapshots) == [6, 8]
+
+
+@pytest.mark.parametrize("trained", [-1, "600", 1.5, True, 2**31])
+def test_a_model_file_whose_step_count_is_not_one_is_refused_saying_so(tmp_path, trained):
+    config = TrainConfig(task="chars", n_a=6, m=4, T_x=5, steps=6, text="abc\nbca\ncab")
+    path = tmp_path / "chars.npz"
+    save_model(path, Trainer(config).params, {**config.to_dict(), "trained_steps": trained})
+    with pytest.raises(ValueError, match="trained_steps .* is not a count of steps"):
+        load_trained(path)
 
 
 def test_unsaveable_settings_raise_value_error():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from rnnviz.ui.train_form import WIDGET_PREFIX as W
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING = "pages/4_Training.py"
 TIMEOUT = 90
+WAIT_S = 300
 SMALL = {"n_a": 4, "m": 4, "T_x": 5, "steps": 12}
 COMMON = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "  # 63 characters
 
@@ -41,13 +43,35 @@ def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def train(at: AppTest, **settings) -> AppTest:
+def press_train(at: AppTest, **settings) -> AppTest:
+    """Fill in the settings and press Train (the runs start in a worker)."""
     for name, value in {**SMALL, **settings}.items():
         element = {"task": at.selectbox, "optimizer": at.selectbox, "train_cell": at.radio,
                    "clip": at.radio, "text": at.text_area}.get(name, at.number_input)
         element(key=W + name).set_value(value)
     next(b for b in at.button if b.label == "Train").click()
     return at.run()
+
+
+def rerun_until(at: AppTest, condition, what: str) -> AppTest:
+    """Rerun the page (as its polling does) until `condition(at)`; WAIT_S bounds only a
+    broken test."""
+    deadline = time.monotonic() + WAIT_S
+    while not condition(at):
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.02)
+        at.run()
+    return at
+
+
+def finish(at: AppTest) -> AppTest:
+    """Rerun the page until no run of the session is training."""
+    return rerun_until(at, lambda a: not any(r.training for r in runs(a)), "runs finished")
+
+
+def train(at: AppTest, **settings) -> AppTest:
+    """Press Train and wait for the runs to end."""
+    return finish(press_train(at, **settings))
 
 
 def shown(markdown: str) -> str:
@@ -117,9 +141,9 @@ def test_training_both_cells_a_handful_of_steps_draws_both_curves():
     assert (rnn.config.cell, lstm.config.cell) == ("rnn", "lstm")
     assert rnn.status == lstm.status == "finished"
     assert rnn.history["step"] == list(range(1, 13)) == lstm.history["step"]
-    assert rnn.draws >= 1 and rnn.train_seconds > 0
+    assert rnn.train_seconds > 0 and rnn.speed() > 0
     loss = chart(at, "Loss while training")
-    assert [t["name"] for t in loss["data"]] == [rnn.label, lstm.label]
+    assert [t["name"] for t in loss["data"]] == [rnn.name, lstm.name]
     assert "RNN · chars · n_a=4 · Adam lr=0.01" in rnn.label
     assert chart(at, "Gradient norm")["layout"]["yaxis"]["type"] == "log"
     table = at.dataframe[0].value
@@ -152,20 +176,73 @@ def test_a_stopped_run_keeps_what_it_trained_and_continues():
     config = TrainConfig(n_a=4, m=4, T_x=5, steps=10, stats_every=1, snapshot_every=5)
     trainer = Trainer(config)
     run = Run(id=1, label=config.label(), config=config, trainer=trainer,
-                 snapshots=dict(trainer.snapshots), status="running")
-    for _ in range(4):  # the script was interrupted by the Stop click after 4 steps
+              snapshots=dict(trainer.snapshots), status="stopped")
+    for _ in range(4):
         run.add(trainer.step())
     at.session_state[tr.RUNS_KEY] = [run]
-    at.run()  # the rerun that the click starts
+    at.run()
     no_exception(at)
-    assert runs(at)[0].status == "stopped"
-    assert any("Stopped at step 4" in i.value for i in at.info)
+    assert any("Run 1 stopped at step 4 of 10" in i.value for i in at.info)
     assert len(json.loads(at.get("plotly_chart")[0].proto.spec)["data"]) == 1
     assert not at.button(key="rnnviz_tr_continue").disabled
     at.button(key="rnnviz_tr_continue").click().run()
     no_exception(at)
+    finish(at)
     kept = runs(at)[0]
     assert kept.status == "finished" and kept.history["step"] == list(range(1, 11))
+    assert not any("stopped at step" in i.value for i in at.info)
+
+
+def test_stop_stops_a_run_mid_way_and_continue_goes_on_from_there():
+    at = press_train(open_training(), train_cell="rnn", steps=20_000)
+    rerun_until(at, lambda a: runs(a)[0].steps_done >= 5, "a few steps trained")
+    assert at.button(key="rnnviz_tr_continue").disabled
+    at.button(key="rnnviz_tr_stop").click().run()
+    no_exception(at)
+    finish(at)
+    (run,) = runs(at)
+    assert run.status == "stopped" and 5 <= run.steps_done < 20_000
+    stopped_at = run.steps_done
+    assert at.button(key="rnnviz_tr_stop").disabled
+    assert not at.button(key="rnnviz_tr_continue").disabled
+    assert list(at.dataframe[0].value["steps"]) == [stopped_at]
+    at.button(key="rnnviz_tr_continue").click().run()
+    rerun_until(at, lambda a: runs(a)[0].steps_done > stopped_at + 5, "training went on")
+    at.button(key="rnnviz_tr_stop").click().run()
+    finish(at)
+    assert run.history["step"] == list(range(1, run.steps_done + 1))
+
+
+def test_a_run_goes_on_training_while_the_session_visits_other_pages():
+    at = press_train(open_training(), train_cell="lstm", steps=20_000)
+    rerun_until(at, lambda a: runs(a)[0].steps_done >= 2, "training started")
+    at.switch_page("pages/3_Gradient_flow.py").run()
+    no_exception(at)
+    at.switch_page(TRAINING).run()
+    (run,) = runs(at)
+    assert run.status == "running"
+    before = run.steps_done
+    rerun_until(at, lambda a: runs(a)[0].steps_done > before, "training went on")
+    at.button(key="rnnviz_tr_stop").click().run()
+    finish(at)
+
+
+def test_a_session_that_ends_stops_its_workers():
+    """Streamlit releases a session's session-scoped resources when the session ends (on
+    disconnect or shutdown, rnnviz.ui.training's hook); AppTest's session is "test session
+    id"."""
+    from streamlit.runtime import caching
+
+    at = press_train(open_training(), train_cell="rnn", steps=20_000)
+    rerun_until(at, lambda a: runs(a)[0].steps_done >= 2, "training started")
+    job = runs(at)[0].job
+    caching.clear_session_resource_cache("test session id")
+    deadline = time.monotonic() + WAIT_S
+    while job.state != "ended":
+        assert time.monotonic() < deadline, "the worker never stopped"
+        time.sleep(0.02)
+    finish(at)
+    assert runs(at)[0].status == "stopped"
 
 
 def test_a_diverging_run_stops_with_the_engine_message_and_keeps_its_curve():
@@ -241,7 +318,7 @@ def test_a_text_file_goes_into_the_box_and_is_learned():
     assert at.text_area(key=W + "text").value == learned
     at.text_area(key=W + "text").set_value("Allosaurus\nDiplodocus")  # the box's edits stand
     next(b for b in at.button if b.label == "Train").click()
-    at.run()
+    finish(at.run())
     no_exception(at)
     assert runs(at)[-1].config.text == "Allosaurus\nDiplodocus"
 
@@ -281,11 +358,11 @@ def test_runs_are_kept_overlaid_and_can_be_hidden_or_removed():
     first, second = runs(at)
     assert "RMSProp lr=0.003" in second.label
     assert [t["name"] for t in chart(at, "Loss while training")["data"]] == \
-        [first.label, second.label]
+        [first.name, second.name]
     colours = [t["line"]["color"] for t in chart(at, "Loss while training")["data"]]
     assert len(set(colours)) == 2
     at.multiselect(key="rnnviz_tr_shown_w").unselect(first.id).run()
-    assert [t["name"] for t in chart(at, "Loss while training")["data"]] == [second.label]
+    assert [t["name"] for t in chart(at, "Loss while training")["data"]] == [second.name]
     at.selectbox(key="rnnviz_tr_remove").set_value(second.id).run()
     at.button(key="rnnviz_tr_remove_go").click().run()
     no_exception(at)
@@ -326,7 +403,7 @@ def test_char_samples_follow_the_snapshot_and_the_temperature():
     assert (temperature.min, temperature.max, temperature.value) == (*TEMPERATURE.bounds(),
                                                                       TEMPERATURE.default)
     assert (temperature.label, temperature.help) == (TEMPERATURE.label, TEMPERATURE.help)
-    at.select_slider(key=f"rnnviz_tr_snap_{run.id}").set_value(0).run()
+    at.select_slider(key=f"rnnviz_tr_snap_{run.id}_20").set_value(0).run()
     at.slider(key="rnnviz_tr_temperature").set_value(0.3).run()
     no_exception(at)
     assert any(m.value.startswith("**Five samples at step 0:**") for m in at.markdown)
@@ -338,7 +415,7 @@ def test_opening_a_snapshot_switches_to_the_view_with_its_parameters():
     at.button(key="rnnviz_tr_open_Gradient flow").click().run()
     no_exception(at)
     snapshot = at.session_state[tr.SNAPSHOT_KEY]
-    assert snapshot.step == 10 and snapshot.run_label == run.label
+    assert snapshot.step == 10 and snapshot.run_label == run.name
     np.testing.assert_array_equal(snapshot.params["Waa"], run.snapshots[10].Waa)
     config = at.session_state[state.CONFIG_KEY]
     assert (config.cell, config.input, config.n_a, config.T_x) == ("rnn", "chars", 4, 5)
@@ -359,15 +436,78 @@ def test_the_history_and_the_model_download_and_the_model_loads_back():
     assert labels == ["Download the history (CSV)", "Download the model (.npz)"]
     frame = run_detail.history_frame(run)
     assert list(frame.columns) == list(HISTORY_COLUMNS) and len(frame) == 12
-    config, params, _ = load_trained(io.BytesIO(run.model_bytes()))
-    assert config == run.config
+    config, params, _, trained = load_trained(io.BytesIO(run.model_bytes()))
+    assert config == run.config and trained == 12
     np.testing.assert_array_equal(params.Wf, run.params.Wf)
+
+
+def test_an_uploaded_model_counts_its_steps_and_continue_is_lit_at_once():
+    at = train(open_training(), train_cell="lstm")
+    run = runs(at)[0]
     at.file_uploader(key="rnnviz_tr_upload").upload("mine.npz", run.model_bytes()).run()
     no_exception(at)
     loaded = runs(at)[-1]
     assert loaded.status == "loaded" and "loaded from mine.npz" in loaded.label
     np.testing.assert_array_equal(loaded.params.Wf, run.params.Wf)
-    assert any("Loaded mine.npz" in s.value for s in at.success)
+    assert any(s.value.startswith("Loaded mine.npz as run 2, trained for 12 steps") and
+               "press Continue to train it 12 steps further" in s.value for s in at.success)
+    assert not at.button(key="rnnviz_tr_continue").disabled   # in the same script run
+    assert list(at.dataframe[0].value["steps"]) == [12, 12]
+    assert at.selectbox(key=run_detail.DETAIL_WIDGET).value == loaded.id
+    at.button(key="rnnviz_tr_continue").click().run()
+    finish(at)
+    no_exception(at)
+    assert loaded.status == "finished" and loaded.history["step"] == list(range(13, 25))
+    assert list(at.dataframe[0].value["steps"]) == [12, 24]
+    assert sorted(loaded.snapshots)[0] == 12 and max(loaded.snapshots) == 24
+
+
+def samples_line(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Five samples"))
+
+
+def test_samples_and_the_snapshot_follow_the_run_when_it_continues():
+    at = press_train(open_training(), train_cell="rnn", steps=20_000)
+    rerun_until(at, lambda a: runs(a)[0].steps_done >= 200, "some steps trained")
+    at.button(key="rnnviz_tr_stop").click().run()
+    finish(at)
+    (run,) = runs(at)
+    first = max(run.snapshots)
+    assert samples_line(at).startswith(f"**Five samples at step {first:,}:**")
+    at.button(key="rnnviz_tr_continue").click().run()
+    rerun_until(at, lambda a: max(runs(a)[0].snapshots) > first, "a later snapshot")
+    at.button(key="rnnviz_tr_stop").click().run()
+    finish(at)
+    last = max(run.snapshots)
+    assert last > first
+    assert samples_line(at).startswith(f"**Five samples at step {last:,}:**")
+    assert at.select_slider(key=f"rnnviz_tr_snap_{run.id}_{last}").value == last
+
+
+def test_inside_one_run_turns_to_the_newest_run_and_runs_alike_are_told_apart():
+    at = train(open_training(), train_cell="rnn")
+    at = train(at, train_cell="rnn")
+    first, second = runs(at)
+    assert first.label == second.label and first.name != second.name
+    assert at.selectbox(key=run_detail.DETAIL_WIDGET).value == second.id
+    assert at.select_slider(key=f"rnnviz_tr_snap_{second.id}_12")   # its snapshots
+    assert [t["name"] for t in chart(at, "Loss while training")["data"]] == \
+        [first.name, second.name]
+    at.selectbox(key=run_detail.DETAIL_WIDGET).set_value(first.id).run()
+    at.switch_page("pages/1_Step_through.py").run()
+    at.switch_page(TRAINING).run()   # the choice outlives a visit elsewhere
+    assert at.selectbox(key=run_detail.DETAIL_WIDGET).value == first.id
+
+
+def test_the_settings_are_in_view_and_the_sidebar_leaves_out_the_network_settings():
+    at = open_training()
+    no_exception(at)
+    assert not at.get("expander")
+    assert at.number_input(key=W + "steps").value == SETTING["steps"].default
+    assert not [w for w in at.sidebar.number_input if w.key == state.WIDGET_PREFIX + "n_a"]
+    assert any("own settings" in c.value for c in at.sidebar.caption)
+    at.switch_page("pages/1_Step_through.py").run()
+    assert [w for w in at.sidebar.number_input if w.key == state.WIDGET_PREFIX + "n_a"]
 
 
 def hostile_model(entries: dict[str, bytes] | None = None, flags: int = 0) -> bytes:

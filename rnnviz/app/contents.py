@@ -23,10 +23,13 @@ class Page:
     Attributes:
         script: the file Streamlit runs, relative to the app's folder.
         blurb: what the page is for, in one line (the Home page lists them).
+        own_settings: the page has settings of its own, and the sidebar's network settings
+            (the shared Config) do not apply there, so the sidebar leaves them out.
     """
 
     script: str
     blurb: str = ""
+    own_settings: bool = False
 
     @property
     def title(self) -> str:
@@ -49,7 +52,8 @@ GATES = Page("pages/2_Gates_and_cell_state.py",
 FLOW = Page("pages/3_Gradient_flow.py",
             "watch ∂L/∂a⟨t⟩ shrink or grow as it flows back through time.")
 TRAINING = Page("pages/4_Training.py",
-                "train the RNN and the LSTM with Adam and compare their curves.")
+                "train the RNN and the LSTM with Adam and compare their curves.",
+                own_settings=True)
 CHECK = Page("pages/5_Gradient_check.py",
              "compare back-propagation with a numerical derivative.")
 PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK)  # in the order Streamlit lists them

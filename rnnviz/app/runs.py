@@ -1,7 +1,7 @@
 """Training runs as the Training page keeps them: a `Run` records one run's history, optimizer
-statistics, snapshots and speed; `train_live` trains several side by side, redrawing as they
-go; `what_to_try` after a run diverged; `view_config` is the shared Config that shows a run's
-network in the other views.
+statistics, snapshots and speed; `start` hands runs to a worker (rnnviz.app.workers), `stop`
+asks it to stop, `collect` keeps what it sent; `what_to_try` after a run diverged;
+`view_config` is the shared Config that shows a run's network in the other views.
 
 Plain Python over rnnviz.training: the session that holds the runs is rnnviz.ui.training's.
 """
@@ -9,24 +9,25 @@ Plain Python over rnnviz.training: the session that holds the runs is rnnviz.ui.
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from rnnviz.app.build import resolve
 from rnnviz.app.config import Config
+from rnnviz.app.workers import Job, Pool
 from rnnviz.engine.optim import OPTIMIZER_CLASSES
 from rnnviz.engine.params import Params
 from rnnviz.training.files import save_model
 from rnnviz.training.settings import SETTING, TrainConfig
 from rnnviz.training.trainer import Record, Trainer
 
-REFRESH_S = 0.12          # train this long between redraws of the live curves (about 7 Hz)
 HISTORY_COLUMNS = ("step", "loss", "accuracy", "grad_norm", "clipped", "param_norm")
-STATUS_WORDS = {"running": "training", "stopped": "stopped", "finished": "finished",
-                "diverged": "diverged", "loaded": "loaded from a file"}
+STATUS_WORDS = {"queued": "waiting for a free slot", "running": "training",
+                "stopping": "stopping", "stopped": "stopped", "finished": "finished",
+                "diverged": "diverged", "loaded": "loaded from a file", "failed": "failed"}
+TRAINING = ("queued", "running", "stopping")   # the statuses of a run its job still has
 RESUMABLE = ("stopped", "loaded")   # the statuses Continue goes on training
 
 
@@ -36,28 +37,34 @@ class Run:
 
     Attributes:
         id: unique within the session, counting from 1.
-        label: the settings in words (legend entry).
+        label: the settings in words.
         config: the TrainConfig.
-        trainer: the Trainer (kept so a stopped run can continue), or None once the run
-            has ended: its optimizer state is then dropped to keep the session small.
+        trainer: the Trainer while the run waits here (stopped or loaded, so it can
+            continue); None while its job has it, and once the run has ended (its optimizer
+            state is then dropped to keep the session small).
+        job: the rnnviz.app.workers.Job training it (queued, running or stopping), or None.
+        job_index: its place among the job's trainers.
         final: the parameters the run ended with, once `trainer` is dropped.
+        first_step: the step it started from (a model file's trained steps; else 0).
         history: {column: list} with one entry per step: step, loss, accuracy (NaN where
             undefined), grad_norm (NaN if not finite), clipped, param_norm.
         stats: [(step, Optimizer.stats())] every config.stats_every steps.
         status: a key of STATUS_WORDS.
-        message: the divergence message, or None.
+        message: the divergence message (or why the run failed), or None.
         notes: what the task changed in the data it was given (rare characters left out of
             a text), in sentences; taken from the trainer's task when not given.
-        snapshots: {step: Params}; 0 is the initialisation.
-        train_seconds, draw_seconds, draws: time spent in the engine and in redrawing
-            while training live, and how many redraws.
+        snapshots: {step: Params}; the first is where it started (0: the initialisation).
+        train_seconds: time its jobs spent training (beside the runs trained with it).
     """
 
     id: int
     label: str
     config: TrainConfig
     trainer: Trainer | None
+    job: Job | None = None
+    job_index: int = 0
     final: Params | None = None
+    first_step: int = 0
     history: dict[str, list] = field(default_factory=lambda: {c: [] for c in HISTORY_COLUMNS})
     stats: list[tuple[int, dict]] = field(default_factory=list)
     status: str = "stopped"
@@ -65,16 +72,32 @@ class Run:
     notes: tuple[str, ...] = ()
     snapshots: dict[int, Params] = field(default_factory=dict)
     train_seconds: float = 0.0
-    draw_seconds: float = 0.0
-    draws: int = 0
 
     def __post_init__(self):
         if not self.notes and self.trainer is not None:
             self.notes = self.trainer.task.notes
 
     @property
+    def name(self) -> str:
+        """How menus and legends name it: "3: LSTM · chars · ..." (two runs with the same
+        settings differ by their ids)."""
+        return f"{self.id}: {self.label}"
+
+    @property
     def steps_done(self) -> int:
-        return self.history["step"][-1] if self.history["step"] else 0
+        return self.history["step"][-1] if self.history["step"] else self.first_step
+
+    @property
+    def last_step(self) -> int:
+        """The step the run ends at if it trains to the end."""
+        if self.trainer is not None:
+            return self.trainer.last_step
+        return max(self.first_step + self.config.steps, self.steps_done)
+
+    @property
+    def training(self) -> bool:
+        """Whether a job has it (waiting, training or stopping)."""
+        return self.status in TRAINING
 
     @property
     def can_continue(self) -> bool:
@@ -87,7 +110,7 @@ class Run:
 
     @property
     def params(self) -> Params:
-        """The latest parameters."""
+        """The latest parameters (while it trains: its latest snapshot)."""
         if self.trainer is not None:
             return self.trainer.params
         if self.final is not None:
@@ -106,13 +129,14 @@ class Run:
             self.final = self.trainer.params
             self.trainer = None
 
-    def speed(self) -> tuple[float, float, float]:
-        """(training steps per second, redraws per second, share of time spent drawing)
-        while this run trained live; NaN before it has."""
-        total = self.train_seconds + self.draw_seconds
-        if total <= 0:
-            return float("nan"), float("nan"), float("nan")
-        return self.steps_done / total, self.draws / total, self.draw_seconds / total
+    def speed(self) -> float:
+        """Training steps per second (beside the runs trained with it); NaN before any."""
+        trained = len(self.history["step"])
+        return trained / self.train_seconds if self.train_seconds > 0 else float("nan")
+
+    def seconds_left(self) -> float:
+        """Time to its last step at its speed so far; NaN before any."""
+        return (self.last_step - self.steps_done) / self.speed()
 
     def add(self, record: Record) -> None:
         """Keep one step's record (a diverged record only sets the status and message)."""
@@ -130,6 +154,19 @@ class Run:
             self.stats.append((record.step, record.stats))
         if record.snapshot is not None:
             self.snapshots[record.step] = record.snapshot
+
+    def end(self, trainer: Trainer | None, failure: str | None) -> None:
+        """Its job has ended: take the Trainer back (or, if the worker failed, say why and
+        keep the latest snapshot)."""
+        self.job = None
+        if trainer is None:
+            self.status, self.message = "failed", failure or "the training process ended"
+            self.final = self.snapshots[max(self.snapshots)]
+            return
+        self.trainer = trainer
+        if self.status != "diverged":
+            self.status = "finished" if trainer.done else "stopped"
+        self.release_trainer()
 
     def stat_series(self, stat: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """(steps (k,), {parameter: (k,) values}) of one optimizer statistic."""
@@ -149,36 +186,50 @@ class Run:
         return buffer.getvalue()
 
 
-def train_live(active: Sequence[Run], draw: Callable[[], None],
-               refresh_s: float = REFRESH_S) -> None:
-    """Train the runs side by side (one step each in turn) until all are done, calling
-    `draw` after every `refresh_s` seconds of training (at least one step each in between)
-    and once at the end. Records are kept as they come, so an interruption at any redraw
-    loses nothing."""
-    active = [r for r in active if r.can_continue]
-    for run in active:
-        run.status = "running"
-    while active:
-        in_chunk = list(active)
-        started = time.perf_counter()
-        while True:
-            for run in list(active):
-                run.add(run.trainer.step())
-                if run.trainer.done:
-                    active.remove(run)
-                    run.release_trainer()
-                    if run.status == "running":
-                        run.status = "finished"
-            if not active or time.perf_counter() - started >= refresh_s:
-                break
-        trained = time.perf_counter()
-        draw()
-        drawn = time.perf_counter()
-        share = 1.0 / len(in_chunk)  # each run is charged its share of the chunk
-        for run in in_chunk:
-            run.train_seconds += (trained - started) * share
-            run.draw_seconds += (drawn - trained) * share
-            run.draws += 1
+def start(chosen: Sequence[Run], pool: Pool) -> Job | None:
+    """Train these runs (those that can continue) side by side in one job of `pool`; None
+    if none can."""
+    chosen = [r for r in chosen if r.can_continue]
+    if not chosen:
+        return None
+    job = pool.submit([r.trainer for r in chosen])
+    for index, run in enumerate(chosen):
+        run.job, run.job_index, run.trainer, run.status = job, index, None, "queued"
+    return job
+
+
+def stop(runs: Sequence[Run]) -> None:
+    """Ask the jobs of these runs to stop (each after the step it is taking)."""
+    for run in runs:
+        if run.job is not None:
+            run.job.stop()
+            run.status = "stopping"
+
+
+def collect(runs: Sequence[Run]) -> list[Run]:
+    """Keep what the jobs of these runs sent since last asked; returns the runs whose job
+    ended just now. Each run is charged its job's whole training time."""
+    jobs: dict[int, tuple[Job, list[Run]]] = {}
+    for run in runs:
+        if run.job is not None:
+            jobs.setdefault(id(run.job), (run.job, []))[1].append(run)
+    ended = []
+    for job, members in jobs.values():
+        update = job.take()
+        by_index = {r.job_index: r for r in members}
+        for index, record in update.records:
+            if index in by_index:
+                by_index[index].add(record)
+        for run in members:
+            run.train_seconds += update.seconds
+            if run.status == "queued" and (job.state != "queued" or update.records):
+                run.status = "running"
+        if update.trainers is not None or update.failure is not None:
+            for run in members:
+                run.end(None if update.trainers is None else update.trainers[run.job_index],
+                        update.failure)
+            ended.extend(members)
+    return ended
 
 
 def what_to_try(config: TrainConfig) -> str:

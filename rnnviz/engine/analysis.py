@@ -313,18 +313,22 @@ def per_step_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None,
     labels = checked if loss.kind == "cross_entropy" else None
     counted = counted_positions(loss, m, T_x, labels)  # (m, T_x)
     total = int(counted.sum())
-    steps = range(1, T_x + 1) if steps is None else steps
+    steps = [check_whole("steps", t, 1, T_x)
+             for t in (range(1, T_x + 1) if steps is None else steps)]
     last = Loss(loss.kind, "last")
-    out = []
-    for t in steps:
-        t = check_whole("steps", t, 1, T_x)
+    out = {}
+    # the longest first, while few results are kept: the peak is one BPTT over T_x steps
+    for t in sorted(set(steps), reverse=True):
         share = counted[:, t - 1].sum() / total if total else 0.0
         if share == 0:
-            out.append(params.zeros_like())
+            out[t] = params.zeros_like()
             continue
-        _, back = loss_and_gradients(params, x[:, :, :t], checked[..., :t], last, a0, c0)
-        out.append(back.grads.map(lambda g, share=share: g * share))
-    return out
+        # the trace is dropped at once, the flows once the gradients are scaled, so that one
+        # step's working memory is freed before the next step's is taken
+        back = loss_and_gradients(params, x[:, :, :t], checked[..., :t], last, a0, c0)[1]
+        out[t] = back.grads.map(lambda g, share=share: g * share)
+        del back
+    return [out[t] for t in steps]
 
 
 

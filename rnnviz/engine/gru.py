@@ -56,7 +56,13 @@ from rnnviz.engine._arrays import (
     refuses_overflow,
     time_major,
 )
-from rnnviz.engine.activations import sigmoid
+from rnnviz.engine.activations import (
+    SCALES,
+    activate,
+    kernel_for,
+    largest_preactivation,
+    sigmoid,
+)
 from rnnviz.engine.description import Cell, Projection, Trace
 from rnnviz.engine.params import Params, random_weights, with_spectral_radius
 
@@ -269,10 +275,19 @@ class GRUTrace(Trace):
 
 # ----- the fused sequence kernel: gru_step_forward and gru_step_backward over every t ---------
 
-def _stacked(params: GRUParams):
-    """W (3 n_a, n_a + n_x) = [Wr; Wu; Wc] and b (3 n_a,) = [br; bu; bc]."""
+def _stacked(params: GRUParams, scales: dict[str, float] | None = None):
+    """W (3 n_a, n_a + n_x) = [Wr; Wu; Wc] and b (3 n_a,) = [br; bu; bc]; with the r and u
+    rows multiplied by scales["sigmoid"] and the c~ rows by scales["tanh"] if given (exact:
+    powers of two and signs), the arguments the kernel's function takes
+    (rnnviz.engine.activations.SCALES)."""
     W = np.concatenate([getattr(params, "W" + gate) for gate in _GATE_ORDER])
     b = np.concatenate([getattr(params, "b" + gate)[:, 0] for gate in _GATE_ORDER])
+    if scales is not None:
+        n_a = W.shape[0] // 3
+        for rows, scale in ((slice(None, 2 * n_a), scales["sigmoid"]),
+                            (slice(2 * n_a, None), scales["tanh"])):
+            W[rows] *= scale
+            b[rows] *= scale
     return W, b
 
 
@@ -342,9 +357,10 @@ def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
     - All inputs x<1..T_x> are projected for the three matrices in one product before the
       loop, and the weight gradients are accumulated in a few products after it.
     - The reset and update gates are one product per step, [Wr_a; Wu_a] a<t-1>, and one
-      tanh: sigmoid(z) = (1 + tanh(z / 2)) / 2, with the halving folded into their rows of
-      W and b (exact: a power of two), as in rnnviz.engine.lstm. The candidate needs r<t>
-      first, so it is a second product, Wc_a (r<t> * a<t-1>).
+      call of the transcendental function measured fastest on this processor
+      (rnnviz.engine.activations), the scale of its argument folded into their rows of W
+      and b, as in rnnviz.engine.lstm. The candidate needs r<t> first, so it is a second
+      product, Wc_a (r<t> * a<t-1>), and a second call.
     - Every step writes into preallocated time-major buffers (T_x, m, n) in row form, so a
       step is one contiguous block and all steps together are one (T_x m, n) matrix for the
       big products.
@@ -361,9 +377,11 @@ def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
     n_a, m = a0.shape
     buffers = _Buffers.empty(n_x, n_a, m, T_x)
     H, RA, G = buffers.h, buffers.ra, buffers.gates
+    # |a<t>| <= max(|a0|, 1): a<t> mixes a<t-1> and c~ in [-1, 1], and |r a<t-1>| <= |a<t-1>|
     W, b = _stacked(params)
-    W[: 2 * n_a] *= 0.5  # r and u: sigmoid(z) = (1 + tanh(z / 2)) / 2
-    b[: 2 * n_a] *= 0.5
+    kernel = kernel_for(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a0))
+    scales = SCALES[kernel]
+    W, b = _stacked(params, scales)
     # transposed views of C-contiguous matrices: OpenBLAS's faster case for these shapes
     W_ru_aT = np.ascontiguousarray(W[: 2 * n_a, :n_a]).T  # (n_a, 2 n_a)
     Wc_aT = np.ascontiguousarray(W[2 * n_a:, :n_a]).T  # (n_a, n_a)
@@ -378,19 +396,20 @@ def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
             z_ru, z_c = Z[t, :, : 2 * n_a], Z[t, :, 2 * n_a:]
             ru, c_tilde = G[t, :, : 2 * n_a], G[t, :, 2 * n_a:]
             r, u = ru[:, :n_a], ru[:, n_a:]
-            np.matmul(H[t], W_ru_aT, out=W_a)  # ([Wr_a; Wu_a] a<t-1>)^T, halved
+            np.matmul(H[t], W_ru_aT, out=W_a)  # ([Wr_a; Wu_a] a<t-1>)^T, scaled
             np.add(z_ru, W_a, out=z_ru)
-            np.tanh(z_ru, out=ru)
-            np.multiply(ru, 0.5, out=ru)  # (1 + tanh(z / 2)) / 2 = sigmoid(z)
-            np.add(ru, 0.5, out=ru)
+            activate(z_ru, ru, m, kernel)  # r<t>, u<t>: every row a sigmoid
             np.multiply(r, H[t], out=RA[t])  # r<t> * a<t-1>
-            np.matmul(RA[t], Wc_aT, out=step)  # (Wc_a (r * a<t-1>))^T
+            np.matmul(RA[t], Wc_aT, out=step)  # (Wc_a (r * a<t-1>))^T, scaled
             np.add(z_c, step, out=z_c)
-            np.tanh(z_c, out=c_tilde)
+            activate(z_c, c_tilde, 0, kernel)  # c~<t> = tanh
             np.subtract(c_tilde, H[t], out=step)  # a<t> = a<t-1> + u (c~ - a<t-1>)
             np.multiply(u, step, out=step)
             np.add(H[t], step, out=H[t + 1])
-    Z[..., : 2 * n_a] *= 2.0  # undo the halving: the gates' true pre-activations
+    for rows, scale in ((slice(None, 2 * n_a), scales["sigmoid"]),
+                        (slice(2 * n_a, None), scales["tanh"])):
+        if scale != 1.0:  # the true pre-activations (exact: a power of two and a sign)
+            Z[..., rows] *= 1.0 / scale
     return {
         "x": buffers.x.transpose(2, 1, 0), "a0": H[0].T, "a": H[1:].transpose(2, 1, 0),
         "gates": G.transpose(2, 1, 0), "z_gates": Z.transpose(2, 1, 0), "time_major": buffers,

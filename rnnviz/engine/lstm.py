@@ -53,7 +53,14 @@ from rnnviz.engine._arrays import (
     refuses_overflow,
     time_major,
 )
-from rnnviz.engine.activations import sigmoid
+from rnnviz.engine.activations import (
+    SCALES,
+    activate,
+    kernel_for,
+    largest_preactivation,
+    sigmoid,
+    tanh_into,
+)
 from rnnviz.engine.description import Cell, Projection, Trace
 from rnnviz.engine.params import Params, random_weights, with_spectral_radius
 
@@ -295,17 +302,21 @@ class LSTMTrace(Trace):
 # The four gates are stacked into one matrix, sigmoid gates first: W = [Wf; Wu; Wo; Wc].
 _GATE_ORDER = ("f", "u", "o", "c")
 _FACTOR_CHUNK_BYTES = 1 << 20  # BPTT's recurrence-free factors, this many bytes of steps at once
+_GRADIENT_SPAN_BYTES = 16 << 20  # BPTT's dz<t>, this many bytes of steps before their products
 
 
-def _stacked_gates(params: LSTMParams, halve_sigmoid_rows: bool = False):
-    """W (4 n_a, n_a + n_x) and b (4 n_a,), rows f, u, o, c~; with the f, u, o rows halved
-    (exact: a power of two) if asked."""
+def _stacked_gates(params: LSTMParams, scales: dict[str, float] | None = None):
+    """W (4 n_a, n_a + n_x) and b (4 n_a,), rows f, u, o, c~; with the sigmoid rows (f, u, o)
+    multiplied by scales["sigmoid"] and the candidate's by scales["tanh"] if given (exact:
+    powers of two, rnnviz.engine.activations.SCALES)."""
     W = np.concatenate([getattr(params, "W" + gate) for gate in _GATE_ORDER])
     b = np.concatenate([getattr(params, "b" + gate)[:, 0] for gate in _GATE_ORDER])
-    if halve_sigmoid_rows:
+    if scales is not None:
         sigmoid_rows = 3 * (W.shape[0] // 4)
-        W[:sigmoid_rows] *= 0.5
-        b[:sigmoid_rows] *= 0.5
+        for rows, scale in ((slice(None, sigmoid_rows), scales["sigmoid"]),
+                            (slice(sigmoid_rows, None), scales["tanh"])):
+            W[rows] *= scale
+            b[rows] *= scale
     return W, b
 
 
@@ -387,14 +398,17 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
     - The elementwise gate work is done gate-major, (4, m, n_a), where each gate is one
       contiguous block (NumPy is several times slower on column blocks of a row), and copied
       to the row form once per step.
-    - The gates use sigmoid(z) = (1 + tanh(z / 2)) / 2, the same function computed with one
-      tanh: it never overflows, saturates exactly to 0 and 1, and is within 2.3e-16 (two
-      units in the last place below 1) of 1 / (1 + exp(-z)). The halving is folded into the
-      sigmoid gates' rows of W and b (exact: a power of two), so the whole gate stack costs
-      one tanh call per step.
+    - Each function's argument scale (rnnviz.engine.activations.SCALES: the sigmoid gates'
+      z / 2 for the "tanh" kernel, -z and the candidate's -2 z for "exp") is folded into
+      the gates' rows of W and b (exact: powers of two and signs), so the whole gate stack
+      costs one transcendental call per step, on the kernel measured fastest on this
+      processor; the pre-activations are scaled back once, after the loop.
     - In BPTT the parts of the backward equations that do not depend on the recurrence
       (f (1 - f) c<t-1>, u (1 - c~^2), ...) are computed for a chunk of steps at once, as many
       as stay in cache (_FACTOR_CHUNK_BYTES).
+    - BPTT keeps dz<t> for a span of steps (_GRADIENT_SPAN_BYTES: the whole sequence at
+      moderate sizes, a few tens of steps at the limits), then adds their share of the
+      weight gradients and dx in one product each, so that its working memory stays bounded.
 
     Args:
         params: LSTMParams.
@@ -409,33 +423,38 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
     n_a, m = a0.shape
     buffers = _Buffers.empty(n_x, n_a, m, T_x)
     H, C, TC, G = buffers.h, buffers.c, buffers.tanh_c, buffers.gates
-    W_half, b_half = _stacked_gates(params, halve_sigmoid_rows=True)
-    WT = W_half.T  # (n_a + n_x, 4 n_a)
+    W, b = _stacked_gates(params)
+    # |c<t>| <= |c<t-1>| + 1, so tanh's arguments stay below max |c0| + T_x
+    kernel = kernel_for(max(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a0),
+                            float(np.max(np.abs(c0))) + T_x))
+    scales = SCALES[kernel]
+    W_scaled, b_scaled = _stacked_gates(params, scales)
+    WT = W_scaled.T  # (n_a + n_x, 4 n_a)
     # the transposed view of a C-contiguous matrix: OpenBLAS's faster case for these shapes
-    WaT = np.ascontiguousarray(W_half[:, :n_a]).T
+    WaT = np.ascontiguousarray(W_scaled[:, :n_a]).T
     Z, Wa_a, gate_major = empty_buffers((T_x, m, 4 * n_a), (m, 4 * n_a), (4, m, n_a))
     buffers.x[...] = x.transpose(2, 1, 0)
     # the input's share of every gate at every t in one product: (T_x m, n_x) @ (n_x, 4 n_a)
     np.matmul(buffers.x.reshape(T_x * m, n_x), WT[n_a:], out=Z.reshape(T_x * m, 4 * n_a))
-    Z += b_half
+    Z += b_scaled
     H[0], C[0] = a0.T, c0.T
     f, u, o, c_tilde = gate_major
-    sigmoids = gate_major[:3]
     u_c_tilde = Wa_a[:, :n_a]  # scratch, free once the gates are computed
     with np.errstate(under="ignore"):
         for t in range(T_x):
-            np.matmul(H[t], WaT, out=Wa_a)  # (W_a a<t-1>)^T, W_a = W[:, :n_a]
-            np.add(Z[t], Wa_a, out=Z[t])  # the gates' pre-activations, f, u, o halved
-            np.tanh(Z[t].reshape(m, 4, n_a).transpose(1, 0, 2), out=gate_major)
-            np.multiply(sigmoids, 0.5, out=sigmoids)  # (1 + tanh(z / 2)) / 2 = sigmoid(z)
-            np.add(sigmoids, 0.5, out=sigmoids)
+            np.matmul(H[t], WaT, out=Wa_a)  # (W_a a<t-1>)^T, W_a = W[:, :n_a], scaled
+            np.add(Z[t], Wa_a, out=Z[t])  # the gates' pre-activations, scaled
+            activate(Z[t].reshape(m, 4, n_a).transpose(1, 0, 2), gate_major, 3, kernel)
             np.multiply(f, C[t], out=C[t + 1])  # c<t> = f c<t-1> + u c~
             np.multiply(u, c_tilde, out=u_c_tilde)
             np.add(C[t + 1], u_c_tilde, out=C[t + 1])
-            np.tanh(C[t + 1], out=TC[t])
+            tanh_into(C[t + 1], TC[t], kernel)
             np.multiply(o, TC[t], out=H[t + 1])  # a<t> = o tanh(c<t>)
             np.copyto(G[t].reshape(m, 4, n_a), gate_major.transpose(1, 0, 2))
-    Z[..., : 3 * n_a] *= 2.0  # undo the halving: the sigmoid gates' true pre-activations
+    for rows, scale in ((slice(None, 3 * n_a), scales["sigmoid"]),
+                        (slice(3 * n_a, None), scales["tanh"])):
+        if scale != 1.0:  # the true pre-activations (exact: a power of two and a sign)
+            Z[..., rows] *= 1.0 / scale
     return {
         "x": buffers.x.transpose(2, 1, 0), "a0": H[0].T, "c0": C[0].T,
         "a": H[1:].transpose(2, 1, 0), "c": C[1:].transpose(2, 1, 0),
@@ -465,10 +484,16 @@ def _lstm_bptt(params: LSTMParams, buffers: _Buffers, flow: np.ndarray) -> dict:
     # the recurrence-free factors are computed for a chunk of steps at once: all of them
     # when small (fewer NumPy calls), a few at a time when large (they stay in cache)
     chunk = max(1, min(T_x, _FACTOR_CHUNK_BYTES // (8 * m * 9 * n_a)))  # 9 n_a m per step
-    flow_c, dZ, dX, chunk_gates, R, P, dz, da_prev, dc_prev = empty_buffers(
-        (T_x, m, n_a), (T_x, m, 4 * n_a), (T_x, m, n_x), (4, chunk, m, n_a),
-        (4, chunk, m, n_a), (chunk, m, n_a), (4, m, n_a), (m, n_a), (m, n_a))
+    # what the result keeps apart from the scratch, which is freed on return
+    flow_c, dX, da_prev, dc_prev = empty_buffers((T_x, m, n_a), (T_x, m, n_x), (m, n_a),
+                                                 (m, n_a))
+    span = max(1, min(T_x, _GRADIENT_SPAN_BYTES // (8 * m * 4 * n_a)))  # steps of dZ
+    dZ, chunk_gates, R, P, dz = empty_buffers((span, m, 4 * n_a), (4, chunk, m, n_a),
+                                              (4, chunk, m, n_a), (chunk, m, n_a), (4, m, n_a))
+    dW, db = np.zeros((4 * n_a, n_a + n_x)), np.zeros((4 * n_a, 1))
     dc_prev[...] = 0.0
+    high = T_x  # dZ[t - low] holds dz<t> for the steps low <= t < high
+    low = max(0, high - span)
     with np.errstate(under="ignore"):
         for end in range(T_x, 0, -chunk):
             start = max(0, end - chunk)
@@ -501,19 +526,35 @@ def _lstm_bptt(params: LSTMParams, buffers: _Buffers, flow: np.ndarray) -> dict:
                 np.multiply(r[2, j], da, out=dz[2])  # dz_o
                 np.multiply(r[3, j], dc, out=dz[3])  # dz_c
                 np.multiply(dc, g[0, j], out=dc_prev)  # dc<t-1> = dc f
-                np.copyto(dZ[t].reshape(m, 4, n_a), dz.transpose(1, 0, 2))  # row form again
-                np.matmul(dZ[t], Wa, out=da_prev)  # (Wa^T dz)^T
-        dZ_rows = dZ.reshape(T_x * m, 4 * n_a)
-        # sum_t dz<t> concat<t>^T for all four gates in one product
-        dW = dZ_rows.T @ buffers.concat.reshape(T_x * m, n_a + n_x)
-        db = dZ_rows.sum(axis=0)[:, None]
-        np.matmul(dZ_rows, W[:, n_a:], out=dX.reshape(T_x * m, n_x))
+                dz_rows = dZ[t - low]
+                np.copyto(dz_rows.reshape(m, 4, n_a), dz.transpose(1, 0, 2))  # row form again
+                np.matmul(dz_rows, Wa, out=da_prev)  # (Wa^T dz)^T
+                if t == low:  # the span is complete: its steps' share of the gradients
+                    _add_span_gradients(dZ[: high - low], buffers.concat[low:high], W[:, n_a:],
+                                        dW, db, dX[low:high])
+                    high, low = low, max(0, low - span)
     grads = {}
     for i, gate in enumerate(_GATE_ORDER):
         grads["dW" + gate] = dW[i * n_a: (i + 1) * n_a]
         grads["db" + gate] = db[i * n_a: (i + 1) * n_a]
     return {**grads, "dx": dX.transpose(2, 1, 0), "da0": da_prev.T, "dc0": dc_prev.T,
             "dA": flow.transpose(2, 1, 0), "dC": flow_c.transpose(2, 1, 0)}
+
+
+def _add_span_gradients(dZ: np.ndarray, concat: np.ndarray, W_x: np.ndarray, dW: np.ndarray,
+                        db: np.ndarray, dX: np.ndarray) -> None:
+    """Add a span of k steps' share to dW += sum_t dz<t> concat<t>^T (all four gates in one
+    product) and db, and write their dx<t> = W_x^T dz<t>.
+
+    Args:
+        dZ: (k, m, 4 n_a) dz<t>^T; concat: (k, m, n_a + n_x) concat<t>^T; W_x: (4 n_a, n_x).
+        dW: (4 n_a, n_a + n_x) and db (4 n_a, 1), added to; dX: (k, m, n_x), written.
+    """
+    k, m, rows = dZ.shape
+    dZ_rows = dZ.reshape(k * m, rows)
+    dW += dZ_rows.T @ concat.reshape(k * m, concat.shape[2])
+    db += dZ_rows.sum(axis=0)[:, None]
+    np.matmul(dZ_rows, W_x, out=dX.reshape(k * m, W_x.shape[1]))
 
 
 CELL = Cell(

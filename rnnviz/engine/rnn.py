@@ -40,6 +40,7 @@ from rnnviz.engine._arrays import (
     time_major,
     time_major_after,
 )
+from rnnviz.engine.activations import SCALES, activate, kernel_for, largest_preactivation
 from rnnviz.engine.description import Cell, Projection, Trace
 from rnnviz.engine.params import Params, random_weights, with_spectral_radius
 
@@ -216,8 +217,10 @@ def _rnn_forward(params: RNNParams, x: np.ndarray, a0: np.ndarray) -> dict:
 
     How this and `_rnn_bptt` are fast: the inputs of all timesteps are projected by Wax in one
     product before the loop, the weight gradients are accumulated in one product after it,
-    and each step inside the loops costs three NumPy calls writing into preallocated
-    buffers. The buffers are time-major, (T_x, m, n), in row form (each (n, m) array of the
+    and each step inside the loops costs a product, a sum and the tanh, writing into
+    preallocated buffers. The tanh is computed by the kernel measured fastest on this
+    processor (rnnviz.engine.activations), its argument's scale folded into the weights.
+    The buffers are time-major, (T_x, m, n), in row form (each (n, m) array of the
     equations held as its (m, n) transpose: z<t>^T = a<t-1>^T Waa^T + ...), so that every
     step is one contiguous block and all steps together are one (T_x m, n) matrix for the
     big products. The trace shows them in the notebook's (n, m, T_x) layout as views.
@@ -232,18 +235,24 @@ def _rnn_forward(params: RNNParams, x: np.ndarray, a0: np.ndarray) -> dict:
     """
     n_a, n_x = params.Wax.shape
     _, m, T_x = x.shape
+    kernel = kernel_for(largest_preactivation(params.Waa, params.Wax, params.ba, x, a0))
+    scale = SCALES[kernel]["tanh"]  # folded into the weights (exact: a power of two, a sign)
+    Wax, Waa, ba = ((W * scale if scale != 1.0 else W)
+                    for W in (params.Wax, params.Waa, params.ba))
     X, H, Z, Waa_a = empty_buffers((T_x, m, n_x), (T_x + 1, m, n_a), (T_x, m, n_a), (m, n_a))
     X[...] = x.transpose(2, 1, 0)
     # Wax x<t> + ba for every t in one product: (T_x m, n_x) @ (n_x, n_a)
-    np.matmul(X.reshape(T_x * m, n_x), params.Wax.T, out=Z.reshape(T_x * m, n_a))
-    Z += params.ba[:, 0]
+    np.matmul(X.reshape(T_x * m, n_x), Wax.T, out=Z.reshape(T_x * m, n_a))
+    Z += ba[:, 0]
     H[0] = a0.T
-    WaaT = params.Waa.T
+    WaaT = Waa.T
     with np.errstate(under="ignore"):
         for t in range(T_x):
-            np.matmul(H[t], WaaT, out=Waa_a)  # (Waa a<t-1>)^T
-            np.add(Z[t], Waa_a, out=Z[t])  # z<t>^T
-            np.tanh(Z[t], out=H[t + 1])  # a<t>^T
+            np.matmul(H[t], WaaT, out=Waa_a)  # (Waa a<t-1>)^T, scaled
+            np.add(Z[t], Waa_a, out=Z[t])  # z<t>^T, scaled
+            activate(Z[t], H[t + 1], 0, kernel)  # a<t>^T
+    if scale != 1.0:
+        Z *= 1.0 / scale  # z<t> itself
     return {"x": X.transpose(2, 1, 0), "a0": H[0].T, "z": Z.transpose(2, 1, 0),
             "a": H[1:].transpose(2, 1, 0), "time_major": _Buffers(x=X, h=H)}
 
@@ -265,7 +274,8 @@ def _rnn_bptt(params: RNNParams, buffers: _Buffers, flow: np.ndarray) -> dict:
     X, H = buffers
     T_x, m, n_a = flow.shape
     n_x = X.shape[2]
-    dZ, dX, da_prev = empty_buffers((T_x, m, n_a), (T_x, m, n_x), (m, n_a))
+    dX, da_prev = empty_buffers((T_x, m, n_x), (m, n_a))  # kept by the result
+    dZ = empty_buffers((T_x, m, n_a))[0]  # scratch, freed on return
     np.multiply(H[1:], H[1:], out=dZ)  # 1 - a<t>^2 for every t, then dz<t> in its place
     np.subtract(1.0, dZ, out=dZ)
     Waa = np.ascontiguousarray(params.Waa.T).T  # a transposed view, as in the forward loop

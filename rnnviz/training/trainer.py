@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -105,17 +106,20 @@ class Trainer:
         task: the Task being learned.
         params: the current parameters theta_t.
         optimizer: the Optimizer (its state holds the moments).
-        t: steps taken so far.
-        snapshots: {step: parameters}; 0 is the initialisation.
+        t: steps taken so far (counting those of a model file it continues).
+        last_step: the step the run ends at.
+        snapshots: {step: parameters}; the first is where the run starts (0 for new weights).
         diverged: None or the divergence message.
         first_loss, best_loss: L_1 and the lowest L_t so far (None and inf before step 1).
         far_steps: how many steps in a row the loss has been above `far_line()`.
     """
 
     def __init__(self, config: TrainConfig, params: Params | None = None,
-                 task: Task | None = None):
-        """Start a run. `params` (optional) continues from given weights; `task` (optional)
-        reuses an already built task with the config's name."""
+                 task: Task | None = None, trained_steps: int = 0):
+        """Start a run. `params` (optional) continues from given weights, trained for
+        `trained_steps` steps already (the steps are counted on from there, and the run makes
+        config.steps more); `task` (optional) reuses an already built task with the config's
+        name."""
         self.config = config
         self.task = task if task is not None else make_task(config.task, text=config.text)
         if self.task.name != config.task:
@@ -132,9 +136,10 @@ class Trainer:
         self.params = params.copy()
         self.data_rng = np.random.default_rng(seed_sequence.spawn(1)[0])
         self.optimizer = make_optimizer(config.optimizer, **config.hyper())
-        self.t = 0
+        self.t = trained_steps
+        self.last_step = trained_steps + config.steps
         self.diverged: str | None = None
-        self.snapshots: dict[int, Params] = {0: self.params.copy()}
+        self.snapshots: dict[int, Params] = {trained_steps: self.params.copy()}
         self.first_loss: float | None = None
         self.best_loss = math.inf
         self.far_steps = 0   # steps in a row with the loss above far_line()
@@ -142,7 +147,7 @@ class Trainer:
     @property
     def done(self) -> bool:
         """True once every step has run or the run diverged."""
-        return self.diverged is not None or self.t >= self.config.steps
+        return self.diverged is not None or self.t >= self.last_step
 
     def step(self) -> Record:
         """Take one step and return its record; RuntimeError if the run is done."""
@@ -180,7 +185,7 @@ class Trainer:
                 param_norm = new_params.global_norm()
                 if not (_finite(new_params) and math.isfinite(param_norm)):
                     problem = "the parameters became infinite"
-            last = t == cfg.steps
+            last = t == self.last_step
             stats = flow = None
             if problem is None and cfg.stats_every and (t % cfg.stats_every == 0 or t == 1
                                                          or last):
@@ -279,20 +284,38 @@ def train(config: TrainConfig) -> Iterator[Record]:
     yield from Trainer(config)
 
 
-def load_trained(file) -> tuple[TrainConfig, Params, Task]:
-    """A model saved by Trainer.save: its config, parameters and rebuilt task.
+class Trained(NamedTuple):
+    """A model file read back: its settings, parameters, rebuilt task, and how many steps it
+    had been trained (0 if the file does not say)."""
+
+    config: TrainConfig
+    params: Params
+    task: Task
+    trained_steps: int
+
+
+MAX_TRAINED_STEPS = 2**31 - 1   # the most steps a model file may say it was trained
+
+
+def load_trained(file) -> Trained:
+    """A model saved by Trainer.save (or a run's model download).
 
     Raises:
         ValueError: the file is not an rnnviz model, its settings are not a training
-            config, or its parameters do not fit the task those settings describe.
+            config, its step count is not one, or its parameters do not fit the task those
+            settings describe.
     """
     params, values = load_model(file)
     values = dict(values)
-    values.pop("trained_steps", None)
+    trained = values.pop("trained_steps", 0)
+    if (not isinstance(trained, int) or isinstance(trained, bool)
+            or not 0 <= trained <= MAX_TRAINED_STEPS):
+        raise ValueError(f"the file's trained_steps ({str(trained)[:40]}) is not a count of "
+                         f"steps from 0 to {MAX_TRAINED_STEPS:,}")
     try:
         config = TrainConfig.from_dict(values)
     except (TypeError, ValueError) as why:
         raise ValueError(f"the file's training settings are not usable: {why}") from None
     task = make_task(config.task, text=config.text)
     check_params_fit(params, config, task)
-    return config, params, task
+    return Trained(config, params, task, trained)

@@ -1,7 +1,7 @@
 """The Streamlit layer: what the pages share, one concern per module.
 
-    train_live  the Training page live: Stop and Continue, the progress and the curves
-                refreshed in place while the runs train
+    train_live  the Training page live, in a fragment polling the workers: Stop and
+                Continue, runs waiting for a slot, the progress, the curves, the runs' table
     run_detail  one training run in detail: downloads, the optimizer's insides, snapshots,
                 samples, a snapshot opened in another view
     train_runs  the training runs kept: their table, which the charts show, removing one,
@@ -14,8 +14,8 @@
     sidebar     the Config's controls: the sidebar (page links, network settings) and the
                 Gradient flow page's knobs
     url         the URL round trip: the Config, the page's view and hide=, in one table
-    training    training runs in the session: kept, queued, shown; a snapshot opened in the
-                other views; samples of a character model
+    training    training runs in the session: kept, trained by workers (stopped with the
+                session), shown; a snapshot opened in the other views; samples
     state       every session key; the Config, the view fields and the hidden controls in
                 the session; the helper for a widget mirrored in a session key
     widgets     a setting's Field drawn as the widget its kind calls for

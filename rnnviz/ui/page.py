@@ -12,6 +12,7 @@ import streamlit as st
 
 from rnnviz.app.config import Config
 from rnnviz.app.contents import Page
+from rnnviz.app.workers import limit_blas_threads
 from rnnviz.engine import CELLS, keep_freed_memory_for_reuse
 from rnnviz.ui import sidebar, state, training, url
 
@@ -25,11 +26,12 @@ def setup(page: Page) -> Config:
     """
     st.set_page_config(page_title=f"{page.title} · rnnviz", page_icon="🔁", layout="wide")
     keep_freed_memory_for_reuse()  # once per process, whichever page is opened first
+    limit_blas_threads()           # likewise
     st.session_state[state.PAGE_KEY] = page
     url.adopt(page)
     config = state.current_config()
     if not state.hidden("sidebar"):
-        sidebar.draw(config)
+        sidebar.draw(config, network=not page.own_settings)
     url.write(page)
     for message in st.session_state.get(state.WARNINGS_KEY, []):
         st.warning(plain(message), icon="⚠️")

@@ -11,18 +11,23 @@ from rnnviz.app.contents import FLOW, GATES, STEP
 from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config
 from rnnviz.figures import training as figures
 from rnnviz.training.settings import OPTIMIZER_LABELS, TEMPERATURE
-from rnnviz.ui import page, training
+from rnnviz.ui import page, state, training
 
 VIEWS = (STEP, GATES, FLOW)   # the views a snapshot opens in
+DETAIL_WIDGET = "rnnviz_tr_detail"
 ADAM_TABS = {"v_hat": ("m̂ (first moment)", "m"), "s_hat": ("v̂ (second moment)", "v"),
              "step": ("step size", "s")}   # statistic: (tab, widget key)
 
 
 def choose(kept: list[Run], names: dict[int, str]) -> Run:
-    """The run to look at (the newest at first)."""
-    run_id = st.selectbox("run", list(names), format_func=names.get, index=len(names) - 1,
-                          key="rnnviz_tr_detail")
-    return next(r for r in kept if r.id == run_id)
+    """The run to look at: the newest started or loaded, until the student picks another."""
+    run = training.detail_run()
+    state.mirrored(st.selectbox, DETAIL_WIDGET, run.id, training.choose_detail, "run",
+                   list(names), format_func=names.get)
+    if run.training:
+        st.caption(f"Run {run.id} is training: what follows is as it was when the page was "
+                   "last drawn (any click draws it again), and its snapshots so far.")
+    return run
 
 
 def history_frame(run: Run) -> pd.DataFrame:
@@ -68,14 +73,15 @@ def optimizer_insides(run: Run) -> None:
 
 def snapshot_step(run: Run) -> int:
     """The training step of the snapshot to look at: a slider over the snapshots kept (the
-    last at first), or the only one."""
+    last at first, and again whenever the run has trained further), or the only one."""
     kept = sorted(run.snapshots)
     if len(kept) == 1:
         st.caption(f"Only one snapshot: step {kept[0]:,}.")
         return kept[0]
     return st.select_slider("training step", kept, value=kept[-1],
-                            key=f"rnnviz_tr_snap_{run.id}",
-                            help="Parameters are kept every few steps; 0 is the start.")
+                            key=f"rnnviz_tr_snap_{run.id}_{kept[-1]}",
+                            help="Parameters are kept every few steps; the first is where "
+                                 "the run started.")
 
 
 def samples(run: Run, step: int) -> None:

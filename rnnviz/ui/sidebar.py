@@ -76,12 +76,16 @@ def _navigation() -> None:
     st.divider()
 
 
-def draw(config: Config) -> None:
-    """The sidebar: the page links (unless hidden), presets, cell, input, sizes, seed, the
-    initialisation knobs and Reset."""
+def draw(config: Config, network: bool = True) -> None:
+    """The sidebar: the page links (unless hidden), then (if `network`) presets, cell, input,
+    sizes, seed, the initialisation knobs and Reset."""
     with st.sidebar:
         if not state.hidden("nav"):
             _navigation()
+        if not network:
+            st.caption("This page has its own settings, on the page. The network settings "
+                       "of the other views are kept for when you go back to them.")
+            return
         st.header("Network")
         if not state.hidden("presets"):
             st.selectbox("Presets", list(build.PRESETS), index=None,

@@ -1,6 +1,7 @@
 """The Training page's settings form, drawn from the table in rnnviz.training.settings: a
 column per section of FORM_SECTIONS, a control per row (rnnviz.ui.widgets), and one script run
-per press of Train (an ``st.form``).
+per press of Train (an ``st.form``), which hands the runs to a worker (rnnviz.ui.training).
+They are the page's only settings: the sidebar shows no network settings there.
 
 The settings are kept under their own names in ``SETTINGS_KEY`` (a non-widget key, so they
 survive other pages) and the controls (``WIDGET_PREFIX`` + name) are seeded from it. The rows
@@ -79,16 +80,15 @@ def _on_train() -> None:
                                        f"{str(why).rstrip('.')}.")
         return
     st.session_state.pop(ERROR_KEY, None)
-    training.train_next(started)
+    training.train(started)
 
 
-def draw(expanded: bool) -> None:
-    """The settings in an expander (open when `expanded`) and the Train button; below, why
-    the last settings submitted could not be trained."""
+def draw() -> None:
+    """The settings, in view, and the Train button; below, why the last settings submitted
+    could not be trained."""
     values = stored()
     _seed(values)
-    with st.expander("Settings: task, network, optimizer, steps", expanded=expanded), \
-            st.form("train_settings", border=False):
+    with st.form("train_settings"):
         columns = st.columns(len(FORM_SECTIONS))
         for column, (heading, names) in zip(columns, FORM_SECTIONS.items(), strict=True):
             with column:

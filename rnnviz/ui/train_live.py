@@ -1,6 +1,8 @@
-"""Training live on the page: Stop and Continue, then a progress bar and three charts (loss,
-accuracy, gradient norm) drawn once into slots and refreshed in place while the runs train
-side by side (rnnviz.app.runs.train_live), a few times a second."""
+"""Training live on the page, beside everything else: Stop and Continue, the runs waiting for
+a slot, the progress (steps/s and time left), three charts (loss, accuracy, gradient norm) and
+the runs' table, in a fragment that asks the workers what they trained every POLL_S seconds
+while runs train. The runs train in worker processes (rnnviz.ui.training), so clicks, other
+pages and this polling never interrupt them."""
 
 from __future__ import annotations
 
@@ -12,29 +14,101 @@ from rnnviz.app.runs import Run
 from rnnviz.engine.cells import CELLS
 from rnnviz.figures import training as figures
 from rnnviz.training.tasks import TASKS
-from rnnviz.ui import page, training
+from rnnviz.ui import page, train_runs, training
 from rnnviz.ui.page import plain
 
+POLL_S = 0.5                       # how often the page asks the workers while runs train
+FIGURES_KEY = "rnnviz_train_figures"   # {chart: figure} refreshed in place between polls
+CHARTS = ("loss", "accuracy", "grad_norm")
 
-def controls(training_now: list[Run], interrupted: list[Run]) -> None:
-    """Stop (while runs train), Continue (for runs stopped or loaded) and a note for each
-    run a click just stopped."""
-    stop, go_on, notes = st.columns([1, 1, 4])
-    stop.button("Stop", key="rnnviz_tr_stop", disabled=not training_now, width="stretch",
-                help="Stops training; everything trained so far is kept.")
+
+def live() -> None:
+    """The live part of the page, polling while runs train; the whole page reruns when a
+    run starts or ends (so the run detail and the buttons follow)."""
+    polling = bool(training.training_now())
+
+    @st.fragment(run_every=POLL_S if polling else None)
+    def _live() -> None:
+        ended = training.collect()
+        if ended or bool(training.training_now()) != polling:
+            st.rerun()   # the whole page, once: the timer on or off, the detail updated
+        controls()
+        progress()
+        task_notes()
+        curves()
+        notes()
+        kept = training.runs()
+        if kept:
+            st.header("Runs in this session")
+            st.caption(f"Up to {training.MAX_RUNS} runs are kept (the oldest goes first); "
+                       "they are yours alone and vanish when you close the tab.")
+            train_runs.table(kept)
+
+    _live()
+
+
+def controls() -> None:
+    """Stop (while runs train), Continue (for runs stopped or loaded), and where each run
+    that is not simply training or finished stands."""
+    now = training.training_now()
+    stop, go_on, slots = st.columns([1, 1, 4], vertical_alignment="center")
+    stop.button("Stop", key="rnnviz_tr_stop", on_click=training.stop_training,
+                disabled=not any(r.status in ("queued", "running") for r in now),
+                width="stretch", help="Stops training; everything trained so far is kept.")
     go_on.button("Continue", key="rnnviz_tr_continue", on_click=training.continue_waiting,
-                 disabled=bool(training_now) or not any(r.resumable for r in training.runs()),
-                 width="stretch", help="Go on training the stopped runs.")
-    for run in interrupted:
-        notes.info(f"Stopped at step {run.steps_done:,}: {run.label}",
-                   icon=":material/pause_circle:")
+                 disabled=bool(now) or not any(r.resumable for r in training.runs()),
+                 width="stretch", help="Go on training the stopped or loaded runs.")
+    total, busy, waiting = training.slots()
+    slots.caption(f"This server trains {total} job{'s' if total > 1 else ''} at a time "
+                  f"(a job is the runs one Train starts): {busy} training now, "
+                  f"{waiting} waiting.")
+    for run in training.runs():
+        if run.status == "queued":
+            ahead = run.job.place - 1 if run.job is not None else 0
+            st.info(f"Run {run.id} is waiting for a free slot"
+                    + (f" ({ahead} job{'s' if ahead > 1 else ''} ahead of it)" if ahead
+                       else " (it is next)") + ".", icon=":material/hourglass_top:")
+        elif run.status == "stopping":
+            st.info(f"Run {run.id} is stopping after the step it is taking.",
+                    icon=":material/pause_circle:")
+        elif run.resumable and run.status == "stopped":
+            st.info(f"Run {run.id} stopped at step {run.steps_done:,} of "
+                    f"{run.last_step:,}: Continue trains it on.", icon=":material/pause_circle:")
+        elif run.status == "failed":
+            st.error(f"Run {run.id} failed: {plain(run.message)}. What it trained until its "
+                     "last snapshot is kept.", icon=":material/error:")
 
 
-def task_notes(training_now: list[Run]) -> None:
+def progress() -> None:
+    """For the runs training: how far, how fast, how long still, and their last loss."""
+    running = [r for r in training.runs() if r.status == "running"]
+    if not running:
+        return
+    done = sum(r.steps_done - r.first_step for r in running)
+    total = sum(r.last_step - r.first_step for r in running)
+    steps = " · ".join(f"{r.id}: step {r.steps_done:,} of {r.last_step:,}" for r in running)
+    speeds = [r.speed() for r in running]
+    pace = ""
+    if all(np.isfinite(speeds)):
+        left = max(r.seconds_left() for r in running)
+        pace = f" · {min(speeds):,.0f} steps/s · about {_duration(left)} left"
+    losses = ", ".join(f"{CELLS[r.config.cell].label} {r.last('loss'):.3f}"
+                       for r in running if r.history["loss"])
+    st.progress(min(done / max(total, 1), 1.0),
+                text=f"{steps}{pace}" + (f" · loss {losses}" if losses else ""))
+
+
+def _duration(seconds: float) -> str:
+    """"12 s", "3 min 5 s"."""
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
+
+
+def task_notes() -> None:
     """What the tasks of the runs shown changed in their data (rare characters left out of a
     text), once per note with the runs it concerns."""
     concerned: dict[str, list[int]] = {}
-    for run in training.shown_runs(training_now):
+    for run in training.shown_runs():
         for note in run.notes:
             concerned.setdefault(note, []).append(run.id)
     for note, ids in concerned.items():
@@ -50,76 +124,42 @@ def _listed(ids: list[int]) -> str:
 def curve(run: Run, column: str, color: str) -> figures.Curve:
     """A run's history `column` over steps (grad_norm marks the clipped steps)."""
     marks = np.asarray(run.history["clipped"]) if column == "grad_norm" else None
-    return figures.Curve(run.label, color, np.asarray(run.history["step"]),
+    return figures.Curve(run.name, color, np.asarray(run.history["step"]),
                          np.asarray(run.history[column], dtype=np.float64), marks)
 
 
-class LiveCurves:
-    """The progress of the runs training now and the curves of the runs shown, in slots
-    made where it is created; `draw` fills them again."""
-
-    def __init__(self, training_now: list[Run]):
-        self.training_now = training_now
-        self.progress = st.empty()
-        loss = st.empty()
-        left, right = st.columns(2)  # under the loss chart, side by side
-        self.slots = {"loss": loss, "accuracy": left.empty(), "grad_norm": right.empty()}
-        self.figures: dict = {}   # this script run's figures, refreshed in place
-        self.draws = 0
-
-    def _progress(self) -> None:
-        if not self.training_now:
-            self.progress.empty()
-            return
-        done = sum(r.steps_done for r in self.training_now)
-        total = sum(r.config.steps for r in self.training_now)
-        count = len(self.training_now)
-        losses = ", ".join(f"{CELLS[r.config.cell].label} {r.last('loss'):.3f}"
-                           for r in self.training_now if r.history["loss"])
-        self.progress.progress(min(done / total, 1.0),
-                               text=f"step {done // count:,} of {total // count:,}"
-                                    + (f" · loss {losses}" if losses else ""))
-
-    def _build(self, column: str, curves: list[figures.Curve], shown: list[Run]):
-        if column == "loss":  # a squared error falls by orders of magnitude
-            log_loss = any(TASKS[r.config.task].loss.kind == "squared_error" for r in shown)
-            return figures.run_curves(curves, "Loss while training", "loss L", log_y=log_loss)
-        if column == "accuracy":
-            return figures.run_curves(curves, "Accuracy on each batch", "accuracy",
-                                      height=360, legend=False)
-        clip_at = {r.config.clip_value for r in shown if r.config.clip == "norm"}
-        return figures.run_curves(curves, "Gradient norm ‖g‖ (× clipped)",
-                                  "‖g‖ before clipping", log_y=True, height=360, legend=False,
-                                  threshold=clip_at.pop() if len(clip_at) == 1 else None)
-
-    def draw(self) -> None:
-        """Redraw the progress and the curves of the runs shown."""
-        self.draws += 1
-        self._progress()
-        shown = [r for r in training.shown_runs(self.training_now) if r.history["step"]]
-        if not shown:
-            self.slots["loss"].info("No runs yet: choose the settings above and press Train.")
-            return
-        colors = figures.run_colors([r.config.cell for r in shown])
-        for column, slot in self.slots.items():
-            curves = [curve(r, column, c) for r, c in zip(shown, colors, strict=True)]
-            fig = self.figures.get(column)
-            # Refreshing a figure's data in place costs far less than building it again.
-            if fig is None or not figures.refresh_run_curves(fig, curves):
-                fig = self.figures[column] = self._build(column, curves, shown)
-            with slot:
-                page.chart(fig, key=f"rnnviz_tr_{column}_{self.draws}")
+def _build(column: str, curves: list[figures.Curve], shown: list[Run]):
+    if column == "loss":  # a squared error falls by orders of magnitude
+        log_loss = any(TASKS[r.config.task].loss.kind == "squared_error" for r in shown)
+        return figures.run_curves(curves, "Loss while training", "loss L", log_y=log_loss)
+    if column == "accuracy":
+        return figures.run_curves(curves, "Accuracy on each batch", "accuracy",
+                                  height=360, legend=False)
+    clip_at = {r.config.clip_value for r in shown if r.config.clip == "norm"}
+    return figures.run_curves(curves, "Gradient norm ‖g‖ (× clipped)",
+                              "‖g‖ before clipping", log_y=True, height=360, legend=False,
+                              threshold=clip_at.pop() if len(clip_at) == 1 else None)
 
 
-def train(training_now: list[Run]) -> None:
-    """Draw the curves; if runs are to train, train them side by side while the curves grow,
-    then rerun the page around the finished runs (Stop greyed out, tables updated)."""
-    live = LiveCurves(training_now)
-    live.draw()
-    if training_now:
-        # looked up on its module, where benchmarks/bench_training_page.py times it
-        run_records.train_live(training_now, live.draw)
-        st.rerun()
+def curves() -> None:
+    """The loss chart and, under it side by side, accuracy and gradient norm, for the runs
+    shown. A figure from the last poll is refreshed in place when it fits (far cheaper than
+    building it again)."""
+    shown = [r for r in training.shown_runs() if r.history["step"]]
+    if not shown:
+        st.info("No runs yet: choose the settings above and press Train.")
+        return
+    kept = st.session_state.setdefault(FIGURES_KEY, {})
+    colors = figures.run_colors([r.config.cell for r in shown])
+    loss = st.container()
+    left, right = st.columns(2)
+    for column, slot in zip(CHARTS, (loss, left, right), strict=True):
+        lines = [curve(r, column, c) for r, c in zip(shown, colors, strict=True)]
+        fig = kept.get(column)
+        if fig is None or not figures.refresh_run_curves(fig, lines):
+            fig = kept[column] = _build(column, lines, shown)
+        with slot:
+            page.chart(fig, key=f"rnnviz_tr_{column}")
 
 
 def notes() -> None:

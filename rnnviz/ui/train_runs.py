@@ -9,30 +9,29 @@ from rnnviz.app.runs import STATUS_WORDS, Run
 from rnnviz.ui import state, training
 
 SHOWN_WIDGET = "rnnviz_tr_shown_w"
+UPLOAD_WIDGET = "rnnviz_tr_upload"
 UPLOADED_KEY = "rnnviz_train_uploaded"   # the last upload handled, so a rerun does not repeat it
-UPLOAD_ERROR_KEY = "rnnviz_train_error_upload"
+UPLOAD_NOTE_KEY = "rnnviz_train_upload_note"   # ("success" or "error", what became of it)
 
 COLUMNS = {
     "last loss": st.column_config.NumberColumn(format="%.4f"),
     "last accuracy": st.column_config.NumberColumn(format="%.3f"),
-    "steps/s": st.column_config.NumberColumn(format="%.0f"),
-    "time drawing": st.column_config.NumberColumn(
-        format="percent", help="Share of the live training time spent redrawing the curves."),
+    "steps/s": st.column_config.NumberColumn(
+        format="%.0f", help="Training steps per second, beside the runs trained with it."),
 }
 
 
 def labels(kept: list[Run]) -> dict[int, str]:
     """{run id: "id: settings in words"}, how a menu names each run."""
-    return {r.id: f"{r.id}: {r.label}" for r in kept}
+    return {r.id: r.name for r in kept}
 
 
 def table(kept: list[Run]) -> None:
     """One row per run: its settings, status, steps, last loss and accuracy, and how fast
-    it trained live."""
+    it trained."""
     rows = [{"run": r.id, "settings": r.label, "status": STATUS_WORDS[r.status],
              "steps": r.steps_done, "last loss": r.last("loss"),
-             "last accuracy": r.last("accuracy"), "steps/s": r.speed()[0],
-             "time drawing": r.speed()[2]}
+             "last accuracy": r.last("accuracy"), "steps/s": r.speed()}
             for r in kept]
     st.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
 
@@ -40,7 +39,7 @@ def table(kept: list[Run]) -> None:
 def choose_shown(kept: list[Run]) -> None:
     """The runs the charts draw, as a menu of several, and a run to remove."""
     named = labels(kept)
-    shown = [r.id for r in training.shown_runs([])]
+    shown = [r.id for r in training.shown_runs()]
     state.mirrored(st.multiselect, SHOWN_WIDGET, shown, training.show_only,
                    "runs to show in the charts", list(named), format_func=named.get)
     remove, _ = st.columns([1, 3])
@@ -52,20 +51,33 @@ def choose_shown(kept: list[Run]) -> None:
             st.rerun()
 
 
+def _on_upload() -> None:
+    """Load the model file just chosen as a run, before the page is drawn (so Continue is
+    already lit for it), or keep the reason it was not."""
+    uploaded = st.session_state.get(UPLOAD_WIDGET)
+    if uploaded is None or st.session_state.get(UPLOADED_KEY) == uploaded.file_id:
+        return
+    st.session_state[UPLOADED_KEY] = uploaded.file_id
+    try:
+        loaded = training.add_loaded(uploaded.getvalue(), uploaded.name)
+    except ValueError as why:
+        st.session_state[UPLOAD_NOTE_KEY] = ("error", f"{uploaded.name} was not loaded: {why}")
+        return
+    more = (f"press Continue to train it {loaded.config.steps:,} steps further"
+            if loaded.resumable else "it cannot be trained further")
+    st.session_state[UPLOAD_NOTE_KEY] = (
+        "success", f"Loaded {uploaded.name} as run {loaded.id}, trained for "
+                   f"{loaded.steps_done:,} steps: look inside it below, or {more}.")
+
+
 def upload() -> None:
-    """A model file saved from this page, loaded as a run (once per file chosen), or the
-    reason it was not."""
-    uploaded = st.file_uploader("a model file saved from this page (.npz)", type=None,
-                                key="rnnviz_tr_upload")
-    if uploaded is not None and st.session_state.get(UPLOADED_KEY) != uploaded.file_id:
-        st.session_state[UPLOADED_KEY] = uploaded.file_id
-        try:
-            loaded = training.add_loaded(uploaded.getvalue(), uploaded.name)
-        except ValueError as why:
-            st.session_state[UPLOAD_ERROR_KEY] = f"{uploaded.name} was not loaded: {why}"
+    """A model file saved from this page, loaded as a run (once per file chosen), and what
+    became of it."""
+    st.file_uploader("a model file saved from this page (.npz)", type=None,
+                     key=UPLOAD_WIDGET, on_change=_on_upload)
+    if UPLOAD_NOTE_KEY in st.session_state:
+        kind, note = st.session_state[UPLOAD_NOTE_KEY]
+        if kind == "error":
+            st.error(note, icon=":material/block:")
         else:
-            st.session_state.pop(UPLOAD_ERROR_KEY, None)
-            st.success(f"Loaded {uploaded.name} as run {loaded.id}: choose it above to "
-                       "sample or open its snapshot, or press Continue to train it further.")
-    if UPLOAD_ERROR_KEY in st.session_state:
-        st.error(st.session_state[UPLOAD_ERROR_KEY], icon=":material/block:")
+            st.success(note)

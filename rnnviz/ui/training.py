@@ -1,14 +1,17 @@
-"""Training runs in the browser session: kept, queued to train, shown or hidden, removed, and
-a snapshot of one opened in the other views.
+"""Training runs in the browser session: kept, trained by a worker beside the page, stopped,
+continued, shown or hidden, removed, and a snapshot of one opened in the other views.
 
 Everything here is per session: runs live in ``st.session_state`` only (never in module
 globals or ``st.cache_resource``), so two students on one server never see each other's
-work. Keys, all non-widget keys so they survive visiting other pages:
+work. Only the pool of worker slots (rnnviz.app.workers.POOL) is shared. Keys, all
+non-widget keys so they survive visiting other pages:
 
 - ``RUNS_KEY`` ("rnnviz_runs"): list of `rnnviz.app.runs.Run`, newest last, at most
-  MAX_RUNS (the oldest finished run is dropped first); ``RUN_COUNTER_KEY`` numbers them.
-- ``PENDING_KEY``: ids of the runs to train in this script run (set by Train or Continue).
+  MAX_RUNS (the oldest run not training is dropped first); ``RUN_COUNTER_KEY`` numbers them.
+- ``JOBS_KEY``: the session's `SessionJobs`, which stops its workers when the session ends.
 - ``HIDDEN_RUNS_KEY``: ids of the runs left out of the charts.
+- ``DETAIL_KEY``: the id of the run "Inside one run" shows (the newest started, until the
+  student chooses another).
 - ``SNAPSHOT_KEY`` ("rnnviz_snapshot"): the `OpenSnapshot` chosen on the training page,
   or absent. A view uses its parameters instead of the configuration's initial ones while
   the shared Config equals ``snapshot.config`` (use `snapshot_for(config)`); changing the
@@ -17,23 +20,27 @@ work. Keys, all non-widget keys so they survive visiting other pages:
 The settings form keeps its own keys (rnnviz.ui.train_form), and so does the upload of a
 model file (rnnviz.ui.train_runs).
 
-Stopping: Streamlit interrupts a running script when the user clicks anything (the Stop
-button included) and starts a new run. The training loop appends every step's record to
-the Run in session_state as it goes, so nothing trained is lost; at the top of the next run
-`mark_interrupted` turns a Run still marked "running" into "stopped" (it can continue).
+Training: Train and Continue hand the runs to a worker process (rnnviz.app.workers); the
+worker never touches the session. The Training page polls (`collect`) and keeps what the
+worker sent in the Runs. A session's end is Streamlit's release of its session-scoped
+resources (on disconnect, a reload or a closed tab): `SessionJobs` is registered there and
+stops every job of the session, so no worker outlives it.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
+from rnnviz.app import runs as run_records
 from rnnviz.app.config import Config
 from rnnviz.app.runs import Run, view_config
+from rnnviz.app.workers import POOL, Job
 from rnnviz.engine.cells import CELLS
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.tasks import make_task
@@ -42,10 +49,43 @@ from rnnviz.ui import state
 
 RUNS_KEY = "rnnviz_runs"
 RUN_COUNTER_KEY = "rnnviz_run_counter"
-PENDING_KEY = "rnnviz_train_pending"
+JOBS_KEY = "rnnviz_train_jobs"
 HIDDEN_RUNS_KEY = "rnnviz_train_hidden"
+DETAIL_KEY = "rnnviz_train_detail"
 SNAPSHOT_KEY = "rnnviz_snapshot"
 MAX_RUNS = 8
+
+
+class SessionJobs:
+    """The jobs one session started; `stop_all` when the session ends. Thread-safe."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._jobs: list[Job] = []
+
+    def add(self, job: Job) -> None:
+        with self._lock:
+            self._jobs = [j for j in self._jobs if j.state != "ended"] + [job]
+
+    def stop_all(self) -> None:
+        with self._lock:
+            jobs = list(self._jobs)
+        for job in jobs:
+            job.stop()
+
+
+@st.cache_resource(scope="session", on_release=SessionJobs.stop_all, show_spinner=False)
+def _ends_with_session(jobs_id: int, _jobs: SessionJobs) -> SessionJobs:
+    """Streamlit releases a session's session-scoped resources when the session ends: this
+    one stops the session's jobs then."""
+    return _jobs
+
+
+def _session_jobs() -> SessionJobs:
+    jobs = st.session_state.get(JOBS_KEY)
+    if jobs is None:
+        jobs = st.session_state[JOBS_KEY] = SessionJobs()
+    return _ends_with_session(id(jobs), jobs)
 
 
 # ----- the session's runs -------------------------------------------------------------------
@@ -53,6 +93,11 @@ MAX_RUNS = 8
 def runs() -> list[Run]:
     """This session's runs, oldest first."""
     return st.session_state.setdefault(RUNS_KEY, [])
+
+
+def training_now() -> list[Run]:
+    """The runs a job has (waiting, training or stopping)."""
+    return [r for r in runs() if r.training]
 
 
 def _next_id() -> int:
@@ -64,8 +109,9 @@ def _keep(run: Run) -> Run:
     kept = runs()
     kept.append(run)
     while len(kept) > MAX_RUNS:
-        oldest = next((r for r in kept if r.status != "running"), kept[0])
+        oldest = next((r for r in kept if not r.training), kept[0])
         kept.remove(oldest)
+    st.session_state[DETAIL_KEY] = run.id   # "Inside one run" turns to the newest
     return run
 
 
@@ -79,56 +125,77 @@ def start_run(config: TrainConfig) -> Run:
 
 def add_loaded(data: bytes, name: str) -> Run:
     """A run from an uploaded model file (rnnviz.training.files format); ValueError with a
-    sentence if the file is not one. The run can continue training from the loaded weights."""
+    sentence if the file is not one. Continue trains it the steps of its settings further,
+    counting on from the steps it was trained."""
     if not data:
         raise ValueError(f"{name} is empty")
-    config, params, task = load_trained(io.BytesIO(data))
-    trainer = Trainer(config, params=params, task=task)
+    config, params, task, trained = load_trained(io.BytesIO(data))
+    trainer = Trainer(config, params=params, task=task, trained_steps=trained)
     run = Run(id=_next_id(), label=f"{config.label()} (loaded from {name})", config=config,
-              trainer=trainer, status="loaded", snapshots={0: params.copy()})
+              trainer=trainer, status="loaded", first_step=trained,
+              snapshots=dict(trainer.snapshots))
     return _keep(run)
 
 
 def remove_run(run_id: int) -> None:
+    """Forget a run (one that is training is stopped first)."""
+    doomed = [r for r in runs() if r.id == run_id]
+    run_records.stop(doomed)
     st.session_state[RUNS_KEY] = [r for r in runs() if r.id != run_id]
 
 
-def mark_interrupted() -> list[Run]:
-    """Runs still marked "running" were interrupted by a click: mark them "stopped"."""
-    stopped = [r for r in runs() if r.status == "running"]
-    for run in stopped:
-        run.status = "stopped"
-    return stopped
+# ----- training, stopping, continuing ---------------------------------------------------------
 
-
-# ----- which runs train now, which are drawn ------------------------------------------------
-
-def train_next(chosen: Iterable[Run]) -> None:
-    """Train these runs in this script run (call from a button's callback)."""
-    st.session_state[PENDING_KEY] = [r.id for r in chosen]
+def train(chosen: Iterable[Run]) -> None:
+    """Train these runs side by side in a worker (now, or when a slot frees)."""
+    job = run_records.start(list(chosen), POOL)
+    if job is not None:
+        _session_jobs().add(job)
 
 
 def continue_waiting() -> None:
     """Train every run that was stopped or loaded further (the Continue button)."""
-    train_next(r for r in runs() if r.resumable)
+    train([r for r in runs() if r.resumable])
 
 
-def take_pending() -> list[Run]:
-    """The runs to train in this script run; asked once, the queue is then empty."""
-    ids = st.session_state.pop(PENDING_KEY, [])
-    return [r for r in runs() if r.id in ids]
+def stop_training() -> None:
+    """Stop every run of the session that is training (the Stop button)."""
+    run_records.stop(training_now())
 
 
-def shown_runs(training: list[Run]) -> list[Run]:
-    """The runs the charts draw: all but the ones hidden, and always those `training`."""
+def collect() -> list[Run]:
+    """Keep what the workers sent; the runs whose training ended just now."""
+    return run_records.collect(runs())
+
+
+def slots() -> tuple[int, int, int]:
+    """(worker slots on this server, jobs training, jobs waiting): the whole server's."""
+    return (POOL.slots, *POOL.counts())
+
+
+# ----- which runs are drawn, which is looked at ---------------------------------------------
+
+def shown_runs() -> list[Run]:
+    """The runs the charts draw: all but the ones hidden, and always those training."""
     hidden = st.session_state.get(HIDDEN_RUNS_KEY, set())
-    return [r for r in runs() if r.id not in hidden or r in training]
+    return [r for r in runs() if r.id not in hidden or r.training]
 
 
 def show_only(ids: Iterable[int]) -> None:
     """Draw only these runs in the charts."""
     chosen = set(ids)
     st.session_state[HIDDEN_RUNS_KEY] = {r.id for r in runs() if r.id not in chosen}
+
+
+def detail_run() -> Run | None:
+    """The run "Inside one run" shows: the one chosen, else the newest."""
+    kept = runs()
+    chosen = st.session_state.get(DETAIL_KEY)
+    return next((r for r in kept if r.id == chosen), kept[-1] if kept else None)
+
+
+def choose_detail(run_id: int) -> None:
+    st.session_state[DETAIL_KEY] = run_id
 
 
 # ----- opening a snapshot in the other views ------------------------------------------------
@@ -141,7 +208,7 @@ class OpenSnapshot:
         config: the shared Config the views show it with (cell, sizes, task input, seed).
         params: {name: array} the parameters at that step.
         step: the training step.
-        run_label: the run's label.
+        run_label: the run's name (its id and settings).
     """
 
     config: Config
@@ -157,7 +224,7 @@ def open_snapshot(run: Run, step: int) -> Config:
     config = view_config(run.config)
     state.store_config(config)
     st.session_state[SNAPSHOT_KEY] = OpenSnapshot(
-        config=config, params=run.snapshots[step].as_dict(), step=step, run_label=run.label)
+        config=config, params=run.snapshots[step].as_dict(), step=step, run_label=run.name)
     return config
 
 

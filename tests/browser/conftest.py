@@ -78,6 +78,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from rnnviz.app.workers import SLOTS_VARIABLE
+
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
@@ -222,7 +224,8 @@ def app_server(chromium_executable: str) -> Iterator[str]:
     log = tempfile.NamedTemporaryFile(  # kept open for the whole session
         prefix="rnnviz-streamlit-", suffix=".log", delete=False
     )
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # One training slot whatever the machine, so a second session's run waits in line.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", SLOTS_VARIABLE: "1"}
     proc = subprocess.Popen(
         cmd,
         cwd=REPO_ROOT,

@@ -1,0 +1,167 @@
+"""Training beside exploring, in headless Chromium against the real `streamlit run app.py`
+(started with one training slot): a run keeps training while its session visits other pages
+and comes back; Stop stops it mid-run; two sessions training at once each see their own runs,
+the second waiting for the slot; a session that closes stops its worker and frees the slot;
+Streamlit's own Stop leaves the page following the run. Tests wait for conditions only."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+LONG_MS = 120_000
+SIDEBAR = '[data-testid="stSidebar"]'
+
+
+@pytest.fixture
+def student(browser, expect_rerun):
+    """`student()`: another browser context (another student, own session), its script runs
+    counted like the `page` fixture's; closed at the end unless the test closed it."""
+    track_runs = expect_rerun.__wrapped__.__globals__["track_runs"]
+    contexts = []
+
+    def _new():
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        pg = context.new_page()
+        track_runs(pg)
+        return pg
+
+    yield _new
+    for context in contexts:
+        context.close()
+
+
+def _train(page, n_a: int, steps: int, cell: str = "RNN") -> None:
+    form = page.get_by_test_id("stForm")
+    for label, value in (("n_a (hidden units)", n_a), ("m (batch size)", 4),
+                         ("steps (at most 20,000)", steps)):
+        form.get_by_label(label, exact=True).fill(str(value))
+        form.get_by_label(label, exact=True).press("Tab")
+    form.get_by_text(cell, exact=True).click()
+    page.get_by_role("button", name="Train", exact=True).click()
+
+
+def _step(page) -> int:
+    """The step the first training run has reached, as the progress bar says."""
+    text = page.get_by_test_id("stProgress").first.inner_text()
+    return int(re.search(r"step ([\d,]+) of", text).group(1).replace(",", ""))
+
+
+def _wait(condition, what: str, page) -> None:
+    deadline = time.monotonic() + LONG_MS / 1000
+    while not condition():
+        assert time.monotonic() < deadline, f"never: {what}"
+        page.wait_for_timeout(100)   # lets Playwright deliver the page's updates
+
+
+def _goes_on(page) -> None:
+    """Wait until the progress bar shows the run further on than it is now."""
+    expect(page.get_by_text("steps/s", exact=False).first).to_be_visible(timeout=LONG_MS)
+    before = _step(page)
+    _wait(lambda: _step(page) > before, "the run trained further", page)
+
+
+def _stop(page) -> None:
+    page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
+    expect(page.get_by_text(re.compile(r"stopped at step"))).to_be_visible(timeout=LONG_MS)
+
+
+def _go_to(page, link: str, expect_rerun) -> None:
+    with expect_rerun(page):
+        page.locator(SIDEBAR).get_by_role("link", name=link).click()
+
+
+def test_a_run_keeps_training_while_its_session_visits_other_pages(
+        goto_app, expect_rerun, assert_no_exception):
+    page = goto_app("/Training")
+    _train(page, n_a=8, steps=20_000)
+    _goes_on(page)
+    _go_to(page, "Gradient flow", expect_rerun)
+    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=LONG_MS)
+    _go_to(page, "Step through", expect_rerun)
+    _go_to(page, "Training", expect_rerun)
+    _goes_on(page)   # still training, and the page follows it again
+    # Its weights so far open in another view while it trains.
+    page.get_by_role("button", name="Open in Gradient flow").click()
+    expect(page.get_by_text("as trained to step", exact=False)).to_be_visible(timeout=LONG_MS)
+    _go_to(page, "Training", expect_rerun)
+    _goes_on(page)
+    _stop(page)
+    expect(page.get_by_role("button", name="Continue")).to_be_enabled(timeout=LONG_MS)
+    stopped = page.locator('[data-testid="stDataFrame"]').first
+    expect(stopped).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_two_sessions_train_at_once_each_sees_its_own_runs_and_the_second_waits(
+        goto_app, app_server, student, expect_rerun, assert_no_exception):
+    alice = goto_app("/Training")
+    _train(alice, n_a=8, steps=20_000)
+    _goes_on(alice)
+    bob = student()
+    with expect_rerun(bob):
+        bob.goto(app_server + "/Training")
+    _train(bob, n_a=4, steps=30, cell="LSTM")
+    expect(bob.get_by_text("Run 1 is waiting for a free slot")).to_be_visible(timeout=LONG_MS)
+    _stop(alice)   # Alice's slot goes to Bob's run, which trains to the end
+    bob_stop = bob.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True)
+    expect(bob_stop).to_be_disabled(timeout=LONG_MS)   # trained to the end
+    expect(bob.get_by_text("Run 1 is waiting")).to_have_count(0)
+    loss = bob.locator('[data-testid="stPlotlyChart"]').first
+    expect(loss.locator(".scatterlayer .trace")).to_have_count(1)
+    expect(bob.get_by_text(re.compile(r"n_a=8"))).to_have_count(0)
+    expect(bob.get_by_text(re.compile(r"LSTM · chars · n_a=4")).first).to_be_visible()
+    expect(alice.get_by_text(re.compile(r"n_a=4"))).to_have_count(0)
+    assert_no_exception(alice)
+    assert_no_exception(bob)
+
+
+def test_a_session_that_closes_stops_its_worker_and_frees_the_slot(
+        goto_app, app_server, student, expect_rerun):
+    alice = student()
+    with expect_rerun(alice):
+        alice.goto(app_server + "/Training")
+    _train(alice, n_a=8, steps=20_000)
+    _goes_on(alice)
+    bob = goto_app("/Training")
+    expect(bob.get_by_text("1 training now", exact=False)).to_be_visible()
+    alice.context.close()   # the tab closes: Streamlit ends her session
+
+    def freed() -> bool:
+        with expect_rerun(bob):
+            bob.reload()
+        return bob.get_by_text("0 training now, 0 waiting", exact=False).count() == 1
+
+    _wait(freed, "the closed session's worker stopped", bob)
+
+
+def test_streamlits_own_stop_leaves_the_page_following_the_run(
+        goto_app, assert_no_exception):
+    page = goto_app("/Training")
+    _train(page, n_a=8, steps=20_000)
+    _goes_on(page)
+    toolbar_stop = page.get_by_test_id("stToolbar").get_by_role("button", name="Stop")
+    # The toolbar's Stop shows while a script run (here a poll) is going: catch one.
+    _wait(lambda: _click_if_visible(toolbar_stop), "the toolbar's Stop was clicked", page)
+    _goes_on(page)   # the run trains on and the page still follows it
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("button", name="Stop", exact=True)).to_be_enabled()
+    _stop(page)
+    expect(main.get_by_role("button", name="Stop", exact=True)).to_be_disabled()
+    expect(page.get_by_role("button", name="Continue")).to_be_enabled()
+    assert_no_exception(page)
+
+
+def _click_if_visible(button) -> bool:
+    try:
+        if button.is_visible():
+            button.click(timeout=500)
+            return True
+    except Exception:   # it went away between the look and the click: look again
+        return False
+    return False

@@ -1,0 +1,73 @@
+"""Working memory of the engine's computations, measured with tracemalloc (which sees every
+NumPy buffer) at a mid size: BPTT's result keeps only its own arrays, its scratch is bounded,
+and the per-step gradients run one BPTT at a time."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from rnnviz.engine import analysis, init_params
+from rnnviz.engine.losses import Loss
+from rnnviz.engine.model import backward, forward, loss_and_gradients
+
+SIZES = {"n_x": 16, "n_a": 64, "n_y": 16, "m": 16, "T_x": 60}
+MB = 1e6
+
+
+def traced(fn, *args, **kwargs):
+    """(fn(...), peak bytes allocated while it ran, bytes its result still holds)."""
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        result = fn(*args, **kwargs)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak - start, held - start
+
+
+def problem(cell):
+    rng = np.random.default_rng(0)
+    params = init_params(cell, SIZES["n_x"], SIZES["n_a"], SIZES["n_y"], rng)
+    x = rng.standard_normal((SIZES["n_x"], SIZES["m"], SIZES["T_x"]))
+    return params, x, rng.integers(0, SIZES["n_y"], size=(SIZES["m"], SIZES["T_x"]))
+
+
+def flow_bytes(back) -> int:
+    """The bytes of the arrays a Backprop is made of."""
+    arrays = [back.dx, back.da0, back.dA, back.dz_y, *(g for _, g in back.grads.items())]
+    arrays += [a for a in (back.dc0, back.dC) if a is not None]
+    return sum(a.nbytes for a in arrays)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_bptt_result_keeps_its_own_arrays_not_its_scratch(cell):
+    params, x, targets = problem(cell)
+    trace = forward(params, x)
+    back, _, held = traced(backward, params, trace, targets, Loss())
+    assert held < 1.2 * flow_bytes(back) + 0.1 * MB
+
+
+def test_lstm_bptt_keeps_dz_for_a_bounded_span_of_steps(monkeypatch):
+    import rnnviz.engine.lstm as lstm_module
+
+    params, x, targets = problem("lstm")
+    trace = forward(params, x)
+    _, whole, _ = traced(backward, params, trace, targets, Loss())
+    n_a, m = SIZES["n_a"], SIZES["m"]
+    dz_bytes = 8 * m * 4 * n_a * SIZES["T_x"]
+    monkeypatch.setattr(lstm_module, "_GRADIENT_SPAN_BYTES", dz_bytes // 10)
+    _, spanned, _ = traced(backward, params, trace, targets, Loss())
+    assert whole - spanned > 0.8 * dz_bytes
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+def test_per_step_gradients_run_one_bptt_at_a_time(cell):
+    params, x, targets = problem(cell)
+    _, one, _ = traced(loss_and_gradients, params, x, targets, Loss())
+    steps = np.arange(1, SIZES["T_x"] + 1, 6)
+    grads, peak, _ = traced(analysis.per_step_gradients, params, x, targets, Loss(),
+                            steps=steps)
+    results = sum(g.nbytes for step in grads for _, g in step.items())
+    assert peak < 1.25 * one + results
