@@ -12,7 +12,7 @@ from rnnviz.figures import gradients, style
 def test_gradient_flow_overlays_both_cells_on_a_log_axis_in_their_colours():
     flows = {"rnn": {"a": np.array([1e-6, 1e-3, 1.0])},
              "lstm": {"a": np.array([0.1, 0.2, 0.3]), "c": np.array([0.5, 0.0, 0.7])}}
-    fig = gradients.gradient_flow(flows, loss_at="the last step only")
+    fig = go.Figure(gradients.gradient_flow(flows, loss_at="the last step only"))
     assert isinstance(fig, go.Figure)
     assert [t.name for t in fig.data] == ["RNN ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂a⟨t⟩‖",
                                           "LSTM ‖∂L/∂c⟨t⟩‖"]
@@ -28,7 +28,7 @@ def test_gradient_flow_overlays_both_cells_on_a_log_axis_in_their_colours():
 
 
 def test_gradient_flow_with_one_cell_and_one_step():
-    fig = gradients.gradient_flow({"rnn": {"a": np.array([0.25])}})
+    fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.array([0.25])}}))
     assert len(fig.data) == 1 and list(fig.data[0].y) == [0.25]
     assert "every step" in fig.layout.title.text
 
@@ -40,7 +40,8 @@ def test_gradient_flow_refuses_unknown_or_missing_cells(bad):
 
 
 def test_jacobian_norms_draws_each_cell_and_the_line_at_one():
-    fig = gradients.jacobian_norms({"rnn": np.array([0.5, 0.4]), "lstm": np.array([1.1, 0.9])})
+    fig = go.Figure(gradients.jacobian_norms({"rnn": np.array([0.5, 0.4]),
+                                              "lstm": np.array([1.1, 0.9])}))
     assert [t.line.color for t in fig.data] == [style.CELL_COLORS["rnn"],
                                                style.CELL_COLORS["lstm"]]
     assert list(fig.data[1].y) == [1.1, 0.9]
@@ -52,7 +53,7 @@ def test_jacobian_norms_draws_each_cell_and_the_line_at_one():
 def test_norm_product_draws_the_actual_norm_solid_and_the_bound_dashed():
     logs = {"actual": np.array([-12.0, -8.5, -4.0, 0.0]),
             "bound": np.array([-2.0, -1.0, -0.5, 0.0])}
-    fig = gradients.norm_product({"rnn": logs})
+    fig = go.Figure(gradients.norm_product({"rnn": logs}))
     assert [t.line.dash for t in fig.data] == ["solid", "dash"]
     assert "bound" in fig.data[1].name
     assert list(fig.data[0].x) == [0, 1, 2, 3]
@@ -64,21 +65,21 @@ def test_norm_product_draws_the_actual_norm_solid_and_the_bound_dashed():
 
 def test_norm_product_leaves_gaps_where_the_product_was_not_computed():
     nan = float("nan")
-    fig = gradients.norm_product({"lstm": {"actual": np.array([nan, nan, 0.0]),
-                                           "bound": np.array([0.0, 0.0, 0.0])}})
+    fig = go.Figure(gradients.norm_product({"lstm": {"actual": np.array([nan, nan, 0.0]),
+                                           "bound": np.array([0.0, 0.0, 0.0])}}))
     assert list(fig.data[0].y) == [None, None, 0.0]
     assert list(fig.layout.yaxis.tickvals) == [0, 1]
 
 
 def test_long_sequences_are_drawn_without_markers():
-    fig = gradients.gradient_flow({"rnn": {"a": np.ones(100)}})
+    fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.ones(100)}}))
     assert fig.data[0].mode == "lines"
-    assert gradients.jacobian_norms({"rnn": np.ones(3)}).data[0].mode == "lines+markers"
+    assert go.Figure(gradients.jacobian_norms({"rnn": np.ones(3)})).data[0].mode == "lines+markers"
 
 
 def test_gradient_heatmap_is_diverging_and_centred_at_zero():
     dA = np.array([[1e-3, -2e-3, 0.0], [4e-3, 0.0, -1e-3]])
-    fig = gradients.gradient_heatmap(dA, "lstm", example=2)
+    fig = go.Figure(gradients.gradient_heatmap(dA, "lstm", example=2))
     heat = fig.data[0]
     assert isinstance(heat, go.Heatmap)
     assert heat.zmid == 0.0 and heat.zmin == -4e-3 and heat.zmax == 4e-3
@@ -89,26 +90,26 @@ def test_gradient_heatmap_is_diverging_and_centred_at_zero():
 
 
 def test_gradient_heatmap_of_zeros_and_the_batch_mean():
-    fig = gradients.gradient_heatmap(np.zeros((1, 1)), "rnn", example=None)
+    fig = go.Figure(gradients.gradient_heatmap(np.zeros((1, 1)), "rnn", example=None))
     assert fig.data[0].zmax == 1.0 and fig.data[0].zmin == -1.0
     assert "batch mean" in fig.layout.title.text
 
 
 def test_gradient_flow_labels_at_most_about_eight_decades():
-    fig = gradients.gradient_flow({"rnn": {"a": np.logspace(-40, 0, 50)}})
+    fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.logspace(-40, 0, 50)}}))
     assert fig.layout.yaxis.dtick == 5
-    fig = gradients.gradient_flow({"rnn": {"a": np.array([0.1, 1.0])}})
+    fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.array([0.1, 1.0])}}))
     assert fig.layout.yaxis.dtick == "D2"  # under two decades: labels at 1, 2, 5 × 10^k
-    fig = gradients.gradient_flow({"rnn": {"a": np.array([1e-3, 1.0])}})
+    fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.array([1e-3, 1.0])}}))
     assert fig.layout.yaxis.dtick == 1
 
 
 def test_step_gradient_norms_draws_each_cell_and_the_threshold():
-    fig = gradients.step_gradient_norms(
+    fig = go.Figure(gradients.step_gradient_norms(
         {"rnn": (np.array([1, 5, 10]), np.array([0.01, 0.0, 5.0])),
-         "lstm": (np.array([1, 5, 10]), np.array([0.02, 0.03, 0.04]))}, threshold=1.0)
+         "lstm": (np.array([1, 5, 10]), np.array([0.02, 0.03, 0.04]))}, threshold=1.0))
     assert [t.name for t in fig.data] == ["RNN", "LSTM"]
     assert list(fig.data[0].x) == [1, 5, 10] and fig.data[0].y[1] is None
     assert [s.y0 for s in fig.layout.shapes] == [1.0]
     assert fig.layout.yaxis.type == "log"
-    assert len(gradients.step_gradient_norms({"rnn": ([1], [0.5])}).layout.shapes) == 0
+    assert len(go.Figure(gradients.step_gradient_norms({"rnn": ([1], [0.5])})).layout.shapes) == 0

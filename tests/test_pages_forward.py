@@ -214,18 +214,23 @@ def test_config_persists_when_moving_between_pages():
         assert widget(at, "number_input", "n_a").value == 11
 
 
-def test_timestep_slider_and_buttons_move_the_step():
+def step_buttons(at: AppTest) -> dict[str, dict]:
+    """{"One step back": its data, "One step forward": ...}: the ◀ ▶ buttons (browser
+    components, pressed in tests/browser) as the page drew them."""
+    buttons = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    return {b["help"]: b for b in buttons}
+
+
+def test_timestep_slider_moves_the_step_and_the_buttons_stop_at_the_ends():
     at = open_app(STEP, {"T_x": "5"})
     assert "t = 1" in chart_titles(at)[0] and r"\langle 1 \rangle" in latex(at)
+    buttons = step_buttons(at)
+    assert buttons["One step back"]["disabled"] and not buttons["One step forward"]["disabled"]
     at.slider(key=STEP_SLIDER).set_value(3).run()
     assert "t = 3" in chart_titles(at)[0] and r"\langle 3 \rangle" in latex(at)
-    at.button(key="rnnviz_step_forward").click().run()
-    assert at.session_state[STEP_KEY] == 4 and "t = 4" in chart_titles(at)[0]
-    at.button(key="rnnviz_step_back").click().run()
-    at.button(key="rnnviz_step_back").click().run()
-    assert at.session_state[STEP_KEY] == 2
+    assert not any(b["disabled"] for b in step_buttons(at).values())
     at.slider(key=STEP_SLIDER).set_value(5).run()
-    assert at.button(key="rnnviz_step_forward").disabled
+    assert at.session_state[STEP_KEY] == 5 and step_buttons(at)["One step forward"]["disabled"]
 
 
 def test_heatmap_marks_the_current_step():
@@ -292,7 +297,7 @@ def test_moving_the_timestep_never_recomputes_the_forward_pass(monkeypatch):
     at = open_app(STEP, {"T_x": "6"})
     assert len(calls) == 1
     at.slider(key=STEP_SLIDER).set_value(3).run()
-    at.button(key="rnnviz_step_forward").click().run()
+    at.slider(key=STEP_SLIDER).set_value(4).run()
     at.selectbox(key=state.WIDGET_PREFIX + "unit").set_value(2).run()
     at.selectbox(key=state.WIDGET_PREFIX + "example").set_value(5).run()
     at.switch_page(GATES).run()

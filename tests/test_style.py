@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import tomllib
 
 from rnnviz.engine import CELLS
@@ -22,7 +23,7 @@ def test_no_module_but_style_hard_codes_a_colour():
 
 
 def test_line_charts_cycle_through_the_colour_blind_safe_palette_minus_the_cells():
-    assert list(style.TEMPLATE.layout.colorway) == list(style.COLORWAY)
+    assert style.LOOK["colorway"] == list(style.COLORWAY)
     assert not set(style.COLORWAY) & set(style.CELL_COLORS.values())
     assert len(style.COLORWAY) == 8
     assert len(set(style.PALETTE)) == len(style.PALETTE) == 10
@@ -31,7 +32,7 @@ def test_line_charts_cycle_through_the_colour_blind_safe_palette_minus_the_cells
 def test_rnn_and_lstm_keep_their_colours_in_gradient_and_training_figures():
     T_x = 5
     flows = {cell: {"a": np.linspace(1e-3, 1, T_x)} for cell in ("rnn", "lstm")}
-    fig = gradients.gradient_flow(flows, "the last step only")
+    fig = go.Figure(gradients.gradient_flow(flows, "the last step only"))
     by_name = {trace.name: trace.line.color for trace in fig.data}
     for cell, colour in style.CELL_COLORS.items():
         assert any(CELLS[cell].label in name and c == colour for name, c in by_name.items())
@@ -41,11 +42,11 @@ def test_rnn_and_lstm_keep_their_colours_in_gradient_and_training_figures():
 
 
 def test_axis_labels_are_large_and_dark_on_every_figure():
-    fig = forward.heatmap(np.zeros((3, 4)), "gate", "f", current_t=2)
+    fig = go.Figure(forward.heatmap(np.zeros((3, 4)), "gate", "f", current_t=2))
     assert fig.layout.font.size >= 18 and fig.layout.xaxis.title.font.size >= 20
-    assert style.TEMPLATE.layout.font.color == style.INK
-    gate = forward.heatmap(np.zeros((3, 4)), "gate", "f")
-    state = forward.heatmap(np.zeros((3, 4)), "state", "a")
+    assert fig.layout.font.color == fig.layout.title.font.color == style.INK
+    gate = go.Figure(forward.heatmap(np.zeros((3, 4)), "gate", "f"))
+    state = go.Figure(forward.heatmap(np.zeros((3, 4)), "state", "a"))
     assert (gate.data[0].zmin, gate.data[0].zmax) == (0.0, 1.0)   # sequential, fixed
     assert state.data[0].zmid == 0.0                               # diverging, centred
 
@@ -59,7 +60,7 @@ def test_the_theme_uses_the_figures_colours():
 
 def test_legends_below_a_chart_sit_under_the_axis_title_with_room_for_each_row():
     flows = {cell: {"a": np.linspace(1e-3, 1, 4)} for cell in ("rnn", "lstm")}
-    fig = gradients.gradient_flow(flows, "the last step only")
+    fig = go.Figure(gradients.gradient_flow(flows, "the last step only"))
     assert fig.layout.legend.yref == "container" and fig.layout.legend.y == 0
     assert fig.layout.margin.b == 80 + style.LEGEND_ROW_PX
     curves = [training.Curve(f"run {k}", style.PALETTE[k], np.arange(3), np.ones(3))

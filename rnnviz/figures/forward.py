@@ -1,14 +1,14 @@
 """Figures of the forward pass: heatmaps unit x time, lines over time, the cell at step t.
 
 Every builder is pure: NumPy arrays (or a dict of numbers from rnnviz.app.readouts) in,
-``go.Figure`` out. Timesteps are shown 1-based, t = 1..T_x, as in the notebook's x<t>;
-units and batch examples 0-based, as array indices.
+a Plotly figure out as a plain dict ({"data": [traces], "layout": {...}}, what
+`go.Figure(spec)` takes; see rnnviz.figures for why). Timesteps are shown 1-based,
+t = 1..T_x, as in the notebook's x<t>; units and batch examples 0-based, as array indices.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from rnnviz.engine import CELLS
 from rnnviz.figures import style
@@ -21,17 +21,18 @@ def _steps(T_x: int) -> np.ndarray:
     return np.arange(1, T_x + 1)
 
 
-def _mark_step(fig: go.Figure, current_t: int | None, band: bool) -> None:
-    """Outline column t (heatmaps) or draw a vertical line at t (line plots)."""
+def _step_marks(current_t: int | None, band: bool) -> list[dict]:
+    """The shapes that outline column t (heatmaps) or draw a vertical line at t (line
+    plots); none without a t."""
     if current_t is None:
-        return
+        return []
     line = {"color": style.MARKER_COLOR, "width": 3}
     if band:
-        fig.add_shape(type="rect", xref="x", yref="paper", x0=current_t - 0.5,
-                      x1=current_t + 0.5, y0=0, y1=1, line=line, fillcolor="rgba(0,0,0,0)")
-    else:
-        fig.add_shape(type="line", xref="x", yref="paper", x0=current_t, x1=current_t,
-                      y0=0, y1=1, line={**line, "dash": "dot"})
+        return [{"type": "rect", "xref": "x", "yref": "paper", "x0": current_t - 0.5,
+                 "x1": current_t + 0.5, "y0": 0, "y1": 1, "line": line,
+                 "fillcolor": "rgba(0,0,0,0)"}]
+    return [{"type": "line", "xref": "x", "yref": "paper", "x0": current_t, "x1": current_t,
+             "y0": 0, "y1": 1, "line": {**line, "dash": "dot"}}]
 
 
 def symmetric_range(values: np.ndarray) -> float:
@@ -42,7 +43,7 @@ def symmetric_range(values: np.ndarray) -> float:
 
 
 def heatmap(values, kind: str, title: str, current_t: int | None = None,
-            y_title: str = "unit", zmax: float | None = None, height: int = 380) -> go.Figure:
+            y_title: str = "unit", zmax: float | None = None, height: int = 380) -> dict:
     """A unit x time heatmap.
 
     Args:
@@ -55,7 +56,7 @@ def heatmap(values, kind: str, title: str, current_t: int | None = None,
         y_title: the rows' axis title.
 
     Returns:
-        go.Figure with one go.Heatmap; hover shows t, the row and the exact value.
+        a figure with one heatmap trace; hover shows t, the row and the exact value.
     """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}; got {kind!r}")
@@ -68,21 +69,20 @@ def heatmap(values, kind: str, title: str, current_t: int | None = None,
     else:
         half = float(zmax) if zmax else symmetric_range(values)
         scale = {"colorscale": style.DIVERGING_SCALE, "zmid": 0.0, "zmin": -half, "zmax": half}
-    fig = go.Figure(go.Heatmap(
-        z=values, x=_steps(T_x), y=np.arange(n), **scale,
-        colorbar={"thickness": 18, "tickfont": {"size": style.FONT_SIZE}},
-        hovertemplate=f"t=%{{x}}<br>{y_title}=%{{y}}<br>value=%{{z:.4f}}<extra></extra>",
-    ))
-    style.apply_layout(fig, title, "t", y_title, height=height)
-    fig.update_xaxes(range=[0.5, T_x + 0.5], **({"dtick": 1} if T_x <= 20 else {}))
-    # unit 0 at the top, like a printed array; every row labelled while they fit
-    fig.update_yaxes(range=[n - 0.5, -0.5], **({"dtick": 1} if n <= 20 else {}))
-    _mark_step(fig, current_t, band=True)
-    return fig
+    trace = {"type": "heatmap", "z": values, "x": _steps(T_x), "y": np.arange(n), **scale,
+             "colorbar": {**style.COLORBAR, "thickness": 18,
+                          "tickfont": {"size": style.FONT_SIZE}},
+             "hovertemplate": f"t=%{{x}}<br>{y_title}=%{{y}}<br>value=%{{z:.4f}}<extra></extra>"}
+    layout = style.merged(style.layout(title, "t", y_title, height=height), {
+        "xaxis": {"range": [0.5, T_x + 0.5], **({"dtick": 1} if T_x <= 20 else {})},
+        # unit 0 at the top, like a printed array; every row labelled while they fit
+        "yaxis": {"range": [n - 0.5, -0.5], **({"dtick": 1} if n <= 20 else {})},
+        "shapes": _step_marks(current_t, band=True)})
+    return {"data": [trace], "layout": layout}
 
 
 def lines_over_time(series: dict[str, np.ndarray], title: str, y_title: str,
-                    current_t: int | None = None, height: int = 360) -> go.Figure:
+                    current_t: int | None = None, height: int = 360) -> dict:
     """One line per named series over t = 1..T_x.
 
     Args:
@@ -91,23 +91,21 @@ def lines_over_time(series: dict[str, np.ndarray], title: str, y_title: str,
         current_t: timestep (1..T_x) to mark with a vertical line, or None.
 
     Returns:
-        go.Figure of go.Scatter lines with markers.
+        a figure of scatter traces: lines with markers.
     """
-    fig = go.Figure()
+    traces = []
     for label, values in series.items():
         values = np.asarray(values, dtype=np.float64)
-        fig.add_trace(go.Scatter(
-            x=_steps(values.shape[0]), y=values, mode="lines+markers", name=label,
-            line={"width": 3},
-            hovertemplate=f"{label}<br>t=%{{x}}<br>%{{y:.4f}}<extra></extra>",
-        ))
-    style.apply_layout(fig, title, "t", y_title, height=height)
-    _mark_step(fig, current_t, band=False)
-    return fig
+        traces.append({"type": "scatter", "x": _steps(values.shape[0]), "y": values,
+                       "mode": "lines+markers", "name": label, "line": {"width": 3},
+                       "hovertemplate": f"{label}<br>t=%{{x}}<br>%{{y:.4f}}<extra></extra>"})
+    layout = style.layout(title, "t", y_title, height=height)
+    layout["shapes"] = _step_marks(current_t, band=False)
+    return {"data": traces, "layout": layout}
 
 
 def outputs_over_time(y_hat, output: str, current_t: int | None = None,
-                      title: str = "output ŷ⟨t⟩") -> go.Figure:
+                      title: str = "output ŷ⟨t⟩") -> dict:
     """ŷ over time: one line per class when n_y <= 10, else a class x time heatmap.
 
     Args:
@@ -124,7 +122,7 @@ def outputs_over_time(y_hat, output: str, current_t: int | None = None,
               for k in range(y_hat.shape[0])}
     fig = lines_over_time(series, title, y_title, current_t)
     if output == "softmax":
-        fig.update_yaxes(range=[-0.02, 1.02])
+        fig["layout"] = style.merged(fig["layout"], {"yaxis": {"range": [-0.02, 1.02]}})
     return fig
 
 
@@ -145,8 +143,8 @@ def _vector(values, limit: int = 3) -> str:
 
 
 class _Canvas:
-    """Boxes, round operator nodes and arrows in data coordinates, collected as plain dicts
-    and handed to Plotly once (adding them one by one is quadratic in Plotly)."""
+    """Boxes, round operator nodes and arrows in data coordinates, collected as layout shapes
+    and annotations."""
 
     def __init__(self, accent: str):
         self.shapes: list[dict] = []
@@ -179,19 +177,22 @@ class _Canvas:
         self.annotations.append({"x": x, "y": y, "text": text, "showarrow": False,
                                  "font": {"size": size, "color": style.MUTED_INK}})
 
-    def finish(self, title: str, width: float, height_units: float, height: int) -> go.Figure:
-        return go.Figure(layout={
+    def finish(self, title: str, width: float, height_units: float, height: int) -> dict:
+        layout = style.merged(style.LOOK, {
             "title": {"text": title, "font": {"size": style.TITLE_SIZE}},
-            "font": {"size": style.FONT_SIZE}, "height": height, "template": style.TEMPLATE,
+            "font": {"size": style.FONT_SIZE}, "height": height,
             "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "showlegend": False,
             "xaxis": {"range": [-0.1, width + 0.1], "visible": False, "fixedrange": True},
             "yaxis": {"range": [-0.1, height_units + 0.1], "visible": False,
                       "fixedrange": True, "scaleanchor": "x", "scaleratio": 1},
             "shapes": self.shapes, "annotations": self.annotations,
         })
+        # nothing to plot, but one empty trace: st.plotly_chart refuses a figure without any
+        return {"data": [{"type": "scatter", "x": [], "y": [], "hoverinfo": "skip"}],
+                "layout": layout}
 
 
-def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:
+def cell_diagram(cell: str, terms: dict, example: int) -> dict:
     """The cell at one step with the numbers of one unit and one batch example in its boxes.
 
     Args:
@@ -200,7 +201,7 @@ def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:
         example: the batch example i the numbers belong to (for the title).
 
     Returns:
-        go.Figure drawn with shapes and annotations (no data traces): inputs a⟨t−1⟩, x⟨t⟩
+        a figure drawn with shapes and annotations (its one trace is empty): inputs a⟨t−1⟩, x⟨t⟩
         (and c⟨t−1⟩) on the left, the gates in the middle, c⟨t⟩, a⟨t⟩ and ŷ⟨t⟩ on the right.
     """
     if cell not in DIAGRAMS:
@@ -210,7 +211,7 @@ def cell_diagram(cell: str, terms: dict, example: int) -> go.Figure:
     return DIAGRAMS[cell](_Canvas(style.CELL_COLORS[cell]), terms, t, title)
 
 
-def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
+def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
     cell_x, cell_y, right = 5.7, 2.3, 9.8
     z = terms["projections"]["a"]
     cv.box(1.3, 3.7, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", w=1.8, fill=BOX_FILL["state"])
@@ -230,7 +231,7 @@ def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
     return cv.finish(title, 11.1, 4.9, 440)
 
 
-def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> go.Figure:
+def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
     top, bus, gate_y, right = 5.2, 0.7, 2.4, 10.7
     gates = {"f": (3.6, "f = σ"), "u": (5.0, "u = σ"), "c_tilde": (6.5, "c̃ = tanh"),
              "o": (8.0, "o = σ")}

@@ -1,7 +1,8 @@
 """Figures of back-propagation through time: gradient norms over t, the step Jacobians'
 norms and their product, and dL/da<t> as a unit x time heatmap.
 
-Every builder is pure: arrays in, ``go.Figure`` out. Timesteps are 1-based, t = 1..T_x.
+Every builder is pure: arrays in, a Plotly figure out as a plain dict (see rnnviz.figures).
+Timesteps are 1-based, t = 1..T_x.
 Norms go on a log scale, where a gradient that shrinks by the same factor every step is a
 straight falling line. Each cell keeps its colour (style.CELL_COLORS).
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import plotly.graph_objects as go
 
 from rnnviz.engine import CELLS
 from rnnviz.figures import style
@@ -42,7 +42,7 @@ def _check_cells(by_cell: Mapping) -> None:
 
 
 def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], loss_at: str = "every step",
-                  height: int = 460) -> go.Figure:
+                  height: int = 460) -> dict:
     """||dL/ds<t>|| over t for each state s of each cell on a log scale.
 
     Args:
@@ -52,61 +52,60 @@ def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], loss_at: str = 
             only".
 
     Returns:
-        go.Figure: per cell, a solid line for a<t> and a dashed one for each other state
+        a figure: per cell, a solid line for a<t> and a dashed one for each other state
         (the LSTM's c<t>), in the cell's colour, y on a log axis.
     """
     _check_cells(flows)
-    fig = go.Figure()
+    traces = []
     for cell, norms in flows.items():
         name = CELLS[cell].label
         for k, (state, values) in enumerate(norms.items()):
             dash = "solid" if k == 0 else "dash"
             values = np.asarray(values, dtype=np.float64)
             symbol = f"‖∂L/∂{state}⟨t⟩‖"
-            fig.add_trace(go.Scatter(
-                x=np.arange(1, values.size + 1), y=_positive(values), mode=_mode(values.size),
-                name=f"{name} {symbol}",
-                line={"color": style.CELL_COLORS[cell], "width": 4, "dash": dash},
-                marker={"size": 7},
-                hovertemplate=f"{name}<br>t=%{{x}}<br>{symbol}=%{{y:.3e}}<extra></extra>",
-            ))
-    style.apply_layout(fig, f"Gradient flowing back through time (loss at {loss_at})",
-                       "t", "gradient norm (log scale)", height=height)
-    fig.update_yaxes(type="log", exponentformat="power", dtick=log_dtick(
-        arr for norms in flows.values() for arr in norms.values()))
-    style.legend_below(fig, rows=1)
-    return fig
+            traces.append({
+                "type": "scatter", "x": np.arange(1, values.size + 1), "y": _positive(values),
+                "mode": _mode(values.size), "name": f"{name} {symbol}",
+                "line": {"color": style.CELL_COLORS[cell], "width": 4, "dash": dash},
+                "marker": {"size": 7},
+                "hovertemplate": f"{name}<br>t=%{{x}}<br>{symbol}=%{{y:.3e}}<extra></extra>"})
+    layout = style.merged(
+        style.layout(f"Gradient flowing back through time (loss at {loss_at})", "t",
+                     "gradient norm (log scale)", height=height),
+        {"yaxis": {"type": "log", "exponentformat": "power", "dtick": log_dtick(
+            arr for norms in flows.values() for arr in norms.values())}},
+        style.legend_below(rows=1))
+    return {"data": traces, "layout": layout}
 
 
-def jacobian_norms(step_norms: Mapping[str, np.ndarray], height: int = 500) -> go.Figure:
+def jacobian_norms(step_norms: Mapping[str, np.ndarray], height: int = 500) -> dict:
     """||J<t>||_2 of each step for each cell, with the line ||J|| = 1.
 
     Args:
         step_norms: {cell: (T_x,) spectral norms of the step Jacobians, [t-1] for J<t>}.
 
     Returns:
-        go.Figure, log y axis; above the dashed line a step amplifies gradients, below it
+        a figure, log y axis; above the dashed line a step amplifies gradients, below it
         shrinks them.
     """
     _check_cells(step_norms)
-    fig = go.Figure()
+    traces = []
     for cell, norms in step_norms.items():
         values = np.asarray(norms, dtype=np.float64)
         name = CELLS[cell].label
-        fig.add_trace(go.Scatter(
-            x=np.arange(1, values.size + 1), y=_positive(values), mode=_mode(values.size),
-            name=name, line={"color": style.CELL_COLORS[cell], "width": 4}, marker={"size": 7},
-            hovertemplate=f"{name}<br>t=%{{x}}<br>‖J⟨t⟩‖=%{{y:.4g}}<extra></extra>",
-        ))
-    fig.add_hline(y=1.0, line={"color": style.MARKER_COLOR, "dash": "dash", "width": 2})
-    style.apply_layout(fig, "Stretch of one step: ‖J⟨t⟩‖",
-                       "t", "‖J⟨t⟩‖ (log scale)", height=height)
-    fig.update_yaxes(type="log", exponentformat="power")
-    return fig
+        traces.append({
+            "type": "scatter", "x": np.arange(1, values.size + 1), "y": _positive(values),
+            "mode": _mode(values.size), "name": name,
+            "line": {"color": style.CELL_COLORS[cell], "width": 4}, "marker": {"size": 7},
+            "hovertemplate": f"{name}<br>t=%{{x}}<br>‖J⟨t⟩‖=%{{y:.4g}}<extra></extra>"})
+    layout = style.merged(
+        style.layout("Stretch of one step: ‖J⟨t⟩‖", "t", "‖J⟨t⟩‖ (log scale)", height=height),
+        {"yaxis": {"type": "log", "exponentformat": "power"}, "shapes": [style.hline(1.0)]})
+    return {"data": traces, "layout": layout}
 
 
 def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
-                 height: int = 500) -> go.Figure:
+                 height: int = 500) -> dict:
     """How far back a gradient from step T_x reaches, drawn from log10 values, per cell.
 
     Args:
@@ -115,32 +114,31 @@ def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
             t = 0..T_x (rnnviz.engine.analysis.log10_product_norms and log10_norm_product).
 
     Returns:
-        go.Figure: the norm of the product solid, the product of the norms (its upper bound)
+        a figure: the norm of the product solid, the product of the norms (its upper bound)
         dashed; y holds the logs, ticks read as powers of ten, so even 10^-300 is placed
         correctly.
     """
     _check_cells(products)
-    fig = go.Figure()
-    finite = []
+    traces, finite = [], []
     for cell, logs_by_kind in products.items():
         name = CELLS[cell].label
         for kind, dash, what in (("actual", "solid", "‖J⟨T_x⟩⋯J⟨t+1⟩‖"),
                                  ("bound", "dash", "∏‖J⟨k⟩‖ bound")):
             logs = np.asarray(logs_by_kind[kind], dtype=np.float64)
             finite.append(logs[np.isfinite(logs)])
-            fig.add_trace(go.Scatter(
-                x=np.arange(logs.size), y=[v if np.isfinite(v) else None for v in logs],
-                mode="lines", name=f"{name} {what}",
-                line={"color": style.CELL_COLORS[cell], "width": 4, "dash": dash},
-                hovertemplate=f"{name} {what}<br>t=%{{x}}<br>10^%{{y:.2f}}<extra></extra>",
-            ))
-    style.apply_layout(fig, "Reach back from step T_x", "t",
-                       "factor (log scale)", height=height)
+            traces.append({
+                "type": "scatter", "x": np.arange(logs.size),
+                "y": [float(v) if np.isfinite(v) else None for v in logs], "mode": "lines",
+                "name": f"{name} {what}",
+                "line": {"color": style.CELL_COLORS[cell], "width": 4, "dash": dash},
+                "hovertemplate": f"{name} {what}<br>t=%{{x}}<br>10^%{{y:.2f}}<extra></extra>"})
     values = np.concatenate(finite) if finite else np.zeros(1)
     ticks = _power_ticks(float(values.min()), float(values.max()))
-    fig.update_yaxes(tickvals=ticks, ticktext=[f"10<sup>{v}</sup>" for v in ticks])
-    style.legend_below(fig, rows=2)  # four entries in half the page's width
-    return fig
+    layout = style.merged(
+        style.layout("Reach back from step T_x", "t", "factor (log scale)", height=height),
+        {"yaxis": {"tickvals": ticks, "ticktext": [f"10<sup>{v}</sup>" for v in ticks]}},
+        style.legend_below(rows=2))  # four entries in half the page's width
+    return {"data": traces, "layout": layout}
 
 
 def _power_ticks(low: float, high: float, most: int = 7) -> list[int]:
@@ -153,7 +151,7 @@ def _power_ticks(low: float, high: float, most: int = 7) -> list[int]:
 
 
 def gradient_heatmap(dA: np.ndarray, cell: str, example: int | None,
-                     height: int = 420) -> go.Figure:
+                     height: int = 420) -> dict:
     """dL/da<t> for one example (or the batch mean) as a unit x time heatmap.
 
     Args:
@@ -162,19 +160,19 @@ def gradient_heatmap(dA: np.ndarray, cell: str, example: int | None,
         example: the batch example shown, or None for the mean over the batch.
 
     Returns:
-        go.Figure: diverging scale centred at 0 (blue negative, red positive), symmetric
+        a figure: diverging scale centred at 0 (blue negative, red positive), symmetric
         about 0; hover gives t, the unit and the value in scientific notation.
     """
     _check_cells({cell: None})
     which = "batch mean" if example is None else f"example {example}"
     fig = heatmap(dA, "state", f"{CELLS[cell].label}: ∂L/∂a⟨t⟩ ({which})",
                   height=height)
-    fig.update_traces(hovertemplate="t=%{x}<br>unit=%{y}<br>∂L/∂a=%{z:.3e}<extra></extra>")
+    fig["data"][0]["hovertemplate"] = "t=%{x}<br>unit=%{y}<br>∂L/∂a=%{z:.3e}<extra></extra>"
     return fig
 
 
 def step_gradient_norms(per_step: Mapping[str, tuple[np.ndarray, np.ndarray]],
-                        threshold: float | None = None, height: int = 420) -> go.Figure:
+                        threshold: float | None = None, height: int = 420) -> dict:
     """The gradient norm of each timestep's loss term alone, ||dL<t>/dtheta||, per cell.
 
     Args:
@@ -182,24 +180,24 @@ def step_gradient_norms(per_step: Mapping[str, tuple[np.ndarray, np.ndarray]],
         threshold: the clipping threshold, drawn as a dashed line, or None.
 
     Returns:
-        go.Figure, log y axis; points above the line are steps whose loss alone would be
+        a figure, log y axis; points above the line are steps whose loss alone would be
         clipped.
     """
     _check_cells(per_step)
-    fig = go.Figure()
+    traces = []
     for cell, (steps, norms) in per_step.items():
         norms = np.asarray(norms, dtype=np.float64)
         name = CELLS[cell].label
-        fig.add_trace(go.Scatter(
-            x=np.asarray(steps), y=_positive(norms), mode=_mode(len(norms)), name=name,
-            line={"color": style.CELL_COLORS[cell], "width": 4}, marker={"size": 8},
-            hovertemplate=f"{name}<br>loss at t=%{{x}}<br>‖∂L⟨t⟩/∂θ‖=%{{y:.3e}}<extra></extra>",
-        ))
-    if threshold is not None:
-        fig.add_hline(y=float(threshold),
-                      line={"color": style.MARKER_COLOR, "dash": "dash", "width": 2})
-    style.apply_layout(fig, "Gradient of each step's loss alone", "t (where the loss term is)",
-                       "‖∂L⟨t⟩/∂θ‖ (log scale)", height=height)
-    fig.update_yaxes(type="log", exponentformat="power",
-                     dtick=log_dtick(norms for _, norms in per_step.values()))
-    return fig
+        traces.append({
+            "type": "scatter", "x": np.asarray(steps), "y": _positive(norms),
+            "mode": _mode(len(norms)), "name": name,
+            "line": {"color": style.CELL_COLORS[cell], "width": 4}, "marker": {"size": 8},
+            "hovertemplate": (f"{name}<br>loss at t=%{{x}}<br>‖∂L⟨t⟩/∂θ‖=%{{y:.3e}}"
+                              "<extra></extra>")})
+    layout = style.merged(
+        style.layout("Gradient of each step's loss alone", "t (where the loss term is)",
+                     "‖∂L⟨t⟩/∂θ‖ (log scale)", height=height),
+        {"yaxis": {"type": "log", "exponentformat": "power",
+                   "dtick": log_dtick(norms for _, norms in per_step.values())},
+         "shapes": [style.hline(float(threshold))] if threshold is not None else []})
+    return {"data": traces, "layout": layout}

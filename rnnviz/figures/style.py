@@ -7,7 +7,6 @@ The RNN and the LSTM keep the same colours on every page.
 from __future__ import annotations
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
 FONT_SIZE = 18          # tick labels and legend
 TITLE_SIZE = 22         # figure titles
@@ -34,44 +33,66 @@ PASS_FILL, FAIL_FILL = "#D6EAF8", "#FAD7C0"  # light Okabe-Ito blue and vermilli
 BOX_FILL = {"input": "#F2F2F2", "state": "#FFFFFF", "gate": "#E8F1FA", "op": "#FFFFFF"}
 
 
-# plotly_white, cut to the trace types the app draws, built once: assigning the full
-# template by name re-validates all of it in every figure.
-_WHITE = pio.templates["plotly_white"]
-TEMPLATE = go.layout.Template(
-    layout=go.Layout(_WHITE.layout, font={"color": INK}, colorway=list(COLORWAY),
-                     title={"font": {"color": INK}},
-                     xaxis={"gridcolor": GRID, "linecolor": EDGE, "zerolinecolor": GRID},
-                     yaxis={"gridcolor": GRID, "linecolor": EDGE, "zerolinecolor": GRID}),
-    data={kind: _WHITE.data[kind] for kind in ("scatter", "scattergl", "heatmap", "bar",
-                                               "histogram", "contour", "table")},
-)
+# Plotly's plotly_white look in the app's colours, written out as layout properties: the
+# parts of the template that 2-D heatmaps and lines use. A template inside each figure would
+# be validated again with every figure; the empty one keeps Plotly from adding its default.
+_AXIS = {"gridcolor": GRID, "linecolor": EDGE, "zerolinecolor": GRID}
+LOOK = {
+    "template": {},
+    "paper_bgcolor": "white", "plot_bgcolor": "white", "colorway": list(COLORWAY),
+    "font": {"color": INK}, "title": {"font": {"color": INK}},
+    "hovermode": "closest", "hoverlabel": {"align": "left"},
+    "xaxis": _AXIS, "yaxis": _AXIS,
+}
+COLORBAR = {"outlinewidth": 0, "ticks": ""}  # plotly_white's colour bars: no frame, no ticks
+
+
+def merged(base: dict, *updates: dict) -> dict:
+    """A copy of `base` with each of `updates` merged in, nested dicts key by key (as Plotly's
+    update_layout merges them); any other value, a list too, replaces what was there."""
+    out = dict(base)
+    for update in updates:
+        for key, value in update.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = merged(out[key], value)
+            else:
+                out[key] = value
+    return out
+
+
+def layout(title: str, x_title: str, y_title: str, height: int = 420) -> dict:
+    """The look, fonts, margins and axis titles shared by every figure, as a layout dict."""
+    return merged(LOOK, {
+        "title": {"text": title, "font": {"size": TITLE_SIZE}},
+        "font": {"size": FONT_SIZE},
+        "height": height,
+        "margin": {"l": 80, "r": 30, "t": 70, "b": 70},
+        "legend": {"font": {"size": FONT_SIZE}},
+        "xaxis": {"title": {"text": x_title, "font": {"size": AXIS_TITLE_SIZE}}},
+        "yaxis": {"title": {"text": y_title, "font": {"size": AXIS_TITLE_SIZE}}},
+    })
 
 
 def apply_layout(fig: go.Figure, title: str, x_title: str, y_title: str,
                  height: int = 420) -> go.Figure:
-    """Fonts, margins and axis titles shared by every figure."""
-    fig.update_layout(
-        title={"text": title, "font": {"size": TITLE_SIZE}},
-        font={"size": FONT_SIZE},
-        height=height,
-        margin={"l": 80, "r": 30, "t": 70, "b": 70},
-        template=TEMPLATE,
-        legend={"font": {"size": FONT_SIZE}},
-    )
-    fig.update_xaxes(title={"text": x_title, "font": {"size": AXIS_TITLE_SIZE}})
-    fig.update_yaxes(title={"text": y_title, "font": {"size": AXIS_TITLE_SIZE}})
+    """`layout` applied to a new graph-object figure (the training page's, refreshed in
+    place); what it sets replaces what Plotly put there (its default template)."""
+    fig.update_layout(layout(title, x_title, y_title, height), overwrite=True)
     return fig
 
 
 LEGEND_ROW_PX = 30
 
 
-def legend_below(fig: go.Figure, rows: int = 1) -> go.Figure:
-    """A horizontal legend at the very bottom of the figure, below the x axis's title and
-    never over it: the bottom margin grows by `rows` legend rows."""
-    fig.update_layout(
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom",
-                "yref": "container"},
-        margin={"b": 80 + LEGEND_ROW_PX * rows},
-    )
-    return fig
+def legend_below(rows: int = 1) -> dict:
+    """Layout for a horizontal legend at the very bottom of the figure, below the x axis's
+    title and never over it: the bottom margin grows by `rows` legend rows."""
+    return {"legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 0,
+                       "yanchor": "bottom", "yref": "container"},
+            "margin": {"b": 80 + LEGEND_ROW_PX * rows}}
+
+
+def hline(y: float) -> dict:
+    """A dashed horizontal line across the plot at y, as a layout shape."""
+    return {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y,
+            "y1": y, "line": {"color": MARKER_COLOR, "dash": "dash", "width": 2}}

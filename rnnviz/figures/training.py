@@ -131,7 +131,7 @@ def run_curves(curves: Sequence[Curve], title: str, y_title: str, log_y: bool = 
         fig.update_yaxes(type="log", exponentformat="power",
                          dtick=log_dtick(c.values for c in curves))
     if legend:  # the labels are long: one row each
-        style.legend_below(fig, rows=len(curves))
+        fig.update_layout(style.legend_below(rows=len(curves)))
     # uirevision: keep the user's zoom while the curves grow
     fig.update_layout(showlegend=legend, uirevision="keep")
     return fig

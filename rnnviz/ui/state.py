@@ -17,6 +17,8 @@ last upload's in train_runs):
     PAGE_KEY        the page running (a rnnviz.app.contents.Page)
     URL_KEY         the app's part of the query string, as last written
     PLAYING_KEY     whether the timestep player is playing; LAST_TICK_KEY: when it last moved
+    PRESSES_KEY     {◀ or ▶ button's key: its presses counted so far} (rnnviz.ui.player)
+    T_MOVES_KEY     how many times ◀ ▶ or Play moved t: numbers the slider's key (player)
     CHECKED_KEY     the (Config, inputs too) the gradient check last ran for, shown until
                     either changes
     VIEW_PREFIX + store    each view field of a page (rnnviz.app.lesson.VIEWS), see `store`
@@ -45,6 +47,8 @@ PAGE_KEY = "rnnviz_page"
 URL_KEY = "rnnviz_url_written"
 PLAYING_KEY = "rnnviz_playing"
 LAST_TICK_KEY = "rnnviz_last_tick"
+PRESSES_KEY = "rnnviz_presses"
+T_MOVES_KEY = "rnnviz_t_moves"
 CHECKED_KEY = "rnnviz_gc_done"
 VIEW_PREFIX = "rnnviz_view_"
 WIDGET_PREFIX = "rnnviz_w_"

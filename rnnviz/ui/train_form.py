@@ -17,6 +17,8 @@ remembers which file that was, so later edits to the box stand).
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from rnnviz.app.contents import TRAINING
@@ -112,4 +114,8 @@ def _control(name: str) -> None:
         return
     st.file_uploader(f"or a text file (.txt, UTF-8, up to {MAX_TEXT_BYTES // 1000} kB)",
                      type=["txt"], key=TEXT_FILE_KEY,
+                     # the smallest cap the widget takes (whole megabytes), so that it does not
+                     # announce the model files' 6 MB; a file over MAX_TEXT_BYTES is refused
+                     # with its size where the text is used
+                     max_upload_size=max(1, math.ceil(MAX_TEXT_BYTES / 1_000_000)),
                      help="On Train its text goes into the box above, and the run learns it.")

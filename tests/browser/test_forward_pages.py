@@ -62,6 +62,24 @@ def test_moving_the_timestep_changes_the_charts(goto_app, expect_rerun, assert_n
     assert_no_exception(page)
 
 
+def test_every_press_of_the_step_buttons_counts(goto_app, wait_for_app):
+    page = goto_app("/Step_through?T_x=40")
+    title = page.locator(f"{CHART} .gtitle").first
+    expect(title).to_contain_text("t = 1:")
+    forward = page.locator(".st-key-rnnviz_step_forward").get_by_role("button")
+    back = page.locator(".st-key-rnnviz_step_back").get_by_role("button")
+    for _ in range(10):  # 60 ms apart: faster than the server reruns
+        forward.click()
+        page.wait_for_timeout(60)
+    expect(title).to_contain_text("t = 11:")
+    for _ in range(3):
+        back.click()
+        page.wait_for_timeout(60)
+    expect(title).to_contain_text("t = 8:")
+    wait_for_app(page)
+    assert "t = 8:" in chart_titles(page)[0]
+
+
 def test_play_advances_time_and_pause_stops_it(goto_app, expect_rerun, script_runs):
     page = goto_app("/Step_through?T_x=40")
     play = page.locator(f".st-key-{PLAY_KEY}").get_by_role("button")

@@ -71,6 +71,8 @@ def test_a_text_file_beside_the_box_is_learned_and_its_rare_characters_named(
         _set_number(page, label, value)
     text = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \n" * 3 + "*é€_"
     chooser = page.locator(f".st-key-{TEXT_FILE_KEY}")
+    # the widget announces its own cap, not the model files' 6 MB
+    expect(chooser.get_by_text("1MB per file", exact=False)).to_be_visible()
     chooser.locator('input[type="file"]').set_input_files(
         files=[{"name": "names.txt", "mimeType": "text/plain", "buffer": text.encode()}])
     expect(chooser.get_by_text("names.txt")).to_be_visible(timeout=LONG_MS)  # uploaded

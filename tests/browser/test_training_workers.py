@@ -14,6 +14,22 @@ from playwright.sync_api import expect
 
 LONG_MS = 120_000
 SIDEBAR = '[data-testid="stSidebar"]'
+CLICK_TOOLBAR_STOP_JS = """() => {
+  // clicks the toolbar's Stop the moment it appears (a MutationObserver sees every change of
+  // the DOM), once, and notes it in window.toolbarStopClicked
+  const click = () => {
+    const stop = [...document.querySelectorAll('[data-testid="stToolbar"] button')]
+      .find((button) => button.textContent.trim().endsWith('Stop'));
+    if (!stop) return;
+    observer.disconnect();
+    stop.click();
+    window.toolbarStopClicked = true;
+  };
+  const observer = new MutationObserver(click);
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true,
+                                   attributes: true});
+  click();
+}"""
 
 
 @pytest.fixture
@@ -145,9 +161,20 @@ def test_streamlits_own_stop_leaves_the_page_following_the_run(
     page = goto_app("/Training")
     _train(page, n_a=8, steps=20_000)
     _goes_on(page)
-    toolbar_stop = page.get_by_test_id("stToolbar").get_by_role("button", name="Stop")
-    # The toolbar's Stop shows while a script run (here a poll) is going: catch one.
-    _wait(lambda: _click_if_visible(toolbar_stop), "the toolbar's Stop was clicked", page)
+    # The toolbar's Stop shows only while a script run (here a poll) is going, often for a
+    # few milliseconds: the page clicks it the moment it appears (checked on every change of
+    # the DOM), as a student's click during a run would land.
+    # A poll may be too quick for the toolbar to show Stop, so the student also asks for
+    # reruns (Streamlit's "r" shortcut) until one is caught.
+    page.evaluate(CLICK_TOOLBAR_STOP_JS)
+
+    def clicked() -> bool:
+        if page.evaluate("() => window.toolbarStopClicked === true"):
+            return True
+        page.get_by_test_id("stMain").press("r")
+        return False
+
+    _wait(clicked, "the toolbar's Stop was clicked", page)
     _goes_on(page)   # the run trains on and the page still follows it
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("button", name="Stop", exact=True)).to_be_enabled()
@@ -155,13 +182,3 @@ def test_streamlits_own_stop_leaves_the_page_following_the_run(
     expect(main.get_by_role("button", name="Stop", exact=True)).to_be_disabled()
     expect(page.get_by_role("button", name="Continue")).to_be_enabled()
     assert_no_exception(page)
-
-
-def _click_if_visible(button) -> bool:
-    try:
-        if button.is_visible():
-            button.click(timeout=500)
-            return True
-    except Exception:   # it went away between the look and the click: look again
-        return False
-    return False
