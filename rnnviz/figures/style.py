@@ -20,7 +20,9 @@ DIVERGING_SCALE = "RdBu_r"        # blue negative, white 0, red positive
 # for a tenth line.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#882255", "#117733", "#999999")
-CELL_COLORS = {"lstm": PALETTE[0], "rnn": PALETTE[1]}  # each cell keeps its colour everywhere
+# each cell keeps its colour everywhere: blue, vermillion and bluish green, which people with
+# every common colour-vision deficiency tell apart
+CELL_COLORS = {"lstm": PALETTE[0], "rnn": PALETTE[1], "gru": PALETTE[2]}
 MARKER_COLOR = "#000000"          # the current-timestep marker
 # Lines that are not a cell (classes, units) cycle through the rest: a cell's colour always
 # means that cell.
