@@ -16,8 +16,9 @@ KNOB_HELP = {
                        "above 1 it can explode. 0 leaves Waa as drawn.",
     "weight_scale": "Scales every weight; large weights saturate tanh, whose slope 1 − a² "
                     "then kills the gradient.",
-    "forget_bias": "The LSTM's bf: a large bias keeps f near 1, so c⟨t⟩ carries the gradient "
-                   "back almost unchanged.",
+    "forget_bias": "The memory bias: the LSTM's bf, which keeps f near 1 when large, so c⟨t⟩ "
+                   "carries the gradient back almost unchanged; the GRU's bu is minus it, "
+                   "which keeps u near 0, so a⟨t⟩ carries it back.",
     "T_x": "How many steps the gradient must travel.",
 }
 

@@ -344,6 +344,9 @@ def steps_that_clip(per_step: dict[str, tuple], threshold: float, most: int = 12
 MEMORY_NOTES = {
     "lstm": "A forget gate near 1 keeps c⟨t−1⟩: the line moves only by what the update "
             "gate writes, u⟨t⟩∘c̃⟨t⟩, and never drops back. Near 0 it wipes it.",
+    "gru": "An update gate near 0 keeps a⟨t−1⟩: the line moves only by "
+           "u⟨t⟩∘(c̃⟨t⟩ − a⟨t−1⟩), a small step towards the candidate. Near 1 the candidate "
+           "replaces it.",
 }
 
 
