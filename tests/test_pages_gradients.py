@@ -62,13 +62,17 @@ def readout(at: AppTest, cell: str) -> float:
 QUERY = {"input": "gaussian", "n_a": "12", "T_x": "25", "m": "4", "cell": "rnn"}
 
 
-def test_gradient_flow_page_overlays_both_cells_with_every_chart():
+def test_gradient_flow_page_overlays_every_cell_with_every_chart():
     at = open_page(FLOW, QUERY)
     no_exception(at)
     charts = figures(at)
     flow = next(spec for title, spec in charts.items() if title.startswith("Gradient flowing"))
     names = [trace["name"] for trace in flow["data"]]
-    assert names == ["RNN ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂c⟨t⟩‖"]
+    assert names == ["RNN ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂c⟨t⟩‖",
+                     "GRU ‖∂L/∂a⟨t⟩‖"]
+    # each cell in its own colour, the GRU's distinct from the RNN's and the LSTM's
+    colours = {trace["name"].split()[0]: trace["line"]["color"] for trace in flow["data"]}
+    assert len(set(colours.values())) == 3
     assert len(array(flow["data"][0]["x"])) == 25
     assert flow["layout"]["yaxis"]["type"] == "log"
     assert "last step only" in next(iter(charts))  # the default: the clearest picture
@@ -76,10 +80,12 @@ def test_gradient_flow_page_overlays_both_cells_with_every_chart():
     assert any(t.startswith("Reach back") for t in charts)
     assert any(t.startswith("RNN: ∂L/∂a⟨t⟩ (example 0)") for t in charts)
     assert readout(at, "rnn") < 0 and np.isfinite(readout(at, "lstm"))
+    assert np.isfinite(readout(at, "gru"))
     table = at.dataframe[0].value
     assert list(table["parameter"]) == ["Wax", "Waa", "ba", "Wya", "by",
                                         "Wf", "bf", "Wu", "bu", "Wc", "bc", "Wo", "bo",
-                                        "Wy", "by"]
+                                        "Wy", "by",
+                                        "Wr", "br", "Wu", "bu", "Wc", "bc", "Wy", "by"]
 
 
 def test_moving_the_loss_to_every_step_changes_the_picture_and_is_remembered():
