@@ -8,17 +8,15 @@ from hypothesis import strategies as st
 from rnnviz.engine import init_params
 from rnnviz.engine.losses import check_targets
 from rnnviz.training.tasks import (
-    END,
     TASKS,
     AddingTask,
     Batch,
     CharTask,
     CopyTask,
     SineTask,
-    bundled_text,
     make_task,
-    read_text,
 )
+from rnnviz.training.text import END, bundled_text, read_text
 
 
 def rng(seed=0):

