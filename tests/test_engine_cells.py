@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from rnnviz.engine import CELLS, cell_of, forward, get_cell, init_params
+from rnnviz.engine.description import gate_view
 
 SIZES = {"n_x": 3, "n_a": 4, "n_y": 2}
 
@@ -73,3 +74,13 @@ def test_unknown_cells_and_foreign_objects_are_refused_with_the_names_there_are(
         get_cell("elman")
     with pytest.raises(TypeError, match="rnn, lstm"):
         cell_of({"Wax": np.zeros((1, 1))})
+
+
+def test_a_gate_view_reads_its_own_n_a_rows_of_the_stacked_field():
+    class Stacked:  # two units, three gates stacked [p; q; s]
+        a = np.zeros((2, 1, 1))
+        gates = np.arange(6.0).reshape(6, 1, 1)
+        q = gate_view("gates", ("p", "q", "s"), "q", "the middle gate")
+
+    assert Stacked().q.ravel().tolist() == [2.0, 3.0]
+    assert Stacked.q.__doc__ == "the middle gate"

@@ -161,6 +161,17 @@ class Cell:
         return m * T_x * sum(rows * cols for rows, cols in weights)
 
 
+def gate_view(stacked: str, order: tuple[str, ...], gate: str, doc: str) -> property:
+    """A trace's property reading one gate's n_a rows of a stacked (len(order) n_a, m, T_x)
+    field, the gates stacked in `order` ("f", "u", "o", "c" for the LSTM's [f; u; o; c~])."""
+    k = order.index(gate)
+
+    def rows(trace) -> np.ndarray:
+        n_a = trace.a.shape[0]
+        return getattr(trace, stacked)[k * n_a: (k + 1) * n_a]
+    return property(rows, doc=doc)
+
+
 class Trace:
     """What every cell's trace (a frozen dataclass of one forward pass) shares.
 

@@ -63,7 +63,7 @@ from rnnviz.engine.activations import (
     largest_preactivation,
     sigmoid,
 )
-from rnnviz.engine.description import Cell, Projection, Trace
+from rnnviz.engine.description import Cell, Projection, Trace, gate_view
 from rnnviz.engine.params import Params, random_weights, with_spectral_radius
 
 # ----- one step: the equations as code --------------------------------------------------------
@@ -224,14 +224,6 @@ def init_gru(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
 _GATE_ORDER = ("r", "u", "c")
 
 
-def _gate_view(stacked: str, gate: str, doc: str) -> property:
-    """A property reading one gate's n_a rows of a stacked (3 n_a, m, T_x) trace field."""
-    def rows(trace: GRUTrace) -> np.ndarray:
-        n_a, k = trace.a.shape[0], _GATE_ORDER.index(gate)
-        return getattr(trace, stacked)[k * n_a: (k + 1) * n_a]
-    return property(rows, doc=doc)
-
-
 @dataclass(frozen=True)
 class GRUTrace(Trace):
     """Everything a view needs from one GRU forward pass; arrays in the notebook's layout.
@@ -262,12 +254,12 @@ class GRUTrace(Trace):
     time_major: _Buffers | None = field(default=None, repr=False, compare=False)
     cell = "gru"
 
-    r = _gate_view("gates", "r", "(n_a, m, T_x) reset gate r<t>, in [0, 1].")
-    u = _gate_view("gates", "u", "(n_a, m, T_x) update gate u<t>, in [0, 1].")
-    c_tilde = _gate_view("gates", "c", "(n_a, m, T_x) candidate c~<t>, in [-1, 1].")
-    z_r = _gate_view("z_gates", "r", "(n_a, m, T_x) the reset gate's pre-activation.")
-    z_u = _gate_view("z_gates", "u", "(n_a, m, T_x) the update gate's pre-activation.")
-    z_c = _gate_view("z_gates", "c", "(n_a, m, T_x) the candidate's pre-activation.")
+    r = gate_view("gates", _GATE_ORDER, "r", "(n_a, m, T_x) reset gate r<t>, in [0, 1].")
+    u = gate_view("gates", _GATE_ORDER, "u", "(n_a, m, T_x) update gate u<t>, in [0, 1].")
+    c_tilde = gate_view("gates", _GATE_ORDER, "c", "(n_a, m, T_x) candidate c~<t>, in [-1, 1].")
+    z_r = gate_view("z_gates", _GATE_ORDER, "r", "(n_a, m, T_x) the reset gate's pre-activation.")
+    z_u = gate_view("z_gates", _GATE_ORDER, "u", "(n_a, m, T_x) the update gate's pre-activation.")
+    z_c = gate_view("z_gates", _GATE_ORDER, "c", "(n_a, m, T_x) the candidate's pre-activation.")
 
     def _buffers_from_arrays(self) -> _Buffers:
         return _Buffers.from_arrays(x=self.x, a0=self.a0, a=self.a, gates=self.gates)

@@ -61,7 +61,7 @@ from rnnviz.engine.activations import (
     sigmoid,
     tanh_into,
 )
-from rnnviz.engine.description import Cell, Projection, Trace
+from rnnviz.engine.description import Cell, Projection, Trace, gate_view
 from rnnviz.engine.params import Params, random_weights, with_spectral_radius
 
 # ----- one step: the equations as code --------------------------------------------------------
@@ -238,12 +238,9 @@ def init_lstm(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
 
 # ----- a whole sequence's record --------------------------------------------------------------
 
-def _gate_view(stacked: str, gate: str, doc: str) -> property:
-    """A property reading one gate's n_a rows of a stacked (4 n_a, m, T_x) trace field."""
-    def rows(trace: LSTMTrace) -> np.ndarray:
-        n_a, k = trace.a.shape[0], _GATE_ORDER.index(gate)
-        return getattr(trace, stacked)[k * n_a: (k + 1) * n_a]
-    return property(rows, doc=doc)
+# The four gates are stacked into one matrix, sigmoid gates first: W = [Wf; Wu; Wo; Wc]; the
+# trace stacks them, and their pre-activations, in the same order.
+_GATE_ORDER = ("f", "u", "o", "c")
 
 
 @dataclass(frozen=True)
@@ -278,14 +275,14 @@ class LSTMTrace(Trace):
     time_major: _Buffers | None = field(default=None, repr=False, compare=False)
     cell = "lstm"
 
-    f = _gate_view("gates", "f", "(n_a, m, T_x) forget gate f<t>, in [0, 1].")
-    u = _gate_view("gates", "u", "(n_a, m, T_x) update gate u<t>, in [0, 1].")
-    o = _gate_view("gates", "o", "(n_a, m, T_x) output gate o<t>, in [0, 1].")
-    c_tilde = _gate_view("gates", "c", "(n_a, m, T_x) candidate c~<t>, in [-1, 1].")
-    z_f = _gate_view("z_gates", "f", "(n_a, m, T_x) the forget gate's pre-activation.")
-    z_u = _gate_view("z_gates", "u", "(n_a, m, T_x) the update gate's pre-activation.")
-    z_o = _gate_view("z_gates", "o", "(n_a, m, T_x) the output gate's pre-activation.")
-    z_c = _gate_view("z_gates", "c", "(n_a, m, T_x) the candidate's pre-activation.")
+    f = gate_view("gates", _GATE_ORDER, "f", "(n_a, m, T_x) forget gate f<t>, in [0, 1].")
+    u = gate_view("gates", _GATE_ORDER, "u", "(n_a, m, T_x) update gate u<t>, in [0, 1].")
+    o = gate_view("gates", _GATE_ORDER, "o", "(n_a, m, T_x) output gate o<t>, in [0, 1].")
+    c_tilde = gate_view("gates", _GATE_ORDER, "c", "(n_a, m, T_x) candidate c~<t>, in [-1, 1].")
+    z_f = gate_view("z_gates", _GATE_ORDER, "f", "(n_a, m, T_x) the forget gate's pre-activation.")
+    z_u = gate_view("z_gates", _GATE_ORDER, "u", "(n_a, m, T_x) the update gate's pre-activation.")
+    z_o = gate_view("z_gates", _GATE_ORDER, "o", "(n_a, m, T_x) the output gate's pre-activation.")
+    z_c = gate_view("z_gates", _GATE_ORDER, "c", "(n_a, m, T_x) the candidate's pre-activation.")
 
     @property
     def c_prev(self) -> np.ndarray:
@@ -299,8 +296,6 @@ class LSTMTrace(Trace):
 
 # ----- the fused sequence kernel: lstm_step_forward and lstm_step_backward over every t -------
 
-# The four gates are stacked into one matrix, sigmoid gates first: W = [Wf; Wu; Wo; Wc].
-_GATE_ORDER = ("f", "u", "o", "c")
 _FACTOR_CHUNK_BYTES = 1 << 20  # BPTT's recurrence-free factors, this many bytes of steps at once
 _GRADIENT_SPAN_BYTES = 16 << 20  # BPTT's dz<t>, this many bytes of steps before their products
 
