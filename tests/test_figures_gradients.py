@@ -27,13 +27,25 @@ def test_gradient_flow_overlays_both_cells_on_a_log_axis_in_their_colours():
     assert "last step" in fig.layout.title.text
 
 
+def test_gradient_flow_overlays_the_three_cells_each_in_its_own_colour():
+    flows = {"rnn": {"a": np.array([1e-6, 1.0])},
+             "lstm": {"a": np.array([0.1, 0.3]), "c": np.array([0.5, 0.7])},
+             "gru": {"a": np.array([0.2, 0.4])}}
+    fig = go.Figure(gradients.gradient_flow(flows))
+    assert [t.name for t in fig.data] == ["RNN ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂a⟨t⟩‖",
+                                          "LSTM ‖∂L/∂c⟨t⟩‖", "GRU ‖∂L/∂a⟨t⟩‖"]
+    assert fig.data[3].line.color == style.CELL_COLORS["gru"]
+    assert fig.data[3].line.dash == "solid" and list(fig.data[3].y) == [0.2, 0.4]
+    assert len({t.line.color for t in fig.data}) == 3
+
+
 def test_gradient_flow_with_one_cell_and_one_step():
     fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.array([0.25])}}))
     assert len(fig.data) == 1 and list(fig.data[0].y) == [0.25]
     assert "every step" in fig.layout.title.text
 
 
-@pytest.mark.parametrize("bad", [{}, {"gru": {"a": np.ones(2)}}])
+@pytest.mark.parametrize("bad", [{}, {"transformer": {"a": np.ones(2)}}])
 def test_gradient_flow_refuses_unknown_or_missing_cells(bad):
     with pytest.raises(ValueError, match="cell"):
         gradients.gradient_flow(bad)

@@ -1,7 +1,7 @@
 """Shared look of every figure: readable from the back of a classroom, colour-blind safe.
 
 Gates use a fixed sequential 0-1 scale; states and gradients a diverging scale centred at 0.
-The RNN and the LSTM keep the same colours on every page.
+Each cell keeps its colour on every page (CELL_COLORS).
 """
 
 from __future__ import annotations
