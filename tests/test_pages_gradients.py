@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from rnnviz.app import contents
 from rnnviz.app.build import build
 from rnnviz.app.config import Config
+from rnnviz.engine import CELLS
 from rnnviz.figures import style
 from rnnviz.ui import gradients as gf
 from rnnviz.ui import sidebar, state
@@ -141,14 +142,15 @@ def test_example_and_heatmap_cell_choices_change_the_heatmap():
 def test_clipping_threshold_decides_whether_the_step_is_clipped():
     at = open_page(FLOW, QUERY)
     at.number_input(key="rnnviz_gf_tau").set_value(1e6).run()
-    assert sum("not clipped" in m.value for m in at.markdown) == 2
+    assert sum("not clipped" in m.value for m in at.markdown) == len(CELLS)  # one per cell
     table = at.dataframe[0].value
     np.testing.assert_allclose(table["after clipping"], table["‖∂L/∂W‖"])
     at.number_input(key="rnnviz_gf_tau").set_value(1e-3).run()
     no_exception(at)
-    assert sum(m.value.startswith("**Clipped**") for m in at.markdown) == 2
+    assert sum(m.value.startswith("**Clipped**") for m in at.markdown) == len(CELLS)
     table = at.dataframe[0].value
-    for cell in ("RNN", "LSTM"):
+    assert list(dict.fromkeys(table["cell"])) == [cell.label for cell in CELLS.values()]
+    for cell in table["cell"].unique():
         rows = table[table["cell"] == cell]
         assert np.sqrt(np.sum(rows["after clipping"] ** 2)) == np.float64(1e-3).round(12) \
             or abs(np.sqrt(np.sum(rows["after clipping"] ** 2)) - 1e-3) < 1e-12
@@ -183,7 +185,7 @@ def test_an_open_training_snapshot_is_shown_for_its_own_configuration_only():
     no_exception(at)
     assert ui_training.SNAPSHOT_KEY not in at.session_state
     flow = next(s for t, s in figures(at).items() if t.startswith("Gradient flowing"))
-    assert len(flow["data"]) == 3
+    assert len(flow["data"]) == sum(cell.state_size for cell in CELLS.values())  # every cell
 
 
 def test_gradient_check_page_checks_every_parameter_and_they_pass():
@@ -328,9 +330,11 @@ def test_with_the_loss_at_every_step_the_page_shows_which_steps_alone_would_clip
     at.number_input(key="rnnviz_gf_tau").set_value(1e6).run()
     no_exception(at)
     spec = figures(at)["Gradient of each step's loss alone"]
-    assert [t["name"] for t in spec["data"]] == ["RNN", "LSTM"]
+    assert [t["name"] for t in spec["data"]] == [cell.label for cell in CELLS.values()]
     assert list(array(spec["data"][0]["x"])) == list(range(1, 31))
-    assert any("RNN: no single step's loss would clip" in c.value for c in at.caption)
+    for cell in CELLS.values():
+        assert any(f"{cell.label}: no single step's loss would clip" in c.value
+                   for c in at.caption), cell.label
     rnn = array(spec["data"][0]["y"]).astype(float)
     tau = float(np.sqrt(rnn[0] * rnn[-1]))  # between the first and the last step's norm
     at.number_input(key="rnnviz_gf_tau").set_value(tau).run()
