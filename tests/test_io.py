@@ -61,15 +61,18 @@ def test_round_trip_through_a_path(tmp_path):
     assert config["note"] == "é ünïcode"
 
 
-def test_trainer_save_and_load_trained_resume_the_same_model(tmp_path):
-    config = TrainConfig(task="chars", n_a=6, m=4, T_x=5, steps=6, text="abc\nbca\ncab")
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_trainer_save_and_load_trained_resume_the_same_model(tmp_path, cell):
+    config = TrainConfig(task="chars", cell=cell, n_a=6, m=4, T_x=5, steps=6,
+                         text="abc\nbca\ncab")
     trainer = Trainer(config)
     trainer.run(6)
     path = tmp_path / "chars.npz"
     trainer.save(path)
     loaded_config, params, task, trained = load_trained(path)
-    assert loaded_config == config and trained == 6
-    np.testing.assert_array_equal(params.Wy, trainer.params.Wy)
+    assert loaded_config == config and trained == 6 and params.cell == cell
+    for (name, value), (_, kept) in zip(params.items(), trainer.params.items(), strict=True):
+        np.testing.assert_array_equal(value, kept, err_msg=name)
     assert task.vocab == trainer.task.vocab
     rng = np.random.default_rng(0)
     assert task.sample(params, rng) == trainer.task.sample(trainer.params,

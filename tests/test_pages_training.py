@@ -452,26 +452,29 @@ def test_a_run_on_pasted_text_cannot_be_opened_in_the_other_views():
     assert any("pasted text" in c.value for c in at.caption)
 
 
-def test_the_history_and_the_model_download_and_the_model_loads_back():
-    at = train(open_training(), train_cell="lstm")
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_history_and_the_model_download_and_the_model_loads_back(cell):
+    at = train(open_training(), train_cell=cell)
     run = runs(at)[0]
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download the history (CSV)", "Download the model (.npz)"]
     frame = run_detail.history_frame(run)
     assert list(frame.columns) == list(HISTORY_COLUMNS) and len(frame) == 12
     config, params, _, trained = load_trained(io.BytesIO(run.model_bytes()))
-    assert config == run.config and trained == 12
-    np.testing.assert_array_equal(params.Wf, run.params.Wf)
+    assert config == run.config and trained == 12 and params.cell == cell
+    for (name, value), (_, kept) in zip(params.items(), run.params.items(), strict=True):
+        np.testing.assert_array_equal(value, kept, err_msg=name)
 
 
 def test_an_uploaded_model_counts_its_steps_and_continue_is_lit_at_once():
-    at = train(open_training(), train_cell="lstm")
+    at = train(open_training(), train_cell="gru")
     run = runs(at)[0]
     at.file_uploader(key="rnnviz_tr_upload").upload("mine.npz", run.model_bytes()).run()
     no_exception(at)
     loaded = runs(at)[-1]
     assert loaded.status == "loaded" and "loaded from mine.npz" in loaded.label
-    np.testing.assert_array_equal(loaded.params.Wf, run.params.Wf)
+    assert loaded.config.cell == "gru" and loaded.label.startswith("GRU · chars")
+    np.testing.assert_array_equal(loaded.params.Wr, run.params.Wr)
     assert any(s.value.startswith("Loaded mine.npz as run 2, trained for 12 steps") and
                "press Continue to train it 12 steps further" in s.value for s in at.success)
     assert not at.button(key="rnnviz_tr_continue").disabled   # in the same script run
