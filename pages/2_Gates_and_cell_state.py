@@ -37,9 +37,9 @@ shown = "the batch mean" if example is None else f"example i = {example}"
 
 st.subheader("How saturated are the gates?")
 saturation = readouts.saturation(cell, sequences)
-labels = readouts.saturation_labels(cell)
-for column, (name, label) in zip(st.columns(len(labels)), labels.items(), strict=True):
-    column.metric(label, f"{100 * saturation[name]['high']:.0f}%")
+metrics = readouts.saturation_metrics(cell, saturation)
+for column, (label, share) in zip(st.columns(len(metrics)), metrics.items(), strict=True):
+    column.metric(label, f"{100 * share:.0f}%")
 st.markdown("\n".join(f"- {sentence}"
                       for sentence in readouts.saturation_sentences(cell, saturation)))
 gate_values = {gate.value for gate in cell.gates}

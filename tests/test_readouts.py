@@ -15,7 +15,7 @@ from rnnviz.app.readouts import (
     notebook_rnn_printout,
     power_of_ten,
     saturation,
-    saturation_labels,
+    saturation_metrics,
     saturation_sentences,
     shape_table,
     step_terms,
@@ -219,8 +219,16 @@ def test_notebook_lstm_comparison_reproduces_the_bug_and_corrects_it():
 
 
 def test_saturation_is_read_for_every_projection_gates_first():
-    assert list(saturation_labels(LSTM).values()) == [
-        "forget gate > 0.9", "update gate > 0.9", "output gate > 0.9", "candidate |c̃| > 0.9"]
+    shares = {"f": {"high": 0.7, "low": 0.1}, "u": {"high": 0.2, "low": 0.3},
+              "o": {"high": 0.0, "low": 0.5}, "c_tilde": {"high": 0.4, "low": 0.6}}
+    assert saturation_metrics(LSTM, shares) == {
+        "forget gate > 0.9": 0.7, "update gate > 0.9": 0.2, "output gate > 0.9": 0.0,
+        "candidate |c̃| > 0.9": 0.4}
+    # the GRU's update gate keeps the memory near 0: its headline is the share below 0.1
+    gru = {"r": {"high": 0.1, "low": 0.2}, "u": {"high": 0.0, "low": 0.95},
+           "c_tilde": {"high": 0.3, "low": 0.5}}
+    assert saturation_metrics(GRU, gru) == {
+        "reset gate > 0.9": 0.1, "update gate < 0.1": 0.95, "candidate |c̃| > 0.9": 0.3}
     _, trace = _trace(Config(cell="rnn", input="gaussian", n_a=3, T_x=4))
     assert list(saturation(RNN, example_view(RNN, trace, None))) == ["a"]
 

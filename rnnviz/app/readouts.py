@@ -50,6 +50,9 @@ class Quantity:
         verdicts: for the gate that keeps the memory: what it says when most values are
             near 1, when most are near 0, and otherwise (instead of `role`): the LSTM's
             forget gate remembers near 1, the GRU's update gate near 0.
+        counted: the end of a gate whose share the page's headline figure gives: "high"
+            (above 0.9), or "low" (below 0.1) where near 0 is what the gate is for, as the
+            GRU's update gate keeps the memory near 0.
     """
 
     name: str
@@ -58,6 +61,7 @@ class Quantity:
     bounded: bool = False
     role: str = ""
     verdicts: tuple[str, str, str] | None = None
+    counted: str = "high"
 
     @property
     def symbol(self) -> str:
@@ -90,7 +94,8 @@ CELL_QUANTITIES = {
     "gru": {"u": Quantity("update gate", "u", "u", verdicts=(
         "the cell is rewriting: a⟨t⟩ is mostly the new candidate c̃⟨t⟩ at each step",
         "the cell is remembering: a⟨t−1⟩ is carried forward almost unchanged",
-        "the cell mixes a⟨t−1⟩ with the candidate, keeping part of its memory"))},
+        "the cell mixes a⟨t−1⟩ with the candidate, keeping part of its memory"),
+        counted="low")},
 }
 
 
@@ -195,15 +200,19 @@ def saturation(cell: Cell, view: dict[str, np.ndarray]) -> dict[str, dict[str, f
     return out
 
 
-def saturation_labels(cell: Cell) -> dict[str, str]:
-    """A short label per projection for its share above 0.9: "forget gate > 0.9",
-    "candidate |c̃| > 0.9"."""
-    labels = {}
+def saturation_metrics(cell: Cell, sat: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The headline share per projection from `saturation`, by its label: "forget gate > 0.9",
+    "candidate |c̃| > 0.9", and "update gate < 0.1" for the GRU (Quantity.counted)."""
+    metrics = {}
     for projection in gates_first(cell):
-        q = quantity(cell, projection.value)
-        labels[projection.value] = (f"{q.name} > {HIGH}" if projection.is_gate
-                                    else f"{q.name} |{q.letter}| > {HIGH}")
-    return labels
+        q, share = quantity(cell, projection.value), sat[projection.value]
+        if not projection.is_gate:
+            metrics[f"{q.name} |{q.letter}| > {HIGH}"] = share["high"]
+        elif q.counted == "low":
+            metrics[f"{q.name} < {LOW}"] = share["low"]
+        else:
+            metrics[f"{q.name} > {HIGH}"] = share["high"]
+    return metrics
 
 
 def saturation_sentences(cell: Cell, sat: dict[str, dict[str, float]]) -> list[str]:
