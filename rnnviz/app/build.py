@@ -134,8 +134,8 @@ def build(config: Config) -> Setup:
 def knobs_apply(config: Config) -> dict[str, bool]:
     """Which initialisation knobs change the weights for `config` (the UI greys the others).
 
-    The notebook input draws every weight with randn, so no knob applies; the forget-gate
-    bias sets the cell's memory bias, which only some cells have.
+    The notebook input draws every weight with randn, so no knob applies; forget_bias sets
+    the cell's memory bias (the LSTM's bf, the GRU's bu), which the RNN does not have.
     """
     drawn = config.input != NOTEBOOK
     return {"weight_scale": drawn, "spectral_radius": drawn,

@@ -66,7 +66,8 @@ SETTINGS: tuple[Field, ...] = (
     Field("weight_scale", "float", 1.0, *KNOBS["weight_scale"], label="weight scale"),
     Field("spectral_radius", "float", 0.0, *KNOBS["spectral_radius"],
           label="spectral radius of Waa (0 = as drawn)"),
-    Field("forget_bias", "float", 1.0, *KNOBS["forget_bias"], label="forget-gate bias bf"),
+    Field("forget_bias", "float", 1.0, *KNOBS["forget_bias"],
+          label="memory bias (LSTM bf, GRU −bu)"),
     Field("text", "text", None, high=MAX_TEXT_BYTES,
           label=f"your own text (character task, up to {MAX_TEXT_BYTES // 1000} kB; empty: "
                 "dinosaur names)"),
