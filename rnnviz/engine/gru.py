@@ -51,6 +51,7 @@ from rnnviz.engine._arrays import (
     check_cache,
     check_state,
     check_step,
+    concat_row_views,
     empty_buffers,
     is_view_of,
     refuses_overflow,
@@ -64,7 +65,7 @@ from rnnviz.engine.activations import (
     sigmoid,
 )
 from rnnviz.engine.description import Cell, Projection, Trace, gate_view
-from rnnviz.engine.params import Params, random_weights, with_spectral_radius
+from rnnviz.engine.params import Params, random_weights, stacked_gates, with_spectral_radius
 
 # ----- one step: the equations as code --------------------------------------------------------
 
@@ -267,21 +268,6 @@ class GRUTrace(Trace):
 
 # ----- the fused sequence kernel: gru_step_forward and gru_step_backward over every t ---------
 
-def _stacked(params: GRUParams, scales: dict[str, float] | None = None):
-    """W (3 n_a, n_a + n_x) = [Wr; Wu; Wc] and b (3 n_a,) = [br; bu; bc]; with the r and u
-    rows multiplied by scales["sigmoid"] and the c~ rows by scales["tanh"] if given (exact:
-    powers of two and signs), the arguments the kernel's function takes
-    (rnnviz.engine.activations.SCALES)."""
-    W = np.concatenate([getattr(params, "W" + gate) for gate in _GATE_ORDER])
-    b = np.concatenate([getattr(params, "b" + gate)[:, 0] for gate in _GATE_ORDER])
-    if scales is not None:
-        n_a = W.shape[0] // 3
-        for rows, scale in ((slice(None, 2 * n_a), scales["sigmoid"]),
-                            (slice(2 * n_a, None), scales["tanh"])):
-            W[rows] *= scale
-            b[rows] *= scale
-    return W, b
-
 
 class _Buffers(NamedTuple):
     """A forward pass's time-major arrays, which BPTT reads. Row form: step t of an (n, m)
@@ -302,20 +288,7 @@ class _Buffers(NamedTuple):
     def n_a(self) -> int:
         return self.ra.shape[2]
 
-    @property
-    def concat(self) -> np.ndarray:
-        """(T_x, m, n_a + n_x) concat<t>^T at every t."""
-        return self.hx[:-1]
-
-    @property
-    def h(self) -> np.ndarray:
-        """(T_x + 1, m, n_a) [a0, a<1>, ..., a<T_x>]."""
-        return self.hx[:, :, :self.n_a]
-
-    @property
-    def x(self) -> np.ndarray:
-        """(T_x, m, n_x) the inputs."""
-        return self.hx[:-1, :, self.n_a:]
+    concat, h, x = concat_row_views()
 
     @classmethod
     def empty(cls, n_x: int, n_a: int, m: int, T_x: int) -> _Buffers:
@@ -370,10 +343,10 @@ def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
     buffers = _Buffers.empty(n_x, n_a, m, T_x)
     H, RA, G = buffers.h, buffers.ra, buffers.gates
     # |a<t>| <= max(|a0|, 1): a<t> mixes a<t-1> and c~ in [-1, 1], and |r a<t-1>| <= |a<t-1>|
-    W, b = _stacked(params)
+    W, b = stacked_gates(params, _GATE_ORDER)
     kernel = kernel_for(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a0))
     scales = SCALES[kernel]
-    W, b = _stacked(params, scales)
+    W, b = stacked_gates(params, _GATE_ORDER, scales)
     # transposed views of C-contiguous matrices: OpenBLAS's faster case for these shapes
     W_ru_aT = np.ascontiguousarray(W[: 2 * n_a, :n_a]).T  # (n_a, 2 n_a)
     Wc_aT = np.ascontiguousarray(W[2 * n_a:, :n_a]).T  # (n_a, n_a)
@@ -429,7 +402,7 @@ def _gru_bptt(params: GRUParams, buffers: _Buffers, flow: np.ndarray) -> dict:
     T_x, m, n_a = flow.shape
     n_x = buffers.hx.shape[2] - n_a
     H, G = buffers.h, buffers.gates
-    W, _ = _stacked(params)
+    W, _ = stacked_gates(params, _GATE_ORDER)
     # transposed views, as in the forward loop: rows of dz times the recurrent blocks
     W_ru_a = np.ascontiguousarray(W[: 2 * n_a, :n_a].T).T  # (2 n_a, n_a)
     Wc_a = np.ascontiguousarray(W[2 * n_a:, :n_a].T).T  # (n_a, n_a)

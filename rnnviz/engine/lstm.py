@@ -48,6 +48,7 @@ from rnnviz.engine._arrays import (
     check_cache,
     check_state,
     check_step,
+    concat_row_views,
     empty_buffers,
     is_view_of,
     refuses_overflow,
@@ -62,7 +63,7 @@ from rnnviz.engine.activations import (
     tanh_into,
 )
 from rnnviz.engine.description import Cell, Projection, Trace, gate_view
-from rnnviz.engine.params import Params, random_weights, with_spectral_radius
+from rnnviz.engine.params import Params, random_weights, stacked_gates, with_spectral_radius
 
 # ----- one step: the equations as code --------------------------------------------------------
 
@@ -300,20 +301,6 @@ _FACTOR_CHUNK_BYTES = 1 << 20  # BPTT's recurrence-free factors, this many bytes
 _GRADIENT_SPAN_BYTES = 16 << 20  # BPTT's dz<t>, this many bytes of steps before their products
 
 
-def _stacked_gates(params: LSTMParams, scales: dict[str, float] | None = None):
-    """W (4 n_a, n_a + n_x) and b (4 n_a,), rows f, u, o, c~; with the sigmoid rows (f, u, o)
-    multiplied by scales["sigmoid"] and the candidate's by scales["tanh"] if given (exact:
-    powers of two, rnnviz.engine.activations.SCALES)."""
-    W = np.concatenate([getattr(params, "W" + gate) for gate in _GATE_ORDER])
-    b = np.concatenate([getattr(params, "b" + gate)[:, 0] for gate in _GATE_ORDER])
-    if scales is not None:
-        sigmoid_rows = 3 * (W.shape[0] // 4)
-        for rows, scale in ((slice(None, sigmoid_rows), scales["sigmoid"]),
-                            (slice(sigmoid_rows, None), scales["tanh"])):
-            W[rows] *= scale
-            b[rows] *= scale
-    return W, b
-
 
 class _Buffers(NamedTuple):
     """A forward pass's time-major arrays, which BPTT reads. Row form: step t of an (n, m)
@@ -336,20 +323,7 @@ class _Buffers(NamedTuple):
     def n_a(self) -> int:
         return self.c.shape[2]
 
-    @property
-    def concat(self) -> np.ndarray:
-        """(T_x, m, n_a + n_x) concat<t>^T at every t."""
-        return self.hx[:-1]
-
-    @property
-    def h(self) -> np.ndarray:
-        """(T_x + 1, m, n_a) [a0, a<1>, ..., a<T_x>]."""
-        return self.hx[:, :, :self.n_a]
-
-    @property
-    def x(self) -> np.ndarray:
-        """(T_x, m, n_x) the inputs."""
-        return self.hx[:-1, :, self.n_a:]
+    concat, h, x = concat_row_views()
 
     @classmethod
     def empty(cls, n_x: int, n_a: int, m: int, T_x: int) -> _Buffers:
@@ -418,12 +392,12 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
     n_a, m = a0.shape
     buffers = _Buffers.empty(n_x, n_a, m, T_x)
     H, C, TC, G = buffers.h, buffers.c, buffers.tanh_c, buffers.gates
-    W, b = _stacked_gates(params)
+    W, b = stacked_gates(params, _GATE_ORDER)
     # |c<t>| <= |c<t-1>| + 1, so tanh's arguments stay below max |c0| + T_x
     kernel = kernel_for(max(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a0),
                             float(np.max(np.abs(c0))) + T_x))
     scales = SCALES[kernel]
-    W_scaled, b_scaled = _stacked_gates(params, scales)
+    W_scaled, b_scaled = stacked_gates(params, _GATE_ORDER, scales)
     WT = W_scaled.T  # (n_a + n_x, 4 n_a)
     # the transposed view of a C-contiguous matrix: OpenBLAS's faster case for these shapes
     WaT = np.ascontiguousarray(W_scaled[:, :n_a]).T
@@ -474,7 +448,7 @@ def _lstm_bptt(params: LSTMParams, buffers: _Buffers, flow: np.ndarray) -> dict:
     T_x, m, n_a = flow.shape
     n_x = buffers.hx.shape[2] - n_a
     C, TC, G = buffers.c, buffers.tanh_c, buffers.gates
-    W, _ = _stacked_gates(params)
+    W, _ = stacked_gates(params, _GATE_ORDER)
     Wa = np.ascontiguousarray(W[:, :n_a].T).T  # a transposed view, as in the forward loop
     # the recurrence-free factors are computed for a chunk of steps at once: all of them
     # when small (fewer NumPy calls), a few at a time when large (they stay in cache)
