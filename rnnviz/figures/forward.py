@@ -231,6 +231,15 @@ def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
     return cv.finish(title, 11.1, 4.9, 440)
 
 
+def _gate_boxes(cv: _Canvas, gates: dict, terms: dict, bus: float, gate_y: float) -> None:
+    """Each gate's box with its value, fed from the concat bus below it; gates is
+    {projection: (x, label)}."""
+    for name, (x, label) in gates.items():
+        cv.arrow(x, bus, x, gate_y - 0.5)
+        cv.box(x, gate_y, f"{label}<br>{_fmt(terms['projections'][name]['value'])}", w=1.3,
+               h=0.95, fill=BOX_FILL["gate"], bold_edge=True)
+
+
 def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
     top, bus, gate_y, right = 5.2, 0.7, 2.4, 10.7
     gates = {"f": (3.6, "f = σ"), "u": (5.0, "u = σ"), "c_tilde": (6.5, "c̃ = tanh"),
@@ -244,10 +253,7 @@ def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
     cv.arrow(2.45, 2.4, 2.45, bus, head=False, width=3)
     cv.arrow(2.25, bus, gates["o"][0], bus, head=False, width=3)
     cv.label(5.75, bus - 0.38, "concat = [a⟨t−1⟩; x⟨t⟩]")
-    for name, (x, label) in gates.items():
-        cv.arrow(x, bus, x, gate_y - 0.5)
-        cv.box(x, gate_y, f"{label}<br>{_fmt(terms['projections'][name]['value'])}", w=1.3,
-               h=0.95, fill=BOX_FILL["gate"], bold_edge=True)
+    _gate_boxes(cv, gates, terms, bus, gate_y)
     # the cell line: c<t-1> -> x f -> + u c~ -> c<t>
     times_f, plus, times_uc = (3.6, top), (5.75, top), (5.75, 3.9)
     cv.arrow(1.8, top, times_f[0] - 0.28, top)
@@ -287,10 +293,7 @@ def _gru_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
     cv.arrow(2.45, top, 2.45, bus, head=False, width=3)
     cv.arrow(2.25, bus, gates["u"][0], bus, head=False, width=3)
     cv.label(4.45, bus - 0.38, "concat = [a⟨t−1⟩; x⟨t⟩]")
-    for name, (x, label) in gates.items():
-        cv.arrow(x, bus, x, gate_y - 0.5)
-        cv.box(x, gate_y, f"{label}<br>{_fmt(terms['projections'][name]['value'])}", w=1.3,
-               h=0.95, fill=BOX_FILL["gate"], bold_edge=True)
+    _gate_boxes(cv, gates, terms, bus, gate_y)
     cv.label(gates["c_tilde"][0] + 0.45, bus + 0.75, "x⟨t⟩")
     # the reset gate acts on a<t-1> before the candidate's product: c~ = tanh(Wc [r a; x] + bc)
     times_r = (gates["r"][0], 3.9)
