@@ -268,6 +268,26 @@ def test_lstm_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_step
     assert_all_small(errors)
 
 
+@pytest.mark.parametrize("chunk_steps", [1, 2, 3])
+def test_gru_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_steps):
+    """The GRU backward computes its recurrence-free factors a chunk of steps at a time;
+    chunks of 1, 2 or 3 steps over T_x = 5 (a ragged last one) give the one-chunk result."""
+    import rnnviz.engine.gru as gru_module
+
+    params, x, a0, _, rng = problem("gru", 2, 3, 2, 2, 5)
+    targets = rng.integers(0, 2, size=(2, 5))
+    _, whole = loss_and_gradients(params, x, targets, Loss(), a0)
+    m, n_a = 2, 3
+    monkeypatch.setattr(gru_module, "_FACTOR_CHUNK_BYTES", chunk_steps * 8 * m * 7 * n_a)
+    _, chunked = loss_and_gradients(params, x, targets, Loss(), a0)
+    for name, grad in whole.grads.items():
+        np.testing.assert_allclose(getattr(chunked.grads, name), grad, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(chunked.dA, whole.dA, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(chunked.dx, whole.dx, rtol=1e-14, atol=1e-16)
+    errors = gradient_check(params, x, targets, Loss(), a0, include_inputs=True)
+    assert_all_small(errors)
+
+
 @pytest.mark.parametrize("cell", list(CELLS))
 def test_a_pickled_trace_drops_its_buffers_and_still_differentiates(cell):
     import pickle

@@ -223,6 +223,7 @@ def init_gru(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
 
 # The trace stacks the gates and the candidate in this order: [r; u; c~].
 _GATE_ORDER = ("r", "u", "c")
+_FACTOR_CHUNK_BYTES = 1 << 20  # BPTT's recurrence-free factors, this many bytes of steps at once
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,9 @@ def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
     - Every step writes into preallocated time-major buffers (T_x, m, n) in row form, so a
       step is one contiguous block and all steps together are one (T_x m, n) matrix for the
       big products.
+    - In BPTT the parts of the backward equations that do not depend on the recurrence
+      are computed for a chunk of steps at once, as many as stay in cache
+      (_FACTOR_CHUNK_BYTES), just before the loop reaches them.
 
     Args:
         params: GRUParams.
@@ -386,7 +390,7 @@ def _gru_bptt(params: GRUParams, buffers: _Buffers, flow: np.ndarray) -> dict:
     for how).
 
     The factors of the backward equations that do not depend on the recurrence are computed
-    for all steps before the loop, in place of dZ, which then becomes dz<t> step by step:
+    a chunk of steps at a time, in place of dZ, which then becomes dz<t> step by step:
     q_c = u (1 - c~^2), q_u = (c~ - a<t-1>) u (1 - u), q_r = a<t-1> r (1 - r).
 
     Args:
@@ -410,30 +414,35 @@ def _gru_bptt(params: GRUParams, buffers: _Buffers, flow: np.ndarray) -> dict:
         (T_x, m, 3 * n_a), (T_x, m, n_x), (T_x, m, n_a), (m, n_a), (m, n_a))
     r, u, c_tilde = G[..., :n_a], G[..., n_a: 2 * n_a], G[..., 2 * n_a:]
     q_r, q_u, q_c = dZ[..., :n_a], dZ[..., n_a: 2 * n_a], dZ[..., 2 * n_a:]
+    # all steps at once when small (fewer NumPy calls), a few at a time when large (in cache)
+    chunk = max(1, min(T_x, _FACTOR_CHUNK_BYTES // (8 * m * 7 * n_a)))  # 7 n_a m per step
     with np.errstate(under="ignore"):
-        np.subtract(1.0, u, out=one_minus_u)
-        np.multiply(c_tilde, c_tilde, out=q_c)
-        np.subtract(1.0, q_c, out=q_c)
-        np.multiply(q_c, u, out=q_c)  # u (1 - c~^2)
-        np.subtract(c_tilde, H[:-1], out=q_u)
-        np.multiply(q_u, u, out=q_u)
-        np.multiply(q_u, one_minus_u, out=q_u)  # (c~ - a<t-1>) u (1 - u)
-        np.subtract(1.0, r, out=q_r)
-        np.multiply(q_r, r, out=q_r)
-        np.multiply(q_r, H[:-1], out=q_r)  # a<t-1> r (1 - r)
-        for t in range(T_x - 1, -1, -1):
-            da = flow[t]
-            if t < T_x - 1:
-                np.add(da, da_prev, out=da)  # + the gradient through a<t+1>
-            np.multiply(q_u[t], da, out=q_u[t])  # dz_u
-            np.multiply(q_c[t], da, out=q_c[t])  # dz_c
-            np.matmul(q_c[t], Wc_a, out=d_ra)  # (Wc_a^T dz_c)^T = dL/d(r a<t-1>)
-            np.multiply(q_r[t], d_ra, out=q_r[t])  # dz_r
-            np.multiply(d_ra, r[t], out=d_ra)  # the path through r * a<t-1>
-            np.matmul(dZ[t, :, : 2 * n_a], W_ru_a, out=da_prev)  # ([Wr_a; Wu_a]^T dz)^T
-            np.add(da_prev, d_ra, out=da_prev)
-            np.multiply(da, one_minus_u[t], out=d_ra)  # the path through (1 - u) a<t-1>
-            np.add(da_prev, d_ra, out=da_prev)
+        for end in range(T_x, 0, -chunk):
+            steps = slice(max(0, end - chunk), end)
+            a_prev, u_k, r_k, c_k = H[steps], u[steps], r[steps], c_tilde[steps]
+            np.subtract(1.0, u_k, out=one_minus_u[steps])
+            np.multiply(c_k, c_k, out=q_c[steps])
+            np.subtract(1.0, q_c[steps], out=q_c[steps])
+            np.multiply(q_c[steps], u_k, out=q_c[steps])  # u (1 - c~^2)
+            np.subtract(c_k, a_prev, out=q_u[steps])
+            np.multiply(q_u[steps], u_k, out=q_u[steps])
+            np.multiply(q_u[steps], one_minus_u[steps], out=q_u[steps])  # (c~ - a) u (1 - u)
+            np.subtract(1.0, r_k, out=q_r[steps])
+            np.multiply(q_r[steps], r_k, out=q_r[steps])
+            np.multiply(q_r[steps], a_prev, out=q_r[steps])  # a<t-1> r (1 - r)
+            for t in range(end - 1, steps.start - 1, -1):
+                da = flow[t]
+                if t < T_x - 1:
+                    np.add(da, da_prev, out=da)  # + the gradient through a<t+1>
+                np.multiply(q_u[t], da, out=q_u[t])  # dz_u
+                np.multiply(q_c[t], da, out=q_c[t])  # dz_c
+                np.matmul(q_c[t], Wc_a, out=d_ra)  # (Wc_a^T dz_c)^T = dL/d(r a<t-1>)
+                np.multiply(q_r[t], d_ra, out=q_r[t])  # dz_r
+                np.multiply(d_ra, r[t], out=d_ra)  # the path through r * a<t-1>
+                np.matmul(dZ[t, :, : 2 * n_a], W_ru_a, out=da_prev)  # ([Wr_a; Wu_a]^T dz)^T
+                np.add(da_prev, d_ra, out=da_prev)
+                np.multiply(da, one_minus_u[t], out=d_ra)  # the path through (1 - u) a<t-1>
+                np.add(da_prev, d_ra, out=da_prev)
         dZ_rows = dZ.reshape(T_x * m, 3 * n_a)
         concat_rows = buffers.concat.reshape(T_x * m, n_a + n_x)
         dW_ru = dZ_rows[:, : 2 * n_a].T @ concat_rows  # sum_t dz<t> concat<t>^T, r and u
