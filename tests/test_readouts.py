@@ -101,6 +101,12 @@ def test_gru_step_terms_reset_a_before_the_candidates_product(step):
     lines = step_latex(GRU, terms)
     assert len(lines) == 4
     assert r"(r^{\langle" in lines[2] and f"{terms['a']:.4f}" in lines[3]
+    # the candidate, the widest line, puts its value on a second row so the page never cuts it
+    first, second = lines[2].split(r" \\ ")
+    assert first.startswith(r"\begin{aligned} \tilde{c}_{2}") and r"(r^{\langle" in first
+    c_tilde = terms["projections"]["c_tilde"]
+    assert second == (rf"&= \tanh({c_tilde['z']:.4f}) = {c_tilde['value']:.4f} "
+                      r"\end{aligned}")
 
 
 def test_the_gru_update_gate_remembers_near_zero():

@@ -96,6 +96,9 @@ def _projection_latex(cell: Cell, projection: Projection, terms: dict) -> list[s
     act, z, value = _ACTIVATIONS[projection.activation], _n(numbers["z"]), _n(numbers["value"])
     if projection.value in cell.states:
         return [rf"z_{{{j}}}{sup_t} = {total} = {z}", rf"{symbol} = {act}({z}) = {value}"]
+    if projection.reset is not None:  # wider by r<t> *: its value on a second row
+        return [rf"\begin{{aligned}} {symbol} &= {act}\Big({total}\Big) \\"
+                rf" &= {act}({z}) = {value} \end{{aligned}}"]
     return [rf"{symbol} = {act}\Big({total}\Big) = {act}({z}) = {value}"]
 
 
