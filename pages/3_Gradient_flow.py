@@ -88,9 +88,11 @@ with right:
     page.chart(figures.norm_product({c: r["product"] for c, r in reports.items()}),
                key="rnnviz_gf_product")
 weights = "trained" if snapshot is not None else "as initialised"
+st.markdown(f"How far back the whole chain reaches: ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over all {config.T_x} "
+            f"steps, weights {weights}.")
 for col, (cell, report) in zip(st.columns(len(reports)), reports.items(), strict=True):
     actual, bound = report["product"]["actual"][0], report["product"]["bound"][0]
-    col.metric(f"{CELLS[cell].label} {weights}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps",
+    col.metric(f"{CELLS[cell].label}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖",
                f"10^{actual:.1f}" if np.isfinite(actual) else "not computed",
                help=f"Product of the {config.T_x} step norms: 10^{bound:.1f}. The norm of the "
                     f"product is computed up to a state of {analysis.PRODUCT_MAX_STATE} "
@@ -98,7 +100,7 @@ for col, (cell, report) in zip(st.columns(len(reports)), reports.items(), strict
                     f"{CELLS[cell].state_size * config.n_a}.")
 
 st.subheader("Which units carry the gradient")
-heat_cell = st.radio("cell", cells, format_func=lambda name: CELLS[name].label,
+heat_cell = st.radio("cell", cells, cells.index(config.cell), lambda c: CELLS[c].label,
                      horizontal=True, key="rnnviz_gf_heat_cell") if len(cells) > 1 else cells[0]
 page.chart(figures.gradient_heatmap(reports[heat_cell]["dA"], heat_cell, example),
            key="rnnviz_gf_heat")
@@ -119,8 +121,9 @@ threshold = tau_col.number_input("threshold τ", min_value=1e-6, max_value=1e6, 
 table, clip_reports = gradients.clipping_table({c: r["grads"] for c, r in reports.items()},
                                                threshold)
 for col, (cell, report) in zip(metrics, clip_reports.items(), strict=True):
-    col.metric(f"{CELLS[cell].label}: ‖g‖ before → after clipping",
-               f"{report.raw_norm:.3g} → {report.clipped_norm:.3g}")
+    # words, not st.metric: a metric's large number is cut short in a quarter of the page
+    col.markdown(f"**{CELLS[cell].label}**: ‖g‖ = {report.raw_norm:.3g} before, "
+                 f"{report.clipped_norm:.3g} after clipping")
     col.markdown(f"**Clipped**: every gradient × {report.scale:.3g}" if report.clipped
                  else "Below τ: **not clipped**")
 if where == "all":

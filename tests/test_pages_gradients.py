@@ -131,6 +131,13 @@ def test_forget_bias_and_T_x_knobs_act():
     assert len(array(flow["data"][0]["x"])) == 9
 
 
+def test_the_heatmap_shows_the_configurations_cell_first():
+    at = open_page(FLOW, {**QUERY, "cell": "gru"})
+    no_exception(at)
+    assert at.radio(key="rnnviz_gf_heat_cell").value == "gru"
+    assert any(t.startswith("GRU: ∂L/∂a⟨t⟩") for t in figures(at))
+
+
 def test_example_and_heatmap_cell_choices_change_the_heatmap():
     at = open_page(FLOW, QUERY)
     at.selectbox(key=state.WIDGET_PREFIX + "example").set_value(3).run()
