@@ -121,6 +121,11 @@ def test_vanishing_and_exploding_presets_show_their_effect():
     remembers = build(PRESETS["LSTM remembers"])
     trace = forward(remembers.params, remembers.x, remembers.a0)
     assert np.mean(trace.f > 0.9) > 0.9
+    # the GRU keeps a<t-1> with its update gates near 0, and the gradient with it
+    gru = build(PRESETS["GRU remembers"])
+    trace = forward(gru.params, gru.x, gru.a0)
+    assert np.mean(trace.u < 0.1) > 0.9
+    assert first_over_last("GRU remembers") > 0.1
 
 
 @pytest.mark.parametrize("name", ["chars", "adding", "copy", "sine"])
