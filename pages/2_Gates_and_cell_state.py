@@ -21,12 +21,7 @@ st.markdown(
     "(columns). Gates run from 0 (closed) to 1 (open) on one fixed colour scale; the states "
     "and the candidate are blue below 0 and red above it."
 )
-step_lines = equations.EQUATIONS[cell.name]
-half = (len(step_lines) + 1) // 2
-for column, lines in zip(st.columns(2), (step_lines[:half], step_lines[half:]), strict=True):
-    with column:
-        for line in lines:
-            st.latex(line)
+page.latex_columns(equations.EQUATIONS[cell.name])
 
 with page.engine_errors():
     params = page.snapshot_params(config)

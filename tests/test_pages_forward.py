@@ -90,6 +90,15 @@ def test_home_shape_table_follows_the_sizes():
     assert table.loc["Waa", "size"] == "(9, 9)" and "Wf" not in table.index
 
 
+def test_home_shows_every_cells_equations_under_its_name():
+    from rnnviz.app.equations import equations
+
+    at = open_app(HOME)
+    assert [h.value for h in at.subheader][:len(CELLS)] == [c.label for c in CELLS.values()]
+    shown = [element.value.strip("$\n") for element in at.latex]
+    assert shown == [line for cell in CELLS.values() for line in equations(cell)]
+
+
 def test_home_shows_the_notebooks_values_and_its_lstm_bug():
     at = open_app(HOME)
     assert "-0.99999375" in at.code[0].value
