@@ -74,8 +74,9 @@ st.markdown(
 st.subheader("The step Jacobians and their product")
 st.markdown(
     "‖J⟨t⟩‖ is the most that step t can stretch a gradient (its largest singular value): "
-    "for the RNN J⟨t⟩ = diag(1 − a⟨t⟩²) Waa; for the LSTM it is the Jacobian of "
-    "(a⟨t⟩, c⟨t⟩) with respect to (a⟨t−1⟩, c⟨t−1⟩). Chained from T_x back to t they give "
+    "for the RNN J⟨t⟩ = diag(1 − a⟨t⟩²) Waa; for the LSTM, of (a⟨t⟩, c⟨t⟩) with respect "
+    "to (a⟨t−1⟩, c⟨t−1⟩); for the GRU, of a⟨t⟩ with respect to a⟨t−1⟩, which (1 − u)∘a⟨t−1⟩ "
+    "keeps near the identity where u is near 0. Chained from T_x back to t they give "
     "how much of the gradient at T_x can reach step t: the solid line is the norm of the "
     "chained product, the dashed line the product of the single norms, an upper bound "
     f"that can be far too generous. Batch example {example}."
@@ -88,8 +89,7 @@ with right:
     page.chart(figures.norm_product({c: r["product"] for c, r in reports.items()}),
                key="rnnviz_gf_product")
 weights = "trained" if snapshot is not None else "as initialised"
-st.markdown(f"How far back the whole chain reaches: ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over all {config.T_x} "
-            f"steps, weights {weights}.")
+st.markdown(f"The whole chain, ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps, weights {weights}:")
 for col, (cell, report) in zip(st.columns(len(reports)), reports.items(), strict=True):
     actual, bound = report["product"]["actual"][0], report["product"]["bound"][0]
     col.metric(f"{CELLS[cell].label}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖",
