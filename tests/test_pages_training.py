@@ -581,3 +581,26 @@ def test_uploading_a_wrong_file_says_so_and_loses_nothing(name, content, reason)
     no_exception(at)
     assert [r.id for r in runs(at)] == before
     assert any(f"{name} was not loaded" in e.value and reason in e.value for e in at.error)
+
+
+def test_a_choices_field_draws_as_a_menu_or_toggle_buttons_and_reads_back_in_order():
+    def script():
+        import streamlit as st
+
+        from rnnviz.fields import Field
+        from rnnviz.ui.widgets import field_widget, widget_value
+
+        for widget in ("", "radio"):
+            field = Field("f" + widget, "choices", ("b",), choices=("a", "b", "c"),
+                          choice_labels=("A", "B", "C"), widget=widget)
+            st.session_state.setdefault("k" + widget, list(field.default))
+            field_widget(field, "k" + widget)
+            st.markdown(",".join(widget_value(field, "k" + widget, ())))
+
+    at = AppTest.from_function(script).run()
+    assert at.multiselect(key="k").options == ["A", "B", "C"]
+    assert at.segmented_control(key="kradio").options == ["A", "B", "C"]
+    at.multiselect(key="k").set_value(["c", "a"])
+    at.segmented_control(key="kradio").set_value(["c", "b"]).run()
+    no_exception(at)
+    assert [m.value for m in at.markdown] == ["a,c", "b,c"]   # in the order of the choices
