@@ -18,10 +18,14 @@ st.markdown(
     "another page and come back, it goes on until it finishes or you press **Stop**. These "
     "are this page's settings (the sidebar's network settings are for the other views):"
 )
-train_form.draw()
+settings = st.container()  # drawn above the live part, but after it in the run (below)
 
-# The curves grow while the runs train, polled a few times a second.
+# The curves grow while the runs train, polled a few times a second. The live part runs
+# first: Streamlit's own Stop (top right) ends a run where it stands and the page keeps only
+# what that run drew, so the polling must be drawn before anything else can be cut short.
 train_live.live()
+with settings:
+    train_form.draw()
 
 runs = training.runs()
 if not runs:

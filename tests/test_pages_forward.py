@@ -18,7 +18,7 @@ from rnnviz.app.build import PRESETS
 from rnnviz.app.config import Config
 from rnnviz.engine import CELLS
 from rnnviz.training.tasks import make_task
-from rnnviz.ui import cache, sidebar, state, training
+from rnnviz.ui import cache, player, sidebar, state, training
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME, STEP, GATES = "app.py", "pages/1_Step_through.py", "pages/2_Gates_and_cell_state.py"
@@ -223,11 +223,17 @@ def test_config_persists_when_moving_between_pages():
         assert widget(at, "number_input", "n_a").value == 11
 
 
-def step_buttons(at: AppTest) -> dict[str, dict]:
-    """{"One step back": its data, "One step forward": ...}: the ◀ ▶ buttons (browser
-    components, pressed in tests/browser) as the page drew them."""
+def browser_buttons(at: AppTest) -> dict[str, dict]:
+    """{key: its data}: the ◀ ▶ and Play buttons (browser components, pressed in
+    tests/browser) as the page drew them."""
     buttons = [json.loads(e.proto.json) for e in at.get("bidi_component")]
-    return {b["help"]: b for b in buttons}
+    return {b["name"]: b for b in buttons}
+
+
+def step_buttons(at: AppTest) -> dict[str, dict]:
+    """{"One step back": its data, "One step forward": ...}: the ◀ ▶ buttons."""
+    return {b["help"]: b for name, b in browser_buttons(at).items()
+            if name in (player.BACK_KEY, player.FORWARD_KEY)}
 
 
 def test_timestep_slider_moves_the_step_and_the_buttons_stop_at_the_ends():
@@ -276,22 +282,22 @@ def test_example_and_unit_choices_change_the_equations():
     assert "unit j = 3, example i = 7" in chart_titles(at)[0]
 
 
-def test_play_and_pause_toggle_the_animation():
+def test_play_is_drawn_with_what_the_player_has_seen_and_stops_at_the_last_step():
     at = open_app(STEP, {"T_x": "4"})
-    at.button(key="rnnviz_play").click().run()
-    no_exception(at)
-    assert at.session_state[state.PLAYING_KEY] is True
-    assert at.button(key="rnnviz_play").label == "Pause"
-    at.button(key="rnnviz_play").click().run()
-    assert at.session_state[state.PLAYING_KEY] is False
-    assert at.button(key="rnnviz_play").label == "Play"
+    play = browser_buttons(at)[player.PLAY_KEY]
+    assert (play["playing"], play["seq"], play["ticks"], play["disabled"]) == (False, 0, 0, False)
+    assert play["play"]["label"] == "Play" and play["pause"]["label"] == "Pause"
+    assert play["interval"] == player.FRAME_INTERVAL_MS == 250  # four frames a second
+    at.session_state[state.PLAYING_KEY] = True
+    at.session_state[state.PLAY_SEEN_KEY] = {"seq": 1, "ticks": 3}
+    at.run()
+    play = browser_buttons(at)[player.PLAY_KEY]
+    assert (play["playing"], play["seq"], play["ticks"]) == (True, 1, 3)
 
 
-def test_play_at_the_last_step_starts_again_from_the_first():
-    at = open_app(STEP, {"T_x": "4"})
-    at.slider(key=STEP_SLIDER).set_value(4).run()
-    at.button(key="rnnviz_play").click().run()
-    assert at.session_state[STEP_KEY] == 1
+def test_play_is_disabled_with_a_single_step_and_hidden_by_a_lesson_link():
+    assert browser_buttons(open_app(STEP, {"T_x": "1"}))[player.PLAY_KEY]["disabled"]
+    assert player.PLAY_KEY not in browser_buttons(open_app(STEP, {"hide": "play"}))
 
 
 def test_moving_the_timestep_never_recomputes_the_forward_pass(monkeypatch):

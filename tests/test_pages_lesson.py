@@ -34,6 +34,11 @@ def keys(at: AppTest, kind: str) -> set:
     return {getattr(w, "key", None) for w in getattr(at, kind)}
 
 
+def browser_buttons(at: AppTest) -> set[str]:
+    """The keys of the ◀ ▶ and Play buttons drawn (browser components)."""
+    return {json.loads(e.proto.json)["name"] for e in at.get("bidi_component")}
+
+
 def warnings(at: AppTest) -> str:
     return re.sub(r"\\(.)", r"\1", "\n".join(w.value for w in at.warning))
 
@@ -66,7 +71,8 @@ def test_hide_removes_the_named_controls_and_keeps_the_rest():
     assert state.WIDGET_PREFIX + "cell" not in keys(at, "radio")
     numbers = keys(at, "number_input")
     assert state.WIDGET_PREFIX + "seed" not in numbers and state.WIDGET_PREFIX + "n_a" in numbers
-    assert "rnnviz_play" not in keys(at, "button")
+    assert "rnnviz_play" not in browser_buttons(at)
+    assert "rnnviz_step_forward" in browser_buttons(at)
     assert at.slider(key=STEP_SLIDER).value == 3
     assert at.query_params["hide"] == "presets,cell,seed,play,unit"
 
@@ -152,7 +158,7 @@ def test_hostile_view_parameters_warn_and_fall_back_to_defaults():
     for name in ("t='999'", "unit='-1'", "example='1e400'", "where was ignored",
                  "units was ignored", "'zz<script>' was ignored", "'bogus'"):
         assert name in text, name
-    assert "rnnviz_play" not in keys(at, "button")
+    assert "rnnviz_play" not in browser_buttons(at)
     assert "t" not in at.query_params and "where" not in at.query_params
 
 
