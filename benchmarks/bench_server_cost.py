@@ -338,8 +338,7 @@ def engine_alone_ms() -> tuple[float, str]:
     from rnnviz.training.trainer import Trainer
 
     keep_freed_memory_for_reuse()  # as the app does
-    both = SETTING["train_cell"].default
-    cells = ["rnn", "lstm"] if both == "both" else [both]
+    cells = list(SETTING["train_cell"].default)
     trainers = [Trainer(TrainConfig(cell=cell)) for cell in cells]
     steps = TrainConfig().steps
     start = time.process_time()

@@ -76,7 +76,7 @@ def fresh_cache():
     yield
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_without_exception(page, cell):
     at = open_app(page, {"cell": cell})
@@ -95,6 +95,15 @@ def test_home_shape_table_follows_the_sizes():
     widget(at, "radio", "cell").set_value("rnn").run()
     table = at.dataframe[0].value.set_index("tensor")
     assert table.loc["Waa", "size"] == "(9, 9)" and "Wf" not in table.index
+
+
+def test_home_shows_every_cells_equations_under_its_name():
+    from rnnviz.app.equations import equations
+
+    at = open_app(HOME)
+    assert [h.value for h in at.subheader][:len(CELLS)] == [c.label for c in CELLS.values()]
+    shown = [element.value.strip("$\n") for element in at.latex]
+    assert shown == [line for cell in CELLS.values() for line in equations(cell)]
 
 
 def test_home_shows_the_notebooks_values_and_its_lstm_bug():
@@ -340,6 +349,35 @@ def test_gates_page_draws_every_gate_and_state_with_the_right_scales():
     assert (gate["zmin"], gate["zmax"]) == (0.0, 1.0)
     state = specs[4]["data"][0]
     assert state["zmid"] == 0.0 and state["zmin"] == -state["zmax"]
+
+
+def test_step_through_draws_the_gru_cell_with_the_numbers_of_its_equations():
+    at = open_app(STEP, {"cell": "gru", "T_x": "5", "input": "gaussian", "t": "3"})
+    no_exception(at)
+    assert chart_titles(at)[0].startswith("GRU cell at t = 3")
+    text = latex(at)
+    for symbol in ("r_{0}", "u_{0}", r"\tilde{c}_{0}", "a_{0}"):
+        assert symbol in text, symbol
+    diagram = json.loads(at.get("plotly_chart")[0].proto.spec)
+    drawn = " ".join(a["text"] for a in diagram["layout"]["annotations"])
+    for label in ("r = σ", "u = σ", "c̃ = tanh", "r∘a⟨t−1⟩", "1 − u", "a⟨3⟩"):
+        assert label in drawn, label
+
+
+def test_gates_page_shows_the_grus_gates_and_that_it_remembers():
+    at = open_app(GATES, {"cell": "gru", "n_a": "32", "m": "8", "T_x": "60",
+                          "input": "gaussian", "forget_bias": "5"})   # GRU remembers
+    no_exception(at)
+    titles = chart_titles(at)
+    for name in ("reset gate r⟨t⟩", "update gate u⟨t⟩", "candidate c̃⟨t⟩",
+                 "hidden state a⟨t⟩"):
+        assert any(title.startswith(name) for title in titles), name
+    metrics = {m.label: m.value for m in at.metric}
+    assert list(metrics) == ["reset gate > 0.9", "update gate < 0.1", "candidate |c̃| > 0.9"]
+    assert metrics["update gate < 0.1"] == "100%"    # bu = -5: every u near 0
+    assert any("the cell is remembering: a⟨t−1⟩ is carried forward" in m.value
+               for m in at.markdown)
+    assert titles[-1].startswith("hidden state a⟨t⟩")   # the memory's lines: a, not c
 
 
 def test_gates_page_example_choice_changes_the_saturation_readout():

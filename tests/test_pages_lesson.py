@@ -131,22 +131,23 @@ def test_gradient_flow_knob_changes_the_config_through_update_config():
 
 
 def test_training_link_prefills_the_settings_and_can_hide_them():
-    query = {"task": "copy", "train_cell": "rnn", "optimizer": "sgd", "lr": "0.05",
+    query = {"task": "copy", "train_cell": "rnn,gru", "optimizer": "sgd", "lr": "0.05",
              "steps": "40"}
     at = open_app(TRAINING, query)
     w = "rnnviz_tr_w_"
     assert at.selectbox(key=w + "task").value == "copy"
-    assert at.radio(key=w + "train_cell").value == "rnn"
+    assert list(at.segmented_control(key=w + "train_cell").value) == ["rnn", "gru"]
     assert at.selectbox(key=w + "optimizer").value == "sgd"
     assert at.number_input(key=w + "learning_rate").value == 0.05
     assert at.number_input(key=w + "steps").value == 40
     assert dict(at.query_params) == query
-    at = open_app(TRAINING, {"task": "adding", "steps": "5",
+    at = open_app(TRAINING, {"task": "adding", "steps": "5", "train_cell": "gru,lstm",
                              "hide": "task,train_cell,optimizer"})
     assert w + "task" not in keys(at, "selectbox") and w + "optimizer" not in keys(at, "selectbox")
-    assert w + "train_cell" not in keys(at, "radio")
+    assert w + "train_cell" not in keys(at, "button_group")
     text = "\n".join(m.value for m in at.markdown)
     assert f"task: **{TASKS['adding'].title}**" in text and "SGD" not in text
+    assert "cells: **LSTM, GRU**" in text
 
 
 def test_hostile_view_parameters_warn_and_fall_back_to_defaults():
@@ -163,7 +164,7 @@ def test_hostile_view_parameters_warn_and_fall_back_to_defaults():
 
 
 def test_training_with_hidden_settings_trains_what_the_link_fixed():
-    at = open_app(TRAINING, {"task": "adding", "train_cell": "rnn", "optimizer": "sgd",
+    at = open_app(TRAINING, {"task": "adding", "train_cell": "both", "optimizer": "sgd",
                              "steps": "3", "hide": "task,train_cell,optimizer"})
     w = "rnnviz_tr_w_"
     at.number_input(key=w + "n_a").set_value(4)
@@ -171,9 +172,10 @@ def test_training_with_hidden_settings_trains_what_the_link_fixed():
     next(b for b in at.button if b.label == "Train").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    (run,) = at.session_state[tr.RUNS_KEY]
-    assert (run.config.task, run.config.cell, run.config.optimizer) == ("adding", "rnn", "sgd")
-    assert run.config.steps == 3 and run.training   # a worker trains it beside the page
+    rnn, lstm = at.session_state[tr.RUNS_KEY]   # both: what a link made for two cells meant
+    for run, cell in ((rnn, "rnn"), (lstm, "lstm")):
+        assert (run.config.task, run.config.cell, run.config.optimizer) == ("adding", cell, "sgd")
+        assert run.config.steps == 3 and run.training   # a worker trains it beside the page
 
 
 def test_update_config_applies_valid_changes_and_refuses_bad_ones_with_a_warning():
