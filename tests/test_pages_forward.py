@@ -358,7 +358,7 @@ def test_step_through_draws_the_gru_cell_with_the_numbers_of_its_equations():
     text = latex(at)
     for symbol in ("r_{0}", "u_{0}", r"\tilde{c}_{0}", "a_{0}"):
         assert symbol in text, symbol
-    diagram = json.loads(at.get("plotly_chart")[0].proto.spec)
+    diagram = chart_specs(at)[0]
     drawn = " ".join(a["text"] for a in diagram["layout"]["annotations"])
     for label in ("r = σ", "u = σ", "c̃ = tanh", "r∘a⟨t−1⟩", "1 − u", "a⟨3⟩"):
         assert label in drawn, label
