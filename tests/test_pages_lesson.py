@@ -36,7 +36,8 @@ def keys(at: AppTest, kind: str) -> set:
 
 def browser_buttons(at: AppTest) -> set[str]:
     """The keys of the ◀ ▶ and Play buttons drawn (browser components)."""
-    return {json.loads(e.proto.json)["name"] for e in at.get("bidi_component")}
+    return {data["name"] for data in (json.loads(e.proto.json) for e in at.get("bidi_component"))
+            if "name" in data}
 
 
 def warnings(at: AppTest) -> str:

@@ -104,7 +104,7 @@ _APP = '[data-testid="stApp"]'
 # What the page still lacks before it shows a finished run (all false: finished).
 _UNFINISHED_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const charts = [...document.querySelectorAll('[data-testid$="PlotlyChart"]')];
   return {
     'no app': !app,
     'not connected': !!app && app.getAttribute('data-test-connection-state') !== 'CONNECTED',

@@ -106,7 +106,7 @@ def test_a_run_keeps_training_while_its_session_visits_other_pages(
     _train(page, n_a=8, steps=20_000)
     _goes_on(page)
     _go_to(page, "Gradient flow", expect_rerun)
-    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=LONG_MS)
+    expect(page.locator('[data-testid$="PlotlyChart"]').first).to_be_visible(timeout=LONG_MS)
     _go_to(page, "Step through", expect_rerun)
     _go_to(page, "Training", expect_rerun)
     _goes_on(page)   # still training, and the page follows it again
@@ -136,7 +136,7 @@ def test_two_sessions_train_at_once_each_sees_its_own_runs_and_the_second_waits(
     bob_stop = bob.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True)
     expect(bob_stop).to_be_disabled(timeout=LONG_MS)   # trained to the end
     expect(bob.get_by_text("Run 1 is waiting")).to_have_count(0)
-    loss = bob.locator('[data-testid="stPlotlyChart"]').first
+    loss = bob.locator('[data-testid$="PlotlyChart"]').first
     expect(loss.locator(".scatterlayer .trace")).to_have_count(1)
     expect(bob.get_by_text(re.compile(r"n_a=8"))).to_have_count(0)
     expect(bob.get_by_text(re.compile(r"LSTM · chars · n_a=4")).first).to_be_visible()
