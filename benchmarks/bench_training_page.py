@@ -22,7 +22,9 @@ rnnviz.app.workers). For each case it prints:
 Then the interactive cost: the median time of a Gates and cell state page rerun (a new seed
 each time, so nothing comes from the cache) with no run training, and while a worker trains.
 Last, the cost of one redraw of the three live charts at 20,000 steps (what a poll costs),
-the seconds a new worker takes to warm up, and the load average before and after.
+a run's fixed cost (a one-step run of both cells, from handing it to the server's pool to
+its end, against the step alone), the seconds a new worker takes to warm up, and the load
+average before and after.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from rnnviz.app import runs as run_records  # noqa: E402
+from rnnviz.app.runs import Run  # noqa: E402
 from rnnviz.app.workers import POOL, Worker, limit_blas_threads  # noqa: E402
 from rnnviz.figures import training as figures  # noqa: E402
 from rnnviz.training.settings import FORM, SETTING, train_configs  # noqa: E402
@@ -165,6 +169,26 @@ def redraw_at_limit(steps: int = 20_000, runs: int = 2) -> float:
     return (time.perf_counter() - start) / repeats
 
 
+def fixed_cost_seconds(repeats: int = 7) -> tuple[float, float]:
+    """Median seconds of a one-step run of both cells handed to the server's pool, to its
+    job's end; and of the same step here."""
+    values = {**_defaults(), "steps": 1}
+    through_pool, here = [], []
+    POOL.warm()
+    for worker in POOL.idle_workers():
+        worker.wait_warm()
+    for _ in range(repeats):
+        runs = [Run(id=k, label="", config=config, trainer=Trainer(config))
+                for k, config in enumerate(train_configs(values))]
+        start = time.perf_counter()
+        job = run_records.start(runs, POOL)
+        while job.state != "ended":
+            time.sleep(0.001)
+        through_pool.append(time.perf_counter() - start)
+        here.append(engine_seconds({"steps": 1}))
+    return statistics.median(through_pool), statistics.median(here)
+
+
 def warm_up_seconds(repeats: int = 3) -> float:
     """Median seconds from starting a worker to its word that it is ready."""
     times = []
@@ -215,6 +239,9 @@ def main() -> None:
           f"{busy * 1000:.0f} ms while a worker trains")
     print(f"one redraw (3 charts, 2 runs of 20,000 steps, refreshed in place + serialised): "
           f"{redraw_at_limit() * 1000:.1f} ms")
+    pool_s, here_s = fixed_cost_seconds()
+    print(f"a run's fixed cost: one step of both cells takes {pool_s * 1000:.0f} ms from the "
+          f"pool to its job's end, {here_s * 1000:.0f} ms here")
     print(f"a new worker warms up in {warm_up_seconds():.2f} s (the page starts one when it "
           "opens, and the pool keeps it between runs)")
     print(f"load average at the end: {load_average()}")
