@@ -183,6 +183,24 @@ def test_an_idle_worker_sleeps_on_its_socket_and_ends_when_its_pool_closes(pool)
     assert pool.idle_workers() == []   # a closed pool starts no more
 
 
+def resident_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return int(next(line for line in status if line.startswith("VmRSS")).split()[1]) / 1024
+
+
+def test_an_idle_worker_gives_back_the_memory_its_last_job_freed(pool):
+    pool.warm()
+    [worker] = pool.idle_workers()
+    assert worker.wait_warm(WAIT_S)
+    warm_mb = resident_mb(worker.process.pid)
+    run = new_run(TrainConfig(n_a=256, m=64, T_x=40, steps=2))   # buffers of tens of MB
+    run_records.start([run], pool)
+    collect_until_ended([run])
+    assert run.status == "finished" and pool.idle_workers() == [worker]
+    wait_until(lambda: resident_mb(worker.process.pid) < warm_mb + 16,
+               "the worker's resident memory fell back near its size when warm")
+
+
 def test_a_job_skips_an_idle_worker_that_died_and_trains_on_a_new_one(pool):
     pool.warm()
     [dead] = pool.idle_workers()

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np  # noqa: F401  (loaded before its BLAS is limited)
 from threadpoolctl import threadpool_limits
 
-from rnnviz.engine import CELLS, keep_freed_memory_for_reuse
+from rnnviz.engine import CELLS, give_back_freed_memory, keep_freed_memory_for_reuse
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Record, Trainer
 
@@ -262,6 +262,8 @@ def _serve(conn: Connection) -> None:
             message = conn.recv()
             if message != _STOP:   # (a stop that came after its job had ended is dropped)
                 _work(conn, message)
+            del message   # the job's trainers: nothing of a job stays while idle
+            give_back_freed_memory()
     except (EOFError, OSError):
         pass   # the server has closed this worker's socket, or has gone
 
