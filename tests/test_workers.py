@@ -245,18 +245,27 @@ sys.stdin.read()
 """
 
 
-@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
-def test_the_workers_end_when_the_server_does_however_it_ends(how):
+ENDINGS = {   # how a server ends: a signal to it, or Ctrl+C in its terminal (to its group)
+    "killed": lambda server: os.kill(server.pid, signal.SIGKILL),
+    "terminated": lambda server: os.kill(server.pid, signal.SIGTERM),
+    "Ctrl+C": lambda server: os.killpg(server.pid, signal.SIGINT),
+}
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
+def test_the_workers_end_quietly_when_the_server_does_however_it_ends(ending):
     root = Path(__file__).resolve().parents[1]
     server = subprocess.Popen([sys.executable, "-c", SERVER], cwd=root, text=True,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, start_new_session=True,
                               env={**os.environ, "PYTHONPATH": str(root)})
     try:
         training, idle = map(int, server.stdout.readline().split())
         assert not ended(training) and not ended(idle)
-        server.send_signal(how)
-        server.wait(WAIT_S)
+        ENDINGS[ending](server)
+        _, errors = server.communicate(timeout=WAIT_S)
         wait_until(lambda: ended(training) and ended(idle), "the server's workers ended")
+        assert "workers.py" not in errors   # no worker printed a traceback
     finally:
         server.kill()
         server.wait(WAIT_S)

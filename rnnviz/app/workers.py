@@ -116,11 +116,13 @@ class Worker:
 
     def __init__(self):
         ours, theirs = socket.socketpair()
+        # In a session of its own, so the terminal's Ctrl+C reaches only the server (a worker
+        # interrupted would print its traceback there); it ends when the server's end closes.
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=[theirs.fileno()],
             env={**os.environ, **_WORKER_ENV, "PYTHONPATH": os.pathsep.join(
                 filter(None, (_PACKAGE_ROOT, os.environ.get("PYTHONPATH"))))},
-            stdin=subprocess.DEVNULL)
+            stdin=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self.conn = Connection(ours.detach())
         self._warm = threading.Event()
