@@ -19,7 +19,10 @@ one step of each cell taken; a job takes a ready worker, and the worker goes bac
 when the job ends, ready for the next one (at most `slots` wait so). A worker waiting for a
 job sleeps in a blocking read of its socket, so it costs no CPU; it ends when the server
 closes its end (`Pool.close`), and when the server exits, however it exits, since the kernel
-closes the server's end then. A worker that dies is never used again.
+closes the server's end then. A worker that dies is never used again. Each worker runs in a
+session of its own, so Ctrl+C in the server's terminal reaches only the server (where Linux
+groups processes by session for scheduling, a worker then has a share of its own instead of
+a part of the server's).
 
 A `Job` is thread-safe and plain Python: the session that started it calls `take()` to
 collect what the worker sent (records, training time, at the end the Trainers back), and
@@ -116,8 +119,8 @@ class Worker:
 
     def __init__(self):
         ours, theirs = socket.socketpair()
-        # In a session of its own, so the terminal's Ctrl+C reaches only the server (a worker
-        # interrupted would print its traceback there); it ends when the server's end closes.
+        # In a session of its own (see the module's notes): a worker interrupted by Ctrl+C
+        # would print its traceback in the server's terminal; it ends when the server's end closes.
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=[theirs.fileno()],
             env={**os.environ, **_WORKER_ENV, "PYTHONPATH": os.pathsep.join(
