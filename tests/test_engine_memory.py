@@ -1,8 +1,14 @@
 """Working memory of the engine's computations, measured with tracemalloc (which sees every
 NumPy buffer) at a mid size: BPTT's result keeps only its own arrays, its scratch is bounded,
-and the per-step gradients run one BPTT at a time."""
+and the per-step gradients run one BPTT at a time. And the freed memory a process keeps for
+reuse goes back to the system when asked."""
 
+import os
+import platform
+import subprocess
+import sys
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -71,3 +77,37 @@ def test_per_step_gradients_run_one_bptt_at_a_time(cell):
                             steps=steps)
     results = sum(g.nbytes for step in grads for _, g in step.items())
     assert peak < 1.25 * one + results
+
+
+# Freed blocks under a block still in use stay with the process (glibc trims only the top of
+# its heap by itself); prints the resident MB: held, freed, given back.
+KEPT_AND_GIVEN_BACK = """
+from pathlib import Path
+import numpy as np
+from rnnviz.engine import give_back_freed_memory, keep_freed_memory_for_reuse
+
+def resident_mb():
+    status = Path("/proc/self/status").read_text().splitlines()
+    return int(next(line for line in status if line.startswith("VmRSS")).split()[1]) / 1024
+
+keep_freed_memory_for_reuse()
+blocks = [np.ones((1 << 20) // 8) for _ in range(64)]   # 64 MiB, each from malloc's heap
+above = np.ones((4 << 20) // 8)   # in use above them
+held = resident_mb()
+del blocks
+freed = resident_mb()
+give_back_freed_memory()
+print(held, freed, resident_mb())
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc" or not Path("/proc/self/status").exists(),
+                    reason="glibc's malloc and Linux's /proc only")
+def test_freed_memory_kept_for_reuse_goes_back_to_the_system_when_asked():
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", KEPT_AND_GIVEN_BACK], cwd=root, check=True,
+                         capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(root)}).stdout
+    held, freed, given_back = map(float, out.split())
+    assert freed > held - 8   # kept for reuse
+    assert given_back < freed - 48
