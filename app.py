@@ -13,18 +13,16 @@ config = page.setup(HOME)
 
 st.title("rnnviz: inside a recurrent network")
 st.markdown(
-    "A vanilla RNN and an LSTM, computed live in NumPy in the notebook's notation. "
+    "A vanilla RNN, an LSTM and a GRU, computed live in NumPy in the notebook's notation. "
     "Set the sizes and the seed in the sidebar, or load a **preset** there, then open a page. "
     "Everything you set is in the address bar: copy it to share exactly this view."
 )
 for other in PAGES[1:]:
     st.page_link(other.script, label=f"**{other.title}**: {other.blurb}")
 
-for column, cell in zip(st.columns(len(CELLS)), CELLS.values(), strict=True):
-    with column:
-        st.subheader(cell.label)
-        for line in equations.equations(cell):
-            st.latex(line)
+for cell in CELLS.values():  # a row each: a column each would cut the equations off
+    st.subheader(cell.label)
+    page.latex_columns(equations.equations(cell))
 
 st.subheader(f"Shapes of every tensor ({CELLS[config.cell].label}, this configuration)")
 st.markdown("Change n_x, n_a, n_y, m or T_x in the sidebar and watch the shapes follow.")

@@ -3,20 +3,26 @@
 Run:  python benchmarks/bench_engine.py [--repeats N] [--clock cpu|wall]
           [--freed-memory keep|release] [--malloc-rounds N]
 
-For each cell (RNN, LSTM) and size (n_x, n_a, m, T_x), with n_y = n_x and a softmax
+For each cell (RNN, LSTM, GRU) and size (n_x, n_a, m, T_x), with n_y = n_x and a softmax
 cross-entropy loss at every timestep, it prints the median time of one forward pass plus
 full BPTT (all parameter gradients and dx) for:
 
 - rnnviz: ``rnnviz.engine.model.loss_and_gradients``;
 - notebook: the course notebook's API over the engine, ``rnnviz.notebook.rnn_forward`` then
-  ``rnn_backward`` (``lstm_forward``, ``lstm_backward``) from a given dA, with the notebook's
-  per-step caches in between; its column /rnnviz is its time over the engine's;
-- PyTorch: ``nn.RNN(tanh)`` / ``nn.LSTM`` + ``nn.Linear`` + ``F.cross_entropy`` with
-  autograd, float64, one thread (only when torch is importable; it is not a dependency);
+  ``rnn_backward`` (``lstm_forward``/``lstm_backward``, ``gru_forward``/``gru_backward``)
+  from a given dA, with the notebook's per-step caches in between; its column /rnnviz is
+  its time over the engine's;
+- PyTorch: ``nn.RNN(tanh)`` / ``nn.LSTM`` / ``nn.GRU`` + ``nn.Linear`` +
+  ``F.cross_entropy`` with autograd, float64, one thread (only when torch is importable; it
+  is not a dependency). nn.GRU is not the course's GRU: it applies the reset gate after the
+  product, r * (W_hn h + b_hn), and its z plays 1 - u. The cost is comparable: the same
+  three (n_a, n_a + n_x) matrices and the same elementwise work; nn.GRU can do all three
+  recurrent products of a step in one, where the course's form needs r<t> before the
+  candidate's product, so two products a step forward and two back;
 - the floor: the same matrix products alone, in the engine's shapes and memory layouts
-  (input projection, one recurrent product per step forward and one per step backward,
-  output layer, weight and input gradients), into preallocated buffers, with no
-  elementwise work at all.
+  (input projection, the recurrent products of each step forward and backward (one for the
+  RNN and the LSTM, two for the GRU), output layer, weight and input gradients), into
+  preallocated buffers, with no elementwise work at all.
 
 The first lines name the CPU's vector extensions as NumPy's runtime dispatch sees them and
 the kernel the engine chose for sigmoid and tanh (rnnviz.engine.activations: "tanh" or
@@ -65,7 +71,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rnnviz.engine import activations, init_params, keep_freed_memory_for_reuse  # noqa: E402
 from rnnviz.engine.losses import Loss  # noqa: E402
 from rnnviz.engine.model import loss_and_gradients  # noqa: E402
-from rnnviz.notebook import lstm_backward, lstm_forward, rnn_backward, rnn_forward  # noqa: E402
+from rnnviz.notebook import (  # noqa: E402
+    gru_backward,
+    gru_forward,
+    lstm_backward,
+    lstm_forward,
+    rnn_backward,
+    rnn_forward,
+)
 
 try:
     import torch
@@ -73,7 +86,11 @@ except ImportError:  # the reference is optional
     torch = None
 
 SIZES = ((27, 32, 32, 20), (32, 128, 32, 64))  # (n_x, n_a, m, T_x): the training size, a large one
+CELLS = ("rnn", "lstm", "gru")
 LOSS = Loss("cross_entropy", "all")
+# Each step's recurrent products, by their rows of the weights (the engine's fusing): the
+# LSTM's four gates in one; the GRU's r and u in one, then the candidate on r<t> * a<t-1>.
+RECURRENT_ROWS = {"rnn": (1,), "lstm": (4,), "gru": (2, 1)}   # times n_a
 
 
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
@@ -124,41 +141,56 @@ def notebook_fn(cell, n_x, n_a, m, T_x):
     a0, dA = rng.standard_normal((n_a, m)), rng.standard_normal((n_a, m, T_x))
     if cell == "lstm":
         return lambda: lstm_backward(dA, lstm_forward(x, a0, parameters)[3])
+    if cell == "gru":
+        return lambda: gru_backward(dA, gru_forward(x, a0, parameters)[2])
     return lambda: rnn_backward(dA, rnn_forward(x, a0, parameters)[2])
 
 
 def floor_fn(cell, n_x, n_a, m, T_x):
     """The engine's matrix products alone, in the same shapes and memory layouts (row form:
     time-major (T_x m, n) matrices, one (m, n) block per step), into preallocated buffers."""
-    n_y, g = n_x, (4 * n_a if cell == "lstm" else n_a)  # g: columns of the fused gate product
+    n_y = n_x
+    blocks = [k * n_a for k in RECURRENT_ROWS[cell]]  # rows of each recurrent product
+    g = sum(blocks)                                   # columns of the input projection
     rng = np.random.default_rng(0)
-    Wx, Wa, Wy = (rng.standard_normal(s) for s in ((g, n_x), (g, n_a), (n_y, n_a)))
-    WaT_view = np.ascontiguousarray(Wa.T).T  # the engine's backward operand
+    Wx, Wy = rng.standard_normal((g, n_x)), rng.standard_normal((n_y, n_a))
+    Was = [rng.standard_normal((rows, n_a)) for rows in blocks]
+    WaT_views = [np.ascontiguousarray(Wa.T).T for Wa in Was]  # the engine's backward operands
     X = rng.standard_normal((T_x * m, n_x))
     H = rng.standard_normal((T_x, m, n_a)) * 0.1
     dZ = rng.standard_normal((T_x, m, g)) * 0.1
     dZy = rng.standard_normal((T_x * m, n_y)) * 0.1
     H_rows, dZ_rows = H.reshape(T_x * m, n_a), dZ.reshape(T_x * m, g)
-    concat = np.concatenate([H_rows, X], axis=1)  # the LSTM keeps [a<t-1>, x<t>] rows
+    concat = np.concatenate([H_rows, X], axis=1)  # the gated cells keep [a<t-1>, x<t>] rows
     Z, Zy, dA = np.empty((T_x * m, g)), np.empty((T_x * m, n_y)), np.empty((T_x * m, n_a))
-    z_t, da_t, dX = np.empty((m, g)), np.empty((m, n_a)), np.empty(X.shape)
-    dWx, dWa, dWy = np.empty((g, n_x)), np.empty((g, n_a)), np.empty((n_y, n_a))
-    dW = np.empty((g, n_a + n_x))
+    z_ts = [np.empty((m, rows)) for rows in blocks]
+    da_t, dX = np.empty((m, n_a)), np.empty(X.shape)
+    starts = np.cumsum([0, *blocks])
+    dZ_blocks = [dZ[:, :, start:stop] for start, stop in zip(starts, starts[1:], strict=False)]
+    dWy = np.empty((n_y, n_a))
+    if cell == "rnn":    # Wax and Waa apart
+        gradients = [(dZ_rows, H_rows, np.empty((g, n_a))), (dZ_rows, X, np.empty((g, n_x)))]
+    elif cell == "lstm":  # the gates' weights in one product
+        gradients = [(dZ_rows, concat, np.empty((g, n_a + n_x)))]
+    else:                # r and u on concat; the candidate on [r * a<t-1>; x] in two
+        ru, c = 2 * n_a, n_a
+        gradients = [(dZ_rows[:, :ru], concat, np.empty((ru, n_a + n_x))),
+                     (dZ_rows[:, ru:], H_rows, np.empty((c, n_a))),
+                     (dZ_rows[:, ru:], X, np.empty((c, n_x)))]
 
     def run():
         np.matmul(X, Wx.T, out=Z)                     # input projection
         for t in range(T_x):                          # recurrent products, forward
-            np.matmul(H[t], Wa.T, out=z_t)
+            for Wa, z_t in zip(Was, z_ts, strict=True):
+                np.matmul(H[t], Wa.T, out=z_t)
         np.matmul(H_rows, Wy.T, out=Zy)               # output layer
         np.matmul(dZy, Wy, out=dA)                    # back into the hidden states
         for t in range(T_x - 1, -1, -1):              # recurrent products, backward
-            np.matmul(dZ[t], WaT_view, out=da_t)
-        np.matmul(dZy.T, H_rows, out=dWy)             # weight gradients, one product each
-        if cell == "lstm":                            # the gates' weights in one product
-            np.matmul(dZ_rows.T, concat, out=dW)
-        else:
-            np.matmul(dZ_rows.T, H_rows, out=dWa)
-            np.matmul(dZ_rows.T, X, out=dWx)
+            for dZ_block, WaT_view in zip(dZ_blocks, WaT_views, strict=True):
+                np.matmul(dZ_block[t], WaT_view, out=da_t)
+        np.matmul(dZy.T, H_rows, out=dWy)             # weight gradients
+        for dZ_part, operand, out in gradients:
+            np.matmul(dZ_part.T, operand, out=out)
         np.matmul(dZ_rows, Wx, out=dX)                # input gradient
 
     return run
@@ -167,8 +199,8 @@ def floor_fn(cell, n_x, n_a, m, T_x):
 def torch_fn(cell, n_x, n_a, m, T_x):
     torch.manual_seed(0)
     torch.set_num_threads(1)
-    layer = (torch.nn.LSTM(n_x, n_a) if cell == "lstm"
-             else torch.nn.RNN(n_x, n_a, nonlinearity="tanh")).double()
+    layer = {"lstm": lambda: torch.nn.LSTM(n_x, n_a), "gru": lambda: torch.nn.GRU(n_x, n_a),
+             "rnn": lambda: torch.nn.RNN(n_x, n_a, nonlinearity="tanh")}[cell]().double()
     head = torch.nn.Linear(n_a, n_x).double()
     rng = np.random.default_rng(0)
     x = torch.from_numpy(rng.standard_normal((T_x, m, n_x))).requires_grad_(True)
@@ -223,7 +255,7 @@ def engine_times(repeats: int, clock) -> dict[str, float]:
     """{"cell (n_x, n_a, m, T_x)": median seconds of the engine's forward + BPTT}."""
     return {f"{cell} {shape}": statistics.median(
                 interleaved_times({"rnnviz": engine_fn(cell, *shape)}, repeats, clock)["rnnviz"])
-            for shape in SIZES for cell in ("rnn", "lstm")}
+            for shape in SIZES for cell in CELLS}
 
 
 def compare_freed_memory(rounds: int, repeats: int, clock: str) -> None:
@@ -291,7 +323,7 @@ def main() -> None:
               f"{'floor ms':>9} {'/torch':>7} {'/floor':>7} {'notebook ms':>12} {'/rnnviz':>8}")
     print_header(header)
     for n_x, n_a, m, T_x in SIZES:
-        for cell in ("rnn", "lstm"):
+        for cell in CELLS:
             shape = (n_x, n_a, m, T_x)
             fns = {"rnnviz": engine_fn(cell, *shape), "floor": floor_fn(cell, *shape),
                    "notebook": notebook_fn(cell, *shape)}
@@ -314,6 +346,13 @@ def main() -> None:
           "of the ratios of")
     print("samples taken in turn (engine, floor, notebook, torch), so that a change in load hits "
           "all alike.")
+    print("gru: PyTorch's nn.GRU is not the course's GRU (reset after the product, z = 1 - u), "
+          "but its cost is")
+    print("comparable: the same three (n_a, n_a + n_x) matrices and elementwise work; the "
+          "course's form")
+    print("needs r<t> before the candidate's product, so two recurrent products a step each "
+          "way where nn.GRU")
+    print("can fuse all three into one.")
     try:
         print(f"load average at the end: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)")
     except OSError:

@@ -124,7 +124,9 @@ class Trainer:
         self.context.set_default_timeout(PAGE_TIMEOUT_MS)
         self.page = await self.context.new_page()
         self.counter = RunCounter(self.page)
-        await self.page.goto(f"{self.url}/{TRAINING.url_path}", timeout=PAGE_TIMEOUT_MS)
+        # the LSTM alone: the cells to train are toggle buttons, set here by the address
+        await self.page.goto(f"{self.url}/{TRAINING.url_path}?train_cell=lstm",
+                             timeout=PAGE_TIMEOUT_MS)
         await self.counter.wait_for(1, PAGE_TIMEOUT_MS)
 
     async def train(self, runs: int, log: list[str]) -> None:
@@ -134,9 +136,6 @@ class Trainer:
                 await fill_training_form(page, form_values(n_a=SIZES["n_a"], m=8, T_x=20,
                                                            steps=self.args.train_steps),
                                          PAGE_TIMEOUT_MS)
-                # the cell radio's input is visually hidden: click its label
-                lstm = CELLS["lstm"].label
-                await page.get_by_test_id("stForm").get_by_text(lstm, exact=True).click()
                 before = self.counter.finished
                 await page.get_by_role("button", name="Train", exact=True).click()
                 # the rerun Train asks for, then the run trained in its worker

@@ -245,6 +245,19 @@ async def play(meter: Meter, page, counter: RunCounter, url: str, suffix: str, T
     return frames, fps
 
 
+async def play_only(meter: Meter, page, counter: RunCounter, url: str,
+                    size: str) -> list[Action]:
+    """Play on Step through alone, three times from t = 1 to T_x."""
+    query = SIZES[size]
+    actions = []
+    for _ in range(3):
+        frames, fps = await play(meter, page, counter, url, f"?{query}" if query else "",
+                                 _t_x(query), SIZE_LABELS[size])
+        frames.note += f", {fps:.1f} frames/s drawn"
+        actions.append(frames)
+    return actions
+
+
 async def one_size(meter: Meter, page, counter: RunCounter, url: str, size: str,
                    presses: int, loads: int) -> list[Action]:
     query = SIZES[size]
@@ -325,8 +338,7 @@ def engine_alone_ms() -> tuple[float, str]:
     from rnnviz.training.trainer import Trainer
 
     keep_freed_memory_for_reuse()  # as the app does
-    both = SETTING["train_cell"].default
-    cells = ["rnn", "lstm"] if both == "both" else [both]
+    cells = list(SETTING["train_cell"].default)
     trainers = [Trainer(TrainConfig(cell=cell)) for cell in cells]
     steps = TrainConfig().steps
     start = time.process_time()
@@ -375,8 +387,11 @@ async def bench(args) -> dict:
                 page = await context.new_page()
                 counter = RunCounter(page)
                 for size in args.sizes:
-                    actions += await one_size(meter, page, counter, server.url, size,
-                                              args.presses, args.loads)
+                    if args.play_only:
+                        actions += await play_only(meter, page, counter, server.url, size)
+                    else:
+                        actions += await one_size(meter, page, counter, server.url, size,
+                                                  args.presses, args.loads)
                     loads.append(os.getloadavg())
                 if args.train:
                     actions.append(await training_run(meter, page, counter, server.url))
@@ -400,11 +415,14 @@ def main() -> None:
                         help="seconds between one action's end and the next click")
     parser.add_argument("--no-train", dest="train", action="store_false",
                         help="skip the training run")
+    parser.add_argument("--play-only", action="store_true",
+                        help="measure Play alone (three runs per size; no training run)")
     parser.add_argument("--app-root", type=Path, default=ROOT,
                         help="the checkout whose app.py to serve (default: this one)")
     parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     args = parser.parse_args()
+    args.train = args.train and not args.play_only
     if not os.access(CHROMIUM, os.X_OK):
         sys.exit(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
     result = asyncio.run(bench(args))

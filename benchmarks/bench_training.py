@@ -94,7 +94,7 @@ def main() -> None:
           f"(numpy {np.__version__}, one thread)")
     print(f"{'cell':<6}{'median steps/s':>16}{'best steps/s':>14}{'ms/step':>10}   "
           f"target {TARGET:.0f} steps/s (median)")
-    for cell in ("lstm", "rnn"):
+    for cell in ("lstm", "rnn", "gru"):
         median, best = steps_per_second(base.replace(cell=cell), args.steps, args.repeats)
         verdict = "met" if median >= TARGET else "NOT met"
         print(f"{cell:<6}{median:>16.0f}{best:>14.0f}{1000 / median:>10.2f}   {verdict}")

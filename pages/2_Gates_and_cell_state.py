@@ -21,12 +21,7 @@ st.markdown(
     "(columns). Gates run from 0 (closed) to 1 (open) on one fixed colour scale; the states "
     "and the candidate are blue below 0 and red above it."
 )
-step_lines = equations.EQUATIONS[cell.name]
-half = (len(step_lines) + 1) // 2
-for column, lines in zip(st.columns(2), (step_lines[:half], step_lines[half:]), strict=True):
-    with column:
-        for line in lines:
-            st.latex(line)
+page.latex_columns(equations.EQUATIONS[cell.name])
 
 with page.engine_errors():
     params = page.snapshot_params(config)
@@ -37,9 +32,9 @@ shown = "the batch mean" if example is None else f"example i = {example}"
 
 st.subheader("How saturated are the gates?")
 saturation = readouts.saturation(cell, sequences)
-labels = readouts.saturation_labels(cell)
-for column, (name, label) in zip(st.columns(len(labels)), labels.items(), strict=True):
-    column.metric(label, f"{100 * saturation[name]['high']:.0f}%")
+metrics = readouts.saturation_metrics(cell, saturation)
+for column, (label, share) in zip(st.columns(len(metrics)), metrics.items(), strict=True):
+    column.metric(label, f"{100 * share:.0f}%")
 st.markdown("\n".join(f"- {sentence}"
                       for sentence in readouts.saturation_sentences(cell, saturation)))
 gate_values = {gate.value for gate in cell.gates}

@@ -16,8 +16,9 @@ KNOB_HELP = {
                        "above 1 it can explode. 0 leaves Waa as drawn.",
     "weight_scale": "Scales every weight; large weights saturate tanh, whose slope 1 − a² "
                     "then kills the gradient.",
-    "forget_bias": "The LSTM's bf: a large bias keeps f near 1, so c⟨t⟩ carries the gradient "
-                   "back almost unchanged.",
+    "forget_bias": "The memory bias: the LSTM's bf, which keeps f near 1 when large, so c⟨t⟩ "
+                   "carries the gradient back almost unchanged; the GRU's bu is minus it, "
+                   "which keeps u near 0, so a⟨t⟩ carries it back.",
     "T_x": "How many steps the gradient must travel.",
 }
 
@@ -73,8 +74,9 @@ st.markdown(
 st.subheader("The step Jacobians and their product")
 st.markdown(
     "‖J⟨t⟩‖ is the most that step t can stretch a gradient (its largest singular value): "
-    "for the RNN J⟨t⟩ = diag(1 − a⟨t⟩²) Waa; for the LSTM it is the Jacobian of "
-    "(a⟨t⟩, c⟨t⟩) with respect to (a⟨t−1⟩, c⟨t−1⟩). Chained from T_x back to t they give "
+    "for the RNN J⟨t⟩ = diag(1 − a⟨t⟩²) Waa; for the LSTM, of (a⟨t⟩, c⟨t⟩) with respect "
+    "to (a⟨t−1⟩, c⟨t−1⟩); for the GRU, of a⟨t⟩ with respect to a⟨t−1⟩, which (1 − u)∘a⟨t−1⟩ "
+    "keeps near the identity where u is near 0. Chained from T_x back to t they give "
     "how much of the gradient at T_x can reach step t: the solid line is the norm of the "
     "chained product, the dashed line the product of the single norms, an upper bound "
     f"that can be far too generous. Batch example {example}."
@@ -87,9 +89,10 @@ with right:
     page.chart(figures.norm_product({c: r["product"] for c, r in reports.items()}),
                key="rnnviz_gf_product")
 weights = "trained" if snapshot is not None else "as initialised"
+st.markdown(f"The whole chain, ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps, weights {weights}:")
 for col, (cell, report) in zip(st.columns(len(reports)), reports.items(), strict=True):
     actual, bound = report["product"]["actual"][0], report["product"]["bound"][0]
-    col.metric(f"{CELLS[cell].label} {weights}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps",
+    col.metric(f"{CELLS[cell].label}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖",
                f"10^{actual:.1f}" if np.isfinite(actual) else "not computed",
                help=f"Product of the {config.T_x} step norms: 10^{bound:.1f}. The norm of the "
                     f"product is computed up to a state of {analysis.PRODUCT_MAX_STATE} "
@@ -97,7 +100,7 @@ for col, (cell, report) in zip(st.columns(len(reports)), reports.items(), strict
                     f"{CELLS[cell].state_size * config.n_a}.")
 
 st.subheader("Which units carry the gradient")
-heat_cell = st.radio("cell", cells, format_func=lambda name: CELLS[name].label,
+heat_cell = st.radio("cell", cells, cells.index(config.cell), lambda c: CELLS[c].label,
                      horizontal=True, key="rnnviz_gf_heat_cell") if len(cells) > 1 else cells[0]
 page.chart(figures.gradient_heatmap(reports[heat_cell]["dA"], heat_cell, example),
            key="rnnviz_gf_heat")
@@ -118,8 +121,9 @@ threshold = tau_col.number_input("threshold τ", min_value=1e-6, max_value=1e6, 
 table, clip_reports = gradients.clipping_table({c: r["grads"] for c, r in reports.items()},
                                                threshold)
 for col, (cell, report) in zip(metrics, clip_reports.items(), strict=True):
-    col.metric(f"{CELLS[cell].label}: ‖g‖ before → after clipping",
-               f"{report.raw_norm:.3g} → {report.clipped_norm:.3g}")
+    # words, not st.metric: a metric's large number is cut short in a quarter of the page
+    col.markdown(f"**{CELLS[cell].label}**: ‖g‖ = {report.raw_norm:.3g} before, "
+                 f"{report.clipped_norm:.3g} after clipping")
     col.markdown(f"**Clipped**: every gradient × {report.scale:.3g}" if report.clipped
                  else "Below τ: **not clipped**")
 if where == "all":

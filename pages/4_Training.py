@@ -1,4 +1,4 @@
-"""Training: train the RNN and the LSTM on a task with Adam (or SGD, momentum, RMSProp) and
+"""Training: train the RNN, the LSTM and the GRU on a task with Adam (or SGD, momentum, RMSProp) and
 watch the curves grow while exploring; compare runs, look inside Adam, sample names, reopen a
 snapshot."""
 
@@ -12,16 +12,20 @@ training.collect()   # what the workers trained since this session last looked
 
 st.title("Training")
 st.markdown(
-    "Pick a task and an optimizer, press **Train**, and watch the loss fall. Train the RNN "
-    "and the LSTM on the same batches to see which one learns the task; every run stays "
-    "here so you can compare them. A run trains beside the page: move any control, open "
+    "Pick a task and an optimizer, press **Train**, and watch the loss fall. Train the RNN, "
+    "the LSTM and the GRU on the same batches to see which one learns the task; every run "
+    "stays here so you can compare them. A run trains beside the page: move any control, open "
     "another page and come back, it goes on until it finishes or you press **Stop**. These "
     "are this page's settings (the sidebar's network settings are for the other views):"
 )
-train_form.draw()
+settings = st.container()  # drawn above the live part, but after it in the run (below)
 
-# The curves grow while the runs train, polled a few times a second.
+# The curves grow while the runs train, polled a few times a second. The live part runs
+# first: Streamlit's own Stop (top right) ends a run where it stands and the page keeps only
+# what that run drew, so the polling must be drawn before anything else can be cut short.
 train_live.live()
+with settings:
+    train_form.draw()
 
 runs = training.runs()
 if not runs:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("int", "float", "choice", "int_list", "int_or_mean", "text")
+KINDS = ("int", "float", "choice", "choices", "int_list", "int_or_mean", "text")
 WIDGETS = ("", "radio")
 MAX_TEXT = 200      # longer raw values are refused unread
 SHOWN_TEXT = 40     # a refused value is quoted up to this many characters
@@ -33,17 +33,22 @@ class Field:
 
     Attributes:
         name: the key in URLs and forms.
-        kind: "int", "float", "choice", "int_list" (comma-separated ints), "int_or_mean"
-            (an int, or "mean") or "text" (free text of at most `high` UTF-8 bytes, or None).
+        kind: "int", "float", "choice" (one of `choices`), "choices" (one or more of
+            `choices`, comma-separated; the value is a tuple in the order of `choices`),
+            "int_list" (comma-separated ints), "int_or_mean" (an int, or "mean") or "text"
+            (free text of at most `high` UTF-8 bytes, or None).
         default: the value when the key is absent (None: the page's own default).
         low, high: bounds. A string names a size of the configuration ("T_x", "n_a", "m"),
             with `high_offset` added to the upper one (unit j = 0 … n_a − 1: "n_a", -1).
-        choices: the allowed words of a "choice".
+        choices: the allowed words of a "choice" or "choices".
         choice_labels: how each choice is written on screen, in the order of `choices`
             (empty: as the word itself).
+        aliases: words a "choices" field also reads, each standing for several choices:
+            (("both", ("rnn", "lstm")),) reads "both" as rnn and lstm.
         label: the control's label on screen.
         help: one line saying what the setting does.
-        widget: how a form draws a "choice": "radio" (buttons side by side) or "" (a menu).
+        widget: how a form draws a "choice" or "choices": "radio" (buttons side by side) or
+            "" (a menu).
     """
 
     name: str
@@ -54,6 +59,7 @@ class Field:
     high_offset: int = 0
     choices: tuple[str, ...] = ()
     choice_labels: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
     label: str = ""
     help: str = ""
     widget: str = ""
@@ -65,9 +71,13 @@ class Field:
             raise ValueError(f"field {self.name}: one label per choice")
         if self.widget not in WIDGETS:
             raise ValueError(f"field {self.name}: widget must be one of {WIDGETS}")
+        if any(not set(meant) <= set(self.choices) for _, meant in self.aliases):
+            raise ValueError(f"field {self.name}: an alias stands for some of the choices")
 
-    def label_of(self, choice: str) -> str:
-        """How `choice` is written on screen."""
+    def label_of(self, choice) -> str:
+        """How `choice` is written on screen; several (a "choices" value) joined by commas."""
+        if isinstance(choice, list | tuple):
+            return ", ".join(self.label_of(one) for one in choice)
         if self.choice_labels and choice in self.choices:
             return self.choice_labels[self.choices.index(choice)]
         return str(choice)
@@ -92,6 +102,8 @@ class Field:
             if text.lower() not in self.choices:
                 raise ValueError(f"must be one of {', '.join(self.choices)}")
             return text.lower()
+        if self.kind == "choices":
+            return self._parse_choices(text)
         if self.kind == "text":
             return text
         if self.kind == "int_or_mean" and text.lower() == MEAN:
@@ -122,6 +134,8 @@ class Field:
             if value not in self.choices:
                 raise ValueError(f"must be one of {', '.join(self.choices)}; got {value!r}")
             return value
+        if self.kind == "choices":
+            return self._check_choices(value)
         if self.kind == "text":
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"must be text; got {type(value).__name__}")
@@ -144,6 +158,38 @@ class Field:
             raise ValueError(f"must be between {_number(low)} and {_number(high)}; "
                              f"got {_number(value)}")
         return value
+
+    def _parse_choices(self, text: str) -> tuple[str, ...]:
+        aliases = dict(self.aliases)
+        chosen = []
+        for part in (p.strip(SPACE).lower() for p in text.split(",")):
+            if part in aliases:
+                chosen.extend(aliases[part])
+            elif part in self.choices:
+                chosen.append(part)
+            elif part:
+                raise ValueError(f"must list one or more of {', '.join(self._words())}")
+        if not chosen:
+            raise ValueError(f"must name at least one of {', '.join(self.choices)}")
+        return self.ordered(chosen)
+
+    def _check_choices(self, value) -> tuple[str, ...]:
+        if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
+            raise ValueError(f"must be a list of choices; got {value!r}")
+        unknown = [one for one in value if one not in self.choices]
+        if unknown:
+            raise ValueError(f"must list some of {', '.join(self.choices)}; got "
+                             f"{unknown[0]!r}")
+        if not value:
+            raise ValueError(f"must name at least one of {', '.join(self.choices)}; got none")
+        return self.ordered(value)
+
+    def ordered(self, chosen) -> tuple[str, ...]:
+        """The choices in `chosen`, once each, in the order of `choices`."""
+        return tuple(choice for choice in self.choices if choice in chosen)
+
+    def _words(self) -> tuple[str, ...]:
+        return (*self.choices, *(word for word, _ in self.aliases))
 
     def _parse_list(self, text: str, low: float, high: float) -> list[int]:
         parts = [p.strip(SPACE) for p in text.split(",") if p.strip(SPACE)]

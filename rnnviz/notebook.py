@@ -13,6 +13,9 @@ RNN (linear output, as in the notebook)::
 
 LSTM (softmax output; c<0> = 0): see rnnviz.engine.lstm for the gate equations.
 
+GRU (softmax output), in the notebook's style though the notebook stops before it:
+``gru_cell_forward``, ``gru_forward``, ``gru_backward``; see rnnviz.engine.gru.
+
 Backward (``rnn_backward``, ``lstm_backward``), from dA = dL/da<t> arriving from outside the
 recurrence at every t, BPTT as derived in rnnviz.engine.rnn and rnnviz.engine.lstm::
 
@@ -35,7 +38,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rnnviz.engine import LSTMParams, RNNParams, activations, get_cell
+from rnnviz.engine import GRUParams, LSTMParams, RNNParams, activations, get_cell
 from rnnviz.engine._arrays import (
     as_float_array,
     check_sequence,
@@ -211,6 +214,51 @@ def lstm_forward(x, a0, parameters: dict, reproduce_concat_bug: bool = False):
     return _owned(trace.a), _owned(trace.y_hat), _owned(trace.c), (caches, x)
 
 
+@refuses_overflow
+def gru_cell_forward(xt, a_prev, parameters: dict):
+    """One GRU step with a softmax output (the course's form: the reset gate acts on a<t-1>
+    before the product, a<t> = u * c~ + (1 - u) * a<t-1>).
+
+    Args:
+        xt: (n_x, m).
+        a_prev: (n_a, m).
+        parameters: dict with Wr, Wu, Wc (n_a, n_a + n_x), br, bu, bc (n_a, 1),
+            Wy (n_y, n_a), by (n_y, 1).
+
+    Returns:
+        a_next (n_a, m), yt_pred (n_y, m), cache (a_next, a_prev, r, u, c_tilde, xt,
+        parameters).
+    """
+    params = GRUParams.from_dict(parameters)
+    xt, a_prev = check_step(params.sizes, xt, a_prev=a_prev)
+    trace = run_forward(params, xt[:, :, None], {"a0": a_prev}, "softmax")
+    return trace.a[:, :, 0], trace.y_hat[:, :, 0], _gru_step_caches(trace, parameters)[0]
+
+
+def _gru_step_caches(trace, parameters: dict) -> list[tuple]:
+    """The cache of every step, (a_next, a_prev, r, u, c_tilde, xt, parameters), each array a
+    view of the trace's."""
+    sequences = (trace.a, trace.a_prev, trace.r, trace.u, trace.c_tilde, trace.x)
+    by_step = [array.transpose(2, 0, 1) for array in sequences]  # (T_x, n, m) views
+    return [(*arrays, parameters) for arrays in zip(*by_step, strict=True)]
+
+
+def gru_forward(x, a0, parameters: dict):
+    """A whole sequence through the GRU, softmax outputs.
+
+    Args:
+        x: (n_x, m, T_x).
+        a0: (n_a, m).
+        parameters: as in `gru_cell_forward`.
+
+    Returns:
+        a (n_a, m, T_x), y (n_y, m, T_x), caches ([cache<1>, ..., cache<T_x>], x).
+    """
+    trace = forward(GRUParams.from_dict(parameters, validate=False), x, a0)
+    caches = _Caches(_gru_step_caches(trace, parameters), trace)
+    return _owned(trace.a), _owned(trace.y_hat), (caches, trace.x)
+
+
 def _stacked(steps: list, sizes: dict[str, int], **fields: tuple[int, str]) -> np.ndarray:
     """Some fields of every step's cache, one over the other, as one (sum of the n, m, T_x)
     array; `fields` names each {name: (its index in a cache, the name of its height n)},
@@ -295,6 +343,36 @@ def lstm_backward(dA, caches) -> dict:
     return {key: grads[key] for key in keys}
 
 
+def gru_backward(dA, caches) -> dict:
+    """BPTT through the GRU from an upstream gradient on every hidden state.
+
+    Args:
+        dA: (n_a, m, T_x) dL/da<t> arriving from outside the recurrence.
+        caches: from `gru_forward`: per step (a_next, a_prev, r, u, c_tilde, xt,
+            parameters), and x.
+
+    Returns:
+        dict with dx (n_x, m, T_x), da0 (n_a, m), dWr, dWu, dWc (n_a, n_a + n_x),
+        dbr, dbu, dbc (n_a, 1).
+    """
+    steps, _, trace = _steps(caches, 7, "gru_forward")
+    params = GRUParams.from_dict(steps[0][6], validate=trace is None)  # else hidden_backward
+    if trace is not None:
+        grads = hidden_backward(params, trace, dA)
+    else:
+        xt = as_float_array("xt in cache<1>", steps[0][5])  # its width is m
+        check_shape("xt in cache<1>", xt, (params.sizes["n_x"], None), "(n_x, m)")
+        sizes = {**params.sizes, "m": xt.shape[1]}
+        a0 = check_state("a_prev in cache<1>", steps[0][1], sizes["n_a"], sizes["m"])
+        grads = states_backward(
+            params, dA, x=_stacked(steps, sizes, xt=(5, "n_x")), a0=a0,
+            a=_stacked(steps, sizes, a_next=(0, "n_a")),
+            gates=_stacked(steps, sizes, r=(2, "n_a"), u=(3, "n_a"), c_tilde=(4, "n_a")))
+    keys = ("dx", "da0") + tuple("d" + name for name in params.names()
+                                 if name not in ("Wy", "by"))
+    return {key: grads[key] for key in keys}
+
+
 def _dict(name: str, value) -> Mapping:
     """value if it is a dict (any Mapping); TypeError naming `name` otherwise."""
     if not isinstance(value, Mapping):
@@ -360,9 +438,13 @@ def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict,
 # cell's parameters with randn after x and a0 (so the same seed gives the notebook's arrays).
 NOTEBOOK_SIZES = {"n_x": 3, "n_a": 5, "n_y": 2, "m": 10}
 NOTEBOOK_SEED = 1
+# The notebook's examples are the RNN's and the LSTM's (NOTEBOOK_T_X). It has no GRU example;
+# the GRU's draws follow the LSTM's pattern (each matrix, then its bias, in the order the
+# equations name them), with the LSTM's T_x.
 NOTEBOOK_T_X = {"rnn": 4, "lstm": 7}
 DRAW_ORDER = {"rnn": ("Waa", "Wax", "Wya", "ba", "by"),
-              "lstm": ("Wf", "bf", "Wu", "bu", "Wo", "bo", "Wc", "bc", "Wy", "by")}
+              "lstm": ("Wf", "bf", "Wu", "bu", "Wo", "bo", "Wc", "bc", "Wy", "by"),
+              "gru": ("Wr", "br", "Wu", "bu", "Wc", "bc", "Wy", "by")}
 
 
 def notebook_example(cell: str, n_x: int = NOTEBOOK_SIZES["n_x"],
@@ -375,7 +457,8 @@ def notebook_example(cell: str, n_x: int = NOTEBOOK_SIZES["n_x"],
     notebook's arrays. A private RandomState is used, so no global state is touched.
 
     Args:
-        cell: a cell the notebook has an example of, a key of DRAW_ORDER.
+        cell: a key of DRAW_ORDER (the GRU, of which the notebook has no example, is drawn
+            in the LSTM's pattern).
         n_x, n_a, n_y, m, T_x: sizes, each at least 1 (T_x None: the notebook's).
         seed: the notebook's seed, 0 to 2**32 - 1 (what np.random.seed takes).
 
@@ -383,9 +466,8 @@ def notebook_example(cell: str, n_x: int = NOTEBOOK_SIZES["n_x"],
         params (the cell's parameter container), x (n_x, m, T_x), a0 (n_a, m).
     """
     if not isinstance(cell, str) or cell not in DRAW_ORDER:
-        raise ValueError(f"cell must be one the notebook has examples of "
-                         f"{' and '.join(DRAW_ORDER)}; got {cell!r}")
-    T_x = NOTEBOOK_T_X[cell] if T_x is None else T_x
+        raise ValueError(f"cell must be one of {', '.join(DRAW_ORDER)}; got {cell!r}")
+    T_x = NOTEBOOK_T_X.get(cell, NOTEBOOK_T_X["lstm"]) if T_x is None else T_x
     n_x, n_a, n_y, m, T_x = check_sizes(
         lambda n_x, n_a, n_y, m, T_x: n_x * m * T_x + get_cell(cell).parameter_count(
             n_x, n_a, n_y), n_x=n_x, n_a=n_a, n_y=n_y, m=m, T_x=T_x).values()

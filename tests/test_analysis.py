@@ -7,11 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from rnnviz.engine import CELLS, analysis, init_params
+from rnnviz.engine import analysis, init_params
+from rnnviz.engine.cells import CELLS
 from rnnviz.engine.losses import Loss
-from rnnviz.engine.lstm import lstm_step_forward
 from rnnviz.engine.model import forward, loss_and_gradients
-from rnnviz.engine.rnn import rnn_step_forward
 
 EPS = 1e-6
 
@@ -44,24 +43,22 @@ def _forward_step(params, trace, example, t):
     """The cell's forward step at step t (0-based) for one example, as s<t-1> -> s<t>."""
     n_a = params.sizes["n_a"]
     xt = trace.x[:, example: example + 1, t]
-    if params.cell == "rnn":
-        return lambda s: rnn_step_forward(xt, s[:, None], params)[0][:, 0]
+    cell = CELLS[params.cell]
 
     def step(s):
-        a, c, _ = lstm_step_forward(xt, s[:n_a, None], s[n_a:, None], params)
-        return np.concatenate([a[:, 0], c[:, 0]])
+        previous = (s[k * n_a: (k + 1) * n_a, None] for k in range(cell.state_size))
+        *states, _ = cell.step_forward(xt, *previous, params)
+        return np.concatenate([state[:, 0] for state in states])
 
     return step
 
 
 def _state_before(params, trace, example, t):
-    a_prev = trace.a_prev[:, example, t]
-    if params.cell == "rnn":
-        return a_prev
-    return np.concatenate([a_prev, trace.c_prev[:, example, t]])
+    return np.concatenate([getattr(trace, state + "_prev")[:, example, t]
+                           for state in CELLS[params.cell].states])
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("sizes", [(3, 4, 2, 3, 5), (1, 1, 1, 1, 1), (2, 3, 2, 1, 4)])
 def test_step_jacobians_match_finite_differences_of_the_forward_step(cell, sizes):
     n_x, n_a, n_y, m, T_x = sizes
@@ -86,7 +83,7 @@ def test_lstm_jacobian_blocks_hold_the_forget_gate_on_the_cell_path():
         np.testing.assert_allclose(J[t, n_a:, n_a:], np.diag(trace.f[:, 1, t]), atol=1e-15)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("n_a", [1, 4, 40, 70])
 def test_explicit_jacobians_equal_the_forward_mode_applied_to_the_basis(cell, n_a, monkeypatch):
     """The cell's step_jacobian against step_jvp on every basis vector (the way a cell
@@ -107,7 +104,7 @@ def test_explicit_jacobians_equal_the_forward_mode_applied_to_the_basis(cell, n_
                                    rtol=1e-13, atol=1e-16)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_step_backward_applies_the_transposed_jacobian(cell):
     params, x, a0, c0, rng = _setup(cell)
     trace = forward(params, x, a0, c0)
@@ -121,7 +118,7 @@ def test_step_backward_applies_the_transposed_jacobian(cell):
         np.testing.assert_allclose(np.concatenate(back), J[t].T @ w, rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_jacobian_norms_are_the_spectral_norms(cell):
     params, x, a0, c0, _ = _setup(cell, m=2)
     trace = forward(params, x, a0, c0)
@@ -132,7 +129,7 @@ def test_jacobian_norms_are_the_spectral_norms(cell):
         np.testing.assert_allclose(norms[e], expected[:, 0], rtol=1e-12)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_jacobian_norms_of_large_states_in_small_chunks_are_the_spectral_norms(cell,
                                                                                 monkeypatch):
     params, x, a0, c0, _ = _setup(cell, n_a=40, m=2, T_x=5, scale=2.0)
@@ -179,7 +176,7 @@ def test_lanczos_norms_are_the_largest_singular_values_from_below(monkeypatch):
     np.testing.assert_allclose(analysis.lanczos_spectral_norms(M), expected, rtol=1e-13)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_lanczos_agrees_with_the_exact_norms_of_jacobians_and_their_products(cell):
     params, x, a0, c0, _ = _setup(cell, n_a=40, m=1, T_x=30, scale=1.5)
     trace = forward(params, x, a0, c0)
@@ -193,7 +190,7 @@ def test_lanczos_agrees_with_the_exact_norms_of_jacobians_and_their_products(cel
         np.testing.assert_allclose(analysis.spectral_norms(stack), exact, rtol=1e-12)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("n_a", [3, 40])
 def test_jacobian_readouts_are_the_two_readouts(cell, n_a, monkeypatch):
     params, x, a0, c0, _ = _setup(cell, n_a=n_a, m=2, T_x=8, scale=1.5)
@@ -222,13 +219,13 @@ def test_log10_norm_product_sums_the_logs_of_the_later_steps():
     assert both[1, 1] == -300.0 and both[1, 0] == pytest.approx(np.log10(2) - 300)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_norm_product_bounds_how_much_gradient_reaches_back(cell):
     params, x, a0, c0, _ = _setup(cell, n_a=6, m=3, T_x=12, scale=1.2)
     n_y, m, T_x = 2, 3, 12
     targets = np.random.default_rng(5).integers(0, n_y, (m, T_x))
     trace, bp = loss_and_gradients(params, x, targets, Loss("cross_entropy", "last"), a0, c0)
-    if cell == "rnn":
+    if bp.dC is None:  # the hidden state is the only state
         state_grad = bp.dA
     else:  # dL/dc<t> holding a<t> fixed: what reaches c<t> through c<t+1> only
         through_next = np.zeros_like(bp.dC)
@@ -323,7 +320,7 @@ def _summed(grads_list):
         name: sum(getattr(g, name) for g in grads_list) for name in first.names()})
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("kind", ["cross_entropy", "squared_error"])
 def test_per_step_gradients_sum_to_the_full_gradient(cell, kind):
     params, x, a0, c0, rng = _setup(cell, m=3, T_x=6)

@@ -16,7 +16,7 @@ def _radius(W):
     return float(np.max(np.abs(np.linalg.eigvals(W))))
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_notebook_input_is_the_notebooks_randn_draws(cell):
     config = Config(cell=cell, input="notebook", n_x=3, n_a=5, n_y=2, m=10, T_x=4, seed=1)
     setup = build(config)
@@ -89,7 +89,7 @@ def test_forget_bias_and_weight_scale_reach_the_lstm():
     assert knobs_apply(Config(cell="rnn", input="gaussian"))["forget_bias"] is False
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_edge_sizes_build_and_run(cell):
     config = Config(cell=cell, input="gaussian", n_x=1, n_a=1, n_y=1, m=1, T_x=1)
     setup = build(config)
@@ -121,6 +121,11 @@ def test_vanishing_and_exploding_presets_show_their_effect():
     remembers = build(PRESETS["LSTM remembers"])
     trace = forward(remembers.params, remembers.x, remembers.a0)
     assert np.mean(trace.f > 0.9) > 0.9
+    # the GRU keeps a<t-1> with its update gates near 0, and the gradient with it
+    gru = build(PRESETS["GRU remembers"])
+    trace = forward(gru.params, gru.x, gru.a0)
+    assert np.mean(trace.u < 0.1) > 0.9
+    assert first_over_last("GRU remembers") > 0.1
 
 
 @pytest.mark.parametrize("name", ["chars", "adding", "copy", "sine"])

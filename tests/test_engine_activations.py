@@ -5,6 +5,7 @@ import pytest
 
 from rnnviz.engine import init_params
 from rnnviz.engine.activations import log_softmax, sigmoid, softmax, use_kernel
+from rnnviz.engine.cells import CELLS
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import forward, loss_and_gradients
 
@@ -63,7 +64,7 @@ def test_log_softmax_is_finite_at_extremes(strict):
     np.testing.assert_allclose(lp[:, 1], -np.log(2), rtol=1e-15)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("kind", ["cross_entropy", "squared_error"])
 def test_forward_and_bptt_at_saturating_inputs_raise_nothing(strict, cell, kind):
     rng = np.random.default_rng(0)

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from rnnviz.engine import CELLS, cell_of, forward, get_cell, init_params
+from rnnviz.engine.description import gate_view
 
 SIZES = {"n_x": 3, "n_a": 4, "n_y": 2}
 
@@ -43,7 +44,8 @@ def test_projection_blocks_reproduce_the_traced_values(cell):
     squash = {"tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
     for projection in cell.projections:
         W_a, W_x, b = projection.blocks(params)
-        z = (np.einsum("ij,jmt->imt", W_a, a_prev) + np.einsum("ij,jmt->imt", W_x, trace.x)
+        hidden = projection.hidden_input(a_prev, trace)
+        z = (np.einsum("ij,jmt->imt", W_a, hidden) + np.einsum("ij,jmt->imt", W_x, trace.x)
              + b[:, :, None])
         expected = squash[projection.activation](z)
         np.testing.assert_allclose(getattr(trace, projection.value), expected, atol=1e-12)
@@ -68,7 +70,17 @@ def test_multiply_adds_count_every_weight_once_per_example_and_step():
 
 
 def test_unknown_cells_and_foreign_objects_are_refused_with_the_names_there_are():
-    with pytest.raises(ValueError, match="one of 'rnn', 'lstm'"):
+    with pytest.raises(ValueError, match="one of 'rnn', 'lstm', 'gru'"):
         get_cell("elman")
     with pytest.raises(TypeError, match="rnn, lstm"):
         cell_of({"Wax": np.zeros((1, 1))})
+
+
+def test_a_gate_view_reads_its_own_n_a_rows_of_the_stacked_field():
+    class Stacked:  # two units, three gates stacked [p; q; s]
+        a = np.zeros((2, 1, 1))
+        gates = np.arange(6.0).reshape(6, 1, 1)
+        q = gate_view("gates", ("p", "q", "s"), "q", "the middle gate")
+
+    assert Stacked().q.ravel().tolist() == [2.0, 3.0]
+    assert Stacked.q.__doc__ == "the middle gate"

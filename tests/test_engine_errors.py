@@ -174,5 +174,5 @@ def test_bad_sizes_are_named(cell, sizes, message):
 
 
 def test_unknown_cell_is_rejected():
-    with raises("cell must be one of 'rnn', 'lstm'; got 'elman'"):
+    with raises("cell must be one of 'rnn', 'lstm', 'gru'; got 'elman'"):
         init_params("elman", 2, 2, 2, np.random.default_rng(0))

@@ -6,16 +6,26 @@ Each check perturbs one entry at a time by +-eps in float64 and compares
 ||num - ana|| / (||num|| + ||ana||) must stay below 1e-7.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnviz.engine import init_params
+from rnnviz.engine.cells import CELLS
 from rnnviz.engine.gradcheck import gradient_check
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import backward, forward, hidden_backward, loss_and_gradients
-from rnnviz.notebook import lstm_backward, lstm_forward, rnn_backward, rnn_forward
+from rnnviz.notebook import (
+    gru_backward,
+    gru_forward,
+    lstm_backward,
+    lstm_forward,
+    rnn_backward,
+    rnn_forward,
+)
 
 TOLERANCE = 1e-7
 EPS = 1e-5
@@ -70,7 +80,7 @@ LOSSES = [Loss("cross_entropy", "all"), Loss("cross_entropy", "last"),
           Loss("squared_error", "all"), Loss("squared_error", "last")]
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda loss: f"{loss.kind}-{loss.where}")
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_bptt_matches_numerical_gradient_for_params_and_inputs(cell, loss, shape):
@@ -83,7 +93,7 @@ def test_bptt_matches_numerical_gradient_for_params_and_inputs(cell, loss, shape
     assert_all_small(errors)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_cross_entropy_skipped_positions_get_no_gradient(cell):
     params, x, a0, c0, rng = problem(cell, 2, 3, 3, 3, 4)
     targets = rng.integers(0, 3, size=(3, 4))
@@ -95,7 +105,7 @@ def test_cross_entropy_skipped_positions_get_no_gradient(cell):
     assert not result.dz_y[:, 1, :].any() and not result.dz_y[:, :, 2].any()
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("t", [0, 1, 3])
 def test_gradient_flow_is_total_gradient_of_each_state(cell, t):
     """dA[:, :, t] = dL/da<t> and dC[:, :, t] = dL/dc<t> over every path, where L is
@@ -125,36 +135,27 @@ def test_gradient_flow_is_total_gradient_of_each_state(cell, t):
                          flow["dC"][:, :, t]) < TOLERANCE
 
 
+# Each notebook sequence pair: (forward, backward, where the forward returns a, its caches).
+NOTEBOOK = {"rnn": (rnn_forward, rnn_backward, 1, 2), "lstm": (lstm_forward, lstm_backward, 0, 3),
+            "gru": (gru_forward, gru_backward, 0, 2)}
+
+
+@pytest.mark.parametrize("cell", list(NOTEBOOK))
 @pytest.mark.parametrize("shape", [(3, 5, 4, 3), (1, 1, 1, 1), (2, 3, 1, 2)])
-def test_notebook_rnn_backward_matches_numerical_gradient(shape):
+def test_notebook_backward_matches_numerical_gradient(cell, shape):
     n_x, n_a, m, T_x = shape
-    params, x, a0, _, rng = problem("rnn", n_x, n_a, 2, m, T_x)
+    cell_forward, cell_backward, a_at, caches_at = NOTEBOOK[cell]
+    params, x, a0, _, rng = problem(cell, n_x, n_a, 2, m, T_x)
     p = params.as_dict()
     dA = rng.standard_normal((n_a, m, T_x))
 
     def scalar():
-        return float(np.sum(dA * rnn_forward(x, a0, p)[1]))
+        return float(np.sum(dA * cell_forward(x, a0, p)[a_at]))
 
-    grads = rnn_backward(dA, rnn_forward(x, a0, p)[2])
-    assert set(grads) == {"dx", "da0", "dWax", "dWaa", "dba"}
-    for key, array in (("dx", x), ("da0", a0), ("dWax", p["Wax"]), ("dWaa", p["Waa"]),
-                       ("dba", p["ba"])):
-        assert grads[key].shape == array.shape, key
-        assert rel_error(numerical_gradient(scalar, array), grads[key]) < TOLERANCE, key
-
-
-@pytest.mark.parametrize("shape", [(3, 5, 4, 3), (1, 1, 1, 1), (2, 3, 1, 2)])
-def test_notebook_lstm_backward_matches_numerical_gradient(shape):
-    n_x, n_a, m, T_x = shape
-    params, x, a0, _, rng = problem("lstm", n_x, n_a, 2, m, T_x)
-    p = params.as_dict()
-    dA = rng.standard_normal((n_a, m, T_x))
-
-    def scalar():
-        return float(np.sum(dA * lstm_forward(x, a0, p)[0]))
-
-    grads = lstm_backward(dA, lstm_forward(x, a0, p)[3])
-    keys = {"dx", "da0"} | {"d" + g for g in ("Wf", "bf", "Wu", "bu", "Wc", "bc", "Wo", "bo")}
+    grads = cell_backward(dA, cell_forward(x, a0, p)[caches_at])
+    # the step's parameters, not the output layer's (the notebook's backward starts at dA)
+    keys = {"dx", "da0"} | {"d" + name for name in p
+                            if name not in (CELLS[cell].output_weight, "by")}
     assert set(grads) == keys
     for key in sorted(keys):
         array = {"dx": x, "da0": a0}.get(key, p.get(key[1:]))
@@ -162,19 +163,17 @@ def test_notebook_lstm_backward_matches_numerical_gradient(shape):
         assert rel_error(numerical_gradient(scalar, array), grads[key]) < TOLERANCE, key
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_notebook_backward_reads_the_caches_it_is_given(cell):
     """The forward's own caches take the fast path (its buffers); the same caches copied into
     a plain list are stacked; both give the same gradients. A cache changed by hand counts."""
     params, x, a0, _, rng = problem(cell, 3, 4, 2, 5, 6)
     p = params.as_dict()
     dA = rng.standard_normal((4, 5, 6))
-    if cell == "rnn":
-        steps, x_seen = rnn_forward(x, a0, p)[2]
-        backward_fn, a_prev_field = rnn_backward, 1
-    else:
-        steps, x_seen = lstm_forward(x, a0, p)[3]
-        backward_fn, a_prev_field = lstm_backward, 2
+    forward_fn, backward_fn, a_prev_field = {"rnn": (rnn_forward, rnn_backward, 1),
+                                             "lstm": (lstm_forward, lstm_backward, 2),
+                                             "gru": (gru_forward, gru_backward, 1)}[cell]
+    steps, x_seen = forward_fn(x, a0, p)[-1]
     fast = backward_fn(dA, (steps, x_seen))
     stacked = backward_fn(dA, (list(steps), x_seen))
     for key in fast:
@@ -227,12 +226,10 @@ def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     assert checks["Wax"].verdict(TOLERANCE).outcome == gradcheck_module.AGREE
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_backward_of_a_trace_without_its_buffers_gives_the_same_gradients(cell):
     """A trace rebuilt from its public arrays (time_major=None, e.g. after a round trip
     through a cache) is differentiated exactly like the original."""
-    import dataclasses
-
     params, x, a0, c0, rng = problem(cell, 2, 3, 2, 2, 4)
     targets = rng.integers(0, 2, size=(2, 4))
     trace, result = loss_and_gradients(params, x, targets, Loss(), a0, c0)
@@ -271,7 +268,27 @@ def test_lstm_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_step
     assert_all_small(errors)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("chunk_steps", [1, 2, 3])
+def test_gru_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_steps):
+    """The GRU backward computes its recurrence-free factors a chunk of steps at a time;
+    chunks of 1, 2 or 3 steps over T_x = 5 (a ragged last one) give the one-chunk result."""
+    import rnnviz.engine.gru as gru_module
+
+    params, x, a0, _, rng = problem("gru", 2, 3, 2, 2, 5)
+    targets = rng.integers(0, 2, size=(2, 5))
+    _, whole = loss_and_gradients(params, x, targets, Loss(), a0)
+    m, n_a = 2, 3
+    monkeypatch.setattr(gru_module, "_FACTOR_CHUNK_BYTES", chunk_steps * 8 * m * 7 * n_a)
+    _, chunked = loss_and_gradients(params, x, targets, Loss(), a0)
+    for name, grad in whole.grads.items():
+        np.testing.assert_allclose(getattr(chunked.grads, name), grad, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(chunked.dA, whole.dA, rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(chunked.dx, whole.dx, rtol=1e-14, atol=1e-16)
+    errors = gradient_check(params, x, targets, Loss(), a0, include_inputs=True)
+    assert_all_small(errors)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_a_pickled_trace_drops_its_buffers_and_still_differentiates(cell):
     import pickle
 
@@ -287,18 +304,16 @@ def test_a_pickled_trace_drops_its_buffers_and_still_differentiates(cell):
         np.testing.assert_array_equal(getattr(again.grads, name), grad, err_msg=name)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_a_trace_with_replaced_states_is_differentiated_from_its_arrays(cell):
     """dataclasses.replace keeps the old buffers; BPTT must notice and use the new arrays."""
-    import dataclasses
-
     params, x, a0, c0, rng = problem(cell, 2, 3, 2, 2, 4)
     targets = rng.integers(0, 2, size=(2, 4))
     x2 = rng.standard_normal(x.shape)
     other = forward(params, x2, a0, c0)
     trace = forward(params, x, a0, c0)
-    fields = ("x", "a", "z_y", "y_hat") + (("c", "gates", "z_gates") if cell == "lstm"
-                                           else ("z",))
+    fields = [f.name for f in dataclasses.fields(trace)
+              if f.name not in ("a0", "c0", "output", "time_major")]
     swapped = dataclasses.replace(trace, **{name: np.array(getattr(other, name))
                                             for name in fields})
     expected = backward(params, other, targets, Loss())

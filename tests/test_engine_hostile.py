@@ -295,10 +295,10 @@ def spoil_dict(data, parameters: dict):
 def test_the_notebook_forward_functions_name_a_bad_argument(cell, data):
     params, x, _ = good(cell)
     parameters = params.as_dict()
-    step, sequence = ((notebook.rnn_forward_block, notebook.rnn_forward) if cell == "rnn"
-                      else (notebook.lstm_cell_forward, notebook.lstm_forward))
-    states = {"a_prev": np.zeros((N_A, M))} | ({"c_prev": np.zeros((N_A, M))}
-                                                if cell == "lstm" else {})
+    step, sequence = {"rnn": (notebook.rnn_forward_block, notebook.rnn_forward),
+                      "lstm": (notebook.lstm_cell_forward, notebook.lstm_forward),
+                      "gru": (notebook.gru_cell_forward, notebook.gru_forward)}[cell]
+    states = {state + "_prev": np.zeros((N_A, M)) for state in CELLS[cell].states}
     calls = ((step, {"xt": x[:, :, 0], **states, "parameters": parameters}),
              (sequence, {"x": x, "a0": np.zeros((N_A, M)), "parameters": parameters}))
     for function, arguments in calls:
@@ -316,9 +316,10 @@ def test_the_notebook_forward_functions_name_a_bad_argument(cell, data):
 @given(cell=CELL_NAMES, data=st.data())
 def test_the_notebook_backward_functions_name_bad_caches_or_da(cell, data):
     params, x, _ = good(cell)
-    forward_pass, backward_pass, size = (
-        (notebook.rnn_forward, notebook.rnn_backward, 4) if cell == "rnn"
-        else (notebook.lstm_forward, notebook.lstm_backward, 10))
+    forward_pass, backward_pass, size = {
+        "rnn": (notebook.rnn_forward, notebook.rnn_backward, 4),
+        "lstm": (notebook.lstm_forward, notebook.lstm_backward, 10),
+        "gru": (notebook.gru_forward, notebook.gru_backward, 7)}[cell]
     steps, cached_x = forward_pass(x, np.zeros((N_A, M)), params.as_dict())[-1]
     dA = np.ones((N_A, M, T_X))
     spoiled = data.draw(st.sampled_from(["dA", "caches", "a cache", "an array of a cache"]))

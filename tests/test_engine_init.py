@@ -1,9 +1,13 @@
 """Initialisation knobs and determinism: same seed, same trace, bit for bit."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from rnnviz.engine import init_params
+from rnnviz.engine.cells import CELLS
+from rnnviz.engine.gru import init_gru
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.lstm import LSTMParams, init_lstm
 from rnnviz.engine.model import forward, loss_and_gradients
@@ -20,8 +24,7 @@ def run(cell, seed, **knobs):
 
 
 def arrays_of(params, trace, result):
-    fields = ["x", "a0", "a", "z_y", "y_hat"] + (
-        ["c0", "c", "gates", "z_gates"] if params.cell == "lstm" else ["z"])
+    fields = [f.name for f in dataclasses.fields(trace) if f.name not in ("output", "time_major")]
     out = {f"trace.{name}": getattr(trace, name) for name in fields}
     out |= {f"param.{name}": value for name, value in params.items()}
     out |= {f"grad.{name}": value for name, value in result.grads.items()}
@@ -29,7 +32,7 @@ def arrays_of(params, trace, result):
     return out
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_same_seed_gives_the_same_trace_and_gradients_bit_for_bit(cell):
     first, second = arrays_of(*run(cell, 42)), arrays_of(*run(cell, 42))
     assert first.keys() == second.keys()
@@ -38,10 +41,11 @@ def test_same_seed_gives_the_same_trace_and_gradients_bit_for_bit(cell):
     assert run(cell, 42)[2].loss == run(cell, 42)[2].loss
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_different_seeds_give_different_parameters_and_traces(cell):
     first, second = arrays_of(*run(cell, 1)), arrays_of(*run(cell, 2))
-    for name in ("param." + ("Waa" if cell == "rnn" else "Wf"), "trace.a", "trace.y_hat"):
+    first_weight = CELLS[cell].projections[0].weights[0]  # Waa, Wf, Wr
+    for name in ("param." + first_weight, "trace.a", "trace.y_hat"):
         assert not np.array_equal(first[name], second[name]), name
 
 
@@ -87,6 +91,35 @@ def test_forget_bias_sets_bf_and_leaves_other_biases_zero(forget_bias):
         np.testing.assert_array_equal(getattr(params, name), 0.0)
 
 
+def test_gru_spectral_radius_applies_to_each_recurrent_block():
+    params = init_gru(3, 6, 2, np.random.default_rng(5), spectral_radius=0.8)
+    for name in ("Wr", "Wu", "Wc"):
+        W = params.as_dict()[name]
+        assert np.max(np.abs(np.linalg.eigvals(W[:, :6]))) == pytest.approx(0.8, rel=1e-12)
+
+
+@pytest.mark.parametrize("memory", [0.0, 1.0, 2.5, -1.0])
+def test_the_gru_memory_knob_sets_bu_to_its_negative_and_leaves_other_biases_zero(memory):
+    params = init_params("gru", 3, 5, 2, np.random.default_rng(0), forget_bias=memory)
+    np.testing.assert_array_equal(params.bu, np.full((5, 1), -memory))
+    for name in ("br", "bc", "by"):
+        np.testing.assert_array_equal(getattr(params, name), 0.0)
+
+
+def test_a_large_gru_memory_bias_keeps_the_hidden_state():
+    """u near 0 keeps a<t-1>: with memory 8 the state moves by under 0.1 % a step."""
+    rng = np.random.default_rng(0)
+    x, a0 = rng.standard_normal((3, 2, 6)), rng.uniform(-0.9, 0.9, (5, 2))
+    keeps = forward(init_params("gru", 3, 5, 2, np.random.default_rng(1), forget_bias=8.0),
+                    x, a0)
+    assert np.all(keeps.u < 1e-3)
+    np.testing.assert_allclose(keeps.a[:, :, -1], a0, atol=1e-2)
+    forgets = forward(init_params("gru", 3, 5, 2, np.random.default_rng(1), forget_bias=-8.0),
+                      x, a0)
+    assert np.all(forgets.u > 1 - 1e-3)
+    np.testing.assert_allclose(forgets.a, forgets.c_tilde, atol=1e-2)
+
+
 def test_forget_bias_keeps_the_forget_gate_open():
     x = np.zeros((3, 2, 4))
     shut = forward(init_lstm(3, 5, 2, np.random.default_rng(0), forget_bias=-5.0), x)
@@ -94,7 +127,7 @@ def test_forget_bias_keeps_the_forget_gate_open():
     assert np.all(open_.f > 0.99) and np.all(shut.f < 0.01)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_weight_scale_multiplies_every_weight(cell):
     base = init_params(cell, 3, 5, 2, np.random.default_rng(9))
     scaled = init_params(cell, 3, 5, 2, np.random.default_rng(9), weight_scale=3.0)

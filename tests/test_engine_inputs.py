@@ -21,6 +21,8 @@ from rnnviz.engine import (
 from rnnviz.engine.model import hidden_backward
 from rnnviz.engine.optim import OPTIMIZERS, make_optimizer
 from rnnviz.notebook import (
+    gru_backward,
+    gru_forward,
     initialize_adam,
     lstm_backward,
     lstm_cell_forward,
@@ -56,15 +58,13 @@ def refused(kind, *words):
 
 def notebook_forward(cell, x, a0, parameters):
     """(caches, dA of their shape) from the notebook's forward of the cell."""
-    if cell == "rnn":
-        caches = rnn_forward(x, a0, parameters)[2]
-    else:
-        caches = lstm_forward(x, a0, parameters)[3]
+    sequence = {"rnn": rnn_forward, "lstm": lstm_forward, "gru": gru_forward}[cell]
+    caches = sequence(x, a0, parameters)[-1]
     return caches, np.ones((N_A, x.shape[1], x.shape[2]))
 
 
 def notebook_backward(cell):
-    return rnn_backward if cell == "rnn" else lstm_backward
+    return {"rnn": rnn_backward, "lstm": lstm_backward, "gru": gru_backward}[cell]
 
 
 def adam_arguments():

@@ -18,6 +18,7 @@ from rnnviz.engine.activations import (
 from rnnviz.engine.gradcheck import gradient_check
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import forward, loss_and_gradients
+from rnnviz.engine.params import stacked_gates
 
 TOLERANCE = 1e-7
 SHAPES = [(1, 1, 1, 1), (3, 4, 2, 5), (5, 7, 3, 9)]  # (n_x, n_a, m, T_x)
@@ -91,7 +92,8 @@ def test_the_exp_kernel_never_overflows_at_huge_pre_activations(strict, cell):
     initial = {name: value * 1e5 for name, value in initial.items()}
     with use_kernel("exp"):
         trace, back = loss_and_gradients(params, x * 1e4, targets, Loss(), **initial)
-    assert np.all(np.abs(trace.a) <= 1.0)
+    # tanh and o tanh(c) lie in [-1, 1]; the GRU's a<t> mixes a<t-1> with c~ in [-1, 1]
+    assert np.all(np.abs(trace.a) <= max(1.0, np.max(np.abs(initial["a0"]))))
     assert np.isfinite(back.loss)
     for _, grad in back.grads.items():
         assert np.all(np.isfinite(grad))
@@ -128,3 +130,20 @@ def test_the_process_runs_the_kernel_its_calibration_measured_fastest():
 def test_use_kernel_names_the_kernels_it_accepts():
     with pytest.raises(ValueError, match="kernel must be one of tanh, exp"), use_kernel("sin"):
         pass
+
+
+@pytest.mark.parametrize("cell, order", [("lstm", ("f", "u", "o", "c")), ("gru", ("r", "u", "c"))])
+def test_stacked_gates_scale_the_sigmoid_rows_and_the_candidate_rows_apart(cell, order):
+    params = init_params(cell, 2, 3, 2, np.random.default_rng(0), forget_bias=2.0)
+    W, b = stacked_gates(params, order)
+    assert W.shape == (3 * len(order), 5) and b.shape == (3 * len(order),)
+    for k, gate in enumerate(order):
+        np.testing.assert_array_equal(W[3 * k: 3 * k + 3], getattr(params, "W" + gate))
+        np.testing.assert_array_equal(b[3 * k: 3 * k + 3], getattr(params, "b" + gate)[:, 0])
+    W_scaled, b_scaled = stacked_gates(params, order, {"sigmoid": -0.5, "tanh": 2.0})
+    sigmoid_rows = 3 * (len(order) - 1)
+    np.testing.assert_array_equal(W_scaled[:sigmoid_rows], -0.5 * W[:sigmoid_rows])
+    np.testing.assert_array_equal(W_scaled[sigmoid_rows:], 2.0 * W[sigmoid_rows:])
+    np.testing.assert_array_equal(b_scaled[:sigmoid_rows], -0.5 * b[:sigmoid_rows])
+    # scaling works on the stacked copy: the parameters keep their values
+    np.testing.assert_array_equal(getattr(params, "W" + order[0]), W[:3])

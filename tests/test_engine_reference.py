@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnnviz.engine import init_params
+from rnnviz.engine.cells import CELLS
 from rnnviz.engine.losses import Loss, loss_and_output_gradient
 from rnnviz.engine.model import forward, loss_value
 from rnnviz.notebook import lstm_forward, notebook_example
@@ -70,6 +71,35 @@ def reference_lstm(p: dict, x, a0, c0):
     return out
 
 
+def reference_gru(p: dict, x, a0):
+    """The GRU cell of the course (reset before the product), step by step."""
+    n_x, m, T_x = x.shape
+    n_a, n_y = p["Wr"].shape[0], p["Wy"].shape[0]
+    names = ("a", "r", "u", "c_tilde", "z_r", "z_u", "z_c")
+    out = {k: np.zeros((n_a, m, T_x)) for k in names}
+    out["z_y"] = np.zeros((n_y, m, T_x))
+    a_prev = a0
+    for t in range(T_x):
+        concat = np.zeros((n_a + n_x, m))
+        concat[:n_a, :] = a_prev
+        concat[n_a:, :] = x[:, :, t]
+        z_r = np.dot(p["Wr"], concat) + p["br"]
+        z_u = np.dot(p["Wu"], concat) + p["bu"]
+        reset, update = ref_sigmoid(z_r), ref_sigmoid(z_u)
+        reset_concat = np.zeros((n_a + n_x, m))
+        reset_concat[:n_a, :] = reset * a_prev
+        reset_concat[n_a:, :] = x[:, :, t]
+        z_c = np.dot(p["Wc"], reset_concat) + p["bc"]
+        candidate = np.tanh(z_c)
+        a_next = update * candidate + (1 - update) * a_prev
+        for name, value in zip(names, (a_next, reset, update, candidate, z_r, z_u, z_c),
+                               strict=True):
+            out[name][:, :, t] = value
+        out["z_y"][:, :, t] = np.dot(p["Wy"], a_next) + p["by"]
+        a_prev = a_next
+    return out
+
+
 def reference_loss(loss: Loss, z_y, targets):
     """Mean over the counted positions, written as two plain loops."""
     n_y, m, T_x = z_y.shape
@@ -104,6 +134,9 @@ def assert_trace_matches_reference(cell, params, x, a0, c0, output):
     if cell == "rnn":
         trace = forward(params, x, a0, output=output)
         ref = reference_rnn(p, x, a0)
+    elif cell == "gru":
+        trace = forward(params, x, a0, output=output)
+        ref = reference_gru(p, x, a0)
     else:
         trace = forward(params, x, a0, c0, output=output)
         ref = reference_lstm(p, x, a0, c0)
@@ -118,7 +151,7 @@ def assert_trace_matches_reference(cell, params, x, a0, c0, output):
     assert trace.a.shape == (params.sizes["n_a"],) + x.shape[1:]
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("output", ["softmax", "linear"])
 @pytest.mark.parametrize("sizes", [(3, 5, 2, 4, 6), (1, 1, 1, 1, 1), (2, 1, 3, 1, 5),
                                    (1, 4, 1, 3, 1)])
@@ -148,7 +181,7 @@ def test_lstm_gates_are_stacked_f_u_o_c_tilde():
     np.testing.assert_array_equal(trace.z_gates[3 * n_a:], trace.z_c)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("kind", ["cross_entropy", "squared_error"])
 @pytest.mark.parametrize("where", ["all", "last"])
 def test_loss_value_matches_reference(cell, kind, where):

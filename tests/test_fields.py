@@ -1,6 +1,8 @@
 """rnnviz.fields: one parser for every table of settings, refusing with a reason, never raising
 anything but ValueError."""
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,6 +11,8 @@ from rnnviz.fields import MAX_LIST, MEAN, Field, format_value, parse_number, ref
 
 SIZES = {"T_x": 7, "n_a": 5, "m": 10}
 UNIT = Field("unit", "int", 0, 0, "n_a", -1)
+SEVERAL = Field("s", "choices", ("a",), choices=("a", "b", "c"),
+                choice_labels=("A", "B", "C"), aliases=(("ab", ("a", "b")),))
 
 
 @pytest.mark.parametrize("field, raw, value", [
@@ -19,6 +23,9 @@ UNIT = Field("unit", "int", 0, 0, "n_a", -1)
     (Field("e", "int_or_mean", MEAN, 0, "m", -1), "Mean", MEAN),
     (Field("u", "int_list", None, 0, "n_a", -1), "3, 1,3", [3, 1]),
     (UNIT, "4", 4),
+    (SEVERAL, "c,A", ("a", "c")),                          # in the order of the choices
+    (SEVERAL, "ab", ("a", "b")),
+    (SEVERAL, "b, ab ,", ("a", "b")),
 ])
 def test_each_kind_parses_its_text(field, raw, value):
     assert field.parse(raw, SIZES) == value
@@ -31,6 +38,8 @@ def test_each_kind_parses_its_text(field, raw, value):
     (UNIT, "", "is not a number"),
     (UNIT, "1" * 201, "is too long"),
     (Field("c", "choice", "a", choices=("a", "b")), "<b>", "must be one of a, b"),
+    (SEVERAL, "a,d", "must list one or more of a, b, c, ab"),
+    (SEVERAL, " , ", "must name at least one of a, b, c"),
     (Field("u", "int_list", None, 0, "n_a", -1), "1,x", "whole numbers separated by commas"),
     (Field("u", "int_list", None, 0, "n_a", -1), ",".join("1" * (MAX_LIST + 1)),
      f"more than {MAX_LIST}"),
@@ -42,7 +51,7 @@ def test_bad_text_is_refused_with_a_reason(field, raw, reason):
 
 @given(st.text(max_size=300) | st.lists(st.text(max_size=20), max_size=3))
 def test_any_text_parses_or_is_refused_with_a_value_error(raw):
-    for field in (UNIT, Field("x", "float", 0.0, -1.0, 1.0),
+    for field in (UNIT, SEVERAL, Field("x", "float", 0.0, -1.0, 1.0),
                   Field("u", "int_list", None, 0, "n_a", -1),
                   Field("e", "int_or_mean", MEAN, 0, "m", -1)):
         try:
@@ -52,7 +61,8 @@ def test_any_text_parses_or_is_refused_with_a_value_error(raw):
 
 
 @pytest.mark.parametrize("value, text", [(2.0, "2"), (0.25, "0.25"), (3, "3"),
-                                         ([0, 3, 7], "0,3,7"), ("lstm", "lstm")])
+                                         ([0, 3, 7], "0,3,7"), ("lstm", "lstm"),
+                                         (("rnn", "gru"), "rnn,gru")])
 def test_values_are_written_back_as_they_parse(value, text):
     assert format_value(value) == text
 
@@ -78,3 +88,26 @@ def test_numbers_are_read_in_ascii_decimal_notation_only(raw, reason):
                                         ("1e1", 10), ("-0", 0), ("0e5", 0), ("0.0", 0)])
 def test_every_ascii_spelling_of_a_number_is_read(raw, value):
     assert Field("n", "int", 1, -1, 10**9).parse(raw) == value
+
+
+@pytest.mark.parametrize("value, checked", [(["c", "a"], ("a", "c")), (("b",), ("b",)),
+                                            ({"c", "b"}, ("b", "c"))])
+def test_several_choices_are_checked_and_kept_in_the_order_of_the_choices(value, checked):
+    assert SEVERAL.check(value) == checked
+    assert SEVERAL.label_of(checked) == ", ".join(c.upper() for c in checked)
+
+
+@pytest.mark.parametrize("value, reason", [
+    ((), "s must name at least one of a, b, c; got none"),
+    (["a", "z"], "s must list some of a, b, c; got 'z'"),
+    ("a", "s must be a list of choices; got 'a'"),
+    (None, "s must be a list of choices; got None"),
+])
+def test_several_choices_refuse_none_unknown_ones_and_a_bare_word(value, reason):
+    with pytest.raises(ValueError, match=f"^{re.escape(reason)}$"):
+        SEVERAL.check(value)
+
+
+def test_an_alias_stands_for_some_of_the_choices_only():
+    with pytest.raises(ValueError, match="alias"):
+        Field("s", "choices", ("a",), choices=("a", "b"), aliases=(("all", ("a", "z")),))

@@ -139,9 +139,24 @@ def test_rnn_cell_diagram_prints_its_terms():
     assert fig.layout.title.text.startswith("RNN cell at t = 2")
 
 
+def test_gru_cell_diagram_shows_the_reset_before_the_candidate_and_the_mix():
+    terms = _terms("gru", n_a=3, T_x=4)
+    fig = go.Figure(figs.cell_diagram("gru", terms, example=0))
+    texts = _texts(fig)
+    for label in ("a⟨1⟩", "x⟨2⟩", "a⟨2⟩", "ŷ⟨2⟩", "r = σ", "u = σ", "c̃ = tanh", "1 − u",
+                  "r∘a⟨t−1⟩"):
+        assert label in texts
+    for value in (terms["a_prev"], terms["a"], *(terms["projections"][name]["value"]
+                                                  for name in ("r", "u", "c_tilde"))):
+        assert f"{value:+.3f}" in texts
+    assert "GRU cell at t = 2" in fig.layout.title.text
+    # the boxes of its gates are drawn in the GRU's colour
+    assert any(shape.line.color == style.CELL_COLORS["gru"] for shape in fig.layout.shapes)
+
+
 def test_cell_diagram_shortens_long_vectors_and_refuses_unknown_cells():
     terms = _terms("rnn", n_x=6, n_a=2, T_x=3)
     texts = _texts(go.Figure(figs.cell_diagram("rnn", terms, example=0)))
     assert "…" in texts
     with pytest.raises(ValueError, match="cell"):
-        figs.cell_diagram("gru", terms, example=0)
+        figs.cell_diagram("elman", terms, example=0)

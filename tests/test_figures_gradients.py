@@ -27,13 +27,25 @@ def test_gradient_flow_overlays_both_cells_on_a_log_axis_in_their_colours():
     assert "last step" in fig.layout.title.text
 
 
+def test_gradient_flow_overlays_the_three_cells_each_in_its_own_colour():
+    flows = {"rnn": {"a": np.array([1e-6, 1.0])},
+             "lstm": {"a": np.array([0.1, 0.3]), "c": np.array([0.5, 0.7])},
+             "gru": {"a": np.array([0.2, 0.4])}}
+    fig = go.Figure(gradients.gradient_flow(flows))
+    assert [t.name for t in fig.data] == ["RNN ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂a⟨t⟩‖",
+                                          "LSTM ‖∂L/∂c⟨t⟩‖", "GRU ‖∂L/∂a⟨t⟩‖"]
+    assert fig.data[3].line.color == style.CELL_COLORS["gru"]
+    assert fig.data[3].line.dash == "solid" and list(fig.data[3].y) == [0.2, 0.4]
+    assert len({t.line.color for t in fig.data}) == 3
+
+
 def test_gradient_flow_with_one_cell_and_one_step():
     fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.array([0.25])}}))
     assert len(fig.data) == 1 and list(fig.data[0].y) == [0.25]
     assert "every step" in fig.layout.title.text
 
 
-@pytest.mark.parametrize("bad", [{}, {"gru": {"a": np.ones(2)}}])
+@pytest.mark.parametrize("bad", [{}, {"transformer": {"a": np.ones(2)}}])
 def test_gradient_flow_refuses_unknown_or_missing_cells(bad):
     with pytest.raises(ValueError, match="cell"):
         gradients.gradient_flow(bad)
@@ -54,8 +66,12 @@ def test_norm_product_draws_the_actual_norm_solid_and_the_bound_dashed():
     logs = {"actual": np.array([-12.0, -8.5, -4.0, 0.0]),
             "bound": np.array([-2.0, -1.0, -0.5, 0.0])}
     fig = go.Figure(gradients.norm_product({"rnn": logs}))
-    assert [t.line.dash for t in fig.data] == ["solid", "dash"]
+    assert [t.line.dash for t in fig.data] == ["solid", "dash", "dash"]
     assert "bound" in fig.data[1].name
+    # the legend: the cell once, and one key to the dashed bounds (a trace with no points)
+    assert [t.name for t in fig.data if t.showlegend is not False] == ["RNN",
+                                                                      gradients.BOUND_KEY]
+    assert list(fig.data[2].x) == [None]
     assert list(fig.data[0].x) == [0, 1, 2, 3]
     assert list(fig.data[0].y) == list(logs["actual"])
     ticks = list(fig.layout.yaxis.tickvals)
@@ -113,3 +129,15 @@ def test_step_gradient_norms_draws_each_cell_and_the_threshold():
     assert [s.y0 for s in fig.layout.shapes] == [1.0]
     assert fig.layout.yaxis.type == "log"
     assert len(go.Figure(gradients.step_gradient_norms({"rnn": ([1], [0.5])})).layout.shapes) == 0
+
+
+def test_legends_below_reserve_a_row_for_what_fits_on_one():
+    logs = {"actual": np.array([-2.0, -1.0, 0.0]), "bound": np.array([-1.0, -0.5, 0.0])}
+    three = go.Figure(gradients.norm_product({cell: logs for cell in ("rnn", "lstm", "gru")}))
+    assert three.layout.margin.b == 80 + 3 * style.LEGEND_ROW_PX   # 2 + 1 cells, the key
+    one = go.Figure(gradients.norm_product({"rnn": logs}))
+    assert one.layout.margin.b == 80 + 2 * style.LEGEND_ROW_PX
+    flows = {"rnn": {"a": np.ones(3)}, "lstm": {"a": np.ones(3), "c": np.ones(3)},
+             "gru": {"a": np.ones(3)}}
+    assert go.Figure(gradients.gradient_flow(flows)).layout.margin.b == \
+        80 + 2 * style.LEGEND_ROW_PX   # four entries

@@ -350,6 +350,13 @@ def test_the_readme_states_the_model_file_limits_the_code_applies():
                  f"{files.MAX_FILE_BYTES / 1e6:.1f} MB in all",
                  f"up to {upload['maxUploadSize']} MB"):
         assert fact in readme, fact
+    for name, shapes in files.LARGEST_SHAPES.items():   # a row per cell, its arrays by shape
+        by_shape: dict[tuple[int, int], list[str]] = {}
+        for parameter, shape in shapes.items():
+            by_shape.setdefault(shape, []).append(parameter)
+        row = "; ".join(f"{', '.join(names)} {rows} × {cols}"
+                        for (rows, cols), names in by_shape.items())
+        assert f"| {CELLS[name].label} | {row} |" in readme, name
 
 
 def test_settings_or_parameters_a_file_could_not_hold_are_not_saved():

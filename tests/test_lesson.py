@@ -69,14 +69,17 @@ def test_keys_of_other_pages_and_unknown_keys_are_named_in_warnings():
 
 
 def test_training_prefill_parses_choices_and_numbers():
-    query = {"task": "Copy", "train_cell": "rnn", "optimizer": "sgd", "steps": "200",
+    query = {"task": "Copy", "train_cell": "gru,rnn", "optimizer": "sgd", "steps": "200",
              "lr": "0.05"}
     view, warnings = lesson.parse_view(lesson.TRAINING, query, SIZES)
-    assert view == {"task": "copy", "train_cell": "rnn", "optimizer": "sgd", "steps": 200,
-                    "lr": 0.05} and not warnings
+    assert view == {"task": "copy", "train_cell": ("rnn", "gru"), "optimizer": "sgd",
+                    "steps": 200, "lr": 0.05} and not warnings
     view, warnings = lesson.parse_view(
-        lesson.TRAINING, {"task": "chess", "steps": "20001", "lr": "-1"}, SIZES)
-    assert view == {} and len(warnings) == 3
+        lesson.TRAINING, {"task": "chess", "steps": "20001", "lr": "-1", "train_cell": ""},
+        SIZES)
+    assert view == {} and len(warnings) == 4
+    assert ("train_cell='' was ignored: it must name at least one of rnn, lstm, gru"
+            in warnings)
 
 
 def test_view_round_trips_through_the_query_string_leaving_defaults_out():
@@ -86,8 +89,13 @@ def test_view_round_trips_through_the_query_string_leaving_defaults_out():
     assert lesson.parse_view(lesson.STEP, query, SIZES)[0] == {"t": 4, "example": 9}
     gates = {"units": [1, 4], "example": "mean", "t": 1}
     assert lesson.view_to_query(lesson.GATES, gates) == {"units": "1,4"}
-    train = {"lr": 0.001, "steps": 500, "task": "adding"}
+    train = {"lr": 0.001, "steps": 500, "task": "adding", "train_cell": ("rnn", "lstm")}
     assert lesson.view_to_query(lesson.TRAINING, train) == {"task": "adding", "lr": "0.001"}
+    train["train_cell"] = ("rnn", "gru")
+    query = lesson.view_to_query(lesson.TRAINING, train)
+    assert query["train_cell"] == "rnn,gru"
+    assert lesson.parse_view(lesson.TRAINING, query, SIZES)[0] == {
+        "task": "adding", "lr": 0.001, "train_cell": ("rnn", "gru")}
 
 
 def test_hide_names_controls_case_insensitively_and_warns_about_the_rest():

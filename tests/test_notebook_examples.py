@@ -10,6 +10,8 @@ import pytest
 
 from rnnviz.engine import LSTMParams, RNNParams
 from rnnviz.notebook import (
+    gru_cell_forward,
+    gru_forward,
     lstm_cell_forward,
     lstm_forward,
     notebook_example,
@@ -166,6 +168,39 @@ def test_lstm_cell_forward_is_one_step_of_lstm_forward_with_c0_zero():
         np.testing.assert_array_equal(c_prev_t, 0.0 if step == 0 else c[:, :, step - 1])
 
 
+def test_gru_cell_forward_is_one_step_of_gru_forward_in_the_courses_form():
+    params, x, a0 = notebook_example("gru")
+    parameters = params.as_dict()
+    a, y, (caches, x_seen) = gru_forward(x, a0, parameters)
+    assert a.shape == (5, 10, 7) and y.shape == (2, 10, 7) and len(caches) == 7
+    np.testing.assert_array_equal(x_seen, x)
+    a1, y1, cache = gru_cell_forward(x[:, :, 0], a0, parameters)
+    np.testing.assert_allclose(a1, a[:, :, 0], rtol=1e-14)
+    np.testing.assert_allclose(y1, y[:, :, 0], rtol=1e-14)
+    np.testing.assert_allclose(y1.sum(axis=0), 1.0, rtol=1e-14)
+    a_next, a_prev, r, u, c_tilde, xt, p = cache
+    np.testing.assert_array_equal(a_prev, a0)
+    np.testing.assert_array_equal(xt, x[:, :, 0])
+    assert p is parameters
+    reset_input = np.concatenate([r * a_prev, xt])  # the reset gate acts before the product
+    np.testing.assert_allclose(c_tilde, np.tanh(parameters["Wc"] @ reset_input
+                                                + parameters["bc"]), rtol=1e-13)
+    np.testing.assert_allclose(a_next, u * c_tilde + (1 - u) * a_prev, rtol=1e-14)
+    for step, (a_t, a_prev_t, *_rest) in enumerate(caches):
+        np.testing.assert_array_equal(a_t, a[:, :, step])
+        np.testing.assert_array_equal(a_prev_t, a0 if step == 0 else a[:, :, step - 1])
+
+
+def test_the_gru_example_draws_in_the_lstms_pattern():
+    params, x, a0 = notebook_example("gru", seed=3)
+    draw = np.random.RandomState(3).randn
+    np.testing.assert_array_equal(x, draw(3, 10, 7))
+    np.testing.assert_array_equal(a0, draw(5, 10))
+    for name in ("Wr", "br", "Wu", "bu", "Wc", "bc", "Wy", "by"):
+        np.testing.assert_array_equal(getattr(params, name),
+                                      draw(*getattr(params, name).shape), err_msg=name)
+
+
 def test_notebook_softmax_and_sigmoid_match_the_notebooks_at_ordinary_inputs():
     z = np.random.default_rng(0).standard_normal((4, 6))
     e = np.exp(z - np.max(z))
@@ -190,5 +225,5 @@ def test_notebook_sequence_outputs_are_plain_c_ordered_arrays_of_their_own():
 
 
 def test_a_cell_the_notebook_has_no_example_of_is_named():
-    with pytest.raises(ValueError, match="examples of rnn and lstm; got 'elman'"):
+    with pytest.raises(ValueError, match="one of rnn, lstm, gru; got 'elman'"):
         notebook_example("elman")

@@ -18,7 +18,7 @@ from rnnviz.app.build import PRESETS
 from rnnviz.app.config import Config
 from rnnviz.engine import CELLS
 from rnnviz.training.tasks import make_task
-from rnnviz.ui import cache, sidebar, state, training
+from rnnviz.ui import cache, player, sidebar, state, training
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME, STEP, GATES = "app.py", "pages/1_Step_through.py", "pages/2_Gates_and_cell_state.py"
@@ -69,7 +69,7 @@ def fresh_cache():
     yield
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_without_exception(page, cell):
     at = open_app(page, {"cell": cell})
@@ -88,6 +88,15 @@ def test_home_shape_table_follows_the_sizes():
     widget(at, "radio", "cell").set_value("rnn").run()
     table = at.dataframe[0].value.set_index("tensor")
     assert table.loc["Waa", "size"] == "(9, 9)" and "Wf" not in table.index
+
+
+def test_home_shows_every_cells_equations_under_its_name():
+    from rnnviz.app.equations import equations
+
+    at = open_app(HOME)
+    assert [h.value for h in at.subheader][:len(CELLS)] == [c.label for c in CELLS.values()]
+    shown = [element.value.strip("$\n") for element in at.latex]
+    assert shown == [line for cell in CELLS.values() for line in equations(cell)]
 
 
 def test_home_shows_the_notebooks_values_and_its_lstm_bug():
@@ -214,11 +223,17 @@ def test_config_persists_when_moving_between_pages():
         assert widget(at, "number_input", "n_a").value == 11
 
 
-def step_buttons(at: AppTest) -> dict[str, dict]:
-    """{"One step back": its data, "One step forward": ...}: the ◀ ▶ buttons (browser
-    components, pressed in tests/browser) as the page drew them."""
+def browser_buttons(at: AppTest) -> dict[str, dict]:
+    """{key: its data}: the ◀ ▶ and Play buttons (browser components, pressed in
+    tests/browser) as the page drew them."""
     buttons = [json.loads(e.proto.json) for e in at.get("bidi_component")]
-    return {b["help"]: b for b in buttons}
+    return {b["name"]: b for b in buttons}
+
+
+def step_buttons(at: AppTest) -> dict[str, dict]:
+    """{"One step back": its data, "One step forward": ...}: the ◀ ▶ buttons."""
+    return {b["help"]: b for name, b in browser_buttons(at).items()
+            if name in (player.BACK_KEY, player.FORWARD_KEY)}
 
 
 def test_timestep_slider_moves_the_step_and_the_buttons_stop_at_the_ends():
@@ -267,22 +282,22 @@ def test_example_and_unit_choices_change_the_equations():
     assert "unit j = 3, example i = 7" in chart_titles(at)[0]
 
 
-def test_play_and_pause_toggle_the_animation():
+def test_play_is_drawn_with_what_the_player_has_seen_and_stops_at_the_last_step():
     at = open_app(STEP, {"T_x": "4"})
-    at.button(key="rnnviz_play").click().run()
-    no_exception(at)
-    assert at.session_state[state.PLAYING_KEY] is True
-    assert at.button(key="rnnviz_play").label == "Pause"
-    at.button(key="rnnviz_play").click().run()
-    assert at.session_state[state.PLAYING_KEY] is False
-    assert at.button(key="rnnviz_play").label == "Play"
+    play = browser_buttons(at)[player.PLAY_KEY]
+    assert (play["playing"], play["seq"], play["ticks"], play["disabled"]) == (False, 0, 0, False)
+    assert play["play"]["label"] == "Play" and play["pause"]["label"] == "Pause"
+    assert play["interval"] == player.FRAME_INTERVAL_MS == 250  # four frames a second
+    at.session_state[state.PLAYING_KEY] = True
+    at.session_state[state.PLAY_SEEN_KEY] = {"seq": 1, "ticks": 3}
+    at.run()
+    play = browser_buttons(at)[player.PLAY_KEY]
+    assert (play["playing"], play["seq"], play["ticks"]) == (True, 1, 3)
 
 
-def test_play_at_the_last_step_starts_again_from_the_first():
-    at = open_app(STEP, {"T_x": "4"})
-    at.slider(key=STEP_SLIDER).set_value(4).run()
-    at.button(key="rnnviz_play").click().run()
-    assert at.session_state[STEP_KEY] == 1
+def test_play_is_disabled_with_a_single_step_and_hidden_by_a_lesson_link():
+    assert browser_buttons(open_app(STEP, {"T_x": "1"}))[player.PLAY_KEY]["disabled"]
+    assert player.PLAY_KEY not in browser_buttons(open_app(STEP, {"hide": "play"}))
 
 
 def test_moving_the_timestep_never_recomputes_the_forward_pass(monkeypatch):
@@ -327,6 +342,35 @@ def test_gates_page_draws_every_gate_and_state_with_the_right_scales():
     assert (gate["zmin"], gate["zmax"]) == (0.0, 1.0)
     state = specs[4]["data"][0]
     assert state["zmid"] == 0.0 and state["zmin"] == -state["zmax"]
+
+
+def test_step_through_draws_the_gru_cell_with_the_numbers_of_its_equations():
+    at = open_app(STEP, {"cell": "gru", "T_x": "5", "input": "gaussian", "t": "3"})
+    no_exception(at)
+    assert chart_titles(at)[0].startswith("GRU cell at t = 3")
+    text = latex(at)
+    for symbol in ("r_{0}", "u_{0}", r"\tilde{c}_{0}", "a_{0}"):
+        assert symbol in text, symbol
+    diagram = json.loads(at.get("plotly_chart")[0].proto.spec)
+    drawn = " ".join(a["text"] for a in diagram["layout"]["annotations"])
+    for label in ("r = σ", "u = σ", "c̃ = tanh", "r∘a⟨t−1⟩", "1 − u", "a⟨3⟩"):
+        assert label in drawn, label
+
+
+def test_gates_page_shows_the_grus_gates_and_that_it_remembers():
+    at = open_app(GATES, {"cell": "gru", "n_a": "32", "m": "8", "T_x": "60",
+                          "input": "gaussian", "forget_bias": "5"})   # GRU remembers
+    no_exception(at)
+    titles = chart_titles(at)
+    for name in ("reset gate r⟨t⟩", "update gate u⟨t⟩", "candidate c̃⟨t⟩",
+                 "hidden state a⟨t⟩"):
+        assert any(title.startswith(name) for title in titles), name
+    metrics = {m.label: m.value for m in at.metric}
+    assert list(metrics) == ["reset gate > 0.9", "update gate < 0.1", "candidate |c̃| > 0.9"]
+    assert metrics["update gate < 0.1"] == "100%"    # bu = -5: every u near 0
+    assert any("the cell is remembering: a⟨t−1⟩ is carried forward" in m.value
+               for m in at.markdown)
+    assert titles[-1].startswith("hidden state a⟨t⟩")   # the memory's lines: a, not c
 
 
 def test_gates_page_example_choice_changes_the_saturation_readout():

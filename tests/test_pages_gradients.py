@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from rnnviz.app import contents
 from rnnviz.app.build import build
 from rnnviz.app.config import Config
+from rnnviz.engine import CELLS
 from rnnviz.figures import style
 from rnnviz.ui import gradients as gf
 from rnnviz.ui import sidebar, state
@@ -62,13 +63,17 @@ def readout(at: AppTest, cell: str) -> float:
 QUERY = {"input": "gaussian", "n_a": "12", "T_x": "25", "m": "4", "cell": "rnn"}
 
 
-def test_gradient_flow_page_overlays_both_cells_with_every_chart():
+def test_gradient_flow_page_overlays_every_cell_with_every_chart():
     at = open_page(FLOW, QUERY)
     no_exception(at)
     charts = figures(at)
     flow = next(spec for title, spec in charts.items() if title.startswith("Gradient flowing"))
     names = [trace["name"] for trace in flow["data"]]
-    assert names == ["RNN ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂c⟨t⟩‖"]
+    assert names == ["RNN ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂a⟨t⟩‖", "LSTM ‖∂L/∂c⟨t⟩‖",
+                     "GRU ‖∂L/∂a⟨t⟩‖"]
+    # each cell in its own colour, the GRU's distinct from the RNN's and the LSTM's
+    colours = {trace["name"].split()[0]: trace["line"]["color"] for trace in flow["data"]}
+    assert len(set(colours.values())) == 3
     assert len(array(flow["data"][0]["x"])) == 25
     assert flow["layout"]["yaxis"]["type"] == "log"
     assert "last step only" in next(iter(charts))  # the default: the clearest picture
@@ -76,10 +81,12 @@ def test_gradient_flow_page_overlays_both_cells_with_every_chart():
     assert any(t.startswith("Reach back") for t in charts)
     assert any(t.startswith("RNN: ∂L/∂a⟨t⟩ (example 0)") for t in charts)
     assert readout(at, "rnn") < 0 and np.isfinite(readout(at, "lstm"))
+    assert np.isfinite(readout(at, "gru"))
     table = at.dataframe[0].value
     assert list(table["parameter"]) == ["Wax", "Waa", "ba", "Wya", "by",
                                         "Wf", "bf", "Wu", "bu", "Wc", "bc", "Wo", "bo",
-                                        "Wy", "by"]
+                                        "Wy", "by",
+                                        "Wr", "br", "Wu", "bu", "Wc", "bc", "Wy", "by"]
 
 
 def test_moving_the_loss_to_every_step_changes_the_picture_and_is_remembered():
@@ -124,6 +131,13 @@ def test_forget_bias_and_T_x_knobs_act():
     assert len(array(flow["data"][0]["x"])) == 9
 
 
+def test_the_heatmap_shows_the_configurations_cell_first():
+    at = open_page(FLOW, {**QUERY, "cell": "gru"})
+    no_exception(at)
+    assert at.radio(key="rnnviz_gf_heat_cell").value == "gru"
+    assert any(t.startswith("GRU: ∂L/∂a⟨t⟩") for t in figures(at))
+
+
 def test_example_and_heatmap_cell_choices_change_the_heatmap():
     at = open_page(FLOW, QUERY)
     at.selectbox(key=state.WIDGET_PREFIX + "example").set_value(3).run()
@@ -135,14 +149,15 @@ def test_example_and_heatmap_cell_choices_change_the_heatmap():
 def test_clipping_threshold_decides_whether_the_step_is_clipped():
     at = open_page(FLOW, QUERY)
     at.number_input(key="rnnviz_gf_tau").set_value(1e6).run()
-    assert sum("not clipped" in m.value for m in at.markdown) == 2
+    assert sum("not clipped" in m.value for m in at.markdown) == len(CELLS)  # one per cell
     table = at.dataframe[0].value
     np.testing.assert_allclose(table["after clipping"], table["‖∂L/∂W‖"])
     at.number_input(key="rnnviz_gf_tau").set_value(1e-3).run()
     no_exception(at)
-    assert sum(m.value.startswith("**Clipped**") for m in at.markdown) == 2
+    assert sum(m.value.startswith("**Clipped**") for m in at.markdown) == len(CELLS)
     table = at.dataframe[0].value
-    for cell in ("RNN", "LSTM"):
+    assert list(dict.fromkeys(table["cell"])) == [cell.label for cell in CELLS.values()]
+    for cell in table["cell"].unique():
         rows = table[table["cell"] == cell]
         assert np.sqrt(np.sum(rows["after clipping"] ** 2)) == np.float64(1e-3).round(12) \
             or abs(np.sqrt(np.sum(rows["after clipping"] ** 2)) - 1e-3) < 1e-12
@@ -177,7 +192,7 @@ def test_an_open_training_snapshot_is_shown_for_its_own_configuration_only():
     no_exception(at)
     assert ui_training.SNAPSHOT_KEY not in at.session_state
     flow = next(s for t, s in figures(at).items() if t.startswith("Gradient flowing"))
-    assert len(flow["data"]) == 3
+    assert len(flow["data"]) == sum(cell.state_size for cell in CELLS.values())  # every cell
 
 
 def test_gradient_check_page_checks_every_parameter_and_they_pass():
@@ -322,9 +337,11 @@ def test_with_the_loss_at_every_step_the_page_shows_which_steps_alone_would_clip
     at.number_input(key="rnnviz_gf_tau").set_value(1e6).run()
     no_exception(at)
     spec = figures(at)["Gradient of each step's loss alone"]
-    assert [t["name"] for t in spec["data"]] == ["RNN", "LSTM"]
+    assert [t["name"] for t in spec["data"]] == [cell.label for cell in CELLS.values()]
     assert list(array(spec["data"][0]["x"])) == list(range(1, 31))
-    assert any("RNN: no single step's loss would clip" in c.value for c in at.caption)
+    for cell in CELLS.values():
+        assert any(f"{cell.label}: no single step's loss would clip" in c.value
+                   for c in at.caption), cell.label
     rnn = array(spec["data"][0]["y"]).astype(float)
     tau = float(np.sqrt(rnn[0] * rnn[-1]))  # between the first and the last step's norm
     at.number_input(key="rnnviz_gf_tau").set_value(tau).run()

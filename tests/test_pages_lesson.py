@@ -34,6 +34,11 @@ def keys(at: AppTest, kind: str) -> set:
     return {getattr(w, "key", None) for w in getattr(at, kind)}
 
 
+def browser_buttons(at: AppTest) -> set[str]:
+    """The keys of the ◀ ▶ and Play buttons drawn (browser components)."""
+    return {json.loads(e.proto.json)["name"] for e in at.get("bidi_component")}
+
+
 def warnings(at: AppTest) -> str:
     return re.sub(r"\\(.)", r"\1", "\n".join(w.value for w in at.warning))
 
@@ -66,7 +71,8 @@ def test_hide_removes_the_named_controls_and_keeps_the_rest():
     assert state.WIDGET_PREFIX + "cell" not in keys(at, "radio")
     numbers = keys(at, "number_input")
     assert state.WIDGET_PREFIX + "seed" not in numbers and state.WIDGET_PREFIX + "n_a" in numbers
-    assert "rnnviz_play" not in keys(at, "button")
+    assert "rnnviz_play" not in browser_buttons(at)
+    assert "rnnviz_step_forward" in browser_buttons(at)
     assert at.slider(key=STEP_SLIDER).value == 3
     assert at.query_params["hide"] == "presets,cell,seed,play,unit"
 
@@ -124,22 +130,23 @@ def test_gradient_flow_knob_changes_the_config_through_update_config():
 
 
 def test_training_link_prefills_the_settings_and_can_hide_them():
-    query = {"task": "copy", "train_cell": "rnn", "optimizer": "sgd", "lr": "0.05",
+    query = {"task": "copy", "train_cell": "rnn,gru", "optimizer": "sgd", "lr": "0.05",
              "steps": "40"}
     at = open_app(TRAINING, query)
     w = "rnnviz_tr_w_"
     assert at.selectbox(key=w + "task").value == "copy"
-    assert at.radio(key=w + "train_cell").value == "rnn"
+    assert list(at.segmented_control(key=w + "train_cell").value) == ["rnn", "gru"]
     assert at.selectbox(key=w + "optimizer").value == "sgd"
     assert at.number_input(key=w + "learning_rate").value == 0.05
     assert at.number_input(key=w + "steps").value == 40
     assert dict(at.query_params) == query
-    at = open_app(TRAINING, {"task": "adding", "steps": "5",
+    at = open_app(TRAINING, {"task": "adding", "steps": "5", "train_cell": "gru,lstm",
                              "hide": "task,train_cell,optimizer"})
     assert w + "task" not in keys(at, "selectbox") and w + "optimizer" not in keys(at, "selectbox")
-    assert w + "train_cell" not in keys(at, "radio")
+    assert w + "train_cell" not in keys(at, "button_group")
     text = "\n".join(m.value for m in at.markdown)
     assert f"task: **{TASKS['adding'].title}**" in text and "SGD" not in text
+    assert "cells: **LSTM, GRU**" in text
 
 
 def test_hostile_view_parameters_warn_and_fall_back_to_defaults():
@@ -151,12 +158,12 @@ def test_hostile_view_parameters_warn_and_fall_back_to_defaults():
     for name in ("t='999'", "unit='-1'", "example='1e400'", "where was ignored",
                  "units was ignored", "'zz<script>' was ignored", "'bogus'"):
         assert name in text, name
-    assert "rnnviz_play" not in keys(at, "button")
+    assert "rnnviz_play" not in browser_buttons(at)
     assert "t" not in at.query_params and "where" not in at.query_params
 
 
 def test_training_with_hidden_settings_trains_what_the_link_fixed():
-    at = open_app(TRAINING, {"task": "adding", "train_cell": "rnn", "optimizer": "sgd",
+    at = open_app(TRAINING, {"task": "adding", "train_cell": "both", "optimizer": "sgd",
                              "steps": "3", "hide": "task,train_cell,optimizer"})
     w = "rnnviz_tr_w_"
     at.number_input(key=w + "n_a").set_value(4)
@@ -164,9 +171,10 @@ def test_training_with_hidden_settings_trains_what_the_link_fixed():
     next(b for b in at.button if b.label == "Train").click()
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    (run,) = at.session_state[tr.RUNS_KEY]
-    assert (run.config.task, run.config.cell, run.config.optimizer) == ("adding", "rnn", "sgd")
-    assert run.config.steps == 3 and run.training   # a worker trains it beside the page
+    rnn, lstm = at.session_state[tr.RUNS_KEY]   # both: what a link made for two cells meant
+    for run, cell in ((rnn, "rnn"), (lstm, "lstm")):
+        assert (run.config.task, run.config.cell, run.config.optimizer) == ("adding", cell, "sgd")
+        assert run.config.steps == 3 and run.training   # a worker trains it beside the page
 
 
 def test_update_config_applies_valid_changes_and_refuses_bad_ones_with_a_warning():

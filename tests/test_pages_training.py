@@ -44,10 +44,14 @@ def no_exception(at: AppTest) -> None:
 
 
 def press_train(at: AppTest, **settings) -> AppTest:
-    """Fill in the settings and press Train (the runs start in a worker)."""
+    """Fill in the settings and press Train (the runs start in a worker); the cells to train
+    as the toggle buttons are clicked, train_cell="rnn" or "gru,lstm"."""
     for name, value in {**SMALL, **settings}.items():
-        element = {"task": at.selectbox, "optimizer": at.selectbox, "train_cell": at.radio,
-                   "clip": at.radio, "text": at.text_area}.get(name, at.number_input)
+        element = {"task": at.selectbox, "optimizer": at.selectbox,
+                   "train_cell": at.segmented_control, "clip": at.radio,
+                   "text": at.text_area}.get(name, at.number_input)
+        if name == "train_cell":
+            value = [cell for cell in value.split(",") if cell]
         element(key=W + name).set_value(value)
     next(b for b in at.button if b.label == "Train").click()
     return at.run()
@@ -104,7 +108,8 @@ def test_every_setting_is_drawn_from_its_row_with_its_label_bounds_choices_and_h
     no_exception(at)
     for name in FORM:
         field = SETTING[name]
-        widget = next(w for kind in ("number_input", "selectbox", "radio", "text_area")
+        widget = next(w for kind in ("number_input", "selectbox", "radio", "button_group",
+                                     "text_area")
                       for w in at.get(kind) if w.key == W + name)
         assert (widget.label, widget.help) == (field.label, field.help), name
         if field.kind in ("int", "float"):
@@ -114,6 +119,10 @@ def test_every_setting_is_drawn_from_its_row_with_its_label_bounds_choices_and_h
             assert widget.type == ("radio" if field.widget == "radio" else "selectbox"), name
             assert widget.options == [field.label_of(c) for c in field.choices], name
             assert widget.value == field.default, name
+        elif field.kind == "choices":  # toggle buttons side by side, the default ones on
+            assert field.widget == "radio", name
+            assert widget.options == [field.label_of(c) for c in field.choices], name
+            assert list(widget.value) == list(field.default), name
         else:  # any length: a text over the limit is named on Train, not refused unseen
             assert widget.proto.max_chars == 0, name
 
@@ -134,30 +143,44 @@ def test_a_link_that_hides_the_optimizer_says_the_values_it_set_and_trains_with_
     assert (run.config.optimizer, run.config.learning_rate) == ("sgd", 0.05)
 
 
-def test_training_both_cells_a_handful_of_steps_draws_both_curves():
-    at = train(open_training(), train_cell="both")
+def test_training_the_three_cells_a_handful_of_steps_draws_three_curves():
+    at = train(open_training(), train_cell="gru,lstm,rnn")
     no_exception(at)
-    rnn, lstm = runs(at)
-    assert (rnn.config.cell, lstm.config.cell) == ("rnn", "lstm")
-    assert rnn.status == lstm.status == "finished"
-    assert rnn.history["step"] == list(range(1, 13)) == lstm.history["step"]
+    rnn, lstm, gru = runs(at)
+    assert (rnn.config.cell, lstm.config.cell, gru.config.cell) == ("rnn", "lstm", "gru")
+    assert rnn.status == lstm.status == gru.status == "finished"
+    assert rnn.history["step"] == list(range(1, 13)) == lstm.history["step"] == gru.history["step"]
     assert rnn.train_seconds > 0 and rnn.speed() > 0
     loss = chart(at, "Loss while training")
-    assert [t["name"] for t in loss["data"]] == [rnn.name, lstm.name]
+    assert [t["name"] for t in loss["data"]] == [rnn.name, lstm.name, gru.name]
     assert "RNN · chars · n_a=4 · Adam lr=0.01" in rnn.label
+    assert "GRU · chars · n_a=4 · Adam lr=0.01" in gru.label
     assert chart(at, "Gradient norm")["layout"]["yaxis"]["type"] == "log"
     table = at.dataframe[0].value
-    assert list(table["steps"]) == [12, 12] and list(table["status"]) == ["finished"] * 2
+    assert list(table["steps"]) == [12] * 3 and list(table["status"]) == ["finished"] * 3
     assert at.button(key="rnnviz_tr_stop").disabled  # redrawn after the run
 
 
-def test_the_same_seed_gives_the_rnn_and_the_lstm_the_same_batches():
-    at = train(open_training(), train_cell="both", steps=3)
-    rnn, lstm = runs(at)
-    for run in (rnn, lstm):
+def test_the_same_seed_gives_every_cell_chosen_the_same_batches():
+    at = train(open_training(), train_cell="rnn,gru", steps=3)
+    rnn, gru = runs(at)
+    for run in (rnn, gru):
         assert run.config.seed == 1
-    again = Trainer(rnn.config.replace(cell="lstm"))
-    np.testing.assert_allclose([r.loss for r in again.run(3)], lstm.history["loss"])
+    again = Trainer(rnn.config.replace(cell="gru"))
+    np.testing.assert_allclose([r.loss for r in again.run(3)], gru.history["loss"])
+    assert at.query_params["train_cell"] == "rnn,gru"   # the link to these runs
+
+
+def test_training_with_no_cell_chosen_says_so_and_starts_nothing():
+    at = train(open_training(), train_cell="")
+    no_exception(at)
+    assert runs(at) == []
+    (error,) = [shown(e.value) for e in at.error]
+    assert error == ("These settings cannot be trained: no cell is chosen: pick at least one "
+                     "of RNN, LSTM, GRU.")
+    at = train(at, train_cell="gru", steps=2)   # choosing one clears the message
+    no_exception(at)
+    assert [run.config.cell for run in runs(at)] == ["gru"] and not at.error
 
 
 def test_a_finished_run_drops_its_trainer_and_keeps_its_final_parameters():
@@ -278,7 +301,7 @@ def test_a_softmax_sure_of_wrong_answers_is_stopped_and_the_page_says_what_to_tr
 
 
 def test_characters_left_out_of_a_text_are_named_beside_the_runs():
-    at = train(open_training(), train_cell="both", text=COMMON * 3 + "\n*é€_")
+    at = train(open_training(), train_cell="rnn,lstm", text=COMMON * 3 + "\n*é€_")
     no_exception(at)
     rnn, lstm = runs(at)
     assert rnn.status == lstm.status == "finished" and rnn.notes == lstm.notes
@@ -429,26 +452,29 @@ def test_a_run_on_pasted_text_cannot_be_opened_in_the_other_views():
     assert any("pasted text" in c.value for c in at.caption)
 
 
-def test_the_history_and_the_model_download_and_the_model_loads_back():
-    at = train(open_training(), train_cell="lstm")
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_history_and_the_model_download_and_the_model_loads_back(cell):
+    at = train(open_training(), train_cell=cell)
     run = runs(at)[0]
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download the history (CSV)", "Download the model (.npz)"]
     frame = run_detail.history_frame(run)
     assert list(frame.columns) == list(HISTORY_COLUMNS) and len(frame) == 12
     config, params, _, trained = load_trained(io.BytesIO(run.model_bytes()))
-    assert config == run.config and trained == 12
-    np.testing.assert_array_equal(params.Wf, run.params.Wf)
+    assert config == run.config and trained == 12 and params.cell == cell
+    for (name, value), (_, kept) in zip(params.items(), run.params.items(), strict=True):
+        np.testing.assert_array_equal(value, kept, err_msg=name)
 
 
 def test_an_uploaded_model_counts_its_steps_and_continue_is_lit_at_once():
-    at = train(open_training(), train_cell="lstm")
+    at = train(open_training(), train_cell="gru")
     run = runs(at)[0]
     at.file_uploader(key="rnnviz_tr_upload").upload("mine.npz", run.model_bytes()).run()
     no_exception(at)
     loaded = runs(at)[-1]
     assert loaded.status == "loaded" and "loaded from mine.npz" in loaded.label
-    np.testing.assert_array_equal(loaded.params.Wf, run.params.Wf)
+    assert loaded.config.cell == "gru" and loaded.label.startswith("GRU · chars")
+    np.testing.assert_array_equal(loaded.params.Wr, run.params.Wr)
     assert any(s.value.startswith("Loaded mine.npz as run 2, trained for 12 steps") and
                "press Continue to train it 12 steps further" in s.value for s in at.success)
     assert not at.button(key="rnnviz_tr_continue").disabled   # in the same script run
@@ -555,3 +581,26 @@ def test_uploading_a_wrong_file_says_so_and_loses_nothing(name, content, reason)
     no_exception(at)
     assert [r.id for r in runs(at)] == before
     assert any(f"{name} was not loaded" in e.value and reason in e.value for e in at.error)
+
+
+def test_a_choices_field_draws_as_a_menu_or_toggle_buttons_and_reads_back_in_order():
+    def script():
+        import streamlit as st
+
+        from rnnviz.fields import Field
+        from rnnviz.ui.widgets import field_widget, widget_value
+
+        for widget in ("", "radio"):
+            field = Field("f" + widget, "choices", ("b",), choices=("a", "b", "c"),
+                          choice_labels=("A", "B", "C"), widget=widget)
+            st.session_state.setdefault("k" + widget, list(field.default))
+            field_widget(field, "k" + widget)
+            st.markdown(",".join(widget_value(field, "k" + widget, ())))
+
+    at = AppTest.from_function(script).run()
+    assert at.multiselect(key="k").options == ["A", "B", "C"]
+    assert at.segmented_control(key="kradio").options == ["A", "B", "C"]
+    at.multiselect(key="k").set_value(["c", "a"])
+    at.segmented_control(key="kradio").set_value(["c", "b"]).run()
+    no_exception(at)
+    assert [m.value for m in at.markdown] == ["a,c", "b,c"]   # in the order of the choices

@@ -15,7 +15,7 @@ from rnnviz.app.readouts import (
     notebook_rnn_printout,
     power_of_ten,
     saturation,
-    saturation_labels,
+    saturation_metrics,
     saturation_sentences,
     shape_table,
     step_terms,
@@ -24,7 +24,7 @@ from rnnviz.app.readouts import (
 from rnnviz.engine import CELLS
 from rnnviz.engine.model import forward
 
-RNN, LSTM = CELLS["rnn"], CELLS["lstm"]
+RNN, LSTM, GRU = CELLS["rnn"], CELLS["lstm"], CELLS["gru"]
 
 
 def _trace(config):
@@ -32,7 +32,7 @@ def _trace(config):
     return setup, forward(setup.params, setup.x, setup.a0, output=setup.loss.output)
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_example_view_slices_one_example_or_averages_the_batch(cell):
     _, trace = _trace(Config(cell=cell, input="gaussian", n_a=4, m=3, T_x=5))
     view = example_view(CELLS[cell], trace, 2)
@@ -81,6 +81,42 @@ def test_lstm_step_terms_match_the_gates_and_the_cell_update(step):
     assert terms["c"] == pytest.approx(f * terms["c_prev"] + u * c_tilde, rel=1e-12)
     assert terms["a"] == pytest.approx(o * np.tanh(terms["c"]), rel=1e-12)
     assert terms["c_prev"] == (0.0 if step == 1 else trace.c[2, 1, k - 1])
+
+
+@pytest.mark.parametrize("step", [1, 4])
+def test_gru_step_terms_reset_a_before_the_candidates_product(step):
+    setup, trace = _trace(Config(cell="gru", input="gaussian", n_a=3, m=2, T_x=4, seed=4))
+    terms = step_terms(GRU, setup.params, example_view(GRU, trace, 1), step, unit=2)
+    k = step - 1
+    for gate, z in (("r", trace.z_r), ("u", trace.z_u), ("c_tilde", trace.z_c)):
+        g = terms["projections"][gate]
+        assert g["rec"] + g["inp"] + g["b"] == pytest.approx(g["z"])
+        assert g["z"] == pytest.approx(z[2, 1, k], rel=1e-10)
+    a_prev = trace.a_prev[:, 1, k]
+    Wc_a = setup.params.Wc[2, :3]
+    assert terms["projections"]["c_tilde"]["rec"] == pytest.approx(
+        Wc_a @ (trace.r[:, 1, k] * a_prev), rel=1e-12)
+    u, c_tilde = (terms["projections"][g]["value"] for g in ("u", "c_tilde"))
+    assert terms["a"] == pytest.approx(u * c_tilde + (1 - u) * terms["a_prev"], rel=1e-12)
+    lines = step_latex(GRU, terms)
+    assert len(lines) == 4
+    assert r"(r^{\langle" in lines[2] and f"{terms['a']:.4f}" in lines[3]
+    # the candidate, the widest line, puts its value on a second row so the page never cuts it
+    first, second = lines[2].split(r" \\ ")
+    assert first.startswith(r"\begin{aligned} \tilde{c}_{2}") and r"(r^{\langle" in first
+    c_tilde = terms["projections"]["c_tilde"]
+    assert second == (rf"&= \tanh({c_tilde['z']:.4f}) = {c_tilde['value']:.4f} "
+                      r"\end{aligned}")
+
+
+def test_the_gru_update_gate_remembers_near_zero():
+    remembering = {g: {"high": 0.0, "low": 0.8} for g in ("r", "u", "c_tilde")}
+    sentences = saturation_sentences(GRU, remembering)
+    assert sentences[1].startswith("0% of update gates above 0.9 and 80% below 0.1")
+    assert "remembering" in sentences[1]
+    rewriting = {g: {"high": 0.8, "low": 0.0} for g in ("r", "u", "c_tilde")}
+    assert "rewriting" in saturation_sentences(GRU, rewriting)[1]
+    assert "reset gate" in saturation_sentences(GRU, rewriting)[0]
 
 
 def test_step_terms_at_the_edge_sizes():
@@ -154,7 +190,7 @@ def test_trace_table_has_one_row_per_timestep_and_unit():
     assert set(trace_table(RNN, example_view(RNN, rnn_trace, 0))) == {"t", "unit", "a"}
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("cell", list(CELLS))
 def test_shape_table_numbers_match_the_built_parameters(cell):
     config = Config(cell=cell, input="gaussian", n_x=3, n_a=7, n_y=4, m=5, T_x=6)
     rows = {row["tensor"]: row for row in shape_table(config)}
@@ -189,8 +225,16 @@ def test_notebook_lstm_comparison_reproduces_the_bug_and_corrects_it():
 
 
 def test_saturation_is_read_for_every_projection_gates_first():
-    assert list(saturation_labels(LSTM).values()) == [
-        "forget gate > 0.9", "update gate > 0.9", "output gate > 0.9", "candidate |c̃| > 0.9"]
+    shares = {"f": {"high": 0.7, "low": 0.1}, "u": {"high": 0.2, "low": 0.3},
+              "o": {"high": 0.0, "low": 0.5}, "c_tilde": {"high": 0.4, "low": 0.6}}
+    assert saturation_metrics(LSTM, shares) == {
+        "forget gate > 0.9": 0.7, "update gate > 0.9": 0.2, "output gate > 0.9": 0.0,
+        "candidate |c̃| > 0.9": 0.4}
+    # the GRU's update gate keeps the memory near 0: its headline is the share below 0.1
+    gru = {"r": {"high": 0.1, "low": 0.2}, "u": {"high": 0.0, "low": 0.95},
+           "c_tilde": {"high": 0.3, "low": 0.5}}
+    assert saturation_metrics(GRU, gru) == {
+        "reset gate > 0.9": 0.1, "update gate < 0.1": 0.95, "candidate |c̃| > 0.9": 0.3}
     _, trace = _trace(Config(cell="rnn", input="gaussian", n_a=3, T_x=4))
     assert list(saturation(RNN, example_view(RNN, trace, None))) == ["a"]
 

@@ -24,9 +24,10 @@ from rnnviz.training.trainer import Trainer
 
 SMALL = TrainConfig(task="chars", cell="lstm", n_a=8, m=4, T_x=6, steps=30, seed=3,
                     stats_every=5, snapshot_every=10)
-FORM_VALUES = {"task": "chars", "train_cell": "both", "n_a": 8, "m": 4, "T_x": 6, "seed": 3,
-               "optimizer": "adam", "learning_rate": 0.02, "beta1": 0.8, "beta2": 0.99,
-               "epsilon": 1e-7, "steps": 1000, "clip": "value", "clip_value": 2.0, "text": ""}
+FORM_VALUES = {"task": "chars", "train_cell": ("rnn", "lstm", "gru"), "n_a": 8, "m": 4,
+               "T_x": 6, "seed": 3, "optimizer": "adam", "learning_rate": 0.02, "beta1": 0.8,
+               "beta2": 0.99, "epsilon": 1e-7, "steps": 1000, "clip": "value", "clip_value": 2.0,
+               "text": ""}
 
 
 def test_train_config_takes_its_defaults_from_the_table():
@@ -53,7 +54,7 @@ def test_the_form_shows_each_setting_once_and_hides_only_its_own_rows_by_known_n
     ({"steps": 0}, "steps must be between"),
     ({"steps": 2.5}, "steps must be a whole number"),
     ({"task": "parity"}, "task must be one of chars, adding, copy, sine"),
-    ({"cell": "gru"}, "cell must be"),
+    ({"cell": "both"}, "cell must be one of rnn, lstm, gru"),
     ({"optimizer": "lbfgs"}, "optimizer must be one of adam"),
     ({"learning_rate": 0.0}, "learning_rate must be between 1e-06 and 1,000,000; got 0"),
     ({"learning_rate": True}, "learning_rate must be a finite number"),
@@ -85,22 +86,44 @@ def test_hyper_parameters_the_optimizer_does_not_take_are_ignored():
 
 
 def test_the_form_describes_one_config_per_cell_on_the_same_data():
-    rnn, lstm = train_configs(FORM_VALUES)
-    assert (rnn.cell, lstm.cell) == ("rnn", "lstm")
-    assert rnn.replace(cell="lstm") == lstm
+    rnn, lstm, gru = train_configs(FORM_VALUES)
+    assert (rnn.cell, lstm.cell, gru.cell) == ("rnn", "lstm", "gru")
+    assert rnn.replace(cell="lstm") == lstm and rnn.replace(cell="gru") == gru
+    assert gru.label() == "GRU · chars · n_a=8 · Adam lr=0.02 · clip |g|≤2 · seed 3"
     assert (rnn.learning_rate, rnn.beta1, rnn.clip, rnn.text) == (0.02, 0.8, "value", None)
     assert rnn.stats_every == 5 and rnn.snapshot_every == 10
     assert rnn.label() == "RNN · chars · n_a=8 · Adam lr=0.02 · clip |g|≤2 · seed 3"
-    (only,) = train_configs({**FORM_VALUES, "train_cell": "lstm", "task": "copy",
+    (only,) = train_configs({**FORM_VALUES, "train_cell": ("lstm",), "task": "copy",
                              "text": "ignored"})
     assert only.task == "copy" and only.text is None
+
+
+@pytest.mark.parametrize("chosen, cells", [
+    (["gru", "rnn"], ["rnn", "gru"]),          # in the order of CELLS, whatever the clicks
+    (("gru",), ["gru"]),
+    (("lstm", "gru", "lstm"), ["lstm", "gru"]),  # once each
+])
+def test_the_form_trains_any_subset_of_the_cells_in_their_own_order(chosen, cells):
+    configs = train_configs({**FORM_VALUES, "train_cell": chosen})
+    assert [config.cell for config in configs] == cells
+    assert len({config.replace(cell="rnn") for config in configs}) == 1  # same data and seed
+
+
+@pytest.mark.parametrize("chosen", [(), [], None])
+def test_a_form_with_no_cell_chosen_is_refused_with_a_sentence(chosen):
+    with pytest.raises(ValueError, match="^no cell is chosen: pick at least one of RNN, "
+                                         "LSTM, GRU$"):
+        train_configs({**FORM_VALUES, "train_cell": chosen})
 
 
 def test_the_form_refuses_what_the_engine_refuses():
     with pytest.raises(ValueError, match="T_x"):
         train_configs({**FORM_VALUES, "task": "adding", "T_x": 1})
-    with pytest.raises(ValueError, match="train_cell must be one of lstm, rnn, both"):
-        train_configs({**FORM_VALUES, "train_cell": "gru?"})
+    with pytest.raises(ValueError, match="train_cell must list some of rnn, lstm, gru; "
+                                         "got 'gru[?]'"):
+        train_configs({**FORM_VALUES, "train_cell": ("rnn", "gru?")})
+    with pytest.raises(ValueError, match="train_cell must be a list of choices; got 'gru'"):
+        train_configs({**FORM_VALUES, "train_cell": "gru"})
     with pytest.raises(ValueError):
         train_configs({**FORM_VALUES, "text": "aaaa"})  # one character: nothing to predict
 
@@ -117,4 +140,28 @@ def test_lesson_links_set_the_training_rows_they_name_with_the_tables_ranges():
     assert set(fields) == set(LINKED)
     for key, name in LINKED.items():
         assert dataclasses.replace(fields[key], name=name) == SETTING[name], key
-    assert SETTING["train_cell"].choices == (*reversed(CELLS), "both")
+    assert SETTING["train_cell"].choices == tuple(CELLS)
+
+
+@pytest.mark.parametrize("raw, cells", [
+    ("both", ("rnn", "lstm")),       # a link made when there were two cells: what it meant
+    ("BOTH", ("rnn", "lstm")),
+    ("gru", ("gru",)),
+    ("gru,rnn", ("rnn", "gru")),
+    (" lstm , gru ,", ("lstm", "gru")),
+    ("both,gru", ("rnn", "lstm", "gru")),
+    (["rnn", "gru,lstm"], ("lstm", "gru")),   # the last of repeated keys
+])
+def test_a_link_names_the_cells_to_train_by_name_or_as_both(raw, cells):
+    linked = {f.name: f for f in lesson.VIEWS[lesson.TRAINING]}["train_cell"]
+    assert linked.parse(raw) == cells
+
+
+@pytest.mark.parametrize("raw, reason", [
+    ("", "must name at least one of rnn, lstm, gru"),
+    (",,", "must name at least one of rnn, lstm, gru"),
+    ("rnn,transformer", "must list one or more of rnn, lstm, gru, both"),
+])
+def test_a_link_with_no_known_cell_to_train_is_refused_with_a_reason(raw, reason):
+    with pytest.raises(ValueError, match=reason):
+        SETTING["train_cell"].parse(raw)

@@ -4,7 +4,7 @@ Three kinds of input (Config.input):
 
 - "notebook": the course notebook's own draws, ``np.random.seed(seed)`` then randn in its
   order (x, a<0>, then the weights; rnnviz.notebook.notebook_example). The weight knobs
-  (weight scale, spectral radius, forget-gate bias) do not apply: the weights are the
+  (weight scale, spectral radius, memory bias) do not apply: the weights are the
   notebook's standard-normal draws.
 - "gaussian": with ``rng = np.random.default_rng(seed)``: x ~ N(0, 1) of shape (n_x, m, T_x),
   then the labels, then the weights from rnnviz.engine.init_params with the knobs; a<0> = 0.
@@ -48,6 +48,10 @@ PRESETS: dict[str, Config] = {
     "LSTM remembers": Config(cell="lstm", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
                              input=GAUSSIAN, weight_scale=1.0, spectral_radius=0.0,
                              forget_bias=5.0),
+    # the memory knob at 5 sets the GRU's bu = -5: u near 0 keeps a<t-1>
+    "GRU remembers": Config(cell="gru", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
+                            input=GAUSSIAN, weight_scale=1.0, spectral_radius=0.0,
+                            forget_bias=5.0),
 }
 
 
@@ -130,8 +134,8 @@ def build(config: Config) -> Setup:
 def knobs_apply(config: Config) -> dict[str, bool]:
     """Which initialisation knobs change the weights for `config` (the UI greys the others).
 
-    The notebook input draws every weight with randn, so no knob applies; the forget-gate
-    bias sets the cell's memory bias, which only some cells have.
+    The notebook input draws every weight with randn, so no knob applies; forget_bias sets
+    the cell's memory bias (the LSTM's bf, the GRU's bu), which the RNN does not have.
     """
     drawn = config.input != NOTEBOOK
     return {"weight_scale": drawn, "spectral_radius": drawn,

@@ -50,8 +50,10 @@ FIELDS: tuple[Field, ...] = (
             help="Rescales each recurrent block (Waa, the gates' first n_a columns) so its "
                  "largest |eigenvalue| is this; 0 leaves it as drawn."),
     replace(SETTING["forget_bias"],
-            help="The bias of the gate that keeps the memory (the LSTM's bf): large values "
-                 "keep that gate open, so the cell remembers."),
+            help="How strongly the cell keeps its memory at the start: the LSTM's forget bias "
+                 "bf is this value, so large values keep f near 1; the GRU's update bias bu "
+                 "is minus this value, so large values keep u near 0. Either way the cell "
+                 "remembers."),
 )
 FIELD_BY_NAME = {f.name: f for f in FIELDS}
 _DEFAULTS = {f.name: f.default for f in FIELDS}
@@ -70,7 +72,7 @@ class Config:
             "gaussian" (x ~ N(0, 1), weights by the knobs below), or a task's name.
         weight_scale: multiplies every weight's 1/sqrt(fan_in) standard deviation.
         spectral_radius: rescale Waa (the LSTM's recurrent blocks) to this; 0 leaves it as drawn.
-        forget_bias: the LSTM's bf.
+        forget_bias: the memory bias: the LSTM's bf, the GRU's -bu.
     """
 
     cell: str = _DEFAULTS["cell"]

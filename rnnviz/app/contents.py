@@ -48,11 +48,11 @@ HOME = Page(HOME_SCRIPT)
 STEP = Page("pages/1_Step_through.py",
             "walk through the timesteps and see the cell's numbers at each one.")
 GATES = Page("pages/2_Gates_and_cell_state.py",
-             "what the LSTM's forget, update and output gates do over time.")
+             "what the LSTM's and the GRU's gates do over time.")
 FLOW = Page("pages/3_Gradient_flow.py",
             "watch ∂L/∂a⟨t⟩ shrink or grow as it flows back through time.")
 TRAINING = Page("pages/4_Training.py",
-                "train the RNN and the LSTM with Adam and compare their curves.",
+                "train the RNN, the LSTM and the GRU with Adam and compare their curves.",
                 own_settings=True)
 CHECK = Page("pages/5_Gradient_check.py",
              "compare back-propagation with a numerical derivative.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rnnviz.app.readouts import QUANTITIES, gates_first
+from rnnviz.app.readouts import gates_first, quantity
 from rnnviz.engine import Cell, Projection
 
 # ----- each cell's step --------------------------------
@@ -34,6 +34,16 @@ EQUATIONS = {
         r" x^{\langle t \rangle}] + b_o\right)",
         r"a^{\langle t \rangle} = o^{\langle t \rangle} \circ"
         r" \tanh\left(c^{\langle t \rangle}\right)",
+    ],
+    "gru": [
+        r"r^{\langle t \rangle} = \sigma\left(W_r\,[a^{\langle t-1 \rangle};"
+        r" x^{\langle t \rangle}] + b_r\right)",
+        r"u^{\langle t \rangle} = \sigma\left(W_u\,[a^{\langle t-1 \rangle};"
+        r" x^{\langle t \rangle}] + b_u\right)",
+        r"\tilde{c}^{\langle t \rangle} = \tanh\left(W_c\,[r^{\langle t \rangle} \circ"
+        r" a^{\langle t-1 \rangle}; x^{\langle t \rangle}] + b_c\right)",
+        r"a^{\langle t \rangle} = u^{\langle t \rangle} \circ \tilde{c}^{\langle t \rangle}"
+        r" + (1 - u^{\langle t \rangle}) \circ a^{\langle t-1 \rangle}",
     ],
 }
 
@@ -76,13 +86,19 @@ def _projection_latex(cell: Cell, projection: Projection, terms: dict) -> list[s
     else:
         W = _sub(projection.weights[0])
         W_a, W_x = rf"{W}[{j},\,:n_a]", rf"{W}[{j},\,n_a:]"
-    total = (rf"\underbrace{{{W_a}\, a{sup_prev}}}_{{{_n(numbers['rec'])}}}"
+    hidden = rf"a{sup_prev}"
+    if projection.reset is not None:  # the GRU's candidate: W_a acts on r<t> * a<t-1>
+        hidden = rf"({quantity(cell, projection.reset).latex}{sup_t} \circ {hidden})"
+    total = (rf"\underbrace{{{W_a}\, {hidden}}}_{{{_n(numbers['rec'])}}}"
              rf" + \underbrace{{{W_x}\, x{sup_t}}}_{{{_n(numbers['inp'])}}}"
              rf" + \underbrace{{{_sub(projection.bias)}[{j}]}}_{{{_n(numbers['b'])}}}")
-    symbol = rf"{QUANTITIES[projection.value].latex}_{{{j}}}{sup_t}"
+    symbol = rf"{quantity(cell, projection.value).latex}_{{{j}}}{sup_t}"
     act, z, value = _ACTIVATIONS[projection.activation], _n(numbers["z"]), _n(numbers["value"])
     if projection.value in cell.states:
         return [rf"z_{{{j}}}{sup_t} = {total} = {z}", rf"{symbol} = {act}({z}) = {value}"]
+    if projection.reset is not None:  # wider by r<t> *: its value on a second row
+        return [rf"\begin{{aligned}} {symbol} &= {act}\Big({total}\Big) \\"
+                rf" &= {act}({z}) = {value} \end{{aligned}}"]
     return [rf"{symbol} = {act}\Big({total}\Big) = {act}({z}) = {value}"]
 
 
@@ -99,10 +115,22 @@ def _lstm_update(terms: dict) -> list[str]:
     ]
 
 
+def _gru_update(terms: dict) -> list[str]:
+    t, j = terms["step"], terms["unit"]
+    sup_t, sup_prev = rf"^{{\langle {t} \rangle}}", rf"^{{\langle {t - 1} \rangle}}"
+    u, c_tilde = (terms["projections"][k]["value"] for k in ("u", "c_tilde"))
+    return [
+        rf"a_{{{j}}}{sup_t} = u_{{{j}}}\, \tilde{{c}}_{{{j}}} + (1 - u_{{{j}}})\,"
+        rf" a_{{{j}}}{sup_prev} = {_n(u)} \cdot {_n(c_tilde, True)} + {_n(1 - u)} \cdot"
+        rf" {_n(terms['a_prev'], True)} = {_n(terms['a'])}",
+    ]
+
+
 # How each cell's states follow from its projections, with the numbers plugged in.
 STATE_UPDATES: dict[str, Callable[[dict], list[str]]] = {
     "rnn": lambda terms: [],     # its one projection is a<t> itself
     "lstm": _lstm_update,
+    "gru": _gru_update,
 }
 
 

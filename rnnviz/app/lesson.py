@@ -39,7 +39,8 @@ VIEWS: dict[Page, tuple[Field, ...]] = {
         Field("example", "int_or_mean", "mean", 0, "m", -1,
               help="batch example i, 0 … m−1, or mean"),
         Field("units", "int_list", None, 0, "n_a", -1,
-              help=f"units whose c⟨t⟩ is plotted, e.g. 0,3,7 (at most {MAX_LIST})"),
+              help="units whose memory is plotted (the LSTM's c⟨t⟩, the GRU's a⟨t⟩), "
+                   f"e.g. 0,3,7 (at most {MAX_LIST})"),
     ),
     FLOW: (
         Field("where", "choice", "last", choices=WHERE,
@@ -78,7 +79,7 @@ HIDEABLE: dict[str, str] = {
     "play": "the Play button (Step through, Gates)",
     "unit": "the hidden-unit menu (Step through)",
     "example": "the batch-example menu (Step through, Gates, Gradient flow)",
-    "units": "the units menu of the cell-state plot (Gates)",
+    "units": "the units menu of the memory plot (Gates)",
     "where": "where the loss sits (Gradient flow)",
     "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow)",
     "clipping": "the gradient-clipping section (Gradient flow)",

@@ -48,7 +48,11 @@ class Quantity:
         bounded: its values lie in [-1, 1] (a tanh), so its colour scale is fixed there.
         role: what a share of values near 1 or near 0 says, for the saturation readout.
         verdicts: for the gate that keeps the memory: what it says when most values are
-            near 1, when most are near 0, and otherwise (instead of `role`).
+            near 1, when most are near 0, and otherwise (instead of `role`): the LSTM's
+            forget gate remembers near 1, the GRU's update gate near 0.
+        counted: the end of a gate whose share the page's headline figure gives: "high"
+            (above 0.9), or "low" (below 0.1) where near 0 is what the gate is for, as the
+            GRU's update gate keeps the memory near 0.
     """
 
     name: str
@@ -57,6 +61,7 @@ class Quantity:
     bounded: bool = False
     role: str = ""
     verdicts: tuple[str, str, str] | None = None
+    counted: str = "high"
 
     @property
     def symbol(self) -> str:
@@ -79,7 +84,24 @@ QUANTITIES = {
                   role="how much of the candidate c̃ is written into the cell"),
     "o": Quantity("output gate", "o", "o", role="how much of tanh(c⟨t⟩) is shown as a⟨t⟩"),
     "c_tilde": Quantity("candidate", "c̃", r"\tilde{c}", bounded=True),
+    "r": Quantity("reset gate", "r", "r",
+                  role="how much of a⟨t−1⟩ the candidate c̃ is computed from"),
 }
+
+# Where a cell's array of the same name means something else: the GRU's update gate decides
+# how much of a⟨t−1⟩ is replaced by the candidate, so it keeps the memory when near 0.
+CELL_QUANTITIES = {
+    "gru": {"u": Quantity("update gate", "u", "u", verdicts=(
+        "the cell is rewriting: a⟨t⟩ is mostly the new candidate c̃⟨t⟩ at each step",
+        "the cell is remembering: a⟨t−1⟩ is carried forward almost unchanged",
+        "the cell mixes a⟨t−1⟩ with the candidate, keeping part of its memory"),
+        counted="low")},
+}
+
+
+def quantity(cell: Cell, name: str) -> Quantity:
+    """How the cell's array `name` is named on screen (`QUANTITIES`, or the cell's own)."""
+    return CELL_QUANTITIES.get(cell.name, {}).get(name, QUANTITIES[name])
 
 
 def gates_first(cell: Cell) -> tuple[Projection, ...]:
@@ -138,7 +160,8 @@ def step_terms(cell: Cell, params: Params, view: dict[str, np.ndarray], step: in
         dict: "step", "unit", "x" (n_x,), "y_hat" (n_y,); for each state s (a, and the
         LSTM's c) s + "_prev" and s, the values of unit j at t-1 and t; "projections":
         {value: {"rec", "inp", "b", "z", "value"}} for each projection (the three terms of
-        z_j, their sum and the activation's value).
+        z_j, their sum and the activation's value; the GRU candidate's "rec" is
+        (Wc_a (r<t> * a<t-1>))_j).
     """
     n_a, T_x = view["a"].shape
     if not 1 <= step <= T_x:
@@ -155,7 +178,8 @@ def step_terms(cell: Cell, params: Params, view: dict[str, np.ndarray], step: in
     out["projections"] = {}
     for projection in cell.projections:
         W_a, W_x, b = projection.blocks(params)
-        rec, inp, bias = (float(W_a[unit] @ a_prev), float(W_x[unit] @ view["x"][:, k]),
+        hidden = a_prev if projection.reset is None else view[projection.reset][:, k] * a_prev
+        rec, inp, bias = (float(W_a[unit] @ hidden), float(W_x[unit] @ view["x"][:, k]),
                           float(b[unit, 0]))
         out["projections"][projection.value] = {
             "rec": rec, "inp": inp, "b": bias, "z": rec + inp + bias,
@@ -176,15 +200,19 @@ def saturation(cell: Cell, view: dict[str, np.ndarray]) -> dict[str, dict[str, f
     return out
 
 
-def saturation_labels(cell: Cell) -> dict[str, str]:
-    """A short label per projection for its share above 0.9: "forget gate > 0.9",
-    "candidate |c̃| > 0.9"."""
-    labels = {}
+def saturation_metrics(cell: Cell, sat: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The headline share per projection from `saturation`, by its label: "forget gate > 0.9",
+    "candidate |c̃| > 0.9", and "update gate < 0.1" for the GRU (Quantity.counted)."""
+    metrics = {}
     for projection in gates_first(cell):
-        q = QUANTITIES[projection.value]
-        labels[projection.value] = (f"{q.name} > {HIGH}" if projection.is_gate
-                                    else f"{q.name} |{q.letter}| > {HIGH}")
-    return labels
+        q, share = quantity(cell, projection.value), sat[projection.value]
+        if not projection.is_gate:
+            metrics[f"{q.name} |{q.letter}| > {HIGH}"] = share["high"]
+        elif q.counted == "low":
+            metrics[f"{q.name} < {LOW}"] = share["low"]
+        else:
+            metrics[f"{q.name} > {HIGH}"] = share["high"]
+    return metrics
 
 
 def saturation_sentences(cell: Cell, sat: dict[str, dict[str, float]]) -> list[str]:
@@ -195,7 +223,7 @@ def saturation_sentences(cell: Cell, sat: dict[str, dict[str, float]]) -> list[s
 
     sentences = []
     for projection in gates_first(cell):
-        q, share = QUANTITIES[projection.value], sat[projection.value]
+        q, share = quantity(cell, projection.value), sat[projection.value]
         if not projection.is_gate:
             sentences.append(f"{pct(share['high'])} of {q.name} values have |{q.letter}| "
                              f"above {HIGH} (tanh saturated: its gradient 1 − {q.letter}² is "
@@ -203,9 +231,9 @@ def saturation_sentences(cell: Cell, sat: dict[str, dict[str, float]]) -> list[s
             continue
         meaning = q.role
         if q.verdicts is not None:
-            remembering, forgetting, between = q.verdicts
-            meaning = (remembering if share["high"] >= 0.5 else
-                       forgetting if share["low"] >= 0.5 else between)
+            if_high, if_low, otherwise = q.verdicts
+            meaning = (if_high if share["high"] >= 0.5 else
+                       if_low if share["low"] >= 0.5 else otherwise)
         sentences.append(f"{pct(share['high'])} of {q.name}s above {HIGH} and "
                          f"{pct(share['low'])} below {LOW}: {meaning}.")
     return sentences
@@ -229,7 +257,7 @@ def _parameter_meanings(cell: Cell) -> dict[str, str]:
     """{parameter name: what it is} for the parameters of the cell's step."""
     meanings = {}
     for projection in cell.projections:
-        name = QUANTITIES[projection.value].name
+        name = quantity(cell, projection.value).name
         if len(projection.weights) == 2:
             W_a, W_x = projection.weights
             meanings.update({W_a: f"hidden → {name}", W_x: f"input → {name}"})
@@ -260,14 +288,20 @@ def shape_table(config: Config) -> list[dict[str, str]]:
     shapes = cell.params.SHAPES
     output = (cell.output_weight, "by")
     rows = [row("x⟨t⟩", "input at step t", ("n_x", "m"))]
-    rows += [row(f"{state}⟨t−1⟩", f"previous {QUANTITIES[state].name}", ("n_a", "m"))
+    rows += [row(f"{state}⟨t−1⟩", f"previous {quantity(cell, state).name}", ("n_a", "m"))
              for state in cell.states]
     if any(len(projection.weights) == 1 for projection in cell.projections):
         rows.append(row("concat", "[a⟨t−1⟩; x⟨t⟩]", ("n_a + n_x", "m")))
+    for projection in cell.projections:
+        if projection.reset is not None:
+            letter = quantity(cell, projection.reset).letter
+            rows.append(row(f"[{letter}⟨t⟩∘a⟨t−1⟩; x⟨t⟩]",
+                            f"the {quantity(cell, projection.value).name}'s input",
+                            ("n_a + n_x", "m")))
     meanings = _parameter_meanings(cell)
     rows += [row(name, meanings[name], dims) for name, dims in shapes.items()
              if name not in output]
-    rows += [row(QUANTITIES[name].symbol, QUANTITIES[name].name, ("n_a", "m"))
+    rows += [row(quantity(cell, name).symbol, quantity(cell, name).name, ("n_a", "m"))
              for name in cell.sequences]
     rows += [row(output[0], "hidden → output", shapes[output[0]]),
              row(output[1], "output bias", shapes[output[1]]),
@@ -319,6 +353,9 @@ def steps_that_clip(per_step: dict[str, tuple], threshold: float, most: int = 12
 MEMORY_NOTES = {
     "lstm": "A forget gate near 1 keeps c⟨t−1⟩: the line moves only by what the update "
             "gate writes, u⟨t⟩∘c̃⟨t⟩, and never drops back. Near 0 it wipes it.",
+    "gru": "An update gate near 0 keeps a⟨t−1⟩: the line moves only by "
+           "u⟨t⟩∘(c̃⟨t⟩ − a⟨t−1⟩), a small step towards the candidate. Near 1 the candidate "
+           "replaces it.",
 }
 
 

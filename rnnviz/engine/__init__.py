@@ -6,7 +6,7 @@ NumPy and the standard library only; nothing here knows about pages, URLs or sen
     trace = forward(params, x)                     # x: (n_x, m, T_x)
     result = backward(params, trace, targets, Loss("cross_entropy", "all"))
 
-Each cell lives in its own module (`rnn`, `lstm`), which opens with its readable step pair
+Each cell lives in its own module (`rnn`, `lstm`, `gru`), which opens with its readable step pair
 (`rnn_step_forward`, `rnn_step_backward`, ...), keeps its parameters and its trace, and ends
 with the fused sequence kernel the engine runs and its description (`CELLS[name]`), the data
 the layers above iterate over.
@@ -17,6 +17,7 @@ from rnnviz.engine.activations import sigmoid, softmax
 from rnnviz.engine.cells import CELLS, cell_of, get_cell, init_params
 from rnnviz.engine.description import Cell, Projection, Trace
 from rnnviz.engine.gradcheck import gradient_check
+from rnnviz.engine.gru import GRUParams, GRUTrace, gru_step_backward, gru_step_forward
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.lstm import (
     LSTMParams,
@@ -29,10 +30,10 @@ from rnnviz.engine.params import Params
 from rnnviz.engine.rnn import RNNParams, RNNTrace, rnn_step_backward, rnn_step_forward
 
 __all__ = [
-    "CELLS", "Backprop", "Cell", "LSTMParams", "LSTMTrace", "Loss",
+    "CELLS", "Backprop", "Cell", "GRUParams", "GRUTrace", "LSTMParams", "LSTMTrace", "Loss",
     "Params", "Projection", "RNNParams", "RNNTrace", "Trace", "backward", "cell_of", "forward",
     "get_cell", "gradient_check", "init_params", "keep_freed_memory_for_reuse",
-    "loss_and_gradients", "loss_value",
+    "gru_step_backward", "gru_step_forward", "loss_and_gradients", "loss_value",
     "lstm_step_backward", "lstm_step_forward", "rnn_step_backward", "rnn_step_forward",
     "sigmoid", "softmax",
 ]

@@ -295,6 +295,18 @@ def time_major_after(first: np.ndarray, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def concat_row_views() -> tuple[property, property, property]:
+    """The properties concat, h and x of a gated cell's time-major buffers, views of their
+    field hx (T_x + 1, m, n_a + n_x) whose row t is [a<t>, x<t+1>] (the last row's x part
+    unused); the buffers' class has a property n_a."""
+    concat = property(lambda self: self.hx[:-1],
+                      doc="(T_x, m, n_a + n_x) concat<t>^T = [a<t-1>, x<t>] at every t.")
+    h = property(lambda self: self.hx[:, :, :self.n_a],
+                 doc="(T_x + 1, m, n_a) [a0, a<1>, ..., a<T_x>].")
+    x = property(lambda self: self.hx[:-1, :, self.n_a:], doc="(T_x, m, n_x) the inputs.")
+    return concat, h, x
+
+
 def is_view_of(array: np.ndarray, buffer: np.ndarray) -> bool:
     """Whether `array` is a view into `buffer` (so the buffer still holds its values)."""
     return array.base is not None and np.may_share_memory(buffer, array)

@@ -2,11 +2,12 @@
 
 Back-propagation through time multiplies, once per step, by the transpose of the step
 Jacobian J<t> = ds<t>/ds<t-1>, the derivative of the recurrent state at t with respect to the
-state at t-1: s = a (n_s = n_a) for the RNN, J<t> = diag(1 - a<t>^2) Waa; s = [a; c]
-(n_s = 2 n_a) for the LSTM, whose gradient flows back through a<t-1> *and* c<t-1>. Each cell's
-module writes its J<t> out (rnn_step_jacobian, lstm_step_jacobian, the blocks in the module's
-docstring) beside its forward mode J v (the step_jvp it is tested against). Then, for a loss
-on the last step only, dL/ds<t> = J<t+1>^T ... J<T_x>^T dL/ds<T_x>, hence the readout::
+state at t-1: s = a (n_s = n_a) for the RNN, J<t> = diag(1 - a<t>^2) Waa, and for the GRU;
+s = [a; c] (n_s = 2 n_a) for the LSTM, whose gradient flows back through a<t-1> *and* c<t-1>.
+Each cell's module writes its J<t> out (rnn_step_jacobian, lstm_step_jacobian,
+gru_step_jacobian, the equations in the module's docstring) beside its forward mode J v (the
+step_jvp it is tested against). Then, for a loss on the last step only,
+dL/ds<t> = J<t+1>^T ... J<T_x>^T dL/ds<T_x>, hence the readout::
 
     ||dL/ds<t>|| <= ||dL/ds<T_x>|| * ||J<T_x> ... J<t+1>||_2
                  <= ||dL/ds<T_x>|| * prod_{k=t+1}^{T_x} ||J<k>||_2

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.engine import lstm, rnn
+from rnnviz.engine import gru, lstm, rnn
 from rnnviz.engine._arrays import (
     check_choice,
     check_number,
@@ -18,7 +18,7 @@ from rnnviz.engine._arrays import (
 )
 from rnnviz.engine.description import Cell
 
-CELLS: dict[str, Cell] = {cell.name: cell for cell in (rnn.CELL, lstm.CELL)}
+CELLS: dict[str, Cell] = {cell.name: cell for cell in (rnn.CELL, lstm.CELL, gru.CELL)}
 
 
 def get_cell(name: str) -> Cell:

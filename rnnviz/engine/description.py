@@ -1,6 +1,6 @@
 """What a recurrent cell is made of, as data: the description every layer above iterates over.
 
-A cell is described once, in its own module (rnnviz.engine.rnn, rnnviz.engine.lstm), by a
+A cell is described once, in its own module (rnnviz.engine.rnn, lstm, gru), by a
 `Cell`: its parameters, the affine maps it applies at each step (`Projection`), the states
 it carries from step to step, and the arrays its trace holds. Pages, figures, training and
 analysis ask the description ("which gates?", "which states?", "how many parameters?")
@@ -11,7 +11,8 @@ Every projection of a step has the form::
     z<t> = W_a a<t-1> + W_x x<t> + b        value<t> = activation(z<t>)
 
 where W_a and W_x are either two matrices (the RNN's Waa, Wax) or the two column blocks of
-one matrix acting on concat = [a<t-1>; x<t>] (the LSTM's Wf[:, :n_a] and Wf[:, n_a:]).
+one matrix acting on concat = [a<t-1>; x<t>] (the LSTM's Wf[:, :n_a] and Wf[:, n_a:]); in
+the GRU's candidate W_a acts on r<t> * a<t-1> instead (`Projection.reset`).
 
 The description also hands the engine the cell's functions: its readable step pair and
 forward-mode step, and the fused sequence kernel that computes the same numbers for a whole
@@ -40,12 +41,15 @@ class Projection:
         weights: parameter names: two, (W_a, W_x), acting on a<t-1> and x<t>; or one, acting
             on concat = [a<t-1>; x<t>].
         bias: the bias's parameter name, (n_a, 1).
+        reset: the gate whose values multiply a<t-1> before W_a does (the GRU's candidate,
+            W_a (r<t> * a<t-1>), with reset "r"); None: W_a acts on a<t-1> itself.
     """
 
     value: str
     activation: str
     weights: tuple[str, ...]
     bias: str
+    reset: str | None = None
 
     def __post_init__(self):
         if self.activation not in ACTIVATIONS or len(self.weights) not in (1, 2):
@@ -56,6 +60,12 @@ class Projection:
     def is_gate(self) -> bool:
         """A sigmoid gate, whose values lie in [0, 1]."""
         return self.activation == "sigmoid"
+
+    def hidden_input(self, a_prev: np.ndarray, values) -> np.ndarray:
+        """What W_a multiplies: a_prev, or the reset gate's values times it. `values` holds
+        the gate's values as an attribute of its name (a trace, or a step's cache), of
+        a_prev's shape."""
+        return a_prev if self.reset is None else getattr(values, self.reset) * a_prev
 
     def blocks(self, params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(W_a (n_a, n_a), W_x (n_a, n_x), b (n_a, 1)) of this projection in `params`."""
@@ -73,16 +83,17 @@ class Cell:
     """A recurrent cell, described for the layers above the engine.
 
     Attributes:
-        name: the spelling in URLs, settings and model files: "rnn", "lstm".
-        label: how it is written: "RNN", "LSTM".
+        name: the spelling in URLs, settings and model files: "rnn", "lstm", "gru".
+        label: how it is written: "RNN", "LSTM", "GRU".
         params: the parameter container class (fields in the notebook's names).
         projections: the step's affine maps, in the order the equations are written.
         states: the recurrent states, carried from step to step: ("a",) or ("a", "c"); their
             initial values are the arguments a0, c0 of forward.
         sequences: the trace's (n_a, m, T_x) arrays a view shows, in reading order.
         output_weight: the output layer's weight name, Wya (RNN) or Wy (LSTM); its bias is by.
-        memory_bias: the bias whose large values keep the memory (the LSTM's bf), set by
-            init_params' forget_bias; None when the cell has none.
+        memory_bias: the bias that sets how much of its memory the cell keeps, set by
+            init_params' forget_bias: the LSTM's bf = forget_bias (f near 1 keeps c), the
+            GRU's bu = -forget_bias (u near 0 keeps a); None when the cell has none.
         init: (n_x, n_a, n_y, rng, weight_scale, spectral_radius, memory_bias) -> params.
         trace: the class of a forward pass's record (a `Trace`), fields in the notebook's names.
         step_forward: the readable step, (xt, *previous states, params) -> (*next states,
@@ -153,6 +164,17 @@ class Cell:
         shapes = self.shapes(n_x, n_a, n_y)
         weights = [shapes[name] for name, (_, cols) in self.params.SHAPES.items() if cols != 1]
         return m * T_x * sum(rows * cols for rows, cols in weights)
+
+
+def gate_view(stacked: str, order: tuple[str, ...], gate: str, doc: str) -> property:
+    """A trace's property reading one gate's n_a rows of a stacked (len(order) n_a, m, T_x)
+    field, the gates stacked in `order` ("f", "u", "o", "c" for the LSTM's [f; u; o; c~])."""
+    k = order.index(gate)
+
+    def rows(trace) -> np.ndarray:
+        n_a = trace.a.shape[0]
+        return getattr(trace, stacked)[k * n_a: (k + 1) * n_a]
+    return property(rows, doc=doc)
 
 
 class Trace:

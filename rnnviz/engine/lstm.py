@@ -58,6 +58,7 @@ from rnnviz.engine._arrays import (
     check_cache,
     check_state,
     check_step,
+    concat_row_views,
     empty_buffers,
     is_view_of,
     refuses_overflow,
@@ -71,8 +72,8 @@ from rnnviz.engine.activations import (
     sigmoid,
     tanh_into,
 )
-from rnnviz.engine.description import Cell, Projection, Trace
-from rnnviz.engine.params import Params, random_weights, with_spectral_radius
+from rnnviz.engine.description import Cell, Projection, Trace, gate_view
+from rnnviz.engine.params import Params, random_weights, stacked_gates, with_spectral_radius
 
 # ----- one step: the equations as code --------------------------------------------------------
 
@@ -279,12 +280,9 @@ def init_lstm(n_x: int, n_a: int, n_y: int, rng: np.random.Generator,
 
 # ----- a whole sequence's record --------------------------------------------------------------
 
-def _gate_view(stacked: str, gate: str, doc: str) -> property:
-    """A property reading one gate's n_a rows of a stacked (4 n_a, m, T_x) trace field."""
-    def rows(trace: LSTMTrace) -> np.ndarray:
-        n_a, k = trace.a.shape[0], _GATE_ORDER.index(gate)
-        return getattr(trace, stacked)[k * n_a: (k + 1) * n_a]
-    return property(rows, doc=doc)
+# The four gates are stacked into one matrix, sigmoid gates first: W = [Wf; Wu; Wo; Wc]; the
+# trace stacks them, and their pre-activations, in the same order.
+_GATE_ORDER = ("f", "u", "o", "c")
 
 
 @dataclass(frozen=True)
@@ -319,14 +317,14 @@ class LSTMTrace(Trace):
     time_major: _Buffers | None = field(default=None, repr=False, compare=False)
     cell = "lstm"
 
-    f = _gate_view("gates", "f", "(n_a, m, T_x) forget gate f<t>, in [0, 1].")
-    u = _gate_view("gates", "u", "(n_a, m, T_x) update gate u<t>, in [0, 1].")
-    o = _gate_view("gates", "o", "(n_a, m, T_x) output gate o<t>, in [0, 1].")
-    c_tilde = _gate_view("gates", "c", "(n_a, m, T_x) candidate c~<t>, in [-1, 1].")
-    z_f = _gate_view("z_gates", "f", "(n_a, m, T_x) the forget gate's pre-activation.")
-    z_u = _gate_view("z_gates", "u", "(n_a, m, T_x) the update gate's pre-activation.")
-    z_o = _gate_view("z_gates", "o", "(n_a, m, T_x) the output gate's pre-activation.")
-    z_c = _gate_view("z_gates", "c", "(n_a, m, T_x) the candidate's pre-activation.")
+    f = gate_view("gates", _GATE_ORDER, "f", "(n_a, m, T_x) forget gate f<t>, in [0, 1].")
+    u = gate_view("gates", _GATE_ORDER, "u", "(n_a, m, T_x) update gate u<t>, in [0, 1].")
+    o = gate_view("gates", _GATE_ORDER, "o", "(n_a, m, T_x) output gate o<t>, in [0, 1].")
+    c_tilde = gate_view("gates", _GATE_ORDER, "c", "(n_a, m, T_x) candidate c~<t>, in [-1, 1].")
+    z_f = gate_view("z_gates", _GATE_ORDER, "f", "(n_a, m, T_x) the forget gate's pre-activation.")
+    z_u = gate_view("z_gates", _GATE_ORDER, "u", "(n_a, m, T_x) the update gate's pre-activation.")
+    z_o = gate_view("z_gates", _GATE_ORDER, "o", "(n_a, m, T_x) the output gate's pre-activation.")
+    z_c = gate_view("z_gates", _GATE_ORDER, "c", "(n_a, m, T_x) the candidate's pre-activation.")
 
     @property
     def c_prev(self) -> np.ndarray:
@@ -340,25 +338,9 @@ class LSTMTrace(Trace):
 
 # ----- the fused sequence kernel: lstm_step_forward and lstm_step_backward over every t -------
 
-# The four gates are stacked into one matrix, sigmoid gates first: W = [Wf; Wu; Wo; Wc].
-_GATE_ORDER = ("f", "u", "o", "c")
 _FACTOR_CHUNK_BYTES = 1 << 20  # BPTT's recurrence-free factors, this many bytes of steps at once
 _GRADIENT_SPAN_BYTES = 16 << 20  # BPTT's dz<t>, this many bytes of steps before their products
 
-
-def _stacked_gates(params: LSTMParams, scales: dict[str, float] | None = None):
-    """W (4 n_a, n_a + n_x) and b (4 n_a,), rows f, u, o, c~; with the sigmoid rows (f, u, o)
-    multiplied by scales["sigmoid"] and the candidate's by scales["tanh"] if given (exact:
-    powers of two, rnnviz.engine.activations.SCALES)."""
-    W = np.concatenate([getattr(params, "W" + gate) for gate in _GATE_ORDER])
-    b = np.concatenate([getattr(params, "b" + gate)[:, 0] for gate in _GATE_ORDER])
-    if scales is not None:
-        sigmoid_rows = 3 * (W.shape[0] // 4)
-        for rows, scale in ((slice(None, sigmoid_rows), scales["sigmoid"]),
-                            (slice(sigmoid_rows, None), scales["tanh"])):
-            W[rows] *= scale
-            b[rows] *= scale
-    return W, b
 
 
 class _Buffers(NamedTuple):
@@ -382,20 +364,7 @@ class _Buffers(NamedTuple):
     def n_a(self) -> int:
         return self.c.shape[2]
 
-    @property
-    def concat(self) -> np.ndarray:
-        """(T_x, m, n_a + n_x) concat<t>^T at every t."""
-        return self.hx[:-1]
-
-    @property
-    def h(self) -> np.ndarray:
-        """(T_x + 1, m, n_a) [a0, a<1>, ..., a<T_x>]."""
-        return self.hx[:, :, :self.n_a]
-
-    @property
-    def x(self) -> np.ndarray:
-        """(T_x, m, n_x) the inputs."""
-        return self.hx[:-1, :, self.n_a:]
+    concat, h, x = concat_row_views()
 
     @classmethod
     def empty(cls, n_x: int, n_a: int, m: int, T_x: int) -> _Buffers:
@@ -464,12 +433,12 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
     n_a, m = a0.shape
     buffers = _Buffers.empty(n_x, n_a, m, T_x)
     H, C, TC, G = buffers.h, buffers.c, buffers.tanh_c, buffers.gates
-    W, b = _stacked_gates(params)
+    W, b = stacked_gates(params, _GATE_ORDER)
     # |c<t>| <= |c<t-1>| + 1, so tanh's arguments stay below max |c0| + T_x
     kernel = kernel_for(max(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a0),
                             float(np.max(np.abs(c0))) + T_x))
     scales = SCALES[kernel]
-    W_scaled, b_scaled = _stacked_gates(params, scales)
+    W_scaled, b_scaled = stacked_gates(params, _GATE_ORDER, scales)
     WT = W_scaled.T  # (n_a + n_x, 4 n_a)
     # the transposed view of a C-contiguous matrix: OpenBLAS's faster case for these shapes
     WaT = np.ascontiguousarray(W_scaled[:, :n_a]).T
@@ -520,7 +489,7 @@ def _lstm_bptt(params: LSTMParams, buffers: _Buffers, flow: np.ndarray) -> dict:
     T_x, m, n_a = flow.shape
     n_x = buffers.hx.shape[2] - n_a
     C, TC, G = buffers.c, buffers.tanh_c, buffers.gates
-    W, _ = _stacked_gates(params)
+    W, _ = stacked_gates(params, _GATE_ORDER)
     Wa = np.ascontiguousarray(W[:, :n_a].T).T  # a transposed view, as in the forward loop
     # the recurrence-free factors are computed for a chunk of steps at once: all of them
     # when small (fewer NumPy calls), a few at a time when large (they stay in cache)

@@ -182,3 +182,22 @@ def with_spectral_radius(W: np.ndarray, radius: float) -> np.ndarray:
     if current == 0.0:
         return W
     return W * (radius / current)
+
+
+def stacked_gates(params: Params, order: tuple[str, ...],
+                  scales: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A gated cell's matrices and biases stacked in `order`: W (k n_a, n_a + n_x) =
+    [W<g>; ...] and b (k n_a,) = [b<g>; ...] for the k gates g, the last of them the
+    candidate "c" (a tanh), the others sigmoid gates; with the sigmoid rows multiplied by
+    scales["sigmoid"] and the candidate's by scales["tanh"] if given (exact: powers of two
+    and signs, rnnviz.engine.activations.SCALES), the arguments the kernel's function takes.
+    """
+    W = np.concatenate([getattr(params, "W" + gate) for gate in order])
+    b = np.concatenate([getattr(params, "b" + gate)[:, 0] for gate in order])
+    if scales is not None:
+        sigmoid_rows = (len(order) - 1) * (W.shape[0] // len(order))
+        for rows, scale in ((slice(None, sigmoid_rows), scales["sigmoid"]),
+                            (slice(sigmoid_rows, None), scales["tanh"])):
+            W[rows] *= scale
+            b[rows] *= scale
+    return W, b

@@ -231,6 +231,15 @@ def _rnn_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
     return cv.finish(title, 11.1, 4.9, 440)
 
 
+def _gate_boxes(cv: _Canvas, gates: dict, terms: dict, bus: float, gate_y: float) -> None:
+    """Each gate's box with its value, fed from the concat bus below it; gates is
+    {projection: (x, label)}."""
+    for name, (x, label) in gates.items():
+        cv.arrow(x, bus, x, gate_y - 0.5)
+        cv.box(x, gate_y, f"{label}<br>{_fmt(terms['projections'][name]['value'])}", w=1.3,
+               h=0.95, fill=BOX_FILL["gate"], bold_edge=True)
+
+
 def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
     top, bus, gate_y, right = 5.2, 0.7, 2.4, 10.7
     gates = {"f": (3.6, "f = σ"), "u": (5.0, "u = σ"), "c_tilde": (6.5, "c̃ = tanh"),
@@ -244,10 +253,7 @@ def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
     cv.arrow(2.45, 2.4, 2.45, bus, head=False, width=3)
     cv.arrow(2.25, bus, gates["o"][0], bus, head=False, width=3)
     cv.label(5.75, bus - 0.38, "concat = [a⟨t−1⟩; x⟨t⟩]")
-    for name, (x, label) in gates.items():
-        cv.arrow(x, bus, x, gate_y - 0.5)
-        cv.box(x, gate_y, f"{label}<br>{_fmt(terms['projections'][name]['value'])}", w=1.3,
-               h=0.95, fill=BOX_FILL["gate"], bold_edge=True)
+    _gate_boxes(cv, gates, terms, bus, gate_y)
     # the cell line: c<t-1> -> x f -> + u c~ -> c<t>
     times_f, plus, times_uc = (3.6, top), (5.75, top), (5.75, 3.9)
     cv.arrow(1.8, top, times_f[0] - 0.28, top)
@@ -278,5 +284,45 @@ def _lstm_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
     return cv.finish(title, 11.7, 5.7, 520)
 
 
+def _gru_diagram(cv: _Canvas, terms: dict, t: int, title: str) -> dict:
+    top, bus, gate_y, right = 5.2, 0.7, 2.4, 10.7
+    gates = {"r": (3.6, "r = σ"), "c_tilde": (5.3, "c̃ = tanh"), "u": (7.0, "u = σ")}
+    # a<t-1> on the memory line along the top; it and x<t> feed the concat bus below
+    cv.box(1.0, top, f"a⟨{t - 1}⟩<br>{_fmt(terms['a_prev'])}", fill=BOX_FILL["state"])
+    cv.box(1.1, bus, f"x⟨{t}⟩<br>{_vector(terms['x'], 2)}", w=2.3, fill=BOX_FILL["input"])
+    cv.arrow(2.45, top, 2.45, bus, head=False, width=3)
+    cv.arrow(2.25, bus, gates["u"][0], bus, head=False, width=3)
+    cv.label(4.45, bus - 0.38, "concat = [a⟨t−1⟩; x⟨t⟩]")
+    _gate_boxes(cv, gates, terms, bus, gate_y)
+    cv.label(gates["c_tilde"][0] + 0.45, bus + 0.75, "x⟨t⟩")
+    # the reset gate acts on a<t-1> before the candidate's product: c~ = tanh(Wc [r a; x] + bc)
+    times_r = (gates["r"][0], 3.9)
+    cv.arrow(times_r[0], top, times_r[0], times_r[1] + 0.28)
+    cv.op(*times_r, "×")
+    cv.arrow(times_r[0], gate_y + 0.48, times_r[0], times_r[1] - 0.28)
+    cv.arrow(times_r[0] + 0.25, times_r[1] - 0.15, gates["c_tilde"][0] - 0.45, gate_y + 0.48)
+    cv.label(times_r[0] + 0.95, times_r[1] + 0.05, "r∘a⟨t−1⟩")
+    # a<t> = (1 - u) a<t-1> + u c~
+    keep, plus, times_uc = (gates["u"][0], top), (8.6, top), (8.6, 3.9)
+    cv.arrow(1.8, top, keep[0] - 0.28, top)
+    cv.op(*keep, "×")
+    cv.box(gates["u"][0], 3.9, "1 − u", w=0.9, h=0.55, fill=BOX_FILL["op"])
+    cv.arrow(gates["u"][0], gate_y + 0.48, gates["u"][0], 3.9 - 0.28)
+    cv.arrow(gates["u"][0], 3.9 + 0.28, keep[0], top - 0.28)
+    cv.op(*times_uc, "×")
+    cv.arrow(gates["c_tilde"][0] + 0.3, gate_y + 0.48, times_uc[0] - 0.26, times_uc[1] - 0.1)
+    cv.arrow(gates["u"][0] + 0.65, gate_y, times_uc[0] - 0.15, times_uc[1] - 0.24)
+    cv.arrow(keep[0] + 0.28, top, plus[0] - 0.28, top)
+    cv.op(*plus, "+")
+    cv.arrow(times_uc[0], times_uc[1] + 0.28, plus[0], top - 0.28)
+    cv.box(right, top, f"a⟨{t}⟩<br>{_fmt(terms['a'])}", fill=BOX_FILL["state"],
+           bold_edge=True)
+    cv.arrow(plus[0] + 0.28, top, right - 0.8, top)
+    cv.box(right, 2.4, f"ŷ⟨{t}⟩<br>{_vector(terms['y_hat'], 2)}", w=1.9,
+           fill=BOX_FILL["input"])
+    cv.arrow(right, top - 0.45, right, 2.85)
+    return cv.finish(title, 11.7, 5.7, 520)
+
+
 # How each cell is drawn, by its name.
-DIAGRAMS = {"rnn": _rnn_diagram, "lstm": _lstm_diagram}
+DIAGRAMS = {"rnn": _rnn_diagram, "lstm": _lstm_diagram, "gru": _gru_diagram}

@@ -9,6 +9,7 @@ straight falling line. Each cell keeps its colour (style.CELL_COLORS).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -19,6 +20,7 @@ from rnnviz.figures._axes import log_dtick
 from rnnviz.figures.forward import heatmap
 
 MARKERS_UP_TO = 30
+BOUND_KEY = "∏‖J‖ bound"  # the reach-back chart's legend entry for its dashed lines
 FLOOR = 1e-300  # a norm of exactly 0 has no place on a log axis; it is drawn as a gap
 
 
@@ -74,7 +76,7 @@ def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], loss_at: str = 
                      "gradient norm (log scale)", height=height),
         {"yaxis": {"type": "log", "exponentformat": "power", "dtick": log_dtick(
             arr for norms in flows.values() for arr in norms.values())}},
-        style.legend_below(rows=1))
+        style.legend_below(rows=math.ceil(len(traces) / 3)))  # three a row across the page
     return {"data": traces, "layout": layout}
 
 
@@ -115,29 +117,36 @@ def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
 
     Returns:
         a figure: the norm of the product solid, the product of the norms (its upper bound)
-        dashed; y holds the logs, ticks read as powers of ten, so even 10^-300 is placed
-        correctly.
+        dashed, in each cell's colour; the legend names each cell once and has one key for
+        the dashed lines (an empty last trace); y holds the logs, ticks read as powers of
+        ten, so even 10^-300 is placed correctly.
     """
     _check_cells(products)
     traces, finite = [], []
     for cell, logs_by_kind in products.items():
         name = CELLS[cell].label
-        for kind, dash, what in (("actual", "solid", "‖J⟨T_x⟩⋯J⟨t+1⟩‖"),
-                                 ("bound", "dash", "∏‖J⟨k⟩‖ bound")):
+        for kind, dash, what in (("actual", "solid", "‖∏J‖"), ("bound", "dash", "∏‖J‖ bound")):
             logs = np.asarray(logs_by_kind[kind], dtype=np.float64)
             finite.append(logs[np.isfinite(logs)])
             traces.append({
                 "type": "scatter", "x": np.arange(logs.size),
                 "y": [float(v) if np.isfinite(v) else None for v in logs], "mode": "lines",
-                "name": f"{name} {what}",
+                # the legend names each cell once (its solid line); the key below says dashed
+                "name": name if kind == "actual" else f"{name} {what}",
+                "showlegend": kind == "actual", "legendgroup": cell,
                 "line": {"color": style.CELL_COLORS[cell], "width": 4, "dash": dash},
                 "hovertemplate": f"{name} {what}<br>t=%{{x}}<br>10^%{{y:.2f}}<extra></extra>"})
+    # the legend's key to the dashed lines: an empty trace, drawn only in the legend
+    traces.append({"type": "scatter", "x": [None], "y": [None], "mode": "lines",
+                   "name": BOUND_KEY, "hoverinfo": "skip",
+                   "line": {"color": style.MUTED_INK, "width": 4, "dash": "dash"}})
     values = np.concatenate(finite) if finite else np.zeros(1)
     ticks = _power_ticks(float(values.min()), float(values.max()))
     layout = style.merged(
         style.layout("Reach back from step T_x", "t", "factor (log scale)", height=height),
         {"yaxis": {"tickvals": ticks, "ticktext": [f"10<sup>{v}</sup>" for v in ticks]}},
-        style.legend_below(rows=2))  # four entries in half the page's width
+        # in half the page's width: two cells a row, and a row for the key
+        style.legend_below(rows=math.ceil(len(products) / 2) + 1))
     return {"data": traces, "layout": layout}
 
 

@@ -1,7 +1,7 @@
 """Shared look of every figure: readable from the back of a classroom, colour-blind safe.
 
 Gates use a fixed sequential 0-1 scale; states and gradients a diverging scale centred at 0.
-The RNN and the LSTM keep the same colours on every page.
+Each cell keeps its colour on every page (CELL_COLORS).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ DIVERGING_SCALE = "RdBu_r"        # blue negative, white 0, red positive
 # for a tenth line.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#882255", "#117733", "#999999")
-CELL_COLORS = {"lstm": PALETTE[0], "rnn": PALETTE[1]}  # each cell keeps its colour everywhere
+# each cell keeps its colour everywhere: blue, vermillion and bluish green, which people with
+# every common colour-vision deficiency tell apart
+CELL_COLORS = {"lstm": PALETTE[0], "rnn": PALETTE[1], "gru": PALETTE[2]}
 MARKER_COLOR = "#000000"          # the current-timestep marker
 # Lines that are not a cell (classes, units) cycle through the rest: a cell's colour always
 # means that cell.

@@ -2,8 +2,8 @@
 `TrainConfig` takes its defaults and its validation from it, and a lesson link's training
 fields (rnnviz.app.lesson) are the rows named in `LINKED`.
 
-A form describes one run per cell it names ("both": the RNN and the LSTM on the same
-batches from the same seed); `train_configs` turns it into those runs' TrainConfigs.
+A form describes one run per cell it names (any of the RNN, the LSTM and the GRU, all on the
+same batches from the same seed); `train_configs` turns it into those runs' TrainConfigs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from rnnviz.fields import Field
 from rnnviz.limits import KNOBS, MAX_SEED, MAX_SNAPSHOTS, MAX_TEXT_BYTES, MAX_TRAIN_STEPS, SIZES
 from rnnviz.training.tasks import TASKS, make_task
 
-BOTH = "both"
+# train_cell=both, in links made when there were two cells, still means these two.
+BOTH = ("both", ("rnn", "lstm"))
 OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD", "momentum": "SGD + momentum",
                     "rmsprop": "RMSProp"}
 CLIP_LABELS = {"norm": "by global norm", "value": "by value", "none": "off"}
@@ -34,11 +35,10 @@ SETTINGS: tuple[Field, ...] = (
     Field("cell", "choice", "lstm", choices=tuple(CELLS),
           choice_labels=tuple(cell.label for cell in CELLS.values()), label="cell",
           widget="radio"),
-    Field("train_cell", "choice", BOTH, choices=(*reversed(CELLS), BOTH),
-          choice_labels=(*(cell.label for cell in reversed(CELLS.values())),
-                         "both, same data and seed"),
-          label="cell", widget="radio",
-          help="One cell, or every cell side by side on the same batches from the same seed."),
+    Field("train_cell", "choices", BOTH[1], choices=tuple(CELLS),
+          choice_labels=tuple(cell.label for cell in CELLS.values()), aliases=(BOTH,),
+          label="cells", widget="radio",
+          help="One cell, or several side by side on the same batches from the same seed."),
     Field("n_a", "int", 32, 1, SIZES["n_a"], label="n_a (hidden units)"),
     Field("m", "int", 32, 1, SIZES["m"], label="m (batch size)"),
     Field("T_x", "int", 20, 1, SIZES["T_x"], label="T_x (timesteps)",
@@ -66,7 +66,8 @@ SETTINGS: tuple[Field, ...] = (
     Field("weight_scale", "float", 1.0, *KNOBS["weight_scale"], label="weight scale"),
     Field("spectral_radius", "float", 0.0, *KNOBS["spectral_radius"],
           label="spectral radius of Waa (0 = as drawn)"),
-    Field("forget_bias", "float", 1.0, *KNOBS["forget_bias"], label="forget-gate bias bf"),
+    Field("forget_bias", "float", 1.0, *KNOBS["forget_bias"],
+          label="memory bias (LSTM bf, GRU −bu)"),
     Field("text", "text", None, high=MAX_TEXT_BYTES,
           label=f"your own text (character task, up to {MAX_TEXT_BYTES // 1000} kB; empty: "
                 "dinosaur names)"),
@@ -191,16 +192,20 @@ def snapshot_every(steps: int, cell: str, n_x: int, n_a: int, n_y: int) -> int:
 
 
 def train_configs(values: dict) -> list[TrainConfig]:
-    """The TrainConfigs a settings form describes: one per cell its train_cell names (BOTH:
-    every cell, same data and seed). ValueError with a sentence if they are invalid.
+    """The TrainConfigs a settings form describes: one per cell its train_cell names, in the
+    order of CELLS, on the same data from the same seed. ValueError with a sentence if they
+    are invalid (no cell named among them).
 
     Args:
         values: the FORM settings by name; text "" or None means the bundled names.
     """
+    if not values["train_cell"]:
+        raise ValueError("no cell is chosen: pick at least one of "
+                         + ", ".join(cell.label for cell in CELLS.values()))
     values = {name: SETTING[name].check(values[name]) for name in FORM if name != "text"} | {
         "text": (values.get("text") or None) if values["task"] == "chars" else None}
     task = make_task(values["task"], text=values["text"])
-    cells = list(CELLS) if values["train_cell"] == BOTH else [values["train_cell"]]
+    cells = values["train_cell"]
     steps = values["steps"]
     shared = {name: values[name] for name in FORM if name != "train_cell"}
     return [TrainConfig(**shared, cell=cell, stats_every=max(1, steps // STATS_PER_RUN),

@@ -77,3 +77,13 @@ def engine_errors() -> Iterator[None]:
 def chart(fig, key: str | None = None) -> None:
     """Show a figure with the figures' own look (not Streamlit's theme) and no logo."""
     st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False})
+
+
+def latex_columns(lines: list[str], columns: int = 2) -> None:
+    """LaTeX lines split over side-by-side columns, the first ones on the left: each column
+    wide enough for one of a cell's equations (three columns cut them off at 1280 px)."""
+    per = -(-len(lines) // columns)
+    for column, k in zip(st.columns(columns), range(0, len(lines), per), strict=False):
+        with column:
+            for line in lines[k:k + per]:
+                st.latex(line)

@@ -10,13 +10,18 @@ buttons quick presses were lost; a count loses none, and t moves by the differen
 
 Every rerun also sends the slider's value as the browser last drew it, which lags behind a
 t that ◀ ▶ or Play moved meanwhile: Streamlit takes that for a move of the slider and t
-would jump back. So the slider gets a new key each time ◀ ▶ or Play move t, and the lagging
-value belongs to a slider that is gone.
+would jump back. So the slider gets a new key each time ◀ ▶ or Play move t, and a value
+from a slider that is gone is ignored (_slider_moved).
+
+Play runs in the browser (play_button.js): it asks for the next frame once the last one has
+reached the page, FRAME_INTERVAL_MS after the last ask at the earliest, so Play draws up to
+four frames a second when the browser keeps up and slows down when it does not, without
+frames piling up. Each frame is one rerun of the fragment, like a press of ▶. Play and Pause
+are clicks counted in the browser as ◀ ▶ presses are, so none is lost to a frame's rerun.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -25,16 +30,24 @@ import streamlit as st
 
 from rnnviz.ui import state, url
 
-PLAY_INTERVAL_S = 0.8   # frames of Play: each is one rerun of the fragment
+FRAME_INTERVAL_MS = 250  # Play's frames: at most four a second, each one rerun of the fragment
 
 BACK_KEY, FORWARD_KEY = "rnnviz_step_back", "rnnviz_step_forward"  # the ◀ ▶ buttons
+PLAY_KEY = "rnnviz_play"  # Play / Pause
 # Material Design's chevrons, as Streamlit draws its icons
 CHEVRONS = {-1: "M15.41 7.41 14 6l-6 6 6 6 1.41-1.41L10.83 12z",
             +1: "M10 6 8.59 7.41 13.17 12l-4.58 4.59L10 18l6-6z"}
+# Material Design's play_arrow and pause
+PLAY_ICONS = {"play": "M8 5v14l11-7z", "pause": "M6 19h4V5H6v14zm8-14v14h4V5h-4z"}
 _HERE = Path(__file__).parent
+_BUTTON_CSS = (_HERE / "step_button.css").read_text()
 _step_button_component = st.components.v2.component(
     "rnnviz_step_button", html="<button type='button'></button>",
-    css=(_HERE / "step_button.css").read_text(), js=(_HERE / "step_button.js").read_text())
+    css=_BUTTON_CSS, js=(_HERE / "step_button.js").read_text())
+_play_button_component = st.components.v2.component(
+    "rnnviz_play_button", html="<button type='button'></button>",
+    css=_BUTTON_CSS + (_HERE / "play_button.css").read_text(),
+    js=(_HERE / "play_button.js").read_text())
 
 
 def current_step(T_x: int) -> int:
@@ -54,6 +67,15 @@ def _slider_key() -> str:
     """The slider's key: the view field's widget key, numbered once ◀ ▶ or Play moved t."""
     moves = st.session_state.get(state.T_MOVES_KEY, 0)
     return state.widget_key("t") + (f"_{moves}" if moves else "")
+
+
+def _slider_moved(key: str, value: int) -> None:
+    """The slider `key` was moved to `value`: t follows, if that slider is still the current
+    one. A slider that ◀ ▶ or Play have replaced since can still report a value: under load
+    the browser sends its old slider with a press made before the new one arrived, and
+    Streamlit, which has forgotten the old slider by then, takes that for a move."""
+    if key == _slider_key():
+        st.session_state[state.view_key("t")] = value
 
 
 def _on_presses(key: str, direction: int, T_x: int) -> None:
@@ -76,17 +98,67 @@ def _step_button(key: str, direction: int, T_x: int, disabled: bool, help: str) 
                            on_presses_change=partial(_on_presses, key, direction, T_x))
 
 
-def _toggle_play(t: int, T_x: int) -> None:
-    playing = not st.session_state.get(state.PLAYING_KEY, False)
+def _icon(name: str) -> str:
+    return (f"<svg viewBox='0 0 24 24' aria-hidden='true'><path d='{PLAY_ICONS[name]}'/>"
+            "</svg>")
+
+
+def _play_seen() -> dict:
+    """What the player has seen of the Play button: {"seq": clicks, "ticks": frames}."""
+    return st.session_state.setdefault(state.PLAY_SEEN_KEY, {"seq": 0, "ticks": 0})
+
+
+def on_play_request(request: dict | None, T_x: int) -> None:
+    """A click of Play or Pause, the `seq`-th in its tab: play if it says `on`. Older clicks
+    than the last one seen are ignored; a new tab counts from 1 again. Play at t = T_x starts
+    again from t = 1."""
+    if not isinstance(request, dict):
+        return
+    seq = request.get("seq")
+    seen = _play_seen()
+    if not isinstance(seq, int) or seq == seen["seq"]:
+        return
+    seen["seq"] = seq
+    playing = bool(request.get("on")) and T_x > 1
     st.session_state[state.PLAYING_KEY] = playing
-    st.session_state[state.LAST_TICK_KEY] = time.monotonic()
-    if playing and t >= T_x:
+    if playing and current_step(T_x) >= T_x:
         st.session_state[state.view_key("t")] = 1
-    st.rerun()  # the whole page, once, to switch the fragment's timer on or off
 
 
-def _controls(t: int, T_x: int, playing: bool) -> None:
-    """◀, the slider and ▶ (unless a lesson link hid them), and Play (unless hidden)."""
+def on_play_ticks(ticks: int | None, T_x: int) -> None:
+    """A frame of Play asked for: t moves on by one (by one per rerun, however many ticks
+    came, so that a slow rerun never makes t jump); at T_x, Play stops."""
+    if not isinstance(ticks, int):
+        return
+    seen = _play_seen()
+    if ticks == seen["ticks"]:
+        return
+    seen["ticks"] = ticks
+    if st.session_state.get(state.PLAYING_KEY, False):
+        _step_by(1, T_x)
+        if current_step(T_x) >= T_x:
+            st.session_state[state.PLAYING_KEY] = False
+
+
+def _play_button(T_x: int) -> None:
+    seen = _play_seen()
+    playing = bool(st.session_state.get(state.PLAYING_KEY, False))
+    _play_button_component(
+        key=PLAY_KEY,
+        data={"name": PLAY_KEY, "playing": playing, "seq": seen["seq"],
+              "ticks": seen["ticks"], "interval": FRAME_INTERVAL_MS, "disabled": T_x <= 1,
+              "play": {"label": "Play", "icon": _icon("play"), "help": "Animate through time"},
+              "pause": {"label": "Pause", "icon": _icon("pause"), "help": "Stop the animation"}},
+        on_request_change=lambda: on_play_request(_component_value("request"), T_x),
+        on_ticks_change=lambda: on_play_ticks(_component_value("ticks"), T_x))
+
+
+def _component_value(name: str):
+    return (st.session_state.get(PLAY_KEY) or {}).get(name)
+
+
+def _controls(t: int, T_x: int):
+    """◀, the slider and ▶ (unless a lesson link hid them); returns the place for Play."""
     if not state.hidden("t"):
         back, slider, forward, play = st.columns([1, 10, 1, 2], vertical_alignment="bottom")
         with back:
@@ -95,44 +167,33 @@ def _controls(t: int, T_x: int, playing: bool) -> None:
             _step_button(FORWARD_KEY, +1, T_x, disabled=t >= T_x, help="One step forward")
         with slider:
             if T_x > 1:
-                state.mirrored(st.slider, _slider_key(), t,
-                               state.keeper(state.view_key("t")), "timestep t", 1, T_x)
+                key = _slider_key()
+                state.mirrored(st.slider, key, t, partial(_slider_moved, key),
+                               "timestep t", 1, T_x)
             else:
                 st.markdown("timestep t = 1 (T_x = 1: a single step)")
     else:
         slider, play = st.columns([12, 2], vertical_alignment="bottom")
         slider.markdown(f"**timestep t = {t}** of T_x = {T_x}")
-    if not state.hidden("play") or playing:
-        label, icon = (("Pause", ":material/pause:") if playing
-                       else ("Play", ":material/play_arrow:"))
-        if play.button(label, icon=icon, key="rnnviz_play", disabled=T_x <= 1 and not playing,
-                       width="stretch", help="Animate through time"):
-            _toggle_play(t, T_x)
+    return play
 
 
 def timestep_player(T_x: int, draw: Callable[[int], None]) -> None:
     """The timestep controls and `draw(t)` below them, in a fragment: moving t reruns only
     this part of the page, from cached results.
 
-    While playing, the fragment reruns itself every PLAY_INTERVAL_S seconds and advances t;
-    starting, pausing and reaching T_x rerun the page once to switch that timer on or off.
+    Play / Pause is drawn last, after `draw(t)`, into its place beside the slider: its
+    browser side asks for the next frame when it sees this rerun's end (play_button.js).
     """
-    playing = bool(st.session_state.get(state.PLAYING_KEY, False))
 
-    @st.fragment(run_every=PLAY_INTERVAL_S if playing else None)
+    @st.fragment
     def player() -> None:
         t = current_step(T_x)
-        if playing:
-            now = time.monotonic()
-            if now - st.session_state.get(state.LAST_TICK_KEY, 0.0) >= 0.9 * PLAY_INTERVAL_S:
-                st.session_state[state.LAST_TICK_KEY] = now
-                _step_by(1, T_x)
-                t = current_step(T_x)
-        _controls(t, T_x, playing)
+        play = _controls(t, T_x)
         url.write(state.running_page())  # t may have moved inside this fragment
         draw(t)
-        if playing and t >= T_x:
-            st.session_state[state.PLAYING_KEY] = False
-            st.rerun()  # the whole page, once, to stop the timer
+        if not state.hidden("play") or st.session_state.get(state.PLAYING_KEY, False):
+            with play:
+                _play_button(T_x)
 
     player()

@@ -16,7 +16,8 @@ last upload's in train_runs):
     HIDDEN_KEY      the controls a lesson link removed (hide=)
     PAGE_KEY        the page running (a rnnviz.app.contents.Page)
     URL_KEY         the app's part of the query string, as last written
-    PLAYING_KEY     whether the timestep player is playing; LAST_TICK_KEY: when it last moved
+    PLAYING_KEY     whether the timestep player is playing
+    PLAY_SEEN_KEY   {"seq": Play/Pause clicks, "ticks": frames} seen from the Play button
     PRESSES_KEY     {◀ or ▶ button's key: its presses counted so far} (rnnviz.ui.player)
     T_MOVES_KEY     how many times ◀ ▶ or Play moved t: numbers the slider's key (player)
     CHECKED_KEY     the (Config, inputs too) the gradient check last ran for, shown until
@@ -46,7 +47,7 @@ HIDDEN_KEY = "rnnviz_hidden"
 PAGE_KEY = "rnnviz_page"
 URL_KEY = "rnnviz_url_written"
 PLAYING_KEY = "rnnviz_playing"
-LAST_TICK_KEY = "rnnviz_last_tick"
+PLAY_SEEN_KEY = "rnnviz_play_seen"
 PRESSES_KEY = "rnnviz_presses"
 T_MOVES_KEY = "rnnviz_t_moves"
 CHECKED_KEY = "rnnviz_gc_done"

@@ -27,7 +27,7 @@ from rnnviz.training.settings import FORM, FORM_SECTIONS, HIDDEN_BY, LINKED, SET
 from rnnviz.training.text import read_text
 from rnnviz.ui import state, training
 from rnnviz.ui.page import plain
-from rnnviz.ui.widgets import field_widget, shown_value
+from rnnviz.ui.widgets import field_widget, shown_value, widget_value
 
 WIDGET_PREFIX = "rnnviz_tr_w_"
 SETTINGS_KEY = "rnnviz_train_settings"   # {name: value} of the settings last submitted
@@ -71,7 +71,7 @@ def _take_text_file(values: dict) -> None:
 
 def _on_train() -> None:
     values = stored()  # a control a lesson link hides keeps its stored value
-    values.update({name: st.session_state.get(WIDGET_PREFIX + name, values[name])
+    values.update({name: widget_value(SETTING[name], WIDGET_PREFIX + name, values[name])
                    for name in FORM})
     state.set_view(TRAINING, {key: values[name] for key, name in LINKED.items()})
     try:

@@ -14,7 +14,8 @@ TEXT_HEIGHT = 90       # pixels: a few lines of a pasted text
 
 def field_widget(field: Field, key: str, **options):
     """Draw `field` under the widget key `key` (whose session value it shows) and return
-    its value: a menu or radio buttons for a "choice" (per `field.widget`), a number box
+    its value: a menu or radio buttons for a "choice" (per `field.widget`), a menu of several
+    or a row of toggle buttons for a "choices" (read it with `widget_value`), a number box
     within the bounds for an "int" or a "float", a text area for a "text" (its size is
     checked where the text is used). `options` go to the Streamlit widget and win over what
     the field says (help, disabled, on_change and its args, a number box's step and format).
@@ -28,6 +29,11 @@ def field_widget(field: Field, key: str, **options):
             return st.radio(field.label, field.choices, format_func=field.label_of,
                             horizontal=True, **common)
         return st.selectbox(field.label, field.choices, format_func=field.label_of, **common)
+    if field.kind == "choices":
+        if field.widget == "radio":
+            return st.segmented_control(field.label, field.choices, selection_mode="multi",
+                                        format_func=field.label_of, **common)
+        return st.multiselect(field.label, field.choices, format_func=field.label_of, **common)
     if field.kind in ("int", "float"):
         number = int if field.kind == "int" else float
         low, high = (number(bound) for bound in field.bounds())
@@ -39,6 +45,13 @@ def field_widget(field: Field, key: str, **options):
         # nothing; the text is checked (and refused with its size) when it is used
         return st.text_area(field.label, height=TEXT_HEIGHT, **common)
     raise ValueError(f"field {field.name}: no widget draws a {field.kind!r}")
+
+
+def widget_value(field: Field, key: str, default):
+    """The value of `field`'s control under `key` (`default` when it is not drawn), as the
+    field's own: a "choices" control's list becomes a tuple in the order of the choices."""
+    value = st.session_state.get(key, default)
+    return field.ordered(value) if field.kind == "choices" else value
 
 
 def shown_value(field: Field, value) -> str:

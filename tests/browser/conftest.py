@@ -22,7 +22,7 @@ Fixtures (no imports needed in test files, so no `__init__.py` or `pythonpath` t
   `whole_page=True` only a run of the whole page counts, not a fragment's (see below).
 - `wait_for_app(page)`: wait until no script is running and the page shows its result.
 - `expect_query(page, {"n_a": "7", ...})`: wait until the address bar's query is exactly that.
-- `script_runs(page)`: the page's run counter (`.finished`, `.page_runs`, `.sent_triggers`).
+- `script_runs(page)`: the page's run counter (`.finished`, `.page_runs`, `.sent_states`).
 - `assert_no_exception(page)`: fail, quoting the traceback, if an exception box shows.
 
 Waiting: never for a fixed time. Every wait above is for a condition, and every timeout
@@ -49,11 +49,12 @@ How "finished running" is detected (verified on Streamlit 1.67 in Chromium 156):
   the server sends over the websocket (parsed with Streamlit's own protobuf classes) and
   wait for one more, then for the DOM condition above.
 - A fragment's rerun (the timestep player) sends `script_finished` too, with its own status,
-  and while Play runs the fragment reruns itself every PLAY_INTERVAL_S. An interaction that
-  reruns the whole page (Pause, a sidebar link, a form's submit button, a button whose
-  script calls st.rerun()) is waited for with `whole_page=True`, so a timer's fragment run
-  finishing meanwhile is not taken for it; `goto_app` always waits for a whole-page run.
-  While the timer runs the page is never idle for long: assert on what Play shows instead.
+  and while Play runs the browser asks for a fragment rerun per frame (up to four a
+  second). An interaction that reruns the whole page (a sidebar link, a form's submit
+  button, a button whose script calls st.rerun()) is waited for with `whole_page=True`, so
+  a frame's fragment run finishing meanwhile is not taken for it; `goto_app` always waits
+  for a whole-page run. While Play runs the page is never idle for long: assert on what
+  Play shows instead.
 - The wait for a run is woken by each websocket frame (`ScriptRuns.wait`), not by polling.
 - Chart content redrawn by a rerun: assert on it with Playwright's auto-waiting
   `expect(...)` (e.g. a title's new text, `not_to_have_attribute`), never by reading it once.
@@ -62,6 +63,7 @@ How "finished running" is detected (verified on Streamlit 1.67 in Chromium 156):
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -319,17 +321,15 @@ class ScriptRuns:
       newer rerun, FINISHED_EARLY_FOR_RERUN, does not count).
     - `page_runs`: runs of the whole page finished (FINISHED_SUCCESSFULLY, or with a compile
       error), not a fragment's.
-    - `timers`: the `auto_rerun` messages the server sent (a fragment's `run_every` timer
-      switched on in the browser), as the number of page runs finished before each.
-    - `sent_triggers`: for every rerun request the browser sent, the keys of the buttons
-      whose click it carries, e.g. [["rnnviz_play"], [], ...].
+    - `sent_states`: for every rerun request the browser sent, the state of each browser
+      component by its key, e.g. [{"rnnviz_play": {"request": {"seq": 1, "on": True},
+      "ticks": 3}, ...}, ...].
     """
 
     def __init__(self) -> None:
         self.finished = 0
         self.page_runs = 0
-        self.timers: list[int] = []
-        self.sent_triggers: list[list[str]] = []
+        self.sent_states: list[dict[str, dict]] = []
         self.websocket = None
 
     def attach(self, page) -> None:
@@ -346,9 +346,7 @@ class ScriptRuns:
 
         msg = _forward_msg(payload)
         kind = msg.WhichOneof("type") if msg is not None else None
-        if kind == "auto_rerun":
-            self.timers.append(self.page_runs)
-        elif kind == "script_finished":
+        if kind == "script_finished":
             status = msg.script_finished
             if status != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 self.finished += 1
@@ -370,9 +368,8 @@ class ScriptRuns:
         if msg.WhichOneof("type") == "rerun_script":
             widgets = msg.rerun_script.widget_states.widgets
             # a widget's id ends with its user key: "$$ID-<hash>-rnnviz_play"
-            self.sent_triggers.append([w.id.rsplit("-", 1)[-1] for w in widgets
-                                       if w.WhichOneof("value") == "trigger_value"
-                                       and w.trigger_value])
+            self.sent_states.append({w.id.rsplit("-", 1)[-1]: json.loads(w.json_value)
+                                     for w in widgets if w.WhichOneof("value") == "json_value"})
 
     def wait(self, page, until: Callable[[], bool], timeout_ms: int, what: str) -> None:
         """Wait until `until()` holds, woken by each frame the server sends (never polled

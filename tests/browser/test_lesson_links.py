@@ -67,6 +67,18 @@ def test_a_gradient_flow_lesson_shows_one_idea(goto_app):
     expect(page.locator(SIDEBAR)).to_have_count(0)
 
 
+def test_the_gru_lesson_link_shows_its_update_gates_keeping_the_memory(goto_app):
+    page = goto_app("/Gates_and_cell_state?cell=gru&n_a=32&m=8&T_x=60&input=gaussian"
+                    "&forget_bias=5&t=30&units=0,1,2,3&hide=sidebar")
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="update gate < 0.1")
+    expect(metric.locator('[data-testid="stMetricValue"]')).to_have_text("100%")
+    expect(page.locator(f"{CHART} .gtitle").first).to_contain_text("reset gate r⟨t⟩")
+    expect(page.locator(CHART).last.locator(".gtitle")).to_contain_text("hidden state a⟨t⟩")
+    expect(page.locator(CHART).last.locator(".legendtext")).to_have_text(
+        ["unit 0", "unit 1", "unit 2", "unit 3"])
+    expect(page.locator(SIDEBAR)).to_have_count(0)
+
+
 def test_hostile_lesson_parameters_warn_and_the_page_still_works(goto_app):
     page = goto_app("/Step_through?t=9999&unit=%3Cscript%3E&hide=bogus,play&zz=1")
     alerts = page.locator('[data-testid="stAlertContentWarning"]')

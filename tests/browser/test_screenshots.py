@@ -38,6 +38,7 @@ def _query(config) -> str:
 
 VANISHING = _query(PRESETS["Vanishing gradients"])
 REMEMBERS = _query(PRESETS["LSTM remembers"])
+GRU_REMEMBERS = _query(PRESETS["GRU remembers"])
 
 SHOTS = [
     # name, path, crop to (main content or the whole window incl. the sidebar), charts,
@@ -47,8 +48,10 @@ SHOTS = [
     ("gates", f"/Gates_and_cell_state?{REMEMBERS}&t=30&example=mean&units=0,1,2,3", MAIN, 7,
      "How saturated are the gates?"),
     ("gradient_flow", f"/Gradient_flow?{VANISHING}&where=last", MAIN, 4, None),
-    ("training", "/Training?task=chars&train_cell=both&steps=200", MAIN, 6, None),
+    ("training", "/Training?task=chars&train_cell=rnn,lstm,gru&steps=200", MAIN, 6, None),
     ("gradient_check", "/Gradient_check?cell=rnn&T_x=5", MAIN, 0, None),
+    ("step_through_gru", "/Step_through?cell=gru&t=4&unit=1&example=2", MAIN, 3, None),
+    ("gradient_flow_gru", f"/Gradient_flow?{GRU_REMEMBERS}&where=last", MAIN, 4, None),
 ]
 
 

@@ -28,12 +28,16 @@ def test_a_short_training_run_finishes_with_its_curve_drawn(goto_app, assert_no_
     _set_number(page, "n_a (hidden units)", 8)
     _set_number(page, "m (batch size)", 8)
     _set_number(page, "steps (at most 20,000)", 40)
+    # the RNN and the LSTM are on by default; a click on GRU adds the third cell
+    gru = page.get_by_test_id("stForm").get_by_role("button", name="GRU", exact=True)
+    gru.click()
     page.get_by_role("button", name="Train").click()
     expect(page.get_by_text("Runs in this session")).to_be_visible(timeout=LONG_MS)
     loss = _charts(page).first
     expect(loss.locator(".gtitle")).to_have_text("Loss while training", timeout=LONG_MS)
-    # two runs (RNN and LSTM), each one line in the loss chart
-    expect(loss.locator(".scatterlayer .trace")).to_have_count(2, timeout=LONG_MS)
+    # three runs (RNN, LSTM and GRU), each one line in the loss chart
+    expect(loss.locator(".scatterlayer .trace")).to_have_count(3, timeout=LONG_MS)
+    expect(loss.locator(".legendtext").nth(2)).to_contain_text("GRU")
     line = loss.locator(".scatterlayer .trace path.js-line").first.get_attribute("d")
     assert line and line.count("L") >= 30  # a drawn curve, one vertex per step
     table = page.locator('[data-testid="stDataFrame"]').first
@@ -92,7 +96,9 @@ def test_gradient_flow_page_draws_its_charts(goto_app, assert_no_exception):
     expect(_charts(page)).to_have_count(4, timeout=LONG_MS)
     flow = _charts(page).first
     expect(flow.locator(".gtitle")).to_contain_text("Gradient flowing back through time")
-    expect(flow.locator(".scatterlayer .trace")).to_have_count(3)
+    # RNN a, LSTM a and c, GRU a: a line per state of every cell
+    expect(flow.locator(".scatterlayer .trace")).to_have_count(4)
+    expect(flow.locator(".legendtext").last).to_have_text("GRU ‖∂L/∂a⟨t⟩‖")
     assert_no_exception(page)
 
 

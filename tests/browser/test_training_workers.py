@@ -12,6 +12,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from rnnviz.engine import CELLS
+
 LONG_MS = 120_000
 SIDEBAR = '[data-testid="stSidebar"]'
 CLICK_TOOLBAR_STOP_JS = """() => {
@@ -53,12 +55,18 @@ def student(browser, expect_rerun):
 
 
 def _train(page, n_a: int, steps: int, cell: str = "RNN") -> None:
+    """Fill in the form and press Train, with `cell` the only cell chosen."""
     form = page.get_by_test_id("stForm")
     for label, value in (("n_a (hidden units)", n_a), ("m (batch size)", 4),
                          ("steps (at most 20,000)", steps)):
         form.get_by_label(label, exact=True).fill(str(value))
         form.get_by_label(label, exact=True).press("Tab")
-    form.get_by_text(cell, exact=True).click()
+    for other in CELLS.values():   # the cells are toggle buttons: press each to its state
+        button = form.get_by_role("button", name=other.label, exact=True)
+        wanted = "true" if other.label == cell else "false"
+        if button.get_attribute("aria-pressed") != wanted:
+            button.click()
+        expect(button).to_have_attribute("aria-pressed", wanted)
     page.get_by_role("button", name="Train", exact=True).click()
 
 
