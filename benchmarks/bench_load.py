@@ -84,7 +84,7 @@ CAP_PER_N_S = 900.0
 
 SIDEBAR = '[data-testid="stSidebar"]'
 TITLE_T_JS = """(want) => {
-  const title = document.querySelector('[data-testid="stPlotlyChart"] .gtitle');
+  const title = document.querySelector('[data-testid$="PlotlyChart"] .gtitle');
   const m = title && title.textContent.match(/t = (\\d+)\\b/);
   return !!m && Number(m[1]) === want;
 }"""
@@ -431,7 +431,7 @@ async def student(browser, url: str, index: int, args, rng: random.Random,
                                  OPEN_TIMEOUT_MS)
         start = time.perf_counter()
         await page.get_by_role("button", name="Train", exact=True).click()
-        curve = page.locator('[data-testid="stPlotlyChart"] .scatterlayer .trace').first
+        curve = page.locator('[data-testid$="PlotlyChart"] .scatterlayer .trace').first
         await curve.wait_for(state="attached", timeout=TRAIN_TIMEOUT_MS)
         result.train_first_curve_s = time.perf_counter() - start
         await page.get_by_text("Runs in this session").wait_for(timeout=TRAIN_TIMEOUT_MS)

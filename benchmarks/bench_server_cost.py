@@ -65,11 +65,11 @@ SIZES = {"default": "", "large": "n_a=64&T_x=60"}
 SIZE_LABELS = {"default": "default", "large": "n_a = 64, T_x = 60"}
 TIMEOUT_MS = 120_000
 TRAIN_TIMEOUT_MS = 600_000
-CHARTS = '[data-testid="stPlotlyChart"]'
+CHARTS = '[data-testid$="PlotlyChart"]'
 # FNV-1a over the charts' SVG: changes when any chart is redrawn with other content
 CHART_HASH_JS = """() => {
   let h = 2166136261;
-  for (const svg of document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg')) {
+  for (const svg of document.querySelectorAll('[data-testid$="PlotlyChart"] .main-svg')) {
     const s = svg.outerHTML;
     for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
   }
@@ -80,7 +80,7 @@ FRAMES_JS = """() => {
   window.rnnvizFrames = [];
   let last = 0;
   const tick = () => {
-    const title = document.querySelector('[data-testid="stPlotlyChart"] .gtitle');
+    const title = document.querySelector('[data-testid$="PlotlyChart"] .gtitle');
     const match = title && title.textContent.match(/t = (\\d+)/);
     if (match && Number(match[1]) > last) {
       last = Number(match[1]);
@@ -90,7 +90,7 @@ FRAMES_JS = """() => {
   };
   tick();
 }"""
-CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid$="PlotlyChart"]')]
   .every((chart) => chart.querySelector('.main-svg'))"""
 
 

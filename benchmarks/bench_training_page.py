@@ -12,20 +12,26 @@ rnnviz.app.workers). For each case it prints:
   process) to the worker's last step reaching the server (the runs train in a worker
   process, rnnviz.app.workers), the page rerun every POLL_S meanwhile as its polling
   fragment does (AppTest reruns the whole page, the fragment only its part: this costs
-  more than the browser's polling); and "shown", to the poll that shows them finished;
+  more than the browser's polling); and "shown", to the poll that shows them finished.
+  Train is pressed once the worker that the page had warmed up when it opened is ready, as
+  a student's does (setting the form takes longer than the warm-up, printed at the end);
 - ratio: page / engine (target: at most 1.3), and shown / engine, the medians over the
   repeats, engine and page interleaved so load from other processes affects both alike;
 - steps/s as the page's table reports them.
 
 Then the interactive cost: the median time of a Gates and cell state page rerun (a new seed
 each time, so nothing comes from the cache) with no run training, and while a worker trains.
-Last, the cost of one redraw of the three live charts at 20,000 steps (what a poll costs).
+Last, the cost of one redraw of the three live charts at 20,000 steps (what a poll costs),
+a run's fixed cost (a one-step run of both cells, from handing it to the server's pool to
+its end, against the step alone), the seconds a new worker takes to warm up, and the load
+average before and after.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import statistics
 import sys
 import threading
@@ -40,7 +46,9 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from rnnviz.app.workers import limit_blas_threads  # noqa: E402
+from rnnviz.app import runs as run_records  # noqa: E402
+from rnnviz.app.runs import Run  # noqa: E402
+from rnnviz.app.workers import POOL, Worker, limit_blas_threads  # noqa: E402
 from rnnviz.figures import training as figures  # noqa: E402
 from rnnviz.training.settings import FORM, SETTING, train_configs  # noqa: E402
 from rnnviz.training.trainer import Trainer  # noqa: E402
@@ -85,6 +93,8 @@ def page_seconds(settings: dict) -> tuple[float, float, list[float]]:
     for name, value in settings.items():
         element = at.selectbox if name == "task" else at.number_input
         element(key=WIDGET_PREFIX + name).set_value(value)
+    for worker in POOL.idle_workers():
+        worker.wait_warm()
     next(b for b in at.button if b.label == "Train").click()
     start = time.perf_counter()
     at.run()
@@ -159,6 +169,42 @@ def redraw_at_limit(steps: int = 20_000, runs: int = 2) -> float:
     return (time.perf_counter() - start) / repeats
 
 
+def fixed_cost_seconds(repeats: int = 7) -> tuple[float, float]:
+    """Median seconds of a one-step run of both cells handed to the server's pool, to its
+    job's end; and of the same step here."""
+    values = {**_defaults(), "steps": 1}
+    through_pool, here = [], []
+    POOL.warm()
+    for worker in POOL.idle_workers():
+        worker.wait_warm()
+    for _ in range(repeats):
+        runs = [Run(id=k, label="", config=config, trainer=Trainer(config))
+                for k, config in enumerate(train_configs(values))]
+        start = time.perf_counter()
+        job = run_records.start(runs, POOL)
+        while job.state != "ended":
+            time.sleep(0.001)
+        through_pool.append(time.perf_counter() - start)
+        here.append(engine_seconds({"steps": 1}))
+    return statistics.median(through_pool), statistics.median(here)
+
+
+def warm_up_seconds(repeats: int = 3) -> float:
+    """Median seconds from starting a worker to its word that it is ready."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        worker = Worker()
+        worker.wait_warm()
+        times.append(time.perf_counter() - start)
+        worker.close()
+    return statistics.median(times)
+
+
+def load_average() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -166,7 +212,8 @@ def main() -> None:
     logging.getLogger("streamlit").setLevel(logging.ERROR)
     limit_blas_threads()   # as the app's pages do
 
-    print(f"repeats: {args.repeats}, page polled every {POLL_S} s")
+    print(f"repeats: {args.repeats}, page polled every {POLL_S} s, "
+          f"load average {load_average()} on {os.cpu_count()} cores")
     print("seconds: engine; page (Train to the job's end); shown (to the page showing it); "
           "ratios of the page and of shown to the engine; steps/s of each run")
     print(f"{'case':<50}{'engine':>9}{'page':>9}{'shown':>8}{'ratio':>8}{'shown':>8}"
@@ -192,6 +239,12 @@ def main() -> None:
           f"{busy * 1000:.0f} ms while a worker trains")
     print(f"one redraw (3 charts, 2 runs of 20,000 steps, refreshed in place + serialised): "
           f"{redraw_at_limit() * 1000:.1f} ms")
+    pool_s, here_s = fixed_cost_seconds()
+    print(f"a run's fixed cost: one step of both cells takes {pool_s * 1000:.0f} ms from the "
+          f"pool to its job's end, {here_s * 1000:.0f} ms here")
+    print(f"a new worker warms up in {warm_up_seconds():.2f} s (the page starts one when it "
+          "opens, and the pool keeps it between runs)")
+    print(f"load average at the end: {load_average()}")
     print(f"target: page/engine <= {MAX_RATIO}: " + ("met" if all(verdicts) else "NOT met"))
 
 

@@ -34,21 +34,24 @@ with page.engine_errors():
 
 def draw(t: int) -> None:
     terms = cache.step_terms(config, example, t, unit, params)
-    page.chart(forward.cell_diagram(cell.name, terms, example))
+    page.live_chart(forward.cell_diagram(cell.name, terms, example), key="rnnviz_step_cell")
     st.markdown(f"**The equations at t = {t}, for unit j = {unit} of example i = {example}**: "
                 "each pre-activation is the recurrent part, the input part and the bias.")
     for line in equations.step_latex(cell, terms):
         st.latex(line)
     st.markdown("The hidden state of every unit over time: each column is one a⟨t⟩. "
                 "The black frame is the current step.")
-    page.chart(forward.heatmap(sequences["a"], "state",
-                               f"hidden state a⟨t⟩, example i = {example}",
-                               current_t=t, zmax=readouts.QUANTITIES["a"].zmax))
+    page.live_chart(forward.heatmap(sequences["a"], "state",
+                                    f"hidden state a⟨t⟩, example i = {example}",
+                                    current_t=t, zmax=readouts.QUANTITIES["a"].zmax),
+                    key="rnnviz_step_state")
     st.markdown("The output at every step: " + (
         "softmax probabilities of the n_y classes." if setup.loss.output == "softmax"
         else "linear outputs."))
-    page.chart(forward.outputs_over_time(sequences["y_hat"], setup.loss.output, current_t=t,
-                                         title=f"output ŷ⟨t⟩, example i = {example}"))
+    page.live_chart(forward.outputs_over_time(sequences["y_hat"], setup.loss.output,
+                                              current_t=t,
+                                              title=f"output ŷ⟨t⟩, example i = {example}"),
+                    key="rnnviz_step_outputs")
 
 
 player.timestep_player(config.T_x, draw)

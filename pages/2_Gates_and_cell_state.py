@@ -45,10 +45,10 @@ def draw(t: int) -> None:
         for column, name in zip(st.columns(2), cell.sequences[k:k + 2], strict=False):
             quantity = readouts.QUANTITIES[name]
             with column:
-                page.chart(forward.heatmap(
+                page.live_chart(forward.heatmap(
                     sequences[name], "gate" if name in gate_values else "state",
                     f"{quantity.name} {quantity.symbol}, {shown}", current_t=t,
-                    zmax=quantity.zmax, height=360))
+                    zmax=quantity.zmax, height=360), key=f"rnnviz_gates_{name}")
 
 
 st.subheader("Every gate over time")

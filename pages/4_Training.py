@@ -9,6 +9,7 @@ from rnnviz.ui import page, run_detail, train_form, train_live, train_runs, trai
 
 page.setup(TRAINING)
 training.collect()   # what the workers trained since this session last looked
+training.have_a_worker_ready()   # so that Train starts at once
 
 st.title("Training")
 st.markdown(

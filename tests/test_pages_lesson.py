@@ -36,7 +36,8 @@ def keys(at: AppTest, kind: str) -> set:
 
 def browser_buttons(at: AppTest) -> set[str]:
     """The keys of the ◀ ▶ and Play buttons drawn (browser components)."""
-    return {json.loads(e.proto.json)["name"] for e in at.get("bidi_component")}
+    return {data["name"] for data in (json.loads(e.proto.json) for e in at.get("bidi_component"))
+            if "name" in data}
 
 
 def warnings(at: AppTest) -> str:
@@ -174,7 +175,8 @@ def test_training_with_hidden_settings_trains_what_the_link_fixed():
     rnn, lstm = at.session_state[tr.RUNS_KEY]   # both: what a link made for two cells meant
     for run, cell in ((rnn, "rnn"), (lstm, "lstm")):
         assert (run.config.task, run.config.cell, run.config.optimizer) == ("adding", cell, "sgd")
-        assert run.config.steps == 3 and run.training   # a worker trains it beside the page
+        # a worker trains it beside the page (a warm one may have taken the 3 steps already)
+        assert run.config.steps == 3 and (run.training or run.status == "finished")
 
 
 def test_update_config_applies_valid_changes_and_refuses_bad_ones_with_a_warning():

@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.app.runs import HISTORY_COLUMNS, Run
+from rnnviz.app.workers import POOL
 from rnnviz.engine import init_params
 from rnnviz.training.files import save_model
 from rnnviz.training.settings import FORM, SETTING, TEMPERATURE, TrainConfig
@@ -266,6 +267,18 @@ def test_a_session_that_ends_stops_its_workers():
         time.sleep(0.02)
     finish(at)
     assert runs(at)[0].status == "stopped"
+
+
+def test_opening_the_page_warms_a_worker_up_and_train_trains_on_it():
+    at = open_training()
+    warm = POOL.idle_workers()
+    assert warm and warm[0].wait_warm(WAIT_S)
+    at = press_train(at, train_cell="rnn", steps=20_000)
+    rerun_until(at, lambda a: runs(a)[0].steps_done >= 2, "training started")
+    assert runs(at)[0].job._worker is warm[0]
+    at.button(key="rnnviz_tr_stop").click().run()
+    finish(at)
+    assert warm[0] in POOL.idle_workers()   # back, warm for the next Train
 
 
 def test_a_diverging_run_stops_with_the_engine_message_and_keeps_its_curve():

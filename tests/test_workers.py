@@ -1,16 +1,24 @@
 """rnnviz.app.workers and the runs they train (rnnviz.app.runs), without Streamlit: a job
 trains its trainers side by side in a process of its own and gives them back, stops after the
-step in progress, a pool trains at most its slots at once and keeps the others in line, and
-no worker process outlives its job. Tests wait for conditions, never for a set time."""
+step in progress, a pool trains at most its slots at once and keeps the others in line; a
+worker is warmed up before the job that takes it and goes back to the pool after it, sleeping
+while idle, and no worker outlives its pool or the server. Tests wait for conditions, never
+for a set time."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rnnviz.app import runs as run_records
+from rnnviz.app import workers
 from rnnviz.app.runs import Run
 from rnnviz.app.workers import Job, Pool
 from rnnviz.training.settings import TrainConfig
@@ -39,10 +47,40 @@ def collect_until_ended(runs: list[Run]) -> None:
                "the job ended")
 
 
+@pytest.fixture
+def pool():
+    """A pool of one slot, closed at the end; its workers must have ended by then."""
+    made = Pool(slots=1)
+    yield made
+    workers = made.idle_workers()
+    made.close()
+    for worker in workers:
+        wait_until(lambda w=worker: not w.alive, "the closed pool's worker ended")
 
 
-def test_runs_train_side_by_side_in_a_worker_as_they_would_here():
-    pool = Pool(slots=1)
+def process_state(pid: int) -> str:
+    """The process's state letter (R, S, Z, ...), or "gone"."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return "gone"
+
+
+def ended(pid: int) -> bool:
+    """Exited (a zombie waiting for whoever reaps it counts: it runs no more)."""
+    return process_state(pid) in ("gone", "Z", "X")
+
+
+def asleep_on_its_socket(pid: int) -> bool:
+    """Every thread of the process sleeps, the main one in a read of its socket (where the
+    kernel says it waits: not in a poll with a timeout, say, that would wake it again)."""
+    tasks = Path(f"/proc/{pid}/task")
+    states = [Path(tasks / t / "stat").read_text().rsplit(")", 1)[1].split()[0]
+              for t in os.listdir(tasks)]
+    return set(states) == {"S"} and "read" in Path(f"/proc/{pid}/wchan").read_text()
+
+
+def test_runs_train_side_by_side_in_a_worker_as_they_would_here(pool):
     rnn, lstm = new_run(SMALL.replace(cell="rnn"), 1), new_run(SMALL, 2)
     job = run_records.start([rnn, lstm], pool)
     assert isinstance(job, Job) and rnn.job is job and rnn.trainer is None
@@ -59,8 +97,7 @@ def test_runs_train_side_by_side_in_a_worker_as_they_would_here():
     assert not job.worker_alive and pool.counts() == (0, 0)
 
 
-def test_stop_ends_the_job_after_the_step_in_progress_and_continue_goes_on_from_there():
-    pool = Pool(slots=1)
+def test_stop_ends_the_job_after_the_step_in_progress_and_continue_goes_on_from_there(pool):
     run = new_run(ENDLESS)
     job = run_records.start([run], pool)
     wait_until(lambda: run_records.collect([run]) or run.steps_done >= 3, "a few steps")
@@ -69,6 +106,7 @@ def test_stop_ends_the_job_after_the_step_in_progress_and_continue_goes_on_from_
     collect_until_ended([run])
     assert run.status == "stopped" and run.resumable
     assert run.trainer.t == run.steps_done == len(run.history["step"]) < ENDLESS.steps
+    assert run.trainer.snapshots == {} and 0 in run.snapshots   # the records carried them
     assert not job.worker_alive
     stopped_at = run.steps_done
     run_records.start([run], pool)
@@ -79,8 +117,7 @@ def test_stop_ends_the_job_after_the_step_in_progress_and_continue_goes_on_from_
     assert run.history["step"] == list(range(1, run.steps_done + 1))
 
 
-def test_a_pool_trains_at_most_its_slots_and_the_others_wait_in_line():
-    pool = Pool(slots=1)
+def test_a_pool_trains_at_most_its_slots_and_the_others_wait_in_line(pool):
     first, second, third = (new_run(ENDLESS, i) for i in (1, 2, 3))
     jobs = [run_records.start([run], pool) for run in (first, second, third)]
     assert [j.state for j in jobs] == ["running", "queued", "queued"]
@@ -99,23 +136,136 @@ def test_a_pool_trains_at_most_its_slots_and_the_others_wait_in_line():
     assert not any(job.worker_alive for job in jobs)
 
 
-def test_a_worker_that_dies_fails_its_runs_saying_so_and_frees_its_slot():
-    pool = Pool(slots=1)
+def test_a_worker_that_dies_fails_its_runs_saying_so_and_frees_its_slot(pool):
     run = new_run(ENDLESS)
     job = run_records.start([run], pool)
     wait_until(lambda: job.worker_alive, "the worker started")
-    job._process.kill()
+    job._worker.process.kill()
     collect_until_ended([run])
     assert run.status == "failed" and "ended unexpectedly" in run.message
     assert not run.resumable and run.params is run.snapshots[max(run.snapshots)]
     wait_until(lambda: pool.counts() == (0, 0), "the slot was freed")
+    assert pool.idle_workers() == []   # never used again
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])
-def test_a_diverging_run_ends_diverged_in_its_worker(cell):
+def test_a_diverging_run_ends_diverged_in_its_worker(cell, pool):
     run = new_run(SMALL.replace(cell=cell, task="sine", optimizer="sgd", learning_rate=1e4,
                                 clip="none", steps=50))
-    run_records.start([run], Pool(slots=1))
+    run_records.start([run], pool)
     collect_until_ended([run])
     assert run.status == "diverged" and "diverged at step" in run.message
     assert run.steps_done < 50 and not run.resumable
+
+
+def test_a_warm_worker_trains_the_next_job_and_goes_back_to_the_pool_for_another(pool):
+    pool.warm()
+    [worker] = pool.idle_workers()
+    assert worker.wait_warm(WAIT_S)
+    for run_id in (1, 2):
+        run = new_run(SMALL, run_id)
+        run_records.start([run], pool)
+        assert pool.idle_workers() == []   # the job took it
+        collect_until_ended([run])
+        assert run.status == "finished" and run.history["step"] == [1, 2, 3, 4, 5, 6]
+        assert run.history["loss"] == [r.loss for r in Trainer(SMALL).run(6)]
+        assert pool.idle_workers() == [worker] and worker.alive
+
+
+def test_an_idle_worker_sleeps_on_its_socket_and_ends_when_its_pool_closes(pool):
+    pool.warm()
+    [worker] = pool.idle_workers()
+    assert worker.wait_warm(WAIT_S)
+    wait_until(lambda: asleep_on_its_socket(worker.process.pid), "the idle worker sleeps")
+    pool.close()
+    wait_until(lambda: not worker.alive, "the worker ended with its pool")
+    pool.warm()
+    assert pool.idle_workers() == []   # a closed pool starts no more
+
+
+def resident_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return int(next(line for line in status if line.startswith("VmRSS")).split()[1]) / 1024
+
+
+def test_an_idle_worker_gives_back_the_memory_its_last_job_freed(pool):
+    pool.warm()
+    [worker] = pool.idle_workers()
+    assert worker.wait_warm(WAIT_S)
+    warm_mb = resident_mb(worker.process.pid)
+    run = new_run(TrainConfig(n_a=256, m=64, T_x=40, steps=2))   # buffers of tens of MB
+    run_records.start([run], pool)
+    collect_until_ended([run])
+    assert run.status == "finished" and pool.idle_workers() == [worker]
+    wait_until(lambda: resident_mb(worker.process.pid) < warm_mb + 16,
+               "the worker's resident memory fell back near its size when warm")
+
+
+def test_a_job_skips_an_idle_worker_that_died_and_trains_on_a_new_one(pool):
+    pool.warm()
+    [dead] = pool.idle_workers()
+    dead.process.kill()
+    wait_until(lambda: not dead.alive, "the idle worker died")
+    run = new_run(SMALL)
+    run_records.start([run], pool)
+    collect_until_ended([run])
+    assert run.status == "finished" and pool.idle_workers() not in ([], [dead])
+
+
+def test_a_stop_that_reaches_a_worker_after_its_job_ended_does_not_stop_the_next(pool):
+    pool.warm()
+    [worker] = pool.idle_workers()
+    worker.conn.send(workers._STOP)   # as a Stop pressed just as the last job ended would
+    run = new_run(SMALL)
+    run_records.start([run], pool)
+    collect_until_ended([run])
+    assert run.status == "finished" and run.steps_done == SMALL.steps
+
+
+# A server in miniature: a pool of two slots, one job training and one worker warm.
+SERVER = f"""
+import sys
+import time
+from rnnviz.app import runs
+from rnnviz.app.runs import Run
+from rnnviz.app.workers import Pool
+from rnnviz.training.settings import TrainConfig
+from rnnviz.training.trainer import Trainer
+pool = Pool(slots=2)
+config = TrainConfig.from_dict({ENDLESS.to_dict()!r})
+run = Run(id=1, label="", config=config, trainer=Trainer(config))
+job = runs.start([run], pool)
+[idle] = pool.idle_workers()
+idle.wait_warm()
+while not run.history["step"]:
+    runs.collect([run])
+    time.sleep(0.01)
+print(job._worker.process.pid, idle.process.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+ENDINGS = {   # how a server ends: a signal to it, or Ctrl+C in its terminal (to its group)
+    "killed": lambda server: os.kill(server.pid, signal.SIGKILL),
+    "terminated": lambda server: os.kill(server.pid, signal.SIGTERM),
+    "Ctrl+C": lambda server: os.killpg(server.pid, signal.SIGINT),
+}
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
+def test_the_workers_end_quietly_when_the_server_does_however_it_ends(ending):
+    root = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen([sys.executable, "-c", SERVER], cwd=root, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, start_new_session=True,
+                              env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        training, idle = map(int, server.stdout.readline().split())
+        assert not ended(training) and not ended(idle)
+        ENDINGS[ending](server)
+        _, errors = server.communicate(timeout=WAIT_S)
+        wait_until(lambda: ended(training) and ended(idle), "the server's workers ended")
+        assert "workers.py" not in errors   # no worker printed a traceback
+    finally:
+        server.kill()
+        server.wait(WAIT_S)

@@ -11,11 +11,25 @@ Why one BLAS thread: the matrices are small, and OpenBLAS's own threads spin aga
 server's threads and each other on a machine of few cores, which makes a step several times
 slower. `limit_blas_threads` sets the budget in the server and in every worker.
 
+Why warm workers: a new interpreter takes a few tenths of a second to import NumPy and the
+engine (which calibrates its kernel at import), a fixed cost that a run of a few seconds
+feels. So the pool keeps a worker ready, started in the background by `Pool.warm` (the
+Training page calls it when it opens) with the engine imported, its kernel calibrated and
+one step of each cell taken; a job takes a ready worker, and the worker goes back to the pool
+when the job ends, ready for the next one (at most `slots` wait so). A worker waiting for a
+job sleeps in a blocking read of its socket, so it costs no CPU; it ends when the server
+closes its end (`Pool.close`), and when the server exits, however it exits, since the kernel
+closes the server's end then. A worker that dies is never used again. Each worker runs in a
+session of its own, so Ctrl+C in the server's terminal reaches only the server (where Linux
+groups processes by session for scheduling, a worker then has a share of its own instead of
+a part of the server's).
+
 A `Job` is thread-safe and plain Python: the session that started it calls `take()` to
 collect what the worker sent (records, training time, at the end the Trainers back), and
 `stop()`; a thread of the server reads the worker's pipe meanwhile, so the worker never
 waits on a session that is looking elsewhere. Sessions own their jobs (rnnviz.ui.training);
-only the pool and its line are shared.
+only the pool, its line and its idle workers are shared. The records carry every snapshot,
+so the Trainers come back without theirs.
 """
 
 from __future__ import annotations
@@ -35,6 +49,8 @@ from pathlib import Path
 import numpy as np  # noqa: F401  (loaded before its BLAS is limited)
 from threadpoolctl import threadpool_limits
 
+from rnnviz.engine import CELLS, give_back_freed_memory, keep_freed_memory_for_reuse
+from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Record, Trainer
 
 SLOTS_VARIABLE = "RNNVIZ_TRAINING_SLOTS"   # the environment variable that sets SLOTS
@@ -96,6 +112,48 @@ class Update:
     failure: str | None = None
 
 
+class Worker:
+    """A worker process and the server's end of its socket. It warms up on its own (imports
+    the engine, calibrates the kernel, takes a step of each cell), says so, then trains one
+    job after another until the server closes its end."""
+
+    def __init__(self):
+        ours, theirs = socket.socketpair()
+        # In a session of its own (see the module's notes): a worker interrupted by Ctrl+C
+        # would print its traceback in the server's terminal; it ends when the server's end closes.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=[theirs.fileno()],
+            env={**os.environ, **_WORKER_ENV, "PYTHONPATH": os.pathsep.join(
+                filter(None, (_PACKAGE_ROOT, os.environ.get("PYTHONPATH"))))},
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self._warm = threading.Event()
+        threading.Thread(target=self._await_warm, name="rnnviz-worker-warming",
+                         daemon=True).start()
+
+    def _await_warm(self) -> None:
+        try:
+            self.conn.recv()   # its word that it is ready
+        except (EOFError, OSError):
+            pass   # it died warming up: the job that takes it fails saying so
+        self._warm.set()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def wait_warm(self, timeout: float | None = None) -> bool:
+        """Wait until it has warmed up (or died doing so); whether it is warm and alive."""
+        return self._warm.wait(timeout) and self.alive
+
+    def close(self) -> None:
+        """End it: it reads the end of its socket and exits; reaped in the background."""
+        self.conn.close()
+        threading.Thread(target=self.process.wait, name="rnnviz-worker-reaper",
+                         daemon=True).start()
+
+
 class Job:
     """Trainers trained side by side in one worker process (or waiting for a slot).
 
@@ -106,9 +164,8 @@ class Job:
         self._pool = pool
         self._lock = threading.Lock()
         self._update = Update()
-        self._conn = None
         self._send_lock = threading.Lock()
-        self._process = None
+        self._worker: Worker | None = None   # while it has one: set under _send_lock
         self.state = "queued"
         self.stop_requested = False
 
@@ -128,54 +185,48 @@ class Job:
         if queued and self._pool.withdraw(self):
             self._end(self._trainers, None)
             return
-        self._send_stop()   # (a worker still starting is told in _start)
+        self._send_stop()   # (a worker not yet handed the trainers is told in _run)
 
     def _send_stop(self) -> None:
         with self._send_lock:
-            if self._conn is None:
+            if self._worker is None:
                 return
             try:
-                self._conn.send(_STOP)
+                self._worker.conn.send(_STOP)
             except (OSError, ValueError):
                 pass   # the worker has ended already
 
     @property
     def worker_alive(self) -> bool:
-        """Whether its worker process is still running."""
-        return self._process is not None and self._process.poll() is None
+        """Whether a live worker process is training it."""
+        worker = self._worker
+        return worker is not None and worker.alive
 
     @property
     def place(self) -> int:
         """1 for the next job to start, 2 for the one after, ...; 0 unless queued."""
         return self._pool.place(self)
 
-    def _start(self) -> None:
-        """Start the worker (called by the pool when a slot frees), hand it the trainers, and
-        start the thread that reads what it sends."""
-        ours, theirs = socket.socketpair()
-        process = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=[theirs.fileno()],
-            env={**os.environ, **_WORKER_ENV, "PYTHONPATH": os.pathsep.join(
-                filter(None, (_PACKAGE_ROOT, os.environ.get("PYTHONPATH"))))},
-            stdin=subprocess.DEVNULL)
-        theirs.close()
-        conn = Connection(ours.detach())
+    def _start(self, worker: Worker) -> None:
+        """Train on `worker` (called by the pool when a slot frees): a thread of the server
+        hands it the trainers and reads what it sends."""
         with self._lock:
-            self._conn, self._process, self.state = conn, process, "running"
-        threading.Thread(target=self._read, name="rnnviz-training-reader", daemon=True).start()
-        try:
-            conn.send(self._trainers)
-        except OSError:
-            pass   # the worker died at once: the reader says so
-        self._trainers = []   # the worker has them now
-        if self.stop_requested:   # asked while the worker was starting
-            self._send_stop()
+            self.state = "running"
+        threading.Thread(target=self._run, args=(worker,), name="rnnviz-training-reader",
+                         daemon=True).start()
 
-    def _read(self) -> None:
+    def _run(self, worker: Worker) -> None:
         trainers, failure = None, None
         try:
+            worker.wait_warm()
+            with self._send_lock:
+                self._worker = worker
+                worker.conn.send(self._trainers)
+            self._trainers = []   # the worker has them now
+            if self.stop_requested:   # asked before the worker had them
+                self._send_stop()
             while True:
-                kind, payload, seconds = self._conn.recv()
+                kind, payload, seconds = worker.conn.recv()
                 if kind == "ended":
                     trainers = payload
                     break
@@ -185,11 +236,12 @@ class Job:
         except (EOFError, OSError):
             failure = "the training process ended unexpectedly"
         finally:
-            with self._send_lock:
-                self._conn.close()
-            self._process.wait()
-            self._pool.release(self)   # before the end is seen: its slot is free by then
-            self._end(trainers, failure)
+            with self._send_lock:   # no stop reaches the worker's next job
+                self._worker = None
+            self._pool.release(self, worker if failure is None else None)
+            if failure is not None:
+                worker.close()
+            self._end(trainers, failure)   # after the release: its slot is free by then
 
     def _end(self, trainers: list[Trainer] | None, failure: str | None) -> None:
         with self._lock:
@@ -197,11 +249,34 @@ class Job:
             self.state = "ended"
 
 
-def _work(conn: Connection) -> None:
-    """In the worker process: take the trainers, train one step of each in turn until all
-    are done or a stop arrives, sending the records every SEND_EVERY_S; then send the
-    trainers back."""
-    trainers: list[Trainer] = conn.recv()
+def _warm_up() -> None:
+    """In a new worker: what the first step of a job would otherwise pay (the engine's
+    import and kernel calibration happened when this module was imported)."""
+    keep_freed_memory_for_reuse()
+    for cell in CELLS:
+        Trainer(TrainConfig(cell=cell, steps=1)).step()
+
+
+def _serve(conn: Connection) -> None:
+    """In the worker process: warm up, say so, then train each job the server sends until
+    the server closes its end (or exits)."""
+    _warm_up()
+    try:
+        conn.send(("ready", None, 0.0))
+        while True:
+            message = conn.recv()
+            if message != _STOP:   # (a stop that came after its job had ended is dropped)
+                _work(conn, message)
+            del message   # the job's trainers: nothing of a job stays while idle
+            give_back_freed_memory()
+    except (EOFError, OSError):
+        pass   # the server has closed this worker's socket, or has gone
+
+
+def _work(conn: Connection, trainers: list[Trainer]) -> None:
+    """In the worker process: train one step of each trainer in turn until all are done or
+    a stop arrives, sending the records every SEND_EVERY_S; then send the trainers back
+    (without their snapshots: the records carried them)."""
     batch: list[tuple[int, Record]] = []
     started = time.perf_counter()
     stopping = False
@@ -209,26 +284,53 @@ def _work(conn: Connection) -> None:
         for index, trainer in enumerate(trainers):
             if not trainer.done:
                 batch.append((index, trainer.step()))
-        stopping = conn.poll()
+        stopping = conn.poll() and conn.recv() == _STOP
         now = time.perf_counter()
         if now - started >= SEND_EVERY_S or stopping:
             conn.send(("records", batch, now - started))
             batch, started = [], time.perf_counter()
     if batch:
         conn.send(("records", batch, time.perf_counter() - started))
+    for trainer in trainers:
+        trainer.snapshots.clear()
     conn.send(("ended", trainers, 0.0))
-    conn.close()
 
 
 class Pool:
     """At most `slots` jobs train at once; the others wait in line, first come first
-    served. Thread-safe; one per server (`POOL`)."""
+    served. Keeps the workers warm between jobs: one is kept ready while a slot is free, and
+    at most `slots` wait idle. Thread-safe; one per server (`POOL`)."""
 
     def __init__(self, slots: int = SLOTS):
         self.slots = slots
         self._lock = threading.Lock()
         self._line: deque[Job] = deque()
         self._running: set[Job] = set()
+        self._idle: list[Worker] = []   # warm (or warming up), no job
+        self._closed = False
+
+    def warm(self) -> None:
+        """Have a worker ready for the next job (started in the background if none is and a
+        slot is free)."""
+        with self._lock:
+            if self._idle or self._closed or len(self._running) >= self.slots:
+                return
+            try:
+                self._idle.append(Worker())
+            except OSError as why:   # no process to spare now: Train will start one
+                logging.getLogger(__name__).warning("no training worker warmed up: %s", why)
+
+    def idle_workers(self) -> list[Worker]:
+        """The workers waiting for a job (or still warming up to wait)."""
+        with self._lock:
+            return list(self._idle)
+
+    def close(self) -> None:
+        """End the idle workers now, and each job's worker when its job ends."""
+        with self._lock:
+            idle, self._idle, self._closed = self._idle, [], True
+        for worker in idle:
+            worker.close()
 
     def submit(self, trainers: list[Trainer]) -> Job:
         """A job training these trainers, started now if a slot is free, else queued."""
@@ -255,10 +357,17 @@ class Pool:
                 return True
             return False
 
-    def release(self, job: Job) -> None:
-        """A job's worker has ended: its slot goes to the next in line."""
+    def release(self, job: Job, worker: Worker | None) -> None:
+        """A job has ended: its slot goes to the next in line, and its worker (None if it
+        died) back to the idle ones, or ends if enough are idle."""
         with self._lock:
             self._running.discard(job)
+            kept = (worker is not None and not self._closed
+                    and len(self._idle) < self.slots)
+            if kept:
+                self._idle.append(worker)
+        if worker is not None and not kept:
+            worker.close()
         self._start_waiting()
 
     def _start_waiting(self) -> None:
@@ -267,12 +376,24 @@ class Pool:
             while self._line and len(self._running) < self.slots:
                 job = self._line.popleft()
                 self._running.add(job)
-                starting.append(job)
-        for job in starting:
-            job._start()
+                starting.append((job, self._take_worker()))
+        for job, worker in starting:
+            job._start(worker)
+        if starting:
+            self.warm()   # the next job finds one ready too, while a slot is free
+
+    def _take_worker(self) -> Worker:
+        """An idle worker that is still alive (the one warmed longest), else a new one.
+        Under the lock."""
+        while self._idle:
+            worker = self._idle.pop(0)
+            if worker.alive:
+                return worker
+            worker.close()
+        return Worker()
 
 
 POOL = Pool()
 
 if __name__ == "__main__":   # a worker: its end of the socket is the argument
-    _work(Connection(int(sys.argv[1])))
+    _serve(Connection(int(sys.argv[1])))

@@ -12,7 +12,7 @@ with the fused sequence kernel the engine runs and its description (`CELLS[name]
 the layers above iterate over.
 """
 
-from rnnviz.engine._arrays import keep_freed_memory_for_reuse
+from rnnviz.engine._arrays import give_back_freed_memory, keep_freed_memory_for_reuse
 from rnnviz.engine.activations import sigmoid, softmax
 from rnnviz.engine.cells import CELLS, cell_of, get_cell, init_params
 from rnnviz.engine.description import Cell, Projection, Trace
@@ -32,8 +32,9 @@ from rnnviz.engine.rnn import RNNParams, RNNTrace, rnn_step_backward, rnn_step_f
 __all__ = [
     "CELLS", "Backprop", "Cell", "GRUParams", "GRUTrace", "LSTMParams", "LSTMTrace", "Loss",
     "Params", "Projection", "RNNParams", "RNNTrace", "Trace", "backward", "cell_of", "forward",
-    "get_cell", "gradient_check", "init_params", "keep_freed_memory_for_reuse",
-    "gru_step_backward", "gru_step_forward", "loss_and_gradients", "loss_value",
+    "get_cell", "give_back_freed_memory", "gradient_check", "gru_step_backward",
+    "gru_step_forward", "init_params", "keep_freed_memory_for_reuse",
+    "loss_and_gradients", "loss_value",
     "lstm_step_backward", "lstm_step_forward", "rnn_step_backward", "rnn_step_forward",
     "sigmoid", "softmax",
 ]

@@ -10,6 +10,7 @@ message from inside NumPy.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import inspect
 import math
@@ -328,3 +329,13 @@ def keep_freed_memory_for_reuse() -> None:
     Other allocators are not affected.
     """
     np.empty((31 << 20) // 8)  # freed at once: only the thresholds it leaves matter
+
+
+def give_back_freed_memory() -> None:
+    """Return the freed memory that malloc keeps for reuse (see keep_freed_memory_for_reuse)
+    to the system: for a process about to wait idle, such as a training worker between
+    jobs. glibc only (malloc_trim); elsewhere nothing happens."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass   # not glibc: its allocator keeps what it keeps

@@ -5,9 +5,13 @@ literally."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
+import plotly.io
 import streamlit as st
 
 from rnnviz.app.config import Config
@@ -72,6 +76,52 @@ def engine_errors() -> Iterator[None]:
         st.error(f"This configuration cannot be computed: {why}. Change it in the sidebar.",
                  icon="🚫")
         st.stop()
+
+
+_HERE = Path(__file__).parent
+# Streamlit's own chart module, which brings Plotly to the browser (see live_chart.js)
+_PLOTLY_MODULES = sorted((Path(st.__file__).parent / "static" / "static" / "js")
+                         .glob("PlotlyChart.*.js"))
+PLOTLY_MODULE = f"static/js/{_PLOTLY_MODULES[0].name}" if len(_PLOTLY_MODULES) == 1 else None
+_live_chart = st.components.v2.component(
+    "rnnviz_live_chart",
+    html="<div data-testid='rnnvizPlotlyChart'><div class='rnnviz-chart'></div></div>",
+    css=".rnnviz-chart { width: 100%; }", js=(_HERE / "live_chart.js").read_text(),
+    isolate_styles=False)
+
+
+def data_revision(data: list[dict]) -> str:
+    """A digest of a figure's traces: the same for the same data, whatever else changed."""
+    digest = hashlib.blake2b(digest_size=12)
+    for trace in data:
+        for name, value in sorted(trace.items()):
+            digest.update(name.encode())
+            if isinstance(value, np.ndarray):
+                digest.update(f"{value.dtype}{value.shape}".encode())
+                digest.update(np.ascontiguousarray(value).tobytes())
+            else:
+                digest.update(repr(value).encode())
+    return digest.hexdigest()
+
+
+def live_chart(fig, key: str) -> None:
+    """A chart redrawn in place as the timestep moves (Play, ◀ ▶, the slider).
+
+    `st.plotly_chart` builds a chart anew in the browser whenever its figure changes: at
+    every frame of Play, most of what the browser does for it. This one stays and Plotly
+    redraws only what changed (live_chart.js). Where Streamlit's chart module is not found
+    (another Streamlit version), it is an ordinary chart.
+    """
+    if PLOTLY_MODULE is None:
+        chart(fig, key=key)
+        return
+    # the traces' digest as Plotly's datarevision: a frame that moves only the outline of
+    # step t, or changes the numbers in the cell's boxes, redraws no trace
+    fig = {**fig, "layout": {**fig.get("layout", {}),
+                             "datarevision": data_revision(fig.get("data", []))}}
+    _live_chart(key=key, data={"figure": plotly.io.to_json(fig, validate=False),
+                               "plotly": PLOTLY_MODULE,
+                               "config": {"displaylogo": False, "responsive": True}})
 
 
 def chart(fig, key: str | None = None) -> None:

@@ -17,7 +17,9 @@ from rnnviz.training.tasks import TASKS
 from rnnviz.ui import page, train_runs, training
 from rnnviz.ui.page import plain
 
-POLL_S = 0.5                       # how often the page asks the workers while runs train
+# How often the page asks the workers while runs train: each poll costs the server a run of
+# the fragment, and a run's end shows up to this late (README: the polling interval).
+POLL_S = 0.5
 FIGURES_KEY = "rnnviz_train_figures"   # {chart: figure} refreshed in place between polls
 CHARTS = ("loss", "accuracy", "grad_norm")
 

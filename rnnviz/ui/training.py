@@ -20,11 +20,13 @@ non-widget keys so they survive visiting other pages:
 The settings form keeps its own keys (rnnviz.ui.train_form), and so does the upload of a
 model file (rnnviz.ui.train_runs).
 
-Training: Train and Continue hand the runs to a worker process (rnnviz.app.workers); the
-worker never touches the session. The Training page polls (`collect`) and keeps what the
-worker sent in the Runs. A session's end is Streamlit's release of its session-scoped
-resources (on disconnect, a reload or a closed tab): `SessionJobs` is registered there and
-stops every job of the session, so no worker outlives it.
+Training: Train and Continue hand the runs to a worker process (rnnviz.app.workers), kept
+warm by the server between jobs (the Training page has one warmed up when it opens,
+`have_a_worker_ready`); the worker never touches the session. The Training page polls
+(`collect`) and keeps what the worker sent in the Runs. A session's end is Streamlit's
+release of its session-scoped resources (on disconnect, a reload or a closed tab):
+`SessionJobs` is registered there and stops every job of the session, so no worker trains
+for it after it ends (the worker goes back to the server's idle ones).
 """
 
 from __future__ import annotations
@@ -166,6 +168,12 @@ def stop_training() -> None:
 def collect() -> list[Run]:
     """Keep what the workers sent; the runs whose training ended just now."""
     return run_records.collect(runs())
+
+
+def have_a_worker_ready() -> None:
+    """Have the server warm up a worker in the background (if none is ready), so that Train
+    starts training at once; the Training page calls it when it opens."""
+    POOL.warm()
 
 
 def slots() -> tuple[int, int, int]:

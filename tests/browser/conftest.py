@@ -9,6 +9,8 @@ When Chromium is missing the tests are skipped, unless `RNNVIZ_REQUIRE_BROWSER=1
 Fixtures (no imports needed in test files, so no `__init__.py` or `pythonpath` tricks):
 
 - `app_server` (session): base URL of a running app, e.g. "http://127.0.0.1:41234".
+- `own_app_server`: (base URL, process, its output so far) of a server started for one
+  test, which may stop it.
 - `browser` (session): a Playwright Chromium browser.
 - `page`: a fresh context and page per test, viewport 1400x900, its script runs counted.
 - `new_page()`: another fresh context and page (another student), counted like `page`.
@@ -104,7 +106,7 @@ _APP = '[data-testid="stApp"]'
 # What the page still lacks before it shows a finished run (all false: finished).
 _UNFINISHED_JS = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const charts = [...document.querySelectorAll('[data-testid$="PlotlyChart"]')];
   return {
     'no app': !app,
     'not connected': !!app && app.getAttribute('data-test-connection-state') !== 'CONNECTED',
@@ -210,9 +212,11 @@ def _health_ok(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def app_server(chromium_executable: str) -> Iterator[str]:
-    """Start `streamlit run app.py` from the repo root; yield its base URL."""
+@contextlib.contextmanager
+def _running_app() -> Iterator[tuple[str, subprocess.Popen, Callable[[], str]]]:
+    """`streamlit run app.py` from the repo root, in a process group of its own, with one
+    training slot; yields its base URL, its process and a function that returns the end of
+    its output so far, and stops it at the end."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [
@@ -258,12 +262,29 @@ def app_server(chromium_executable: str) -> Iterator[str]:
                     pytrace=False,
                 )
             time.sleep(0.2)
-        yield url
+        yield url, proc, server_output
     finally:
         _stop(proc)
         log.close()
         with contextlib.suppress(OSError):
             os.unlink(log.name)
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium_executable: str) -> Iterator[str]:
+    """Start `streamlit run app.py` from the repo root; yield its base URL."""
+    with _running_app() as (url, _, _):
+        yield url
+
+
+@pytest.fixture
+def own_app_server(
+    chromium_executable: str,
+) -> Iterator[tuple[str, subprocess.Popen, Callable[[], str]]]:
+    """A server of the test's own, which the test may stop: (base URL, its process, a
+    function that returns the end of its output so far)."""
+    with _running_app() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

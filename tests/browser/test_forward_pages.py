@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from rnnviz.ui.player import FORWARD_KEY, PLAY_KEY
 
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+CHART = '[data-testid$="PlotlyChart"] .js-plotly-plot'
 MAIN = '[data-testid="stMain"]'
 
 
@@ -128,7 +128,7 @@ def test_play_runs_to_the_last_step_one_frame_at_a_time_and_stops(goto_app, scri
     page.evaluate("""() => {
       window.rnnvizTitles = [];
       const seen = () => {
-        const title = document.querySelector('[data-testid="stPlotlyChart"] .gtitle');
+        const title = document.querySelector('[data-testid$="PlotlyChart"] .gtitle');
         const text = title ? title.textContent : '';
         if (text !== window.rnnvizTitles.at(-1)) window.rnnvizTitles.push(text);
       };

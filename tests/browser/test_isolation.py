@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+CHART = '[data-testid$="PlotlyChart"] .js-plotly-plot'
 SIDEBAR = '[data-testid="stSidebar"]'
 LONG_MS = 300_000  # a training run on a busy machine; bounds a hang only
 

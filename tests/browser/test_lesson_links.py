@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+CHART = '[data-testid$="PlotlyChart"] .js-plotly-plot'
 MAIN = '[data-testid="stMain"]'
 SIDEBAR = '[data-testid="stSidebar"]'
 

@@ -29,7 +29,7 @@ SAME_PICTURE_PIXELS = 400     # fewer changed pixels than this: the same picture
 LONG_MS = 300_000             # a training run or a page on a busy machine; bounds a hang
 STEADY_S = 120.0              # how long the page may keep changing before the test fails
 MAIN = '[data-testid="stMainBlockContainer"]'  # the page's content, as tall as it is
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+CHART = '[data-testid$="PlotlyChart"] .js-plotly-plot'
 
 
 def _query(config) -> str:

@@ -18,7 +18,7 @@ def _set_number(page, label: str, value) -> None:
 
 
 def _charts(page):
-    return page.locator('[data-testid="stPlotlyChart"]')
+    return page.locator('[data-testid$="PlotlyChart"]')
 
 
 def test_a_short_training_run_finishes_with_its_curve_drawn(goto_app, assert_no_exception):

@@ -2,12 +2,18 @@
 (started with one training slot): a run keeps training while its session visits other pages
 and comes back; Stop stops it mid-run; two sessions training at once each see their own runs,
 the second waiting for the slot; a session that closes stops its worker and frees the slot;
-Streamlit's own Stop leaves the page following the run. Tests wait for conditions only."""
+Streamlit's own Stop leaves the page following the run; the worker the Training page warms up
+trains the run, stays for the next, and ends with the server. Tests wait for conditions
+only."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -106,7 +112,7 @@ def test_a_run_keeps_training_while_its_session_visits_other_pages(
     _train(page, n_a=8, steps=20_000)
     _goes_on(page)
     _go_to(page, "Gradient flow", expect_rerun)
-    expect(page.locator('[data-testid="stPlotlyChart"]').first).to_be_visible(timeout=LONG_MS)
+    expect(page.locator('[data-testid$="PlotlyChart"]').first).to_be_visible(timeout=LONG_MS)
     _go_to(page, "Step through", expect_rerun)
     _go_to(page, "Training", expect_rerun)
     _goes_on(page)   # still training, and the page follows it again
@@ -136,7 +142,7 @@ def test_two_sessions_train_at_once_each_sees_its_own_runs_and_the_second_waits(
     bob_stop = bob.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True)
     expect(bob_stop).to_be_disabled(timeout=LONG_MS)   # trained to the end
     expect(bob.get_by_text("Run 1 is waiting")).to_have_count(0)
-    loss = bob.locator('[data-testid="stPlotlyChart"]').first
+    loss = bob.locator('[data-testid$="PlotlyChart"]').first
     expect(loss.locator(".scatterlayer .trace")).to_have_count(1)
     expect(bob.get_by_text(re.compile(r"n_a=8"))).to_have_count(0)
     expect(bob.get_by_text(re.compile(r"LSTM · chars · n_a=4")).first).to_be_visible()
@@ -194,3 +200,42 @@ def test_streamlits_own_stop_leaves_the_page_following_the_run(
     expect(main.get_by_role("button", name="Stop", exact=True)).to_be_disabled()
     expect(page.get_by_role("button", name="Continue")).to_be_enabled()
     assert_no_exception(page)
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The training workers a server runs: its children running rnnviz.app.workers."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError):   # a thread or a child that has just ended
+            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
+                if b"rnnviz.app.workers" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(int(child))
+    return sorted(found)
+
+
+def _running(pid: int) -> bool:
+    """Not exited (a zombie waiting for whoever reaps it has exited)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_the_page_warms_a_worker_that_trains_stays_and_ends_with_the_server(
+        own_app_server, new_page, open_app, assert_no_exception):
+    url, server, server_output = own_app_server
+    page = new_page()
+    open_app(page, url + "/Training")
+    _wait(lambda: bool(_workers_of(server.pid)), "the page warmed a worker up", page)
+    warm = _workers_of(server.pid)
+    _train(page, n_a=4, steps=30)
+    expect(page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True)
+           ).to_be_disabled(timeout=LONG_MS)   # trained to the end
+    expect(page.get_by_text(re.compile(r"RNN · chars · n_a=4")).first).to_be_visible()
+    assert_no_exception(page)
+    assert _workers_of(server.pid) == warm   # it trained the run and waits for the next
+    os.killpg(server.pid, signal.SIGINT)   # Ctrl+C in the server's terminal
+    server.wait(LONG_MS / 1000)
+    _wait(lambda: not any(_running(pid) for pid in warm), "the worker ended", page)
+    assert "Traceback" not in server_output()
