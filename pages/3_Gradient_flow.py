@@ -4,7 +4,7 @@ on the same inputs, and the knobs that make it vanish or explode."""
 import numpy as np
 import streamlit as st
 
-from rnnviz.app import readouts
+from rnnviz.app import build, readouts
 from rnnviz.app.config import NOTEBOOK
 from rnnviz.app.contents import FLOW
 from rnnviz.engine import CELLS, analysis
@@ -55,7 +55,7 @@ with example_col:
 
 cells = [config.cell] if snapshot is not None else list(CELLS)
 with page.engine_errors():
-    reports = {cell: gradients.flow_report(config.replace(cell=cell), where, example, snapshot)
+    reports = {cell: gradients.flow_report(build.for_cell(config, cell), where, example, snapshot)
                for cell in cells}
 
 page.chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()},
@@ -133,7 +133,7 @@ if where == "all":
         "where gradients explode, the late terms grow past τ and would be clipped by "
         "themselves (points above the dashed line).")
     with page.engine_errors():
-        per_step = {cell: gradients.per_step_report(config.replace(cell=cell), where, snapshot)
+        per_step = {cell: gradients.per_step_report(build.for_cell(config, cell), where, snapshot)
                     for cell in cells}
     page.chart(figures.step_gradient_norms(per_step, threshold), key="rnnviz_gf_per_step")
     st.caption(readouts.steps_that_clip(per_step, threshold))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -82,16 +84,38 @@ def test_lstm_jacobian_blocks_hold_the_forget_gate_on_the_cell_path():
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
-def test_vjp_is_the_transpose_of_the_jacobian(cell):
+@pytest.mark.parametrize("n_a", [1, 4, 40, 70])
+def test_explicit_jacobians_equal_the_forward_mode_applied_to_the_basis(cell, n_a, monkeypatch):
+    """The cell's step_jacobian against step_jvp on every basis vector (the way a cell
+    without one gets its Jacobians), for many (example, step) pairs at once, at state sizes
+    from 1 to 140."""
+    params, x, a0, c0, _ = _setup(cell, n_a=n_a, m=3, T_x=4, scale=1.5)
+    trace = forward(params, x, a0, c0)
+    examples, steps = np.array([0, 2, 1, 2, 0]), np.array([0, 3, 1, 0, 2])
+    explicit = analysis.jacobians_of_pairs(params, trace, examples, steps)
+    monkeypatch.setitem(CELLS, cell, dataclasses.replace(CELLS[cell], step_jacobian=None))
+    by_jvp = analysis.jacobians_of_pairs(params, trace, examples, steps)
+    n_s = analysis.state_size(params)
+    assert explicit.shape == by_jvp.shape == (5, n_s, n_s)
+    np.testing.assert_allclose(explicit, by_jvp, rtol=1e-10, atol=1e-14)
+    monkeypatch.undo()
+    for k, (e, t) in enumerate(zip(examples, steps, strict=True)):
+        np.testing.assert_allclose(explicit[k], analysis.step_jacobians(params, trace, e)[t],
+                                   rtol=1e-13, atol=1e-16)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_step_backward_applies_the_transposed_jacobian(cell):
     params, x, a0, c0, rng = _setup(cell)
     trace = forward(params, x, a0, c0)
-    T_x = x.shape[2]
     J = analysis.step_jacobians(params, trace, 2)
-    ops = analysis.StepOperators(params, trace, np.full(T_x, 2), np.arange(T_x))
-    w = rng.standard_normal((analysis.state_size(params), T_x))
-    v = rng.standard_normal((analysis.state_size(params), T_x))
-    np.testing.assert_allclose(ops.vjp(w), np.einsum("tij,it->jt", J, w), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(ops.jvp(v), np.einsum("tij,jt->it", J, v), rtol=1e-12, atol=1e-14)
+    description = CELLS[cell]
+    for t in range(x.shape[2]):
+        previous = [getattr(trace, state + "_prev")[:, 2:3, t] for state in description.states]
+        *_, cache = description.step_forward(x[:, 2:3, t], *previous, params)
+        w = rng.standard_normal((analysis.state_size(params), 1))
+        _, *back, _ = description.step_backward(*np.split(w, description.state_size), cache)
+        np.testing.assert_allclose(np.concatenate(back), J[t].T @ w, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
@@ -106,14 +130,78 @@ def test_jacobian_norms_are_the_spectral_norms(cell):
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
-def test_power_iteration_agrees_with_the_exact_norms(cell, monkeypatch):
-    params, x, a0, c0, _ = _setup(cell, n_a=20, m=2, T_x=6, scale=2.0)
+def test_jacobian_norms_of_large_states_in_small_chunks_are_the_spectral_norms(cell,
+                                                                                monkeypatch):
+    params, x, a0, c0, _ = _setup(cell, n_a=40, m=2, T_x=5, scale=2.0)
     trace = forward(params, x, a0, c0)
-    exact = analysis.jacobian_norms(params, trace, [0, 1])
-    monkeypatch.setattr(analysis, "EXACT_MAX_STATE", 0)
-    estimated = analysis.jacobian_norms(params, trace, [0, 1])
-    np.testing.assert_allclose(estimated, exact, rtol=1e-6)
-    assert np.all(estimated <= exact * (1 + 1e-12))  # power iteration approaches from below
+    whole = analysis.jacobian_norms(params, trace)
+    n_s = analysis.state_size(params)
+    monkeypatch.setattr(analysis, "JACOBIAN_CHUNK_BYTES", 3 * 8 * n_s * n_s)  # 3 per chunk
+    chunked = analysis.jacobian_norms(params, trace)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-13)
+    for e in range(2):
+        expected = np.linalg.svd(analysis.step_jacobians(params, trace, e), compute_uv=False)
+        np.testing.assert_allclose(whole[e], expected[:, 0], rtol=1e-12)
+
+
+def _matrices_that_are_hard_to_norm(rng):
+    """(8, 50, 50): Gaussian, with the two largest singular values 1e-9 apart, orthogonal
+    (all singular values 1), rank one, zero, Gaussian scaled by 1e-200 and by 1e200, and
+    symmetric positive definite."""
+    n = 50
+    gaussian = rng.standard_normal((3, n, n))
+    left, _, right = np.linalg.svd(gaussian[1])
+    close = left @ np.diag(np.r_[1.0, 1.0 - 1e-9, np.linspace(0.9, 0.1, n - 2)]) @ right
+    rank_one = np.outer(gaussian[2, 0], gaussian[2, 1])
+    return np.stack([gaussian[0], close, left, rank_one, np.zeros((n, n)),
+                     1e-200 * gaussian[1], 1e200 * gaussian[2], gaussian[0].T @ gaussian[0]])
+
+
+def test_spectral_norms_are_the_largest_singular_values():
+    M = _matrices_that_are_hard_to_norm(np.random.default_rng(3))
+    expected = np.linalg.svd(M, compute_uv=False)[:, 0]
+    np.testing.assert_allclose(analysis.spectral_norms(M), expected, rtol=1e-13)
+    assert analysis.spectral_norms(M)[4] == 0.0
+    assert analysis.spectral_norms(np.zeros((0, 3, 3))).shape == (0,)
+
+
+def test_lanczos_norms_are_the_largest_singular_values_from_below(monkeypatch):
+    M = _matrices_that_are_hard_to_norm(np.random.default_rng(4))
+    expected = np.linalg.svd(M, compute_uv=False)[:, 0]
+    estimated = analysis.lanczos_spectral_norms(M)
+    np.testing.assert_allclose(estimated, expected, rtol=2 * analysis.LANCZOS_TOLERANCE)
+    assert np.all(estimated <= expected * (1 + 1e-13))
+    assert estimated[4] == 0.0
+    monkeypatch.setattr(analysis, "LANCZOS_CHECKS", (2,))  # none settles: every one exact
+    np.testing.assert_allclose(analysis.lanczos_spectral_norms(M), expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_lanczos_agrees_with_the_exact_norms_of_jacobians_and_their_products(cell):
+    params, x, a0, c0, _ = _setup(cell, n_a=40, m=1, T_x=30, scale=1.5)
+    trace = forward(params, x, a0, c0)
+    J = analysis.step_jacobians(params, trace, 0)
+    products = np.array([np.linalg.multi_dot([np.eye(len(J[0])), *J[::-1][: 30 - t]])
+                         for t in range(30)])
+    for stack in (J, products):
+        exact = np.linalg.svd(stack, compute_uv=False)[:, 0]
+        np.testing.assert_allclose(analysis.lanczos_spectral_norms(stack), exact,
+                                   rtol=2 * analysis.LANCZOS_TOLERANCE)
+        np.testing.assert_allclose(analysis.spectral_norms(stack), exact, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+@pytest.mark.parametrize("n_a", [3, 40])
+def test_jacobian_readouts_are_the_two_readouts(cell, n_a, monkeypatch):
+    params, x, a0, c0, _ = _setup(cell, n_a=n_a, m=2, T_x=8, scale=1.5)
+    trace = forward(params, x, a0, c0)
+    for limit in (analysis.PRODUCT_MAX_STATE, 2):  # products computed, and not
+        monkeypatch.setattr(analysis, "PRODUCT_MAX_STATE", limit)
+        norms, actual = analysis.jacobian_readouts(params, trace, 1)
+        np.testing.assert_allclose(norms, analysis.jacobian_norms(params, trace, 1)[0],
+                                   rtol=1e-13)
+        np.testing.assert_allclose(actual, analysis.log10_product_norms(params, trace, 1),
+                                   rtol=1e-13)
 
 
 def test_rnn_jacobian_norm_is_zero_when_tanh_saturates():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rnnviz.app.build import PRESETS, build, knobs_apply, resolve
+from rnnviz.app.build import PRESETS, build, for_cell, knobs_apply, resolve
 from rnnviz.app.config import Config
 from rnnviz.engine import CELLS
 from rnnviz.engine.losses import Loss
@@ -148,3 +148,20 @@ def test_task_input_dictates_sizes_loss_and_batch(name):
 def test_task_too_short_for_its_sequence_raises_value_error():
     with pytest.raises(ValueError, match="T_x"):
         build(Config(input="adding", T_x=1))
+
+
+@pytest.mark.parametrize("input_", ["notebook", "gaussian", "copy"])
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_a_config_for_a_cell_builds_the_same_network_without_the_knobs_it_ignores(cell, input_):
+    config = Config(cell="lstm", n_a=3, m=2, T_x=4, input=input_, weight_scale=0.7,
+                    spectral_radius=1.3, forget_bias=4.0)
+    own = for_cell(config, cell)
+    expected = build(config.replace(cell=cell))
+    built = build(own)
+    assert own.cell == cell
+    for name, value in expected.params.items():
+        np.testing.assert_array_equal(getattr(built.params, name), value)
+    np.testing.assert_array_equal(built.x, expected.x)
+    # another forget-gate bias is another configuration only where the bias is used
+    other_bias = for_cell(config.replace(forget_bias=1.0), cell)
+    assert (other_bias == own) is not knobs_apply(own)["forget_bias"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnviz.engine import analysis, init_params
+from rnnviz.engine import CELLS, analysis, init_params
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import backward, forward, loss_and_gradients
 
@@ -77,6 +77,29 @@ def test_per_step_gradients_run_one_bptt_at_a_time(cell):
                             steps=steps)
     results = sum(g.nbytes for step in grads for _, g in step.items())
     assert peak < 1.25 * one + results
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_jacobian_norms_hold_one_chunk_of_jacobians_at_a_time(cell, monkeypatch):
+    params, x, _ = problem(cell)
+    trace = forward(params, x)
+    n_s = analysis.state_size(params)
+    every = SIZES["m"] * SIZES["T_x"] * 8 * n_s * n_s  # all the Jacobians of the batch
+    chunk = every // 20
+    monkeypatch.setattr(analysis, "JACOBIAN_CHUNK_BYTES", chunk)
+    _, peak, _ = traced(analysis.jacobian_norms, params, trace)
+    assert peak < 4 * chunk + 0.5 * MB
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_jacobian_readouts_hold_a_few_stacks_of_one_example(cell):
+    params, x, _ = problem(cell)
+    trace = forward(params, x)
+    stack = SIZES["T_x"] * 8 * analysis.state_size(params) ** 2  # one example's Jacobians
+    _, peak, _ = traced(analysis.jacobian_readouts, params, trace, 0)
+    # the Jacobians, their products, and Lanczos' vectors (up to 64 a matrix, a stack's
+    # worth at n_s = 64)
+    assert peak < 6 * stack
 
 
 # Freed blocks under a block still in use stay with the process (glibc trims only the top of

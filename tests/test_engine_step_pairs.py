@@ -189,3 +189,25 @@ def test_step_jvp_is_the_directional_derivative_and_the_adjoint_of_step_backward
     forward_side = sum(np.vdot(a, b) for a, b in zip(w, moved, strict=True))
     backward_side = sum(np.vdot(a, b) for a, b in zip(back, v, strict=True))
     assert forward_side == pytest.approx(backward_side, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("cell_name", list(CELLS))
+@settings(max_examples=20, deadline=None)
+@given(n_x=sizes["n_x"], n_a=st.integers(1, 40), m=sizes["m"], seed=sizes["seed"])
+@example(n_x=1, n_a=1, m=1, seed=0)
+@example(n_x=3, n_a=40, m=2, seed=1)
+def test_step_jacobian_is_the_matrix_of_step_jvp(cell_name, n_x, n_a, m, seed):
+    """Column j of example i's J<t> is step_jvp of the basis vector e_j, to 1e-10, with the
+    states stacked in the description's order."""
+    cell = CELLS[cell_name]
+    params, x, previous, _, _ = problem(cell_name, n_x, n_a, m, 1, seed)
+    *_, cache = cell.step_forward(x[:, :, 0], *previous, params)
+    J = cell.step_jacobian(cache)
+    n_s = cell.state_size * n_a
+    assert J.shape == (m, n_s, n_s)
+    for j in range(n_s):
+        basis = np.zeros((n_s, m))
+        basis[j] = 1.0
+        moved = cell.step_jvp(*np.split(basis, cell.state_size), cache)
+        moved = np.concatenate(moved) if isinstance(moved, tuple) else moved  # (n_s, m)
+        np.testing.assert_allclose(J[:, :, j], moved.T, rtol=1e-10, atol=1e-14)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from rnnviz.app.config import GAUSSIAN, NOTEBOOK, Config
+from rnnviz.app.config import FIELD_BY_NAME, GAUSSIAN, NOTEBOOK, Config
 from rnnviz.engine import CELLS, init_params
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.params import Params
@@ -140,3 +140,12 @@ def knobs_apply(config: Config) -> dict[str, bool]:
     drawn = config.input != NOTEBOOK
     return {"weight_scale": drawn, "spectral_radius": drawn,
             "forget_bias": drawn and CELLS[config.cell].memory_bias is not None}
+
+
+def for_cell(config: Config, cell: str) -> Config:
+    """`config` with `cell` and the initialisation knobs that do not apply to it
+    (`knobs_apply`) at their defaults: configurations that build the same network and data
+    are one, so they share what is cached for it (the RNN's whatever the forget-gate bias)."""
+    config = config.replace(cell=cell)
+    return config.replace(**{knob: FIELD_BY_NAME[knob].default
+                             for knob, applies in knobs_apply(config).items() if not applies})

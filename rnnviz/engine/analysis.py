@@ -1,26 +1,13 @@
 """Why gradients vanish or explode: step Jacobians, their norms, clipping, per-parameter norms.
 
 Back-propagation through time multiplies, once per step, by the transpose of the step
-Jacobian: the derivative of the recurrent state at t with respect to the state at t-1.
-
-RNN, state a<t> (n_a)::
-
-    J<t> = da<t>/da<t-1> = diag(1 - a<t>^2) Waa                         (n_a, n_a)
-
-LSTM, state s<t> = [a<t>; c<t>] (2 n_a): the gradient flows back through a<t-1> *and*
-c<t-1>, so the Jacobian that BPTT multiplies by is the joint one. With Wf_a, Wu_a, Wo_a, Wc_a
-the first n_a columns of each gate matrix (the part that multiplies a<t-1>)::
-
-    dc/dc_prev = diag(f)
-    dc/da_prev = diag(c<t-1> f(1-f)) Wf_a + diag(c~ u(1-u)) Wu_a + diag(u(1-c~^2)) Wc_a
-    da/dc_prev = diag(o (1-tanh(c<t>)^2)) diag(f)
-    da/da_prev = diag(tanh(c<t>) o(1-o)) Wo_a + diag(o (1-tanh(c<t>)^2)) dc/da_prev
-
-    J<t> = [[da/da_prev, da/dc_prev],
-            [dc/da_prev, dc/dc_prev]]                                     (2 n_a, 2 n_a)
-
-(da/da_prev alone, with c<t-1> held fixed, is the top-left block.) Then, for a loss on the
-last step only, dL/ds<t> = J<t+1>^T ... J<T_x>^T dL/ds<T_x>, hence the readout::
+Jacobian J<t> = ds<t>/ds<t-1>, the derivative of the recurrent state at t with respect to the
+state at t-1: s = a (n_s = n_a) for the RNN, J<t> = diag(1 - a<t>^2) Waa, and for the GRU;
+s = [a; c] (n_s = 2 n_a) for the LSTM, whose gradient flows back through a<t-1> *and* c<t-1>.
+Each cell's module writes its J<t> out (rnn_step_jacobian, lstm_step_jacobian,
+gru_step_jacobian, the equations in the module's docstring) beside its forward mode J v (the
+step_jvp it is tested against). Then, for a loss on the last step only,
+dL/ds<t> = J<t+1>^T ... J<T_x>^T dL/ds<T_x>, hence the readout::
 
     ||dL/ds<t>|| <= ||dL/ds<T_x>|| * ||J<T_x> ... J<t+1>||_2
                  <= ||dL/ds<T_x>|| * prod_{k=t+1}^{T_x} ||J<k>||_2
@@ -30,9 +17,24 @@ an upper bound that can be loose (a non-normal Waa stretches some direction by m
 at every step while the product still shrinks). A product below 1 shrinks geometrically:
 on a log scale that is a straight falling line, the vanishing gradient.
 
-J v is the cell's forward-mode step (rnn_step_jvp, lstm_step_jvp), J^T w is its step
-backward itself (rnn_step_backward, lstm_step_backward), and the explicit J is J applied to
-the identity, so each formula lives once, in the cell's module.
+Spectral norms are taken on stacks of explicit matrices. A step Jacobian's largest singular
+values lie close together (sigma_2 / sigma_1 up to 0.999 in the networks the pages draw), so
+an iterative method needs as much work as LAPACK's symmetric eigensolver on J^T J, which is
+what `spectral_norms` uses. The longer a product of Jacobians, the further its largest
+singular value stands apart, and for those `lanczos_spectral_norms` settles in a few steps of
+Golub-Kahan-Lanczos bidiagonalization. From a unit v_1 (random, fixed seed)::
+
+    alpha_1 u_1 = M v_1
+    beta_j v_{j+1} = M^T u_j - alpha_j v_j              (alpha, beta >= 0 make u, v unit)
+    alpha_{j+1} u_{j+1} = M v_{j+1} - beta_j u_j
+
+every new u and v orthogonalised again against the earlier ones. After k steps
+M V_k = U_k B_k with B_k the (k, k) upper bidiagonal of the alphas (diagonal) and betas
+(above it), so the largest singular value theta of B_k approaches ||M||_2 from below; with x
+its left singular vector, M^T M has an eigenvalue within theta * beta_k |x_k| of theta^2, so
+some singular value of M lies within r = beta_k |x_k| of theta. A matrix stops once
+r <= LANCZOS_TOLERANCE * theta (tested after each number of steps in LANCZOS_CHECKS); one
+that has not by the last gets the exact norm.
 
 Global-norm clipping at a threshold tau::
 
@@ -42,7 +44,6 @@ Global-norm clipping at a threshold tau::
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,14 +57,15 @@ from rnnviz.engine.model import check_loss, check_trace, loss_and_gradients
 from rnnviz.engine.optim import clip_by_global_norm, global_norm
 from rnnviz.engine.params import Params
 
-EXACT_MAX_STATE = 64      # state sizes up to this get exact norms (SVD); above, power iteration
-POWER_ITERATIONS = 300
-POWER_BLOCK = 4
 PRODUCT_MAX_STATE = 128   # the norm of the product of Jacobians is computed up to this
-POWER_TOLERANCE = 1e-8
+LANCZOS_MIN_SIZE = 32     # products up to this size get exact norms, Lanczos pays only above
+LANCZOS_CHECKS = (8, 16, 32, 48, 64)  # steps after which settled matrices stop
+LANCZOS_TOLERANCE = 1e-10  # relative distance within which a singular value is certified
+JACOBIAN_CHUNK_BYTES = 32 * 2 ** 20  # explicit step Jacobians held at once
+SQUARES_SAFE = 1e140      # entries up to this size, and down to its inverse, square safely
 
 
-# ----- one step: J v and J^T w, from the cell's own step functions --------------------------
+# ----- one step's Jacobian, from the cell's own step functions ------------------------------
 
 def state_size(params: Params) -> int:
     """Size of the recurrent state: n_a for the RNN, 2 n_a for the LSTM's [a; c]."""
@@ -82,43 +84,53 @@ def _check_examples(trace: Trace, examples) -> np.ndarray:
     return chosen
 
 
-class StepOperators:
-    """J<t> v and J<t>^T w for many (example, step) pairs of one trace at once.
+def _step_cache(params: Params, trace: Trace, examples: np.ndarray, steps: np.ndarray):
+    """The cell's step cache with one column per pair: column k is example examples[k] at
+    step steps[k] + 1 (steps count from 0 here, as array indices do), from the cell's step
+    forward on that column's input and previous states."""
+    cell = cell_of(params)
+    previous = [getattr(trace, state + "_prev")[:, examples, steps]
+                for state in cell.states]  # a<t-1> (and c<t-1>), (n_a, K) each
+    return cell.step_forward(trace.x[:, examples, steps], *previous, params)[-1]
 
-    Column k of every vector belongs to example `examples[k]` at step `steps[k] + 1`
-    (steps count from 0 here, as array indices do). A vector stacks the cell's states,
-    [a; c] for the LSTM. The step's cache comes from the cell's step forward on those
-    columns' inputs and previous states, so J v is its step_jvp and J^T w its step_backward.
+
+def jacobians_of_pairs(params: Params, trace: Trace, examples: np.ndarray,
+                       steps: np.ndarray) -> np.ndarray:
+    """The step Jacobians of many (example, step) pairs, as explicit matrices.
+
+    Args:
+        params, trace: as for `step_jacobians`.
+        examples, steps: (K,) indices: pair k is example examples[k] at step steps[k] + 1.
+
+    Returns:
+        (K, n_s, n_s): [k] is pair k's J = ds<t>/ds<t-1>, from the cell's step_jacobian.
     """
+    cell = cell_of(params)
+    cache = _step_cache(params, trace, examples, steps)
+    if cell.step_jacobian is not None:
+        return cell.step_jacobian(cache)
+    return _jacobians_by_jvp(params, cache)
 
-    def __init__(self, params: Params, trace: Trace, examples: np.ndarray, steps: np.ndarray):
-        self.cell = cell_of(params)
-        previous = [getattr(trace, state + "_prev")[:, examples, steps]
-                    for state in self.cell.states]  # a<t-1> (and c<t-1>), (n_a, K) each
-        *_, self.cache = self.cell.step_forward(trace.x[:, examples, steps], *previous, params)
 
-    def columns(self, keep: np.ndarray) -> StepOperators:
-        """The operators of the columns where the (K,) mask `keep` is True."""
-        picked = copy.copy(self)
-        picked.cache = type(self.cache)(*(value[:, keep] if isinstance(value, np.ndarray)
-                                          else value for value in self.cache))
-        return picked
+def _jacobians_by_jvp(params: Params, cache) -> np.ndarray:
+    """The same matrices as the cell's step_jacobian, from its step_jvp applied to every basis
+    vector: a cell that writes no step_jacobian gets its Jacobians this way.
 
-    def _split(self, vectors: np.ndarray) -> list[np.ndarray]:
-        """(n_s, K) -> one (n_a, K) block per state."""
-        return np.split(vectors, self.cell.state_size)
+    Args:
+        params: the parameters the cache was computed with.
+        cache: the cell's step cache of K columns.
 
-    def jvp(self, v: np.ndarray) -> np.ndarray:
-        """(n_s, K) -> (n_s, K): J v, column by column."""
-        moved = self.cell.step_jvp(*self._split(v), self.cache)  # one state's, or a tuple
-        return np.concatenate(moved) if isinstance(moved, tuple) else moved
-
-    def vjp(self, w: np.ndarray) -> np.ndarray:
-        """(n_s, K) -> (n_s, K): J^T w, column by column: the step backward's gradients of
-        the previous states, given w as the next states' (for the LSTM w = [da<t>; dc<t>],
-        dc<t> the gradient through c<t+1> only, a<t>'s path counted separately)."""
-        _, *previous, _ = self.cell.step_backward(*self._split(w), self.cache)
-        return np.concatenate(previous)
+    Returns:
+        (K, n_s, n_s): [k] is column k's J.
+    """
+    cell = cell_of(params)
+    n_s, K = state_size(params), cache.xt.shape[1]
+    repeated = type(cache)(*(value.repeat(n_s, axis=1) if isinstance(value, np.ndarray)
+                             else value for value in cache))  # column k * n_s + j: e_j of k
+    basis = np.tile(np.eye(n_s), (1, K))  # (n_s, K n_s)
+    moved = cell.step_jvp(*np.split(basis, cell.state_size), repeated)
+    moved = np.concatenate(moved) if isinstance(moved, tuple) else moved  # (n_s, K n_s)
+    return moved.reshape(n_s, K, n_s).transpose(1, 0, 2)
 
 
 def step_jacobians(params: Params, trace: Trace, example: int = 0) -> np.ndarray:
@@ -134,72 +146,137 @@ def step_jacobians(params: Params, trace: Trace, example: int = 0) -> np.ndarray
         RNN and s = [a; c] (n_s = 2 n_a) for the LSTM; [t-1, :n_a, :n_a] is da<t>/da<t-1>.
     """
     check_trace(params, trace)
-    return _step_jacobians(params, trace, example)
-
-
-def _step_jacobians(params: Params, trace: Trace, example) -> np.ndarray:
-    """`step_jacobians` once the parameters and the trace are checked."""
     example = int(_check_examples(trace, example)[0])
-    n_s, T_x = state_size(params), trace.a.shape[2]
-    steps = np.repeat(np.arange(T_x), n_s)  # column t * n_s + j: basis vector e_j at step t
-    ops = StepOperators(params, trace, np.full(steps.size, example), steps)
-    basis = np.tile(np.eye(n_s), (1, T_x))  # (n_s, T_x * n_s)
-    return ops.jvp(basis).reshape(n_s, T_x, n_s).transpose(1, 0, 2)
+    T_x = trace.a.shape[2]
+    return jacobians_of_pairs(params, trace, np.full(T_x, example), np.arange(T_x))
 
 
-def spectral_norms(params: Params, trace: Trace, examples: np.ndarray, steps: np.ndarray,
-                   rng: np.random.Generator | None = None,
-                   iterations: int = POWER_ITERATIONS, block: int = POWER_BLOCK) -> np.ndarray:
-    """Largest singular value of J for every (example, step) pair, by block power iteration.
+# ----- spectral norms of stacks of matrices -------------------------------------------------
 
-    Subspace iteration on J^T J with `block` vectors per pair and a Rayleigh-Ritz estimate:
-    the error shrinks like (sigma_{block+1} / sigma_1)^(2 k) after k rounds, so close top
-    singular values do not stall it the way a single vector does.
+def spectral_norms(matrices: np.ndarray) -> np.ndarray:
+    """||M||_2 (the largest singular value) of every matrix of a stack, as sqrt(largest
+    eigenvalue of M^T M): LAPACK's symmetric eigensolver, cheaper than an SVD and as exact for
+    the largest singular value (to about n times float64's round-off). A matrix whose squares
+    would under- or overflow is divided by its largest entry first.
 
     Args:
-        params, trace: as for `step_jacobians`.
-        examples, steps: (K,) indices: pair k is example examples[k] at step steps[k] + 1.
-        rng: generator for the starting vectors (default: seed 0).
-        iterations: at most this many rounds; a pair stops once its estimate has settled
-            (relative change below POWER_TOLERANCE).
-        block: vectors per pair.
+        matrices: (K, n, n).
 
     Returns:
-        (K,) estimates of ||J||_2, from below.
+        (K,) norms.
     """
-    check_trace(params, trace)
-    rng = np.random.default_rng(0) if rng is None else rng
-    n_s, count = state_size(params), examples.size
-    block = max(1, min(block, n_s))
-    V = np.linalg.qr(rng.standard_normal((count, n_s, block)))[0]  # (K, n_s, block)
-    sigma = np.zeros(count)
-    active = np.arange(count)
+    if matrices.shape[0] == 0:
+        return np.zeros(0)
+    scaled, scales = _in_range(matrices)
+    squares = np.linalg.eigvalsh(scaled.transpose(0, 2, 1) @ scaled)[:, -1]
+    return scales * np.sqrt(np.maximum(squares, 0.0))
 
-    def as_columns(M):  # (k, n_s, block) -> (n_s, k * block), column i * block + j
-        return M.transpose(1, 0, 2).reshape(n_s, -1)
 
-    def as_blocks(M):  # inverse of as_columns
-        return M.reshape(n_s, -1, block).transpose(1, 0, 2)
+def _in_range(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(M / s, s) for a (K, n, n) stack: s (K,) = max |M_ij| for the matrices whose squares
+    would leave float64's range (largest entry beyond SQUARES_SAFE or below 1 / SQUARES_SAFE,
+    not zero), 1 for the others, which are not copied."""
+    largest = np.maximum(matrices.max(axis=(1, 2)), -matrices.min(axis=(1, 2)))
+    scales = np.where((largest > SQUARES_SAFE) | ((largest > 0) & (largest < 1 / SQUARES_SAFE)),
+                      largest, 1.0)
+    if np.all(scales == 1.0):
+        return matrices, scales
+    return matrices / scales[:, None, None], scales
 
-    ops = StepOperators(params, trace, np.repeat(examples, block), np.repeat(steps, block))
-    for _ in range(iterations):
-        JV = as_blocks(ops.jvp(as_columns(V)))
-        new_sigma = np.linalg.svd(JV, compute_uv=False)[:, 0]
-        moving = np.abs(new_sigma - sigma[active]) > POWER_TOLERANCE * np.maximum(new_sigma, TINY)
-        sigma[active] = new_sigma
-        keep = moving & (new_sigma > TINY)
-        if not keep.any():
+
+def lanczos_spectral_norms(matrices: np.ndarray,
+                           rng: np.random.Generator | None = None) -> np.ndarray:
+    """||M||_2 of every matrix of a stack by Golub-Kahan-Lanczos bidiagonalization (the
+    module's docstring), to LANCZOS_TOLERANCE relative: fast where the largest singular value
+    stands apart from the next; a matrix that has not settled by LANCZOS_CHECKS[-1] steps
+    gets `spectral_norms`.
+
+    Args:
+        matrices: (K, n, n).
+        rng: generator for the starting vectors (default: seed 0).
+
+    Returns:
+        (K,) norms, from below.
+    """
+    if matrices.shape[0] == 0:
+        return np.zeros(0)
+    scaled, scales = _in_range(matrices)
+    norms, settled = _lanczos_largest(scaled, np.random.default_rng(0) if rng is None else rng)
+    if not settled.all():
+        norms[~settled] = spectral_norms(scaled[~settled])
+    return scales * norms
+
+
+def _orthonormalise(w: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(K, n) vectors made orthogonal to the (K, j, n) rows of `basis` and then unit:
+    (norms after the projection (K,), unit vectors (K, n); zero where the norm is zero)."""
+    if basis.shape[1]:
+        w = w - (np.matmul(w[:, None, :], basis.transpose(0, 2, 1)) @ basis)[:, 0]
+    norms = np.sqrt(np.einsum("kn,kn->k", w, w))
+    return norms, w / np.where(norms > TINY, norms, 1.0)[:, None]
+
+
+def _top_ritz(alpha: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(theta, r) of the bidiagonals B_k (alpha (K, k) on the diagonal, beta (K, k) the
+    superdiagonal and, last, beta_k): B_k's largest singular value and its residual bound,
+    from the eigenvalues and vectors of the tridiagonal B_k B_k^T."""
+    K, k = alpha.shape
+    diagonal = np.arange(k)
+    T = np.zeros((K, k, k))  # B_k B_k^T
+    T[:, diagonal, diagonal] = alpha ** 2
+    T[:, diagonal[:-1], diagonal[:-1]] += beta[:, :-1] ** 2
+    T[:, diagonal[:-1], diagonal[1:]] = T[:, diagonal[1:], diagonal[:-1]] = (
+        alpha[:, 1:] * beta[:, :-1])
+    squares, left = np.linalg.eigh(T)
+    return np.sqrt(np.maximum(squares[:, -1], 0.0)), beta[:, -1] * np.abs(left[:, -1, -1])
+
+
+def _lanczos_largest(M: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Golub-Kahan-Lanczos on every matrix of M (K, n, n) at once: (theta (K,), settled (K,)),
+    settled where the residual bound met LANCZOS_TOLERANCE within LANCZOS_CHECKS[-1] steps."""
+    K, n, _ = M.shape
+    steps = min(LANCZOS_CHECKS[-1], n)
+    theta, settled = np.zeros(K), np.zeros(K, dtype=bool)
+    live = np.arange(K)  # the matrices still iterating, and their rows below
+    U, V = np.empty((K, steps, n)), np.empty((K, steps + 1, n))  # u_j and v_j as rows
+    alpha, beta = np.zeros((K, steps)), np.zeros((K, steps))
+    V[:, 0] = _orthonormalise(rng.standard_normal((K, n)), V[:, :0])[1]
+    for j in range(steps):
+        u = (M @ V[:, j, :, None])[..., 0]
+        if j:
+            u -= beta[:, j - 1, None] * U[:, j - 1]
+        alpha[:, j], U[:, j] = _orthonormalise(u, U[:, :j])
+        v = (M.transpose(0, 2, 1) @ U[:, j, :, None])[..., 0] - alpha[:, j, None] * V[:, j]
+        beta[:, j], V[:, j + 1] = _orthonormalise(v, V[:, : j + 1])
+        if j + 1 not in LANCZOS_CHECKS and j + 1 < steps:
+            continue
+        going = ~settled[live]
+        theta[live[going]], residual = _top_ritz(alpha[going, : j + 1], beta[going, : j + 1])
+        settled[live[going]] = residual <= LANCZOS_TOLERANCE * theta[live[going]]
+        going = ~settled[live]
+        if not going.any():
             break
-        ops = ops.columns(np.repeat(keep, block))
-        active, V = active[keep], np.linalg.qr(as_blocks(ops.vjp(as_columns(JV[keep]))))[0]
-    return sigma
+        if 2 * going.sum() <= live.size:  # copy the ones still going once half have settled
+            live, M, alpha, beta = live[going], M[going], alpha[going], beta[going]
+            U, V = _rows_kept(U, going, j + 1), _rows_kept(V, going, j + 2)
+    return theta, settled
 
+
+def _rows_kept(rows: np.ndarray, keep: np.ndarray, used: int) -> np.ndarray:
+    """(K, steps, n) -> (kept, steps, n): the first `used` rows of the matrices `keep` picks,
+    with room for the rest (only the rows in use are copied)."""
+    kept = np.empty((int(keep.sum()), *rows.shape[1:]))
+    kept[:, :used] = rows[keep, :used]
+    return kept
+
+
+# ----- the readouts -------------------------------------------------------------------------
 
 def jacobian_norms(params: Params, trace: Trace, examples=None) -> np.ndarray:
     """||J<t>||_2 (the spectral norm) of every step of the chosen examples.
 
-    Exact (singular values of the explicit matrices) for state sizes up to EXACT_MAX_STATE,
-    power iteration on the implicit J above that, so n_a = 256 costs no (512, 512) SVDs.
+    The explicit Jacobians are built a chunk of (example, step) pairs at a time, at most
+    JACOBIAN_CHUNK_BYTES, and their norms taken exactly (`spectral_norms`).
 
     Args:
         params, trace: as for `step_jacobians`.
@@ -210,13 +287,14 @@ def jacobian_norms(params: Params, trace: Trace, examples=None) -> np.ndarray:
     """
     check_trace(params, trace)
     chosen = _check_examples(trace, examples)
-    T_x = trace.a.shape[2]
-    if state_size(params) <= EXACT_MAX_STATE:
-        return np.stack([np.linalg.norm(_step_jacobians(params, trace, int(e)), ord=2,
-                                        axis=(1, 2)) for e in chosen])
-    steps = np.tile(np.arange(T_x), chosen.size)
-    return spectral_norms(params, trace, np.repeat(chosen, T_x), steps).reshape(
-        chosen.size, T_x)
+    T_x, n_s = trace.a.shape[2], state_size(params)
+    examples, steps = np.repeat(chosen, T_x), np.tile(np.arange(T_x), chosen.size)
+    chunk = max(1, JACOBIAN_CHUNK_BYTES // (8 * n_s * n_s))
+    norms = np.concatenate([
+        spectral_norms(jacobians_of_pairs(params, trace, examples[k: k + chunk],
+                                          steps[k: k + chunk]))
+        for k in range(0, examples.size, chunk)])
+    return norms.reshape(chosen.size, T_x)
 
 
 def log10_norm_product(norms: np.ndarray) -> np.ndarray:
@@ -246,8 +324,10 @@ def log10_product_norms(params: Params, trace: Trace, example: int = 0) -> np.nd
     change in state t can actually move state T_x (the product of the norms only bounds it).
 
     The product is built from the last step back, rescaled after every factor so it
-    neither over- nor underflows, and its spectral norm taken by SVD at every t. That costs
-    about T_x n_s^3, so above n_s = PRODUCT_MAX_STATE nothing is computed.
+    neither over- nor underflows, and the norms of all T_x rescaled products are taken
+    together (by Lanczos above LANCZOS_MIN_SIZE: a product's largest singular value stands
+    apart). Building them costs about T_x n_s^3, so above n_s = PRODUCT_MAX_STATE nothing is
+    computed.
 
     Args:
         params, trace: as for `step_jacobians`.
@@ -258,22 +338,51 @@ def log10_product_norms(params: Params, trace: Trace, example: int = 0) -> np.nd
         NaN but entry T_x when the state is larger than PRODUCT_MAX_STATE.
     """
     check_trace(params, trace)
-    T_x, n_s = trace.a.shape[2], state_size(params)
-    out = np.full(T_x + 1, np.nan)
-    out[T_x] = 0.0
-    if n_s > PRODUCT_MAX_STATE:
-        return out
-    J = _step_jacobians(params, trace, example)  # (T_x, n_s, n_s)
-    product, log_scale = np.eye(n_s), 0.0
+    T_x = trace.a.shape[2]
+    if state_size(params) > PRODUCT_MAX_STATE:
+        return np.concatenate([np.full(T_x, np.nan), [0.0]])
+    return _log10_product_norms(step_jacobians(params, trace, example))
+
+
+def jacobian_readouts(params: Params, trace: Trace,
+                      example: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Both readouts of one example, `jacobian_norms` and `log10_product_norms`, from one
+    stack of its step Jacobians where the products are computed (else as the two do).
+
+    Args:
+        params, trace: as for `step_jacobians`.
+        example: the batch example.
+
+    Returns:
+        ((T_x,) ||J<t>||_2, (T_x + 1,) log10 of the norms of the products).
+    """
+    check_trace(params, trace)
+    if state_size(params) > PRODUCT_MAX_STATE:
+        return (jacobian_norms(params, trace, example)[0],
+                log10_product_norms(params, trace, example))
+    J = step_jacobians(params, trace, example)
+    return spectral_norms(J), _log10_product_norms(J)
+
+
+def _log10_product_norms(J: np.ndarray) -> np.ndarray:
+    """`log10_product_norms` from the example's step Jacobians J (T_x, n_s, n_s)."""
+    T_x, n_s = J.shape[0], J.shape[-1]
+    out = np.zeros(T_x + 1)
+    products = np.empty_like(J)  # [t]: J<T_x> ... J<t+1> / 10^log_scales[t]
+    log_scales = np.zeros(T_x)
+    product, log_scale, first = np.eye(n_s), 0.0, 0
     for t in range(T_x - 1, -1, -1):
-        product = product @ J[t]  # J<T_x> ... J<t+1>, J[t] being J<t+1>
+        product = np.matmul(product, J[t], out=products[t])  # J[t] being J<t+1>
         scale = float(np.max(np.abs(product)))
-        if scale == 0.0:
-            out[: t + 1] = np.log10(TINY)
+        if scale == 0.0:  # and so is every longer product
+            first = t + 1
+            out[:first] = np.log10(TINY)
             break
         product /= scale
         log_scale += np.log10(scale)
-        out[t] = log_scale + np.log10(np.linalg.norm(product, ord=2))
+        log_scales[t] = log_scale
+    norms = lanczos_spectral_norms if n_s > LANCZOS_MIN_SIZE else spectral_norms
+    out[first:T_x] = log_scales[first:] + np.log10(norms(products[first:]))
     return out
 
 

@@ -113,6 +113,10 @@ class Cell:
             own in trace.time_major. Every cell's buffers have h, (T_x + 1, m, n_a) =
             [a0, a<1>, ..., a<T_x>] in row form, and hold(trace), whether the trace's arrays
             are still views of them.
+        step_jacobian: the matrix of step_jvp for every example of a step, cache -> (m, n_s,
+            n_s) with n_s = state_size n_a and the states stacked in `states`' order; None
+            for a cell that gives none (rnnviz.engine.analysis then applies step_jvp to the
+            basis vectors).
     """
 
     name: str
@@ -131,6 +135,7 @@ class Cell:
     forward: Callable
     bptt: Callable
     buffers: Callable
+    step_jacobian: Callable | None = None
 
     @property
     def gates(self) -> tuple[Projection, ...]:

@@ -34,10 +34,15 @@ matrix's first n_a columns, the ones that multiply a<t-1>)::
     dc~ = (1 - c~^2) * (Wc_a (dr * a<t-1> + r * da<t-1>))
     da<t> = du * (c~ - a<t-1>) + u * dc~ + (1 - u) * da<t-1>
 
-`gru_step_forward` and `gru_step_backward` below are these equations for one step, and
-`gru_step_jvp` the last block. The engine runs whole sequences through `_gru_forward` and
-`_gru_bptt` at the end of the module: the same numbers, computed faster, and tested against
-looping the step pair over t.
+and the same map as a matrix, the step Jacobian::
+
+    J<t> = diag((c~ - a<t-1>) u (1 - u)) Wu_a + diag(1 - u)
+           + diag(u (1 - c~^2)) Wc_a (diag(a<t-1> r (1 - r)) Wr_a + diag(r))    (n_a, n_a)
+
+`gru_step_forward` and `gru_step_backward` below are these equations for one step,
+`gru_step_jvp` the forward mode and `gru_step_jacobian` its matrix. The engine runs whole
+sequences through `_gru_forward` and `_gru_bptt` at the end of the module: the same numbers,
+computed faster, and tested against looping the step pair over t.
 """
 
 from __future__ import annotations
@@ -154,6 +159,27 @@ def gru_step_jvp(da_prev: np.ndarray, cache: GRUCache) -> np.ndarray:
     du = u * (1 - u) * (params.Wu[:, :n_a] @ da_prev)
     dc_tilde = (1 - c_tilde ** 2) * (params.Wc[:, :n_a] @ (dr * a_prev + r * da_prev))
     return du * (c_tilde - a_prev) + u * dc_tilde + (1 - u) * da_prev
+
+
+def gru_step_jacobian(cache: GRUCache) -> np.ndarray:
+    """The matrix of `gru_step_jvp`, J<t> = da<t>/da<t-1>, for every example of the step at
+    once (the module's docstring has it).
+
+    Args:
+        cache: the GRUCache of the step (m examples).
+
+    Returns:
+        (m, n_a, n_a): [i] is example i's J<t>.
+    """
+    _, a_prev, _, r, u, c_tilde, _, params = cache
+    n_a = a_prev.shape[0]
+    unit = np.arange(n_a)
+    reset = (a_prev * r * (1 - r)).T[:, :, None] * params.Wr[:, :n_a]  # d(r a<t-1>)/da<t-1>
+    reset[:, unit, unit] += r.T
+    J = (u * (1 - c_tilde ** 2)).T[:, :, None] * (params.Wc[:, :n_a] @ reset)
+    J += ((c_tilde - a_prev) * u * (1 - u)).T[:, :, None] * params.Wu[:, :n_a]
+    J[:, unit, unit] += (1 - u).T
+    return J
 
 
 # ----- parameters -----------------------------------------------------------------------------
@@ -465,4 +491,5 @@ CELL = Cell(
     memory_bias="bu", init=init_gru,
     trace=GRUTrace, step_forward=gru_step_forward, step_backward=gru_step_backward,
     step_jvp=gru_step_jvp, forward=_gru_forward, bptt=_gru_bptt, buffers=_Buffers.from_arrays,
+    step_jacobian=gru_step_jacobian,
 )

@@ -31,10 +31,20 @@ held fixed (W_a is a gate matrix's first n_a columns, the ones that multiply a<t
     dc<t> = df * c<t-1> + f * dc<t-1> + du * c~ + u * dc~
     da<t> = do * tanh(c<t>) + o * (1 - tanh(c<t>)^2) * dc<t>
 
-`lstm_step_forward` and `lstm_step_backward` below are these equations for one step, and
-`lstm_step_jvp` the last block. The engine runs whole sequences through `_lstm_forward` and
-`_lstm_bptt` at the end of the module: the same numbers, computed faster, and tested against
-looping the step pair over t.
+and the same map as a matrix, the step Jacobian J<t> = d[a<t>; c<t>] / d[a<t-1>; c<t-1>]::
+
+    dc/da_prev = diag(c<t-1> f (1 - f)) Wf_a + diag(c~ u (1 - u)) Wu_a + diag(u (1 - c~^2)) Wc_a
+    dc/dc_prev = diag(f)
+    da/da_prev = diag(tanh(c<t>) o (1 - o)) Wo_a + diag(o (1 - tanh(c<t>)^2)) dc/da_prev
+    da/dc_prev = diag(o (1 - tanh(c<t>)^2) f)
+
+    J<t> = [[da/da_prev, da/dc_prev],
+            [dc/da_prev, dc/dc_prev]]                                     (2 n_a, 2 n_a)
+
+`lstm_step_forward` and `lstm_step_backward` below are these equations for one step,
+`lstm_step_jvp` the forward mode and `lstm_step_jacobian` its matrix. The engine runs
+whole sequences through `_lstm_forward` and `_lstm_bptt` at the end of the module: the
+same numbers, computed faster, and tested against looping the step pair over t.
 """
 
 from __future__ import annotations
@@ -170,6 +180,37 @@ def lstm_step_jvp(da_prev: np.ndarray, dc_prev: np.ndarray, cache: LSTMCache):
     dc_next = df * c_prev + f * dc_prev + du * c_tilde + u * dc_tilde
     da_next = do * tanh_c + o * (1 - tanh_c ** 2) * dc_next
     return da_next, dc_next
+
+
+def lstm_step_jacobian(cache: LSTMCache) -> np.ndarray:
+    """The matrix of `lstm_step_jvp`, J<t> = d[a<t>; c<t>] / d[a<t-1>; c<t-1>], for every
+    example of the step at once (its blocks are in the module's docstring).
+
+    Args:
+        cache: the LSTMCache of the step (m examples).
+
+    Returns:
+        (m, 2 n_a, 2 n_a): [i] is example i's J<t>, [i, :n_a, :n_a] its da<t>/da<t-1>.
+    """
+    _, _, c_prev, _, f, u, c_tilde, o, c_next, _, params = cache
+    n_a, m = c_prev.shape
+    tanh_c = np.tanh(c_next)
+
+    def scaled_rows(scale, W):  # diag(scale) W_a for every example: (m, n_a, n_a)
+        return scale.T[:, :, None] * W[:, :n_a]
+
+    J = np.zeros((m, 2 * n_a, 2 * n_a))
+    da_da, dc_da = J[:, :n_a, :n_a], J[:, n_a:, :n_a]  # views: the blocks written in place
+    dc_da[:] = scaled_rows(c_prev * f * (1 - f), params.Wf)
+    dc_da += scaled_rows(c_tilde * u * (1 - u), params.Wu)
+    dc_da += scaled_rows(u * (1 - c_tilde ** 2), params.Wc)
+    through_c = o * (1 - tanh_c ** 2)  # da<t>/dc<t>, (n_a, m)
+    np.multiply(through_c.T[:, :, None], dc_da, out=da_da)
+    da_da += scaled_rows(tanh_c * o * (1 - o), params.Wo)
+    unit = np.arange(n_a)
+    J[:, unit, n_a + unit] = (through_c * f).T
+    J[:, n_a + unit, n_a + unit] = f.T
+    return J
 
 
 # ----- parameters -----------------------------------------------------------------------------
@@ -536,4 +577,5 @@ CELL = Cell(
     memory_bias="bf", init=init_lstm,
     trace=LSTMTrace, step_forward=lstm_step_forward, step_backward=lstm_step_backward,
     step_jvp=lstm_step_jvp, forward=_lstm_forward, bptt=_lstm_bptt, buffers=_Buffers.from_arrays,
+    step_jacobian=lstm_step_jacobian,
 )

@@ -17,10 +17,14 @@ Forward mode, how a<t> moves when a<t-1> moves by da<t-1> (x<t> held fixed)::
 
     da<t> = (1 - a<t>^2) * (Waa da<t-1>)          that is J<t> da<t-1>, J<t> = da<t>/da<t-1>
 
-`rnn_step_forward` and `rnn_step_backward` below are these equations for one step, and
-`rnn_step_jvp` the last one. The engine runs whole sequences through `_rnn_forward` and
-`_rnn_bptt` at the end of the module: the same numbers, computed faster, and tested against
-looping the step pair over t.
+and the step Jacobian itself, that map written as a matrix::
+
+    J<t> = diag(1 - a<t>^2) Waa                                          (n_a, n_a)
+
+`rnn_step_forward` and `rnn_step_backward` below are these equations for one step,
+`rnn_step_jvp` the forward mode and `rnn_step_jacobian` its matrix. The engine runs
+whole sequences through `_rnn_forward` and `_rnn_bptt` at the end of the module: the
+same numbers, computed faster, and tested against looping the step pair over t.
 """
 
 from __future__ import annotations
@@ -110,6 +114,20 @@ def rnn_step_jvp(da_prev: np.ndarray, cache: RNNCache) -> np.ndarray:
     """
     _, _, a_next, params = cache
     return (1 - a_next ** 2) * (params.Waa @ da_prev)
+
+
+def rnn_step_jacobian(cache: RNNCache) -> np.ndarray:
+    """The matrix of `rnn_step_jvp`, J<t> = da<t>/da<t-1> = diag(1 - a<t>^2) Waa, for every
+    example of the step at once.
+
+    Args:
+        cache: the RNNCache of the step (m examples).
+
+    Returns:
+        (m, n_a, n_a): [i] is example i's J<t>.
+    """
+    _, _, a_next, params = cache
+    return (1 - a_next.T ** 2)[:, :, None] * params.Waa  # row j of Waa scaled by 1 - a_j^2
 
 
 # ----- parameters -----------------------------------------------------------------------------
@@ -306,4 +324,5 @@ CELL = Cell(
         n_x, n_a, n_y, rng, weight_scale, spectral_radius),
     trace=RNNTrace, step_forward=rnn_step_forward, step_backward=rnn_step_backward,
     step_jvp=rnn_step_jvp, forward=_rnn_forward, bptt=_rnn_bptt, buffers=_Buffers.from_arrays,
+    step_jacobian=rnn_step_jacobian,
 )

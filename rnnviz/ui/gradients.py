@@ -50,11 +50,10 @@ def flow_report(config: Config, where: str, example: int,
     weights = cache.setup(config, params).params
     trace = cache.trace(config, params)
     back = cache.backprop(config, where, params)
-    norms = analysis.jacobian_norms(weights, trace, example)[0]
+    norms, actual = analysis.jacobian_readouts(weights, trace, example)
     return {"flow": back.flow_norms(), "dA": back.dA[:, example, :], "grads": back.grads,
             "loss": back.loss, "jacobian": norms,
-            "product": {"bound": analysis.log10_norm_product(norms),
-                        "actual": analysis.log10_product_norms(weights, trace, example)}}
+            "product": {"bound": analysis.log10_norm_product(norms), "actual": actual}}
 
 
 @st.cache_data(max_entries=16, ttl=cache.CACHE_TTL,
