@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from rnnviz.engine import analysis, init_params
+from rnnviz.engine import analysis, init_params, spectral
 from rnnviz.engine.cells import CELLS
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import forward, loss_and_gradients
@@ -160,20 +160,20 @@ def _matrices_that_are_hard_to_norm(rng):
 def test_spectral_norms_are_the_largest_singular_values():
     M = _matrices_that_are_hard_to_norm(np.random.default_rng(3))
     expected = np.linalg.svd(M, compute_uv=False)[:, 0]
-    np.testing.assert_allclose(analysis.spectral_norms(M), expected, rtol=1e-13)
-    assert analysis.spectral_norms(M)[4] == 0.0
-    assert analysis.spectral_norms(np.zeros((0, 3, 3))).shape == (0,)
+    np.testing.assert_allclose(spectral.spectral_norms(M), expected, rtol=1e-13)
+    assert spectral.spectral_norms(M)[4] == 0.0
+    assert spectral.spectral_norms(np.zeros((0, 3, 3))).shape == (0,)
 
 
 def test_lanczos_norms_are_the_largest_singular_values_from_below(monkeypatch):
     M = _matrices_that_are_hard_to_norm(np.random.default_rng(4))
     expected = np.linalg.svd(M, compute_uv=False)[:, 0]
-    estimated = analysis.lanczos_spectral_norms(M)
-    np.testing.assert_allclose(estimated, expected, rtol=2 * analysis.LANCZOS_TOLERANCE)
+    estimated = spectral.lanczos_spectral_norms(M)
+    np.testing.assert_allclose(estimated, expected, rtol=2 * spectral.LANCZOS_TOLERANCE)
     assert np.all(estimated <= expected * (1 + 1e-13))
     assert estimated[4] == 0.0
-    monkeypatch.setattr(analysis, "LANCZOS_CHECKS", (2,))  # none settles: every one exact
-    np.testing.assert_allclose(analysis.lanczos_spectral_norms(M), expected, rtol=1e-13)
+    monkeypatch.setattr(spectral, "LANCZOS_CHECKS", (2,))  # none settles: every one exact
+    np.testing.assert_allclose(spectral.lanczos_spectral_norms(M), expected, rtol=1e-13)
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
@@ -185,9 +185,9 @@ def test_lanczos_agrees_with_the_exact_norms_of_jacobians_and_their_products(cel
                          for t in range(30)])
     for stack in (J, products):
         exact = np.linalg.svd(stack, compute_uv=False)[:, 0]
-        np.testing.assert_allclose(analysis.lanczos_spectral_norms(stack), exact,
-                                   rtol=2 * analysis.LANCZOS_TOLERANCE)
-        np.testing.assert_allclose(analysis.spectral_norms(stack), exact, rtol=1e-12)
+        np.testing.assert_allclose(spectral.lanczos_spectral_norms(stack), exact,
+                                   rtol=2 * spectral.LANCZOS_TOLERANCE)
+        np.testing.assert_allclose(spectral.spectral_norms(stack), exact, rtol=1e-12)
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
