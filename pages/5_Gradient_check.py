@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz.app import equations, readouts
+from rnnviz.app import check_words, equations
 from rnnviz.app.contents import CHECK
 from rnnviz.engine import CELLS, gradcheck
 from rnnviz.ui import gradients, page, state
@@ -17,7 +17,7 @@ st.markdown(
 )
 st.latex(equations.GRADIENT_CHECK)
 st.markdown(
-    f"The step starts at ε = {readouts.power_of_ten(gradcheck.EPS)} · max(|θᵢ|, 1). Where the "
+    f"The step starts at ε = {check_words.power_of_ten(gradcheck.EPS)} · max(|θᵢ|, 1). Where the "
     "loss bends within it (the forward and backward differences disagree), the check tries up "
     "to two smaller steps, each chosen to balance the bend against round-off. Where no step "
     "resolves the gradient, because it explodes or vanishes or the loss overflows, the table "
@@ -28,7 +28,7 @@ inputs = ", ".join(f"{state}⟨0⟩" for state in cell.states)
 include_inputs = st.checkbox(f"also check the inputs x, {inputs}", value=False,
                              key="rnnviz_gc_inputs")
 plan = gradients.check_plan(config, include_inputs)
-st.caption(readouts.check_plan_note(cell, config, plan))
+st.caption(check_words.check_plan_note(cell, config, plan))
 
 if st.button("Run the check", type="primary", key="rnnviz_gc_run") or st.session_state.get(
         state.CHECKED_KEY) == (config, include_inputs):
@@ -44,7 +44,7 @@ if st.button("Run the check", type="primary", key="rnnviz_gc_run") or st.session
         "better, because L(θ+ε) − L(θ−ε) is a small difference of two large numbers; "
         "when a gradient is tiny (see mean |∂L/∂θ|), round-off alone can push the error "
         "to 10⁻⁶, which is still agreement. An error above "
-        f"{readouts.power_of_ten(gradients.PASS_BELOW)} that the differences resolve means a "
+        f"{check_words.power_of_ten(gradients.PASS_BELOW)} that the differences resolve means a "
         "bug. A smallest step h below the first one shows where the loss bent within it: "
         "there the gradient grows steeply."
     )

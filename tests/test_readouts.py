@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from rnnviz.app.build import build
+from rnnviz.app.check_words import power_of_ten
 from rnnviz.app.config import Config
 from rnnviz.app.equations import EQUATIONS, equations, step_latex
 from rnnviz.app.readouts import (
@@ -13,7 +14,6 @@ from rnnviz.app.readouts import (
     no_gates_note,
     notebook_lstm_comparison,
     notebook_rnn_printout,
-    power_of_ten,
     saturation,
     saturation_metrics,
     saturation_sentences,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnviz.app import lesson, readouts
+from rnnviz.app import check_words, lesson
 from rnnviz.app.config import Config
 from rnnviz.app.contents import FLOW
 from rnnviz.engine import CELLS, analysis, gradcheck
@@ -142,22 +142,22 @@ def check_results(config: Config, max_entries: int | None,
 def check_table(results: dict[str, gradcheck.ArrayCheck]) -> pd.DataFrame:
     """One row per array, every number written out: name, shape, entries checked, the
     smallest step, mean |gradient|, relative error, and the result in words
-    (rnnviz.app.readouts.CHECK_RESULTS for the verdict at PASS_BELOW)."""
+    (rnnviz.app.check_words.CHECK_RESULTS for the verdict at PASS_BELOW)."""
     return pd.DataFrame([
         {"array": name, "shape": " × ".join(map(str, check.shape)),
          "entries checked": f"{check.checked} of {check.size}",
-         "smallest step h": readouts.scientific(check.smallest_step),
-         "mean |∂L/∂θ|": readouts.scientific(check.mean_abs_gradient),
-         "relative error": readouts.scientific(check.relative_error),
-         "result": readouts.CHECK_RESULTS[check.verdict(PASS_BELOW).outcome]}
+         "smallest step h": check_words.scientific(check.smallest_step),
+         "mean |∂L/∂θ|": check_words.scientific(check.mean_abs_gradient),
+         "relative error": check_words.scientific(check.relative_error),
+         "result": check_words.CHECK_RESULTS[check.verdict(PASS_BELOW).outcome]}
         for name, check in results.items()])
 
 
 def styled_check(table: pd.DataFrame):
     """The check table with pass rows light blue and failures light orange (colour-blind
     safe; the word says it too); rows that cannot be checked stay plain."""
-    fills = {readouts.CHECK_RESULTS[gradcheck.AGREE]: style.PASS_FILL,
-             readouts.CHECK_RESULTS[gradcheck.DISAGREE]: style.FAIL_FILL}
+    fills = {check_words.CHECK_RESULTS[gradcheck.AGREE]: style.PASS_FILL,
+             check_words.CHECK_RESULTS[gradcheck.DISAGREE]: style.FAIL_FILL}
 
     def colour(row):
         fill = fills.get(row["result"])
@@ -176,12 +176,12 @@ def show_verdicts(config: Config, results: dict[str, gradcheck.ArrayCheck]) -> N
                   for reason in gradcheck.REASONS}
     unresolved = {reason: names for reason, names in unresolved.items() if names}
     if not failing and not unresolved:
-        st.success(readouts.check_agreement(PASS_BELOW), icon=":material/check_circle:")
+        st.success(check_words.check_agreement(PASS_BELOW), icon=":material/check_circle:")
     if failing:
-        st.error(readouts.check_failures(failing, PASS_BELOW), icon=":material/error:")
+        st.error(check_words.check_failures(failing, PASS_BELOW), icon=":material/error:")
     if not unresolved:
         return
-    sentences = [readouts.cannot_check(reason, {name: results[name] for name in names},
+    sentences = [check_words.cannot_check(reason, {name: results[name] for name in names},
                                        PASS_BELOW) for reason, names in unresolved.items()]
     st.warning(" ".join(sentence for sentence, _ in sentences), icon=":material/help:")
     # this page's address (the configuration and any hidden controls), with the loss placed
