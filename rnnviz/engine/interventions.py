@@ -91,14 +91,14 @@ def _indices(name: str, values, low: int) -> tuple[int, ...] | None:
     return tuple(sorted(checked))
 
 
-def check_interventions(cell: Cell, interventions, n_a: int, T_x: int,
-                        ) -> tuple[Intervention, ...]:
+def check_interventions(cell: Cell, interventions, n_a: int,
+                        T_x: int) -> tuple[Intervention, ...]:
     """The interventions as a tuple, once each fits the cell, n_a units and T_x steps.
 
     Args:
         cell: the description of the network's cell.
         interventions: Interventions, in the order they apply (a later one wins where two
-            set the same value); one Intervention alone is taken as a list of one.
+            hold the same entry); one Intervention alone is taken as a list of one.
         n_a, T_x: the hidden size and the sequence's length.
 
     Raises:
