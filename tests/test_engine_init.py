@@ -1,6 +1,5 @@
 """Initialisation knobs and determinism: same seed, same trace, bit for bit."""
 
-import dataclasses
 
 import numpy as np
 import pytest
@@ -24,8 +23,7 @@ def run(cell, seed, **knobs):
 
 
 def arrays_of(params, trace, result):
-    fields = [f.name for f in dataclasses.fields(trace) if f.name not in ("output", "time_major")]
-    out = {f"trace.{name}": getattr(trace, name) for name in fields}
+    out = {f"trace.{name}": getattr(trace, name) for name in trace.arrays()}
     out |= {f"param.{name}": value for name, value in params.items()}
     out |= {f"grad.{name}": value for name, value in result.grads.items()}
     out |= {"dA": result.dA, "dx": result.dx, "da0": result.da0}

@@ -43,3 +43,15 @@ def test_the_parameter_tables_name_every_parameter_and_hideable_control():
         assert f.name in cells, f.name
     for name in lesson.VIEW_KEYS | set(lesson.HIDEABLE):
         assert name in cells, name
+
+
+def test_the_interventions_example_runs_and_its_shut_forget_gate_keeps_nothing():
+    import numpy as np
+
+    section = README[README.index("## Interventions"):README.index("## Tasks")]
+    names: dict = {}
+    exec(re.search(r"```python\n(.*?)```", section, re.S).group(1), names)  # noqa: S102
+    trace, shut = names["trace"], slice(9, 20)  # t = 10..20
+    np.testing.assert_array_equal(trace.c[:, :, shut],
+                                  trace.u[:, :, shut] * trace.c_tilde[:, :, shut])
+    assert np.all(trace.f[:, :, :9] > 0) and np.isfinite(names["result"].loss)

@@ -5,6 +5,8 @@ NumPy and the standard library only; nothing here knows about pages, URLs or sen
     params = init_params("lstm", n_x, n_a, n_y, np.random.default_rng(seed))
     trace = forward(params, x)                     # x: (n_x, m, T_x)
     result = backward(params, trace, targets, Loss("cross_entropy", "all"))
+    # a gate clamped or a state set on chosen units and steps, then exact BPTT through it
+    trace = forward(params, x, interventions=[Intervention("f", 0.0, steps=[5])])
 
 Each cell lives in its own module (`rnn`, `lstm`, `gru`), which opens with its readable step pair
 (`rnn_step_forward`, `rnn_step_backward`, ...), keeps its parameters and its trace, and ends
@@ -18,6 +20,7 @@ from rnnviz.engine.cells import CELLS, cell_of, get_cell, init_params
 from rnnviz.engine.description import Cell, Projection, Trace
 from rnnviz.engine.gradcheck import gradient_check
 from rnnviz.engine.gru import GRUParams, GRUTrace, gru_step_backward, gru_step_forward
+from rnnviz.engine.interventions import Intervention
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.lstm import (
     LSTMParams,
@@ -30,10 +33,10 @@ from rnnviz.engine.params import Params
 from rnnviz.engine.rnn import RNNParams, RNNTrace, rnn_step_backward, rnn_step_forward
 
 __all__ = [
-    "CELLS", "Backprop", "Cell", "GRUParams", "GRUTrace", "LSTMParams", "LSTMTrace", "Loss",
-    "Params", "Projection", "RNNParams", "RNNTrace", "Trace", "backward", "cell_of", "forward",
-    "get_cell", "give_back_freed_memory", "gradient_check", "gru_step_backward",
-    "gru_step_forward", "init_params", "keep_freed_memory_for_reuse",
+    "CELLS", "Backprop", "Cell", "GRUParams", "GRUTrace", "Intervention", "LSTMParams",
+    "LSTMTrace", "Loss", "Params", "Projection", "RNNParams", "RNNTrace", "Trace", "backward",
+    "cell_of", "forward", "get_cell", "give_back_freed_memory", "gradient_check",
+    "gru_step_backward", "gru_step_forward", "init_params", "keep_freed_memory_for_reuse",
     "loss_and_gradients", "loss_value",
     "lstm_step_backward", "lstm_step_forward", "rnn_step_backward", "rnn_step_forward",
     "sigmoid", "softmax",

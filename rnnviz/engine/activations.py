@@ -143,7 +143,8 @@ def largest_preactivation(W_a: np.ndarray, W_x: np.ndarray, b: np.ndarray, x: np
 
     Args:
         W_a: (k, n_a); W_x: (k, n_x); b: (k,) or (k, 1); x: (n_x, m, T_x) or its time-major
-            layout; a0: (n_a, m).
+            layout; a0: (n_a, m), or a number bounding |a0| and every a<t> an intervention
+            sets (rnnviz.engine.interventions.Schedule.bound).
     """
     state = max(1.0, float(np.max(np.abs(a0))))
     rows = (np.abs(W_a).sum(axis=1) * state + np.abs(W_x).sum(axis=1) * float(np.max(np.abs(x)))

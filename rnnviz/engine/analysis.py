@@ -70,7 +70,11 @@ def _check_examples(trace: Trace, examples) -> np.ndarray:
 def _step_cache(params: Params, trace: Trace, examples: np.ndarray, steps: np.ndarray):
     """The cell's step cache with one column per pair: column k is example examples[k] at
     step steps[k] + 1 (steps count from 0 here, as array indices do), from the cell's step
-    forward on that column's input and previous states."""
+    forward on that column's input and previous states; ValueError for a trace with
+    interventions, whose steps the step forward does not repeat."""
+    if trace.interventions:
+        raise ValueError("the step Jacobians are computed for the network as it is: run the "
+                         "forward pass without interventions for them")
     cell = cell_of(params)
     previous = [getattr(trace, state + "_prev")[:, examples, steps]
                 for state in cell.states]  # a<t-1> (and c<t-1>), (n_a, K) each

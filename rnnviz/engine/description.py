@@ -22,6 +22,7 @@ any cell without asking which one it is.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -102,12 +103,14 @@ class Cell:
             *gradients of the previous states, grads), grads a dict keyed "d" + parameter.
         step_jvp: forward mode, (*changes of the previous states, cache) -> the changes of the
             next states (one array, or a tuple of them for a cell with several states): J v.
-        forward: the fused sequence forward, (params, x, *initial states) -> the trace's
-            fields but the output layer's, "time_major" among them; x and the states are
-            checked by rnnviz.engine.model.forward.
-        bptt: the fused BPTT, (params, buffers, flow) -> {"d" + parameter: gradient, "dx",
-            "d" + state + "0" and the flows "dA" (and "dC"): (n_a, m, T_x)}; flow is
-            (T_x, m, n_a), dL/da<t> from outside the recurrence, and becomes dA.
+        forward: the fused sequence forward, (params, x, *initial states, edits=None) ->
+            the trace's fields but the output layer's, "time_major" among them; x and the
+            states are checked by rnnviz.engine.model.forward; edits, the interventions'
+            rnnviz.engine.interventions.Schedule, or None for none.
+        bptt: the fused BPTT, (params, buffers, flow, edits=None) -> {"d" + parameter:
+            gradient, "dx", "d" + state + "0" and the flows "dA" (and "dC"): (n_a, m,
+            T_x)}; flow is (T_x, m, n_a), dL/da<t> from outside the recurrence, and becomes
+            dA; edits, the Schedule of the forward pass's interventions, or None.
         buffers: the time-major buffers `bptt` reads, built from the arrays of a trace
             (keyword arguments named as its fields: x, a0, a, ...); a forward pass keeps its
             own in trace.time_major. Every cell's buffers have h, (T_x + 1, m, n_a) =
@@ -141,6 +144,12 @@ class Cell:
     def gates(self) -> tuple[Projection, ...]:
         """The sigmoid gates (empty for the vanilla RNN)."""
         return tuple(p for p in self.projections if p.is_gate)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """What an rnnviz.engine.Intervention can hold on this cell: the gates' values, in
+        [0, 1] ("f", "u", "o"; "r", "u"), then the states ("a"; "c")."""
+        return tuple(gate.value for gate in self.gates) + self.states
 
     @property
     def state_size(self) -> int:
@@ -182,10 +191,18 @@ class Trace:
 
     A trace holds its arrays in the notebook's (n, m, T_x) layout as views of the time-major
     buffers the fused forward wrote, kept in its field `time_major` (None in a trace built
-    from arrays, a pickled one, say); `buffers()` hands BPTT those buffers.
+    from arrays, a pickled one, say); `buffers()` hands BPTT those buffers. Its field
+    `interventions` holds the rnnviz.engine.Interventions the forward pass applied (empty:
+    none), which BPTT holds constant too.
     """
 
     cell = ""
+    RECORDS = ("output", "interventions", "time_major")  # the fields that are not arrays
+
+    @classmethod
+    def arrays(cls) -> tuple[str, ...]:
+        """The names of the trace's array fields, in order."""
+        return tuple(f.name for f in dataclasses.fields(cls) if f.name not in cls.RECORDS)
 
     @property
     def T_x(self) -> int:

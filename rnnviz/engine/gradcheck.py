@@ -237,7 +237,7 @@ def _roundoff(loss_at, array: np.ndarray, L0: float) -> float:
 def gradient_check(params: Params, x, targets, loss: Loss, a0=None, c0=None,
                    eps: float = EPS, max_entries: int | None = None,
                    rng: np.random.Generator | None = None,
-                   include_inputs: bool = False) -> dict[str, ArrayCheck]:
+                   include_inputs: bool = False, interventions=()) -> dict[str, ArrayCheck]:
     """Compare BPTT's gradients with central differences, parameter by parameter.
 
     Args:
@@ -254,6 +254,8 @@ def gradient_check(params: Params, x, targets, loss: Loss, a0=None, c0=None,
             first). None: every entry, each with up to MAX_STEPS steps.
         rng: generator for choosing entries (default: seed 0).
         include_inputs: also check x and the initial states a0 (and c0 for the LSTM).
+        interventions: rnnviz.engine.Interventions applied to every pass (the gradient of
+            the intervened network is checked).
 
     Returns:
         {name: ArrayCheck} for every parameter (and "x", "a0", "c0" if asked), after one
@@ -268,7 +270,8 @@ def gradient_check(params: Params, x, targets, loss: Loss, a0=None, c0=None,
     if not isinstance(include_inputs, (bool, np.bool_)):
         raise TypeError(f"include_inputs must be True or False; got {include_inputs!r}")
     rng = np.random.default_rng(0) if rng is None else rng
-    trace, result = loss_and_gradients(params, x, targets, loss, a0, c0)  # checks the rest
+    trace, result = loss_and_gradients(params, x, targets, loss, a0, c0,
+                                       interventions)  # checks the rest
 
     def c_copy(array):  # C order, so that reshape(-1) below is a view, never a copy
         return np.array(array, dtype=np.float64, order="C")
@@ -280,7 +283,8 @@ def gradient_check(params: Params, x, targets, loss: Loss, a0=None, c0=None,
 
     def loss_now() -> float:
         with np.errstate(over="ignore", invalid="ignore"):
-            return loss_value(work, x, targets, loss, **initial)
+            return loss_value(work, x, targets, loss, **initial,
+                              interventions=trace.interventions)
 
     arrays = dict(work.items())
     analytic = dict(result.grads.items())

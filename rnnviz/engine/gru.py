@@ -42,7 +42,10 @@ and the same map as a matrix, the step Jacobian::
 `gru_step_forward` and `gru_step_backward` below are these equations for one step,
 `gru_step_jvp` the forward mode and `gru_step_jacobian` its matrix. The engine runs whole
 sequences through `_gru_forward` and `_gru_bptt` at the end of the module: the same numbers,
-computed faster, and tested against looping the step pair over t.
+computed faster, and tested against looping the step pair over t. They apply interventions
+(rnnviz.engine.interventions) at these points of a step: a clamped r or u right after the
+sigmoids (the candidate reads the clamped r), a set a<t> last; and BPTT zeroes dz of a
+clamped gate, and cuts the paths into a set a<t> (dz_u, dz_c and the term da<t> (1 - u<t>)).
 """
 
 from __future__ import annotations
@@ -267,6 +270,7 @@ class GRUTrace(Trace):
         z_y: (n_y, m, T_x) output pre-activations Wy a<t> + by.
         y_hat: (n_y, m, T_x) softmax(z_y), or z_y when output is "linear".
         output: "softmax" or "linear".
+        interventions: the rnnviz.engine.Interventions applied (empty: none).
         time_major: the buffers x, a0, a and gates are views of, which BPTT reads (see
             `Trace`).
     """
@@ -279,6 +283,7 @@ class GRUTrace(Trace):
     z_y: np.ndarray
     y_hat: np.ndarray
     output: str
+    interventions: tuple = ()
     time_major: _Buffers | None = field(default=None, repr=False, compare=False)
     cell = "gru"
 
@@ -341,7 +346,7 @@ class _Buffers(NamedTuple):
                 and is_view_of(trace.gates, self.gates))
 
 
-def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
+def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray, edits=None) -> dict:
     """Hidden states and gates of a whole sequence: `gru_step_forward` at t = 1..T_x, fused.
 
     How this and `_gru_bptt` are fast:
@@ -364,6 +369,7 @@ def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
         params: GRUParams.
         x: (n_x, m, T_x) float64.
         a0: (n_a, m) float64.
+        edits: the interventions' Schedule (rnnviz.engine.interventions), or None.
 
     Returns:
         the GRUTrace's fields x, a0, a, gates, z_gates (views of the buffers) and time_major.
@@ -374,7 +380,8 @@ def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
     H, RA, G = buffers.h, buffers.ra, buffers.gates
     # |a<t>| <= max(|a0|, 1): a<t> mixes a<t-1> and c~ in [-1, 1], and |r a<t-1>| <= |a<t-1>|
     W, b = stacked_gates(params, _GATE_ORDER)
-    kernel = kernel_for(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a0))
+    a_bound = a0 if edits is None else edits.bound("a", a0)  # a set a<t> may exceed it
+    kernel = kernel_for(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a_bound))
     scales = SCALES[kernel]
     W, b = stacked_gates(params, _GATE_ORDER, scales)
     # transposed views of C-contiguous matrices: OpenBLAS's faster case for these shapes
@@ -394,6 +401,8 @@ def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
             np.matmul(H[t], W_ru_aT, out=W_a)  # ([Wr_a; Wu_a] a<t-1>)^T, scaled
             np.add(z_ru, W_a, out=z_ru)
             activate(z_ru, ru, m, kernel)  # r<t>, u<t>: every row a sigmoid
+            if edits is not None:
+                edits.set(t, r=r, u=u)
             np.multiply(r, H[t], out=RA[t])  # r<t> * a<t-1>
             np.matmul(RA[t], Wc_aT, out=step)  # (Wc_a (r * a<t-1>))^T, scaled
             np.add(z_c, step, out=z_c)
@@ -401,6 +410,8 @@ def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
             np.subtract(c_tilde, H[t], out=step)  # a<t> = a<t-1> + u (c~ - a<t-1>)
             np.multiply(u, step, out=step)
             np.add(H[t], step, out=H[t + 1])
+            if edits is not None:
+                edits.set(t, a=H[t + 1])
     for rows, scale in ((slice(None, 2 * n_a), scales["sigmoid"]),
                         (slice(2 * n_a, None), scales["tanh"])):
         if scale != 1.0:  # the true pre-activations (exact: a power of two and a sign)
@@ -411,7 +422,7 @@ def _gru_forward(params: GRUParams, x: np.ndarray, a0: np.ndarray) -> dict:
     }
 
 
-def _gru_bptt(params: GRUParams, buffers: _Buffers, flow: np.ndarray) -> dict:
+def _gru_bptt(params: GRUParams, buffers: _Buffers, flow: np.ndarray, edits=None) -> dict:
     """BPTT through the GRU: `gru_step_backward` at t = T_x..1, fused (see `_gru_forward`
     for how).
 
@@ -424,6 +435,7 @@ def _gru_bptt(params: GRUParams, buffers: _Buffers, flow: np.ndarray) -> dict:
         buffers: the forward pass's _Buffers.
         flow: (T_x, m, n_a) time-major: dL/da<t> from outside the recurrence (the outputs)
             on entry, the total dL/da<t> on exit.
+        edits: the forward pass's interventions' Schedule, or None.
 
     Returns:
         dict of dWr, dbr, dWu, dbu, dWc, dbc, dx (n_x, m, T_x), da0 (n_a, m), and dA
@@ -456,6 +468,9 @@ def _gru_bptt(params: GRUParams, buffers: _Buffers, flow: np.ndarray) -> dict:
             np.subtract(1.0, r_k, out=q_r[steps])
             np.multiply(q_r[steps], r_k, out=q_r[steps])
             np.multiply(q_r[steps], a_prev, out=q_r[steps])  # a<t-1> r (1 - r)
+            if edits is not None:
+                edits.cut(steps.start, r=(q_r[steps],), u=(q_u[steps],),
+                          a=(q_u[steps], q_c[steps], one_minus_u[steps]))
             for t in range(end - 1, steps.start - 1, -1):
                 da = flow[t]
                 if t < T_x - 1:

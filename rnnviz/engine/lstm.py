@@ -44,7 +44,10 @@ and the same map as a matrix, the step Jacobian J<t> = d[a<t>; c<t>] / d[a<t-1>;
 `lstm_step_forward` and `lstm_step_backward` below are these equations for one step,
 `lstm_step_jvp` the forward mode and `lstm_step_jacobian` its matrix. The engine runs
 whole sequences through `_lstm_forward` and `_lstm_bptt` at the end of the module: the
-same numbers, computed faster, and tested against looping the step pair over t.
+same numbers, computed faster, and tested against looping the step pair over t. They
+apply interventions (rnnviz.engine.interventions): a clamped f, u or o right after the
+sigmoids, a set c<t> before tanh(c<t>), a set a<t> last; BPTT zeroes a clamped gate's dz, and
+cuts the paths into a set c<t> (dz_f, dz_u, dz_c, dc<t-1>) or a<t> (dz_o, da<t>'s to dc<t>).
 """
 
 from __future__ import annotations
@@ -300,6 +303,7 @@ class LSTMTrace(Trace):
         z_y: (n_y, m, T_x) output pre-activations Wy a<t> + by.
         y_hat: (n_y, m, T_x) softmax(z_y), or z_y when output is "linear".
         output: "softmax" or "linear".
+        interventions: the rnnviz.engine.Interventions applied (empty: none).
         time_major: the buffers x, a0, a, c0, c and gates are views of, which BPTT reads
             (see `Trace`).
     """
@@ -314,6 +318,7 @@ class LSTMTrace(Trace):
     z_y: np.ndarray
     y_hat: np.ndarray
     output: str
+    interventions: tuple = ()
     time_major: _Buffers | None = field(default=None, repr=False, compare=False)
     cell = "lstm"
 
@@ -393,7 +398,8 @@ class _Buffers(NamedTuple):
                 and is_view_of(trace.c, self.c) and is_view_of(trace.gates, self.gates))
 
 
-def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndarray) -> dict:
+def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndarray,
+                  edits=None) -> dict:
     """States and gates of a whole sequence: `lstm_step_forward` at t = 1..T_x, fused.
 
     How this and `_lstm_bptt` are fast:
@@ -424,6 +430,7 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
         params: LSTMParams.
         x: (n_x, m, T_x) float64.
         a0, c0: (n_a, m) float64.
+        edits: the interventions' Schedule (rnnviz.engine.interventions), or None.
 
     Returns:
         the LSTMTrace's fields x, a0, c0, a, c, gates, z_gates (views of the buffers) and
@@ -434,9 +441,11 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
     buffers = _Buffers.empty(n_x, n_a, m, T_x)
     H, C, TC, G = buffers.h, buffers.c, buffers.tanh_c, buffers.gates
     W, b = stacked_gates(params, _GATE_ORDER)
-    # |c<t>| <= |c<t-1>| + 1, so tanh's arguments stay below max |c0| + T_x
-    kernel = kernel_for(max(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a0),
-                            float(np.max(np.abs(c0))) + T_x))
+    # |c<t>| <= |c<t-1>| + 1, so tanh's arguments stay below max |c0| + T_x (or a set c)
+    a_bound, c_bound = (a0, c0) if edits is None else (edits.bound("a", a0),
+                                                       edits.bound("c", c0))
+    kernel = kernel_for(max(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a_bound),
+                            float(np.max(np.abs(c_bound))) + T_x))
     scales = SCALES[kernel]
     W_scaled, b_scaled = stacked_gates(params, _GATE_ORDER, scales)
     WT = W_scaled.T  # (n_a + n_x, 4 n_a)
@@ -455,11 +464,17 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
             np.matmul(H[t], WaT, out=Wa_a)  # (W_a a<t-1>)^T, W_a = W[:, :n_a], scaled
             np.add(Z[t], Wa_a, out=Z[t])  # the gates' pre-activations, scaled
             activate(Z[t].reshape(m, 4, n_a).transpose(1, 0, 2), gate_major, 3, kernel)
+            if edits is not None:
+                edits.set(t, f=f, u=u, o=o)
             np.multiply(f, C[t], out=C[t + 1])  # c<t> = f c<t-1> + u c~
             np.multiply(u, c_tilde, out=u_c_tilde)
             np.add(C[t + 1], u_c_tilde, out=C[t + 1])
+            if edits is not None:
+                edits.set(t, c=C[t + 1])
             tanh_into(C[t + 1], TC[t], kernel)
             np.multiply(o, TC[t], out=H[t + 1])  # a<t> = o tanh(c<t>)
+            if edits is not None:
+                edits.set(t, a=H[t + 1])
             np.copyto(G[t].reshape(m, 4, n_a), gate_major.transpose(1, 0, 2))
     for rows, scale in ((slice(None, 3 * n_a), scales["sigmoid"]),
                         (slice(3 * n_a, None), scales["tanh"])):
@@ -472,7 +487,7 @@ def _lstm_forward(params: LSTMParams, x: np.ndarray, a0: np.ndarray, c0: np.ndar
     }
 
 
-def _lstm_bptt(params: LSTMParams, buffers: _Buffers, flow: np.ndarray) -> dict:
+def _lstm_bptt(params: LSTMParams, buffers: _Buffers, flow: np.ndarray, edits=None) -> dict:
     """BPTT through the LSTM: `lstm_step_backward` at t = T_x..1, fused (see `_lstm_forward`
     for how).
 
@@ -481,6 +496,7 @@ def _lstm_bptt(params: LSTMParams, buffers: _Buffers, flow: np.ndarray) -> dict:
         buffers: the forward pass's _Buffers.
         flow: (T_x, m, n_a) time-major: dL/da<t> from outside the recurrence (the outputs)
             on entry, the total dL/da<t> on exit.
+        edits: the forward pass's interventions' Schedule, or None.
 
     Returns:
         dict of dWf, dbf, dWu, dbu, dWo, dbo, dWc, dbc, dx (n_x, m, T_x), da0, dc0 (n_a, m),
@@ -525,6 +541,9 @@ def _lstm_bptt(params: LSTMParams, buffers: _Buffers, flow: np.ndarray) -> dict:
             np.multiply(TC[start:end], TC[start:end], out=p)
             np.subtract(1.0, p, out=p)
             np.multiply(p, g[2], out=p)
+            if edits is not None:  # g[0], f as the factor of dc<t-1> = dc f, is a copy
+                edits.cut(start, f=(r[0],), u=(r[1],), o=(r[2],), c=(r[0], r[1], r[3], g[0]),
+                          a=(r[2], p))
             for t in range(end - 1, start - 1, -1):
                 j = t - start
                 da, dc = flow[t], flow_c[t]

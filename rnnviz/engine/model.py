@@ -11,6 +11,8 @@ Backward through it, from dz_y<t> = dL/dz_y<t> (rnnviz.engine.losses)::
 
 then the cell's own BPTT (its module: rnnviz.engine.rnn, rnnviz.engine.lstm) carries da<t>
 back through time. The cell is found from the parameters' description (rnnviz.engine.cells).
+Interventions (rnnviz.engine.interventions: a gate clamped, a state set) are applied by the
+cell's kernels forward, recorded in the trace, and held constant by its BPTT.
 
 Every function here checks its arguments first (rnnviz.engine._arrays) and raises a
 TypeError or ValueError naming the one that is wrong; a computation that overflows float64
@@ -20,7 +22,6 @@ is a ValueError naming the arguments too large, unless the caller ignores overfl
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,6 +42,7 @@ from rnnviz.engine._arrays import (
 from rnnviz.engine.activations import softmax
 from rnnviz.engine.cells import CELLS, cell_of
 from rnnviz.engine.description import Trace
+from rnnviz.engine.interventions import check_interventions, schedule_of
 from rnnviz.engine.losses import Loss, loss_and_output_gradient
 from rnnviz.engine.params import Params
 
@@ -68,7 +70,8 @@ def _output_layer(params: Params, A: np.ndarray, output: str):
     return z_y, softmax(z_y, out=y_hat)
 
 
-def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Trace:
+def forward(params: Params, x, a0=None, c0=None, output: str = "softmax",
+            interventions=()) -> Trace:
     """Run a whole sequence through the network.
 
     Args:
@@ -77,20 +80,23 @@ def forward(params: Params, x, a0=None, c0=None, output: str = "softmax") -> Tra
         a0: (n_a, m) initial hidden state, or None for zeros.
         c0: (n_a, m) initial cell state (for a cell with one, the LSTM), or None for zeros.
         output: "softmax" or "linear".
+        interventions: rnnviz.engine.Interventions to apply, in order (a gate clamped or a
+            state set on chosen units at chosen steps); empty: the network as it is.
 
     Returns:
         the cell's trace (RNNTrace, LSTMTrace, ...), every array in the notebook's
-        (n, m, T_x) layout.
+        (n, m, T_x) layout, the interventions in trace.interventions.
     """
     check_choice("output", output, OUTPUTS)
-    x, initial = _check_inputs(params, x, a0, c0)
+    x, initial, interventions = _check_inputs(params, x, a0, c0, interventions)
     with refusing_overflow(_too_large("the forward pass", params, x=x, **initial)):
-        return run_forward(params, x, initial, output)
+        return run_forward(params, x, initial, output, interventions)
 
 
-def _check_inputs(params: Params, x, a0, c0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """The parameters validated, x as float64 (n_x, m, T_x) and the cell's initial states
-    {"a0": (n_a, m), ...} (zeros for None); TypeError or ValueError naming a bad one."""
+def _check_inputs(params: Params, x, a0, c0, interventions=()):
+    """The parameters validated, x as float64 (n_x, m, T_x), the cell's initial states
+    {"a0": (n_a, m), ...} (zeros for None) and the interventions as a checked tuple;
+    TypeError or ValueError naming a bad one."""
     cell = cell_of(params)
     params.validate()
     n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
@@ -101,19 +107,24 @@ def _check_inputs(params: Params, x, a0, c0) -> tuple[np.ndarray, dict[str, np.n
             owners = " and the ".join(c.label for c in CELLS.values() if state in c.states)
             raise ValueError(f"{state}0 is for the {owners}; the {cell.label} has no state "
                              f"{state}")
-    return x, {state + "0": check_state(state + "0", given[state], n_a, x.shape[1])
+    initial = {state + "0": check_state(state + "0", given[state], n_a, x.shape[1])
                for state in cell.states}
+    return x, initial, check_interventions(cell, interventions, n_a, x.shape[2])
 
 
-def run_forward(params: Params, x: np.ndarray, initial: dict, output: str) -> Trace:
+def run_forward(params: Params, x: np.ndarray, initial: dict, output: str,
+                interventions: tuple = ()) -> Trace:
     """`forward` without its checks, for a caller that has made them (rnnviz.notebook's
     one-step functions, whose messages name their own arguments): params validated, x
-    float64 (n_x, m, T_x), initial {"a0": (n_a, m), ...} for each of the cell's states, and
-    an overflow guarded (rnnviz.engine._arrays.refusing_overflow)."""
+    float64 (n_x, m, T_x), initial {"a0": (n_a, m), ...} for each of the cell's states,
+    interventions checked (rnnviz.engine.interventions.check_interventions), and an
+    overflow guarded (rnnviz.engine._arrays.refusing_overflow)."""
     cell = cell_of(params)
-    hidden = cell.forward(params, x, *initial.values())
+    hidden = cell.forward(params, x, *initial.values(),
+                          edits=schedule_of(interventions, x.shape[2]))
     z_y, y_hat = _output_layer(params, hidden["a"], output)
-    return cell.trace(**hidden, z_y=z_y, y_hat=y_hat, output=output)
+    return cell.trace(**hidden, z_y=z_y, y_hat=y_hat, output=output,
+                      interventions=interventions)
 
 
 def _too_large(what: str, params: Params, **arrays) -> Callable[[], str]:
@@ -142,14 +153,15 @@ def check_trace(params: Params, trace: Trace) -> None:
         raise TypeError(f"trace must be a forward pass of the {cell_of(params).label} these "
                         f"parameters are; got a {type(trace).__name__}")
     sizes, steps = params.sizes, np.shape(trace.a)[1:]  # (m, T_x)
+    if not isinstance(trace.interventions, tuple):
+        raise TypeError(f"trace.interventions must be a tuple of Intervention; got "
+                        f"{type(trace.interventions).__name__}")
     stacked = len(cell.projections)
     rows = {"x": "n_x", "z_y": "n_y", "y_hat": "n_y", **{state: "n_a" for state in cell.states},
             **{state + "0": "n_a" for state in cell.states}}
     own = trace.time_major is not None and trace.time_major.hold(trace)
-    for field in dataclasses.fields(trace):
-        name, array = field.name, getattr(trace, field.name)
-        if name in ("output", "time_major"):
-            continue
+    for name in trace.arrays():
+        array = getattr(trace, name)
         dim = rows.get(name, f"{stacked} n_a")
         height = sizes[dim] if dim in sizes else stacked * sizes["n_a"]
         if name[:-1] in cell.states:  # an initial state, (n_a, m)
@@ -160,6 +172,7 @@ def check_trace(params: Params, trace: Trace) -> None:
             check_shape(f"trace.{name}", array, expected, names)
         if not own or name in ("z_y", "y_hat"):
             check_real(f"trace.{name}", array)
+    check_interventions(cell, trace.interventions, sizes["n_a"], steps[1])
 
 
 @dataclass(frozen=True)
@@ -207,7 +220,7 @@ def hidden_backward(params: Params, trace: Trace, dA_out) -> dict[str, np.ndarra
         dA (and dc0, dC for the LSTM).
     """
     check_trace(params, trace)
-    return _bptt_from_outside(params, trace.buffers(), dA_out, "trace")
+    return _bptt_from_outside(params, trace.buffers(), dA_out, "trace", trace.interventions)
 
 
 def states_backward(params: Params, dA_out, **arrays) -> dict[str, np.ndarray]:
@@ -223,9 +236,10 @@ def states_backward(params: Params, dA_out, **arrays) -> dict[str, np.ndarray]:
     return _bptt_from_outside(params, cell_of(params).buffers(**arrays), dA_out, "caches")
 
 
-def _bptt_from_outside(params: Params, buffers, dA_out, source: str) -> dict[str, np.ndarray]:
+def _bptt_from_outside(params: Params, buffers, dA_out, source: str,
+                       interventions: tuple = ()) -> dict[str, np.ndarray]:
     """BPTT from dA_out (checked here) through the buffers of a forward pass from `source`
-    (which an overflow's message names)."""
+    (which an overflow's message names) and its checked interventions."""
     T_x, m, n_a = buffers.h[1:].shape
     dA_out = as_float_array("dA", dA_out)
     check_shape("dA", dA_out, (n_a, m, T_x), "(n_a, m, T_x)")
@@ -234,7 +248,8 @@ def _bptt_from_outside(params: Params, buffers, dA_out, source: str) -> dict[str
     with refusing_overflow(_too_large("back-propagation", params, dA=dA_out,
                                       **{f"x of the {source}": buffers.x,
                                          f"a of the {source}": buffers.h})):
-        return cell_of(params).bptt(params, buffers, flow)
+        return cell_of(params).bptt(params, buffers, flow,
+                                    edits=schedule_of(interventions, T_x))
 
 
 def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
@@ -287,7 +302,8 @@ def _backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     a_rows = trace.a.transpose(2, 1, 0).reshape(T_x * m, n_a)
     flow = empty_buffers((T_x, m, n_a))[0]  # dL/da<t> from the outputs, then the total
     np.matmul(dz_rows, W, out=flow.reshape(T_x * m, n_a))
-    hidden = cell_of(params).bptt(params, trace.buffers(), flow)
+    hidden = cell_of(params).bptt(params, trace.buffers(), flow,
+                                  edits=schedule_of(trace.interventions, T_x))
     named = {name: hidden["d" + name] for name in params.names() if "d" + name in hidden}
     named[W_name] = dz_rows.T @ a_rows
     named[b_name] = dz_rows.sum(axis=0)[:, None]
@@ -297,7 +313,8 @@ def _backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     )
 
 
-def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None):
+def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None,
+                       interventions=()):
     """Forward and full BPTT in one call.
 
     Args:
@@ -306,19 +323,21 @@ def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None)
         targets: see `backward`.
         loss: Loss.
         a0, c0: (n_a, m) initial states or None.
+        interventions: as for `forward`.
 
     Returns:
         (trace, Backprop).
     """
     check_loss(loss)
-    x, initial = _check_inputs(params, x, a0, c0)
+    x, initial, interventions = _check_inputs(params, x, a0, c0, interventions)
     with refusing_overflow(_too_large("the forward pass, the loss or back-propagation",
                                       params, x=x, **initial, targets=targets)):
-        trace = run_forward(params, x, initial, loss.output)
+        trace = run_forward(params, x, initial, loss.output, interventions)
         return trace, _backward(params, trace, targets, loss)
 
 
-def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> float:
+def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None,
+               interventions=()) -> float:
     """The loss alone (forward pass only).
 
     Args:
@@ -327,9 +346,11 @@ def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None) -> floa
         targets: cross-entropy: (m, T_x) class indices; squared error: (n_y, m, T_x).
         loss: Loss.
         a0, c0: (n_a, m) initial states or None.
+        interventions: as for `forward`.
     """
     check_loss(loss)
-    x, initial = _check_inputs(params, x, a0, c0)
+    x, initial, interventions = _check_inputs(params, x, a0, c0, interventions)
     with refusing_overflow(_too_large("the forward pass or the loss", params, x=x, **initial,
                                       targets=targets)):
-        return _loss(run_forward(params, x, initial, loss.output), targets, loss)[0]
+        trace = run_forward(params, x, initial, loss.output, interventions)
+        return _loss(trace, targets, loss)[0]

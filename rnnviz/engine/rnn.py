@@ -25,6 +25,8 @@ and the step Jacobian itself, that map written as a matrix::
 `rnn_step_jvp` the forward mode and `rnn_step_jacobian` its matrix. The engine runs
 whole sequences through `_rnn_forward` and `_rnn_bptt` at the end of the module: the
 same numbers, computed faster, and tested against looping the step pair over t.
+An intervention (rnnviz.engine.interventions) setting a<t>_j is written after the tanh,
+and BPTT holds it constant: dz<t>_j = 0.
 """
 
 from __future__ import annotations
@@ -189,6 +191,7 @@ class RNNTrace(Trace):
         z_y: (n_y, m, T_x) output pre-activations Wya a<t> + by.
         y_hat: (n_y, m, T_x) outputs: softmax(z_y) or z_y itself when output is "linear".
         output: "softmax" or "linear".
+        interventions: the rnnviz.engine.Interventions applied (a set a<t>; empty: none).
         time_major: the buffers x, a0 and a are views of, which BPTT reads (see `Trace`).
     """
 
@@ -199,6 +202,7 @@ class RNNTrace(Trace):
     z_y: np.ndarray
     y_hat: np.ndarray
     output: str
+    interventions: tuple = ()
     time_major: _Buffers | None = field(default=None, repr=False, compare=False)
     cell = "rnn"
 
@@ -230,7 +234,7 @@ class _Buffers(NamedTuple):
         return is_view_of(trace.x, self.x) and is_view_of(trace.a, self.h)
 
 
-def _rnn_forward(params: RNNParams, x: np.ndarray, a0: np.ndarray) -> dict:
+def _rnn_forward(params: RNNParams, x: np.ndarray, a0: np.ndarray, edits=None) -> dict:
     """The hidden states of a whole sequence: `rnn_step_forward` at t = 1..T_x, fused.
 
     How this and `_rnn_bptt` are fast: the inputs of all timesteps are projected by Wax in one
@@ -247,13 +251,16 @@ def _rnn_forward(params: RNNParams, x: np.ndarray, a0: np.ndarray) -> dict:
         params: RNNParams.
         x: (n_x, m, T_x) float64.
         a0: (n_a, m) float64.
+        edits: the interventions' Schedule (rnnviz.engine.interventions), writing a set
+            a<t> after the tanh; None: none.
 
     Returns:
         the RNNTrace's fields x, a0, z, a (views of the buffers) and time_major.
     """
     n_a, n_x = params.Wax.shape
     _, m, T_x = x.shape
-    kernel = kernel_for(largest_preactivation(params.Waa, params.Wax, params.ba, x, a0))
+    a_bound = a0 if edits is None else edits.bound("a", a0)
+    kernel = kernel_for(largest_preactivation(params.Waa, params.Wax, params.ba, x, a_bound))
     scale = SCALES[kernel]["tanh"]  # folded into the weights (exact: a power of two, a sign)
     Wax, Waa, ba = ((W * scale if scale != 1.0 else W)
                     for W in (params.Wax, params.Waa, params.ba))
@@ -269,13 +276,15 @@ def _rnn_forward(params: RNNParams, x: np.ndarray, a0: np.ndarray) -> dict:
             np.matmul(H[t], WaaT, out=Waa_a)  # (Waa a<t-1>)^T, scaled
             np.add(Z[t], Waa_a, out=Z[t])  # z<t>^T, scaled
             activate(Z[t], H[t + 1], 0, kernel)  # a<t>^T
+            if edits is not None:
+                edits.set(t, a=H[t + 1])
     if scale != 1.0:
         Z *= 1.0 / scale  # z<t> itself
     return {"x": X.transpose(2, 1, 0), "a0": H[0].T, "z": Z.transpose(2, 1, 0),
             "a": H[1:].transpose(2, 1, 0), "time_major": _Buffers(x=X, h=H)}
 
 
-def _rnn_bptt(params: RNNParams, buffers: _Buffers, flow: np.ndarray) -> dict:
+def _rnn_bptt(params: RNNParams, buffers: _Buffers, flow: np.ndarray, edits=None) -> dict:
     """BPTT through the hidden states: `rnn_step_backward` at t = T_x..1, fused (see
     `_rnn_forward` for how).
 
@@ -284,6 +293,8 @@ def _rnn_bptt(params: RNNParams, buffers: _Buffers, flow: np.ndarray) -> dict:
         buffers: the forward pass's _Buffers.
         flow: (T_x, m, n_a) time-major: dL/da<t> from outside the recurrence (the outputs)
             on entry, the total dL/da<t> on exit.
+        edits: the forward pass's interventions' Schedule: a set a<t> passes no gradient to
+            z<t>; None: none.
 
     Returns:
         dict of dWax, dWaa, dba, dx (n_x, m, T_x), da0 (n_a, m), and dA (n_a, m, T_x), the
@@ -296,6 +307,8 @@ def _rnn_bptt(params: RNNParams, buffers: _Buffers, flow: np.ndarray) -> dict:
     dZ = empty_buffers((T_x, m, n_a))[0]  # scratch, freed on return
     np.multiply(H[1:], H[1:], out=dZ)  # 1 - a<t>^2 for every t, then dz<t> in its place
     np.subtract(1.0, dZ, out=dZ)
+    if edits is not None:
+        edits.cut(0, a=(dZ,))
     Waa = np.ascontiguousarray(params.Waa.T).T  # a transposed view, as in the forward loop
     with np.errstate(under="ignore"):
         for t in range(T_x - 1, -1, -1):
