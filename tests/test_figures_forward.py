@@ -83,6 +83,8 @@ def test_lines_over_time_draws_one_line_per_series_and_marks_t():
     (line,) = fig.layout.shapes
     assert (line.x0, line.x1) == (2, 2)
     assert _axis_title(fig.layout.yaxis) == "c⟨t⟩" and _axis_title(fig.layout.xaxis) == "t"
+    # t runs over the steps only (no t = 0), a tick at each
+    assert list(fig.layout.xaxis.range) == [0.5, 3.5] and fig.layout.xaxis.dtick == 1
 
 
 def _unit_figure(T_x: int, current_t: int | None = 3) -> go.Figure:

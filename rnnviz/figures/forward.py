@@ -106,6 +106,8 @@ def lines_over_time(series: dict[str, np.ndarray], title: str, y_title: str,
                        "hovertemplate": f"{label}<br>t=%{{x}}<br>%{{y:.4f}}<extra></extra>"})
     layout = style.layout(title, "t", y_title, height=height)
     layout["shapes"] = _step_marks(current_t, band=False)
+    if traces:
+        layout["xaxis"] = {**layout["xaxis"], **_t_axis(len(traces[0]["x"]))}
     return {"data": traces, "layout": layout}
 
 
