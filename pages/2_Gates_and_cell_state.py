@@ -55,8 +55,9 @@ def draw(t: int) -> None:
                     sequences[name], "gate" if name in gate_values else "state",
                     f"{quantity.name} {quantity.symbol}, {shown}", current_t=t,
                     zmax=quantity.zmax, height=360), key=f"rnnviz_gates_{name}")
-    st.markdown("**One unit over time**: its gates on the fixed 0–1 scale above, the other "
-                "quantities below; the shaded column is t.")
+    st.subheader("One unit over time")
+    st.markdown("Its gates on the fixed 0–1 scale above, the other quantities below; the "
+                "shaded column is t.")
     with st.columns(4)[0]:
         unit = view.index("unit", "hidden unit j", config.n_a)
     page.live_chart(forward.unit_over_time(**readouts.unit_lines(cell, sequences, unit),
