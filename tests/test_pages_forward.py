@@ -153,6 +153,8 @@ def test_a_url_with_every_parameter_restores_that_configuration():
     ({"n_x": "1" * 5000}, "n_x"),
     ({"n_a": ["4", "[x](javascript:alert(1))"]}, "n_a"),
     ({"input": "$\\LaTeX$"}, "input"),
+    ({"lstm_bf": "1e999"}, "lstm_bf"),
+    ({"gru_bu": "-10.5"}, "gru_bu"),
 ])
 @pytest.mark.parametrize("page", [STEP, GATES])
 def test_hostile_urls_give_a_warning_and_the_default(query, field, page):
