@@ -6,7 +6,7 @@ from rnnviz.app import equations, readouts
 from rnnviz.app.contents import GATES
 from rnnviz.engine import CELLS
 from rnnviz.figures import forward
-from rnnviz.ui import cache, page, player, view
+from rnnviz.ui import cache, page, player, sidebar, view
 
 config = page.setup(GATES)
 cell = CELLS[config.cell]
@@ -25,6 +25,12 @@ page.latex_columns(equations.EQUATIONS[cell.name])
 
 with page.engine_errors():
     params = page.snapshot_params(config)
+if params is None and (knobs := sidebar.gate_knobs(config)):  # a snapshot has its own biases
+    st.subheader("Open or shut a gate: its bias")
+    sidebar.knobs(config, knobs)
+    st.caption(readouts.knobs_note(config))
+
+with page.engine_errors():
     example = view.index("example", "batch example i", config.m,
                          help="One sequence of the batch, or the mean over all m.")
     sequences = cache.example_view(config, example, params)
@@ -49,6 +55,14 @@ def draw(t: int) -> None:
                     sequences[name], "gate" if name in gate_values else "state",
                     f"{quantity.name} {quantity.symbol}, {shown}", current_t=t,
                     zmax=quantity.zmax, height=360), key=f"rnnviz_gates_{name}")
+    st.subheader("One unit over time")
+    st.markdown("Its gates on the fixed 0–1 scale above, the other quantities below; the "
+                "shaded column is t.")
+    with st.columns(4)[0]:
+        unit = view.index("unit", "hidden unit j", config.n_a)
+    page.live_chart(forward.unit_over_time(**readouts.unit_lines(cell, sequences, unit),
+                                           title=f"unit j = {unit}, {shown}", current_t=t),
+                    key="rnnviz_gates_unit")
 
 
 st.subheader("Every gate over time")

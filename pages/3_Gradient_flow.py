@@ -4,7 +4,7 @@ on the same inputs, and the knobs that make it vanish or explode."""
 import numpy as np
 import streamlit as st
 
-from rnnviz.app import build, readouts
+from rnnviz.app import build, lesson, readouts
 from rnnviz.app.config import NOTEBOOK
 from rnnviz.app.contents import FLOW
 from rnnviz.engine import CELLS, analysis
@@ -16,9 +16,8 @@ KNOB_HELP = {
                        "above 1 it can explode. 0 leaves Waa as drawn.",
     "weight_scale": "Scales every weight; large weights saturate tanh, whose slope 1 − a² "
                     "then kills the gradient.",
-    "forget_bias": "The memory bias: the LSTM's bf, which keeps f near 1 when large, so c⟨t⟩ "
-                   "carries the gradient back almost unchanged; the GRU's bu is minus it, "
-                   "which keeps u near 0, so a⟨t⟩ carries it back.",
+    "lstm_bf": "Large values keep the LSTM's f near 1: c⟨t⟩ carries the gradient back.",
+    "gru_bu": "Very negative values keep the GRU's u near 0: a⟨t⟩ carries the gradient back.",
     "T_x": "How many steps the gradient must travel.",
 }
 
@@ -36,12 +35,13 @@ st.markdown(
 with page.engine_errors():
     snapshot = page.snapshot_params(config)  # a training snapshot opened for this config
 
-if sidebar.visible_knobs():
+if knobs := sidebar.visible_knobs():
     st.subheader("The knobs that cause it")
-    sidebar.knobs(config, KNOB_HELP)
+    sidebar.knobs(config, knobs, KNOB_HELP, columns=len(lesson.FLOW_KNOBS))
     if config.input == NOTEBOOK:
-        st.caption("With the notebook's input the weights are its own randn draws; moving a "
-                   "weight knob switches to a random Gaussian input so the knob applies.")
+        st.caption("With the notebook's input the weights are its own randn draws; moving "
+                   "the weight scale or the spectral radius switches to a random Gaussian "
+                   "input so the knob applies. The biases shift the drawn ones.")
 
 where_col, example_col = st.columns(2)
 with where_col:

@@ -9,8 +9,10 @@ MAX_SEED = 2**31 - 1          # seeds are 0 … MAX_SEED
 MAX_TRAIN_STEPS = 20_000      # training steps per run
 MAX_SNAPSHOTS = 200           # parameter snapshots kept per run
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
-# the initialisation knobs' ranges: (low, high)
-KNOBS = {"weight_scale": (0.01, 5.0), "spectral_radius": (0.0, 3.0), "forget_bias": (-10.0, 10.0)}
+# the initialisation knobs' ranges: (low, high); a gate's bias, and the memory bias that sets one
+_BIAS = (-10.0, 10.0)
+KNOBS = {"weight_scale": (0.01, 5.0), "spectral_radius": (0.0, 3.0), "forget_bias": _BIAS,
+         "gate_bias": _BIAS}
 # A model file's settings, as JSON text. The pasted text is the only long setting, and JSON
 # writes each of its UTF-8 bytes as at most 6 characters (a control character as \u0001);
 # every other setting together takes well under 4,000. So any run's settings fit, and a file

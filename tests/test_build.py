@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from rnnviz.app.build import PRESETS, build, for_cell, knobs_apply, resolve
-from rnnviz.app.config import Config
+from rnnviz.app.build import (
+    PRESETS,
+    build,
+    for_cell,
+    gate_knobs,
+    knob_value,
+    knobs_apply,
+    resolve,
+)
+from rnnviz.app.config import GATE_BIASES, Config
 from rnnviz.engine import CELLS
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import backward, forward
@@ -32,11 +40,59 @@ def test_notebook_input_is_the_notebooks_randn_draws(cell):
 def test_notebook_input_ignores_the_weight_knobs():
     plain = build(Config(cell="lstm", input="notebook"))
     knobbed = build(Config(cell="lstm", input="notebook", weight_scale=3.0,
-                           spectral_radius=0.5, forget_bias=7.0))
+                           spectral_radius=0.5))
     for name, value in plain.params.items():
         np.testing.assert_array_equal(getattr(knobbed.params, name), value)
     assert knobs_apply(Config(input="notebook")) == {
-        "weight_scale": False, "spectral_radius": False, "forget_bias": False}
+        "weight_scale": False, "spectral_radius": False, "lstm_bf": True, "lstm_bu": True,
+        "lstm_bo": True, "gru_br": False, "gru_bu": False}
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_gate_knob_shifts_the_notebooks_drawn_bias_and_nothing_else(cell):
+    config = Config(cell=cell, input="notebook", n_a=4, seed=3)
+    drawn, _, _ = notebook_example(cell, 3, 4, 2, 10, 7, 3)
+    for knob in gate_knobs(config):
+        bias = GATE_BIASES[knob][1]
+        shifted = build(config.replace(**{knob: -2.5})).params
+        np.testing.assert_allclose(getattr(shifted, bias), getattr(drawn, bias) - 2.5,
+                                   rtol=0, atol=1e-15)
+        for name, value in drawn.items():
+            if name != bias:
+                np.testing.assert_array_equal(getattr(shifted, name), value)
+        assert knob_value(config, knob) == 0.0  # unset: no shift
+
+
+@pytest.mark.parametrize("input_", ["gaussian", "copy"])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_gate_knob_sets_every_entry_of_its_bias_on_the_initialised_weights(cell, input_):
+    config = Config(cell=cell, input=input_, n_a=6, seed=4)
+    plain = build(config).params
+    for value, knob in zip((4.5, -3.0, 0.25), gate_knobs(config), strict=False):
+        bias = GATE_BIASES[knob][1]
+        knobbed = build(config.replace(**{knob: value})).params
+        np.testing.assert_array_equal(getattr(knobbed, bias), np.full((6, 1), value))
+        assert knob_value(config.replace(**{knob: value}), knob) == value
+        for name, array in plain.items():
+            if name != bias:
+                np.testing.assert_array_equal(getattr(knobbed, name), array)
+
+
+def test_an_unset_knob_stands_at_the_bias_as_initialised():
+    assert {knob: knob_value(Config(cell=cell, input="gaussian"), knob)
+            for knob, (cell, _) in GATE_BIASES.items()} == {
+        "lstm_bf": 1.0, "lstm_bu": 0.0, "lstm_bo": 0.0, "gru_br": 0.0, "gru_bu": -1.0}
+    gru = build(Config(cell="gru", input="gaussian")).params
+    np.testing.assert_array_equal(gru.bu, np.full((5, 1), -1.0))
+
+
+def test_a_knob_of_another_cell_changes_nothing():
+    lstm = Config(cell="lstm", input="gaussian")
+    plain = build(lstm).params
+    for name, value in build(lstm.replace(gru_bu=4.0, gru_br=-4.0)).params.items():
+        np.testing.assert_array_equal(getattr(plain, name), value)
+    assert gate_knobs(Config(cell="rnn")) == ()
+    assert gate_knobs(Config(cell="gru")) == ("gru_br", "gru_bu")
 
 
 def test_labels_are_uniform_class_indices_from_the_seed():
@@ -78,15 +134,16 @@ def test_spectral_radius_zero_leaves_waa_as_drawn():
     assert _radius(setup.params.Waa) != pytest.approx(1.0, abs=1e-6)
 
 
-def test_forget_bias_and_weight_scale_reach_the_lstm():
-    base = build(Config(cell="lstm", input="gaussian", n_a=32, forget_bias=1.0, seed=5))
-    setup = build(Config(cell="lstm", input="gaussian", n_a=32, forget_bias=4.5,
+def test_forget_gate_bias_and_weight_scale_reach_the_lstm():
+    base = build(Config(cell="lstm", input="gaussian", n_a=32, seed=5))
+    setup = build(Config(cell="lstm", input="gaussian", n_a=32, lstm_bf=4.5,
                          weight_scale=2.0, seed=5))
     np.testing.assert_array_equal(setup.params.bf, np.full((32, 1), 4.5))
     np.testing.assert_allclose(setup.params.Wu, 2.0 * base.params.Wu)
     assert knobs_apply(setup.config) == {"weight_scale": True, "spectral_radius": True,
-                                         "forget_bias": True}
-    assert knobs_apply(Config(cell="rnn", input="gaussian"))["forget_bias"] is False
+                                         "lstm_bf": True, "lstm_bu": True, "lstm_bo": True,
+                                         "gru_br": False, "gru_bu": False}
+    assert not any(knobs_apply(Config(cell="rnn", input="gaussian"))[k] for k in GATE_BIASES)
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
@@ -154,7 +211,7 @@ def test_task_too_short_for_its_sequence_raises_value_error():
 @pytest.mark.parametrize("cell", list(CELLS))
 def test_a_config_for_a_cell_builds_the_same_network_without_the_knobs_it_ignores(cell, input_):
     config = Config(cell="lstm", n_a=3, m=2, T_x=4, input=input_, weight_scale=0.7,
-                    spectral_radius=1.3, forget_bias=4.0)
+                    spectral_radius=1.3, lstm_bf=4.0, gru_bu=-4.0)
     own = for_cell(config, cell)
     expected = build(config.replace(cell=cell))
     built = build(own)
@@ -162,6 +219,7 @@ def test_a_config_for_a_cell_builds_the_same_network_without_the_knobs_it_ignore
     for name, value in expected.params.items():
         np.testing.assert_array_equal(getattr(built.params, name), value)
     np.testing.assert_array_equal(built.x, expected.x)
-    # another forget-gate bias is another configuration only where the bias is used
-    other_bias = for_cell(config.replace(forget_bias=1.0), cell)
-    assert (other_bias == own) is not knobs_apply(own)["forget_bias"]
+    # another gate bias is another configuration only for the cell that has it
+    for knob in ("lstm_bf", "gru_bu"):
+        other_bias = for_cell(config.replace(**{knob: 1.0}), cell)
+        assert (other_bias == own) is not knobs_apply(own)[knob]

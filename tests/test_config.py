@@ -4,13 +4,22 @@ import dataclasses
 
 import pytest
 
-from rnnviz.app.config import FIELDS, Config, from_query
-from rnnviz.limits import SIZES
+from rnnviz.app.config import (
+    FIELD_BY_NAME,
+    FIELDS,
+    GATE_BIASES,
+    MEMORY_KNOBS,
+    Config,
+    from_mapping,
+    from_query,
+)
+from rnnviz.engine import CELLS
+from rnnviz.limits import KNOBS, SIZES
 
 # A value different from its default for every field, inside its range.
 OTHER = {"cell": "rnn", "n_x": 7, "n_a": 256, "n_y": 64, "m": 1, "T_x": 200, "seed": 12345,
          "input": "gaussian", "weight_scale": 0.25, "spectral_radius": 1.5,
-         "forget_bias": -2.5}
+         "lstm_bf": -2.5, "lstm_bu": 10.0, "lstm_bo": 0.75, "gru_br": -10.0, "gru_bu": 3.0}
 
 
 def test_other_values_cover_every_field_and_differ_from_the_defaults():
@@ -57,7 +66,12 @@ def test_query_values_given_as_lists_take_the_last_one():
     ("seed", "-1", "between 0 and"),
     ("weight_scale", "nan", "finite"),
     ("spectral_radius", "inf", "finite"),
-    ("forget_bias", "1e400", "finite"),
+    ("lstm_bf", "1e400", "finite"),
+    ("lstm_bu", "10.5", "between -10 and 10"),
+    ("lstm_bo", "-11", "between -10 and 10"),
+    ("gru_br", "open", "not a number"),
+    ("gru_bu", "nan", "finite"),
+    ("gru_bu", "", "not a number"),
     ("cell", "<script>alert(1)</script>", "one of rnn, lstm"),
     ("input", "../../etc/passwd", "one of notebook"),
     ("T_x", "9" * 500, "too long"),
@@ -104,3 +118,48 @@ def test_config_is_hashable_and_frozen():
     assert hash(Config(n_a=3)) == hash(Config(n_a=3))
     with pytest.raises(dataclasses.FrozenInstanceError):
         Config().n_a = 4  # type: ignore[misc]
+
+
+def test_every_gate_of_every_cell_has_its_own_bias_knob():
+    knobs = {(cell.name, gate.bias) for cell in CELLS.values() for gate in cell.gates}
+    assert set(GATE_BIASES.values()) == knobs
+    assert set(GATE_BIASES) == {"lstm_bf", "lstm_bu", "lstm_bo", "gru_br", "gru_bu"}
+    for knob in GATE_BIASES:
+        f = FIELD_BY_NAME[knob]
+        assert (f.kind, f.default, (f.low, f.high)) == ("float", None, KNOBS["gate_bias"])
+        assert getattr(Config(), knob) is None
+
+
+def test_an_unset_gate_bias_may_be_given_as_none_and_stays_out_of_the_url():
+    config = Config(lstm_bf=2.0)
+    assert config.replace(lstm_bf=None) == Config()
+    assert from_mapping({"gru_bu": None}) == (Config(), [])
+    assert config.to_query() == {"lstm_bf": "2"}
+
+
+def test_an_older_links_forget_bias_sets_the_memory_gates_as_it_did():
+    config, warnings = from_query({"input": "gaussian", "forget_bias": "5"})
+    assert warnings == []
+    assert MEMORY_KNOBS == ("lstm_bf", "gru_bu")
+    assert (config.lstm_bf, config.gru_bu) == (5.0, -5.0)  # the LSTM's bf, the GRU's -bu
+    assert (config.lstm_bu, config.lstm_bo, config.gru_br) == (None, None, None)
+    assert config.to_query() == {"input": "gaussian", "lstm_bf": "5", "gru_bu": "-5"}
+
+
+def test_a_knob_set_in_the_link_wins_over_its_forget_bias():
+    config, _ = from_query({"input": "copy", "forget_bias": "3", "gru_bu": "1.5"})
+    assert (config.lstm_bf, config.gru_bu) == (3.0, 1.5)
+
+
+def test_forget_bias_leaves_the_notebooks_draws_alone_as_it_always_did():
+    config, warnings = from_query({"forget_bias": "5"})
+    assert warnings == [] and config == Config()
+
+
+@pytest.mark.parametrize("raw, reason", [("11", "between -10 and 10"), ("inf", "finite"),
+                                         ("five", "not a number")])
+def test_a_hostile_forget_bias_is_named_in_a_warning(raw, reason):
+    config, warnings = from_query({"input": "gaussian", "forget_bias": raw})
+    assert config == Config(input="gaussian")
+    assert len(warnings) == 1
+    assert warnings[0].startswith("forget_bias=") and reason in warnings[0]

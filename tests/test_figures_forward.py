@@ -83,6 +83,62 @@ def test_lines_over_time_draws_one_line_per_series_and_marks_t():
     (line,) = fig.layout.shapes
     assert (line.x0, line.x1) == (2, 2)
     assert _axis_title(fig.layout.yaxis) == "c⟨t⟩" and _axis_title(fig.layout.xaxis) == "t"
+    # t runs over the steps only (no t = 0), a tick at each
+    assert list(fig.layout.xaxis.range) == [0.5, 3.5] and fig.layout.xaxis.dtick == 1
+
+
+def _unit_figure(T_x: int, current_t: int | None = 3) -> go.Figure:
+    steps = np.arange(1, T_x + 1)
+    gates = {"forget gate f⟨t⟩": np.linspace(0, 1, T_x), "update gate u⟨t⟩": np.full(T_x, 0.5)}
+    states = {"cell state c⟨t⟩": -2.5 * np.sin(steps), "hidden state a⟨t⟩": np.cos(steps)}
+    return go.Figure(figs.unit_over_time(gates, states, "unit j = 2, example i = 0",
+                                         current_t=current_t, gate_title="f, u",
+                                         state_title="c, a"))
+
+
+def test_unit_over_time_puts_the_gates_on_a_fixed_zero_one_axis_above_the_states():
+    fig = _unit_figure(7)
+    assert [trace.name for trace in fig.data] == ["forget gate f⟨t⟩", "update gate u⟨t⟩",
+                                                 "cell state c⟨t⟩", "hidden state a⟨t⟩"]
+    assert all(isinstance(trace, go.Scatter) for trace in fig.data)
+    assert [trace.yaxis for trace in fig.data] == ["y", "y", "y2", "y2"]
+    np.testing.assert_array_equal(fig.data[2].x, np.arange(1, 8))
+    np.testing.assert_allclose(fig.data[2].y, -2.5 * np.sin(np.arange(1, 8)))
+    assert list(fig.layout.yaxis.range) == list(figs.GATE_AXIS)
+    assert figs.GATE_AXIS[0] < 0 < 1 < figs.GATE_AXIS[1] < 1.1
+    low, high = fig.layout.yaxis2.range  # symmetric about 0, holding every state
+    assert low == -high and 2.5 * np.abs(np.sin(np.arange(1, 8))).max() < high < 2.7
+    assert fig.layout.yaxis.domain[0] > fig.layout.yaxis2.domain[1]  # gates on top
+    assert _axis_title(fig.layout.yaxis) == "f, u" and _axis_title(fig.layout.yaxis2) == "c, a"
+    assert _axis_title(fig.layout.xaxis) == "t" and fig.layout.xaxis.anchor == "y2"
+    assert fig.layout.title.text == "unit j = 2, example i = 0"
+
+
+def test_unit_over_time_marks_t_in_both_panels_and_ticks_every_step_while_they_fit():
+    fig = _unit_figure(7, current_t=3)
+    assert [(mark.x0, mark.x1, mark.yref) for mark in fig.layout.shapes] == [
+        (2.5, 3.5, "y domain"), (2.5, 3.5, "y2 domain")]
+    assert fig.layout.xaxis.dtick == 1 and list(fig.layout.xaxis.range) == [0.5, 7.5]
+    long = _unit_figure(60, current_t=None)
+    assert long.layout.shapes == () and long.layout.xaxis.dtick is None
+
+
+def test_unit_over_time_lines_differ_in_colour_and_marker_and_read_from_afar():
+    fig = _unit_figure(7)
+    colours = [trace.line.color for trace in fig.data]
+    symbols = [trace.marker.symbol for trace in fig.data]
+    assert len(set(colours)) == len(colours) and len(set(symbols)) == len(symbols)
+    assert set(colours) <= set(style.COLORWAY)  # never a cell's own colour
+    assert fig.layout.font.size == style.FONT_SIZE
+    assert fig.layout.yaxis2.title.font.size == style.AXIS_TITLE_SIZE
+    assert fig.layout.legend.orientation == "h"
+
+
+def test_unit_over_time_of_small_states_keeps_the_axis_at_plus_minus_one_at_least():
+    fig = go.Figure(figs.unit_over_time({"r": np.array([0.5])}, {"a": np.array([0.01])}, "x"))
+    assert list(fig.layout.yaxis2.range) == pytest.approx([-1.05, 1.05])
+    with pytest.raises(ValueError, match="nothing to draw"):
+        figs.unit_over_time({}, {}, "x")
 
 
 def test_outputs_over_time_lines_for_few_classes_heatmap_for_many():

@@ -8,14 +8,15 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import rnnviz.engine.losses
 import rnnviz.engine.model
-from rnnviz.app.build import PRESETS
-from rnnviz.app.config import Config
+from rnnviz.app.build import PRESETS, build
+from rnnviz.app.config import FIELDS, GATE_BIASES, Config
 from rnnviz.engine import CELLS
 from rnnviz.training.tasks import make_task
 from rnnviz.ui import cache, player, sidebar, state, training
@@ -126,17 +127,18 @@ def test_presets_load_into_the_config_and_the_url(name):
 
 
 def test_a_url_with_every_parameter_restores_that_configuration():
-    wanted = Config(cell="rnn", n_x=4, n_a=6, n_y=3, m=2, T_x=9, seed=42, input="gaussian",
-                    weight_scale=0.5, spectral_radius=1.2, forget_bias=3.0)
-    assert len(wanted.to_query()) == 11
+    wanted = Config(cell="gru", n_x=4, n_a=6, n_y=3, m=2, T_x=9, seed=42, input="gaussian",
+                    weight_scale=0.5, spectral_radius=1.2, lstm_bf=3.0, lstm_bu=-1.5,
+                    lstm_bo=2.0, gru_br=0.5, gru_bu=-4.0)
+    assert len(wanted.to_query()) == len(FIELDS)
     at = open_app(STEP, wanted.to_query())
     no_exception(at)
     assert not at.warning
     assert config_of(at) == wanted
-    assert widget(at, "radio", "cell").value == "rnn"
+    assert widget(at, "radio", "cell").value == "gru"
     assert widget(at, "selectbox", "input").value == "gaussian"
     for name in ("n_x", "n_a", "n_y", "m", "T_x", "seed", "weight_scale", "spectral_radius",
-                 "forget_bias"):
+                 "gru_br", "gru_bu"):
         assert widget(at, "number_input", name).value == getattr(wanted, name), name
     assert dict(at.query_params) == wanted.to_query()
 
@@ -151,6 +153,8 @@ def test_a_url_with_every_parameter_restores_that_configuration():
     ({"n_x": "1" * 5000}, "n_x"),
     ({"n_a": ["4", "[x](javascript:alert(1))"]}, "n_a"),
     ({"input": "$\\LaTeX$"}, "input"),
+    ({"lstm_bf": "1e999"}, "lstm_bf"),
+    ({"gru_bu": "-10.5"}, "gru_bu"),
 ])
 @pytest.mark.parametrize("page", [STEP, GATES])
 def test_hostile_urls_give_a_warning_and_the_default(query, field, page):
@@ -195,9 +199,27 @@ def test_weight_knobs_are_disabled_for_the_notebook_input_only():
     assert widget(at, "number_input", "weight_scale").disabled
     widget(at, "selectbox", "input").set_value("gaussian").run()
     assert not widget(at, "number_input", "weight_scale").disabled
-    assert not widget(at, "number_input", "forget_bias").disabled
+
+
+def test_the_sidebar_has_a_bias_knob_for_each_gate_of_the_cell_on_every_input():
+    at = open_app(HOME)  # the notebook's draws: each knob shifts the drawn bias
+    knobs = {key: widget(at, "number_input", key) for key in ("lstm_bf", "lstm_bu", "lstm_bo")}
+    assert [k.label for k in knobs.values()] == ["LSTM bf shift (forget gate)",
+                                                 "LSTM bu shift (update gate)",
+                                                 "LSTM bo shift (output gate)"]
+    assert all(not k.disabled and k.value == 0.0 for k in knobs.values())
+    assert any("shift added to the drawn bias" in c.value for c in at.sidebar.caption)
+    widget(at, "selectbox", "input").set_value("gaussian").run()
+    assert widget(at, "number_input", "lstm_bf").value == 1.0  # the bias as initialised
+    assert widget(at, "number_input", "lstm_bf").label == "LSTM bf (forget gate)"
+    assert any("sets every entry" in c.value for c in at.sidebar.caption)
+    widget(at, "radio", "cell").set_value("gru").run()
+    assert [n.key for n in at.sidebar.number_input][-2:] == [
+        state.WIDGET_PREFIX + "gru_br", state.WIDGET_PREFIX + "gru_bu"]
     widget(at, "radio", "cell").set_value("rnn").run()
-    assert widget(at, "number_input", "forget_bias").disabled
+    no_exception(at)
+    assert not any(n.key.removeprefix(state.WIDGET_PREFIX) in GATE_BIASES
+                   for n in at.sidebar.number_input)
 
 
 def test_widget_changes_reach_the_config_and_the_url():
@@ -434,7 +456,6 @@ def test_home_links_every_page():
 
 @pytest.mark.parametrize("page", [STEP, GATES])
 def test_an_open_training_snapshot_is_shown_and_can_be_closed(page):
-    from rnnviz.app.build import build
     from rnnviz.app.readouts import example_view, step_terms
 
     config = Config(cell="lstm", input="gaussian", n_a=4, m=3, T_x=5, seed=2)
@@ -453,9 +474,105 @@ def test_an_open_training_snapshot_is_shown_and_can_be_closed(page):
     if page == STEP:
         terms = step_terms(LSTM, trained, example_view(LSTM, trace, 0), 1, 0)
         assert f"{terms['a']:.4f}" in latex(at)
+    else:  # the trained biases are shown as they are: no knob on the page to move them
+        assert not [s for s in at.slider if s.key.startswith(sidebar.KNOB_PREFIX)]
+        np.testing.assert_allclose(unit_chart(at)["data"][0]["y"],
+                                   trace.f[0].mean(axis=0), rtol=1e-12)
     at.button(key="rnnviz_close_snapshot").click().run()
     assert not any("trained to step" in info.value for info in at.info)
+    if page == GATES:
+        assert [s for s in at.slider if s.key.startswith(sidebar.KNOB_PREFIX)]
     if page == STEP:
         initial = rnnviz.engine.model.forward(setup.params, setup.x, setup.a0)
         terms = step_terms(LSTM, setup.params, example_view(LSTM, initial, 0), 1, 0)
         assert f"{terms['a']:.4f}" in latex(at)
+
+
+# ----- Gates and cell state: the gate biases' knobs and one unit's lines ----------------------
+
+def unit_chart(at: AppTest) -> dict:
+    """The figure of one unit's gates and states over t."""
+    return next(spec for spec in chart_specs(at)
+                if spec["layout"]["title"]["text"].startswith("unit j = "))
+
+
+def knob(at: AppTest, name: str):
+    return at.slider(key=sidebar.KNOB_PREFIX + name)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_gates_page_has_a_knob_per_gate_and_one_units_lines(cell):
+    at = open_app(GATES, {"cell": cell, "input": "gaussian"})
+    no_exception(at)
+    gates = CELLS[cell].gates
+    knobs = [s for s in at.slider if s.key.startswith(sidebar.KNOB_PREFIX)]
+    assert [s.key for s in knobs] == [sidebar.KNOB_PREFIX + f"{cell}_{g.bias}" for g in gates]
+    if not gates:  # the RNN: no gates, so no knobs and no lines
+        assert at.info and not chart_specs(at)
+        return
+    lines = unit_chart(at)
+    names = [trace["name"].split()[-1] for trace in lines["data"]]
+    assert names == [readouts_symbol(cell, name) for name in CELLS[cell].sequences]
+    assert lines["layout"]["yaxis"]["range"] == [-0.03, 1.03]
+    assert lines["layout"]["title"]["text"] == "unit j = 0, the batch mean"
+
+
+def readouts_symbol(cell: str, name: str) -> str:
+    from rnnviz.app.readouts import quantity
+    return quantity(CELLS[cell], name).symbol
+
+
+@pytest.mark.parametrize("input_", ["notebook", "gaussian"])
+def test_a_gate_knob_on_the_gates_page_changes_the_bias_and_the_gate(input_):
+    at = open_app(GATES, {"input": input_, "n_a": "4", "T_x": "5", "example": "1",
+                          "unit": "2"})
+    before = unit_chart(at)["data"][0]   # the forget gate of unit 2, example 1
+    drawn = build(config_of(at)).params.bf
+    knob(at, "lstm_bf").set_value(6.0).run()
+    no_exception(at)
+    assert config_of(at).lstm_bf == 6.0 and at.query_params["lstm_bf"] == "6"
+    bf = cache.setup(config_of(at)).params.bf
+    expected = drawn + 6.0 if input_ == "notebook" else np.full((4, 1), 6.0)
+    np.testing.assert_allclose(bf, expected, rtol=0, atol=1e-12)
+    after = unit_chart(at)["data"][0]
+    assert min(after["y"]) > 0.9 > min(before["y"])  # a bias of 6 opens the gate
+    # back to where it stood unset: the configuration and its URL are the default's again
+    knob(at, "lstm_bf").set_value(0.0 if input_ == "notebook" else 1.0).run()
+    assert config_of(at).lstm_bf is None and "lstm_bf" not in at.query_params
+
+
+def test_the_gru_knobs_set_its_own_biases_only():
+    at = open_app(GATES, {"cell": "gru", "input": "copy", "n_a": "3"})
+    knob(at, "gru_bu").set_value(-6.0).run()
+    knob(at, "gru_br").set_value(2.5).run()
+    no_exception(at)
+    params = cache.setup(config_of(at)).params
+    np.testing.assert_array_equal(params.bu, np.full((3, 1), -6.0))
+    np.testing.assert_array_equal(params.br, np.full((3, 1), 2.5))
+    assert (config_of(at).lstm_bf, config_of(at).lstm_bu) == (None, None)
+    assert {m.label: m.value for m in at.metric}["update gate < 0.1"] == "100%"
+
+
+def test_the_unit_of_the_lines_is_in_the_url_and_its_menu():
+    at = open_app(GATES, {"unit": "3", "example": "2"})
+    assert unit_chart(at)["layout"]["title"]["text"] == "unit j = 3, example i = 2"
+    at.selectbox(key=state.WIDGET_PREFIX + "unit").set_value(4).run()
+    no_exception(at)
+    assert unit_chart(at)["layout"]["title"]["text"] == "unit j = 4, example i = 2"
+    assert at.query_params["unit"] == "4"
+    at = open_app(GATES, {"unit": "5"})   # n_a = 5: units 0 … 4
+    assert any(shown(w.value).startswith("unit='5' was ignored") for w in at.warning)
+    assert unit_chart(at)["layout"]["title"]["text"].startswith("unit j = 0")
+
+
+def test_an_older_links_forget_bias_still_opens_the_same_view_and_is_rewritten():
+    at = open_app(GATES, {"input": "gaussian", "forget_bias": "5", "hide": "forget_bias"})
+    no_exception(at)
+    assert not at.warning
+    assert (config_of(at).lstm_bf, config_of(at).gru_bu) == (5.0, -5.0)
+    assert "forget_bias" not in at.query_params and at.query_params["lstm_bf"] == "5"
+    # hide=forget_bias, as older links wrote it, removes the memory gates' knobs
+    keys = {s.key for s in at.slider} | {n.key for n in at.number_input}
+    assert sidebar.KNOB_PREFIX + "lstm_bf" not in keys
+    assert state.WIDGET_PREFIX + "lstm_bf" not in keys
+    assert sidebar.KNOB_PREFIX + "lstm_bu" in keys

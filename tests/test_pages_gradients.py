@@ -119,11 +119,23 @@ def test_a_weight_knob_on_the_notebook_input_switches_to_gaussian_and_says_so():
     assert any("random Gaussian" in c.value for c in at.caption)
 
 
-def test_forget_bias_and_T_x_knobs_act():
+def test_a_bias_knob_on_the_notebook_input_shifts_the_drawn_bias_and_keeps_the_input():
+    at = open_page(FLOW)
+    at.slider(key=sidebar.KNOB_PREFIX + "gru_bu").set_value(-2.0).run()
+    no_exception(at)
+    config = at.session_state[state.CONFIG_KEY]
+    assert config.input == "notebook" and config.gru_bu == -2.0
+    assert not any("is now random Gaussian" in c.value for c in at.caption)
+
+
+def test_the_memory_bias_knobs_and_T_x_knob_act():
     at = open_page(FLOW, QUERY)
-    lstm_before = readout(at, "lstm")
-    at.slider(key=sidebar.KNOB_PREFIX + "forget_bias").set_value(6.0).run()
+    lstm_before, gru_before = readout(at, "lstm"), readout(at, "gru")
+    at.slider(key=sidebar.KNOB_PREFIX + "lstm_bf").set_value(6.0).run()
     assert readout(at, "lstm") > lstm_before  # forget gates near 1 keep the gradient
+    assert readout(at, "gru") == gru_before   # the LSTM's knob leaves the GRU alone
+    at.slider(key=sidebar.KNOB_PREFIX + "gru_bu").set_value(-6.0).run()
+    assert readout(at, "gru") > gru_before    # update gates near 0 keep it too
     at.slider(key=sidebar.KNOB_PREFIX + "T_x").set_value(9).run()
     no_exception(at)
     assert at.session_state[state.CONFIG_KEY].T_x == 9

@@ -11,6 +11,8 @@ from rnnviz.app.readouts import (
     NOTEBOOK_LSTM_PRINTED,
     carried_states,
     example_view,
+    knob_label,
+    knobs_note,
     no_gates_note,
     notebook_lstm_comparison,
     notebook_rnn_printout,
@@ -20,6 +22,7 @@ from rnnviz.app.readouts import (
     shape_table,
     step_terms,
     trace_table,
+    unit_lines,
 )
 from rnnviz.engine import CELLS
 from rnnviz.engine.model import forward
@@ -264,3 +267,27 @@ def test_the_sentences_that_depend_on_the_cell_come_from_its_description():
 def test_powers_of_ten_are_written_with_superscripts():
     assert power_of_ten(1e-5) == "10⁻⁵"
     assert power_of_ten(1000.0) == "10³"
+
+
+@pytest.mark.parametrize("cell, gates, states", [
+    ("lstm", ["forget gate f⟨t⟩", "update gate u⟨t⟩", "output gate o⟨t⟩"],
+     ["candidate c̃⟨t⟩", "cell state c⟨t⟩", "hidden state a⟨t⟩"]),
+    ("gru", ["reset gate r⟨t⟩", "update gate u⟨t⟩"], ["candidate c̃⟨t⟩", "hidden state a⟨t⟩"]),
+])
+def test_unit_lines_split_one_units_gates_from_its_states(cell, gates, states):
+    setup, trace = _trace(Config(cell=cell, input="gaussian", n_a=4, m=3, T_x=6))
+    view = example_view(CELLS[cell], trace, 2)
+    lines = unit_lines(CELLS[cell], view, 3)
+    assert list(lines["gates"]) == gates and list(lines["states"]) == states
+    assert lines["gate_title"] == ", ".join(name.split()[-1][0] for name in gates)
+    np.testing.assert_array_equal(lines["states"]["hidden state a⟨t⟩"], trace.a[3, 2, :])
+    first_gate = CELLS[cell].gates[0].value
+    np.testing.assert_array_equal(lines["gates"][gates[0]], getattr(trace, first_gate)[3, 2])
+
+
+def test_the_knobs_say_whether_they_set_or_shift_the_bias():
+    assert knob_label(Config(input="gaussian"), "lstm_bf") == "LSTM bf (forget gate)"
+    assert knob_label(Config(), "gru_bu") == "GRU bu shift (update gate)"
+    assert "shift added to the drawn bias" in knobs_note(Config())
+    note = knobs_note(Config(cell="gru", input="adding"))
+    assert "sets every entry" in note and "br = 0, bu = -1" in note

@@ -4,12 +4,14 @@ Three kinds of input (Config.input):
 
 - "notebook": the course notebook's own draws, ``np.random.seed(seed)`` then randn in its
   order (x, a<0>, then the weights; rnnviz.notebook.notebook_example). The weight knobs
-  (weight scale, spectral radius, memory bias) do not apply: the weights are the
-  notebook's standard-normal draws.
+  (weight scale, spectral radius) do not apply: the weights are the notebook's
+  standard-normal draws. A gate's bias knob is added to its drawn bias.
 - "gaussian": with ``rng = np.random.default_rng(seed)``: x ~ N(0, 1) of shape (n_x, m, T_x),
   then the labels, then the weights from rnnviz.engine.init_params with the knobs; a<0> = 0.
+  A gate's bias knob, when set, is every entry of that bias.
 - a task ("chars", "adding", "copy", "sine"): rnnviz.training.tasks draws a batch (x and its
-  targets) from the same generator and dictates n_x, n_y and the loss.
+  targets) from the same generator and dictates n_x, n_y and the loss; weights as for
+  "gaussian".
 
 For the two non-task inputs the loss is cross-entropy at every step, against random class
 labels y<t> drawn uniformly from {0, ..., n_y - 1} by ``default_rng(seed)``: there is nothing
@@ -23,12 +25,21 @@ and labels for the same seed and sizes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from rnnviz.app.config import FIELD_BY_NAME, GAUSSIAN, NOTEBOOK, Config
+from rnnviz.app.config import (
+    FIELD_BY_NAME,
+    GATE_BIASES,
+    GAUSSIAN,
+    NOTEBOOK,
+    Config,
+    initial_bias,
+    memory_biases,
+)
 from rnnviz.engine import CELLS, init_params
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.params import Params
@@ -45,13 +56,14 @@ PRESETS: dict[str, Config] = {
                                   input=GAUSSIAN, weight_scale=1.0, spectral_radius=0.8),
     "Exploding gradients": Config(cell="rnn", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
                                   input=GAUSSIAN, weight_scale=0.3, spectral_radius=2.0),
+    # the memory bias at 5 for both: the LSTM's bf = 5 keeps f near 1, the GRU's bu = -5
+    # keeps u near 0 (and a<t-1>), as the links of older versions set them
     "LSTM remembers": Config(cell="lstm", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
                              input=GAUSSIAN, weight_scale=1.0, spectral_radius=0.0,
-                             forget_bias=5.0),
-    # the memory knob at 5 sets the GRU's bu = -5: u near 0 keeps a<t-1>
+                             **memory_biases(5.0)),
     "GRU remembers": Config(cell="gru", n_x=3, n_a=32, n_y=2, m=8, T_x=60, seed=1,
                             input=GAUSSIAN, weight_scale=1.0, spectral_radius=0.0,
-                            forget_bias=5.0),
+                            **memory_biases(5.0)),
 }
 
 
@@ -116,7 +128,8 @@ def build(config: Config) -> Setup:
     if c.input == NOTEBOOK:
         params, x, a0 = notebook_example(c.cell, c.n_x, c.n_a, c.n_y, c.m, c.T_x, c.seed)
         targets = random_labels(np.random.default_rng(c.seed), c.n_y, c.m, c.T_x)
-        return Setup(c, params, x, a0, targets, Loss("cross_entropy", "all"))
+        return Setup(c, with_gate_biases(params, c), x, a0, targets,
+                     Loss("cross_entropy", "all"))
     rng = np.random.default_rng(c.seed)
     if c.input == GAUSSIAN:
         x = rng.standard_normal((c.n_x, c.m, c.T_x))
@@ -127,25 +140,56 @@ def build(config: Config) -> Setup:
         batch = task.batch(rng, c.m, c.T_x)
         x, targets, loss = np.asarray(batch.x, dtype=np.float64), batch.targets, task.loss
     params = init_params(c.cell, c.n_x, c.n_a, c.n_y, rng, weight_scale=c.weight_scale,
-                         spectral_radius=spectral_radius, forget_bias=c.forget_bias)
-    return Setup(c, params, x, np.zeros((c.n_a, c.m)), targets, loss, task)
+                         spectral_radius=spectral_radius)
+    return Setup(c, with_gate_biases(params, c), x, np.zeros((c.n_a, c.m)), targets, loss,
+                 task)
+
+
+def gate_knobs(config: Config) -> tuple[str, ...]:
+    """The bias knobs of the configuration's cell, one per gate: ("lstm_bf", "lstm_bu",
+    "lstm_bo") for the LSTM, none for the RNN."""
+    return tuple(knob for knob, (cell, _) in GATE_BIASES.items() if cell == config.cell)
+
+
+def knob_value(config: Config, knob: str) -> float:
+    """What a gate's bias knob stands at: its setting, or when it is not set, the bias as
+    initialised (Gaussian input, tasks) or no shift (the notebook's draws)."""
+    value = getattr(config, knob)
+    if value is not None:
+        return value
+    return 0.0 if config.input == NOTEBOOK else initial_bias(*GATE_BIASES[knob])
+
+
+def with_gate_biases(params: Params, config: Config) -> Params:
+    """`params` with the gate biases the knobs set: each the knob's value, or on the
+    notebook's draws the drawn bias plus the knob's."""
+    changes = {}
+    for knob in gate_knobs(config):
+        value, bias = getattr(config, knob), GATE_BIASES[knob][1]
+        if value is not None:
+            drawn = getattr(params, bias)  # (n_a, 1)
+            changes[bias] = drawn + value if config.input == NOTEBOOK else np.full_like(
+                drawn, value)
+    return dataclasses.replace(params, **changes) if changes else params
 
 
 def knobs_apply(config: Config) -> dict[str, bool]:
     """Which initialisation knobs change the weights for `config` (the UI greys the others).
 
-    The notebook input draws every weight with randn, so no knob applies; forget_bias sets
-    the cell's memory bias (the LSTM's bf, the GRU's bu), which the RNN does not have.
+    The notebook input draws every weight with randn, so the weight knobs do not apply; a
+    gate's bias knob applies to its own cell, on every input (on the notebook's draws as a
+    shift of the drawn bias).
     """
     drawn = config.input != NOTEBOOK
+    own = gate_knobs(config)
     return {"weight_scale": drawn, "spectral_radius": drawn,
-            "forget_bias": drawn and CELLS[config.cell].memory_bias is not None}
+            **{knob: knob in own for knob in GATE_BIASES}}
 
 
 def for_cell(config: Config, cell: str) -> Config:
     """`config` with `cell` and the initialisation knobs that do not apply to it
     (`knobs_apply`) at their defaults: configurations that build the same network and data
-    are one, so they share what is cached for it (the RNN's whatever the forget-gate bias)."""
+    are one, so they share what is cached for it (the RNN's whatever the gate biases)."""
     config = config.replace(cell=cell)
     return config.replace(**{knob: FIELD_BY_NAME[knob].default
                              for knob, applies in knobs_apply(config).items() if not applies})

@@ -16,7 +16,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rnnviz.app.config import FIELD_BY_NAME, FIELDS
+from rnnviz.app.config import (
+    FIELD_BY_NAME,
+    FIELDS,
+    GATE_BIASES,
+    MEMORY_KNOBS,
+    OLD_MEMORY_BIAS,
+    URL_KEYS,
+)
 from rnnviz.app.contents import FLOW, GATES, STEP, TRAINING, Page
 from rnnviz.engine.losses import WHERE
 from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, refused, shown, to_query
@@ -28,16 +35,19 @@ STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
 
 
 _T = Field("t", "int", 1, 1, "T_x", help="the timestep shown, 1 … T_x")
+_UNIT = Field("unit", "int", 0, 0, "n_a", -1, help="hidden unit j, 0 … n_a−1")
 VIEWS: dict[Page, tuple[Field, ...]] = {
     STEP: (
         _T,
-        Field("unit", "int", 0, 0, "n_a", -1, help="hidden unit j, 0 … n_a−1"),
+        _UNIT,
         Field("example", "int", 0, 0, "m", -1, help="batch example i, 0 … m−1"),
     ),
     GATES: (
         _T,
         Field("example", "int_or_mean", "mean", 0, "m", -1,
               help="batch example i, 0 … m−1, or mean"),
+        replace(_UNIT, help="hidden unit j whose gates and states are drawn as lines, "
+                            "0 … n_a−1"),
         Field("units", "int_list", None, 0, "n_a", -1,
               help="units whose memory is plotted (the LSTM's c⟨t⟩, the GRU's a⟨t⟩), "
                    f"e.g. 0,3,7 (at most {MAX_LIST})"),
@@ -54,9 +64,10 @@ VIEWS: dict[Page, tuple[Field, ...]] = {
 VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
 
 # Controls a lesson link can remove (hide=name1,name2,...). Each configuration field's control
-# is hidden by the field's name, in the sidebar and, for the Gradient flow page's sliders
-# (FLOW_KNOBS, config fields too), on that page.
-FLOW_KNOBS = ("spectral_radius", "weight_scale", "forget_bias", "T_x")
+# is hidden by the field's name, in the sidebar and, for the sliders of a page (Gradient
+# flow's FLOW_KNOBS, the gate biases on Gates), on that page. Older links hide the memory
+# gates' knobs by the one name they had, forget_bias.
+FLOW_KNOBS = ("spectral_radius", "weight_scale", *MEMORY_KNOBS, "T_x")
 
 
 def _rows_hidden_by() -> dict[str, list[str]]:
@@ -68,20 +79,31 @@ def _rows_hidden_by() -> dict[str, list[str]]:
 
 
 SIDEBAR_CONTROLS = ("presets", *(f.name for f in FIELDS), "reset")
+GATE_KNOBS = frozenset(GATE_BIASES)  # each has a slider on Gates too
+
+
+def _sliders_of(name: str) -> str:
+    """", and its slider on Gradient flow and Gates": the pages that draw `name` as a slider."""
+    pages = [title for title, knobs in ((FLOW.title, FLOW_KNOBS), (GATES.title, GATE_KNOBS))
+             if name in knobs]
+    return f", and its slider on {' and on '.join(pages)}" if pages else ""
 HIDEABLE: dict[str, str] = {
     "sidebar": "the whole sidebar: page links and network settings",
     "nav": "the page links in the sidebar",
     **{name: "sidebar: " + ("the presets menu" if name == "presets" else
                             "the Reset button" if name == "reset" else f"the {name} setting")
-       + (", and its slider on Gradient flow" if name in FLOW_KNOBS else "")
-       for name in SIDEBAR_CONTROLS},
+       + _sliders_of(name) for name in SIDEBAR_CONTROLS},
+    OLD_MEMORY_BIAS.name: "the memory gates' bias knobs, "
+                          + ", ".join(FIELD_BY_NAME[knob].label for knob in MEMORY_KNOBS)
+                          + " (the name older links give them)",
     "t": "the timestep slider and its ◀ ▶ buttons (Step through, Gates)",
     "play": "the Play button (Step through, Gates)",
-    "unit": "the hidden-unit menu (Step through)",
+    "unit": "the hidden-unit menu (Step through, Gates)",
     "example": "the batch-example menu (Step through, Gates, Gradient flow)",
     "units": "the units menu of the memory plot (Gates)",
     "where": "where the loss sits (Gradient flow)",
-    "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow)",
+    "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow) and "
+             "the gate biases' sliders (Gates)",
     "clipping": "the gradient-clipping section (Gradient flow)",
     **{name: f"the Training form's {', '.join(SETTING[row].label for row in rows)}"
        for name, rows in _rows_hidden_by().items()},
@@ -107,7 +129,7 @@ def parse_view(page: Page, query: dict, sizes: dict) -> tuple[dict, list[str]]:
     own = {f.name: f for f in VIEWS.get(page, ())}
     view, warnings, unknown = {}, [], []
     for key, raw in query.items():
-        if key in FIELD_BY_NAME or key in STREAMLIT_KEYS or key == "hide":
+        if key in URL_KEYS or key in STREAMLIT_KEYS or key == "hide":
             continue
         if key in own:
             try:

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.app.build import PRESETS
-from rnnviz.app.config import NOTEBOOK, Config
+from rnnviz.app.build import PRESETS, gate_knobs
+from rnnviz.app.config import FIELD_BY_NAME, GATE_BIASES, NOTEBOOK, Config, initial_bias
 from rnnviz.engine import CELLS, Cell, Projection
 from rnnviz.engine.params import Params
 from rnnviz.notebook import lstm_forward, notebook_example, rnn_forward
@@ -111,6 +111,43 @@ def gates_first(cell: Cell) -> tuple[Projection, ...]:
 def trace_columns(cell: Cell) -> tuple[str, ...]:
     """The per-unit sequences of a view, its states first: a, c, f, u, o, c_tilde."""
     return (*cell.states, *(name for name in cell.sequences if name not in cell.states))
+
+
+def unit_lines(cell: Cell, view: dict[str, np.ndarray], unit: int) -> dict:
+    """One unit's sequences over t, named for a legend, as rnnviz.figures.forward.
+    unit_over_time takes them: gates {"forget gate f⟨t⟩": (T_x,), ...} and states (the rest:
+    {"candidate c̃⟨t⟩": ..., "cell state c⟨t⟩": ..., ...}), each in the cell's reading
+    order, and the two panels' axis titles ("f, u, o"; "c̃, c, a"). `view` is an
+    `example_view`."""
+    gates = {gate.value for gate in cell.gates}
+    panels: dict[bool, dict[str, np.ndarray]] = {True: {}, False: {}}
+    letters: dict[bool, list[str]] = {True: [], False: []}
+    for name in cell.sequences:
+        words = quantity(cell, name)
+        panels[name in gates][f"{words.name} {words.symbol}"] = view[name][unit]
+        letters[name in gates].append(words.letter)
+    return {"gates": panels[True], "states": panels[False],
+            "gate_title": ", ".join(letters[True]), "state_title": ", ".join(letters[False])}
+
+
+def knob_label(config: Config, knob: str) -> str:
+    """A gate's bias knob on screen: "LSTM bf (forget gate)", or on the notebook's draws,
+    where it shifts the drawn bias, "LSTM bf shift (forget gate)"."""
+    cell, bias = GATE_BIASES[knob]
+    gate = next(p.value for p in CELLS[cell].gates if p.bias == bias)
+    shift = " shift" if config.input == NOTEBOOK else ""
+    return f"{FIELD_BY_NAME[knob].label}{shift} ({quantity(CELLS[cell], gate).name})"
+
+
+def knobs_note(config: Config) -> str:
+    """What the gate biases' knobs do on this input, in one sentence (Markdown)."""
+    if config.input == NOTEBOOK:
+        return ("On the notebook's draws each knob is a **shift added to the drawn bias** "
+                "(0: the bias as drawn); the Gaussian input sets the biases themselves.")
+    start = ", ".join(f"{GATE_BIASES[knob][1]} = {initial_bias(*GATE_BIASES[knob]):g}"
+                      for knob in gate_knobs(config))
+    return (f"Each knob **sets every entry of its gate's bias** (as initialised: {start}). "
+            "A large bias holds the gate near 1 (open), a very negative one near 0 (shut).")
 
 
 def _pick(array: np.ndarray, example: int | None) -> np.ndarray:

@@ -35,6 +35,11 @@ def _step_marks(current_t: int | None, band: bool) -> list[dict]:
              "y0": 0, "y1": 1, "line": {**line, "dash": "dot"}}]
 
 
+def _t_axis(T_x: int) -> dict:
+    """The t axis over 1..T_x with half a step either side; a tick at every t while they fit."""
+    return {"range": [0.5, T_x + 0.5], **({"dtick": 1} if T_x <= 20 else {})}
+
+
 def symmetric_range(values: np.ndarray) -> float:
     """Half-width of a colour range centred at 0 that holds every value (1 if all are 0)."""
     finite = np.abs(values[np.isfinite(values)]) if np.size(values) else np.zeros(0)
@@ -74,7 +79,7 @@ def heatmap(values, kind: str, title: str, current_t: int | None = None,
                           "tickfont": {"size": style.FONT_SIZE}},
              "hovertemplate": f"t=%{{x}}<br>{y_title}=%{{y}}<br>value=%{{z:.4f}}<extra></extra>"}
     layout = style.merged(style.layout(title, "t", y_title, height=height), {
-        "xaxis": {"range": [0.5, T_x + 0.5], **({"dtick": 1} if T_x <= 20 else {})},
+        "xaxis": _t_axis(T_x),
         # unit 0 at the top, like a printed array; every row labelled while they fit
         "yaxis": {"range": [n - 0.5, -0.5], **({"dtick": 1} if n <= 20 else {})},
         "shapes": _step_marks(current_t, band=True)})
@@ -101,6 +106,64 @@ def lines_over_time(series: dict[str, np.ndarray], title: str, y_title: str,
                        "hovertemplate": f"{label}<br>t=%{{x}}<br>%{{y:.4f}}<extra></extra>"})
     layout = style.layout(title, "t", y_title, height=height)
     layout["shapes"] = _step_marks(current_t, band=False)
+    if traces:
+        layout["xaxis"] = {**layout["xaxis"], **_t_axis(len(traces[0]["x"]))}
+    return {"data": traces, "layout": layout}
+
+
+GATE_AXIS = [-0.03, 1.03]   # a gate's whole range 0-1, the lines at 0 and 1 not cut off
+STEP_SHADE = "rgba(0, 0, 0, 0.12)"  # the current step's column in a line chart
+# one marker shape per line, so lines are told apart without their colour too
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
+
+
+def unit_over_time(gates: dict[str, np.ndarray], states: dict[str, np.ndarray], title: str,
+                   current_t: int | None = None, gate_title: str = "gate",
+                   state_title: str = "state", height: int = 620) -> dict:
+    """One unit's gates (top panel, fixed 0-1) and its other sequences (bottom panel, a range
+    symmetric about 0 that holds them, at least ±1) over t = 1..T_x, one line each.
+
+    Args:
+        gates, states: {legend label: (T_x,) values}, all the same length; gates in [0, 1].
+        title: figure title, e.g. "unit j = 2, example i = 0".
+        current_t: timestep (1..T_x) whose column is shaded in both panels, or None.
+        gate_title, state_title: the panels' y-axis titles (name the symbols: "f, u, o").
+
+    Returns:
+        a figure of scatter traces (lines with markers): the gates on axes x/y, the others
+        on x/y2, with one t axis below both.
+    """
+    series = [*((label, values, "y") for label, values in gates.items()),
+              *((label, values, "y2") for label, values in states.items())]
+    if not series:
+        raise ValueError("nothing to draw: no gates and no states")
+    traces = []
+    for k, (label, values, axis) in enumerate(series):
+        values = np.asarray(values, dtype=np.float64)
+        traces.append({
+            "type": "scatter", "x": _steps(values.shape[0]), "y": values, "yaxis": axis,
+            "mode": "lines+markers", "name": label,
+            "line": {"width": 3, "color": style.COLORWAY[k % len(style.COLORWAY)]},
+            "marker": {"size": 9 if values.shape[0] <= 20 else 6,
+                       "symbol": SYMBOLS[k % len(SYMBOLS)]},
+            "hovertemplate": f"{label}<br>t=%{{x}}<br>%{{y:.4f}}<extra></extra>"})
+    T_x = len(traces[0]["x"])
+    states_values = np.concatenate([np.ravel(v) for v in states.values()]) if states else []
+    half = 1.05 * max(1.0, symmetric_range(np.asarray(states_values, dtype=np.float64)))
+    title_font = {"size": style.AXIS_TITLE_SIZE}
+    # the step t shaded in both panels: a black line would look like a black series
+    marks = [] if current_t is None else [
+        {"type": "rect", "xref": "x", "yref": f"{axis} domain", "x0": current_t - 0.5,
+         "x1": current_t + 0.5, "y0": 0, "y1": 1, "line": {"width": 0},
+         "fillcolor": STEP_SHADE, "layer": "below"} for axis in ("y", "y2")]
+    # the legend below, in two rows: beside the plot it took a third of a narrow page
+    layout = style.merged(style.layout(title, "t", gate_title, height=height),
+                          style.legend_below(rows=2), {
+        "xaxis": {**_t_axis(T_x), "anchor": "y2"},
+        "yaxis": {"domain": [0.55, 1.0], "range": GATE_AXIS, "dtick": 0.25},
+        "yaxis2": {**style.LOOK["yaxis"], "domain": [0.0, 0.45], "range": [-half, half],
+                   "title": {"text": state_title, "font": title_font}, "zeroline": True},
+        "shapes": marks})
     return {"data": traces, "layout": layout}
 
 

@@ -9,12 +9,13 @@ lesson link hides (by the field's name) is not drawn.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import streamlit as st
 
-from rnnviz.app import build, lesson
-from rnnviz.app.config import FIELD_BY_NAME, GAUSSIAN, NOTEBOOK, Config
+from rnnviz.app import build, lesson, readouts
+from rnnviz.app.config import FIELD_BY_NAME, GATE_BIASES, GAUSSIAN, MEMORY_KNOBS, NOTEBOOK, Config
 from rnnviz.app.contents import PAGES
 from rnnviz.fields import format_value
 from rnnviz.limits import SIZES
@@ -24,12 +25,26 @@ from rnnviz.ui.widgets import field_widget
 PRESET_WIDGET = "rnnviz_preset"
 PRESET_PLACEHOLDER = "Choose a preset…"
 KNOB_PREFIX = "rnnviz_gf_"     # the knobs' widgets (the sidebar's own keys are taken)
-NUMBER_STEP = {"weight_scale": 0.1, "spectral_radius": 0.1, "forget_bias": 0.5}
-KNOB_STEP = {"spectral_radius": 0.05, "weight_scale": 0.05, "forget_bias": 0.5}
+WEIGHT_KNOBS = ("weight_scale", "spectral_radius")
+NUMBER_STEP = {"weight_scale": 0.1, "spectral_radius": 0.1, **dict.fromkeys(GATE_BIASES, 0.5)}
+KNOB_STEP = {"spectral_radius": 0.05, "weight_scale": 0.05, **dict.fromkeys(GATE_BIASES, 0.5)}
 
 
 def _apply(name: str, value) -> None:
     state.update_config(**{name: value})
+
+
+def _apply_bias(knob: str, value) -> None:
+    """A gate's bias knob moved: back to unset (None) at the value it stands at unset, so
+    the configuration, its URL and its cache entries are the default's again."""
+    unset = build.knob_value(state.current_config().replace(**{knob: None}), knob)
+    state.update_config(**{knob: None if value == unset else value})
+
+
+def _knob_hidden(name: str) -> bool:
+    """Whether a lesson link removed the knob `name` (older links name the memory gates'
+    knobs forget_bias)."""
+    return state.hidden(name) or (name in MEMORY_KNOBS and state.hidden("forget_bias"))
 
 
 def _on_preset() -> None:
@@ -112,10 +127,22 @@ def draw(config: Config, network: bool = True) -> None:
         st.header("Initialisation")
         applies = build.knobs_apply(config)
         if config.input == NOTEBOOK:
-            st.caption("The notebook input uses its own randn weights: these knobs do not "
-                       "apply. Choose the Gaussian input to use them.")
-        for name, applied in applies.items():
-            _number(config, name, disabled=not applied)
+            st.caption("The notebook input uses its own randn weights: the weight scale and "
+                       "the spectral radius do not apply. Choose the Gaussian input to use "
+                       "them.")
+        for name in WEIGHT_KNOBS:
+            _number(config, name, disabled=not applies[name])
+        knobs = _visible_gate_knobs(config)
+        if knobs:
+            st.markdown("**Gate biases**")
+            st.caption(readouts.knobs_note(config))
+        for knob in knobs:
+            f = FIELD_BY_NAME[knob]
+            state.mirrored(partial(field_widget, replace(f, label=readouts.knob_label(config,
+                                                                                     knob))),
+                           state.WIDGET_PREFIX + knob, build.knob_value(config, knob),
+                           partial(_apply_bias, knob), help=_limit_help(knob),
+                           step=NUMBER_STEP[knob], format="%.2f")
         if not state.hidden("reset"):
             st.button("Reset to defaults", on_click=_on_reset, width="stretch")
         st.caption("The address bar holds this whole configuration: copy it to share "
@@ -125,32 +152,53 @@ def draw(config: Config, network: bool = True) -> None:
 # ----- the same settings as sliders on a page ------------------------------------------------
 
 def _on_knob(name: str, value) -> None:
+    config = state.current_config()
+    if name in GATE_BIASES:
+        _apply_bias(name, value)
+        return
     changes = {name: value}
-    switched = name != "T_x" and state.current_config().input == NOTEBOOK
-    if switched:  # the notebook's randn weights ignore the knobs: use weights they shape
+    switched = name in WEIGHT_KNOBS and not build.knobs_apply(config)[name]
+    if switched:  # the notebook's randn weights ignore the weight knobs: use weights they shape
         changes["input"] = GAUSSIAN
     if state.update_config(**changes) and switched:
         st.session_state[state.NOTICE_KEY] = (
             "The input is now random Gaussian: the notebook's own weights ignore the "
-            "initialisation knobs.")
+            "weight scale and the spectral radius.")
 
 
 def visible_knobs() -> list[str]:
     """The Gradient flow page's knobs (rnnviz.app.lesson.FLOW_KNOBS) a lesson link left."""
     if state.hidden("knobs"):
         return []
-    return [name for name in lesson.FLOW_KNOBS if not state.hidden(name)]
+    return [name for name in lesson.FLOW_KNOBS if not _knob_hidden(name)]
 
 
-def knobs(config: Config, helps: dict[str, str]) -> None:
-    """The visible knobs side by side: a slider per Config field (help: `helps[name]`) that
-    changes the shared Config as the sidebar does. Moving a weight knob while the input is
-    the notebook's switches it to Gaussian, whose weights the knobs shape."""
-    for column, name in zip(st.columns(len(lesson.FLOW_KNOBS)), visible_knobs(), strict=False):
+def knobs(config: Config, names: list[str], helps: dict[str, str] | None = None,
+          columns: int | None = None) -> None:
+    """The knobs `names` side by side (in `columns` columns, default one each): a slider
+    per Config field (help: `helps[name]`, else the field's) that changes the shared Config
+    as the sidebar does. Moving a weight knob while the input is the notebook's switches it
+    to Gaussian, whose weights the knobs shape; a gate's bias knob shifts the notebook's
+    drawn bias instead (rnnviz.app.build)."""
+    for column, name in zip(st.columns(columns or len(names)), names, strict=False):
         f = FIELD_BY_NAME[name]
         bounds = ((int(f.low), int(f.high)) if f.kind == "int"
                   else (float(f.low), float(f.high)))
+        gate_bias = name in GATE_BIASES
         with column:
-            state.mirrored(st.slider, KNOB_PREFIX + name, getattr(config, name),
-                           partial(_on_knob, name), f.label, *bounds, help=helps[name],
+            state.mirrored(st.slider, KNOB_PREFIX + name,
+                           build.knob_value(config, name) if gate_bias else getattr(config, name),
+                           partial(_on_knob, name),
+                           readouts.knob_label(config, name) if gate_bias else f.label, *bounds,
+                           help=(helps or {}).get(name, f.help),
                            **({"step": KNOB_STEP[name]} if name in KNOB_STEP else {}))
+
+
+def _visible_gate_knobs(config: Config) -> list[str]:
+    return [knob for knob in build.gate_knobs(config) if not _knob_hidden(knob)]
+
+
+def gate_knobs(config: Config) -> list[str]:
+    """The current cell's gate-bias knobs a lesson link left on a page (hide=knobs removes
+    them all)."""
+    return [] if state.hidden("knobs") else _visible_gate_knobs(config)

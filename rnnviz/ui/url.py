@@ -1,9 +1,10 @@
 """The URL round trip: the address bar holds the Config, the running page's view and the
 controls a lesson link hid, so any view can be shared as a link.
 
-One table, `KEYS`, names every parameter the app writes: the Config's fields
-(rnnviz.app.config.FIELDS), the view fields of every page (rnnviz.app.lesson.VIEWS: a page
-writes its own and removes the others') and ``hide``. `adopt` reads them in one pass and
+One table, `KEYS`, names every parameter the app writes or reads: the Config's fields
+(rnnviz.app.config.URL_KEYS, with an older link's forget_bias, read and then removed), the
+view fields of every page (rnnviz.app.lesson.VIEWS: a page writes its own and removes the
+others') and ``hide``. `adopt` reads them in one pass and
 `write` writes them in one loop. Other keys (Streamlit's own, such as ``embed``, and unknown
 ones) are never removed; an unknown one is named in a warning when a link is adopted.
 
@@ -18,11 +19,11 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnviz.app import lesson
-from rnnviz.app.config import FIELDS, from_query
+from rnnviz.app.config import URL_KEYS, from_query
 from rnnviz.app.contents import Page
 from rnnviz.ui import state
 
-KEYS = (*(f.name for f in FIELDS), *sorted(lesson.VIEW_KEYS), "hide")
+KEYS = (*URL_KEYS, *sorted(lesson.VIEW_KEYS), "hide")
 
 
 def _written_part() -> dict[str, str]:

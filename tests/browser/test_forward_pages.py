@@ -31,7 +31,7 @@ def test_home_page_shows_equations_shapes_and_the_notebook_values(goto_app):
     expect(main.locator(".katex").nth(7)).to_be_attached()  # 8+: the RNN and LSTM equations
 
 
-@pytest.mark.parametrize("path, charts", [("/Step_through", 3), ("/Gates_and_cell_state", 7)])
+@pytest.mark.parametrize("path, charts", [("/Step_through", 3), ("/Gates_and_cell_state", 8)])
 def test_page_loads_with_its_charts(goto_app, assert_no_exception, path, charts):
     page = goto_app(path)
     expect(page.locator(CHART)).to_have_count(charts)
@@ -176,3 +176,33 @@ def test_a_hostile_link_shows_a_warning_not_an_exception(goto_app):
     expect(alerts.first).to_contain_text("was ignored")
     expect(page.locator(CHART)).to_have_count(3)
     assert "cell" not in query_of(page)  # written by the run goto_app waited for
+
+
+UNIT_LINES_JS = """() => {
+  const plot = [...document.querySelectorAll('[data-testid$="PlotlyChart"] .js-plotly-plot')]
+    .find(p => (p.layout.title.text || '').startsWith('unit j = '));
+  return plot ? plot.data.map(trace => Array.from(trace.y)) : null;
+}"""
+
+
+def test_moving_a_gate_knob_changes_the_gates_charts(goto_app, expect_rerun,
+                                                     assert_no_exception, expect_query):
+    page = goto_app("/Gates_and_cell_state?input=gaussian&n_a=4&T_x=6&example=0&unit=1")
+    expect(page.locator(CHART)).to_have_count(8)
+    before = page.evaluate(UNIT_LINES_JS)
+    assert before is not None and max(before[0]) < 0.99  # the forget gate, bf = 1
+    knob = page.get_by_role("slider", name="LSTM bf (forget gate)")
+    expect(knob).to_have_value("1")
+    knob.focus()
+    with expect_rerun(page):
+        knob.press("End")   # bf = 10: every forget gate open
+    expect(knob).to_have_value("10")
+    expect_query(page, {"input": "gaussian", "n_a": "4", "T_x": "6", "example": "0",
+                        "unit": "1", "lstm_bf": "10"})
+    page.wait_for_function("() => (" + UNIT_LINES_JS + ")()?.[0].every(f => f > 0.99)")
+    after = page.evaluate(UNIT_LINES_JS)
+    # f opened; u at t = 1 (from a<0> = 0 and x<1>, which bf does not touch) left as it was
+    assert min(after[0]) > 0.99 and after[1][0] == before[1][0] and after[1] != before[1]
+    heatmap_z = page.locator(CHART).first.evaluate("p => p.data[0].z.flat()")
+    assert min(heatmap_z) > 0.99  # the forget gate's heatmap, every unit and step
+    assert_no_exception(page)

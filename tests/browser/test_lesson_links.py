@@ -51,7 +51,7 @@ def test_a_copied_address_reopens_the_same_view_in_a_new_session(goto_app, new_p
     expect(other.locator(f"{CHART} .gtitle").first).to_contain_text("example i = 2")
     expect(other.locator(CHART).last.locator(".legendtext")).to_have_text(
         ["unit 1", "unit 6"])
-    expect(other.get_by_role("slider")).to_have_value("5")
+    expect(other.get_by_role("slider", name="timestep t")).to_have_value("5")
     expect(other.locator(MAIN).get_by_text("units j", exact=True)).to_have_count(0)
     expect(other.locator(MAIN).get_by_text("batch example i", exact=True)).to_have_count(0)
 

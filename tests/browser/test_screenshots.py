@@ -45,8 +45,10 @@ SHOTS = [
     # the heading the crop starts at (None: the top of the page)
     ("home", "/", "window", 0, None),
     ("step_through", "/Step_through?t=4&unit=1&example=2", MAIN, 3, None),
-    ("gates", f"/Gates_and_cell_state?{REMEMBERS}&t=30&example=mean&units=0,1,2,3", MAIN, 7,
-     "How saturated are the gates?"),
+    ("gates", f"/Gates_and_cell_state?{REMEMBERS}&t=30&example=mean&units=0,1,2,3", MAIN, 8,
+     "Open or shut a gate: its bias"),
+    ("gates_unit", "/Gates_and_cell_state?cell=gru&n_a=8&T_x=20&input=gaussian&gru_bu=-2&t=12"
+     "&example=3&unit=2", MAIN, 6, "One unit over time"),
     ("gradient_flow", f"/Gradient_flow?{VANISHING}&where=last", MAIN, 4, None),
     ("training", "/Training?task=chars&train_cell=rnn,lstm,gru&steps=200", MAIN, 6, None),
     ("gradient_check", "/Gradient_check?cell=rnn&T_x=5", MAIN, 0, None),
@@ -100,9 +102,13 @@ def _crop(page, crop: str, start: str | None) -> dict:
     assert area is not None
     top = area["y"]
     if start is not None:
-        heading = page.get_by_role("heading", name=start).bounding_box()
-        assert heading is not None
-        top = heading["y"] - 16
+        # scrolled to the top of the window: a heading far down a tall page would otherwise
+        # leave part of the crop below the window, where nothing is drawn
+        heading = page.get_by_role("heading", name=start)
+        heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+        box = heading.bounding_box()
+        assert box is not None
+        top = box["y"] - 16
     return {"x": area["x"], "y": top, "width": area["width"],
             "height": min(area["y"] + area["height"] - top, MAX_HEIGHT)}
 
