@@ -498,6 +498,8 @@ class LessonStudent:
     step_ws_s: list[float] = field(default_factory=list)    # click -> script_finished
     click_s: list[float] = field(default_factory=list)      # Playwright's click returned
     late_presses: int = 0      # pressed more than a second after its time (the last was slow)
+    script_runs: int = 0       # runs its two sessions finished in the lesson (presses, polls)
+    training_runs: int = 0     # of which the Training page's (Train, the live part's polls)
     trains: list[TrainPress] = field(default_factory=list)
     skipped_trains: int = 0    # minute marks passed while its last run still waited or trained
     errors: list[str] = field(default_factory=list)
@@ -651,6 +653,11 @@ async def _page_checks(step, train, result: LessonStudent) -> None:
         result.errors.append("a run diverged")
 
 
+def _runs_since(now: list[int], before: list[int]) -> tuple[int, int]:
+    """(script runs of both tabs, of the Training tab) between two counts [Step, Training]."""
+    return now[0] + now[1] - before[0] - before[1], now[1] - before[1]
+
+
 async def lesson_student(browser, url: str, index: int, args, rng: random.Random,
                          lesson: Lesson, result: LessonStudent) -> None:
     """One student at a lesson's pace, in two tabs (two sessions): Step through, pressing ▶
@@ -675,10 +682,13 @@ async def lesson_student(browser, url: str, index: int, args, rng: random.Random
         opened = True
         await lesson.begins()
         train_button = train.get_by_role("button", name="Train", exact=True)
+        runs_before = [c.finished for c in counters]
         await asyncio.gather(
             _pressing(_browser_press(step, counters[0], result), args, rng, lesson, result),
             _training(train_button.click, functools.partial(_train_state, train, lesson=lesson),
                       args, rng, lesson, result))
+        result.script_runs, result.training_runs = _runs_since(
+            [c.finished for c in counters], runs_before)
         await _page_checks(step, train, result)
     except Exception as why:  # noqa: BLE001 - every failure is a finding to report
         result.errors.append(f"{type(why).__name__}: {str(why).splitlines()[0][:200]}")
@@ -763,8 +773,11 @@ async def protocol_student(url: str, index: int, args, rng: random.Random, lesso
         lesson.opened()
         opened = True
         await lesson.begins()
+        runs_before = [step.finished(), train.finished()]
         await asyncio.gather(_pressing(_protocol_press(step, result), args, rng, lesson, result),
                              _training(press_train, state, args, rng, lesson, result))
+        result.script_runs, result.training_runs = _runs_since(
+            [step.finished(), train.finished()], runs_before)
         if n := sum(1 for tab in (step, train) for _ in tab.elements("exception")):
             result.errors.append(f"{n} exception element(s) on the pages")
     except Exception as why:  # noqa: BLE001 - every failure is a finding to report
@@ -886,6 +899,10 @@ def summarise_lesson(n: int, students: list[LessonStudent], marks: dict,
         "train_lost": sum(p.state == "lost" for p in trains),
         "server_cpu_per_s": (total1 - total0) / span,
         "server_main_cpu_per_s": (main1 - main0) / span,
+        "script_runs": sum(st.script_runs for st in students),
+        "training_runs": sum(st.training_runs for st in students),
+        "server_main_cpu_ms_per_run": 1000 * (main1 - main0)
+        / max(sum(st.script_runs for st in students), 1),
         "workers_cpu_per_s": ((total1 - total0) - (main1 - main0)) / span,
         "browser_cpu_per_s": sampler.client_cpu_s / max(wall_s, 1e-9),
         "protocol_cpu_per_s": protocol_cpu_per_s,
@@ -1111,7 +1128,9 @@ def print_protocol_lesson(results: list[dict], args) -> None:
             f"{'protocol ▶→finished p50':>23} {'p95':>5} {'max':>5} | {'presses':>7} "
             f"{'late':>4} | {'runs':>4} {'done':>4} {'queued at end':>13} | "
             f"{'queued p50':>10} {'max':>5} | {'CPU server':>10} {'main':>5} | "
-            f"{'clients':>7} {'browser':>7} | {'RSS MB':>6} | {'load':>9} | errors")
+            f"{'runs/s Step':>11} {'Training':>8} {'main ms/run':>11} | "
+            f"{'clients':>7} {'browser':>7} | "
+            f"{'RSS MB':>6} | {'load':>9} | errors")
     _ruled(head)
     for r in _measured(results):
         sc, pf, q = r["step_chart"], r["protocol_step_finished"], r["train_queued"]
@@ -1122,7 +1141,10 @@ def print_protocol_lesson(results: list[dict], args) -> None:
               f"{r['train_presses']:>4} {r['train_finished']:>4} "
               f"{r['train_still_queued']['count']:>13} | {_fmt(q['median']):>10} "
               f"{_fmt(q['max']):>5} | {r['server_cpu_per_s']:>10.2f} "
-              f"{r['server_main_cpu_per_s']:>5.2f} | {r['protocol_cpu_per_s']:>7.2f} "
+              f"{r['server_main_cpu_per_s']:>5.2f} | "
+              f"{(r['script_runs'] - r['training_runs']) / r['lesson_s']:>11.1f} "
+              f"{r['training_runs'] / r['lesson_s']:>8.1f} "
+              f"{r['server_main_cpu_ms_per_run']:>11.1f} | {r['protocol_cpu_per_s']:>7.2f} "
               f"{r['browser_cpu_per_s']:>7.2f} | {r['peak_rss_mb']:>6.0f} | "
               f"{r['load_1min'][0]:>4.1f}–{r['load_1min'][1]:<4.1f} | {len(r['errors'])}")
     for r in results:

@@ -105,3 +105,8 @@ def test_bench_load_runs_a_class_of_two_protocol_clients():
     assert result["protocol_step_finished"]["count"] == sum(len(s["step_ws_s"]) for s in students)
     assert result["train_presses"] == 2   # one Train each, at a random second of the lesson
     assert result["server_cpu_per_s"] > 0 and result["peak_rss_mb"] > 50
+    # every press is a script run, and so is every poll of a run training
+    assert all(s["script_runs"] - s["training_runs"] == len(s["step_ws_s"]) for s in students)
+    assert all(s["training_runs"] >= 1 for s in students)   # Train's run at least
+    assert result["script_runs"] == sum(s["script_runs"] for s in students)
+    assert result["server_main_cpu_ms_per_run"] > 0
