@@ -664,7 +664,7 @@ async def lesson_student(browser, url: str, index: int, args, rng: random.Random
     every few seconds, and Training, pressing Train once a minute and watching the run."""
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(STEP_TIMEOUT_MS)
-    counters = []
+    counters, runs_before = [], None
     opened = False
     try:
         step, train = await context.new_page(), await context.new_page()
@@ -687,14 +687,15 @@ async def lesson_student(browser, url: str, index: int, args, rng: random.Random
             _pressing(_browser_press(step, counters[0], result), args, rng, lesson, result),
             _training(train_button.click, functools.partial(_train_state, train, lesson=lesson),
                       args, rng, lesson, result))
-        result.script_runs, result.training_runs = _runs_since(
-            [c.finished for c in counters], runs_before)
         await _page_checks(step, train, result)
     except Exception as why:  # noqa: BLE001 - every failure is a finding to report
         result.errors.append(f"{type(why).__name__}: {str(why).splitlines()[0][:200]}")
     finally:
         if not opened:
             lesson.opened()
+        if runs_before is not None:   # till the lesson's end, or till this student failed
+            result.script_runs, result.training_runs = _runs_since(
+                [c.finished for c in counters], runs_before)
         if any(c.closed for c in counters):
             result.errors.append("a websocket closed")
         with contextlib.suppress(Exception):
@@ -751,7 +752,7 @@ async def protocol_student(url: str, index: int, args, rng: random.Random, lesso
 
     step = Tab(url, STEP.url_path, f"n_a={args.n_a}&T_x={args.T_x}&seed={index + 1}")
     train = Tab(url, TRAINING.url_path)
-    opened = False
+    opened, runs_before = False, None
 
     async def state(wanted: tuple[str, ...]) -> str | None:
         try:
@@ -776,8 +777,6 @@ async def protocol_student(url: str, index: int, args, rng: random.Random, lesso
         runs_before = [step.finished(), train.finished()]
         await asyncio.gather(_pressing(_protocol_press(step, result), args, rng, lesson, result),
                              _training(press_train, state, args, rng, lesson, result))
-        result.script_runs, result.training_runs = _runs_since(
-            [step.finished(), train.finished()], runs_before)
         if n := sum(1 for tab in (step, train) for _ in tab.elements("exception")):
             result.errors.append(f"{n} exception element(s) on the pages")
     except Exception as why:  # noqa: BLE001 - every failure is a finding to report
@@ -785,6 +784,9 @@ async def protocol_student(url: str, index: int, args, rng: random.Random, lesso
     finally:
         if not opened:
             lesson.opened()
+        if runs_before is not None:   # till the lesson's end, or till this student failed
+            result.script_runs, result.training_runs = _runs_since(
+                [step.finished(), train.finished()], runs_before)
         result.errors.extend(step.errors + train.errors)
         for tab in (step, train):
             with contextlib.suppress(Exception):
