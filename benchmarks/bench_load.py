@@ -27,8 +27,8 @@ jobs at once (rnnviz.app.workers), so runs queue.
 
 Protocol clients (--clients protocol [--browsers 1]): the browsers above share the server's
 cores, so with many students they measure themselves as much as the server. So --browsers
-students (default 1: two tabs) stay in Chromium at
-nice 19, measuring ▶ to the chart redrawn end to end, while the others are protocol clients
+students (default 1: two tabs) stay in Chromium at nice 19, measuring ▶ to the chart
+redrawn end to end, while the others are protocol clients
 (benchmarks/streamlit_protocol.py), in a process of their own at this script's priority:
 each opens the same two sessions over Streamlit's websocket and sends, at the same pace,
 the reruns a browser sends (the widgets' states, ◀ ▶ as their press counts, Train as the
@@ -36,7 +36,9 @@ form's trigger, the live fragment's polls), timed from sending to script_finishe
 the chart the server sends back is checked against the press, and a run is followed in the
 elements it sends (waiting, the progress bar, then Stop greyed and the runs' table). They
 draw nothing: what they cost is reading the messages (their CPU is reported, apart from the
-browser's), and what the server does for a student is all there.
+browser's), and what the server does for a student is all there. Reported besides: the
+script runs each page finished in the lesson (Step through's are its presses; Training's
+its Train and polls) and the server process's CPU per run.
 
 Burst (--mode burst, the earlier measure): all students at once open Step through, press ▶
 --steps times --think-ms (±50 %) apart, then move to Training and train a short run.

@@ -18,8 +18,9 @@ what Chromium sends in tests/browser/test_protocol_client.py):
 The tab keeps the page as the server drew it: the elements by their place, those a finished
 run did not draw again dropped (so `elements()` is what the page shows once a run ends). It
 draws nothing, so its CPU is that of reading the messages: the server's side of a class can
-be measured with many tabs on one machine. What it does not do: render, run the components' code,
-ask for static files or media, or send heartbeats.
+be measured with many tabs on one machine. What it does not do: render, run the components'
+code, ask for static files or media, or send heartbeats. It knows the widgets of rnnviz's
+pages (a widget of another kind is reported as an error, NotImplementedError).
 """
 
 from __future__ import annotations
@@ -67,13 +68,11 @@ def initial_state(kind: str, widget) -> WidgetState | None:
     elif kind == "multiselect":
         state.string_array_value.data.extend(
             widget.raw_values if given else [widget.options[i] for i in widget.default])
-    elif kind in ("text_area", "text_input"):
+    elif kind == "text_area":
         if given and widget.HasField("value"):
             state.string_value = widget.value
         elif widget.HasField("default"):
             state.string_value = widget.default
-    elif kind == "checkbox":
-        state.bool_value = widget.value if given else widget.default
     elif kind == "file_uploader":
         state.file_uploader_state_value.SetInParent()
     elif kind in ("button", "download_button", "bidi_component"):
@@ -296,33 +295,30 @@ class Tab:
         asyncio.get_running_loop().create_task(self._ws.send(msg.SerializeToString()))
         return self.sent[-1][0]
 
-    def widget_id(self, key: str) -> str:
-        """The id of the widget the page drew with `key` (KeyError if it drew none)."""
+    def widget(self, key: str) -> Node:
+        """The widget the page drew with `key` (KeyError if it drew none)."""
         for node in self.nodes.values():
             widget_id = getattr(node.element, "id", "")
             if widget_id.startswith("$$ID-") and widget_id.endswith(f"-{key}"):
-                return widget_id
+                return node
         raise KeyError(f"no widget with the key {key!r} on {self.page}")
 
     def press_counted(self, key: str) -> float:
         """Press a button that counts its presses in the browser (◀ ▶): its state
         {"presses": n + 1} sent with a rerun of its fragment; the time it was sent."""
-        widget_id = self.widget_id(key)
-        node = next(n for n in self.nodes.values() if getattr(n.element, "id", "") == widget_id)
+        node = self.widget(key)
         state = self.components.setdefault(key, {})
         state["presses"] = state.get("presses", 0) + 1
-        self.states[widget_id] = WidgetState(
-            id=widget_id, json_value=json.dumps(state, separators=(",", ":")))
+        self.states[node.element.id] = WidgetState(
+            id=node.element.id, json_value=json.dumps(state, separators=(",", ":")))
         return self.rerun(fragment_id=node.fragment_id)
 
     def set_form_value(self, key: str, value: int) -> None:
         """Type a whole number into the form's number box `key` (kept until the form is
         submitted, as the browser keeps it)."""
-        widget_id = self.widget_id(key)
-        element = next(n.element for n in self.nodes.values()
-                       if getattr(n.element, "id", "") == widget_id)
-        self.pending.setdefault(element.form_id, {})[widget_id] = WidgetState(
-            id=widget_id, int_value=value)
+        box = self.widget(key).element
+        self.pending.setdefault(box.form_id, {})[box.id] = WidgetState(id=box.id,
+                                                                       int_value=value)
 
     def submit(self, label: str) -> float:
         """Press the form's button `label`: the form's edits join the states and the button is
