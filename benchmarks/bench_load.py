@@ -660,44 +660,63 @@ def _runs_since(now: list[int], before: list[int]) -> tuple[int, int]:
     return now[0] + now[1] - before[0] - before[1], now[1] - before[1]
 
 
+async def _attend(lesson: Lesson, result: LessonStudent, open_tabs, take_part,
+                  run_counts) -> None:
+    """A student's lesson: `await open_tabs()` (timed), then, once the lesson begins,
+    `await take_part()`. Every failure is one of its errors; its script runs are counted
+    (`run_counts()`: [Step through's, Training's]) from the lesson's start to its end, or to
+    the failure."""
+    opened, runs_before = False, None
+    try:
+        start = time.perf_counter()
+        await open_tabs()
+        result.open_s = time.perf_counter() - start
+        lesson.opened()
+        opened = True
+        await lesson.begins()
+        runs_before = run_counts()
+        await take_part()
+    except Exception as why:  # noqa: BLE001 - every failure is a finding to report
+        result.errors.append(f"{type(why).__name__}: {str(why).splitlines()[0][:200]}")
+    finally:
+        if not opened:
+            lesson.opened()
+        if runs_before is not None:
+            result.script_runs, result.training_runs = _runs_since(run_counts(), runs_before)
+
+
 async def lesson_student(browser, url: str, index: int, args, rng: random.Random,
                          lesson: Lesson, result: LessonStudent) -> None:
     """One student at a lesson's pace, in two tabs (two sessions): Step through, pressing ▶
     every few seconds, and Training, pressing Train once a minute and watching the run."""
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(STEP_TIMEOUT_MS)
-    counters, runs_before = [], None
-    opened = False
-    try:
-        step, train = await context.new_page(), await context.new_page()
-        counters = [RunCounter(step), RunCounter(train)]
-        start = time.perf_counter()
+    tabs, counters = [], []
+
+    async def open_tabs() -> None:
+        tabs.extend([await context.new_page(), await context.new_page()])
+        counters.extend(RunCounter(tab) for tab in tabs)
         await asyncio.gather(
-            _open(step, counters[0], f"{url}/{STEP.url_path}?n_a={args.n_a}&T_x={args.T_x}"
-                                     f"&seed={index + 1}"),
-            _open(train, counters[1], f"{url}/{TRAINING.url_path}"))
-        await step.wait_for_function(TITLE_T_JS, arg=1, timeout=OPEN_TIMEOUT_MS)
-        await train.get_by_role("button", name="Train", exact=True).wait_for(
+            _open(tabs[0], counters[0], f"{url}/{STEP.url_path}?n_a={args.n_a}"
+                                        f"&T_x={args.T_x}&seed={index + 1}"),
+            _open(tabs[1], counters[1], f"{url}/{TRAINING.url_path}"))
+        await tabs[0].wait_for_function(TITLE_T_JS, arg=1, timeout=OPEN_TIMEOUT_MS)
+        await tabs[1].get_by_role("button", name="Train", exact=True).wait_for(
             timeout=OPEN_TIMEOUT_MS)
-        result.open_s = time.perf_counter() - start
-        lesson.opened()
-        opened = True
-        await lesson.begins()
+
+    async def take_part() -> None:
+        step, train = tabs
         train_button = train.get_by_role("button", name="Train", exact=True)
-        runs_before = [c.finished for c in counters]
         await asyncio.gather(
             _pressing(_browser_press(step, counters[0], result), args, rng, lesson, result),
             _training(train_button.click, functools.partial(_train_state, train, lesson=lesson),
                       args, rng, lesson, result))
         await _page_checks(step, train, result)
-    except Exception as why:  # noqa: BLE001 - every failure is a finding to report
-        result.errors.append(f"{type(why).__name__}: {str(why).splitlines()[0][:200]}")
+
+    try:
+        await _attend(lesson, result, open_tabs, take_part,
+                      lambda: [c.finished for c in counters])
     finally:
-        if not opened:
-            lesson.opened()
-        if runs_before is not None:   # till the lesson's end, or till this student failed
-            result.script_runs, result.training_runs = _runs_since(
-                [c.finished for c in counters], runs_before)
         if any(c.closed for c in counters):
             result.errors.append("a websocket closed")
         with contextlib.suppress(Exception):
@@ -754,7 +773,6 @@ async def protocol_student(url: str, index: int, args, rng: random.Random, lesso
 
     step = Tab(url, STEP.url_path, f"n_a={args.n_a}&T_x={args.T_x}&seed={index + 1}")
     train = Tab(url, TRAINING.url_path)
-    opened, runs_before = False, None
 
     async def state(wanted: tuple[str, ...]) -> str | None:
         try:
@@ -767,28 +785,21 @@ async def protocol_student(url: str, index: int, args, rng: random.Random, lesso
     async def press_train() -> None:
         train.submit("Train")
 
-    try:
-        start = time.perf_counter()
+    async def open_tabs() -> None:
         await asyncio.gather(step.open(OPEN_TIMEOUT_MS / 1000), train.open(OPEN_TIMEOUT_MS / 1000))
-        result.open_s = time.perf_counter() - start
         if chart_t(step) != 1:
             result.errors.append(f"Step through opened at t = {chart_t(step)}")
-        lesson.opened()
-        opened = True
-        await lesson.begins()
-        runs_before = [step.finished(), train.finished()]
+
+    async def take_part() -> None:
         await asyncio.gather(_pressing(_protocol_press(step, result), args, rng, lesson, result),
                              _training(press_train, state, args, rng, lesson, result))
         if n := sum(1 for tab in (step, train) for _ in tab.elements("exception")):
             result.errors.append(f"{n} exception element(s) on the pages")
-    except Exception as why:  # noqa: BLE001 - every failure is a finding to report
-        result.errors.append(f"{type(why).__name__}: {str(why).splitlines()[0][:200]}")
+
+    try:
+        await _attend(lesson, result, open_tabs, take_part,
+                      lambda: [step.finished(), train.finished()])
     finally:
-        if not opened:
-            lesson.opened()
-        if runs_before is not None:   # till the lesson's end, or till this student failed
-            result.script_runs, result.training_runs = _runs_since(
-                [step.finished(), train.finished()], runs_before)
         result.errors.extend(step.errors + train.errors)
         for tab in (step, train):
             with contextlib.suppress(Exception):

@@ -107,6 +107,8 @@ def test_bench_load_runs_a_class_of_two_protocol_clients():
     assert result["server_cpu_per_s"] > 0 and result["peak_rss_mb"] > 50
     # every press is a script run, and so is every poll of a run training
     assert all(s["script_runs"] - s["training_runs"] == len(s["step_ws_s"]) for s in students)
-    assert all(s["training_runs"] >= 1 for s in students)   # Train's run at least
+    # a Train the page showed (queued, training or done) was a run of the page, at least
+    shown = [s for s in students if any(t["state"] != "lost" for t in s["trains"])]
+    assert all(s["training_runs"] >= 1 for s in shown)
     assert result["script_runs"] == sum(s["script_runs"] for s in students)
     assert result["server_main_cpu_ms_per_run"] > 0
