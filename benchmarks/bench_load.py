@@ -2,6 +2,7 @@
 
 Run:  python benchmarks/bench_load.py [--sessions 10 20 30] [--duration-s 150]
                                       [--press-every-s 3] [--train-every-s 60] [--json out.json]
+      python benchmarks/bench_load.py --clients protocol [--browsers 1] [--sessions 10 20 30]
       python benchmarks/bench_load.py --mode burst [--sessions 1 5 10 20]
 
 For each N it starts a fresh server (headless, 127.0.0.1, a free port), then, in a process
@@ -24,10 +25,26 @@ greyed, no progress bar, the runs' table). A run still waiting or training when 
 ends is counted as such, with how long it had waited. The server trains at most cores - 1
 jobs at once (rnnviz.app.workers), so runs queue.
 
+Protocol clients (--clients protocol [--browsers 1]): the browsers above share the server's
+cores, so with many students they measure themselves as much as the server. So --browsers
+students (default 1: two tabs) stay in Chromium at nice 19, measuring ▶ to the chart
+redrawn end to end, while the others are protocol clients
+(benchmarks/streamlit_protocol.py), in a process of their own at this script's priority:
+each opens the same two sessions over Streamlit's websocket and sends, at the same pace,
+the reruns a browser sends (the widgets' states, ◀ ▶ as their press counts, Train as the
+form's trigger, the live fragment's polls), timed from sending to script_finished; the t in
+the chart the server sends back is checked against the press, and a run is followed in the
+elements it sends (waiting, the progress bar, then Stop greyed and the runs' table). They
+draw nothing: what they cost is reading the messages (their CPU is reported, apart from the
+browser's), and what the server does for a student is all there. Reported besides: the
+script runs each page finished in the lesson (Step through's are its presses; Training's
+its Train and polls) and the server process's CPU per run.
+
 Burst (--mode burst, the earlier measure): all students at once open Step through, press ▶
 --steps times --think-ms (±50 %) apart, then move to Training and train a short run.
 
-Errors counted: exception elements on the page, timeouts, and a lost websocket connection.
+Errors counted: exception elements on the page, timeouts, a lost websocket connection, and
+for a protocol client a chart sent back at another t than the press asked for.
 Reported: latencies (median, 95th percentile, max), the server's CPU (user + system seconds
 per second of the lesson, its children, the training workers, included; and the server
 process alone), its peak RSS (VmRSS of the server and its children, sampled every 0.2 s),
@@ -50,6 +67,7 @@ import multiprocessing
 import os
 import platform
 import random
+import re
 import signal
 import socket
 import statistics
@@ -254,8 +272,10 @@ class RssSampler:
     raises its own processes' and threads' priority when it may, e.g. run as root).
     """
 
-    def __init__(self, pid: int, every_s: float = 0.2, renice: int | None = None) -> None:
+    def __init__(self, pid: int, every_s: float = 0.2, renice: int | None = None,
+                 exclude: tuple[int, ...] = ()) -> None:
         self.pid, self.every_s, self.samples, self.renice = pid, every_s, [], renice
+        self.exclude = set(exclude)   # processes of this script's that are not the browsers
         self.loads: list[float] = []   # the 1-minute load average at each sample
         self._client_cpu: dict[int, float] = {}
         self._client_base = {p: cpu_seconds(p) for p in self._client_pids()}
@@ -275,8 +295,10 @@ class RssSampler:
             self._stop.wait(self.every_s)
 
     def _client_pids(self) -> list[int]:
-        server = {self.pid, *descendants(self.pid)}
-        return [p for p in descendants(os.getpid()) if p not in server]
+        skip = {self.pid, *descendants(self.pid)}
+        for other in self.exclude:
+            skip |= {other, *descendants(other)}
+        return [p for p in descendants(os.getpid()) if p not in skip]
 
     @property
     def client_cpu_s(self) -> float:
@@ -478,9 +500,12 @@ class LessonStudent:
     step_ws_s: list[float] = field(default_factory=list)    # click -> script_finished
     click_s: list[float] = field(default_factory=list)      # Playwright's click returned
     late_presses: int = 0      # pressed more than a second after its time (the last was slow)
+    script_runs: int = 0       # runs its two sessions finished in the lesson (presses, polls)
+    training_runs: int = 0     # of which the Training page's (Train, the live part's polls)
     trains: list[TrainPress] = field(default_factory=list)
     skipped_trains: int = 0    # minute marks passed while its last run still waited or trained
     errors: list[str] = field(default_factory=list)
+    client: str = "browser"    # or "protocol": a protocol client, no browser
 
 
 _TRAIN_STATE_JS = """() => {
@@ -496,22 +521,35 @@ _TRAIN_STATE_JS = """() => {
 
 class Lesson:
     """The lesson's clock, shared by the students: it starts once every student has opened
-    its pages (or failed to), and lasts `duration_s`."""
+    its pages (or failed to), and lasts `duration_s`. With `barrier` (the students of another
+    process: the protocol clients), once that process's students are in too."""
 
-    def __init__(self, students: int, duration_s: float) -> None:
-        self.waiting, self.duration_s = students, duration_s
-        self.started = asyncio.Event()
+    def __init__(self, students: int, duration_s: float, barrier=None) -> None:
+        self.waiting, self.duration_s, self.barrier = students, duration_s, barrier
+        self.everyone_in, self.started = asyncio.Event(), asyncio.Event()
         self.start = self.end = 0.0
+        if students == 0:
+            self.everyone_in.set()
 
     def opened(self) -> None:
         self.waiting -= 1
         if self.waiting == 0:
+            self.everyone_in.set()
+
+    async def clock(self) -> None:
+        """Start the lesson once every student is in (it never starts if they are not within
+        the opening's time: the students then report the wait as their error)."""
+        wait_s = OPEN_TIMEOUT_MS / 1000 * 2
+        with contextlib.suppress(TimeoutError, threading.BrokenBarrierError):
+            await asyncio.wait_for(self.everyone_in.wait(), wait_s)
+            if self.barrier is not None:
+                await asyncio.to_thread(self.barrier.wait, wait_s)
             self.start = time.monotonic()
             self.end = self.start + self.duration_s
             self.started.set()
 
     async def begins(self) -> None:
-        await asyncio.wait_for(self.started.wait(), OPEN_TIMEOUT_MS / 1000 * 2)
+        await asyncio.wait_for(self.started.wait(), OPEN_TIMEOUT_MS / 1000 * 3)
 
     def left_ms(self) -> int:
         """Milliseconds to the lesson's end (at least 1: a timeout of 0 waits forever)."""
@@ -524,11 +562,10 @@ async def _open(page, counter: RunCounter, url: str) -> None:
     await _idle(page, OPEN_TIMEOUT_MS)
 
 
-async def _pressing(page, counter: RunCounter, args, rng: random.Random, lesson: Lesson,
+async def _pressing(press, args, rng: random.Random, lesson: Lesson,
                     result: LessonStudent) -> None:
-    """▶ every --press-every-s (±20 %) until the lesson ends; ◀ back from t = T_x."""
-    buttons = {+1: page.locator(f".st-key-{FORWARD_KEY}").get_by_role("button"),
-               -1: page.locator(f".st-key-{BACK_KEY}").get_by_role("button")}
+    """▶ every --press-every-s (±20 %) until the lesson ends; ◀ back from t = T_x. Each press
+    is `await press(direction, t)`, which presses and waits for the new t."""
     t, direction = 1, +1
     due = lesson.start + rng.uniform(0, args.press_every_s)
     while due < lesson.end:
@@ -538,6 +575,16 @@ async def _pressing(page, counter: RunCounter, args, rng: random.Random, lesson:
         if not 1 <= t + direction <= args.T_x:
             direction = -direction
         t += direction
+        await press(direction, t)
+        due += args.press_every_s * rng.uniform(0.8, 1.2)
+
+
+def _browser_press(page, counter: RunCounter, result: LessonStudent):
+    """A press of ◀ or ▶ in the browser, timed to the chart redrawn and to script_finished."""
+    buttons = {+1: page.locator(f".st-key-{FORWARD_KEY}").get_by_role("button"),
+               -1: page.locator(f".st-key-{BACK_KEY}").get_by_role("button")}
+
+    async def press(direction: int, t: int) -> None:
         before = counter.finished
         start = time.perf_counter()
         await buttons[direction].click()
@@ -547,12 +594,11 @@ async def _pressing(page, counter: RunCounter, args, rng: random.Random, lesson:
         finished_at = await counter.wait_for(before + 1, STEP_TIMEOUT_MS)
         result.step_ws_s.append(finished_at - start)
         await _idle(page, STEP_TIMEOUT_MS)
-        due += args.press_every_s * rng.uniform(0.8, 1.2)
-    if n := await _exceptions(page):
-        result.errors.append(f"{n} exception element(s) on the step-through page")
+
+    return press
 
 
-async def _train_state(page, wanted: tuple[str, ...], lesson: Lesson) -> str | None:
+async def _train_state(page, wanted: tuple[str, ...], *, lesson: Lesson) -> str | None:
     """Wait (polling every 0.2 s) until the Training page shows one of `wanted`; None if the
     lesson ended first."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -567,28 +613,28 @@ async def _train_state(page, wanted: tuple[str, ...], lesson: Lesson) -> str | N
     return await page.evaluate(_TRAIN_STATE_JS)
 
 
-async def _training(page, args, rng: random.Random, lesson: Lesson,
+async def _training(train, state, args, rng: random.Random, lesson: Lesson,
                     result: LessonStudent) -> None:
     """Train (the page's default run) at a random second of each --train-every-s, unless
     the last run still waits or trains; each run followed until it finishes or the lesson
-    ends."""
-    train = page.get_by_role("button", name="Train", exact=True)
+    ends. `await train()` presses Train; `await state(wanted)` waits until the page shows one
+    of the states `wanted` (None: the lesson ended first)."""
     due = lesson.start + rng.uniform(0, args.train_every_s)
     while due < lesson.end:
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         press = TrainPress(at_s=time.monotonic() - lesson.start)
         result.trains.append(press)
         start = time.monotonic()
-        await train.click()
-        seen = await _train_state(page, ("queued", "training"), lesson)
+        await train()
+        seen = await state(("queued", "training"))
         if seen == "queued":
             press.state = "queued"
-            seen = await _train_state(page, ("training", "idle"), lesson)
+            seen = await state(("training", "idle"))
         if seen in ("training", "idle"):
             press.queued_s = time.monotonic() - start
             press.state = "training"
             started = time.monotonic()
-            if seen == "training" and await _train_state(page, ("idle",), lesson):
+            if seen == "training" and await state(("idle",)):
                 press.training_s = time.monotonic() - started
                 press.state = "finished"
         press.waited_s = press.queued_s if press.queued_s is not None else \
@@ -597,10 +643,46 @@ async def _training(page, args, rng: random.Random, lesson: Lesson,
         while due < time.monotonic() and due < lesson.end:
             result.skipped_trains += 1
             due += args.train_every_s
-    if n := await _exceptions(page):
+
+
+async def _page_checks(step, train, result: LessonStudent) -> None:
+    """The errors the browser's two tabs show at the lesson's end."""
+    if n := await _exceptions(step):
+        result.errors.append(f"{n} exception element(s) on the step-through page")
+    if n := await _exceptions(train):
         result.errors.append(f"{n} exception element(s) on the training page")
-    if await page.get_by_text("diverged", exact=False).count():
+    if await train.get_by_text("diverged", exact=False).count():
         result.errors.append("a run diverged")
+
+
+def _runs_since(now: list[int], before: list[int]) -> tuple[int, int]:
+    """(script runs of both tabs, of the Training tab) between two counts [Step, Training]."""
+    return now[0] + now[1] - before[0] - before[1], now[1] - before[1]
+
+
+async def _attend(lesson: Lesson, result: LessonStudent, open_tabs, take_part,
+                  run_counts) -> None:
+    """A student's lesson: `await open_tabs()` (timed), then, once the lesson begins,
+    `await take_part()`. Every failure is one of its errors; its script runs are counted
+    (`run_counts()`: [Step through's, Training's]) from the lesson's start to its end, or to
+    the failure."""
+    opened, runs_before = False, None
+    try:
+        start = time.perf_counter()
+        await open_tabs()
+        result.open_s = time.perf_counter() - start
+        lesson.opened()
+        opened = True
+        await lesson.begins()
+        runs_before = run_counts()
+        await take_part()
+    except Exception as why:  # noqa: BLE001 - every failure is a finding to report
+        result.errors.append(f"{type(why).__name__}: {str(why).splitlines()[0][:200]}")
+    finally:
+        if not opened:
+            lesson.opened()
+        if runs_before is not None:
+            result.script_runs, result.training_runs = _runs_since(run_counts(), runs_before)
 
 
 async def lesson_student(browser, url: str, index: int, args, rng: random.Random,
@@ -609,34 +691,154 @@ async def lesson_student(browser, url: str, index: int, args, rng: random.Random
     every few seconds, and Training, pressing Train once a minute and watching the run."""
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(STEP_TIMEOUT_MS)
-    counters = []
-    opened = False
-    try:
-        step, train = await context.new_page(), await context.new_page()
-        counters = [RunCounter(step), RunCounter(train)]
-        start = time.perf_counter()
+    tabs, counters = [], []
+
+    async def open_tabs() -> None:
+        tabs.extend([await context.new_page(), await context.new_page()])
+        counters.extend(RunCounter(tab) for tab in tabs)
         await asyncio.gather(
-            _open(step, counters[0], f"{url}/{STEP.url_path}?n_a={args.n_a}&T_x={args.T_x}"
-                                     f"&seed={index + 1}"),
-            _open(train, counters[1], f"{url}/{TRAINING.url_path}"))
-        await step.wait_for_function(TITLE_T_JS, arg=1, timeout=OPEN_TIMEOUT_MS)
-        await train.get_by_role("button", name="Train", exact=True).wait_for(
+            _open(tabs[0], counters[0], f"{url}/{STEP.url_path}?n_a={args.n_a}"
+                                        f"&T_x={args.T_x}&seed={index + 1}"),
+            _open(tabs[1], counters[1], f"{url}/{TRAINING.url_path}"))
+        await tabs[0].wait_for_function(TITLE_T_JS, arg=1, timeout=OPEN_TIMEOUT_MS)
+        await tabs[1].get_by_role("button", name="Train", exact=True).wait_for(
             timeout=OPEN_TIMEOUT_MS)
-        result.open_s = time.perf_counter() - start
-        lesson.opened()
-        opened = True
-        await lesson.begins()
-        await asyncio.gather(_pressing(step, counters[0], args, rng, lesson, result),
-                             _training(train, args, rng, lesson, result))
-    except Exception as why:  # noqa: BLE001 - every failure is a finding to report
-        result.errors.append(f"{type(why).__name__}: {str(why).splitlines()[0][:200]}")
+
+    async def take_part() -> None:
+        step, train = tabs
+        train_button = train.get_by_role("button", name="Train", exact=True)
+        await asyncio.gather(
+            _pressing(_browser_press(step, counters[0], result), args, rng, lesson, result),
+            _training(train_button.click, functools.partial(_train_state, train, lesson=lesson),
+                      args, rng, lesson, result))
+        await _page_checks(step, train, result)
+
+    try:
+        await _attend(lesson, result, open_tabs, take_part,
+                      lambda: [c.finished for c in counters])
     finally:
-        if not opened:
-            lesson.opened()
         if any(c.closed for c in counters):
             result.errors.append("a websocket closed")
         with contextlib.suppress(Exception):
             await context.close()
+
+
+# ----- one student as a protocol client -----------------------------------------------------
+
+def chart_t(tab) -> int | None:
+    """The t in the title of the page's first chart (Step through's cell diagram), as the
+    server last drew it in `tab`: what TITLE_T_JS reads in a browser."""
+    for node in tab.elements("bidi_component"):
+        figure = json.loads(node.element.json or "{}").get("figure")
+        if figure is not None:
+            title = json.loads(figure)["layout"].get("title", {}).get("text", "")
+            found = re.search(r"t = (\d+)\b", title)
+            return int(found[1]) if found else None
+    return None
+
+
+def train_state(tab) -> str:
+    """What the Training page shows in `tab`, as _TRAIN_STATE_JS reads it in a browser."""
+    if any(tab.elements("progress")):
+        return "training"
+    if any("is waiting for a free slot" in n.element.body for n in tab.elements("alert")):
+        return "queued"
+    stop = [n.element for n in tab.elements("button") if n.element.label == "Stop"]
+    if stop and stop[0].disabled and any(tab.elements("dataframe")):
+        return "idle"
+    return "other"
+
+
+def _protocol_press(tab, result: LessonStudent):
+    """A press of ◀ or ▶ sent as the browser sends it, timed to script_finished; the new t
+    is checked in the chart the server sent back."""
+    keys = {+1: FORWARD_KEY, -1: BACK_KEY}
+
+    async def press(direction: int, t: int) -> None:
+        before = tab.finished()
+        sent = tab.press_counted(keys[direction])
+        run = await tab.wait_runs(before + 1, STEP_TIMEOUT_MS / 1000)
+        result.step_ws_s.append(run.at - sent)
+        if (shown := chart_t(tab)) != t:
+            result.errors.append(f"pressed to t = {t}, the chart came back at t = {shown}")
+
+    return press
+
+
+async def protocol_student(url: str, index: int, args, rng: random.Random, lesson: Lesson,
+                           result: LessonStudent) -> None:
+    """One student at a lesson's pace as a protocol client (benchmarks/streamlit_protocol.py):
+    the same two sessions, presses and runs as lesson_student, without a browser."""
+    from streamlit_protocol import Tab
+
+    step = Tab(url, STEP.url_path, f"n_a={args.n_a}&T_x={args.T_x}&seed={index + 1}")
+    train = Tab(url, TRAINING.url_path)
+
+    async def state(wanted: tuple[str, ...]) -> str | None:
+        try:
+            await train.wait_for(lambda: train_state(train) in wanted, lesson.left_ms() / 1000,
+                                 " or ".join(wanted))
+        except TimeoutError:
+            return None
+        return train_state(train)
+
+    async def press_train() -> None:
+        train.submit("Train")
+
+    async def open_tabs() -> None:
+        await asyncio.gather(step.open(OPEN_TIMEOUT_MS / 1000), train.open(OPEN_TIMEOUT_MS / 1000))
+        if chart_t(step) != 1:
+            result.errors.append(f"Step through opened at t = {chart_t(step)}")
+
+    async def take_part() -> None:
+        await asyncio.gather(_pressing(_protocol_press(step, result), args, rng, lesson, result),
+                             _training(press_train, state, args, rng, lesson, result))
+        if n := sum(1 for tab in (step, train) for _ in tab.elements("exception")):
+            result.errors.append(f"{n} exception element(s) on the pages")
+
+    try:
+        await _attend(lesson, result, open_tabs, take_part,
+                      lambda: [step.finished(), train.finished()])
+    finally:
+        result.errors.extend(step.errors + train.errors)
+        for tab in (step, train):
+            with contextlib.suppress(Exception):
+                await tab.close()
+
+
+async def _protocol_students(url: str, n: int, indices: range, args, barrier) -> dict:
+    """The protocol clients' side of a class: their students, and this process's CPU
+    seconds per second of the lesson."""
+    lesson = Lesson(len(indices), args.duration_s, barrier)
+    students = [LessonStudent(client="protocol") for _ in indices]
+    marks = {}
+
+    async def cpu_marks() -> None:
+        await lesson.begins()
+        marks["start"] = time.monotonic(), time.process_time()
+        await asyncio.sleep(max(0.0, lesson.end - time.monotonic()))
+        marks["end"] = time.monotonic(), time.process_time()
+
+    tasks = [protocol_student(url, i, args, random.Random(1000 * n + i), lesson,
+                              st) for i, st in zip(indices, students, strict=True)]
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.gather(lesson.clock(), cpu_marks(), *tasks),
+                               class_cap_s(args))
+    (t0, cpu0), (t1, cpu1) = marks.get("start", (0, 0)), marks.get("end", (1, 0))
+    return {"students": students, "cpu_per_s": (cpu1 - cpu0) / max(t1 - t0, 1e-9)}
+
+
+def _protocol_process(url: str, n: int, indices: range, args, barrier, conn) -> None:
+    """The protocol clients in a process of their own, at this script's priority (the
+    browsers' process lowers its own): their result sent on conn."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        conn.send(asyncio.run(_protocol_students(url, n, indices, args, barrier)))
+    except Exception as why:  # noqa: BLE001 - reported as the clients' result
+        conn.send({"students": [], "cpu_per_s": 0.0, "failed": f"{type(why).__name__}: {why}"})
+    finally:
+        conn.close()
 
 
 # ----- one class of N -----------------------------------------------------------------------
@@ -677,9 +879,14 @@ def summarise(n: int, students: list[Student], peak_rss: int, wall_s: float,
 
 
 def summarise_lesson(n: int, students: list[LessonStudent], marks: dict,
-                     sampler: RssSampler, wall_s: float, errors: list[str]) -> dict:
+                     sampler: RssSampler, wall_s: float, errors: list[str],
+                     protocol_cpu_per_s: float = 0.0) -> dict:
     """The lesson's figures; server CPU per second over the lesson itself (from its start,
-    once every student had opened its pages, to its end)."""
+    once every student had opened its pages, to its end). Step times by kind of client: the
+    browsers' (to the chart redrawn, and to script_finished), the protocol clients' (to
+    script_finished)."""
+    browsers = [st for st in students if st.client == "browser"]
+    protocol = [st for st in students if st.client == "protocol"]
     (t0, total0, main0), (t1, total1, main1) = marks.get("start", (0, 0, 0)), \
         marks.get("end", (0, 0, 0))
     span = max(t1 - t0, 1e-9)
@@ -688,10 +895,14 @@ def summarise_lesson(n: int, students: list[LessonStudent], marks: dict,
         "mode": "lesson",
         "sessions": n,
         "lesson_s": t1 - t0,
-        "step_chart": _stats([s for st in students for s in st.step_s]),
-        "step_script_finished": _stats([s for st in students for s in st.step_ws_s]),
-        "step_click": _stats([s for st in students for s in st.click_s]),
-        "late_presses": sum(st.late_presses for st in students),
+        "browsers": len(browsers),
+        "protocol_clients": len(protocol),
+        "step_chart": _stats([s for st in browsers for s in st.step_s]),
+        "step_script_finished": _stats([s for st in browsers for s in st.step_ws_s]),
+        "step_click": _stats([s for st in browsers for s in st.click_s]),
+        "protocol_step_finished": _stats([s for st in protocol for s in st.step_ws_s]),
+        "late_presses": sum(st.late_presses for st in browsers),
+        "protocol_late_presses": sum(st.late_presses for st in protocol),
         "open": _stats([st.open_s for st in students if st.open_s is not None]),
         "train_presses": len(trains),
         "train_skipped": sum(st.skipped_trains for st in students),
@@ -703,8 +914,13 @@ def summarise_lesson(n: int, students: list[LessonStudent], marks: dict,
         "train_lost": sum(p.state == "lost" for p in trains),
         "server_cpu_per_s": (total1 - total0) / span,
         "server_main_cpu_per_s": (main1 - main0) / span,
+        "script_runs": sum(st.script_runs for st in students),
+        "training_runs": sum(st.training_runs for st in students),
+        "server_main_cpu_ms_per_run": 1000 * (main1 - main0)
+        / max(sum(st.script_runs for st in students), 1),
         "workers_cpu_per_s": ((total1 - total0) - (main1 - main0)) / span,
         "browser_cpu_per_s": sampler.client_cpu_s / max(wall_s, 1e-9),
+        "protocol_cpu_per_s": protocol_cpu_per_s,
         "peak_rss_mb": sampler.peak / 1e6,
         "load_1min": [min(sampler.loads, default=0.0), max(sampler.loads, default=0.0)],
         "wall_s": wall_s,
@@ -733,32 +949,78 @@ def class_cap_s(args) -> float:
     return 2 * OPEN_TIMEOUT_MS / 1000 + args.duration_s + 2 * STEP_TIMEOUT_MS / 1000
 
 
-async def run_class(n: int, args) -> dict:
-    """One class of `n` students against a fresh server. After the server starts, this
-    process lowers its priority to nice --browser-nice (19), and Playwright's driver and
-    Chromium, started after, inherit it: the browsers take only what CPU the server leaves."""
+class ProtocolClients:
+    """The protocol clients of a class (students `indices`), in a process of their own
+    started before this one lowers its priority; `barrier` starts their lesson with the
+    browsers'."""
+
+    def __init__(self, url: str, n: int, indices: range, args) -> None:
+        context = multiprocessing.get_context("fork")
+        self.barrier = context.Barrier(2)
+        self._result, theirs = context.Pipe(duplex=False)
+        self.process = context.Process(target=_protocol_process,
+                                       args=(url, n, indices, args, self.barrier, theirs))
+        self.process.start()
+        theirs.close()
+
+    def result(self, timeout_s: float) -> dict:
+        """Their students and CPU (waits for their lesson's end, within `timeout_s`)."""
+        failed = {"students": [], "cpu_per_s": 0.0, "failed": "no result from the clients"}
+        try:
+            if self._result.poll(timeout_s):
+                return self._result.recv()
+        except EOFError:
+            pass
+        finally:
+            self.stop()
+        return failed
+
+    def stop(self) -> None:
+        self.process.join(10)
+        for stop in (self.process.terminate, self.process.kill):
+            if self.process.is_alive():
+                stop()
+                self.process.join(10)
+
+
+async def _chromium(stack: contextlib.AsyncExitStack):
+    """Headless Chromium (the system's), closed with `stack`."""
     from playwright.async_api import async_playwright
 
+    pw = await stack.enter_async_context(async_playwright())
+    return await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+async def run_class(n: int, args) -> dict:
+    """One class of `n` students against a fresh server. After the server starts (and the
+    protocol clients' process, with --clients protocol), this process lowers its priority to
+    nice --browser-nice (19), and Playwright's driver and Chromium, started after, inherit it:
+    the browsers take only what CPU the server leaves."""
     server = Server()
-    os.nice(args.browser_nice)
     pid = server.proc.pid
-    sampler = RssSampler(pid, renice=args.browser_nice)
+    browsers = min(args.browsers, n) if args.clients == "protocol" else n
+    clients = (ProtocolClients(server.url, n, range(browsers, n), args)
+               if browsers < n else None)
+    os.nice(args.browser_nice)
+    sampler = RssSampler(pid, renice=args.browser_nice,
+                         exclude=(clients.process.pid,) if clients else ())
     started, cpu_before = time.monotonic(), server_cpu_s(pid)
     load = [os.getloadavg()[0]]
     errors: list[str] = []
     marks: dict = {}
+    protocol = {"students": [], "cpu_per_s": 0.0}
     try:
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                               args=CHROMIUM_ARGS)
+        async with contextlib.AsyncExitStack() as stack:
+            browser = await _chromium(stack) if browsers else None
             try:
                 rngs = [random.Random(1000 * n + i) for i in range(n)]
                 if args.mode == "lesson":
-                    lesson = Lesson(n, args.duration_s)
-                    students = [LessonStudent() for _ in range(n)]
+                    lesson = Lesson(browsers, args.duration_s,
+                                    clients.barrier if clients else None)
+                    students = [LessonStudent() for _ in range(browsers)]
                     tasks = [lesson_student(browser, server.url, i, args, rngs[i], lesson,
-                                            students[i]) for i in range(n)]
-                    tasks.append(_lesson_marks(lesson, pid, marks))
+                                            students[i]) for i in range(browsers)]
+                    tasks += [lesson.clock(), _lesson_marks(lesson, pid, marks)]
                     try:
                         await asyncio.wait_for(asyncio.gather(*tasks), class_cap_s(args))
                     except TimeoutError:
@@ -771,14 +1033,22 @@ async def run_class(n: int, args) -> dict:
                                                       class_cap_s(args))
                 load.append(os.getloadavg()[0])
             finally:
-                await browser.close()
+                if browser is not None:
+                    await browser.close()
+        if clients:
+            protocol = await asyncio.to_thread(clients.result, class_cap_s(args))
+            if "failed" in protocol:
+                errors.append(f"the protocol clients: {protocol['failed']}")
         cpu = server_cpu_s(pid) - cpu_before
     finally:
         sampler.stop()
+        if clients:
+            clients.stop()
         server.stop()
     wall = time.monotonic() - started
     if args.mode == "lesson":
-        return summarise_lesson(n, students, marks, sampler, wall, errors)
+        return summarise_lesson(n, students + protocol["students"], marks, sampler, wall,
+                                errors, protocol["cpu_per_s"])
     return summarise(n, students, sampler.peak, wall, cpu, sampler.client_cpu_s, load)
 
 
@@ -820,21 +1090,31 @@ def print_table(results: list[dict], args) -> None:
             print(f"  N={r['sessions']}: {e}")
 
 
-def print_lesson(results: list[dict], args) -> None:
+def _lesson_intro(args, clients: str = "") -> None:
+    """What the lesson was, above its table."""
     print(f"\nLesson: {args.duration_s:.0f} s; each student ▶ every {args.press_every_s:g} s "
           f"±20 % on Step through (LSTM, n_a={args.n_a}, T_x={args.T_x}) and Train (the "
-          f"default run) every {args.train_every_s:g} s in a second tab. Seconds; CPU in "
-          "seconds per second of the lesson.")
+          f"default run) every {args.train_every_s:g} s in a second tab{clients}. Seconds; "
+          "CPU in seconds per second of the lesson.")
+
+
+def _measured(results: list[dict]) -> list[dict]:
+    """The classes that ran to a result; a line for each that did not."""
+    for r in results:
+        if "step_chart" not in r:
+            print(f"{r['sessions']:>3} | failed: {r.get('failed')}")
+    return [r for r in results if "step_chart" in r]
+
+
+def print_lesson(results: list[dict], args) -> None:
+    _lesson_intro(args)
     head = (f"{'N':>3} | {'▶→chart p50':>11} {'p95':>5} {'max':>5} | {'▶→fin p95':>9} | "
             f"{'presses':>7} {'late':>4} | {'trains':>6} {'done':>4} | {'queued p50':>10} "
             f"{'max':>5} | {'training p50':>12} | {'still queued':>12} {'waited max':>10} | "
             f"{'CPU server':>10} {'main':>5} {'workers':>7} {'browser':>7} | {'RSS MB':>6} | "
             f"{'load':>9} | errors")
     _ruled(head)
-    for r in results:
-        if "step_chart" not in r:
-            print(f"{r['sessions']:>3} | failed: {r.get('failed')}")
-            continue
+    for r in _measured(results):
         sc, sf, q, tr = (r["step_chart"], r["step_script_finished"], r["train_queued"],
                          r["train_training"])
         sq = r["train_still_queued"]
@@ -853,6 +1133,37 @@ def print_lesson(results: list[dict], args) -> None:
                   f"{r['train_skipped']}, still training at the end "
                   f"{r['train_still_training']}, never shown {r['train_lost']}")
         for e in r.get("errors", []):
+            print(f"  N={r['sessions']}: {e}")
+
+
+def print_protocol_lesson(results: list[dict], args) -> None:
+    _lesson_intro(args, f"; {args.browsers} student(s) in Chromium at nice "
+                        f"{args.browser_nice}, the others protocol clients")
+    head = (f"{'N':>3} | {'browser ▶→chart p50':>19} {'p95':>5} {'max':>5} | "
+            f"{'protocol ▶→finished p50':>23} {'p95':>5} {'max':>5} | {'presses':>7} "
+            f"{'late':>4} | {'runs':>4} {'done':>4} {'queued at end':>13} | "
+            f"{'queued p50':>10} {'max':>5} | {'CPU server':>10} {'main':>5} | "
+            f"{'runs/s Step':>11} {'Training':>8} {'main ms/run':>11} | "
+            f"{'clients':>7} {'browser':>7} | "
+            f"{'RSS MB':>6} | {'load':>9} | errors")
+    _ruled(head)
+    for r in _measured(results):
+        sc, pf, q = r["step_chart"], r["protocol_step_finished"], r["train_queued"]
+        print(f"{r['sessions']:>3} | {_fmt(sc['median']):>19} {_fmt(sc['p95']):>5} "
+              f"{_fmt(sc['max']):>5} | {_fmt(pf['median']):>23} {_fmt(pf['p95']):>5} "
+              f"{_fmt(pf['max']):>5} | {sc['count'] + pf['count']:>7} "
+              f"{r['late_presses'] + r['protocol_late_presses']:>4} | "
+              f"{r['train_presses']:>4} {r['train_finished']:>4} "
+              f"{r['train_still_queued']['count']:>13} | {_fmt(q['median']):>10} "
+              f"{_fmt(q['max']):>5} | {r['server_cpu_per_s']:>10.2f} "
+              f"{r['server_main_cpu_per_s']:>5.2f} | "
+              f"{(r['script_runs'] - r['training_runs']) / r['lesson_s']:>11.1f} "
+              f"{r['training_runs'] / r['lesson_s']:>8.1f} "
+              f"{r['server_main_cpu_ms_per_run']:>11.1f} | {r['protocol_cpu_per_s']:>7.2f} "
+              f"{r['browser_cpu_per_s']:>7.2f} | {r['peak_rss_mb']:>6.0f} | "
+              f"{r['load_1min'][0]:>4.1f}–{r['load_1min'][1]:<4.1f} | {len(r['errors'])}")
+    for r in results:
+        for e in r.get("errors", [])[:20]:
             print(f"  N={r['sessions']}: {e}")
 
 
@@ -895,7 +1206,8 @@ def one_class(n: int, args) -> dict:
     return result
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line's settings (`argv`, or sys.argv's), with the class sizes filled in."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=("lesson", "burst"), default="lesson",
                         help="lesson: a lesson's pace for --duration-s (default); burst: "
@@ -915,13 +1227,28 @@ def main() -> None:
     parser.add_argument("--train-steps", type=int, default=60, help="burst: the run's steps")
     parser.add_argument("--browser-nice", type=int, default=19,
                         help="the browsers' niceness (default 19, the lowest priority)")
+    parser.add_argument("--clients", choices=("browser", "protocol"), default="browser",
+                        help="lesson: browser: every student in Chromium (default); protocol: "
+                             "--browsers students in Chromium, the others protocol clients "
+                             "(Streamlit's websocket protocol, no browser)")
+    parser.add_argument("--browsers", type=int, default=1,
+                        help="with --clients protocol: students in Chromium (default 1)")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.sessions is None:
         args.sessions = [10, 20, 30] if args.mode == "lesson" else [1, 5, 10, 20]
-    if not os.access(CHROMIUM, os.X_OK):
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    if args.clients == "protocol" and args.mode == "burst":
+        sys.exit("--clients protocol is for a lesson (--mode lesson)")
+    if not os.access(CHROMIUM, os.X_OK) and (args.clients == "browser" or args.browsers):
         sys.exit(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    show = print_lesson if args.mode == "lesson" else print_table
+    show = {"burst": print_table, "lesson": print_lesson}[args.mode]
+    if args.mode == "lesson" and args.clients == "protocol":
+        show = print_protocol_lesson
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores; load average at the start: "
           + ", ".join(f"{x:.1f}" for x in os.getloadavg()), flush=True)
     results = []
