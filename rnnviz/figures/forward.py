@@ -182,9 +182,14 @@ class _Canvas:
             "title": {"text": title, "font": {"size": style.TITLE_SIZE}},
             "font": {"size": style.FONT_SIZE}, "height": height,
             "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "showlegend": False,
-            "xaxis": {"range": [-0.1, width + 0.1], "visible": False, "fixedrange": True},
+            # one unit as long across as up, by shrinking the plot area (constrain "domain")
+            # and not by widening a range: Plotly.react would then find the range it widened
+            # changed at every step and redraw every label and arrow (rnnviz.ui.page.live_chart)
+            "xaxis": {"range": [-0.1, width + 0.1], "visible": False, "fixedrange": True,
+                      "constrain": "domain"},
             "yaxis": {"range": [-0.1, height_units + 0.1], "visible": False,
-                      "fixedrange": True, "scaleanchor": "x", "scaleratio": 1},
+                      "fixedrange": True, "scaleanchor": "x", "scaleratio": 1,
+                      "constrain": "domain"},
             "shapes": self.shapes, "annotations": self.annotations,
         })
         # nothing to plot, but one empty trace: st.plotly_chart refuses a figure without any
