@@ -182,9 +182,7 @@ class _Canvas:
             "title": {"text": title, "font": {"size": style.TITLE_SIZE}},
             "font": {"size": style.FONT_SIZE}, "height": height,
             "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "showlegend": False,
-            # one unit as long across as up, by shrinking the plot area (constrain "domain")
-            # and not by widening a range: Plotly.react would then find the range it widened
-            # changed at every step and redraw every label and arrow (rnnviz.ui.page.live_chart)
+            # 1:1 kept by a smaller plot area: a widened range made Plotly.react redraw it all
             "xaxis": {"range": [-0.1, width + 0.1], "visible": False, "fixedrange": True,
                       "constrain": "domain"},
             "yaxis": {"range": [-0.1, height_units + 0.1], "visible": False,

@@ -31,9 +31,7 @@ import streamlit as st
 
 from rnnviz.ui import state, url
 
-# Play's frames, each one rerun of the fragment: at most 6.7 a second, well above the four
-# a second an animation needs, so that a browser that keeps up sets the pace itself
-FRAME_INTERVAL_MS = 150
+FRAME_INTERVAL_MS = 150  # at most 6.7 frames a second: a browser that keeps up sets Play's pace
 
 BACK_KEY, FORWARD_KEY = "rnnviz_step_back", "rnnviz_step_forward"  # the ◀ ▶ buttons
 PLAY_KEY = "rnnviz_play"  # Play / Pause
