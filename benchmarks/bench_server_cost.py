@@ -27,6 +27,11 @@ page has redrawn counts too. Every wait is a condition with a timeout: the run f
 (the websocket's script_finished), the charts' content changed (a hash of their SVG) and
 the page idle. The pause between actions (--pause-s) only paces the student. The script
 stops the server and the browser whatever happens.
+
+Play (--play-only: Play alone, three times per size) is measured from the click to t = T_x
+drawn: the server's CPU per frame, the frames per second the page drew (each new t in the
+cell diagram's title) and the browser's CPU per frame (user + system time of Chromium's
+processes, from their CPU-time clocks).
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ from bench_load import (  # noqa: E402
     RunCounter,
     Server,
     cpu_model,
+    descendants,
+    process_cpu_s,
     server_cpu_s,
 )
 
@@ -225,24 +232,45 @@ async def repeated(meter: Meter, page, counter: RunCounter, action: Action,
     return action
 
 
+def browser_cpu_s() -> float:
+    """User + system CPU seconds of Chromium's live processes started by this script (its
+    descendants named chromium or chrome; not the server, not Playwright's driver)."""
+    total = 0.0
+    for pid in descendants(os.getpid()):
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:
+            continue
+        if name.startswith("chrom"):
+            total += process_cpu_s(pid) or 0.0
+    return total
+
+
 async def play(meter: Meter, page, counter: RunCounter, url: str, suffix: str, T_x: int,
-               label: str) -> tuple[Action, float]:
-    """Play on Step through from t = 1 to T_x: the server's CPU per frame, and the frames
-    per second the browser drew (changes of t in the cell diagram's title)."""
+               label: str) -> tuple[Action, float, float]:
+    """Play on Step through from t = 1 to T_x: the server's CPU per frame, the frames per
+    second the browser drew (changes of t in the cell diagram's title) and the browser's
+    CPU ms per frame drawn."""
     await open_page(page, counter, f"{url}/{STEP.url_path}{suffix}")
     await page.evaluate(FRAMES_JS)
     frames = Action("Step through: Play, per frame", label, note="t = 1 to T_x")
+    browser_before = browser_cpu_s()
     await meter.run(frames, page.locator(".st-key-rnnviz_play").get_by_role("button").click)
     await page.wait_for_function(f"() => window.rnnvizFrames.some(([, t]) => t === {T_x})",
                                  timeout=TIMEOUT_MS)
     await page.wait_for_function(APP_IDLE_JS, timeout=TIMEOUT_MS)
     meter.close()
+    browser_ms = 1000 * (browser_cpu_s() - browser_before)
     drawn = await page.evaluate("window.rnnvizFrames")
     shown = [when for when, t in drawn if t > 1]  # the frames Play drew
     cpu, span = frames.samples[0]
     frames.samples = [(cpu / len(shown), span / len(shown))] * len(shown)
     fps = (len(shown) - 1) / ((shown[-1] - shown[0]) / 1000) if len(shown) > 1 else 0.0
-    return frames, fps
+    return frames, fps, browser_ms / len(shown)
+
+
+def _play_note(fps: float, browser_ms: float) -> str:
+    return f", {fps:.1f} frames/s drawn, browser {browser_ms:.0f} ms CPU per frame"
 
 
 async def play_only(meter: Meter, page, counter: RunCounter, url: str,
@@ -251,9 +279,10 @@ async def play_only(meter: Meter, page, counter: RunCounter, url: str,
     query = SIZES[size]
     actions = []
     for _ in range(3):
-        frames, fps = await play(meter, page, counter, url, f"?{query}" if query else "",
-                                 _t_x(query), SIZE_LABELS[size])
-        frames.note += f", {fps:.1f} frames/s drawn"
+        frames, fps, browser_ms = await play(meter, page, counter, url,
+                                             f"?{query}" if query else "", _t_x(query),
+                                             SIZE_LABELS[size])
+        frames.note += _play_note(fps, browser_ms)
         actions.append(frames)
     return actions
 
@@ -278,8 +307,8 @@ async def one_size(meter: Meter, page, counter: RunCounter, url: str, size: str,
         meter.close()
         actions += [press, slide]
         if target == STEP:
-            frames, fps = await play(meter, page, counter, url, suffix, T_x, label)
-            frames.note += f", {fps:.1f} frames/s drawn"
+            frames, fps, browser_ms = await play(meter, page, counter, url, suffix, T_x, label)
+            frames.note += _play_note(fps, browser_ms)
             actions.append(frames)
 
     await open_page(page, counter, f"{url}/{STEP.url_path}{suffix}")

@@ -158,10 +158,10 @@ def test_every_figure_uses_the_shared_projector_fonts():
     assert fig.layout.xaxis.title.font.size == style.AXIS_TITLE_SIZE
 
 
-def _terms(cell, **sizes):
+def _terms(cell, step=2, **sizes):
     setup = build(Config(cell=cell, input="gaussian", **sizes))
     trace = forward(setup.params, setup.x, setup.a0)
-    return step_terms(CELLS[cell], setup.params, example_view(CELLS[cell], trace, 0), 2, 1)
+    return step_terms(CELLS[cell], setup.params, example_view(CELLS[cell], trace, 0), step, 1)
 
 
 def _texts(fig) -> str:
@@ -216,3 +216,22 @@ def test_cell_diagram_shortens_long_vectors_and_refuses_unknown_cells():
     assert "…" in texts
     with pytest.raises(ValueError, match="cell"):
         figs.cell_diagram("elman", terms, example=0)
+
+
+@pytest.mark.parametrize("cell", sorted(figs.DIAGRAMS))
+def test_from_one_step_to_the_next_the_diagram_changes_only_its_labels(cell):
+    """Plotly.react redraws only the parts of a layout that changed, so the next step's
+    diagram keeps its arrows, shapes and axes as they were. The diagram keeps one unit as
+    long across as up by shrinking its plot area (constrain "domain"): had Plotly widened a
+    range instead, it would find that range changed at every step and redraw everything."""
+    one, two = (figs.cell_diagram(cell, _terms(cell, step, n_a=3, T_x=4), example=0)
+                for step in (2, 3))
+    assert one["layout"]["shapes"] == two["layout"]["shapes"]
+    for axis in ("xaxis", "yaxis"):
+        assert one["layout"][axis] == two["layout"][axis]
+        assert one["layout"][axis]["constrain"] == "domain"
+    assert one["layout"]["yaxis"]["scaleanchor"] == "x"
+    changed = [k for k, (a, b) in enumerate(zip(one["layout"]["annotations"],
+                                                two["layout"]["annotations"], strict=True))
+               if a != b]
+    assert changed and all(one["layout"]["annotations"][k]["text"] for k in changed)

@@ -19,6 +19,19 @@ def test_the_data_revision_follows_the_traces_and_nothing_else():
     assert page.data_revision([]) == page.data_revision([])
 
 
+def test_a_live_figure_has_its_data_revision_and_no_empty_template():
+    """An empty template (the figures' look keeps Plotly's default out with one) made
+    Plotly.react plot the chart anew at every frame: it compares templates by identity."""
+    fig = forward.heatmap(np.eye(3), "state", "a", current_t=2)
+    assert fig["layout"]["template"] == {}
+    live = page.live_figure(fig)
+    assert "template" not in live["layout"]
+    assert live["layout"]["datarevision"] == page.data_revision(fig["data"])
+    assert live["data"] is fig["data"] and fig["layout"]["template"] == {}  # fig untouched
+    styled = {"data": [], "layout": {"template": {"layout": {"font": {"size": 30}}}}}
+    assert page.live_figure(styled)["layout"]["template"] == styled["layout"]["template"]
+
+
 def test_streamlits_chart_module_is_found():
     """The browser side imports it for Plotly: without it the charts fall back to
     st.plotly_chart, which works but builds every chart anew at each frame."""
@@ -46,6 +59,7 @@ def test_a_live_chart_sends_the_figure_with_its_data_revision_or_falls_back():
     data = json.loads(component.proto.json)
     figure = json.loads(data["figure"])
     assert figure["layout"]["datarevision"] and figure["data"][0]["type"] == "heatmap"
+    assert "template" not in figure["layout"]
     assert data["plotly"] == page.PLOTLY_MODULE and data["config"]["responsive"]
     at = AppTest.from_function(_one_chart, kwargs={"fallback": True}).run()
     assert not at.get("bidi_component") and len(at.get("plotly_chart")) == 1

@@ -316,7 +316,8 @@ def test_play_is_drawn_with_what_the_player_has_seen_and_stops_at_the_last_step(
     play = browser_buttons(at)[player.PLAY_KEY]
     assert (play["playing"], play["seq"], play["ticks"], play["disabled"]) == (False, 0, 0, False)
     assert play["play"]["label"] == "Play" and play["pause"]["label"] == "Pause"
-    assert play["interval"] == player.FRAME_INTERVAL_MS == 250  # four frames a second
+    assert play["interval"] == player.FRAME_INTERVAL_MS
+    assert 1000 / play["interval"] >= 6  # room above the four frames a second Play must reach
     at.session_state[state.PLAYING_KEY] = True
     at.session_state[state.PLAY_SEEN_KEY] = {"seq": 1, "ticks": 3}
     at.run()

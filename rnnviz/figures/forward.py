@@ -245,9 +245,12 @@ class _Canvas:
             "title": {"text": title, "font": {"size": style.TITLE_SIZE}},
             "font": {"size": style.FONT_SIZE}, "height": height,
             "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "showlegend": False,
-            "xaxis": {"range": [-0.1, width + 0.1], "visible": False, "fixedrange": True},
+            # 1:1 kept by a smaller plot area: a widened range made Plotly.react redraw it all
+            "xaxis": {"range": [-0.1, width + 0.1], "visible": False, "fixedrange": True,
+                      "constrain": "domain"},
             "yaxis": {"range": [-0.1, height_units + 0.1], "visible": False,
-                      "fixedrange": True, "scaleanchor": "x", "scaleratio": 1},
+                      "fixedrange": True, "scaleanchor": "x", "scaleratio": 1,
+                      "constrain": "domain"},
             "shapes": self.shapes, "annotations": self.annotations,
         })
         # nothing to plot, but one empty trace: st.plotly_chart refuses a figure without any

@@ -104,22 +104,33 @@ def data_revision(data: list[dict]) -> str:
     return digest.hexdigest()
 
 
+def live_figure(fig: dict) -> dict:
+    """The figure as a live chart sends it to Plotly.react.
+
+    Its layout gets the traces' digest as Plotly's datarevision, so a frame that moves only
+    the outline of step t, or changes the numbers in the cell's boxes, redraws no trace. It
+    loses an empty template: Plotly.react compares a template by identity, so any template,
+    an empty one too, made every frame a full replot of the chart, and Plotly.js adds none
+    of its own (the empty one is there to keep Plotly's Python side from adding its default).
+    """
+    layout = {**fig.get("layout", {}), "datarevision": data_revision(fig.get("data", []))}
+    if layout.get("template") == {}:
+        del layout["template"]
+    return {**fig, "layout": layout}
+
+
 def live_chart(fig, key: str) -> None:
     """A chart redrawn in place as the timestep moves (Play, ◀ ▶, the slider).
 
     `st.plotly_chart` builds a chart anew in the browser whenever its figure changes: at
     every frame of Play, most of what the browser does for it. This one stays and Plotly
-    redraws only what changed (live_chart.js). Where Streamlit's chart module is not found
-    (another Streamlit version), it is an ordinary chart.
+    redraws only what changed (live_chart.js, live_figure). Where Streamlit's chart module
+    is not found (another Streamlit version), it is an ordinary chart.
     """
     if PLOTLY_MODULE is None:
         chart(fig, key=key)
         return
-    # the traces' digest as Plotly's datarevision: a frame that moves only the outline of
-    # step t, or changes the numbers in the cell's boxes, redraws no trace
-    fig = {**fig, "layout": {**fig.get("layout", {}),
-                             "datarevision": data_revision(fig.get("data", []))}}
-    _live_chart(key=key, data={"figure": plotly.io.to_json(fig, validate=False),
+    _live_chart(key=key, data={"figure": plotly.io.to_json(live_figure(fig), validate=False),
                                "plotly": PLOTLY_MODULE,
                                "config": {"displaylogo": False, "responsive": True}})
 

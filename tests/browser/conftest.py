@@ -51,8 +51,8 @@ How "finished running" is detected (verified on Streamlit 1.67 in Chromium 156):
   the server sends over the websocket (parsed with Streamlit's own protobuf classes) and
   wait for one more, then for the DOM condition above.
 - A fragment's rerun (the timestep player) sends `script_finished` too, with its own status,
-  and while Play runs the browser asks for a fragment rerun per frame (up to four a
-  second). An interaction that reruns the whole page (a sidebar link, a form's submit
+  and while Play runs the browser asks for a fragment rerun per frame (up to six or
+  seven a second). An interaction that reruns the whole page (a sidebar link, a form's submit
   button, a button whose script calls st.rerun()) is waited for with `whole_page=True`, so
   a frame's fragment run finishing meanwhile is not taken for it; `goto_app` always waits
   for a whole-page run. While Play runs the page is never idle for long: assert on what

@@ -60,6 +60,32 @@ def test_moving_the_timestep_changes_the_charts(goto_app, expect_rerun, assert_n
     assert_no_exception(page)
 
 
+def test_a_step_redraws_only_what_changed_in_each_chart(goto_app, expect_rerun):
+    """The charts keep their plot and Plotly redraws only what a step changed: no chart is
+    plotted anew (Plotly's plotly_beforeplot) and the cell diagram's arrows stay the same
+    elements. Either costs the browser most of a frame of Play: a template in the figure,
+    or a range Plotly widened to keep the diagram's scale, made every step a whole redraw."""
+    page = goto_app("/Step_through?T_x=6")
+    expect(page.locator(CHART)).to_have_count(3)
+    title = page.locator(f"{CHART} .gtitle").first
+    expect(title).to_contain_text("t = 1:")
+    page.evaluate("""() => {
+      window.rnnvizReplots = 0;
+      for (const plot of document.querySelectorAll('[data-testid$="PlotlyChart"] .js-plotly-plot'))
+        plot.on('plotly_beforeplot', () => { window.rnnvizReplots += 1; });
+      window.rnnvizArrows = [...document.querySelectorAll(
+        '[data-testid$="PlotlyChart"] .js-plotly-plot .annotation-arrow-g')];
+    }""")
+    assert page.evaluate("window.rnnvizArrows.length") > 5
+    forward = page.locator(f".st-key-{FORWARD_KEY}").get_by_role("button")
+    for t in (2, 3):
+        with expect_rerun(page):
+            forward.click()
+        expect(title).to_contain_text(f"t = {t}:")
+    assert page.evaluate("window.rnnvizReplots") == 0
+    assert page.evaluate("window.rnnvizArrows.every((arrow) => arrow.isConnected)")
+
+
 def test_every_press_of_the_step_buttons_counts(goto_app, wait_for_app, script_runs):
     page = goto_app("/Step_through?T_x=40")
     runs = script_runs(page)
