@@ -23,7 +23,8 @@ settings = st.container()  # drawn above the live part, but after it in the run 
 
 # The curves grow while the runs train, polled a few times a second. The live part runs
 # first: Streamlit's own Stop (top right) ends a run where it stands and the page keeps only
-# what that run drew, so the polling must be drawn before anything else can be cut short.
+# what that run drew, so the polling is drawn before anything else can be cut short (and
+# the browser asks for the whole page again when a Stop cut even that short).
 train_live.live()
 with settings:
     train_form.draw()

@@ -21,7 +21,7 @@ from rnnviz.engine import init_params
 from rnnviz.training.files import save_model
 from rnnviz.training.settings import FORM, SETTING, TEMPERATURE, TrainConfig
 from rnnviz.training.trainer import SUSTAINED, Trainer, load_trained
-from rnnviz.ui import run_detail, state
+from rnnviz.ui import run_detail, state, train_live
 from rnnviz.ui import training as tr
 from rnnviz.ui.train_form import TEXT_FILE_KEY
 from rnnviz.ui.train_form import WIDGET_PREFIX as W
@@ -235,6 +235,27 @@ def test_stop_stops_a_run_mid_way_and_continue_goes_on_from_there():
     at.button(key="rnnviz_tr_stop").click().run()
     finish(at)
     assert run.history["step"] == list(range(1, run.steps_done + 1))
+
+
+def follow_runs(at: AppTest) -> dict[str, dict]:
+    """The data of the browser's follower of the runs (rnnviz.ui.follow_runs.js), by role."""
+    found = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    return {data["role"]: data for data in found if data.get("role") in ("page", "poll")}
+
+
+def test_the_browser_is_asked_to_poll_only_while_runs_train_and_can_rerun_the_page():
+    at = open_training()
+    follow = follow_runs(at)
+    assert set(follow) == {"page", "poll"} and follow["poll"]["on"] is False
+    assert follow["poll"]["interval"] == round(train_live.POLL_S * 1000)
+    press_train(at, train_cell="rnn", steps=20_000)
+    first = follow_runs(at)["poll"]
+    assert first["on"] is True
+    at.run()   # every draw is told apart, so the browser sees that its poll was answered
+    assert follow_runs(at)["poll"]["drawn"] != first["drawn"]
+    at.button(key="rnnviz_tr_stop").click().run()
+    finish(at)
+    assert follow_runs(at)["poll"]["on"] is False
 
 
 def test_a_run_goes_on_training_while_the_session_visits_other_pages():

@@ -1,7 +1,8 @@
 """The Streamlit layer: what the pages share, one concern per module.
 
-    train_live  the Training page live, in a fragment polling the workers: Stop and
-                Continue, runs waiting for a slot, the progress, the curves, the runs' table
+    train_live  the Training page live, in a fragment the browser polls while the workers
+                train (follow_runs.js): Stop and Continue, runs waiting for a slot, the
+                progress, the curves, the runs' table
     run_detail  one training run in detail: downloads, the optimizer's insides, snapshots,
                 samples, a snapshot opened in another view
     train_runs  the training runs kept: their table, which the charts show, removing one,

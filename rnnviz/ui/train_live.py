@@ -2,9 +2,19 @@
 a slot, the progress (steps/s and time left), three charts (loss, accuracy, gradient norm) and
 the runs' table, in a fragment that asks the workers what they trained every POLL_S seconds
 while runs train. The runs train in worker processes (rnnviz.ui.training), so clicks, other
-pages and this polling never interrupt them."""
+pages and this polling never interrupt them.
+
+The browser asks for the polls (follow_runs.js), not Streamlit's `run_every`: each run of the
+whole page stops that timer in the browser and only the fragment's call starts it again, so
+Streamlit's own Stop (top right) landing before the live part left nothing polling, and the
+end of that run took off everything it had not drawn again: a blank page until the next
+click. The browser asks only while no script run is going, and when the live part has been
+taken off the page it asks for the whole page again."""
 
 from __future__ import annotations
+
+import time
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -22,18 +32,28 @@ from rnnviz.ui.page import plain
 POLL_S = 0.5
 FIGURES_KEY = "rnnviz_train_figures"   # {chart: figure} refreshed in place between polls
 CHARTS = ("loss", "accuracy", "grad_norm")
+FOLLOW_PAGE_KEY, FOLLOW_POLL_KEY = "rnnviz_tr_follow_page", "rnnviz_tr_follow_poll"
+_follow_runs = st.components.v2.component(
+    "rnnviz_follow_runs", js=(Path(__file__).parent / "follow_runs.js").read_text(),
+    # nothing to see: their places take no room in the page
+    css=f".st-key-{FOLLOW_PAGE_KEY}, .st-key-{FOLLOW_POLL_KEY} {{ display: none; }}",
+    isolate_styles=False)
 
 
 def live() -> None:
-    """The live part of the page, polling while runs train; the whole page reruns when a
+    """The live part of the page, polled while runs train; the whole page reruns when a
     run starts or ends (so the run detail and the buttons follow)."""
     polling = bool(training.training_now())
+    _follow_runs(key=FOLLOW_PAGE_KEY, data={"role": "page"})
 
-    @st.fragment(run_every=POLL_S if polling else None)
+    @st.fragment
     def _live() -> None:
         ended = training.collect()
         if ended or bool(training.training_now()) != polling:
-            st.rerun()   # the whole page, once: the timer on or off, the detail updated
+            st.rerun()   # the whole page, once: the detail updated
+        _follow_runs(key=FOLLOW_POLL_KEY, data={"role": "poll", "on": polling,
+                                                "interval": round(POLL_S * 1000),
+                                                "drawn": time.time_ns()})
         controls()
         progress()
         task_notes()

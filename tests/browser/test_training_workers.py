@@ -2,7 +2,8 @@
 (started with one training slot): a run keeps training while its session visits other pages
 and comes back; Stop stops it mid-run; two sessions training at once each see their own runs,
 the second waiting for the slot; a session that closes stops its worker and frees the slot;
-Streamlit's own Stop leaves the page following the run; the worker the Training page warms up
+Streamlit's own Stop at the very start of a run of the whole page leaves the page following
+the run, and so do polls the server stops answering; the worker the Training page warms up
 trains the run, stays for the next, and ends with the server. Tests wait for conditions
 only."""
 
@@ -17,27 +18,13 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from rnnviz.engine import CELLS
+from rnnviz.ui.train_live import FOLLOW_POLL_KEY
 
 LONG_MS = 120_000
 SIDEBAR = '[data-testid="stSidebar"]'
-CLICK_TOOLBAR_STOP_JS = """() => {
-  // clicks the toolbar's Stop the moment it appears (a MutationObserver sees every change of
-  // the DOM), once, and notes it in window.toolbarStopClicked
-  const click = () => {
-    const stop = [...document.querySelectorAll('[data-testid="stToolbar"] button')]
-      .find((button) => button.textContent.trim().endsWith('Stop'));
-    if (!stop) return;
-    observer.disconnect();
-    stop.click();
-    window.toolbarStopClicked = true;
-  };
-  const observer = new MutationObserver(click);
-  observer.observe(document.body, {subtree: true, childList: true, characterData: true,
-                                   attributes: true});
-  click();
-}"""
 
 
 @pytest.fixture
@@ -170,35 +157,114 @@ def test_a_session_that_closes_stops_its_worker_and_frees_the_slot(
     _wait(freed, "the closed session's worker stopped", bob)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "a known bug: Streamlit's own Stop during a full rerun of the Training page (here one "
-    "asked for with 'r') can leave the page blank, fragment and all, until the next click; "
-    "during a poll the page follows the run on. Seen in CI on 2026-11-30"))
-def test_streamlits_own_stop_leaves_the_page_following_the_run(
-        goto_app, assert_no_exception):
+# Streamlit's own Stop landing at the very start of a run of the whole page, before the run
+# has drawn anything: the moment a script run ends (nothing else is then on its way to the
+# server), the student presses "r" (rerun the page) and the page's websocket sends
+# BackMsg{stop_script} right behind the rerun. window.liveLost notes that the live part (the
+# page's Stop button) was taken off the page afterwards.
+RERUN_AND_STOP_JS = """(stop) => {
+  if (!window.stopRightBehind) {
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      send.call(this, data);
+      if (window.stopRightBehind.armed && this.url.endsWith("/_stcore/stream")) {
+        window.stopRightBehind.armed = false;
+        send.call(this, new Uint8Array(stop));
+      }
+    };
+    window.stopRightBehind = {armed: false};
+  }
+  const app = document.querySelector('[data-testid="stApp"]');
+  const liveShown = () => [...document.querySelectorAll('[data-testid="stMain"] button')]
+    .some((button) => button.textContent.trim() === "Stop");
+  window.stopSent = false;
+  window.liveLost = false;
+  const lost = new MutationObserver(() => {
+    if (!liveShown()) {
+      window.liveLost = true;
+      lost.disconnect();
+    }
+  });
+  const ended = new MutationObserver(() => {
+    if (app.getAttribute("data-test-script-state") !== "notRunning") return;
+    ended.disconnect();
+    window.stopRightBehind.armed = true;
+    const main = document.querySelector('[data-testid="stMain"]');
+    for (const type of ["keydown", "keyup"]) {
+      main.dispatchEvent(new KeyboardEvent(type, {key: "r", code: "KeyR", keyCode: 82,
+                                                  bubbles: true}));
+    }
+    window.stopSent = !window.stopRightBehind.armed;
+    window.stopRightBehind.armed = false;
+    if (window.stopSent) lost.observe(document.body, {subtree: true, childList: true});
+  });
+  ended.observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+}"""
+STOP_SCRIPT = list(BackMsg(stop_script=True).SerializeToString())
+
+
+def _following_a_long_run(goto_app, script_runs):
+    """The Training page following a run of 20,000 steps; the page and its script runs."""
     page = goto_app("/Training")
     _train(page, n_a=8, steps=20_000)
     _goes_on(page)
-    # The toolbar's Stop shows only while a script run (here a poll) is going, often for a
-    # few milliseconds: the page clicks it the moment it appears (checked on every change of
-    # the DOM), as a student's click during a run would land.
-    # A poll may be too quick for the toolbar to show Stop, so the student also asks for
-    # reruns (Streamlit's "r" shortcut) until one is caught.
-    page.evaluate(CLICK_TOOLBAR_STOP_JS)
+    return page, script_runs(page)
 
-    def clicked() -> bool:
-        if page.evaluate("() => window.toolbarStopClicked === true"):
-            return True
-        page.get_by_test_id("stMain").press("r")
-        return False
 
-    _wait(clicked, "the toolbar's Stop was clicked", page)
-    _goes_on(page)   # the run trains on and the page still follows it
+def test_streamlits_own_stop_leaves_the_page_following_the_run(
+        goto_app, script_runs, assert_no_exception):
+    page, runs = _following_a_long_run(goto_app, script_runs)
+
+    def blanked() -> bool:
+        """One try: the Stop lands right behind a rerun of the page; True if the page was
+        left without its live part (False: the Stop came before the run started, or late)."""
+        page.evaluate(RERUN_AND_STOP_JS, STOP_SCRIPT)
+        _wait(lambda: page.evaluate("window.stopSent"), "the rerun and the Stop sent", page)
+        before = runs.finished
+        _wait(lambda: runs.finished >= before + 2 or page.evaluate("window.liveLost"),
+              "the page ran again", page)
+        return page.evaluate("window.liveLost")
+
+    assert any(blanked() for _ in range(5)), "the Stop never landed before the live part"
+    _goes_on(page)   # the run trains on and the page follows it again, no click needed
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("button", name="Stop", exact=True)).to_be_enabled()
     _stop(page)
     expect(main.get_by_role("button", name="Stop", exact=True)).to_be_disabled()
     expect(page.get_by_role("button", name="Continue")).to_be_enabled()
+    assert_no_exception(page)
+
+
+# The server hears no more polls: the page's websocket drops the reruns that carry the poll
+# element's trigger (the element's key, then "__events").
+DROP_POLLS_JS = """(poll) => {
+  const send = WebSocket.prototype.send;
+  const ask = new TextEncoder().encode(poll + "__events");
+  const has = (data) => {
+    const bytes = new Uint8Array(data.buffer ?? data);
+    outer: for (let i = 0; i + ask.length <= bytes.length; i++) {
+      for (let j = 0; j < ask.length; j++) if (bytes[i + j] !== ask[j]) continue outer;
+      return true;
+    }
+    return false;
+  };
+  WebSocket.prototype.send = function (data) {
+    if (window.dropPolls && typeof data !== "string" && has(data)) return;
+    send.call(this, data);
+  };
+  window.dropPolls = true;
+}"""
+
+
+def test_polls_that_draw_nothing_make_the_page_ask_for_the_whole_page(
+        goto_app, script_runs, assert_no_exception):
+    page, runs = _following_a_long_run(goto_app, script_runs)
+    before = runs.page_runs
+    page.evaluate(DROP_POLLS_JS, FOLLOW_POLL_KEY)
+    _wait(lambda: runs.page_runs > before, "the page asked for the whole page", page)
+    page.evaluate("window.dropPolls = false")
+    _goes_on(page)
+    _stop(page)
     assert_no_exception(page)
 
 

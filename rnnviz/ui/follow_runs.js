@@ -1,0 +1,100 @@
+// The Training page follows its runs from the browser (rnnviz.ui.train_live). The page draws
+// this component twice, both hidden:
+//   role "page"  outside the live part: its trigger reruns the whole page
+//   role "poll"  in the live part (a fragment): its trigger reruns that part, a poll
+//
+// While runs train, a poll is asked for data.interval ms after the last one at the earliest,
+// once the last one has drawn the poll element again (data.drawn, when the server drew it,
+// has changed), no script run is going, the page is connected and the poll element is not
+// stale. So polls never pile up behind a slow one, and none is sent while a run of the whole
+// page may still be stopped: a poll coming in behind Streamlit's own Stop would draw the live
+// part into a page that run has emptied, and the app breaks.
+//
+// The whole page is asked for instead, once for each poll element lost (a Stop of that run
+// too is the student's last word), when:
+// - the poll element is off the page, no run is going and the page is still this one:
+//   Streamlit's own Stop (top right) ended a run of the whole page before it drew the live
+//   part again, and the page took the live part off;
+// - UNANSWERED polls in a row, UNANSWERED_MS apart, drew nothing: the server no longer knows
+//   the live part (a new session after a restart).
+const CHECK_MS = 100;  // how often the page's state is looked at
+const UNANSWERED = 3;
+const UNANSWERED_MS = 3000;
+
+const follow = {
+  pageTrigger: null,  // the page instance's setTriggerValue
+  pollTrigger: null,  // the poll instance's setTriggerValue
+  poll: null,         // the poll element last drawn
+  drawn: null,        // its data.drawn
+  path: null,         // the page it was drawn on
+  on: false,          // runs are training
+  interval: 500,
+  lastAsk: -Infinity,
+  answered: true,     // the poll element was drawn again since the last poll asked for
+  unanswered: 0,      // polls asked for in a row that drew nothing
+  recovered: null,    // the data.drawn of the poll element the whole page was asked for
+  timer: null,
+};
+
+// No script run going (or Streamlit does not say) and the page connected to its server.
+function idle() {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app === null) return false;
+  const run = app.getAttribute("data-test-script-state");
+  const connection = app.getAttribute("data-test-connection-state");
+  return (run === null || run === "notRunning")
+    && (connection === null || connection === "CONNECTED");
+}
+
+function askPage() {
+  follow.recovered = follow.drawn;
+  if (follow.pageTrigger !== null) follow.pageTrigger("lost");
+}
+
+function askPoll() {
+  follow.lastAsk = performance.now();
+  follow.answered = false;
+  follow.pollTrigger("poll");
+}
+
+function step() {
+  if (!follow.poll.isConnected) {
+    if (follow.recovered !== follow.drawn) askPage();
+    return;
+  }
+  // stale: drawn by an earlier run than the last one, which may be about to take it off
+  if (!follow.on || follow.poll.closest('[data-stale="true"]') !== null) return;
+  const since = performance.now() - follow.lastAsk;
+  if (follow.answered) {
+    if (since >= follow.interval) askPoll();
+  } else if (since >= UNANSWERED_MS) {
+    follow.unanswered += 1;
+    if (follow.unanswered < UNANSWERED) askPoll();
+    else if (follow.recovered !== follow.drawn) askPage();
+  }
+}
+
+function check() {
+  follow.timer = null;
+  if (window.location.pathname !== follow.path) return;  // another page: nothing to follow
+  if (idle()) step();
+  follow.timer = setTimeout(check, CHECK_MS);
+}
+
+export default function ({ data, parentElement, setTriggerValue }) {
+  if (data.role === "page") {
+    follow.pageTrigger = setTriggerValue;
+    return;
+  }
+  if (data.drawn !== follow.drawn) {
+    follow.answered = true;
+    follow.unanswered = 0;
+  }
+  follow.drawn = data.drawn;
+  follow.poll = parentElement;
+  follow.pollTrigger = setTriggerValue;
+  follow.path = window.location.pathname;
+  follow.on = data.on;
+  follow.interval = data.interval;
+  if (follow.timer === null) follow.timer = setTimeout(check, CHECK_MS);
+}
