@@ -12,8 +12,8 @@ and n_a = 64, T_x = 60):
 - presses ▶ (and ◀ when t reaches T_x) on Step through and on Gates and cell state, and
   moves their timestep slider with the arrow keys;
 - changes the seed in the sidebar (a new seed each time: a new forward pass);
-- moves Gradient flow's spectral-radius knob (a new configuration each time: BPTT for
-  both cells again);
+- moves Gradient flow's spectral-radius knob (a new configuration each time: BPTT and the
+  Jacobian readouts of every cell again);
 - opens each page afresh (a new session each time);
 - for the default size, trains the Training page's default run (500 steps, both cells)
   and compares it with the same run of the engine alone, timed in this process first.
@@ -331,7 +331,7 @@ async def one_size(meter: Meter, page, counter: RunCounter, url: str, size: str,
 
     actions.append(await repeated(meter, page, counter, Action(
         "Gradient flow: spectral-radius knob", label,
-        note="a new configuration each time: BPTT of both cells"), knob_right, presses))
+        note="a new configuration each time: every cell anew"), knob_right, presses))
 
     for target in (HOME, STEP, GATES, FLOW, TRAINING, CHECK):
         opened = Action(f"page load: {target.title}", label, note="a new session each time")

@@ -58,9 +58,9 @@ with page.engine_errors():
     reports = {cell: gradients.flow_report(build.for_cell(config, cell), where, example, snapshot)
                for cell in cells}
 
-page.chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()},
-                                  state.view_field("where").label_of(where)),
-           key="rnnviz_gf_flow")
+page.live_chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()},
+                                       state.view_field("where").label_of(where)),
+                key="rnnviz_gf_flow")
 st.markdown(
     "**How to read it.** The y axis is logarithmic: equal distances up the axis are "
     "equal factors (from 10⁻⁶ to 10⁻³ is a factor of 1000). "
@@ -83,11 +83,11 @@ st.markdown(
 )
 left, right = st.columns(2)
 with left:
-    page.chart(figures.jacobian_norms({c: r["jacobian"] for c, r in reports.items()}),
-               key="rnnviz_gf_jac")
+    page.live_chart(figures.jacobian_norms({c: r["jacobian"] for c, r in reports.items()}),
+                    key="rnnviz_gf_jac")
 with right:
-    page.chart(figures.norm_product({c: r["product"] for c, r in reports.items()}),
-               key="rnnviz_gf_product")
+    page.live_chart(figures.norm_product({c: r["product"] for c, r in reports.items()}),
+                    key="rnnviz_gf_product")
 weights = "trained" if snapshot is not None else "as initialised"
 st.markdown(f"The whole chain, ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps, weights {weights}:")
 for col, (cell, report) in zip(st.columns(len(reports)), reports.items(), strict=True):
@@ -102,8 +102,8 @@ for col, (cell, report) in zip(st.columns(len(reports)), reports.items(), strict
 st.subheader("Which units carry the gradient")
 heat_cell = st.radio("cell", cells, cells.index(config.cell), lambda c: CELLS[c].label,
                      horizontal=True, key="rnnviz_gf_heat_cell") if len(cells) > 1 else cells[0]
-page.chart(figures.gradient_heatmap(reports[heat_cell]["dA"], heat_cell, example),
-           key="rnnviz_gf_heat")
+page.live_chart(figures.gradient_heatmap(reports[heat_cell]["dA"], heat_cell, example),
+                key="rnnviz_gf_heat")
 st.caption("Red: increasing that unit's a⟨t⟩ would increase the loss; blue: decrease it. "
            "White is zero; columns fading to white on the left are the vanishing gradient.")
 
@@ -135,7 +135,7 @@ if where == "all":
     with page.engine_errors():
         per_step = {cell: gradients.per_step_report(build.for_cell(config, cell), where, snapshot)
                     for cell in cells}
-    page.chart(figures.step_gradient_norms(per_step, threshold), key="rnnviz_gf_per_step")
+    page.live_chart(figures.step_gradient_norms(per_step, threshold), key="rnnviz_gf_per_step")
     st.caption(readouts.steps_that_clip(per_step, threshold))
 else:
     st.caption("With the loss at the last step only there is a single term; choose “every "

@@ -31,6 +31,18 @@ def test_gate_heatmap_uses_the_fixed_sequential_zero_one_scale():
     assert fig.layout.title.text == "forget gate f⟨t⟩"
 
 
+def test_heatmap_scales_reach_the_browser_as_colours_not_names():
+    """Live charts are not validated, and Plotly.js draws a scale of its own for a name it
+    does not know (plotly.py's RdBu_r) or knows differently (Viridis)."""
+    for kind, name in (("gate", "Viridis"), ("state", "RdBu_r")):
+        (trace,) = figs.heatmap(np.eye(2), kind, "a")["data"]
+        assert [tuple(stop) for stop in trace["colorscale"]] == list(
+            go.Heatmap(colorscale=name).colorscale)
+    (state,) = figs.heatmap(np.eye(2), "state", "a")["data"]
+    blue, white, red = (state["colorscale"][k][1] for k in (0, len(state["colorscale"]) // 2, -1))
+    assert (blue, white, red) == ("rgb(5,48,97)", "rgb(247,247,247)", "rgb(103,0,31)")
+
+
 def test_state_heatmap_is_diverging_centred_at_zero_and_symmetric():
     values = np.array([[-0.5, 2.0], [0.1, -3.0]])
     (trace,) = go.Figure(figs.heatmap(values, "state", "cell state c⟨t⟩")).data

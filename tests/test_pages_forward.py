@@ -13,7 +13,6 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import rnnviz.engine.losses
 import rnnviz.engine.model
 from rnnviz.app.build import PRESETS, build
 from rnnviz.app.config import FIELDS, GATE_BIASES, Config
@@ -433,19 +432,6 @@ def test_the_csv_download_holds_the_shown_view():
     assert lines[0] == "t,unit,a,c,f,u,o,c_tilde"
     assert len(lines) == 1 + 3 * 4
     assert lines[1].startswith("1,0,") and lines[-1].startswith("4,2,")
-
-
-@pytest.mark.parametrize("where", ["all", "last"])
-def test_cached_backprop_places_the_loss_where_asked(where):
-    config = Config(cell="rnn", input="gaussian", n_a=4, m=3, T_x=5)
-    grads = cache.backprop(config, where)
-    setup = cache.setup(config)
-    expected = rnnviz.engine.model.backward(setup.params, cache.trace(config), setup.targets,
-                                     rnnviz.engine.losses.Loss("cross_entropy", where))
-    assert grads.loss == pytest.approx(expected.loss)
-    assert grads.dA.shape == (4, 3, 5)
-    if where == "last":
-        assert not grads.dz_y[:, :, :-1].any()  # no loss before T_x
 
 
 def test_home_links_every_page():

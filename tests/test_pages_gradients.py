@@ -16,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 from rnnviz.app import contents
 from rnnviz.app.build import build
 from rnnviz.app.config import Config
-from rnnviz.engine import CELLS
+from rnnviz.engine import CELLS, analysis, model
+from rnnviz.engine.losses import Loss
 from rnnviz.figures import style
 from rnnviz.ui import gradients as gf
 from rnnviz.ui import sidebar, state
@@ -40,11 +41,10 @@ def no_exception(at: AppTest) -> None:
 
 
 def figures(at: AppTest) -> dict[str, dict]:
-    out = {}
-    for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
-        out[spec["layout"]["title"]["text"]] = spec
-    return out
+    """{title: figure} of the charts drawn, all live charts (rnnviz.ui.page.live_chart)."""
+    assert not at.get("plotly_chart")  # none validated by st.plotly_chart
+    specs = [json.loads(json.loads(e.proto.json)["figure"]) for e in at.get("bidi_component")]
+    return {spec["layout"]["title"]["text"]: spec for spec in specs}
 
 
 def array(value) -> np.ndarray:
@@ -87,6 +87,21 @@ def test_gradient_flow_page_overlays_every_cell_with_every_chart():
                                         "Wf", "bf", "Wu", "bu", "Wc", "bc", "Wo", "bo",
                                         "Wy", "by",
                                         "Wr", "br", "Wu", "bu", "Wc", "bc", "Wy", "by"]
+
+
+@pytest.mark.parametrize("where", ["all", "last"])
+def test_the_flow_report_places_the_loss_where_asked(where):
+    config = Config(cell="lstm", input="gaussian", n_a=4, m=3, T_x=5)
+    report = gf.flow_report(config, where, 1)
+    setup = build(config)
+    trace = model.forward(setup.params, setup.x, setup.a0, output=setup.loss.output)
+    expected = model.backward(setup.params, trace, setup.targets, Loss("cross_entropy", where))
+    assert report["loss"] == pytest.approx(expected.loss)
+    np.testing.assert_allclose(report["dA"], expected.dA[:, 1, :])
+    assert set(report["flow"]) == {"a", "c"}
+    np.testing.assert_allclose(report["flow"]["c"], expected.flow_norms()["c"])
+    norms, _ = analysis.jacobian_readouts(setup.params, trace, 1)
+    np.testing.assert_allclose(report["jacobian"], norms)
 
 
 def test_moving_the_loss_to_every_step_changes_the_picture_and_is_remembered():

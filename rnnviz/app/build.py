@@ -40,7 +40,8 @@ from rnnviz.app.config import (
     initial_bias,
     memory_biases,
 )
-from rnnviz.engine import CELLS, init_params
+from rnnviz.engine import CELLS, init_params, model
+from rnnviz.engine.description import Trace
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.params import Params
 from rnnviz.limits import SIZES
@@ -88,6 +89,18 @@ class Setup:
     targets: np.ndarray
     loss: Loss
     task: Any = None
+
+    def forward(self) -> Trace:
+        """The forward pass of the network on x from a<0>, with the loss's output layer."""
+        return model.forward(self.params, self.x, self.a0, output=self.loss.output)
+
+    def loss_at(self, where: str) -> Loss:
+        """The setup's loss placed at every step ("all") or only at the last ("last")."""
+        return Loss(self.loss.kind, where)
+
+    def backward(self, trace: Trace, where: str) -> model.Backprop:
+        """BPTT from `trace` (`forward`'s) with `loss_at(where)`."""
+        return model.backward(self.params, trace, self.targets, self.loss_at(where))
 
 
 def is_task(config: Config) -> bool:

@@ -13,8 +13,16 @@ TITLE_SIZE = 22         # figure titles
 AXIS_TITLE_SIZE = 20
 DIAGRAM_TEXT_SIZE = 19  # numbers in the cell diagram's boxes (its labels: 2 px smaller)
 
-GATE_SCALE = "Viridis"            # sequential, perceptually uniform, colour-blind safe
-DIVERGING_SCALE = "RdBu_r"        # blue negative, white 0, red positive
+
+def _written_out(name: str) -> list[list]:
+    """A named colour scale as Plotly's validation writes it out, [[position, colour], ...]:
+    charts drawn unvalidated (rnnviz.ui.page.live_chart) reach Plotly.js, which does not
+    know plotly.py's RdBu_r and has Viridis stops of its own."""
+    return [list(stop) for stop in go.Heatmap(colorscale=name).colorscale]
+
+
+GATE_SCALE = _written_out("Viridis")      # sequential, perceptually uniform, colour-blind safe
+DIVERGING_SCALE = _written_out("RdBu_r")  # blue negative, white 0, red positive
 
 # Okabe & Ito's palette (distinct for every common colour-vision deficiency), then dark tones
 # for a tenth line.

@@ -21,8 +21,7 @@ import streamlit as st
 
 from rnnviz.app import build, readouts
 from rnnviz.app.config import Config
-from rnnviz.engine import CELLS, model
-from rnnviz.engine.losses import Loss
+from rnnviz.engine import CELLS
 
 CACHE_TTL = "1h"
 
@@ -44,16 +43,7 @@ def setup(config: Config, params: dict | None = None) -> build.Setup:
 @st.cache_data(max_entries=2, ttl=CACHE_TTL, show_spinner="Running the forward pass…")
 def trace(config: Config, params: dict | None = None):
     """The forward trace of the configuration's cell, with the setup's output layer."""
-    built = setup(config, params)
-    return model.forward(built.params, built.x, built.a0, output=built.loss.output)
-
-
-@st.cache_data(max_entries=2, ttl=CACHE_TTL, show_spinner="Back-propagating through time…")
-def backprop(config: Config, where: str = "all", params: dict | None = None) -> model.Backprop:
-    """Full BPTT with the setup's loss placed at every step ("all") or only the last."""
-    built = setup(config, params)
-    loss = Loss(built.loss.kind, where)
-    return model.backward(built.params, trace(config, params), built.targets, loss)
+    return setup(config, params).forward()
 
 
 @st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)

@@ -14,7 +14,6 @@ from rnnviz.app import check_words, lesson
 from rnnviz.app.config import Config
 from rnnviz.app.contents import FLOW
 from rnnviz.engine import CELLS, analysis, gradcheck
-from rnnviz.engine.losses import Loss
 from rnnviz.figures import style
 from rnnviz.ui import cache
 
@@ -47,10 +46,11 @@ def flow_report(config: Config, where: str, example: int,
         steps' Jacobians (NaN when too large to compute), "bound": (T_x + 1,) log10 of the
         product of their norms}}.
     """
-    weights = cache.setup(config, params).params
-    trace = cache.trace(config, params)
-    back = cache.backprop(config, where, params)
-    norms, actual = analysis.jacobian_readouts(weights, trace, example)
+    built = cache.setup(config, params)
+    # the trace and BPTT's arrays are not cached on their own: only what the page draws is pickled
+    trace = built.forward()
+    back = built.backward(trace, where)
+    norms, actual = analysis.jacobian_readouts(built.params, trace, example)
     return {"flow": back.flow_norms(), "dA": back.dA[:, example, :], "grads": back.grads,
             "loss": back.loss, "jacobian": norms,
             "product": {"bound": analysis.log10_norm_product(norms), "actual": actual}}
@@ -67,7 +67,7 @@ def per_step_report(config: Config, where: str,
     T_x = config.T_x
     steps = np.unique(np.linspace(1, T_x, min(T_x, PER_STEP_POINTS)).round().astype(int))
     grads = analysis.per_step_gradients(setup.params, setup.x, setup.targets,
-                                        Loss(setup.loss.kind, where), setup.a0, steps=steps)
+                                        setup.loss_at(where), setup.a0, steps=steps)
     return steps, np.array([g.global_norm() for g in grads])
 
 

@@ -120,12 +120,14 @@ def live_figure(fig: dict) -> dict:
 
 
 def live_chart(fig, key: str) -> None:
-    """A chart redrawn in place as the timestep moves (Play, ◀ ▶, the slider).
+    """A chart redrawn in place when its figure changes (the timestep player, a knob).
 
     `st.plotly_chart` builds a chart anew in the browser whenever its figure changes: at
-    every frame of Play, most of what the browser does for it. This one stays and Plotly
-    redraws only what changed (live_chart.js, live_figure). Where Streamlit's chart module
-    is not found (another Streamlit version), it is an ordinary chart.
+    every frame of Play, most of what the browser does for it; and on the server it
+    validates the figure property by property first. This one stays and Plotly redraws
+    only what changed (live_chart.js, live_figure), from the figure as it is, unvalidated:
+    the builders in rnnviz.figures write Plotly's own property names. Where Streamlit's
+    chart module is not found (another Streamlit version), it is an ordinary chart.
     """
     if PLOTLY_MODULE is None:
         chart(fig, key=key)
