@@ -32,9 +32,10 @@ redrawn end to end, while the others are protocol clients
 (benchmarks/streamlit_protocol.py), in a process of their own at this script's priority:
 each opens the same two sessions over Streamlit's websocket and sends, at the same pace,
 the reruns a browser sends (the widgets' states, ◀ ▶ as their press counts, Train as the
-form's trigger, the live fragment's polls), timed from sending to script_finished; the t in
-the chart the server sends back is checked against the press, and a run is followed in the
-elements it sends (waiting, the progress bar, then Stop greyed and the runs' table). They
+form's trigger, the live fragment's polls as rnnviz/ui/follow_runs.js asks for them), timed
+from sending to script_finished; the t in the chart the server sends back is checked against
+the press, and a run is followed in the elements it sends (waiting, the progress bar, then
+Stop greyed and the runs' table). They
 draw nothing: what they cost is reading the messages (their CPU is reported, apart from the
 browser's), and what the server does for a student is all there. Reported besides: the
 script runs each page finished in the lesson (Step through's are its presses; Training's

@@ -12,14 +12,19 @@ what Chromium sends in tests/browser/test_protocol_client.py):
   of the messages the browser keeps cached (the server then sends a reference to them);
 - a press of a button counted in the browser (rnnviz/ui/step_button.js) is the component's
   state {"presses": n}; a form's button is a trigger sent once with the form's values;
-- a fragment that runs every few seconds (`auto_rerun`) is rerun at that interval, whether
-  or not a run is going on, until a run of the whole page ends it, as the browser's timer.
+- the Training page's live part is polled as its hidden component asks for it
+  (rnnviz/ui/follow_runs.js): its trigger "poll" sent with a rerun of the fragment it was
+  drawn in, while the server says runs train (its data "on"), once the last poll has drawn
+  it again (its data "drawn" changed), no script run is going, and "interval" ms after the
+  last poll at the earliest; the page's component's trigger "lost" (a rerun of the whole
+  page) once the poll element is off the page, or after polls in a row drew nothing.
 
 The tab keeps the page as the server drew it: the elements by their place, those a finished
 run did not draw again dropped (so `elements()` is what the page shows once a run ends). It
 draws nothing, so its CPU is that of reading the messages: the server's side of a class can
 be measured with many tabs on one machine. What it does not do: render, run the components'
-code, ask for static files or media, or send heartbeats. It knows the widgets of rnnviz's
+code (it sends what step_button.js and follow_runs.js would), ask for static files or media,
+or send heartbeats. It knows the widgets of rnnviz's
 pages (a widget of another kind is reported as an error, NotImplementedError).
 """
 
@@ -29,6 +34,7 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -41,6 +47,9 @@ CONTEXT = {"timezone": "UTC", "timezone_offset": 0, "locale": "en-US",
 _EARLY = ForwardMsg.FINISHED_EARLY_FOR_RERUN
 # the runs after which the browser drops what they did not draw again
 _CLEARS = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
+# as rnnviz/ui/follow_runs.js: how often the page is looked at, polls unanswered in a row
+CHECK_S, UNANSWERED, UNANSWERED_S = 0.1, 3, 3.0
+TRIGGER_PREFIX = "$$STREAMLIT_INTERNAL_KEY_"   # a component's triggers: prefix + id + __events
 
 
 def initial_state(kind: str, widget) -> WidgetState | None:
@@ -94,6 +103,41 @@ class Node:
     fragment_id: str
 
 
+def run_apart(coroutine):
+    """Run `coroutine` to its end on an event loop of its own thread (the caller's thread
+    may hold a running loop, e.g. Playwright's sync API); its result."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def component_data(element) -> dict:
+    """A browser component's data (a dict sent as JSON)."""
+    which = element.WhichOneof("data")
+    text = element.json if which == "json" else element.mixed.json if which == "mixed" else ""
+    return json.loads(text) if text else {}
+
+
+def component_trigger(element, event: str) -> WidgetState:
+    """The state a component's `setTriggerValue(event)` sends (no value)."""
+    return WidgetState(id=f"{TRIGGER_PREFIX}{element.id}__events",
+                       json_trigger_value=json.dumps([{"event": event}], separators=(",", ":")))
+
+
+@dataclass
+class Follow:
+    """What follow_runs.js keeps: the poll element last drawn (where, its data), the page
+    element, when a poll was last asked for and whether it was answered."""
+
+    poll: Node | None = None
+    path: tuple[int, ...] = ()
+    data: dict = field(default_factory=dict)
+    page: object = None
+    last_ask: float = float("-inf")
+    answered: bool = True
+    unanswered: int = 0
+    recovered: object = None   # the data "drawn" of the poll element the page was asked for
+
+
 @dataclass
 class Run:
     """One script run the server finished: when (perf_counter) and with what status."""
@@ -124,10 +168,11 @@ class Tab:
         self.max_age = 2
         self.cache: dict[str, list] = {}   # hash -> [encoded message, run count, fragment id]
         self.run_count = 0
-        self.timers: dict[str, tuple[float, asyncio.Task]] = {}   # fragment id -> auto rerun
+        self.follow = Follow()
+        self.running = False   # a script run is going, as the browser's page says
         self.sent: list[tuple[float, BackMsg]] = []   # (perf_counter, the message)
         self._changed = asyncio.Event()
-        self._ws = self._reader = None
+        self._ws = self._reader = self._follower = None
 
     # ----- the connection ---------------------------------------------------------------
 
@@ -140,13 +185,14 @@ class Tab:
         self._ws = await connect(ws_url, subprotocols=["streamlit"], max_size=None,
                                  open_timeout=timeout_s, ping_interval=None)
         self._reader = asyncio.create_task(self._read())
+        self._follower = asyncio.create_task(self._follow())
         self.rerun()
         await self.wait_runs(1, timeout_s)
         return time.perf_counter() - start
 
     async def close(self) -> None:
-        for _, task in self.timers.values():
-            task.cancel()
+        if self._follower is not None:
+            self._follower.cancel()
         if self._ws is not None:
             await self._ws.close()
         if self._reader is not None:
@@ -183,22 +229,14 @@ class Tab:
         if kind == "new_session":
             self.current_run = msg.metadata.run.script_run_id   # what the deltas belong to
             self.max_age = msg.new_session.config.max_cached_message_age
-            if not msg.metadata.run.fragment_ids:   # a run of the whole page
-                for _, task in self.timers.values():
-                    task.cancel()
-                self.timers.clear()
+        elif kind == "session_status_changed":
+            self.running = msg.session_status_changed.script_is_running
         elif kind == "delta":
             self._delta(msg)
         elif kind == "navigation":   # names the page that runs (new_session the app's)
             self.page_hash = msg.navigation.page_script_hash
         elif kind == "page_info_changed":
             self.query = msg.page_info_changed.query_string
-        elif kind == "auto_rerun":
-            self._auto_rerun(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
-        elif kind == "stop_auto_rerun":
-            for fragment in msg.stop_auto_rerun.fragment_ids:
-                if fragment in self.timers:
-                    self.timers.pop(fragment)[1].cancel()
         elif kind == "script_finished":
             self._finished(msg)
         self._changed.set()
@@ -221,6 +259,8 @@ class Tab:
             element = getattr(delta.new_element, kind)
             self.nodes[path] = Node(kind, element, run, delta.fragment_id)
             self._drawn(kind, element)
+            if kind == "bidi_component":
+                self._component(path, self.nodes[path])
         elif which == "add_block":
             self.nodes[path] = Node("block", delta.add_block, run, delta.fragment_id)
         elif path in self.nodes:   # rows added to a table, a chart: the element stays
@@ -254,24 +294,61 @@ class Tab:
                           if (fragments and e[2] not in fragments)
                           or self.run_count - e[1] <= self.max_age}
 
-    def _auto_rerun(self, fragment_id: str, interval_s: float) -> None:
-        if fragment_id in self.timers and self.timers[fragment_id][0] == interval_s:
+    def _component(self, path: tuple[int, ...], node: Node) -> None:
+        """follow_runs.js's instance drawn: the page's, or the poll's (answered when its data
+        "drawn" changed)."""
+        data, follow = component_data(node.element), self.follow
+        if data.get("role") == "page":
+            follow.page = node.element
+        elif data.get("role") == "poll":
+            if data.get("drawn") != follow.data.get("drawn"):
+                follow.answered, follow.unanswered = True, 0
+            follow.poll, follow.path, follow.data = node, path, data
+
+    async def _follow(self) -> None:
+        """follow_runs.js's check: every CHECK_S, while no script run is going, poll the live
+        part or ask for the page again."""
+        while not self.closed:
+            await asyncio.sleep(CHECK_S)
+            if not self.running and self.follow.poll is not None:
+                self._follow_step()
+
+    def _follow_step(self) -> None:
+        follow = self.follow
+        drawn = follow.data.get("drawn")
+        node = self.nodes.get(follow.path)
+        if node is None or getattr(node.element, "id", None) != follow.poll.element.id:
+            if follow.recovered != drawn:   # the poll element is off the page
+                self._ask_page()
             return
-        if fragment_id in self.timers:
-            self.timers[fragment_id][1].cancel()
+        if not follow.data.get("on"):
+            return
+        since = time.perf_counter() - follow.last_ask
+        if follow.answered:
+            if since >= follow.data.get("interval", 500) / 1000:
+                self._ask_poll()
+        elif since >= UNANSWERED_S:
+            follow.unanswered += 1
+            if follow.unanswered < UNANSWERED:
+                self._ask_poll()
+            elif follow.recovered != drawn:
+                self._ask_page()
 
-        async def every() -> None:
-            while not self.closed:
-                await asyncio.sleep(interval_s)
-                self.rerun(fragment_id=fragment_id, auto=True)
+    def _ask_poll(self) -> None:
+        follow = self.follow
+        follow.last_ask, follow.answered = time.perf_counter(), False
+        self.rerun(fragment_id=follow.poll.fragment_id,
+                   trigger=component_trigger(follow.poll.element, "poll"))
 
-        self.timers[fragment_id] = (interval_s, asyncio.create_task(every()))
+    def _ask_page(self) -> None:
+        self.follow.recovered = self.follow.data.get("drawn")
+        if self.follow.page is not None:
+            self.rerun(trigger=component_trigger(self.follow.page, "lost"))
 
     # ----- what the tab sends ---------------------------------------------------------------
 
-    def rerun(self, fragment_id: str = "", auto: bool = False,
-              trigger: str | None = None) -> float:
-        """Send a rerun as the browser does (with the trigger `trigger` pressed, a widget id);
+    def rerun(self, fragment_id: str = "", trigger: WidgetState | None = None) -> float:
+        """Send a rerun as the browser does (with `trigger`, a trigger's state sent once);
         returns the time it was sent (perf_counter)."""
         msg = BackMsg()
         client = msg.rerun_script
@@ -279,18 +356,18 @@ class Tab:
         for state in self.states.values():
             client.widget_states.widgets.append(state)
         if trigger is not None:
-            client.widget_states.widgets.add(id=trigger, trigger_value=True)
+            client.widget_states.widgets.append(trigger)
         if self.page_hash:
             client.page_script_hash = self.page_hash
         else:
             client.page_name = self.page
         client.fragment_id = fragment_id
-        client.is_auto_rerun = auto
         client.cached_message_hashes.extend(self.cache)
         origin = urlparse(self.base_url)
         client.context_info.url = f"{origin.scheme}://{origin.netloc}/{self.page}"
         for name, value in CONTEXT.items():
             setattr(client.context_info, name, value)
+        self.running = True   # the browser's page says so from now until the server answers
         self.sent.append((time.perf_counter(), msg))
         asyncio.get_running_loop().create_task(self._ws.send(msg.SerializeToString()))
         return self.sent[-1][0]
@@ -327,7 +404,7 @@ class Tab:
                       if n.kind == "button" and n.element.is_form_submitter
                       and n.element.label == label)
         self.states.update(self.pending.pop(button.form_id, {}))
-        return self.rerun(trigger=button.id)
+        return self.rerun(trigger=WidgetState(id=button.id, trigger_value=True))
 
     # ----- waiting and reading --------------------------------------------------------------
 

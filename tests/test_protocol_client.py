@@ -5,7 +5,6 @@ class of two such students runs through bench_load's lesson. No browser is used 
 
 from __future__ import annotations
 
-import asyncio
 import io
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 import bench_load  # noqa: E402
-from streamlit_protocol import Tab  # noqa: E402
+from streamlit_protocol import Tab, run_apart  # noqa: E402
 
 from rnnviz.app.contents import STEP, TRAINING  # noqa: E402
 from rnnviz.app.runs import STATUS_WORDS  # noqa: E402
@@ -61,7 +60,7 @@ def test_protocol_press_moves_t_in_the_chart_the_server_sends_back(server_url):
         finally:
             await tab.close()
 
-    seen = asyncio.run(lesson())
+    seen = run_apart(lesson())
     assert [t for t, _ in seen] == [1, 2, 3, 2]
     assert "t=3" in seen[2][1] and "t=2" in seen[3][1]   # the URL the server writes follows
 
@@ -84,10 +83,12 @@ def test_protocol_train_trains_its_runs_to_the_end_polling_the_fragment(server_u
         finally:
             await tab.close()
 
-    seen, tab = asyncio.run(lesson())
+    seen, tab = run_apart(lesson())
     assert seen[0] in ("queued", "training") and seen[1] == "idle"
-    assert any(m.rerun_script.is_auto_rerun and m.rerun_script.fragment_id for _, m in tab.sent)
-    assert not tab.timers   # the page stopped polling once the runs had ended
+    polls = [m for _, m in tab.sent if m.rerun_script.fragment_id]
+    assert polls and all(m.rerun_script.widget_states.widgets[-1].json_trigger_value
+                         == '[{"event":"poll"}]' for m in polls)
+    assert not tab.follow.data["on"]   # the page stopped polling once the runs had ended
     cells = SETTING["train_cell"].default
     assert _table_statuses(tab) == [STATUS_WORDS["finished"]] * len(cells)
 

@@ -5,9 +5,7 @@ browser and one protocol client runs through bench_load's lesson."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from google.protobuf import text_format
@@ -16,12 +14,13 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 import bench_load  # noqa: E402
-from streamlit_protocol import Tab  # noqa: E402
+from streamlit_protocol import Tab, run_apart  # noqa: E402
 
 from rnnviz.app.contents import STEP, TRAINING  # noqa: E402
 from rnnviz.training.settings import SETTING  # noqa: E402
 from rnnviz.ui.player import BACK_KEY, FORWARD_KEY  # noqa: E402
 from rnnviz.ui.train_form import WIDGET_PREFIX  # noqa: E402
+from rnnviz.ui.train_live import FOLLOW_POLL_KEY  # noqa: E402
 
 TIMEOUT_S = 120.0
 QUERY = "n_a=4&T_x=5&seed=3"
@@ -45,10 +44,17 @@ def _reruns(sent: list[BackMsg]) -> list[BackMsg]:
     return [m for m in sent if m.WhichOneof("type") == "rerun_script"]
 
 
+def _polls(sent: list[BackMsg]) -> list[BackMsg]:
+    """The polls of the live fragment: its reruns with the poll component's trigger."""
+    return [m for m in _reruns(sent) if m.rerun_script.fragment_id and any(
+        w.id.endswith(f"-{FOLLOW_POLL_KEY}__events") and w.json_trigger_value
+        for w in m.rerun_script.widget_states.widgets)]
+
+
 def _last_poll(sent: list[BackMsg]) -> BackMsg:
     """The last poll of the live fragment (the first ones can come before Chromium has
     mounted every widget of the page Train drew, which depends on timing)."""
-    return [m for m in _reruns(sent) if m.rerun_script.is_auto_rerun][-1]
+    return _polls(sent)[-1]
 
 
 def _comparable(msg: BackMsg) -> dict:
@@ -73,12 +79,6 @@ def _assert_same_rerun(mine: BackMsg, theirs: BackMsg, cached: bool = True) -> N
     assert ours == chromiums
 
 
-def _in_a_thread(coroutine):
-    """Run `coroutine` on an event loop of its own (Playwright's sync API holds this one)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
 def test_protocol_presses_send_what_chromium_sends(app_server, page, goto_app, expect_rerun):
     sent = _record(page)
     goto_app(f"/{STEP.url_path}?{QUERY}")
@@ -98,7 +98,7 @@ def test_protocol_presses_send_what_chromium_sends(app_server, page, goto_app, e
         finally:
             await tab.close()
 
-    ours = _in_a_thread(protocol())
+    ours = run_apart(protocol())
     chromium = _reruns(sent)
     assert len(ours) == len(chromium) == 1 + len(PRESSES)
     for mine, theirs in zip(ours, chromium, strict=True):
@@ -129,7 +129,10 @@ def test_protocol_train_and_polls_send_what_chromium_sends(app_server, page, got
         finally:
             await tab.close()
 
-    ours = _in_a_thread(protocol())
+    ours = run_apart(protocol())
+    # every rerun after Train is a poll in both, none sent before the last one was drawn
+    assert len(_reruns(ours)) == 2 + len(_polls(ours)) and _polls(sent)
+    assert len(_reruns(sent)) == 2 + len(_polls(sent))
     # the page's first run and Train; a poll of the live fragment, whose cached messages are
     # the charts as far as the runs had trained, which differ with timing
     for mine, theirs in zip(_reruns(ours)[:2], _reruns(sent)[:2], strict=True):
