@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from streamlit.elements.lib import policies
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.app.runs import HISTORY_COLUMNS, Run
@@ -378,6 +379,22 @@ def test_a_text_file_goes_into_the_box_and_is_learned():
     finish(at.run())
     no_exception(at)
     assert runs(at)[-1].config.text == "Allosaurus\nDiplodocus"
+
+
+def test_the_controls_default_to_the_settings_but_not_in_a_run_that_sets_them(monkeypatch):
+    # a control the browser draws afresh (on a page a Stop cleared) shows its default; a run
+    # that sets the control's value sends it, and a default beside it makes Streamlit warn
+    warned = []
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda *args, **_: warned.append(args))
+    at = upload_text(open_training(), "names.txt", b"Stegosaurus\n")  # sets the box on Train
+    at = finish(press_train(at, n_a=7, train_cell="gru"))
+    no_exception(at)
+    assert not warned
+    assert at.number_input(key=W + "n_a").proto.default == 7
+    assert at.text_area(key=W + "text").proto.default == "Stegosaurus\n"
+    cells = at.segmented_control(key=W + "train_cell")
+    assert [cells.options[i] for i in cells.proto.default] == ["GRU"]
 
 
 @pytest.mark.parametrize("name, data, message", [

@@ -35,6 +35,7 @@ ERROR_KEY = "rnnviz_train_error"         # why the settings submitted could not 
 TEXT = "text"                            # the row of the text box
 TEXT_FILE_KEY = "rnnviz_tr_text_file"    # the text file chosen beside it (a widget)
 TEXT_FILE_USED_KEY = "rnnviz_train_text_file_used"   # file_id of the last file put in the box
+TEXT_PUT_KEY = "rnnviz_train_text_put"   # set on Train when a file's text went into the box
 
 
 def stored() -> dict:
@@ -48,14 +49,23 @@ def hidden(name: str) -> bool:
     return name in HIDDEN_BY and state.hidden(HIDDEN_BY[name])
 
 
-def _seed(values: dict) -> None:
-    """Take the values a lesson link asked for, and show the settings in the controls."""
+def _seed(values: dict) -> set[str]:
+    """Take the values a lesson link asked for, and show the settings in the controls.
+
+    Returns:
+        the names whose control's value was set in this run (Train's callback included).
+    """
     link = state.view(TRAINING)
+    fresh = {TEXT} if st.session_state.pop(TEXT_PUT_KEY, False) else set()
     for key, name in LINKED.items():
         if values[name] != link[key]:
             values[name] = st.session_state[WIDGET_PREFIX + name] = link[key]
+            fresh.add(name)
     for name, value in values.items():  # an entry not yet submitted stays as typed
-        st.session_state.setdefault(WIDGET_PREFIX + name, value)
+        if WIDGET_PREFIX + name not in st.session_state:
+            st.session_state[WIDGET_PREFIX + name] = value
+            fresh.add(name)
+    return fresh
 
 
 def _take_text_file(values: dict) -> None:
@@ -67,6 +77,7 @@ def _take_text_file(values: dict) -> None:
     values[TEXT] = st.session_state[WIDGET_PREFIX + TEXT] = read_text(chosen.getvalue(),
                                                                       chosen.name)
     st.session_state[TEXT_FILE_USED_KEY] = chosen.file_id
+    st.session_state[TEXT_PUT_KEY] = True
 
 
 def _on_train() -> None:
@@ -89,7 +100,7 @@ def draw() -> None:
     """The settings, in view, and the Train button; below, why the last settings submitted
     could not be trained."""
     values = stored()
-    _seed(values)
+    fresh = _seed(values)
     with st.form("train_settings"):
         columns = st.columns(len(FORM_SECTIONS))
         for column, (heading, names) in zip(columns, FORM_SECTIONS.items(), strict=True):
@@ -101,15 +112,20 @@ def draw() -> None:
                     st.markdown(" · ".join(fixed))
                 for name in names:
                     if not hidden(name):
-                        _control(name)
+                        _control(name, fresh)
         st.form_submit_button("Train", type="primary", on_click=_on_train)
     if ERROR_KEY in st.session_state:
         st.error(plain(st.session_state[ERROR_KEY]), icon=":material/block:")
 
 
-def _control(name: str) -> None:
-    """The control of one row; beside the text box, the text file."""
-    field_widget(SETTING[name], WIDGET_PREFIX + name)
+def _control(name: str, fresh: set[str]) -> None:
+    """The control of one row (`fresh`: the names whose control was set in this run); beside
+    the text box, the text file."""
+    key = WIDGET_PREFIX + name
+    # the browser shows the widget's default when it draws the control afresh (after a page
+    # cleared by a Stop), and gets the value itself only in a run that sets it
+    field_widget(SETTING[name], key,
+                 **({} if name in fresh else {"shown": st.session_state[key]}))
     if name != TEXT:
         return
     st.file_uploader(f"or a text file (.txt, UTF-8, up to {MAX_TEXT_BYTES // 1000} kB)",

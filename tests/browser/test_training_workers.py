@@ -203,6 +203,17 @@ RERUN_AND_STOP_JS = """(stop) => {
 STOP_SCRIPT = list(BackMsg(stop_script=True).SerializeToString())
 
 
+def _shows_settings(page, n_a: int, steps: int, cell: str = "RNN") -> None:
+    """The form shows the settings `_train` submitted, not its controls' minimums."""
+    form = page.get_by_test_id("stForm")
+    for label, value in (("n_a (hidden units)", n_a), ("m (batch size)", 4),
+                         ("steps (at most 20,000)", steps)):
+        expect(form.get_by_label(label, exact=True)).to_have_value(str(value))
+    for other in CELLS.values():
+        expect(form.get_by_role("button", name=other.label, exact=True)).to_have_attribute(
+            "aria-pressed", "true" if other.label == cell else "false")
+
+
 def _following_a_long_run(goto_app, script_runs):
     """The Training page following a run of 20,000 steps; the page and its script runs."""
     page = goto_app("/Training")
@@ -232,6 +243,7 @@ def test_streamlits_own_stop_leaves_the_page_following_the_run(
     _stop(page)
     expect(main.get_by_role("button", name="Stop", exact=True)).to_be_disabled()
     expect(page.get_by_role("button", name="Continue")).to_be_enabled()
+    _shows_settings(page, n_a=8, steps=20_000)   # the form drawn afresh shows them too
     assert_no_exception(page)
 
 
