@@ -252,7 +252,7 @@ def test_lstm_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_step
     """The LSTM backward computes its recurrence-free factors a chunk of steps at a time, and
     the weight gradients and dx a span of steps at a time; chunks or spans of 1, 2 or 3 steps
     over T_x = 5 (a ragged last one) give the one-chunk result."""
-    import rnnviz.engine.lstm as lstm_module
+    import rnnviz.engine._lstm_kernel as lstm_module
 
     params, x, a0, c0, rng = problem("lstm", 2, 3, 2, 2, 5)
     targets = rng.integers(0, 2, size=(2, 5))
@@ -272,7 +272,7 @@ def test_lstm_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_step
 def test_gru_bptt_is_the_same_whatever_the_factor_chunk(monkeypatch, chunk_steps):
     """The GRU backward computes its recurrence-free factors a chunk of steps at a time;
     chunks of 1, 2 or 3 steps over T_x = 5 (a ragged last one) give the one-chunk result."""
-    import rnnviz.engine.gru as gru_module
+    import rnnviz.engine._gru_kernel as gru_module
 
     params, x, a0, _, rng = problem("gru", 2, 3, 2, 2, 5)
     targets = rng.integers(0, 2, size=(2, 5))

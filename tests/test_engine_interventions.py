@@ -227,7 +227,7 @@ def test_the_cuts_land_on_their_steps_whatever_the_factor_chunk(monkeypatch, cel
     T_x = 6 give the one-chunk gradients."""
     import importlib
 
-    module = importlib.import_module(f"rnnviz.engine.{cell}")
+    module = importlib.import_module(f"rnnviz.engine._{cell}_kernel")
     params, x, targets, initial = problem(cell, seed=7)
     changes = [Intervention(target, held(target), units=[1], steps=[2, 5])
                for target in CELLS[cell].targets]

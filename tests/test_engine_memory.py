@@ -56,7 +56,7 @@ def test_bptt_result_keeps_its_own_arrays_not_its_scratch(cell):
 
 
 def test_lstm_bptt_keeps_dz_for_a_bounded_span_of_steps(monkeypatch):
-    import rnnviz.engine.lstm as lstm_module
+    import rnnviz.engine._lstm_kernel as lstm_module
 
     params, x, targets = problem("lstm")
     trace = forward(params, x)
