@@ -1,56 +1,20 @@
-"""The course notebook's functions, with its names and signatures, over the engine's core.
-
-A student's notebook maps onto the engine one to one. Parameters are the notebook's
-string-keyed dicts ({"Wax": ..., "Waa": ..., ...}); caches keep the notebook's outer form
-``(list of per-step caches, x)``, so its printed checks (``len(caches)``,
-``caches[1][1][3]``) still hold. Every function here calls rnnviz.engine.model; nothing is
-computed a second time: the backward functions take the states and gates the forward pass
-left in the caches.
-
-RNN (linear output, as in the notebook)::
-
-    a<t> = tanh(Wax x<t> + Waa a<t-1> + ba),   y_hat<t> = Wya a<t> + by
-
-LSTM (softmax output; c<0> = 0): see rnnviz.engine.lstm for the gate equations.
-
-GRU (softmax output), in the notebook's style though the notebook stops before it:
-``gru_cell_forward``, ``gru_forward``, ``gru_backward``; see rnnviz.engine.gru.
-
-Backward (``rnn_backward``, ``lstm_backward``), from dA = dL/da<t> arriving from outside the
-recurrence at every t, BPTT as derived in rnnviz.engine.rnn and rnnviz.engine.lstm::
-
-    da<t> (total) = dA<t> + (gradient through a<t+1>)
-    RNN:  dz<t> = da<t> (1 - a<t>^2),  da<t-1> += Waa^T dz<t>,  dx<t> = Wax^T dz<t>
-    dW = sum_t dz<t> (input of that product at t)^T,  db = sum_t,m dz<t>
-
-The notebook's LSTM cell has a bug: ``concat[na:, :] = nx`` stores the integer n_x where
-x<t> belongs, so every input it sees is the constant n_x and the LSTM values it printed are
-wrong. ``lstm_forward(..., reproduce_concat_bug=True)`` reproduces them for comparison; its
-caches are refused by ``lstm_backward``, since that cell ignores x.
-
-Every function checks its arguments (rnnviz.engine._arrays) and raises a TypeError or
-ValueError that names the one that is wrong and what was expected.
-"""
+"""The notebook's cells and sequences, forward and backward (softmax, sigmoid, rnn_*, lstm_*,
+gru_*), over rnnviz.engine.model; see rnnviz.notebook for the notebook's conventions."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 
-from rnnviz.engine import GRUParams, LSTMParams, RNNParams, activations, get_cell
+from rnnviz.engine import GRUParams, LSTMParams, RNNParams, activations
 from rnnviz.engine._arrays import (
     as_float_array,
     check_sequence,
     check_shape,
-    check_sizes,
     check_state,
     check_step,
-    check_whole,
     refuses_overflow,
 )
 from rnnviz.engine.model import forward, hidden_backward, run_forward, states_backward
-from rnnviz.engine.optim import adam_update, check_hyper, check_like, refusing_update_overflow
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -371,109 +335,3 @@ def gru_backward(dA, caches) -> dict:
     keys = ("dx", "da0") + tuple("d" + name for name in params.names()
                                  if name not in ("Wy", "by"))
     return {key: grads[key] for key in keys}
-
-
-def _dict(name: str, value) -> Mapping:
-    """value if it is a dict (any Mapping); TypeError naming `name` otherwise."""
-    if not isinstance(value, Mapping):
-        raise TypeError(f"{name} must be a dict {{name: array}}; got {type(value).__name__}")
-    return value
-
-
-def initialize_adam(parameters: dict):
-    """Zero first and second moments for every parameter.
-
-    Args:
-        parameters: dict {name: array}.
-
-    Returns:
-        v, s: dicts {"d" + name: zeros of that array's shape}.
-    """
-    shapes = {"d" + name: as_float_array(name, value).shape
-              for name, value in _dict("parameters", parameters).items()}
-    return ({key: np.zeros(shape) for key, shape in shapes.items()},
-            {key: np.zeros(shape) for key, shape in shapes.items()})
-
-
-def update_parameters_with_adam(parameters: dict, grads: dict, v: dict, s: dict, t: int,
-                                learning_rate: float = 0.01, beta1: float = 0.9,
-                                beta2: float = 0.999, epsilon: float = 1e-8,
-                                eps_inside_sqrt: bool = False):
-    """One bias-corrected Adam step on every parameter (epsilon after the square root,
-    as in Kingma & Ba; eps_inside_sqrt=True gives the notebook's sqrt(s_hat + epsilon)).
-
-    Args:
-        parameters: dict {name: array}.
-        grads: dict {"d" + name: gradient of that array's shape}.
-        v, s: moments from `initialize_adam` or a previous call, each its parameter's shape.
-        t: step number, from 1.
-
-    Returns:
-        parameters, v, s: new dicts (the arguments are not modified).
-    """
-    check_hyper({"learning_rate": learning_rate, "beta1": beta1, "beta2": beta2,
-                 "epsilon": epsilon, "eps_inside_sqrt": eps_inside_sqrt})
-    named = {"grads": _dict("grads", grads), "v": _dict("v", v), "s": _dict("s", s)}
-    checked = []
-    for name, theta in _dict("parameters", parameters).items():
-        key, theta = "d" + name, as_float_array(name, theta)
-        arrays = []
-        for label, store in named.items():
-            if key not in store:
-                hint = "" if label == "grads" else "; start from initialize_adam(parameters)"
-                raise ValueError(f"{label} has no {key!r} for parameter {name!r}{hint}")
-            arrays.append(check_like(f"{label}[{key!r}]", store[key], theta, name))
-        checked.append((name, key, theta, *arrays))
-    new_params, new_v, new_s = {}, {}, {}
-    with refusing_update_overflow(learning_rate) as guard:
-        for name, key, theta, grad, v_prev, s_prev in checked:
-            guard.updating(name, theta, grad)
-            new_params[name], new_v[key], new_s[key], *_ = adam_update(
-                theta, grad, v_prev, s_prev, t, learning_rate, beta1, beta2, epsilon,
-                eps_inside_sqrt)
-    return new_params, new_v, new_s
-
-
-# The notebook's examples: their sizes, seed and T_x, and the order in which it draws each
-# cell's parameters with randn after x and a0 (so the same seed gives the notebook's arrays).
-NOTEBOOK_SIZES = {"n_x": 3, "n_a": 5, "n_y": 2, "m": 10}
-NOTEBOOK_SEED = 1
-# The notebook's examples are the RNN's and the LSTM's (NOTEBOOK_T_X). It has no GRU example;
-# the GRU's draws follow the LSTM's pattern (each matrix, then its bias, in the order the
-# equations name them), with the LSTM's T_x.
-NOTEBOOK_T_X = {"rnn": 4, "lstm": 7}
-DRAW_ORDER = {"rnn": ("Waa", "Wax", "Wya", "ba", "by"),
-              "lstm": ("Wf", "bf", "Wu", "bu", "Wo", "bo", "Wc", "bc", "Wy", "by"),
-              "gru": ("Wr", "br", "Wu", "bu", "Wc", "bc", "Wy", "by")}
-
-
-def notebook_example(cell: str, n_x: int = NOTEBOOK_SIZES["n_x"],
-                     n_a: int = NOTEBOOK_SIZES["n_a"], n_y: int = NOTEBOOK_SIZES["n_y"],
-                     m: int = NOTEBOOK_SIZES["m"], T_x: int | None = None,
-                     seed: int = NOTEBOOK_SEED):
-    """The notebook's example draws: ``np.random.seed(seed)`` then randn in its order.
-
-    With the defaults (NOTEBOOK_SIZES, NOTEBOOK_T_X, NOTEBOOK_SEED) these are exactly the
-    notebook's arrays. A private RandomState is used, so no global state is touched.
-
-    Args:
-        cell: a key of DRAW_ORDER (the GRU, of which the notebook has no example, is drawn
-            in the LSTM's pattern).
-        n_x, n_a, n_y, m, T_x: sizes, each at least 1 (T_x None: the notebook's).
-        seed: the notebook's seed, 0 to 2**32 - 1 (what np.random.seed takes).
-
-    Returns:
-        params (the cell's parameter container), x (n_x, m, T_x), a0 (n_a, m).
-    """
-    if not isinstance(cell, str) or cell not in DRAW_ORDER:
-        raise ValueError(f"cell must be one of {', '.join(DRAW_ORDER)}; got {cell!r}")
-    T_x = NOTEBOOK_T_X.get(cell, NOTEBOOK_T_X["lstm"]) if T_x is None else T_x
-    n_x, n_a, n_y, m, T_x = check_sizes(
-        lambda n_x, n_a, n_y, m, T_x: n_x * m * T_x + get_cell(cell).parameter_count(
-            n_x, n_a, n_y), n_x=n_x, n_a=n_a, n_y=n_y, m=m, T_x=T_x).values()
-    draw = np.random.RandomState(check_whole("seed", seed, 0, 2 ** 32 - 1)).randn
-    x = draw(n_x, m, T_x)
-    a0 = draw(n_a, m)
-    shapes = get_cell(cell).shapes(n_x, n_a, n_y)
-    drawn = {name: draw(*shapes[name]) for name in DRAW_ORDER[cell]}  # in the notebook's order
-    return get_cell(cell).params(**drawn), x, a0
