@@ -36,6 +36,8 @@ MARKER_COLOR = "#000000"          # the current-timestep marker
 # means that cell.
 COLORWAY = tuple(c for c in PALETTE if c not in CELL_COLORS.values())
 INK = "#111111"                   # text, as the app's theme (.streamlit/config.toml)
+LIGHT_INK = "#FFFFFF"             # text on a dark colour
+DARK_INK = "#000000"              # text on a light colour: black keeps every one at AA contrast
 MUTED_INK = "#333333"             # secondary labels
 EDGE = "#444444"                  # outlines and arrows of the cell diagram
 GRID = "#D9D9D9"                  # grid lines, visible on a washed-out projector
@@ -106,3 +108,44 @@ def hline(y: float) -> dict:
     """A dashed horizontal line across the plot at y, as a layout shape."""
     return {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y,
             "y1": y, "line": {"color": MARKER_COLOR, "dash": "dash", "width": 2}}
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """(r, g, b) in 0-255 of "#rrggbb" or "rgb(r, g, b)"."""
+    if colour.startswith("#"):
+        return tuple(float(int(colour[k:k + 2], 16)) for k in (1, 3, 5))
+    return tuple(float(v) for v in colour[colour.index("(") + 1:-1].split(","))
+
+
+def colour_at(scale: list[list], position: float) -> str:
+    """The colour at `position` (0 … 1, clamped) of a written-out scale [[position, colour],
+    ...], interpolated in RGB between its stops as Plotly does, as "#rrggbb"."""
+    position = min(max(float(position), 0.0), 1.0)
+    stops = [(float(at), _rgb(colour)) for at, colour in scale]
+    for (low, left), (high, right) in zip(stops, stops[1:], strict=False):
+        if position <= high:
+            share = (position - low) / (high - low) if high > low else 0.0
+            mixed = (a + share * (b - a) for a, b in zip(left, right, strict=True))
+            return "#" + "".join(f"{round(v):02x}" for v in mixed)
+    return "#" + "".join(f"{round(v):02x}" for v in stops[-1][1])
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a colour, 0 (black) … 1 (white)."""
+    def linear(v: float) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(v) for v in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG 2 contrast ratio of two colours, 1 … 21."""
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink_on(background: str) -> str:
+    """The text colour (DARK_INK or LIGHT_INK) that contrasts more with `background`: at
+    least 4.58 to 1 whatever the background (WCAG AA asks 4.5 of small text)."""
+    return max((DARK_INK, LIGHT_INK), key=lambda ink: contrast(ink, background))
