@@ -35,7 +35,7 @@ coloured = st.container()  # drawn last: Find units and Match mark what they sel
 
 st.subheader("Find units")
 st.markdown("Choose positions: the page ranks the units by how differently they behave "
-            "there. The chosen positions are underlined in the text.")
+            "there. The chosen positions have a bar below them in the text.")
 selection = unit_find.choose_positions(text)
 unit_find.find_units(text, quantity, selection)
 

@@ -86,9 +86,11 @@ def test_each_value_takes_its_colour_on_the_scale_and_a_readable_ink():
 
 @pytest.mark.parametrize("scale", [style.DIVERGING_SCALE, style.GATE_SCALE])
 def test_the_ink_on_every_colour_of_both_scales_has_aa_contrast(scale):
-    worst = min(style.contrast(style.ink_on(c), c)
-                for c in (style.colour_at(scale, w) for w in np.linspace(0, 1, 201)))
-    assert worst >= 4.5   # WCAG AA for text of any size
+    backgrounds = style.colours_at(scale, np.linspace(0, 1, 201))
+    inks = style.inks_on(backgrounds)
+    assert inks == [style.ink_on(c) for c in backgrounds]   # all at once, as one by one
+    assert min(style.contrast(ink, c) for ink, c in zip(inks, backgrounds, strict=True)) >= 4.5
+    assert {style.DARK_INK, style.LIGHT_INK} == set(inks)   # AA: 4.5 for text of any size
 
 
 def test_colours_between_stops_are_plotlys_own():
@@ -111,7 +113,7 @@ def test_a_name_is_kept_on_one_line_and_a_long_line_may_break():
     assert markup.count("</span> ") == 1                    # a break between the groups
 
 
-def test_picked_positions_are_underlined_and_found_ones_outlined():
+def test_picked_positions_get_a_bar_below_and_found_ones_a_bar_above():
     spans = parsed(build(list("abcd"), picked=[True, False, True, False],
                          found=[False, False, True, True])).spans
     assert [s["class"] for s in spans] == ["ch picked", "ch", "ch picked found", "ch found"]

@@ -6,6 +6,7 @@ Each cell keeps its colour on every page (CELL_COLORS).
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 
 FONT_SIZE = 18          # tick labels and legend
@@ -117,17 +118,19 @@ def _rgb(colour: str) -> tuple[float, float, float]:
     return tuple(float(v) for v in colour[colour.index("(") + 1:-1].split(","))
 
 
+def colours_at(scale: list[list], positions) -> list[str]:
+    """The colours at `positions` (each 0 … 1, clamped) of a written-out scale [[position,
+    colour], ...], interpolated in RGB between its stops as Plotly does, as "#rrggbb"."""
+    at = np.array([float(stop) for stop, _ in scale])
+    rgb = np.array([_rgb(colour) for _, colour in scale])   # (stops, 3)
+    where = np.clip(np.asarray(positions, np.float64), 0.0, 1.0)
+    mixed = np.rint(np.stack([np.interp(where, at, rgb[:, k]) for k in range(3)], axis=-1))
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in mixed.astype(int).reshape(-1, 3).tolist()]
+
+
 def colour_at(scale: list[list], position: float) -> str:
-    """The colour at `position` (0 … 1, clamped) of a written-out scale [[position, colour],
-    ...], interpolated in RGB between its stops as Plotly does, as "#rrggbb"."""
-    position = min(max(float(position), 0.0), 1.0)
-    stops = [(float(at), _rgb(colour)) for at, colour in scale]
-    for (low, left), (high, right) in zip(stops, stops[1:], strict=False):
-        if position <= high:
-            share = (position - low) / (high - low) if high > low else 0.0
-            mixed = (a + share * (b - a) for a, b in zip(left, right, strict=True))
-            return "#" + "".join(f"{round(v):02x}" for v in mixed)
-    return "#" + "".join(f"{round(v):02x}" for v in stops[-1][1])
+    """The colour at one position of a written-out scale (`colours_at`)."""
+    return colours_at(scale, [position])[0]
 
 
 def luminance(colour: str) -> float:
@@ -149,3 +152,13 @@ def ink_on(background: str) -> str:
     """The text colour (DARK_INK or LIGHT_INK) that contrasts more with `background`: at
     least 4.58 to 1 whatever the background (WCAG AA asks 4.5 of small text)."""
     return max((DARK_INK, LIGHT_INK), key=lambda ink: contrast(ink, background))
+
+
+def inks_on(backgrounds: list[str]) -> list[str]:
+    """`ink_on` of each background, computed for all at once."""
+    rgb = np.array([_rgb(colour) for colour in backgrounds]).reshape(-1, 3) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    lum = linear @ np.array([0.2126, 0.7152, 0.0722])
+    dark, light = luminance(DARK_INK), luminance(LIGHT_INK)
+    light_wins = (light + 0.05) / (lum + 0.05) > (lum + 0.05) / (dark + 0.05)
+    return [LIGHT_INK if wins else DARK_INK for wins in light_wins.tolist()]

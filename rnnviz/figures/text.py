@@ -32,7 +32,9 @@ _CSS = f"""<style>
 .{CSS_CLASS} .group {{ white-space: nowrap; }}
 .{CSS_CLASS} .ch {{ position: relative; white-space: pre-wrap; padding: 3px 1px; }}
 .{CSS_CLASS} .ch.picked {{ box-shadow: inset 0 -5px 0 {style.INK}; }}
-.{CSS_CLASS} .ch.found {{ outline: 3px solid {style.INK}; outline-offset: -1px; }}
+.{CSS_CLASS} .ch.found {{ box-shadow: inset 0 5px 0 {style.INK}; }}
+.{CSS_CLASS} .ch.picked.found {{ box-shadow: inset 0 -5px 0 {style.INK},
+  inset 0 5px 0 {style.INK}; }}
 .{CSS_CLASS} .ch:hover::after {{ content: attr(data-hover); position: absolute; top: 100%;
   left: 0; z-index: 20; white-space: pre; background: {style.LIGHT_INK}; color: {style.INK};
   border: 2px solid {style.EDGE}; border-radius: 4px; padding: 4px 10px;
@@ -59,9 +61,7 @@ def colours(values, kind: str, limit: float = 1.0) -> list[str]:
     state scale's half-width); NaN is drawn at the scale's middle."""
     low, high = range_of(kind, limit)
     where = (np.asarray(values, np.float64) - low) / (high - low)
-    where = np.where(np.isfinite(where), where, 0.5)
-    scale = scale_of(kind)
-    return [style.colour_at(scale, w) for w in where]
+    return style.colours_at(scale_of(kind), np.where(np.isfinite(where), where, 0.5))
 
 
 def coloured_text(chars: Sequence[str], values, kind: str, limit: float,
@@ -78,8 +78,8 @@ def coloured_text(chars: Sequence[str], values, kind: str, limit: float,
         groups: (N,) which group (name) each position is in, in runs: a group of at
             most KEPT_WHOLE positions is kept on one line; lines break between groups, at
             spaces, and (a longer group) anywhere.
-        picked: (N,) bool, positions underlined (a selection), or None.
-        found: (N,) bool, positions outlined (matches), or None.
+        picked: (N,) bool, positions with a bar below (a selection), or None.
+        found: (N,) bool, positions with a bar above (matches), or None.
 
     Returns:
         a <style> and a <div> holding one <span class="ch"> per character, carrying its
@@ -92,7 +92,9 @@ def coloured_text(chars: Sequence[str], values, kind: str, limit: float,
     groups = np.asarray(groups)
     starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])[:size]
     lengths = dict(zip(starts.tolist(), np.diff(np.r_[starts, size]).tolist(), strict=True))
-    for p, (ch, background) in enumerate(zip(chars, colours(values, kind, limit), strict=True)):
+    backgrounds = colours(values, kind, limit)
+    for p, (ch, background, ink) in enumerate(zip(chars, backgrounds,
+                                                   style.inks_on(backgrounds), strict=True)):
         if p in lengths:
             if p:
                 parts.append("</span> ")
@@ -100,7 +102,7 @@ def coloured_text(chars: Sequence[str], values, kind: str, limit: float,
         marks = " picked" * bool(picked[p]) + " found" * bool(found[p])
         parts.append(f'<span class="ch{marks}" data-pos="{p}" '
                      f'data-hover="{html.escape(hovers[p], quote=True)}" '
-                     f'style="background:{background};color:{style.ink_on(background)}">'
+                     f'style="background:{background};color:{ink}">'
                      f"{html.escape(ch, quote=True)}</span>")
     parts.append("</span></div>" if size else "</div>")
     return "".join(parts)
@@ -111,8 +113,9 @@ def legend(kind: str, limit: float, label: str) -> str:
     (escaped)."""
     low, high = range_of(kind, limit)
     scale = scale_of(kind)
-    stops = ", ".join(f"{style.colour_at(scale, k / (LEGEND_STOPS - 1))} "
-                      f"{100 * k / (LEGEND_STOPS - 1):.0f}%" for k in range(LEGEND_STOPS))
+    where = np.linspace(0, 1, LEGEND_STOPS)
+    stops = ", ".join(f"{colour} {100 * w:.0f}%"
+                      for colour, w in zip(style.colours_at(scale, where), where, strict=True))
     middle = (low + high) / 2
     return (f'<div class="rnnviz-legend"><span>{low:.3g}</span>'
             f'<span class="bar" style="background: linear-gradient(to right, {stops})"></span>'

@@ -98,7 +98,7 @@ def _choose_found(unit: int | None) -> None:
 
 def match(text: Text, quantity: str, span: tuple[int, int]) -> np.ndarray:
     """The units on across the span (above a threshold the student sets), and the other
-    places where that whole set is on: listed, and returned as a mask to outline."""
+    places where that whole set is on: listed, and returned as a mask to mark."""
     reading, values = text.reading, text.reading.values[quantity]
     gate = is_gate(text.cell, quantity)
     top = 1.0 if gate or readouts.quantity(text.cell, quantity).bounded else float(
@@ -120,7 +120,8 @@ def match(text: Text, quantity: str, span: tuple[int, int]) -> np.ndarray:
     st.markdown(f"**{len(units)} unit{'s' if len(units) > 1 else ''} on across {shown}:** "
                 f"{', '.join(map(str, units.tolist()))}. That whole set is on again at "
                 f"{len(places):,} other place{'' if len(places) == 1 else 's'} of the text"
-                + (", outlined in the text above (the longest first):" if places else "."))
+                + (", with a bar above them in the text (the longest first):" if places
+                   else "."))
     found[span[0]:span[1] + 1] = True
     for start, end in places[:FOUND_LISTED]:
         found[start:end + 1] = True

@@ -221,8 +221,8 @@ def choose_unit(text: Text, quantity: str) -> int:
 
 def draw_text(text: Text, quantity: str, unit: int, picked: np.ndarray,
               found: np.ndarray) -> None:
-    """The legend and the text coloured by the unit's values, the selection underlined and
-    the matches outlined."""
+    """The legend and the text coloured by the unit's values, the selection marked below and
+    the matches above."""
     row = text.reading.values[quantity][unit]
     zmax = readouts.quantity(text.cell, quantity).zmax
     kind = "gate" if is_gate(text.cell, quantity) else "state"
