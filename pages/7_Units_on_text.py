@@ -47,6 +47,7 @@ found = unit_find.match(text, quantity, selection.span)
 with coloured:
     unit_text.draw_text(text, quantity, unit, selection.picked, found)
 
-st.caption("What to notice: a unit that changes at the start of every name, or that stays "
-           "high through a usual ending, keeps track of where the network is in a name. "
-           "Early snapshots have few such units; later ones more.")
+st.caption("What to notice: a unit whose colour builds up through a name, or stays on through "
+           "a usual ending, keeps track of where the network is in a name, though nothing in "
+           "the training told it to. Move the training step back to 0 to see the untrained "
+           "network's units on the same names.")
