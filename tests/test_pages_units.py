@@ -165,6 +165,7 @@ def test_a_students_hostile_text_shows_as_text():
     assert "<script" not in html and "<b>" not in html
     shown = "".join(coloured(at).text)
     assert "<script>alert('x')</script>" in shown and "😀🦕" in shown and '"quoted" &' in shown
+    assert any(c.value.startswith("Lines 1 to 12,") for c in at.caption)   # a text has lines
 
 
 @pytest.mark.parametrize("newest", [True, False])

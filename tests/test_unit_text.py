@@ -164,6 +164,9 @@ def test_span_text_and_context_write_a_names_start_as_its_mark():
     reading = synthetic()
     assert ut.span_text(reading, 0, 2) == "⏎an"
     assert ut.in_context(reading, 6, 7) == "⏎«bo»b"
+    long = synthetic(("x" * 30 + "yz" + "w" * 30,))
+    assert ut.in_context(long, 31, 32, around=3) == "…xxx«yz»www…"
+    assert ut.in_context(long, 1, 1, around=3) == "⏎«x»xxx…"
     assert ut.default_span(reading) == (1, 4)            # "anna": its last four
     short = synthetic(("x", "yz"))
     assert ut.default_span(short) == (1, 1)

@@ -47,6 +47,7 @@ POSITION_CLASSES = {      # what "Find units" can select: key -> how it is said
     "kth": "the k-th character of each name",
 }
 DEFAULT_CHARS = 400       # characters of text shown at first
+CONTEXT = 20              # characters shown on either side of a span in a sentence or table
 GATE_THRESHOLD, STATE_THRESHOLD = 0.5, 0.3   # "on", for a gate and for a state (LSTMVis's 0.3)
 
 
@@ -206,11 +207,14 @@ def span_text(reading: Reading, start: int, end: int) -> str:
     return "".join(shown(ch) for ch in reading.chars[start:end + 1])
 
 
-def in_context(reading: Reading, start: int, end: int) -> str:
-    """The name holding positions start … end, with them between « and »."""
+def in_context(reading: Reading, start: int, end: int, around: int = CONTEXT) -> str:
+    """The name holding positions start … end, with them between « and », and at most
+    `around` of its characters on either side (… where more are left out)."""
     whole = np.flatnonzero(reading.name == reading.name[start])
-    return (span_text(reading, whole[0], start - 1) + "«" + span_text(reading, start, end)
-            + "»" + span_text(reading, end + 1, whole[-1]))
+    before, after = max(whole[0], start - around), min(whole[-1], end + around)
+    return ("…" * bool(before > whole[0]) + span_text(reading, before, start - 1)
+            + "«" + span_text(reading, start, end) + "»"
+            + span_text(reading, end + 1, after) + "…" * bool(after < whole[-1]))
 
 
 def default_threshold(is_gate: bool) -> float:

@@ -77,7 +77,7 @@ def choose_run(runs: list[Run]) -> Run:
     chosen = kept("run")
     chosen = chosen if chosen in by_id else runs[-1].id
     control(st.selectbox, "run", chosen, "training run", list(by_id),
-             format_func=lambda i: by_id[i].name)
+            format_func=lambda i: by_id[i].name)
     return by_id[chosen]
 
 
@@ -153,29 +153,30 @@ def _digest(run: Run, step: int) -> str:
 def read_text(run: Run, step: int) -> Text:
     """The stretch's controls (first name, characters), then the stretch read (cached)."""
     lines = _lines(run.config.text)
+    name = "name" if run.config.text is None else "line"   # a student's text: its lines
     left, right = st.columns(2)
     with left:
         first = min(kept("first", 1), len(lines))
-        first = control(st.number_input, "first", first, "from name number", 1, len(lines),
-                         help=f"The text has {len(lines):,} names (lines).")
+        first = control(st.number_input, "first", first, f"from {name} number", 1, len(lines),
+                        help=f"The text has {len(lines):,} {name}s.")
     with right:
         chars = control(st.slider, "chars", kept("chars", ut.DEFAULT_CHARS), "characters",
-                         CHARS_STEP, TEXT_VIEW_CHARS, step=CHARS_STEP,
-                         help=f"How much text to read: at most {TEXT_VIEW_CHARS:,} characters "
-                              "(each name's start ⏎ counts as one).")
+                        CHARS_STEP, TEXT_VIEW_CHARS, step=CHARS_STEP,
+                        help=f"How much text to read: at most {TEXT_VIEW_CHARS:,} characters "
+                             f"(each {name}'s start ⏎ counts as one).")
     with page.engine_errors():
         text = _read((_digest(run, step), first - 1, chars), run.snapshots[step],
                      run.config.text)
     longest = max(len(line) for line in text.stretch.lines)
     st.caption(
-        f"Names {first:,} to {first + len(text.stretch.lines) - 1:,}, "
-        f"{text.reading.size:,} characters. Each name is read as training fed it: from a "
+        f"{name.capitalize()}s {first:,} to {first + len(text.stretch.lines) - 1:,}, "
+        f"{text.reading.size:,} characters. Each {name} is read as training fed it: from a "
         "zero state, first ⏎ (the start), then one character per step. A character's colour "
         "is the unit's value after reading it; hover over it for the three characters the "
         "network expects next."
-        + (" The last name is cut short here." if text.stretch.cut else "")
+        + (f" The last {name} is cut short here." if text.stretch.cut else "")
         + (f" This network was trained on windows of T_x = {run.config.T_x} characters: "
-           "reading a longer name from its start goes further than training ever did."
+           f"reading a longer {name} from its start goes further than training ever did."
            if longest >= run.config.T_x else ""))
     return text
 
@@ -197,7 +198,7 @@ def choose_quantity(cell: Cell) -> str:
     chosen = kept("quantity")
     chosen = chosen if chosen in options else cell.states[-1]
     control(st.radio, "quantity", chosen, "colour by", options, horizontal=True,
-             format_func=lambda name: quantity_label(cell, name))
+            format_func=lambda name: quantity_label(cell, name))
     return chosen
 
 
@@ -213,9 +214,9 @@ def choose_unit(text: Text, quantity: str) -> int:
     chosen = kept("unit", order[0])
     chosen = chosen if chosen in order else order[0]
     control(st.selectbox, "unit", chosen, "unit j, by how much it varies over the text",
-             order, format_func=lambda j: f"unit {j} (standard deviation {spread[j]:.3f})",
-             help="The units in order of their standard deviation over these characters: "
-                  "the first ones change most as the network reads.")
+            order, format_func=lambda j: f"unit {j} (standard deviation {spread[j]:.3f})",
+            help="The units in order of their standard deviation over these characters: "
+                 "the first ones change most as the network reads.")
     return chosen
 
 
