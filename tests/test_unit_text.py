@@ -163,6 +163,7 @@ def test_the_hover_says_where_and_the_three_guesses_with_end_and_space_written_o
 def test_span_text_and_context_write_a_names_start_as_its_mark():
     reading = synthetic()
     assert ut.span_text(reading, 0, 2) == "⏎an"
+    assert ut.span_text(reading, 0, 8, most=5) == "⏎a…ob"      # 9 characters, 5 shown
     assert ut.in_context(reading, 6, 7) == "⏎«bo»b"
     long = synthetic(("x" * 30 + "yz" + "w" * 30,))
     assert ut.in_context(long, 31, 32, around=3) == "…xxx«yz»www…"

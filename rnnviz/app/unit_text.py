@@ -194,17 +194,21 @@ def shown(ch: str) -> str:
 
 
 def hover(reading: Reading, position: int) -> str:
-    """What hovering over a position says: where it is and the top predictions, a line each
-    ("#12\nnext: a 41%\n…")."""
+    """What hovering over a position says: its position, then the top predictions, a line
+    each ("#12  next:\na 41%\n…")."""
     guesses = [f"{SHOWN_SPACE if reading.vocab[i] == ' ' else shown(reading.vocab[i])} "
                f"{100 * p:.0f}%"
                for i, p in zip(reading.top[position], reading.top_p[position], strict=True)]
     return "\n".join([f"#{position}  next:", *guesses])
 
 
-def span_text(reading: Reading, start: int, end: int) -> str:
-    """The characters of positions start … end (inclusive) as shown."""
-    return "".join(shown(ch) for ch in reading.chars[start:end + 1])
+def span_text(reading: Reading, start: int, end: int, most: int | None = None) -> str:
+    """The characters of positions start … end (inclusive) as shown; at most `most` of
+    them, the middle left out (…) of a longer span."""
+    text = "".join(shown(ch) for ch in reading.chars[start:end + 1])
+    if most is None or len(text) <= most:
+        return text
+    return text[:most // 2] + "…" + text[len(text) - (most - most // 2 - 1):]
 
 
 def in_context(reading: Reading, start: int, end: int, around: int = CONTEXT) -> str:
@@ -298,7 +302,7 @@ def units_on(values: np.ndarray, start: int, end: int, threshold: float) -> np.n
 def matches(values: np.ndarray, units: np.ndarray, threshold: float, name: np.ndarray
             ) -> list[tuple[int, int]]:
     """The maximal runs (start, end), inclusive, within one name, where every one of
-    `units` is above `threshold`; longest first, then in the text's order. None for no
+    `units` is above `threshold`; longest first, then in the text's order; none for no
     units.
 
     Args:

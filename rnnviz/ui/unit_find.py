@@ -51,7 +51,7 @@ def choose_positions(text: Text) -> Selection:
                                 help="Hover over a character to see its position (#)."))
     span = (min(span), max(span))
     picked = ut.positions(reading, kind, span, k)
-    words = (f"the span «{ut.span_text(reading, *span)}»" if kind == "span"
+    words = (f"the span «{ut.span_text(reading, *span, most=2 * ut.CONTEXT)}»" if kind == "span"
              else ut.POSITION_CLASSES[kind].replace("the k-th character", f"character {k}"))
     st.caption(f"The span: positions {span[0]}–{span[1]}, "
                f"{page.plain(ut.in_context(reading, *span))}")
@@ -110,7 +110,7 @@ def match(text: Text, quantity: str, span: tuple[int, int]) -> np.ndarray:
         help="A unit is on where its value is above this.")
     found = np.zeros(reading.size, bool)
     units = ut.units_on(values, *span, threshold)
-    shown = page.plain(f"«{ut.span_text(reading, *span)}»")
+    shown = page.plain(f"«{ut.span_text(reading, *span, most=2 * ut.CONTEXT)}»")
     if not len(units):
         st.info(f"No unit is above {threshold:.2f} at every position of {shown}: lower the "
                 "threshold or choose a shorter span.", icon="ℹ️")
