@@ -9,6 +9,7 @@ MAX_SEED = 2**31 - 1          # seeds are 0 … MAX_SEED
 MAX_TRAIN_STEPS = 20_000      # training steps per run
 MAX_SNAPSHOTS = 200           # parameter snapshots kept per run
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
+TEXT_VIEW_CHARS = 2_000       # positions of text a network reads on the Units on text page
 # the initialisation knobs' ranges: (low, high); a gate's bias, and the memory bias that sets one
 _BIAS = (-10.0, 10.0)
 KNOBS = {"weight_scale": (0.01, 5.0), "spectral_radius": (0.0, 3.0), "forget_bias": _BIAS,

@@ -56,4 +56,6 @@ TRAINING = Page("pages/4_Training.py",
                 own_settings=True)
 CHECK = Page("pages/5_Gradient_check.py",
              "compare back-propagation with a numerical derivative.")
-PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK)  # in the order Streamlit lists them
+UNITS = Page("pages/7_Units_on_text.py",
+             "read a trained network's units on the text it learned.", own_settings=True)
+PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK, UNITS)  # in the order Streamlit lists them

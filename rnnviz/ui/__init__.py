@@ -5,6 +5,10 @@
                 progress, the curves, the runs' table
     run_detail  one training run in detail: downloads, the optimizer's insides, snapshots,
                 samples, a snapshot opened in another view
+    unit_find   the Units on text page's Find units (units ranked for chosen positions) and
+                Match (where a span's units are on together again)
+    unit_text   the Units on text page's parts: a character-model run and snapshot, its text
+                read by the network (cached), the unit colouring it
     train_runs  the training runs kept: their table, which the charts show, removing one,
                 loading a model file
     train_form  the training settings form, drawn from rnnviz.training.settings
