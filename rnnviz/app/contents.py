@@ -56,4 +56,6 @@ TRAINING = Page("pages/4_Training.py",
                 own_settings=True)
 CHECK = Page("pages/5_Gradient_check.py",
              "compare back-propagation with a numerical derivative.")
-PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK)  # in the order Streamlit lists them
+MEMORY = Page("pages/8_Memory_map.py",
+              "how far back each output still hears its inputs, and one unit by hand.")
+PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK, MEMORY)  # in the order Streamlit lists them

@@ -54,6 +54,8 @@ SHOTS = [
     ("gradient_check", "/Gradient_check?cell=rnn&T_x=5", MAIN, 0, None),
     ("step_through_gru", "/Step_through?cell=gru&t=4&unit=1&example=2", MAIN, 3, None),
     ("gradient_flow_gru", f"/Gradient_flow?{GRU_REMEMBERS}&where=last", MAIN, 4, None),
+    ("memory_map", f"/Memory_map?{REMEMBERS}&T_x=20", MAIN, 3, None),
+    ("memory_one_unit", "/Memory_map?w=2.5&b=0.2&a0=-0.3&steps=20", MAIN, 3, "One unit by hand"),
 ]
 
 
