@@ -27,11 +27,15 @@ with page.engine_errors():
 example = view.index("example", "batch example i", config.m,
                      help="The example whose memory map is drawn.")
 cells = [config.cell] if snapshot is not None else list(CELLS)
-with page.engine_errors():
-    maps = {cell: memory.saliency(build.for_cell(config, cell), example, snapshot)
-            for cell in cells}
-    page.live_chart(figures.memory_maps(maps, example), key="rnnviz_mem_maps")
-    st.markdown(words.memory_sentence(maps))
+sizes = memory.sizes(config)
+if reason := words.too_large(sizes["n_a"], sizes["n_y"], sizes["T_x"]):
+    st.info(reason)
+else:
+    with page.engine_errors():
+        maps = {cell: memory.saliency(build.for_cell(config, cell), example, snapshot)
+                for cell in cells}
+        page.live_chart(figures.memory_maps(maps, example), key="rnnviz_mem_maps")
+        st.markdown(words.memory_sentence(maps))
 st.caption("The colours are a log scale, one for all the maps: each label is a power of ten, "
            "and each step of colour the same factor.")
 if knobs := sidebar.visible_knobs():

@@ -72,3 +72,10 @@ def test_a_lesson_link_sets_one_unit_and_bad_values_are_named():
     for name in ("w", "b", "steps"):
         assert name in warned
     assert any(m.value.startswith("**∂a⟨30⟩") for m in at.markdown)   # the defaults kept
+
+
+def test_maps_too_large_for_the_server_are_not_drawn_and_say_why():
+    at = open_page({"n_a": "256", "n_y": "64", "T_x": "200", "input": "gaussian"})
+    assert not any(t.startswith("How much output") for t in figures(at))
+    assert any("drawn up to about n_a = 128 and T_x = 100" in i.value for i in at.info)
+    assert any(m.value.startswith("**∂a⟨30⟩") for m in at.markdown)   # one unit still there

@@ -108,11 +108,11 @@ HIDEABLE: dict[str, str] = {
     "t": "the timestep slider and its ◀ ▶ buttons (Step through, Gates)",
     "play": "the Play button (Step through, Gates)",
     "unit": "the hidden-unit menu (Step through, Gates)",
-    "example": "the batch-example menu (Step through, Gates, Gradient flow)",
+    "example": "the batch-example menu (Step through, Gates, Gradient flow, Memory map)",
     "units": "the units menu of the memory plot (Gates)",
     "where": "where the loss sits (Gradient flow)",
-    "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow) and "
-             "the gate biases' sliders (Gates)",
+    "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow, "
+             "Memory map) and the gate biases' sliders (Gates)",
     "clipping": "the gradient-clipping section (Gradient flow)",
     **{name: f"the Training form's {', '.join(SETTING[row].label for row in rows)}"
        for name, rows in _rows_hidden_by().items()},

@@ -9,8 +9,20 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from rnnviz.engine import CELLS
+from rnnviz.limits import MEMORY_MAP_WORK
 
 HEARD = 0.01  # an input still heard: at least this fraction of the output's strongest one
+
+
+def too_large(n_a: int, n_y: int, T_x: int) -> str | None:
+    """Why the memory maps of these sizes are not drawn (they would hold the server too
+    long), or None when they are."""
+    if min(n_y, n_a) * T_x ** 2 * n_a ** 2 <= MEMORY_MAP_WORK:
+        return None
+    return (f"The memory maps are drawn up to about n_a = 128 and T_x = 100 (here n_a = {n_a}, "
+            f"T_x = {T_x}): each one back-propagates from every output step, and at these "
+            "sizes they would take the server a minute. Make the network or the sequence "
+            "smaller to see them; one unit by hand is below.")
 
 
 def reach(S: np.ndarray, fraction: float = HEARD) -> int:

@@ -26,6 +26,12 @@ def saliency(config: Config, example: int, params: dict | None = None) -> np.nda
                           output=built.loss.output)
 
 
+def sizes(config: Config) -> dict[str, int]:
+    """The network's sizes as built (a task sets n_x and n_y): {"n_x", "n_a", "n_y"}, T_x."""
+    built = cache.setup(config)
+    return {**built.params.sizes, "T_x": built.x.shape[2]}
+
+
 def one_unit() -> None:
     """The sliders of one unit, its cobweb plot and its gain, and what they say."""
     left, right = st.columns(2)
