@@ -58,4 +58,7 @@ CHECK = Page("pages/5_Gradient_check.py",
              "compare back-propagation with a numerical derivative.")
 UNITS = Page("pages/7_Units_on_text.py",
              "read a trained network's units on the text it learned.", own_settings=True)
-PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK, UNITS)  # in the order Streamlit lists them
+MEMORY = Page("pages/8_Memory_map.py",
+              "how far back each output still hears its inputs, and one unit by hand.")
+# in the order Streamlit lists them
+PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK, UNITS, MEMORY)
