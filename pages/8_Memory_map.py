@@ -42,6 +42,17 @@ if knobs := sidebar.visible_knobs():
     st.subheader("The knobs that shape it")
     sidebar.knobs(config, knobs, columns=len(lesson.FLOW_KNOBS))
 
+st.header("The spectrum of the recurrence")
+st.markdown(
+    "What the recurrence does to the state, direction by direction: the eigenvalues λ of "
+    f"the {CELLS[config.cell].label}'s recurrent weights (the blocks that multiply a⟨t−1⟩) "
+    "and of each step's Jacobian J⟨t⟩, which back-propagation multiplies by. Inside the "
+    "dashed unit circle a direction shrinks at every step; outside it grows. The spectral "
+    "radius knob puts the largest |λ| of every block where you set it."
+)
+with page.engine_errors():
+    memory.spectrum(config, example, snapshot)
+
 st.header("One unit by hand")
 st.markdown(
     "The smallest RNN has one hidden unit: a⟨t⟩ = tanh(w a⟨t−1⟩ + v x + b). Each step is the "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from apptest_charts import array, figures
 from streamlit.testing.v1 import AppTest
 
@@ -79,3 +80,28 @@ def test_maps_too_large_for_the_server_are_not_drawn_and_say_why():
     assert not any(t.startswith("How much output") for t in figures(at))
     assert any("drawn up to about n_a = 128 and T_x = 100" in i.value for i in at.info)
     assert any(m.value.startswith("**∂a⟨30⟩") for m in at.markdown)   # one unit still there
+
+
+def test_the_spectrum_shows_each_blocks_eigenvalues_and_the_knobs_radius():
+    at = open_page({"cell": "lstm", "input": "gaussian", "spectral_radius": "1.2", "n_a": "6",
+                    "T_x": "7"})
+    fig = next(f for t, f in figures(at).items() if t == "The LSTM's recurrent weights")
+    names = [t["name"] for t in fig["data"][1:]]
+    assert names == ["Wf[:, :n_a]", "Wu[:, :n_a]", "Wc[:, :n_a]", "Wo[:, :n_a]"]
+    built = build(Config(cell="lstm", input="gaussian", spectral_radius=1.2, n_a=6, T_x=7))
+    for trace in fig["data"][1:]:
+        shown = array(trace["x"]) + 1j * array(trace["y"])
+        W = getattr(built.params, trace["name"][:2])[:, :6]
+        np.testing.assert_allclose(np.sort_complex(shown), np.sort_complex(np.linalg.eigvals(W)),
+                                   atol=1e-12)
+        assert np.max(np.abs(shown)) == pytest.approx(1.2)
+    steps = next(f for t, f in figures(at).items() if t.startswith("J⟨t⟩ along example 0"))
+    assert len(array(steps["data"][1]["x"])) == 7 * 12   # T_x steps, 2 n_a eigenvalues each
+    assert any(m.value.startswith("**Spectral radii (largest |λ|):** Wf[:, :n_a] 1.20")
+               for m in at.markdown)
+
+
+def test_step_spectra_too_large_for_the_server_say_why():
+    at = open_page({"cell": "lstm", "n_a": "128", "T_x": "60", "input": "gaussian"})
+    assert not any(t.startswith("J⟨t⟩") for t in figures(at))
+    assert any("step Jacobians' eigenvalues are shown up to" in i.value for i in at.info)

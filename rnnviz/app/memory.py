@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from rnnviz.engine import CELLS
-from rnnviz.limits import MEMORY_MAP_WORK
+from rnnviz.engine.description import Projection
+from rnnviz.limits import MEMORY_MAP_WORK, STEP_SPECTRA_WORK
 
 HEARD = 0.01  # an input still heard: at least this fraction of the output's strongest one
 
@@ -62,3 +63,29 @@ def one_unit_sentence(w: float, fixed: Sequence, gain: np.ndarray) -> str:
         why = (f"|w| = {abs(w):g} ≥ 1, yet the run settles where tanh is flat, so the factor "
                "per step, w(1 − a⟨t⟩²), falls below 1 in size there.")
     return (f"**∂a⟨{T}⟩/∂a⟨1⟩ = {gain[-1]:.2e}.** {why} Stable fixed points: {settle}.")
+
+
+def block_label(projection: Projection) -> str:
+    """The recurrent block's name as the notebook writes it: "Waa", or "Wf[:, :n_a]" (the
+    columns of a concat weight that multiply a<t-1>)."""
+    weight = projection.weights[0]
+    return weight if len(projection.weights) == 2 else f"{weight}[:, :n_a]"
+
+
+def step_spectra_fit(n_s: int, T_x: int) -> bool:
+    """Whether the step Jacobians' eigenvalues along a run are computed at these sizes."""
+    return T_x * n_s ** 3 <= STEP_SPECTRA_WORK
+
+
+def spectrum_sentence(blocks: Mapping[str, np.ndarray], steps: np.ndarray | None) -> str:
+    """The blocks' spectral radii and, along the run, the step Jacobians' largest |λ|."""
+    radii = ", ".join(f"{label} {np.max(np.abs(values)):.2f}" for label, values in blocks.items())
+    text = f"**Spectral radii (largest |λ|):** {radii}."
+    if steps is not None:
+        largest = np.max(np.abs(steps), axis=1)
+        text += (f" Along the run the step Jacobian's largest |λ| goes from {largest.min():.2f}"
+                 f" to {largest.max():.2f} (t = {int(np.argmax(largest)) + 1}): "
+                 + ("inside the unit circle at every step, so every direction shrinks on the "
+                    "way back." if largest.max() < 1 else
+                    "outside the unit circle at some steps, where a direction can grow."))
+    return text

@@ -166,3 +166,62 @@ def unit_gain(gain: np.ndarray, height: int = 620) -> dict:
                   "dtick": _whole_step(len(gain))},
         "showlegend": False})
     return {"data": data, "layout": layout}
+
+
+def _unit_circle() -> dict:
+    angle = np.linspace(0.0, 2.0 * np.pi, 181)
+    return {"type": "scatter", "x": np.cos(angle), "y": np.sin(angle), "mode": "lines",
+            "name": "|λ| = 1", "line": {"color": style.MUTED_INK, "dash": "dash", "width": 2},
+            "hoverinfo": "skip"}
+
+
+def _plane(title: str, values: list[np.ndarray], height: int) -> dict:
+    """The complex plane's layout, one to one, holding the unit circle and every value."""
+    reach = max([1.0, *(float(np.max(np.abs(v))) for v in values if np.size(v))]) * 1.1
+    return style.merged(style.layout(title, "real part", "imaginary part", height=height),
+                        {"xaxis": {"range": [-reach, reach], "zeroline": True},
+                         "yaxis": {"range": [-reach, reach], "zeroline": True,
+                                   "scaleanchor": "x", "constrain": "domain"}})
+
+
+def spectrum(blocks: Mapping[str, np.ndarray], title: str, height: int = 560) -> dict:
+    """The eigenvalues of each recurrent block on the complex plane, with the unit circle.
+
+    Args:
+        blocks: {legend label ("Waa", "Wf[:, :n_a]", ...): (n_a,) complex eigenvalues}.
+    """
+    data = [_unit_circle()]
+    for i, (label, values) in enumerate(blocks.items()):
+        values = np.asarray(values, dtype=complex)
+        data.append({"type": "scatter", "x": values.real, "y": values.imag, "mode": "markers",
+                     "name": label, "marker": {"size": 11, "opacity": 0.85,
+                                               "color": style.COLORWAY[i % len(style.COLORWAY)],
+                                               "symbol": ["circle", "diamond", "square",
+                                                          "triangle-up"][i % 4]},
+                     "hovertemplate": f"{label}<br>λ = %{{x:.3f}} %{{y:+.3f}}i<extra></extra>"})
+    layout = style.merged(_plane(title, list(blocks.values()), height),
+                          style.legend_below(1))
+    return {"data": data, "layout": layout}
+
+
+def jacobian_spectrum(values: np.ndarray, title: str, height: int = 560) -> dict:
+    """The eigenvalues of J<t> at every step, coloured by t, with the unit circle.
+
+    Args:
+        values: (T_x, n_s) complex, row t - 1 for J<t>.
+    """
+    values = np.asarray(values, dtype=complex)
+    T_x, n_s = values.shape
+    steps = np.repeat(np.arange(1, T_x + 1), n_s)
+    flat = values.ravel()
+    data = [_unit_circle(),
+            {"type": "scatter", "x": flat.real, "y": flat.imag, "mode": "markers",
+             "name": "eigenvalues of J⟨t⟩", "customdata": steps,
+             "marker": {"size": 8, "color": steps, "colorscale": style.GATE_SCALE,
+                        "cmin": 1, "cmax": max(T_x, 2),
+                        "colorbar": {**style.COLORBAR, "thickness": 18,
+                                     "title": {"text": "t", "side": "right"},
+                                     "tickfont": {"size": style.FONT_SIZE}}},
+             "hovertemplate": "t=%{customdata}<br>λ = %{x:.3f} %{y:+.3f}i<extra></extra>"}]
+    layout = style.merged(_plane(title, [values], height), {"showlegend": False})
+    return {"data": data, "layout": layout}

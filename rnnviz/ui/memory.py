@@ -8,7 +8,9 @@ import streamlit as st
 
 from rnnviz.app import memory as words
 from rnnviz.app.config import Config
-from rnnviz.engine import input_saliency
+from rnnviz.engine import CELLS, input_saliency
+from rnnviz.engine.analysis import state_size
+from rnnviz.engine.eigen import recurrent_spectra, step_jacobian_spectra
 from rnnviz.engine.one_unit import one_unit_fixed_points, one_unit_run
 from rnnviz.figures import memory as figures
 from rnnviz.ui import cache, page, view
@@ -24,6 +26,40 @@ def saliency(config: Config, example: int, params: dict | None = None) -> np.nda
     built = cache.setup(config, params)
     return input_saliency(built.params, built.x, built.a0, example=example,
                           output=built.loss.output)
+
+
+@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner=False)
+def spectra(config: Config, example: int, params: dict | None = None) -> dict:
+    """{"blocks": {label: eigenvalues of each recurrent block}, "steps": (T_x, n_s) the step
+    Jacobians' eigenvalues along the example's run, or None at sizes too large for them}."""
+    built = cache.setup(config, params)
+    labels = {p.value: words.block_label(p) for p in CELLS[config.cell].projections}
+    blocks = {labels[name]: values for name, values in recurrent_spectra(built.params).items()}
+    steps = None
+    if words.step_spectra_fit(state_size(built.params), built.x.shape[2]):
+        steps = step_jacobian_spectra(built.params, cache.trace(config, params), example)
+    return {"blocks": blocks, "steps": steps}
+
+
+def spectrum(config: Config, example: int, params: dict | None = None) -> None:
+    """The recurrent blocks' eigenvalues and the step Jacobians' along the run, side by
+    side, and what they say."""
+    found = spectra(config, example, params)
+    label = CELLS[config.cell].label
+    left, right = st.columns(2)
+    with left:
+        page.live_chart(figures.spectrum(found["blocks"], f"The {label}'s recurrent weights"),
+                        key="rnnviz_mem_spectrum")
+    with right:
+        if found["steps"] is None:
+            st.info("The step Jacobians' eigenvalues are shown up to about n_a = 64 "
+                    "(the LSTM) or 128 and T_x = 60: at these sizes they would hold the "
+                    "server too long.")
+        else:
+            page.live_chart(figures.jacobian_spectrum(
+                found["steps"], f"J⟨t⟩ along example {example}'s run"),
+                key="rnnviz_mem_jacobian_spectrum")
+    st.markdown(words.spectrum_sentence(found["blocks"], found["steps"]))
 
 
 def sizes(config: Config) -> dict[str, int]:

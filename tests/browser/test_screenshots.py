@@ -59,8 +59,10 @@ SHOTS = [
     ("gradient_flow_gru", f"/Gradient_flow?{GRU_REMEMBERS}&where=last", MAIN, 4, None),
     ("units_on_text", f"/Training?task=chars&train_cell=lstm&steps={UNITS_STEPS}", MAIN, 0,
      "The text, coloured by one unit"),
-    ("memory_map", f"/Memory_map?{REMEMBERS}&T_x=20", MAIN, 3, None),
-    ("memory_one_unit", "/Memory_map?w=2.5&b=0.2&a0=-0.3&steps=20", MAIN, 3, "One unit by hand"),
+    ("memory_map", f"/Memory_map?{REMEMBERS}&T_x=20", MAIN, 5, None),
+    ("memory_one_unit", "/Memory_map?w=2.5&b=0.2&a0=-0.3&steps=20", MAIN, 5, "One unit by hand"),
+    ("memory_spectrum", "/Memory_map?cell=rnn&input=gaussian&n_a=32&T_x=30&spectral_radius=1.1",
+     MAIN, 5, "The spectrum of the recurrence"),
 ]
 
 
