@@ -36,8 +36,9 @@ def history_frame(run: Run) -> pd.DataFrame:
 
 
 def downloads(run: Run) -> None:
-    """The history as CSV and the latest parameters as a model file, side by side."""
-    left, right = st.columns(2)
+    """The history as CSV, the latest parameters as a model file and as a PyTorch script
+    with its weights, side by side."""
+    left, right, torch = st.columns(3)
     left.download_button("Download the history (CSV)", history_frame(run).to_csv(index=False),
                          file_name=f"rnnviz-run-{run.id}.csv", mime="text/csv",
                          key="rnnviz_tr_csv", width="stretch")
@@ -45,6 +46,12 @@ def downloads(run: Run) -> None:
                           file_name=f"rnnviz-run-{run.id}.npz",
                           mime="application/octet-stream", key="rnnviz_tr_model",
                           width="stretch")
+    torch.download_button("Take it to PyTorch (.zip)", run.pytorch_bytes,
+                          file_name=f"rnnviz-run-{run.id}-pytorch.zip", mime="application/zip",
+                          key="rnnviz_tr_pytorch", width="stretch",
+                          help="A PyTorch script (nn.RNN, nn.LSTM, or the course's GRU as a "
+                               "module) and the weights; `python rnnviz_model.py` checks it "
+                               "gives these outputs.")
 
 
 def optimizer_insides(run: Run) -> None:
