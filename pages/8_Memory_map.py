@@ -53,6 +53,18 @@ st.markdown(
 with page.engine_errors():
     memory.spectrum(config, example, snapshot)
 
+st.header("How the state moves")
+st.markdown(
+    "Every example's hidden state a⟨t⟩ is a point in n_a dimensions; here the batch's states "
+    "are drawn on the plane where they spread most (their first two principal components), "
+    "with a few examples' paths as lines, coloured by what the task asks the network to "
+    "hold (or by t). The black marks are the network's fixed points with the input at 0, "
+    "the states a step leaves where they are: memories it can keep. Open a snapshot of a run "
+    "trained on the 3-bit flip-flop to see its 8."
+)
+with page.engine_errors():
+    memory.state_trajectories(config, snapshot)
+
 st.header("One unit by hand")
 st.markdown(
     "The smallest RNN has one hidden unit: a⟨t⟩ = tanh(w a⟨t−1⟩ + v x + b). Each step is the "

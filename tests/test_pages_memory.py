@@ -65,12 +65,12 @@ def test_one_unit_follows_its_sliders():
 
 
 def test_a_lesson_link_sets_one_unit_and_bad_values_are_named():
-    at = open_page({"w": "0.5", "steps": "12"})
+    at = open_page({"w": "0.5", "unit_steps": "12"})
     sentence = next(m.value for m in at.markdown if m.value.startswith("**∂a⟨12⟩"))
     assert "|w| = 0.5 < 1" in sentence
-    at = open_page({"w": "lots", "b": "99", "steps": "0"})
-    warned = " ".join(w.value for w in at.warning)
-    for name in ("w", "b", "steps"):
+    at = open_page({"w": "lots", "b": "99", "unit_steps": "0"})
+    warned = " ".join(w.value for w in at.warning).replace("\\", "")
+    for name in ("w", "b", "unit_steps"):
         assert name in warned
     assert any(m.value.startswith("**∂a⟨30⟩") for m in at.markdown)   # the defaults kept
 
@@ -105,3 +105,25 @@ def test_step_spectra_too_large_for_the_server_say_why():
     at = open_page({"cell": "lstm", "n_a": "128", "T_x": "60", "input": "gaussian"})
     assert not any(t.startswith("J⟨t⟩") for t in figures(at))
     assert any("step Jacobians' eigenvalues are shown up to" in i.value for i in at.info)
+
+
+def test_the_states_on_their_plane_with_the_fixed_points_the_engine_finds():
+    from rnnviz.app import memory as words
+    from rnnviz.engine.fixed_points import find_state_points
+
+    at = open_page({"input": "flipflop", "cell": "rnn", "n_a": "8", "T_x": "20",
+                    "weight_scale": "2.5"})
+    fig = figures(at)["How the state moves"]
+    names = {t.get("name") for t in fig["data"]}
+    built = build(Config(input="flipflop", cell="rnn", n_a=8, T_x=20, weight_scale=2.5))
+    trace = built.forward()
+    labels, label_names = built.task.labels(built.targets)
+    assert {label_names[k] for k in np.unique(labels)} <= names   # coloured by the bits held
+    visited = trace.a.reshape(8, -1)
+    chosen = np.random.default_rng(0).choice(visited.shape[1], 128, replace=False)
+    points = find_state_points(built.params, visited[:, chosen], iterations=500)
+    stable = sum(p.stable for p in points)
+    shown = sum(len(t["x"]) for t in fig["data"] if t.get("name") == "stable fixed point")
+    assert shown == stable
+    _, _, share = words.principal_plane(trace.a)
+    assert any(m.value == words.points_sentence(points, share) for m in at.markdown)

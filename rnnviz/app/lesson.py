@@ -67,7 +67,7 @@ VIEWS: dict[Page, tuple[Field, ...]] = {
         Field("b", "float", 0.0, -2.0, 2.0, help="one unit's bias b, −2 … 2"),
         Field("x", "float", 0.0, -1.0, 1.0, help="the constant input x, −1 … 1"),
         Field("a0", "float", 0.5, -1.0, 1.0, help="the unit's first state a⟨0⟩, −1 … 1"),
-        Field("steps", "int", 30, 2, 100, help="how many steps T the unit runs, 2 … 100"),
+        Field("unit_steps", "int", 30, 2, 100, help="how many steps T the unit runs, 2 … 100"),
     ),
 }
 VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)

@@ -89,3 +89,45 @@ def spectrum_sentence(blocks: Mapping[str, np.ndarray], steps: np.ndarray | None
                     "way back." if largest.max() < 1 else
                     "outside the unit circle at some steps, where a direction can grow."))
     return text
+
+
+def principal_plane(states: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plane of the first two principal components of a batch's states.
+
+    Args:
+        states: (n_a, m, T_x) a<t> of every example and step.
+
+    Returns:
+        mean (n_a,), components (2, n_a) (orthonormal rows; a zero row where the states
+        span less than two directions), and the share of the variance each explains (2,).
+    """
+    flat = states.reshape(states.shape[0], -1).T  # (m T_x, n_a)
+    mean = flat.mean(axis=0)
+    _, values, rows = np.linalg.svd(flat - mean, full_matrices=False)
+    components = np.zeros((2, states.shape[0]))
+    components[: min(2, len(rows))] = rows[:2]
+    variance = values ** 2
+    share = np.zeros(2)
+    if variance.sum() > 0:
+        share[: min(2, len(variance))] = variance[:2] / variance.sum()
+    return mean, components, share
+
+
+def project(points: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
+    """(n_a, ...) states onto the plane: (2, ...)."""
+    return np.tensordot(components, points - mean.reshape((-1,) + (1,) * (points.ndim - 1)),
+                        axes=1)
+
+
+def points_sentence(points: Sequence, share: np.ndarray) -> str:
+    """How many fixed points (stable, unstable) and slow points the search found."""
+    fixed = [p for p in points if p.fixed]
+    stable = sum(p.stable for p in fixed)
+    slow = len(points) - len(fixed)
+    return (f"The plane of the first two principal components holds {share.sum():.0%} of the "
+            f"states' variance. With the input at 0 the search found **{len(fixed)} fixed "
+            f"point{'s' if len(fixed) != 1 else ''}**, {stable} stable (filled: runs near "
+            f"them return) and {len(fixed) - stable} unstable (hollow)"
+            + (f", and {slow} slow point{'s' if slow != 1 else ''} (×)" if slow else "")
+            + ". A network that has learned the 3-bit flip-flop keeps 8 stable ones, one "
+              "for each setting of the three bits.")

@@ -225,3 +225,62 @@ def jacobian_spectrum(values: np.ndarray, title: str, height: int = 560) -> dict
              "hovertemplate": "t=%{customdata}<br>λ = %{x:.3f} %{y:+.3f}i<extra></extra>"}]
     layout = style.merged(_plane(title, [values], height), {"showlegend": False})
     return {"data": data, "layout": layout}
+
+
+def trajectories(projected: np.ndarray, labels: np.ndarray | None, label_names: Sequence[str],
+                 points: Sequence[tuple[float, float, str]], share: np.ndarray,
+                 lines: int = 8, height: int = 620) -> dict:
+    """A batch's states on the plane of their first two principal components.
+
+    Args:
+        projected: (2, m, T_x) every example's state at every step, on the plane.
+        labels: (m, T_x) int indices into label_names to colour the states by (what the
+            network should hold there), or None to colour them by t.
+        points: (pc1, pc2, kind) of each fixed or slow point, kind "stable", "unstable" or
+            "slow".
+        share: (2,) the variance each component explains, for the axis titles.
+        lines: how many examples' paths are drawn as lines.
+    """
+    _, m, T_x = projected.shape
+    data = []
+    for i in range(min(lines, m)):
+        data.append({"type": "scatter", "x": projected[0, i], "y": projected[1, i],
+                     "mode": "lines", "showlegend": False, "hoverinfo": "skip",
+                     "line": {"color": "rgba(80,80,80,0.35)", "width": 1.5}})
+    steps = np.broadcast_to(np.arange(1, T_x + 1), (m, T_x))
+    if labels is None:
+        data.append({"type": "scatter", "x": projected[0].ravel(), "y": projected[1].ravel(),
+                     "mode": "markers", "name": "a⟨t⟩", "customdata": steps.ravel(),
+                     "marker": {"size": 6, "color": steps.ravel(), "colorscale": style.GATE_SCALE,
+                                "cmin": 1, "cmax": max(T_x, 2),
+                                "colorbar": {**style.COLORBAR, "thickness": 18,
+                                             "title": {"text": "t", "side": "right"}}},
+                     "hovertemplate": "t=%{customdata}<extra></extra>", "showlegend": False})
+    else:
+        for k, name in enumerate(label_names):
+            chosen = labels == k
+            if chosen.any():
+                data.append({"type": "scatter", "x": projected[0][chosen],
+                             "y": projected[1][chosen], "mode": "markers", "name": name,
+                             "marker": {"size": 6,  # past the palette: another shape
+                                        "color": style.COLORWAY[k % len(style.COLORWAY)],
+                                        "symbol": ("circle", "diamond", "square")[
+                                            k // len(style.COLORWAY) % 3]},
+                             "hovertemplate": f"{name}<extra></extra>"})
+    marks = {"stable": ("stable fixed point", "circle", style.MARKER_COLOR),
+             "unstable": ("unstable fixed point", "circle-open", style.MARKER_COLOR),
+             "slow": ("slow point", "x", style.MUTED_INK)}
+    for kind, (name, symbol, color) in marks.items():
+        chosen = [(x, y) for x, y, k in points if k == kind]
+        if chosen:
+            xs, ys = zip(*chosen, strict=True)
+            data.append({"type": "scatter", "x": xs, "y": ys, "mode": "markers", "name": name,
+                         "marker": {"size": 18, "symbol": symbol, "color": color,
+                                    "line": {"width": 3, "color": color}},
+                         "hovertemplate": f"{name}<extra></extra>"})
+    rows = 1 + (len(label_names) + 3) // 4 if labels is not None else 1
+    layout = style.merged(
+        style.layout("How the state moves", f"PC 1 ({share[0]:.0%} of the variance)",
+                     f"PC 2 ({share[1]:.0%})", height=height),
+        style.legend_below(rows))
+    return {"data": data, "layout": layout}

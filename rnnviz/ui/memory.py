@@ -11,6 +11,7 @@ from rnnviz.app.config import Config
 from rnnviz.engine import CELLS, input_saliency
 from rnnviz.engine.analysis import state_size
 from rnnviz.engine.eigen import recurrent_spectra, step_jacobian_spectra
+from rnnviz.engine.fixed_points import find_state_points
 from rnnviz.engine.one_unit import one_unit_fixed_points, one_unit_run
 from rnnviz.figures import memory as figures
 from rnnviz.ui import cache, page, view
@@ -62,6 +63,50 @@ def spectrum(config: Config, example: int, params: dict | None = None) -> None:
     st.markdown(words.spectrum_sentence(found["blocks"], found["steps"]))
 
 
+SEARCH_STARTS = 128     # states a run visited, where the fixed-point search starts
+SEARCH_MAX_STATE = 128  # the search runs up to this state size (the LSTM at n_a = 64)
+
+
+@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Looking for fixed points…")
+def state_space(config: Config, params: dict | None = None) -> dict:
+    """The batch's a<t> on its principal plane, labelled by what the task asks the network
+    to hold, and the fixed and slow points found from states the batch visited (None when
+    the state is larger than SEARCH_MAX_STATE)."""
+    built = cache.setup(config, params)
+    trace = cache.trace(config, params)
+    mean, components, share = words.principal_plane(trace.a)
+    found = built.task.labels(built.targets) if built.task is not None else None
+    visited = np.concatenate([getattr(trace, s) for s in CELLS[config.cell].states])
+    visited = visited.reshape(visited.shape[0], -1)
+    points = None
+    if visited.shape[0] <= SEARCH_MAX_STATE:
+        chosen = np.random.default_rng(0).choice(
+            visited.shape[1], min(SEARCH_STARTS, visited.shape[1]), replace=False)
+        n_a = trace.a.shape[0]
+        found_points = find_state_points(built.params, visited[:, chosen], iterations=500)
+        points = [(*words.project(p.state[:n_a], mean, components),
+                   "stable" if p.stable else "unstable" if p.fixed else "slow")
+                  for p in found_points]
+        sentence = words.points_sentence(found_points, share)
+    else:
+        sentence = (f"The fixed-point search runs for states of up to {SEARCH_MAX_STATE} "
+                    "numbers (the LSTM's a and c at n_a = 64): at these sizes it would hold "
+                    "the server too long.")
+    return {"projected": words.project(trace.a, mean, components), "share": share,
+            "labels": None if found is None else found[0],
+            "names": () if found is None else found[1], "points": points or [],
+            "sentence": sentence}
+
+
+def state_trajectories(config: Config, params: dict | None = None) -> None:
+    """The batch's states on the principal plane with the fixed points, and what they say."""
+    space = state_space(config, params)
+    page.live_chart(figures.trajectories(space["projected"], space["labels"], space["names"],
+                                         space["points"], space["share"]),
+                    key="rnnviz_mem_trajectories")
+    st.markdown(space["sentence"])
+
+
 def sizes(config: Config) -> dict[str, int]:
     """The network's sizes as built (a task sets n_x and n_y): {"n_x", "n_a", "n_y"}, T_x."""
     built = cache.setup(config)
@@ -78,7 +123,7 @@ def one_unit() -> None:
     with right:
         v = view.slider("v", "v (the input weight)", 0.05)
         x = view.slider("x", "x (the constant input)", 0.05)
-        steps = view.slider("steps", "steps T", 1)
+        steps = view.slider("unit_steps", "steps T", 1)
     a, gain = one_unit_run(w, v, b, x, a0, steps)
     fixed = one_unit_fixed_points(w, v, b, x)
     grid = np.linspace(-1.0, 1.0, CURVE_POINTS)
