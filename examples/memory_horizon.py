@@ -2,6 +2,7 @@
 
 Run:  python examples/memory_horizon.py [--delays 5 10 20 40 60] [--seeds 3] [--steps 1500]
                                         [--networks rnn lstm1 lstm3 gru1 gru3] [--kernel tanh]
+                                        [--truncate k]
 
 The task (rnnviz.training.tasks.CopyTask, "copy", its defaults): a marked symbol (one of 8)
 at t = 1, then random symbols on the same input channels for the delay, then a cue at
@@ -18,7 +19,9 @@ its network, delay and seed, so --networks picks columns without changing their 
 given the same sigmoid/tanh kernel: the engine's two kernels (rnnviz.engine.activations)
 agree to float64 round-off, but 1,500 steps of training can amplify that into another
 outcome, so the header names the kernel and --kernel fixes it (by default the one the
-engine's calibration picked at import, which can differ from run to run).
+engine's calibration picked at import, which can differ from run to run). --truncate k
+trains with truncated BPTT (rnnviz.engine.truncation): the answer's gradient reaches back k
+steps only, so a symbol shown more than k - 1 steps before the cue cannot be learned.
 """
 
 from __future__ import annotations
@@ -73,6 +76,9 @@ def main() -> None:
     parser.add_argument("--kernel", choices=activations.KERNELS, default=activations.KERNEL,
                         help="the engine's sigmoid/tanh kernel (default: the one its "
                              "calibration picked)")
+    parser.add_argument("--truncate", type=int, default=0,
+                        help="truncated BPTT: the gradient reaches back this many steps "
+                             "(default 0: full BPTT)")
     args = parser.parse_args()
     with activations.use_kernel(args.kernel):
         table(args)
@@ -84,11 +90,13 @@ def table(args) -> None:
     networks = [NETWORKS[name] for name in args.networks]
     base = TrainConfig(task="copy", n_a=32, m=32, optimizer="adam", learning_rate=0.01,
                        clip="norm", clip_value=5.0, steps=args.steps, stats_every=0,
-                       snapshot_every=args.steps)  # the final parameters only
+                       snapshot_every=args.steps,  # the final parameters only
+                       truncate=args.truncate)
     task = make_task(base.task)
     print(f"Delayed recall, {task.symbols} symbols (chance {task.chance:.1%}); n_a={base.n_a}, "
           f"m={base.m}, Adam lr {base.learning_rate:g}, clip norm {base.clip_value:g}, "
-          f"<= {base.steps} steps, seeds {list(seeds)}; activation kernel {activations.KERNEL}")
+          f"<= {base.steps} steps, seeds {list(seeds)}; activation kernel {activations.KERNEL}"
+          + (f"; BPTT truncated to {base.truncate} steps" if base.truncate else ""))
     print(f"{'delay':>6} {'T_x':>5} | " + " | ".join(
         f"{label:>9} {'solved':>6} {'steps':>5}" for label, _, _ in networks))
     start, start_cpu = time.perf_counter(), time.process_time()
