@@ -9,6 +9,10 @@ MAX_SEED = 2**31 - 1          # seeds are 0 … MAX_SEED
 MAX_TRAIN_STEPS = 20_000      # training steps per run
 MAX_SNAPSHOTS = 200           # parameter snapshots kept per run
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
+MAX_INTERVENTIONS = 5         # interventions in one forward pass (the Gate lab's list)
+# The values the Gate lab sets a state to: a stays in tanh's range; c within ±5, where
+# tanh(c), and so a = o∘tanh(c), is already within 1e-4 of ±o
+STATE_VALUES = {"a": (-1.0, 1.0), "c": (-5.0, 5.0)}
 # the initialisation knobs' ranges: (low, high); a gate's bias, and the memory bias that sets one
 _BIAS = (-10.0, 10.0)
 KNOBS = {"weight_scale": (0.01, 5.0), "spectral_radius": (0.0, 3.0), "forget_bias": _BIAS,
