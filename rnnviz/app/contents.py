@@ -56,4 +56,6 @@ TRAINING = Page("pages/4_Training.py",
                 own_settings=True)
 CHECK = Page("pages/5_Gradient_check.py",
              "compare back-propagation with a numerical derivative.")
-PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK)  # in the order Streamlit lists them
+LAB = Page("pages/6_Gate_lab.py",
+           "change a gate or a state and see what the network forgets.")
+PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK, LAB)  # in the order Streamlit lists them
