@@ -223,3 +223,20 @@ def test_a_training_snapshot_is_compared_with_itself_intervened():
     initial = backward(setup.params, forward(setup.params, setup.x, setup.a0, interventions=[
         Intervention("u", 0.0, steps=range(2, 7))]), setup.targets, loss)
     assert f"to {lab.number(initial.loss)}" in sentence(at)
+
+
+def test_a_new_intervention_reruns_only_the_intervened_network(monkeypatch):
+    calls = []
+    original_run = lab.run
+
+    def counted(setup, changes, where, example):
+        calls.append(changes)
+        return original_run(setup, changes, where, example)
+
+    monkeypatch.setattr(lab, "run", counted)
+    at = open_lab({**SMALL, "cell": "lstm", "intervene": "f:0:4-10"})
+    assert sorted(map(len, calls)) == [0, 1]  # the network as it is, and intervened
+    calls.clear()
+    at.slider(key=f"{PREFIX}value_0").set_value(0.25).run()
+    no_exception(at)
+    assert calls == [(Intervention("f", 0.25, steps=range(4, 11)),)]

@@ -16,8 +16,8 @@ apply at once. What a cell offers is its description's `targets`.
 The sentence names each intervention and, where holding a gate at 0 or 1 or setting a state
 makes one of the cell's updates simpler (`CLAIMS`), the simpler update, checked on the
 intervened trace (its largest difference over the units, steps and examples held). Then it
-says where a<t> first changes, the page's loss before and after, and ||dL/da<1>||: how much
-of the gradient still reaches the first step.
+says where the shown example's a<t> first changes, the page's loss before and after, and
+||dL/da<1>||: how much of the gradient still reaches the first step.
 """
 
 from __future__ import annotations
@@ -193,61 +193,69 @@ class Run:
     """What the lab shows of one forward and backward pass.
 
     Attributes:
+        changes: the interventions applied (empty: the network as it is).
         view: rnnviz.app.readouts.example_view of the example shown, (n, T_x) arrays.
         losses: (T_x,) the loss of each step alone, L<t> (NaN where none counts).
         flow: {state: (T_x,) ||dL/ds<t>||} from the page's loss, as Gradient flow draws it.
         loss: the page's loss.
+        gaps: for each change, the largest |difference| of its claim (`CLAIMS`) over the
+            entries it holds in the whole batch, or None when it has none.
+        output: the output layer's activation, "softmax" or "linear".
     """
 
+    changes: tuple
     view: dict
     losses: np.ndarray
     flow: dict
     loss: float
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The original run, the intervened one, and what the sentence reads off the batch.
-
-    Attributes:
-        changes: the interventions applied.
-        gaps: for each, the largest |difference| of its claim (`CLAIMS`) over the entries it
-            holds, or None when it has none.
-        first_change: the first t at which a<t> differs anywhere in the batch (None: nowhere).
-        largest_change: the largest |difference| of a<t> between the runs.
-        output: the output layer's activation, "softmax" or "linear".
-    """
-
-    original: Run
-    intervened: Run
-    changes: tuple
     gaps: tuple
-    first_change: int | None
-    largest_change: float
     output: str
 
 
-def _run(setup: Setup, changes: tuple, where: str, example: int) -> tuple[Run, Trace]:
+def run(setup: Setup, changes: tuple[Intervention, ...], where: str, example: int) -> Run:
+    """The setup's network on its batch with `changes` (checked by the engine; none: as it
+    is), the page's loss at `where`, and example `example` for the views."""
     cell = cell_of(setup.params)
     trace = setup.forward(changes)
     back = setup.backward(trace, where)
     losses = step_losses(setup.loss, trace.z_y, setup.targets)
-    return Run(example_view(cell, trace, example), losses, back.flow_norms(), back.loss), trace
+    return Run(tuple(changes), example_view(cell, trace, example), losses, back.flow_norms(),
+               back.loss, tuple(_gap(cell, trace, change) for change in changes), trace.output)
 
 
-def compare(setup: Setup, changes: tuple[Intervention, ...], where: str,
-            example: int) -> Comparison:
-    """Both runs of the setup's network on its batch: as it is and with `changes` (checked by
-    the engine), the page's loss at `where`, and example `example` for the views."""
-    original, before = _run(setup, (), where, example)
-    intervened, after = _run(setup, changes, where, example)
-    moved = np.abs(after.a - before.a).max(axis=(0, 1))  # (T_x,)
+@dataclass(frozen=True)
+class Comparison:
+    """The original run, the intervened one, and where the shown example's a<t> parts.
+
+    Attributes:
+        first_change: the first t at which the example's a<t> differs (None: nowhere).
+        largest_change: the largest |difference| of its a<t> between the runs.
+    """
+
+    original: Run
+    intervened: Run
+    first_change: int | None
+    largest_change: float
+
+    @property
+    def changes(self) -> tuple:
+        return self.intervened.changes
+
+    @property
+    def gaps(self) -> tuple:
+        return self.intervened.gaps
+
+    @property
+    def output(self) -> str:
+        return self.intervened.output
+
+
+def compare(original: Run, intervened: Run) -> Comparison:
+    """Two runs of one network on one batch and example (`run`'s), side by side."""
+    moved = np.abs(intervened.view["a"] - original.view["a"]).max(axis=0)  # (T_x,)
     changed = np.flatnonzero(moved > 0)
-    cell = cell_of(setup.params)
-    gaps = tuple(_gap(cell, after, change) for change in changes)
-    return Comparison(original, intervened, tuple(changes), gaps,
-                      int(changed[0]) + 1 if changed.size else None, float(moved.max()),
-                      after.output)
+    return Comparison(original, intervened, int(changed[0]) + 1 if changed.size else None,
+                      float(moved.max()))
 
 
 # ----- what an intervention makes of a cell's update ---------------------------------------
@@ -313,7 +321,8 @@ def _goes(before: float, after: float) -> str:
 
 def sentence(cell: Cell, comparison: Comparison, loss_at: str) -> str:
     """What changed, from the numbers of the comparison: each intervention and the update it
-    leaves (checked), where a<t> first changes, the loss and ||dL/da<1>|| before and after.
+    leaves (checked), where the example's a<t> first changes, the loss and ||dL/da<1>|| before
+    and after.
 
     Args:
         cell: the description of the compared network's cell.
@@ -332,10 +341,10 @@ def sentence(cell: Cell, comparison: Comparison, loss_at: str) -> str:
                          f"batch: the largest difference is {number(gap)}).")
     before, after = comparison.original, comparison.intervened
     if comparison.first_change is None:
-        moved = "a⟨t⟩ does not change"
+        moved = "in the example shown a⟨t⟩ does not change"
     else:
-        moved = (f"a⟨t⟩ first changes at t = {comparison.first_change}, by up to "
-                 f"{number(comparison.largest_change)}")
+        moved = (f"in the example shown a⟨t⟩ first changes at t = "
+                 f"{comparison.first_change}, by up to {number(comparison.largest_change)}")
     parts.append(f"{moved}; the loss at {loss_at} {_goes(before.loss, after.loss)} and "
                  f"‖∂L/∂a⟨1⟩‖ {_goes(before.flow['a'][0], after.flow['a'][0])}.")
     text = " ".join(parts)

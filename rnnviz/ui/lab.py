@@ -27,11 +27,19 @@ PREFIX = "rnnviz_lab_"  # its widgets' keys: PREFIX + field + "_" + the interven
 STEPS_ON_A_SLIDER = 20  # a value's slider moves in (high − low) / this
 
 
-@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Running both networks…")
+@st.cache_data(max_entries=32, ttl=cache.CACHE_TTL, show_spinner="Running the network…")
+def run(config: Config, changes: tuple[Intervention, ...], where: str, example: int,
+        params: dict | None = None) -> lab.Run:
+    """rnnviz.app.lab.run on the configuration's network (or a snapshot's `params`): cached
+    apart for each list of changes, so a new intervention reruns only the intervened network."""
+    return lab.run(cache.setup(config, params), changes, where, example)
+
+
 def comparison(config: Config, changes: tuple[Intervention, ...], where: str, example: int,
                params: dict | None = None) -> lab.Comparison:
-    """rnnviz.app.lab.compare for the configuration's network (or a snapshot's `params`)."""
-    return lab.compare(cache.setup(config, params), changes, where, example)
+    """The network as it is and with `changes`, compared (rnnviz.app.lab.compare)."""
+    return lab.compare(run(config, (), where, example, params),
+                       run(config, changes, where, example, params))
 
 
 def _store(changes) -> None:
