@@ -157,7 +157,8 @@ def test_the_sentence_names_the_change_and_its_numbers_are_the_engines(cell, cha
     np.testing.assert_allclose(result.original.view["a"], before.a[:, 1, :], rtol=0, atol=0)
     moved = np.abs(after.a[:, 1, :] - before.a[:, 1, :]).max(axis=0)  # the example shown
     first = np.flatnonzero(moved > 0)[0] + 1
-    assert f"a⟨t⟩ first changes at t = {first}, by up to {lab.number(moved.max())};" in text
+    assert (f". In the example shown a⟨t⟩ first changes at t = {first}, by up to "
+            f"{lab.number(moved.max())};") in text
     assert first >= change.steps[0]
     gap = result.gaps[0]
     if lab.claim(CELLS[cell], change) is None:
@@ -189,7 +190,8 @@ def test_a_change_that_changes_nothing_says_so():
     same = Intervention("a", value, units=(0,), steps=(12,))
     result = both(setup, (same,), "last", 0)
     text = lab.sentence(LSTM, result, "the last step")
-    assert "a⟨t⟩ does not change" in text and "the loss at the last step stays at" in text
+    assert ". In the example shown a⟨t⟩ does not change;" in text
+    assert "the loss at the last step stays at" in text
 
 
 def test_numbers_are_written_short_and_zero_as_zero():

@@ -341,11 +341,10 @@ def sentence(cell: Cell, comparison: Comparison, loss_at: str) -> str:
                          f"batch: the largest difference is {number(gap)}).")
     before, after = comparison.original, comparison.intervened
     if comparison.first_change is None:
-        moved = "in the example shown a⟨t⟩ does not change"
+        moved = "In the example shown a⟨t⟩ does not change"
     else:
-        moved = (f"in the example shown a⟨t⟩ first changes at t = "
+        moved = (f"In the example shown a⟨t⟩ first changes at t = "
                  f"{comparison.first_change}, by up to {number(comparison.largest_change)}")
     parts.append(f"{moved}; the loss at {loss_at} {_goes(before.loss, after.loss)} and "
                  f"‖∂L/∂a⟨1⟩‖ {_goes(before.flow['a'][0], after.flow['a'][0])}.")
-    text = " ".join(parts)
-    return text[0].upper() + text[1:]
+    return " ".join(parts)
