@@ -78,6 +78,19 @@ def test_the_url_field_refuses_an_overlong_value_unread():
     with pytest.raises(ValueError, match="too long"):
         field.parse("f:0:1;" * 100, SIZES)
     assert field.parse("f:0:1", SIZES) == (Intervention("f", 0.0, steps=(1,)),)
+    shut = (Intervention("f", 0.0, units=(2,)),)
+    assert field.check(shut, SIZES) == shut and field.format(shut) == "f:0:all:2"
+    with pytest.raises(ValueError, match="intervene cannot be applied: .* unit"):
+        field.check((Intervention("f", 0.0, units=(6,)),), SIZES)
+
+
+def test_a_codec_goes_with_the_coded_kind_only():
+    from rnnviz.fields import Field
+
+    with pytest.raises(ValueError, match="a codec goes with the kind coded"):
+        Field("intervene", "coded", None)
+    with pytest.raises(ValueError, match="a codec goes with the kind coded"):
+        Field("t", "int", 1, codec=lab.CODEC)
 
 
 # ----- what is applied ------------------------------------------------------------------------

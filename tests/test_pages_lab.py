@@ -195,7 +195,7 @@ def test_switching_to_a_cell_without_the_target_says_what_is_left_out():
     at = open_lab({**SMALL, "cell": "lstm", "intervene": "c:1:2-3;f:0:5"})
     at.radio(key=state.WIDGET_PREFIX + "cell").set_value("gru").run()
     no_exception(at)
-    notes = [w.value for w in at.warning]
+    notes = [w.value.replace("\\", "") for w in at.warning]
     assert any(n.startswith("c = 1 at t = 2 … 3 on every unit is left out: the GRU has no")
                for n in notes)
     assert any("Nothing was left to change" in n for n in notes)
@@ -240,3 +240,11 @@ def test_a_new_intervention_reruns_only_the_intervened_network(monkeypatch):
     at.slider(key=f"{PREFIX}value_0").set_value(0.25).run()
     no_exception(at)
     assert calls == [(Intervention("f", 0.25, steps=range(4, 11)),)]
+
+
+def test_a_link_can_hide_the_editor_and_the_page_lists_what_it_applies():
+    at = open_lab({**SMALL, "cell": "lstm", "intervene": "o:0:3-5:1", "hide": "intervene"})
+    no_exception(at)
+    assert not [box for box in at.selectbox if (box.key or "").startswith(PREFIX)]
+    assert any("- o = 0 at t = 3 … 5 on unit 1" in m.value for m in at.markdown)
+    assert sentence(at).startswith("With o = 0 at t = 3 … 5 on unit 1, the cell shows nothing")

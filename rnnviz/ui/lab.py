@@ -21,7 +21,7 @@ from rnnviz.fields import MAX_LIST
 from rnnviz.figures import forward, gradients
 from rnnviz.figures import lab as figures
 from rnnviz.limits import MAX_INTERVENTIONS
-from rnnviz.ui import cache, state
+from rnnviz.ui import cache, page, state
 
 PREFIX = "rnnviz_lab_"  # its widgets' keys: PREFIX + field + "_" + the intervention's index
 STEPS_ON_A_SLIDER = 20  # a value's slider moves in (high − low) / this
@@ -101,7 +101,7 @@ def editor(config: Config) -> tuple[Intervention, ...]:
     cell = CELLS[config.cell]
     changes, notes = lab.fit(cell, config.n_a, config.T_x, state.view_value("intervene", LAB))
     for note in notes:
-        st.warning(note, icon="⚠️")
+        st.warning(page.plain(note), icon="⚠️")
     if state.hidden("intervene"):
         st.markdown("\n".join(f"- {lab.describe(change)}" for change in changes))
         return changes
