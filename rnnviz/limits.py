@@ -8,11 +8,15 @@ SIZES = {"n_x": 64, "n_y": 64, "n_a": 256, "m": 64, "T_x": 200}  # the network a
 MAX_SEED = 2**31 - 1          # seeds are 0 … MAX_SEED
 MAX_TRAIN_STEPS = 20_000      # training steps per run
 MAX_SNAPSHOTS = 200           # parameter snapshots kept per run
+# the memory maps: min(n_y, n_a) T_x^2 n_a^2 at most this (n_y = 64, n_a = 128, T_x = 100: about
+# 6 CPU-seconds for the three cells here; the limits would take a minute)
+MEMORY_MAP_WORK = 64 * 100 ** 2 * 128 ** 2
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
 MAX_INTERVENTIONS = 5         # interventions in one forward pass (the Gate lab's list)
 # The values the Gate lab sets a state to: a stays in tanh's range; c within ±5, where
 # tanh(c), and so a = o∘tanh(c), is already within 1e-4 of ±o
 STATE_VALUES = {"a": (-1.0, 1.0), "c": (-5.0, 5.0)}
+TEXT_VIEW_CHARS = 2_000       # positions of text a network reads on the Units on text page
 # the initialisation knobs' ranges: (low, high); a gate's bias, and the memory bias that sets one
 _BIAS = (-10.0, 10.0)
 KNOBS = {"weight_scale": (0.01, 5.0), "spectral_radius": (0.0, 3.0), "forget_bias": _BIAS,

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rnnviz.app.contents import FLOW, GATES, LAB, STEP
+from rnnviz.app.contents import FLOW, GATES, LAB, STEP, UNITS
 from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config
 from rnnviz.figures import training as figures
 from rnnviz.training.settings import OPTIMIZER_LABELS, TEMPERATURE
-from rnnviz.ui import page, state, training
+from rnnviz.ui import page, state, training, unit_text
 
 VIEWS = (STEP, GATES, FLOW, LAB)   # the views a snapshot opens in
 DETAIL_WIDGET = "rnnviz_tr_detail"
@@ -112,3 +112,7 @@ def open_in_views(run: Run, step: int) -> None:
                          disabled=not can_open, width="stretch"):
             training.open_snapshot(run, step)
             st.switch_page(view.script)
+    if run.config.task == "chars" and st.button(
+            f"Open in {UNITS.title}", key="rnnviz_tr_open_text", width="stretch"):
+        unit_text.open_snapshot(run, step)   # a pasted text too: that page reads the run's own
+        st.switch_page(UNITS.script)

@@ -32,6 +32,9 @@ MAIN = '[data-testid="stMainBlockContainer"]'  # the page's content, as tall as 
 CHART = '[data-testid$="PlotlyChart"] .js-plotly-plot'
 
 
+UNITS_STEPS = 3000            # an LSTM trained this long on the names, read on Units on text
+
+
 def _query(config) -> str:
     return "&".join(f"{k}={v}" for k, v in config.to_query().items())
 
@@ -56,6 +59,10 @@ SHOTS = [
     ("gradient_flow_gru", f"/Gradient_flow?{GRU_REMEMBERS}&where=last", MAIN, 4, None),
     ("gate_lab", f"/Gate_lab?{REMEMBERS}&intervene=f:0:10-60&units=0,1,2,3", MAIN, 10,
      "What to change"),
+    ("units_on_text", f"/Training?task=chars&train_cell=lstm&steps={UNITS_STEPS}", MAIN, 0,
+     "The text, coloured by one unit"),
+    ("memory_map", f"/Memory_map?{REMEMBERS}&T_x=20", MAIN, 3, None),
+    ("memory_one_unit", "/Memory_map?w=2.5&b=0.2&a0=-0.3&steps=20", MAIN, 3, "One unit by hand"),
 ]
 
 
@@ -91,6 +98,15 @@ def _prepare(page, name: str, expect_rerun) -> None:
         with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
             page.get_by_role("button", name="Train", exact=True).click()
         expect(page.get_by_role("heading", name="Runs in this session")).to_be_visible()
+    elif name == "units_on_text":
+        with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
+            page.get_by_role("button", name="Train", exact=True).click()
+        # the whole page is drawn again when the run ends: its last snapshot is offered
+        expect(page.get_by_text(f"Five samples at step {UNITS_STEPS:,}")).to_be_visible(
+            timeout=LONG_MS)
+        with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
+            page.get_by_role("button", name="Open in Units on text").click()
+        expect(page.locator('.rnnviz-text .ch[data-pos="0"]')).to_be_visible()
     elif name == "gradient_check":
         with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
             page.get_by_role("button", name="Run the check").click()
