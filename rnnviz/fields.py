@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("int", "float", "choice", "choices", "int_list", "int_or_mean", "text")
+KINDS = ("int", "float", "choice", "choices", "int_list", "int_or_mean", "text", "coded")
 WIDGETS = ("", "radio")
 MAX_TEXT = 200      # longer raw values are refused unread
 SHOWN_TEXT = 40     # a refused value is quoted up to this many characters
@@ -35,8 +35,9 @@ class Field:
         name: the key in URLs and forms.
         kind: "int", "float", "choice" (one of `choices`), "choices" (one or more of
             `choices`, comma-separated; the value is a tuple in the order of `choices`),
-            "int_list" (comma-separated ints), "int_or_mean" (an int, or "mean") or "text"
-            (free text of at most `high` UTF-8 bytes, or None).
+            "int_list" (comma-separated ints), "int_or_mean" (an int, or "mean"), "text"
+            (free text of at most `high` UTF-8 bytes, or None) or "coded" (read and written
+            by its `codec`).
         default: the value when the key is absent (None: the page's own default).
         low, high: bounds. A string names a size of the configuration ("T_x", "n_a", "m"),
             with `high_offset` added to the upper one (unit j = 0 … n_a − 1: "n_a", -1).
@@ -49,6 +50,9 @@ class Field:
         help: one line saying what the setting does.
         widget: how a form draws a "choice" or "choices": "radio" (buttons side by side) or
             "" (a menu).
+        codec: a "coded" field's reader and writer: parse(text, sizes) -> value (ValueError
+            saying why, to follow "it"), format(value) -> text, and max_chars, the longest
+            text it reads.
     """
 
     name: str
@@ -63,6 +67,7 @@ class Field:
     label: str = ""
     help: str = ""
     widget: str = ""
+    codec: Any = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -73,6 +78,8 @@ class Field:
             raise ValueError(f"field {self.name}: widget must be one of {WIDGETS}")
         if any(not set(meant) <= set(self.choices) for _, meant in self.aliases):
             raise ValueError(f"field {self.name}: an alias stands for some of the choices")
+        if (self.kind == "coded") != (self.codec is not None):
+            raise ValueError(f"field {self.name}: a codec goes with the kind coded, and only")
 
     def label_of(self, choice) -> str:
         """How `choice` is written on screen; several (a "choices" value) joined by commas."""
@@ -96,8 +103,10 @@ class Field:
                 and 256", "is not a number".
         """
         text = last(raw).strip(SPACE)
-        if len(text) > MAX_TEXT:
+        if len(text) > (self.codec.max_chars if self.codec else MAX_TEXT):
             raise ValueError("is too long")
+        if self.codec:
+            return self.codec.parse(text, sizes)
         if self.kind == "choice":
             if text.lower() not in self.choices:
                 raise ValueError(f"must be one of {', '.join(self.choices)}")
@@ -129,7 +138,13 @@ class Field:
         except ValueError as why:
             raise ValueError(f"{self.name} {why}") from None
 
+    def format(self, value) -> str:
+        """The text `value` is written as in a URL: `format_value`, or the codec's."""
+        return self.codec.format(value) if self.codec else format_value(value)
+
     def _check(self, value, sizes):
+        if self.codec:
+            return self.codec.parse(self.codec.format(value), sizes)
         if self.kind == "choice":
             if value not in self.choices:
                 raise ValueError(f"must be one of {', '.join(self.choices)}; got {value!r}")
@@ -207,7 +222,7 @@ class Field:
 def to_query(fields, values: dict) -> dict[str, str]:
     """The query-string form of `values` ({name: value}) for a table of fields: only the
     values set (not None) that differ from their field's default, written as they parse."""
-    return {f.name: format_value(values[f.name]) for f in fields
+    return {f.name: f.format(values[f.name]) for f in fields
             if values.get(f.name) is not None and values[f.name] != f.default}
 
 

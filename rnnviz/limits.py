@@ -15,6 +15,10 @@ MEMORY_MAP_WORK = 64 * 100 ** 2 * 128 ** 2
 # T_x = 60: n_s = 128, about a CPU-second)
 STEP_SPECTRA_WORK = 60 * 128 ** 3
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
+MAX_INTERVENTIONS = 5         # interventions in one forward pass (the Gate lab's list)
+# The values the Gate lab sets a state to: a stays in tanh's range; c within ±5, where
+# tanh(c), and so a = o∘tanh(c), is already within 1e-4 of ±o
+STATE_VALUES = {"a": (-1.0, 1.0), "c": (-5.0, 5.0)}
 TEXT_VIEW_CHARS = 2_000       # positions of text a network reads on the Units on text page
 # the initialisation knobs' ranges: (low, high); a gate's bias, and the memory bias that sets one
 _BIAS = (-10.0, 10.0)

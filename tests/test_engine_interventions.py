@@ -328,3 +328,17 @@ def test_the_step_jacobians_refuse_an_intervened_trace():
     trace = forward(params, x, interventions=[Intervention("f", 0.0)])
     with pytest.raises(ValueError, match="without interventions"):
         step_jacobians(params, trace)
+
+
+def test_more_interventions_than_the_limit_are_refused_and_the_limit_itself_runs():
+    from rnnviz.limits import MAX_INTERVENTIONS
+
+    params, x, targets, _ = problem("lstm")
+    allowed = [Intervention("f", 0.0, steps=[t]) for t in range(1, MAX_INTERVENTIONS + 1)]
+    trace = forward(params, x, interventions=allowed)
+    assert len(trace.interventions) == MAX_INTERVENTIONS
+    too_many = [*allowed, Intervention("u", 0.0)]
+    with pytest.raises(ValueError, match=f"at most {MAX_INTERVENTIONS} interventions"):
+        forward(params, x, interventions=too_many)
+    with pytest.raises(ValueError, match=f"at most {MAX_INTERVENTIONS} interventions"):
+        loss_and_gradients(params, x, targets, Loss(), interventions=too_many)

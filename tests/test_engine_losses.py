@@ -30,3 +30,28 @@ def test_cross_entropy_skips_labels_of_minus_one():
     assert value == pytest.approx(-np.log(0.75))
     assert np.all(dz[:, :, 1] == 0.0)
     np.testing.assert_allclose(dz[:, 0, 0], [0.25, -0.25])
+
+
+@pytest.mark.parametrize("kind", ["cross_entropy", "squared_error"])
+def test_each_steps_loss_alone_averages_to_the_loss_and_the_last_is_the_last_steps(kind):
+    from rnnviz.engine.losses import step_losses
+
+    rng = np.random.default_rng(3)
+    z_y = rng.standard_normal((3, 4, 5))
+    targets = (rng.integers(0, 3, size=(4, 5)) if kind == "cross_entropy"
+               else rng.standard_normal((3, 4, 5)))
+    losses = step_losses(Loss(kind, "last"), z_y, targets)
+    assert losses.shape == (5,) and np.all(losses > 0)
+    assert np.mean(losses) == pytest.approx(loss_and_output_gradient(
+        Loss(kind, "all"), z_y, targets)[0], rel=1e-12)
+    assert losses[-1] == pytest.approx(loss_and_output_gradient(
+        Loss(kind, "last"), z_y, targets)[0], rel=1e-12)
+
+
+def test_a_step_whose_labels_are_all_skipped_has_no_loss():
+    from rnnviz.engine.losses import step_losses
+
+    labels = np.array([[0, -1, 1], [1, -1, -1]])
+    losses = step_losses(Loss(), np.zeros((2, 2, 3)), labels)
+    assert np.isnan(losses[1]) and losses[0] == pytest.approx(np.log(2))
+    assert losses[2] == pytest.approx(np.log(2))  # one example counted, the other skipped

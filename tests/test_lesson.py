@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from rnnviz.app import lesson
 from rnnviz.app.config import FIELD_BY_NAME
+from rnnviz.engine import CELLS
 
 SIZES = {"T_x": 7, "n_a": 5, "m": 10}
 
@@ -119,9 +120,9 @@ def test_every_sidebar_setting_can_be_hidden_by_its_config_name():
        st.dictionaries(st.sampled_from([*lesson.VIEW_KEYS, "hide", "zz", "n_a"]),
                        st.one_of(st.text(max_size=60), st.lists(st.text(max_size=8),
                                                                 max_size=3)), max_size=6),
-       st.integers(1, 200), st.integers(1, 256), st.integers(1, 64))
-def test_no_query_string_ever_raises(page, query, T_x, n_a, m):
-    sizes = {"T_x": T_x, "n_a": n_a, "m": m}
+       st.integers(1, 200), st.integers(1, 256), st.integers(1, 64), st.sampled_from(list(CELLS)))
+def test_no_query_string_ever_raises(page, query, T_x, n_a, m, cell):
+    sizes = {"T_x": T_x, "n_a": n_a, "m": m, "cell": cell}
     view, warnings = lesson.parse_view(page, query, sizes)
     assert all(isinstance(w, str) for w in warnings)
     own = {f.name for f in lesson.VIEWS[page]}
@@ -133,6 +134,8 @@ def test_no_query_string_ever_raises(page, query, T_x, n_a, m):
             assert all(0 <= j < n_a for j in value)
         elif name == "lr":
             assert math.isfinite(value)
+        elif name == "intervene":
+            assert all(change.target in CELLS[cell].targets for change in value)
     hidden, _ = lesson.parse_hide(query.get("hide", ""))
     assert hidden <= set(lesson.HIDEABLE)
 

@@ -21,7 +21,7 @@ def test_every_page_file_is_in_the_contents_in_streamlits_order():
 def test_titles_and_url_paths_are_the_ones_streamlit_derives_from_the_file_names():
     assert [page.title for page in PAGES] == ["Home", "Step through", "Gates and cell state",
                                               "Gradient flow", "Training", "Gradient check",
-                                              "Units on text", "Memory map"]
+                                              "Gate lab", "Units on text", "Memory map"]
     assert (HOME.url_path, STEP.url_path) == ("", "Step_through")
     assert all(page.blurb for page in PAGES[1:])
     assert set(lesson.VIEWS) <= set(PAGES) and TRAINING in lesson.VIEWS
@@ -29,7 +29,8 @@ def test_titles_and_url_paths_are_the_ones_streamlit_derives_from_the_file_names
 
 def test_the_home_page_and_the_lesson_pages_are_short():
     for script in ("app.py", "pages/1_Step_through.py", "pages/2_Gates_and_cell_state.py",
-                   "pages/3_Gradient_flow.py", "pages/5_Gradient_check.py"):
+                   "pages/3_Gradient_flow.py", "pages/5_Gradient_check.py",
+                   "pages/6_Gate_lab.py"):
         assert len((ROOT / script).read_text().splitlines()) < 150, script
 
 

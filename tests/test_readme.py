@@ -26,7 +26,7 @@ def test_every_readme_link_opens_without_a_warning():
         query = parse_qs(url.query, keep_blank_values=True)
         config, warnings = from_query(query)
         assert warnings == [], link
-        sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m}
+        sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m, "cell": config.cell}
         view, view_warnings = lesson.parse_view(page, query, sizes)
         hidden, hide_warnings = lesson.parse_hide(query.get("hide", ""))
         assert view_warnings == [] and hide_warnings == [], link

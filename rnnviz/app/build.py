@@ -90,9 +90,11 @@ class Setup:
     loss: Loss
     task: Any = None
 
-    def forward(self) -> Trace:
-        """The forward pass of the network on x from a<0>, with the loss's output layer."""
-        return model.forward(self.params, self.x, self.a0, output=self.loss.output)
+    def forward(self, interventions=()) -> Trace:
+        """The forward pass of the network on x from a<0>, with the loss's output layer and
+        the rnnviz.engine.Interventions given (none: the network as it is)."""
+        return model.forward(self.params, self.x, self.a0, output=self.loss.output,
+                             interventions=interventions)
 
     def loss_at(self, where: str) -> Loss:
         """The setup's loss placed at every step ("all") or only at the last ("last")."""

@@ -56,9 +56,11 @@ TRAINING = Page("pages/4_Training.py",
                 own_settings=True)
 CHECK = Page("pages/5_Gradient_check.py",
              "compare back-propagation with a numerical derivative.")
+LAB = Page("pages/6_Gate_lab.py",
+           "change a gate or a state and see what the network forgets.")
 UNITS = Page("pages/7_Units_on_text.py",
              "read a trained network's units on the text it learned.", own_settings=True)
 MEMORY = Page("pages/8_Memory_map.py",
               "how far back each output still hears its inputs, and one unit by hand.")
 # in the order Streamlit lists them
-PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK, UNITS, MEMORY)
+PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK, LAB, UNITS, MEMORY)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rnnviz.app import lab
 from rnnviz.app.config import (
     FIELD_BY_NAME,
     FIELDS,
@@ -24,9 +25,10 @@ from rnnviz.app.config import (
     OLD_MEMORY_BIAS,
     URL_KEYS,
 )
-from rnnviz.app.contents import FLOW, GATES, MEMORY, STEP, TRAINING, Page
+from rnnviz.app.contents import FLOW, GATES, LAB, MEMORY, STEP, TRAINING, Page
 from rnnviz.engine.losses import WHERE
 from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, refused, shown, to_query
+from rnnviz.limits import MAX_INTERVENTIONS
 from rnnviz.training.settings import HIDDEN_BY, LINKED, SETTING
 
 MAX_NAMED = 5           # unknown keys named in a warning
@@ -36,6 +38,12 @@ STREAMLIT_KEYS = frozenset({"embed", "embed_options"})
 
 _T = Field("t", "int", 1, 1, "T_x", help="the timestep shown, 1 … T_x")
 _UNIT = Field("unit", "int", 0, 0, "n_a", -1, help="hidden unit j, 0 … n_a−1")
+_UNITS = Field("units", "int_list", None, 0, "n_a", -1,
+               help="units whose memory is plotted (the LSTM's c⟨t⟩, the GRU's a⟨t⟩), "
+                    f"e.g. 0,3,7 (at most {MAX_LIST})")
+_WHERE = Field("where", "choice", "last", choices=WHERE,
+               choice_labels=("the last step only", "every step"),
+               help="where the loss sits: the last step only, or every step")
 VIEWS: dict[Page, tuple[Field, ...]] = {
     STEP: (
         _T,
@@ -48,16 +56,20 @@ VIEWS: dict[Page, tuple[Field, ...]] = {
               help="batch example i, 0 … m−1, or mean"),
         replace(_UNIT, help="hidden unit j whose gates and states are drawn as lines, "
                             "0 … n_a−1"),
-        Field("units", "int_list", None, 0, "n_a", -1,
-              help="units whose memory is plotted (the LSTM's c⟨t⟩, the GRU's a⟨t⟩), "
-                   f"e.g. 0,3,7 (at most {MAX_LIST})"),
+        _UNITS,
     ),
     FLOW: (
-        Field("where", "choice", "last", choices=WHERE,
-              choice_labels=("the last step only", "every step"),
-              help="where the loss sits: the last step only, or every step"),
+        _WHERE,
         Field("example", "int", 0, 0, "m", -1,
               help="batch example i for the heatmap and Jacobians, 0 … m−1"),
+    ),
+    LAB: (
+        Field("intervene", "coded", None, codec=lab.CODEC,
+              help=f"the interventions, {lab.SYNTAX}; several joined by ; (at most "
+                   f"{MAX_INTERVENTIONS})"),
+        _UNITS,
+        Field("example", "int", 0, 0, "m", -1, help="batch example i, 0 … m−1"),
+        _WHERE,
     ),
     TRAINING: tuple(replace(SETTING[name], name=key) for key, name in LINKED.items()),
     MEMORY: (
@@ -108,9 +120,11 @@ HIDEABLE: dict[str, str] = {
     "t": "the timestep slider and its ◀ ▶ buttons (Step through, Gates)",
     "play": "the Play button (Step through, Gates)",
     "unit": "the hidden-unit menu (Step through, Gates)",
-    "example": "the batch-example menu (Step through, Gates, Gradient flow, Memory map)",
-    "units": "the units menu of the memory plot (Gates)",
-    "where": "where the loss sits (Gradient flow)",
+    "example": "the batch-example menu (Step through, Gates, Gradient flow, Gate lab, Memory "
+               "map)",
+    "units": "the units menu of the memory plot (Gates, Gate lab)",
+    "where": "where the loss sits (Gradient flow, Gate lab)",
+    "intervene": "the Gate lab's interventions editor (the interventions the link set apply)",
     "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow, "
              "Memory map) and the gate biases' sliders (Gates)",
     "clipping": "the gradient-clipping section (Gradient flow)",
@@ -129,7 +143,7 @@ def parse_view(page: Page, query: dict, sizes: dict) -> tuple[dict, list[str]]:
     Args:
         page: a page (other pages than the keys of VIEWS have no view parameters).
         query: {key: text or [texts]}; configuration keys and Streamlit's own are skipped.
-        sizes: {"T_x", "n_a", "m"} of the configuration the view is for.
+        sizes: {"T_x", "n_a", "m"} of the configuration the view is for, and its "cell".
 
     Returns:
         ({name: value} for the valid values present, warnings): one warning per value that

@@ -43,6 +43,9 @@ import numpy as np
 
 from rnnviz.engine._arrays import check_number, check_whole, shown
 from rnnviz.engine.description import Cell
+from rnnviz.limits import MAX_INTERVENTIONS
+
+GATE_VALUES = (0.0, 1.0)  # a clamped gate's values: the sigmoid's range
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,10 @@ def check_interventions(cell: Cell, interventions, n_a: int,
         n_a, T_x: the hidden size and the sequence's length.
 
     Raises:
-        TypeError if an item is not an Intervention; ValueError naming the intervention if
-        its target is not one of cell.targets, a gate's value lies outside [0, 1], or a unit
-        is not below n_a or a step above T_x.
+        TypeError if an item is not an Intervention; ValueError if there are more than
+        rnnviz.limits.MAX_INTERVENTIONS, or naming the intervention if its target is not one
+        of cell.targets, a gate's value lies outside [0, 1], or a unit is not below n_a or a
+        step above T_x.
     """
     if isinstance(interventions, Intervention):
         interventions = (interventions,)
@@ -112,6 +116,9 @@ def check_interventions(cell: Cell, interventions, n_a: int,
         raise TypeError(f"interventions must be a list of Intervention; got "
                         f"{type(interventions).__name__}")
     interventions = tuple(interventions)
+    if len(interventions) > MAX_INTERVENTIONS:
+        raise ValueError(f"at most {MAX_INTERVENTIONS} interventions apply at once; got "
+                         f"{len(interventions)}")
     for change in interventions:
         if not isinstance(change, Intervention):
             raise TypeError(f"interventions must be a list of Intervention (rnnviz.engine."
@@ -131,9 +138,10 @@ def _check_fits(cell: Cell, change: Intervention, n_a: int, T_x: int) -> None:
                                if names)
         raise ValueError(f"the {cell.label} has no gate or state {change.target!r} to "
                          f"intervene on; it offers {offered}")
-    if change.target in gates and not 0.0 <= change.value <= 1.0:
-        raise ValueError(f"the gate {change.target} can only be clamped to a value from 0 "
-                         f"to 1; got {change.value:g}")
+    low, high = GATE_VALUES
+    if change.target in gates and not low <= change.value <= high:
+        raise ValueError(f"the gate {change.target} can only be clamped to a value from "
+                         f"{low:g} to {high:g}; got {change.value:g}")
     if change.units is not None and change.units[-1] >= n_a:
         raise ValueError(f"the units of the intervention on {change.target} run from 0 to "
                          f"n_a - 1 = {n_a - 1}; got {change.units[-1]}")

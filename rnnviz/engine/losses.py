@@ -136,3 +136,30 @@ def loss_and_output_gradient(loss: Loss, z_y: np.ndarray, targets,
             value = 0.5 * float(np.vdot(dz, dz)) * scale
             dz *= scale
     return value, dz.transpose(2, 1, 0)
+
+
+def step_losses(loss: Loss, z_y: np.ndarray, targets) -> np.ndarray:
+    """The loss of each timestep alone: L<t>, the `loss` of the positions at t only, averaged
+    over the examples it counts there (its `where` is not used).
+
+    With every position counted, the loss at every step is the mean of the L<t> and the loss
+    at the last step only is L<T_x>.
+
+    Args:
+        loss: Loss (its kind).
+        z_y: (n_y, m, T_x) output pre-activations.
+        targets: see `check_targets`.
+
+    Returns:
+        (T_x,) float64; NaN at a step where no position counts (every label there is -1).
+    """
+    n_y, m, T_x = z_y.shape
+    targets = check_targets(loss, targets, n_y, m, T_x)
+    each = Loss(loss.kind, "all")
+    values = np.full(T_x, np.nan)
+    for k in range(T_x):
+        target = targets[..., k:k + 1]  # (m, 1) labels or (n_y, m, 1) values
+        labels = target if loss.kind == "cross_entropy" else None
+        if counted_positions(each, m, 1, labels).any():
+            values[k] = loss_and_output_gradient(each, z_y[..., k:k + 1], target)[0]
+    return values

@@ -43,6 +43,7 @@ MUTED_INK = "#333333"             # secondary labels
 EDGE = "#444444"                  # outlines and arrows of the cell diagram
 GRID = "#D9D9D9"                  # grid lines, visible on a washed-out projector
 PASS_FILL, FAIL_FILL = "#D6EAF8", "#FAD7C0"  # light Okabe-Ito blue and vermillion: table rows
+HELD_FILL = "rgba(230, 159, 0, 0.18)"  # Okabe-Ito orange, faint: the steps an intervention holds
 BOX_FILL = {"input": "#F2F2F2", "state": "#FFFFFF", "gate": "#E8F1FA", "op": "#FFFFFF"}
 
 

@@ -12,6 +12,8 @@
     train_runs  the training runs kept: their table, which the charts show, removing one,
                 loading a model file
     train_form  the training settings form, drawn from rnnviz.training.settings
+    lab         the Gate lab: its interventions editor, the two runs compared (cached), and
+                their figures side by side
     memory      the Memory map page's parts: each cell's memory map (cached), one unit by hand
     page        setup (called first on every page), the open-snapshot banner, engine errors
                 as messages, charts, text from a URL shown literally

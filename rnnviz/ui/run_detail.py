@@ -7,13 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rnnviz.app.contents import FLOW, GATES, MEMORY, STEP, UNITS
+from rnnviz.app.contents import FLOW, GATES, LAB, MEMORY, STEP, UNITS
 from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config
 from rnnviz.figures import training as figures
 from rnnviz.training.settings import OPTIMIZER_LABELS, TEMPERATURE
 from rnnviz.ui import page, state, training, unit_text
 
-VIEWS = (STEP, GATES, FLOW, MEMORY)   # the views a snapshot opens in
+VIEWS = (STEP, GATES, FLOW, LAB, MEMORY)   # the views a snapshot opens in
 DETAIL_WIDGET = "rnnviz_tr_detail"
 ADAM_TABS = {"v_hat": ("m̂ (first moment)", "m"), "s_hat": ("v̂ (second moment)", "v"),
              "step": ("step size", "s")}   # statistic: (tab, widget key)

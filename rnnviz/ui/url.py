@@ -41,7 +41,7 @@ def adopt(page: Page) -> None:
         return
     query = {key: st.query_params.get_all(key) for key in st.query_params}
     config, warnings = from_query(query)
-    sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m}
+    sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m, "cell": config.cell}
     view, view_warnings = lesson.parse_view(page, query, sizes)
     hide, hide_warnings = lesson.parse_hide(query.get("hide", ""))
     state.set_view(page, view)

@@ -58,6 +58,8 @@ SHOTS = [
     ("gradient_check", "/Gradient_check?cell=rnn&T_x=5", MAIN, 0, None),
     ("step_through_gru", "/Step_through?cell=gru&t=4&unit=1&example=2", MAIN, 3, None),
     ("gradient_flow_gru", f"/Gradient_flow?{GRU_REMEMBERS}&where=last", MAIN, 4, None),
+    ("gate_lab", f"/Gate_lab?{REMEMBERS}&intervene=f:0:10-60&units=0,1,2,3", MAIN, 10,
+     "What to change"),
     ("units_on_text", f"/Training?task=chars&train_cell=lstm&steps={UNITS_STEPS}", MAIN, 0,
      "The text, coloured by one unit"),
     ("memory_map", f"/Memory_map?{REMEMBERS}&T_x=20", MAIN, 5, None),
