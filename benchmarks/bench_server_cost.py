@@ -4,7 +4,7 @@ Run:  python benchmarks/bench_server_cost.py [--presses 15] [--sizes default lar
                                              [--pause-s 1.0] [--json out.json]
                                              [--knob-only | --play-only] [--app-root DIR]
 
-It starts a real `streamlit run app.py` (headless, 127.0.0.1, a free port; bench_load's
+It starts a real `streamlit run app.py` (headless, 127.0.0.1, a free port; load_server's
 Server) and one headless Chromium (the system's /usr/bin/chromium) at the lowest CPU priority:
 this script lowers its own priority to nice 19 after starting the server, and Playwright's
 driver and Chromium inherit it. One student then, for each size (the default configuration,
@@ -54,11 +54,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_load import (  # noqa: E402
+from load_browser import RunCounter  # noqa: E402
+from load_server import (  # noqa: E402
     APP_IDLE_JS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    RunCounter,
     Server,
     cpu_model,
     descendants,
