@@ -2,8 +2,9 @@
 
 Run:  python benchmarks/bench_server_cost.py [--presses 15] [--sizes default large]
                                              [--pause-s 1.0] [--json out.json]
+                                             [--knob-only | --play-only] [--app-root DIR]
 
-It starts a real `streamlit run app.py` (headless, 127.0.0.1, a free port; bench_load's
+It starts a real `streamlit run app.py` (headless, 127.0.0.1, a free port; load_server's
 Server) and one headless Chromium (the system's /usr/bin/chromium) at the lowest CPU priority:
 this script lowers its own priority to nice 19 after starting the server, and Playwright's
 driver and Chromium inherit it. One student then, for each size (the default configuration,
@@ -28,6 +29,9 @@ page has redrawn counts too. Every wait is a condition with a timeout: the run f
 the page idle. The pause between actions (--pause-s) only paces the student. The script
 stops the server and the browser whatever happens.
 
+Gradient flow's knob alone: --knob-only (with --sizes large, the knob at n_a = 64, T_x = 60;
+--app-root to measure another checkout's app with this script, in turn with this one).
+
 Play (--play-only: Play alone, three times per size) is measured from the click to t = T_x
 drawn: the server's CPU per frame, the frames per second the page drew (each new t in the
 cell diagram's title) and the browser's CPU per frame (user + system time of Chromium's
@@ -50,11 +54,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_load import (  # noqa: E402
+from load_browser import RunCounter  # noqa: E402
+from load_server import (  # noqa: E402
     APP_IDLE_JS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    RunCounter,
     Server,
     cpu_model,
     descendants,
@@ -322,16 +326,7 @@ async def one_size(meter: Meter, page, counter: RunCounter, url: str, size: str,
         "Step through: seed changed in the sidebar", label,
         note="a new forward pass each time"), new_seed, presses))
 
-    await open_page(page, counter, f"{url}/{FLOW.url_path}{suffix}")
-    knob = page.locator(f".st-key-{KNOB_PREFIX}spectral_radius").get_by_role("slider")
-
-    async def knob_right(_: int) -> None:
-        await knob.focus()
-        await knob.press("ArrowRight")
-
-    actions.append(await repeated(meter, page, counter, Action(
-        "Gradient flow: spectral-radius knob", label,
-        note="a new configuration each time: every cell anew"), knob_right, presses))
+    actions.append(await knob_moves(meter, page, counter, url, size, presses))
 
     for target in (HOME, STEP, GATES, FLOW, TRAINING, CHECK):
         opened = Action(f"page load: {target.title}", label, note="a new session each time")
@@ -342,6 +337,22 @@ async def one_size(meter: Meter, page, counter: RunCounter, url: str, size: str,
         actions.append(opened)
     await meter.measure_idle(5.0)
     return actions
+
+
+async def knob_moves(meter: Meter, page, counter: RunCounter, url: str, size: str,
+                     presses: int) -> Action:
+    """Gradient flow's spectral-radius knob moved one step right `presses` times."""
+    query = SIZES[size]
+    await open_page(page, counter, f"{url}/{FLOW.url_path}" + (f"?{query}" if query else ""))
+    knob = page.locator(f".st-key-{KNOB_PREFIX}spectral_radius").get_by_role("slider")
+
+    async def knob_right(_: int) -> None:
+        await knob.focus()
+        await knob.press("ArrowRight")
+
+    return await repeated(meter, page, counter, Action(
+        "Gradient flow: spectral-radius knob", SIZE_LABELS[size],
+        note="a new configuration each time: every cell anew"), knob_right, presses)
 
 
 async def training_run(meter: Meter, page, counter: RunCounter, url: str) -> Action:
@@ -418,6 +429,10 @@ async def bench(args) -> dict:
                 for size in args.sizes:
                     if args.play_only:
                         actions += await play_only(meter, page, counter, server.url, size)
+                    elif args.knob_only:
+                        actions.append(await knob_moves(meter, page, counter, server.url,
+                                                        size, args.presses))
+                        await meter.measure_idle(5.0)
                     else:
                         actions += await one_size(meter, page, counter, server.url, size,
                                                   args.presses, args.loads)
@@ -446,12 +461,15 @@ def main() -> None:
                         help="skip the training run")
     parser.add_argument("--play-only", action="store_true",
                         help="measure Play alone (three runs per size; no training run)")
+    parser.add_argument("--knob-only", action="store_true",
+                        help="measure Gradient flow's spectral-radius knob alone (--presses "
+                             "moves per size; no training run)")
     parser.add_argument("--app-root", type=Path, default=ROOT,
                         help="the checkout whose app.py to serve (default: this one)")
     parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     args = parser.parse_args()
-    args.train = args.train and not args.play_only
+    args.train = args.train and not (args.play_only or args.knob_only)
     if not os.access(CHROMIUM, os.X_OK):
         sys.exit(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
     result = asyncio.run(bench(args))

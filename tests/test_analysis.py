@@ -204,6 +204,84 @@ def test_jacobian_readouts_are_the_two_readouts(cell, n_a, monkeypatch):
                                    rtol=1e-13)
 
 
+@pytest.mark.parametrize("cell", [c for c in CELLS if CELLS[c].unit_by_unit])
+def test_a_cell_that_carries_its_later_states_unit_by_unit_has_diagonal_jacobian_blocks(cell):
+    params, x, a0, c0, _ = _setup(cell, n_a=5, m=2, T_x=4, scale=1.5)
+    J = analysis.step_jacobians(params, forward(params, x, a0, c0), 1)
+    off_diagonal = ~np.eye(5, dtype=bool)
+    for r in range(CELLS[cell].state_size):
+        for c in range(1, CELLS[cell].state_size):
+            block = J[:, r * 5: (r + 1) * 5, c * 5: (c + 1) * 5]
+            assert np.all(block[:, off_diagonal] == 0.0)
+    assert analysis.dense_columns(params) == 5
+
+
+def test_the_lstm_carries_its_cell_state_unit_by_unit_and_the_others_have_one_state():
+    assert CELLS["lstm"].unit_by_unit
+    assert all(CELLS[c].state_size == 1 for c in CELLS if not CELLS[c].unit_by_unit)
+
+
+def _dense_then_diagonal(rng, dense, blocks, count=4):
+    """(count, n, n), n = dense * blocks: dense columns, then diagonal (dense, dense) blocks;
+    and the mask of the entries outside the dense columns and those diagonals."""
+    n = dense * blocks
+    unread = np.zeros((n, n), dtype=bool)
+    unread[:, dense:] = ~np.tile(np.eye(dense, dtype=bool), (blocks, blocks - 1))
+    M = rng.standard_normal((count, n, n))
+    M[:, unread] = 0.0
+    return M, unread
+
+
+@pytest.mark.parametrize("dense, blocks", [(5, 2), (4, 3), (1, 2), (6, 1)])
+def test_gram_and_products_of_dense_then_diagonal_matrices_are_the_whole_ones(dense, blocks):
+    rng = np.random.default_rng(dense * blocks)
+    M, unread = _dense_then_diagonal(rng, dense, blocks)
+    size = np.linalg.norm(M, axis=(1, 2))[:, None, None] ** 2
+    np.testing.assert_allclose(spectral.gram(M, dense) / size,
+                               M.transpose(0, 2, 1) @ M / size, rtol=0, atol=1e-15)
+    product = rng.standard_normal(M.shape[1:])
+    out = np.empty_like(product)
+    assert spectral.times(product, M[0], dense, out=out) is out
+    size = np.linalg.norm(product) * np.linalg.norm(M[0])
+    np.testing.assert_allclose(out / size, product @ M[0] / size, rtol=0, atol=1e-15)
+    # the entries outside the structure are not read
+    noisy = M.copy()
+    noisy[:, unread] = rng.standard_normal((M.shape[0], int(unread.sum())))
+    np.testing.assert_array_equal(spectral.gram(noisy, dense), spectral.gram(M, dense))
+    np.testing.assert_array_equal(spectral.times(product, noisy[0], dense, np.empty_like(out)),
+                                  out)
+
+
+def test_spectral_norms_of_dense_then_diagonal_matrices_are_the_exact_ones():
+    M, _ = _dense_then_diagonal(np.random.default_rng(11), 8, 2, count=6)
+    M[1] *= 1e-200  # scaled into range first, as any matrix
+    M[2] *= 1e200
+    M[3] = 0.0
+    M[4, :, 8:] = 0.0  # nothing through the later columns
+    expected = np.linalg.svd(M, compute_uv=False)[:, 0]
+    np.testing.assert_allclose(spectral.spectral_norms(M, 8), expected, rtol=1e-13)
+    np.testing.assert_allclose(spectral.spectral_norms(M, 8), spectral.spectral_norms(M),
+                               rtol=1e-13)
+    assert spectral.spectral_norms(M, 8)[3] == 0.0
+
+
+@pytest.mark.parametrize("scale, forget_bias", [(1.0, 1.0), (0.5, 3.0), (3.0, 0.0)])
+def test_lstm_readouts_from_its_diagonal_blocks_are_those_of_the_whole_jacobians(
+        scale, forget_bias):
+    """At the Gradient flow page's large size: the readouts are those the whole matrices give
+    (the products' and the step norms' eigensolver without the structure) to 1e-10."""
+    rng = np.random.default_rng(7)
+    params = init_params("lstm", 8, 64, 4, rng, weight_scale=scale, forget_bias=forget_bias)
+    trace = forward(params, rng.standard_normal((8, 2, 60)), rng.standard_normal((64, 2)),
+                    rng.standard_normal((64, 2)))
+    norms, actual = analysis.jacobian_readouts(params, trace, 1)
+    J = analysis.step_jacobians(params, trace, 1)
+    np.testing.assert_allclose(norms, spectral.spectral_norms(J), rtol=1e-10)
+    whole = analysis._log10_product_norms(J)
+    assert np.all(np.isfinite(actual)) and np.all(np.isfinite(whole))
+    np.testing.assert_allclose(10.0 ** (actual - whole), 1.0, rtol=1e-10)
+
+
 def test_rnn_jacobian_norm_is_zero_when_tanh_saturates():
     params, x, a0, _, _ = _setup("rnn", n_x=1, n_a=2, m=1, T_x=2)
     params.Wax[:] = 1e4  # |z| huge, so 1 - a^2 == 0 exactly

@@ -5,7 +5,18 @@ Config that shows it. (Runs trained in workers: tests/test_workers.py.)"""
 import numpy as np
 import pytest
 
-from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config, what_to_try
+from rnnviz.app.runs import (
+    HISTORY_COLUMNS,
+    STATUS_WORDS,
+    Run,
+    place_words,
+    start,
+    status_words,
+    stop,
+    view_config,
+    what_to_try,
+)
+from rnnviz.app.workers import Pool
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Trainer
 
@@ -77,3 +88,28 @@ def test_what_to_try_after_a_divergence_is_a_tenth_of_the_rate_and_clipping_if_i
     assert what_to_try(sgd.replace(learning_rate=5e-6)) == (
         "a smaller learning rate (α = 1e-06 rather than 5e-06)")
     assert what_to_try(sgd.replace(learning_rate=1e-6)) == "a smaller learning rate"
+
+
+def test_a_waiting_run_says_its_place_in_the_servers_line():
+    line = Pool(slots=0)   # no slot: every job waits, and no worker process starts
+    first, second, third = (new_run(run_id=k) for k in (1, 2, 3))
+    start([first], line)
+    start([second, third], line)   # one job: both have its place
+    assert [r.place for r in (first, second, third)] == [1, 2, 2]
+    assert place_words(first) == "place 1 in line, next to start"
+    assert place_words(third) == "place 2 in line, 1 job ahead of it"
+    assert status_words(third) == f"{STATUS_WORDS['queued']} (place 2 in line, 1 job ahead of it)"
+    fourth = new_run(run_id=4)
+    start([fourth], line)
+    assert place_words(fourth) == "place 3 in line, 2 jobs ahead of it"
+    stop([first])   # withdrawn from the line: the others move up
+    assert first.place == 0 and status_words(first) == STATUS_WORDS["stopping"]
+    assert [second.place, fourth.place] == [1, 2]
+    assert place_words(fourth) == "place 2 in line, 1 job ahead of it"
+    line.withdraw(fourth.job)   # as the pool does when a slot frees, before the page knows
+    assert fourth.status == "queued" and place_words(fourth) == "starting"
+
+
+def test_a_run_not_waiting_has_no_place_in_line():
+    run = new_run()
+    assert run.place == 0 and status_words(run) == STATUS_WORDS["stopped"]

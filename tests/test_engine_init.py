@@ -4,7 +4,7 @@
 import numpy as np
 import pytest
 
-from rnnviz.engine import init_params
+from rnnviz.engine import init_params, params
 from rnnviz.engine.cells import CELLS
 from rnnviz.engine.gru import init_gru
 from rnnviz.engine.losses import Loss
@@ -72,6 +72,44 @@ def test_spectral_radius_keeps_the_direction_of_waa():
     ratio = scaled.Waa / plain.Waa
     np.testing.assert_allclose(ratio, ratio[0, 0], rtol=1e-12)
     np.testing.assert_array_equal(scaled.Wax, plain.Wax)
+
+
+def test_a_spectral_radius_is_found_once_per_matrix_and_rescales_bit_for_bit(monkeypatch):
+    """Moving the knob rescales the same drawn matrices: their eigenvalues are found once, and
+    the weights are those rescaling by a freshly found radius gives."""
+    found = []
+    eigvals = np.linalg.eigvals
+    monkeypatch.setattr(np.linalg, "eigvals", lambda W: found.append(W.shape) or eigvals(W))
+    monkeypatch.setattr(params, "_radii", type(params._radii)())
+    drawn = np.random.default_rng(3).standard_normal((6, 6))
+    for radius in (0.5, 0.8, 1.5):
+        rescaled = params.with_spectral_radius(drawn, radius)
+        np.testing.assert_array_equal(
+            rescaled, drawn * (radius / float(np.max(np.abs(eigvals(drawn))))))
+    assert found == [(6, 6)]
+    # the whole cell: every gate's block found once over three moves of the knob
+    for radius in (0.5, 0.8, 1.5):
+        init_params("lstm", 3, 5, 4, np.random.default_rng(1), spectral_radius=radius)
+    assert found == [(6, 6)] + [(5, 5)] * 4
+    # the same bytes read as another type are another matrix
+    params.spectral_radius(drawn.view(np.int64))
+    assert len(found) == 6
+
+
+def test_only_the_latest_spectral_radii_are_remembered(monkeypatch):
+    monkeypatch.setattr(params, "_radii", type(params._radii)())
+    monkeypatch.setattr(params, "RADII_KEPT", 3)
+    rng = np.random.default_rng(0)
+    matrices = [rng.standard_normal((4, 4)) for _ in range(5)]
+    for W in matrices:
+        assert params.spectral_radius(W) == float(np.max(np.abs(np.linalg.eigvals(W))))
+    assert len(params._radii) == 3
+    found = []
+    eigvals = np.linalg.eigvals
+    monkeypatch.setattr(np.linalg, "eigvals", lambda W: found.append(1) or eigvals(W))
+    params.spectral_radius(matrices[-1])
+    params.spectral_radius(matrices[0])  # forgotten: found again
+    assert found == [1]
 
 
 def test_lstm_spectral_radius_applies_to_each_gates_recurrent_block():

@@ -1,8 +1,10 @@
 """The player's charts that keep their plot in the browser (rnnviz.ui.page.live_chart)."""
 
+import base64
 import json
 
 import numpy as np
+import plotly.io
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.figures import forward
@@ -27,9 +29,34 @@ def test_a_live_figure_has_its_data_revision_and_no_empty_template():
     live = page.live_figure(fig)
     assert "template" not in live["layout"]
     assert live["layout"]["datarevision"] == page.data_revision(fig["data"])
-    assert live["data"] is fig["data"] and fig["layout"]["template"] == {}  # fig untouched
+    assert fig["layout"]["template"] == {} and isinstance(fig["data"][0]["z"], np.ndarray)
+    assert [set(trace) for trace in live["data"]] == [set(trace) for trace in fig["data"]]
     styled = {"data": [], "layout": {"template": {"layout": {"font": {"size": 30}}}}}
     assert page.live_figure(styled)["layout"]["template"] == styled["layout"]["template"]
+
+
+def _decoded(spec: dict) -> np.ndarray:
+    """A typed-array spec read back as Plotly.js reads it: float64 rows of the shape's
+    columns."""
+    rows, cols = (int(n) for n in spec["shape"].split(","))
+    return np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<f8").reshape(rows, cols)
+
+
+def test_a_heatmaps_values_go_as_a_typed_array_of_the_same_numbers_bit_for_bit():
+    values = np.random.default_rng(0).standard_normal((5, 7)) * 10.0 ** np.arange(-3, 4)
+    live = page.live_figure(forward.heatmap(values, "state", "dL/da"))
+    z = live["data"][0]["z"]
+    assert z["dtype"] == "f8" and z["shape"] == "5, 7"
+    np.testing.assert_array_equal(_decoded(z), values)
+    sent = json.loads(plotly.io.to_json(live, validate=False))["data"][0]
+    np.testing.assert_array_equal(_decoded(sent["z"]), values)
+    np.testing.assert_array_equal(sent["x"], np.arange(1, 8))  # 1-D arrays: as they were
+    # transposed (not contiguous) values too, and any other value is left as it is
+    np.testing.assert_array_equal(_decoded(page.typed_array(values.T)), values.T)
+    gaps = values.copy()
+    gaps[1, 2] = np.nan   # JSON's null, a gap: kept on that path
+    for other in (gaps, values[0], values.astype(np.float32), np.zeros((0, 3)), [[1.0]], 2.0):
+        assert page.typed_array(other) is other
 
 
 def test_streamlits_chart_module_is_found():

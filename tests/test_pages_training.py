@@ -259,6 +259,29 @@ def test_the_browser_is_asked_to_poll_only_while_runs_train_and_can_rerun_the_pa
     assert follow_runs(at)["poll"]["on"] is False
 
 
+def test_the_browser_polls_a_run_waiting_for_a_slot_less_often_and_shows_its_place():
+    # every slot of the server taken by another student's long run, as a class would
+    others = [POOL.submit([Trainer(TrainConfig(cell="rnn", n_a=4, m=4, T_x=5, steps=20_000))])
+              for _ in range(POOL.slots)]
+    try:
+        at = press_train(open_training(), train_cell="rnn", steps=20_000)
+        (run,) = runs(at)
+        assert run.status == "queued"
+        assert follow_runs(at)["poll"]["interval"] == round(train_live.QUEUED_POLL_S * 1000)
+        waiting = [shown(i.value) for i in at.info if "waiting for a free slot" in i.value]
+        assert len(waiting) == 1 and "place 1 in line, next to start" in waiting[0]
+        assert f"checks every {train_live.QUEUED_POLL_S:g} s" in waiting[0]
+        assert "place 1 in line" in at.dataframe[0].value["status"][0]
+    finally:
+        for job in others:
+            job.stop()
+    rerun_until(at, lambda a: runs(a)[0].status == "running", "the run got the free slot")
+    assert follow_runs(at)["poll"]["interval"] == round(train_live.POLL_S * 1000)
+    assert not any("waiting for a free slot" in i.value for i in at.info)
+    at.button(key="rnnviz_tr_stop").click().run()
+    finish(at)
+
+
 def test_a_run_goes_on_training_while_the_session_visits_other_pages():
     at = press_train(open_training(), train_cell="lstm", steps=20_000)
     rerun_until(at, lambda a: runs(a)[0].steps_done >= 2, "training started")

@@ -97,6 +97,13 @@ class Run:
         return max(self.first_step + self.config.steps, self.steps_done)
 
     @property
+    def place(self) -> int:
+        """Its job's place in the server's line while it waits for a slot: 1 for the next
+        to start, 2 for the one after, ...; 0 when it does not wait (or its job has just
+        left the line)."""
+        return self.job.place if self.status == "queued" and self.job is not None else 0
+
+    @property
     def training(self) -> bool:
         """Whether a job has it (waiting, training or stopping)."""
         return self.status in TRAINING
@@ -191,6 +198,23 @@ class Run:
         """The latest parameters as a PyTorch script and weights (rnnviz.training.export)."""
         return pytorch_archive(self.params, self.config.label(),
                                TASKS[self.config.task].loss.output)
+
+
+def place_words(run: Run) -> str:
+    """Where a waiting run stands, in words: "place 1 in line, next to start", "place 3 in
+    line, 2 jobs ahead of it", or "starting" (its job has just left the line)."""
+    place = run.place
+    if place == 0:
+        return "starting"
+    ahead = place - 1
+    return f"place {place} in line, " + (f"{ahead} job{'s' if ahead > 1 else ''} ahead of it"
+                                         if ahead else "next to start")
+
+
+def status_words(run: Run) -> str:
+    """Its status in words (STATUS_WORDS), with its place in line while it waits."""
+    words = STATUS_WORDS[run.status]
+    return f"{words} ({place_words(run)})" if run.status == "queued" else words
 
 
 def start(chosen: Sequence[Run], pool: Pool) -> Job | None:

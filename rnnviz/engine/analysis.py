@@ -19,7 +19,11 @@ on a log scale that is a straight falling line, the vanishing gradient.
 
 Spectral norms are taken on stacks of explicit matrices (rnnviz.engine.spectral): exact
 for single steps, whose largest singular values lie close together, and by
-Golub-Kahan-Lanczos for the longer products, whose largest stands apart.
+Golub-Kahan-Lanczos for the longer products, whose largest stands apart. Where a cell's later
+states reach the next step unit by unit (Cell.unit_by_unit: the LSTM's c<t-1>), J<t>'s
+columns for them are diagonal blocks, and J^T J and the products are taken from the n_a dense
+columns and those diagonals (rnnviz.engine.spectral.gram and times): the same sums, without
+the zeros.
 
 Global-norm clipping at a threshold tau::
 
@@ -41,7 +45,7 @@ from rnnviz.engine.losses import Loss, check_targets, counted_positions
 from rnnviz.engine.model import check_loss, check_trace, loss_and_gradients
 from rnnviz.engine.optim import clip_by_global_norm, global_norm
 from rnnviz.engine.params import Params
-from rnnviz.engine.spectral import lanczos_spectral_norms, spectral_norms
+from rnnviz.engine.spectral import lanczos_spectral_norms, spectral_norms, times
 
 PRODUCT_MAX_STATE = 128   # the norm of the product of Jacobians is computed up to this
 LANCZOS_MIN_SIZE = 32     # products up to this size get exact norms, Lanczos pays only above
@@ -53,6 +57,13 @@ JACOBIAN_CHUNK_BYTES = 32 * 2 ** 20  # explicit step Jacobians held at once
 def state_size(params: Params) -> int:
     """Size of the recurrent state: n_a for the RNN, 2 n_a for the LSTM's [a; c]."""
     return cell_of(params).state_size * params.sizes["n_a"]
+
+
+def dense_columns(params: Params) -> int | None:
+    """n_a when the cell's later states reach the next step unit by unit (its step Jacobian
+    is n_a dense columns, then blocks that are diagonal: rnnviz.engine.spectral.gram), else
+    None."""
+    return params.sizes["n_a"] if cell_of(params).unit_by_unit else None
 
 
 def _check_examples(trace: Trace, examples) -> np.ndarray:
@@ -160,7 +171,7 @@ def jacobian_norms(params: Params, trace: Trace, examples=None) -> np.ndarray:
     chunk = max(1, JACOBIAN_CHUNK_BYTES // (8 * n_s * n_s))
     norms = np.concatenate([
         spectral_norms(jacobians_of_pairs(params, trace, examples[k: k + chunk],
-                                          steps[k: k + chunk]))
+                                          steps[k: k + chunk]), dense_columns(params))
         for k in range(0, examples.size, chunk)])
     return norms.reshape(chosen.size, T_x)
 
@@ -209,7 +220,7 @@ def log10_product_norms(params: Params, trace: Trace, example: int = 0) -> np.nd
     T_x = trace.a.shape[2]
     if state_size(params) > PRODUCT_MAX_STATE:
         return np.concatenate([np.full(T_x, np.nan), [0.0]])
-    return _log10_product_norms(step_jacobians(params, trace, example))
+    return _log10_product_norms(step_jacobians(params, trace, example), dense_columns(params))
 
 
 def jacobian_readouts(params: Params, trace: Trace,
@@ -228,19 +239,20 @@ def jacobian_readouts(params: Params, trace: Trace,
     if state_size(params) > PRODUCT_MAX_STATE:
         return (jacobian_norms(params, trace, example)[0],
                 log10_product_norms(params, trace, example))
-    J = step_jacobians(params, trace, example)
-    return spectral_norms(J), _log10_product_norms(J)
+    J, dense = step_jacobians(params, trace, example), dense_columns(params)
+    return spectral_norms(J, dense), _log10_product_norms(J, dense)
 
 
-def _log10_product_norms(J: np.ndarray) -> np.ndarray:
-    """`log10_product_norms` from the example's step Jacobians J (T_x, n_s, n_s)."""
+def _log10_product_norms(J: np.ndarray, dense: int | None = None) -> np.ndarray:
+    """`log10_product_norms` from the example's step Jacobians J (T_x, n_s, n_s), of
+    rnnviz.engine.spectral.gram's form when `dense` is given."""
     T_x, n_s = J.shape[0], J.shape[-1]
     out = np.zeros(T_x + 1)
     products = np.empty_like(J)  # [t]: J<T_x> ... J<t+1> / 10^log_scales[t]
     log_scales = np.zeros(T_x)
     product, log_scale, first = np.eye(n_s), 0.0, 0
     for t in range(T_x - 1, -1, -1):
-        product = np.matmul(product, J[t], out=products[t])  # J[t] being J<t+1>
+        product = times(product, J[t], dense, out=products[t])  # J[t] being J<t+1>
         scale = float(np.max(np.abs(product)))
         if scale == 0.0:  # and so is every longer product
             first = t + 1

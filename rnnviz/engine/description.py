@@ -121,6 +121,10 @@ class Cell:
             n_s) with n_s = state_size n_a and the states stacked in `states`' order; None
             for a cell that gives none (rnnviz.engine.analysis then applies step_jvp to the
             basis vectors).
+        unit_by_unit: whether every state after the first reaches the next step unit by
+            unit, so that step_jacobian's columns of those states are, in every (n_a, n_a)
+            block, diagonal (the LSTM's c<t-1>: dc<t>/dc<t-1> = diag(f)); the analyses then
+            take J^T J and products of Jacobians from the dense columns and those diagonals.
     """
 
     name: str
@@ -140,6 +144,7 @@ class Cell:
     bptt: Callable
     buffers: Callable
     step_jacobian: Callable | None = None
+    unit_by_unit: bool = False
 
     @property
     def gates(self) -> tuple[Projection, ...]:

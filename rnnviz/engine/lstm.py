@@ -339,5 +339,5 @@ CELL = Cell(
     memory_bias="bf", init=init_lstm,
     trace=LSTMTrace, step_forward=lstm_step_forward, step_backward=lstm_step_backward,
     step_jvp=lstm_step_jvp, forward=_lstm_forward, bptt=_lstm_bptt, buffers=_Buffers.from_arrays,
-    step_jacobian=lstm_step_jacobian,
+    step_jacobian=lstm_step_jacobian, unit_by_unit=True,
 )

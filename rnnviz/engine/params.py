@@ -16,9 +16,12 @@ Initialisation (all randomness from an explicit ``np.random.Generator``)::
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
+import hashlib
 import math
+import threading
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
@@ -178,10 +181,39 @@ def random_weights(rng: np.random.Generator, rows: int, cols: int, scale: float)
 
 def with_spectral_radius(W: np.ndarray, radius: float) -> np.ndarray:
     """Square W rescaled so that its largest |eigenvalue| is `radius` (W itself if all are 0)."""
-    current = float(np.max(np.abs(np.linalg.eigvals(W))))
+    current = spectral_radius(W)
     if current == 0.0:
         return W
     return W * (radius / current)
+
+
+RADII_KEPT = 64  # matrices whose spectral radius is remembered (`spectral_radius`)
+_radii: collections.OrderedDict[bytes, float] = collections.OrderedDict()
+_radii_lock = threading.Lock()
+
+
+def spectral_radius(W: np.ndarray) -> float:
+    """max |eigenvalue| of square W.
+
+    The last RADII_KEPT matrices' radii are remembered by their content (a digest of shape,
+    type and bytes): a knob that sets the spectral radius rescales the same drawn matrices
+    at every move, whose eigenvalues then need not be found again. A pure function of W, so
+    what one session remembers gives another the same number.
+    """
+    W = np.ascontiguousarray(W)
+    digest = hashlib.blake2b(f"{W.shape}{W.dtype}".encode(), digest_size=20)
+    digest.update(W.data)
+    key = digest.digest()
+    with _radii_lock:
+        if key in _radii:
+            _radii.move_to_end(key)
+            return _radii[key]
+    radius = float(np.max(np.abs(np.linalg.eigvals(W))))
+    with _radii_lock:
+        _radii[key] = radius
+        while len(_radii) > RADII_KEPT:
+            _radii.popitem(last=False)
+    return radius
 
 
 def stacked_gates(params: Params, order: tuple[str, ...],

@@ -31,7 +31,7 @@ LANCZOS_TOLERANCE = 1e-10  # relative distance within which a singular value is 
 SQUARES_SAFE = 1e140      # entries up to this size, and down to its inverse, square safely
 
 
-def spectral_norms(matrices: np.ndarray) -> np.ndarray:
+def spectral_norms(matrices: np.ndarray, dense: int | None = None) -> np.ndarray:
     """||M||_2 (the largest singular value) of every matrix of a stack, as sqrt(largest
     eigenvalue of M^T M): LAPACK's symmetric eigensolver, cheaper than an SVD and as exact for
     the largest singular value (to about n times float64's round-off). A matrix whose squares
@@ -39,6 +39,8 @@ def spectral_norms(matrices: np.ndarray) -> np.ndarray:
 
     Args:
         matrices: (K, n, n).
+        dense: None; or d when every matrix is d dense columns and then (d, d) blocks that
+            are all diagonal (`gram`), which makes M^T M cheaper.
 
     Returns:
         (K,) norms.
@@ -46,8 +48,78 @@ def spectral_norms(matrices: np.ndarray) -> np.ndarray:
     if matrices.shape[0] == 0:
         return np.zeros(0)
     scaled, scales = _in_range(matrices)
-    squares = np.linalg.eigvalsh(scaled.transpose(0, 2, 1) @ scaled)[:, -1]
+    squares = np.linalg.eigvalsh(gram(scaled, dense))[:, -1]
     return scales * np.sqrt(np.maximum(squares, 0.0))
+
+
+def gram(matrices: np.ndarray, dense: int | None = None) -> np.ndarray:
+    """M^T M of every matrix of a stack.
+
+    With dense = d, every M (n, n) must be d dense columns D followed by column blocks E_c
+    (c = 1 .. b-1, b = n / d) whose (d, d) blocks are all diagonal, block (r, c) being
+    diag(e_rc) (the LSTM's step Jacobian: c<t-1> reaches a<t> and c<t> unit by unit). Then
+    only D^T D is a product of matrices, a quarter of the whole product's multiply-adds for
+    b = 2::
+
+        M^T M = [[D^T D,     D^T E_c                  ],
+                 [E_c^T D,   diag(sum_r e_rc * e_rc') ]]
+        (D^T E_c)[i, j] = sum_r D[r d + j, i] e_rc[j]
+
+    each entry outside D^T D the same sum of b terms the whole product takes (its other
+    terms are zeros). The other entries of M are not read.
+
+    Args:
+        matrices: (K, n, n).
+        dense: None (any matrices) or d, a divisor of n.
+
+    Returns:
+        (K, n, n).
+    """
+    n = matrices.shape[-1]
+    if dense is None or dense == n:
+        return matrices.transpose(0, 2, 1) @ matrices
+    K, blocks = matrices.shape[0], n // dense
+    columns = matrices[:, :, :dense]
+    diagonal = block_diagonals(matrices, dense)  # (K, b, b - 1, d)
+    out = np.zeros((K, n, n))
+    np.matmul(columns.transpose(0, 2, 1), columns, out=out[:, :dense, :dense])
+    rows = columns.reshape(K, blocks, dense, dense).transpose(0, 1, 3, 2)  # [k, r] = D_r^T
+    unit = np.arange(dense)
+    for c in range(1, blocks):
+        across = slice(c * dense, (c + 1) * dense)
+        cross = sum(rows[:, r] * diagonal[:, r, None, c - 1] for r in range(blocks))
+        out[:, :dense, across] = cross
+        out[:, across, :dense] = cross.transpose(0, 2, 1)
+        for c2 in range(1, blocks):
+            out[:, c * dense + unit, c2 * dense + unit] = sum(
+                diagonal[:, r, c - 1] * diagonal[:, r, c2 - 1] for r in range(blocks))
+    return out
+
+
+def block_diagonals(matrices: np.ndarray, dense: int) -> np.ndarray:
+    """The diagonals of the (d, d) blocks right of the first d columns (`gram`): (..., b,
+    b - 1, d), [..., r, c - 1, i] = M[..., r d + i, c d + i], for matrices (..., n, n)."""
+    blocks = matrices.shape[-1] // dense
+    unit = np.arange(dense)
+    rows = (np.arange(blocks) * dense)[:, None, None] + unit
+    columns = (np.arange(1, blocks) * dense)[None, :, None] + unit
+    return matrices[..., rows, columns]
+
+
+def times(product: np.ndarray, matrix: np.ndarray, dense: int | None,
+          out: np.ndarray) -> np.ndarray:
+    """product @ matrix into `out` (n, n), for a matrix of `gram`'s form when dense = d:
+    only its dense columns are multiplied as a matrix, each later column block is the sum
+    over row blocks r of product's columns of block r scaled by the diagonal e_rc."""
+    if dense is None or dense == matrix.shape[-1]:
+        return np.matmul(product, matrix, out=out)
+    blocks = matrix.shape[-1] // dense
+    diagonal = block_diagonals(matrix, dense)  # (b, b - 1, d)
+    np.matmul(product, matrix[:, :dense], out=out[:, :dense])
+    for c in range(1, blocks):
+        out[:, c * dense: (c + 1) * dense] = sum(
+            product[:, r * dense: (r + 1) * dense] * diagonal[r, c - 1] for r in range(blocks))
+    return out
 
 
 def _in_range(matrices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -3,12 +3,13 @@
 //   role "page"  outside the live part: its trigger reruns the whole page
 //   role "poll"  in the live part (a fragment): its trigger reruns that part, a poll
 //
-// While runs train, a poll is asked for data.interval ms after the last one at the earliest,
-// once the last one has drawn the poll element again (data.drawn, when the server drew it,
-// has changed), no script run is going, the page is connected and the poll element is not
-// stale. So polls never pile up behind a slow one, and none is sent while a run of the whole
-// page may still be stopped: a poll coming in behind Streamlit's own Stop would draw the live
-// part into a page that run has emptied, and the app breaks.
+// While runs train (or wait for a slot), a poll is asked for data.interval ms after the last
+// one at the earliest (the server's choice: longer while its runs only wait), once the last
+// one has drawn the poll element again (data.drawn, when the server drew it, has changed), no
+// script run is going, the page is connected and the poll element is not stale. So polls
+// never pile up behind a slow one, and none is sent while a run of the whole page may still
+// be stopped: a poll coming in behind Streamlit's own Stop would draw the live part into a
+// page that run has emptied, and the app breaks.
 //
 // The whole page is asked for instead, once for each poll element lost (a Stop of that run
 // too is the student's last word), when:

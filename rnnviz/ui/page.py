@@ -4,6 +4,7 @@ literally."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import re
@@ -112,11 +113,26 @@ def live_figure(fig: dict) -> dict:
     loses an empty template: Plotly.react compares a template by identity, so any template,
     an empty one too, made every frame a full replot of the chart, and Plotly.js adds none
     of its own (the empty one is there to keep Plotly's Python side from adding its default).
+    A heatmap's values go as a typed array (`typed_array`).
     """
-    layout = {**fig.get("layout", {}), "datarevision": data_revision(fig.get("data", []))}
+    data = fig.get("data", [])
+    layout = {**fig.get("layout", {}), "datarevision": data_revision(data)}
     if layout.get("template") == {}:
         del layout["template"]
-    return {**fig, "layout": layout}
+    return {**fig, "data": [{name: typed_array(value) for name, value in trace.items()}
+                            for trace in data], "layout": layout}
+
+
+def typed_array(value):
+    """A finite (rows, cols) float array (a heatmap's z) as Plotly.js's typed-array spec, its
+    float64 bytes in base64: the same numbers, bit for bit, far cheaper to write than JSON's
+    decimal text and about half as long; any other value as it is."""
+    if not (isinstance(value, np.ndarray) and value.ndim == 2 and value.size
+            and value.dtype == np.float64 and np.isfinite(value).all()):
+        return value  # (JSON writes a NaN or an infinity as null: a gap, kept as it was)
+    rows, cols = value.shape
+    return {"dtype": "f8", "shape": f"{rows}, {cols}",
+            "bdata": base64.b64encode(np.ascontiguousarray(value, dtype="<f8")).decode("ascii")}
 
 
 def live_chart(fig, key: str) -> None:

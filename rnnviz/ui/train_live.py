@@ -1,8 +1,9 @@
 """Training live on the page, beside everything else: Stop and Continue, the runs waiting for
 a slot, the progress (steps/s and time left), three charts (loss, accuracy, gradient norm) and
 the runs' table, in a fragment that asks the workers what they trained every POLL_S seconds
-while runs train. The runs train in worker processes (rnnviz.ui.training), so clicks, other
-pages and this polling never interrupt them.
+while runs train, and every QUEUED_POLL_S while they all wait for a slot. The runs train in
+worker processes (rnnviz.ui.training), so clicks, other pages and this polling never
+interrupt them.
 
 The browser asks for the polls (follow_runs.js), not Streamlit's `run_every`: each run of the
 whole page stops that timer in the browser and only the fragment's call starts it again, so
@@ -30,6 +31,9 @@ from rnnviz.ui.page import plain
 # How often the page asks the workers while runs train: each poll costs the server a run of
 # the fragment, and a run's end shows up to this late (README: the polling interval).
 POLL_S = 0.5
+# While every run of the page waits for a training slot nothing changes but its place in
+# line, so a class whose runs wait asks the server for a quarter of the polls.
+QUEUED_POLL_S = 2.0
 FIGURES_KEY = "rnnviz_train_figures"   # {chart: figure} refreshed in place between polls
 CHARTS = ("loss", "accuracy", "grad_norm")
 FOLLOW_PAGE_KEY, FOLLOW_POLL_KEY = "rnnviz_tr_follow_page", "rnnviz_tr_follow_poll"
@@ -52,7 +56,7 @@ def live() -> None:
         if ended or bool(training.training_now()) != polling:
             st.rerun()   # the whole page, once: the detail updated
         _follow_runs(key=FOLLOW_POLL_KEY, data={"role": "poll", "on": polling,
-                                                "interval": round(POLL_S * 1000),
+                                                "interval": round(poll_seconds() * 1000),
                                                 "drawn": time.time_ns()})
         controls()
         progress()
@@ -67,6 +71,13 @@ def live() -> None:
             train_runs.table(kept)
 
     _live()
+
+
+def poll_seconds() -> float:
+    """How long the browser waits between polls: QUEUED_POLL_S while every run the session
+    trains is waiting for a slot, else POLL_S (a run training or stopping, or none)."""
+    now = training.training_now()
+    return QUEUED_POLL_S if now and all(r.status == "queued" for r in now) else POLL_S
 
 
 def controls() -> None:
@@ -86,10 +97,9 @@ def controls() -> None:
                   f"{waiting} waiting.")
     for run in training.runs():
         if run.status == "queued":
-            ahead = run.job.place - 1 if run.job is not None else 0
-            st.info(f"Run {run.id} is waiting for a free slot"
-                    + (f" ({ahead} job{'s' if ahead > 1 else ''} ahead of it)" if ahead
-                       else " (it is next)") + ".", icon=":material/hourglass_top:")
+            st.info(f"Run {run.id} is waiting for a free slot: {run_records.place_words(run)}. "
+                    f"It starts when a slot frees (this page checks every {poll_seconds():g} s).",
+                    icon=":material/hourglass_top:")
         elif run.status == "stopping":
             st.info(f"Run {run.id} is stopping after the step it is taking.",
                     icon=":material/pause_circle:")

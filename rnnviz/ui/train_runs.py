@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.app.runs import STATUS_WORDS, Run
+from rnnviz.app.runs import Run, status_words
 from rnnviz.ui import state, training
 
 SHOWN_WIDGET = "rnnviz_tr_shown_w"
@@ -29,7 +29,7 @@ def labels(kept: list[Run]) -> dict[int, str]:
 def table(kept: list[Run]) -> None:
     """One row per run: its settings, status, steps, last loss and accuracy, and how fast
     it trained."""
-    rows = [{"run": r.id, "settings": r.label, "status": STATUS_WORDS[r.status],
+    rows = [{"run": r.id, "settings": r.label, "status": status_words(r),
              "steps": r.steps_done, "last loss": r.last("loss"),
              "last accuracy": r.last("accuracy"), "steps/s": r.speed()}
             for r in kept]

@@ -229,6 +229,9 @@ def test_moving_a_gate_knob_changes_the_gates_charts(goto_app, expect_rerun,
     after = page.evaluate(UNIT_LINES_JS)
     # f opened; u at t = 1 (from a<0> = 0 and x<1>, which bf does not touch) left as it was
     assert min(after[0]) > 0.99 and after[1][0] == before[1][0] and after[1] != before[1]
-    heatmap_z = page.locator(CHART).first.evaluate("p => p.data[0].z.flat()")
+    # the values Plotly drew (a heatmap's come as a typed array: rows of Float64Array)
+    heatmap_z = page.locator(CHART).first.evaluate(
+        "p => p._fullData[0].z.flatMap((row) => Array.from(row))")
+    assert len(heatmap_z) == 4 * 6
     assert min(heatmap_z) > 0.99  # the forget gate's heatmap, every unit and step
     assert_no_exception(page)

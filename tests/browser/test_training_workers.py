@@ -1,11 +1,11 @@
 """Training beside exploring, in headless Chromium against the real `streamlit run app.py`
 (started with one training slot): a run keeps training while its session visits other pages
 and comes back; Stop stops it mid-run; two sessions training at once each see their own runs,
-the second waiting for the slot; a session that closes stops its worker and frees the slot;
-Streamlit's own Stop at the very start of a run of the whole page leaves the page following
-the run, and so do polls the server stops answering; the worker the Training page warms up
-trains the run, stays for the next, and ends with the server. Tests wait for conditions
-only."""
+the second waiting for the slot, its place in line shown and its page polling less often; a
+session that closes stops its worker and frees the slot; Streamlit's own Stop at the very
+start of a run of the whole page leaves the page following the run, and so do polls the
+server stops answering; the worker the Training page warms up trains the run, stays for the
+next, and ends with the server. Tests wait for conditions only."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from rnnviz.engine import CELLS
-from rnnviz.ui.train_live import FOLLOW_POLL_KEY
+from rnnviz.ui.train_live import FOLLOW_POLL_KEY, QUEUED_POLL_S
 
 LONG_MS = 120_000
 # A run that outlasts a test on a busy machine (about 100 CPU-seconds here; an RNN with
@@ -127,7 +127,15 @@ def test_two_sessions_train_at_once_each_sees_its_own_runs_and_the_second_waits(
     with expect_rerun(bob):
         bob.goto(app_server + "/Training")
     _train(bob, n_a=4, steps=30, cell="LSTM")
-    expect(bob.get_by_text("Run 1 is waiting for a free slot")).to_be_visible(timeout=LONG_MS)
+    waiting = bob.get_by_text("Run 1 is waiting for a free slot: place 1 in line")
+    expect(waiting).to_be_visible(timeout=LONG_MS)
+    # the page waiting for the slot asks for a poll every QUEUED_POLL_S, the training one
+    # every POLL_S (plus the time a poll takes to draw)
+    waiting_gaps = _poll_gaps_ms(bob, 3)
+    expect(waiting).to_be_visible()   # waited all along
+    training_gaps = _poll_gaps_ms(alice, 4)
+    assert min(waiting_gaps) >= QUEUED_POLL_S * 1000 - 100, waiting_gaps
+    assert min(training_gaps) < QUEUED_POLL_S * 1000 * 0.75, training_gaps
     _stop(alice)   # Alice's slot goes to Bob's run, which trains to the end
     bob_stop = bob.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True)
     expect(bob_stop).to_be_disabled(timeout=LONG_MS)   # trained to the end
@@ -250,9 +258,11 @@ def test_streamlits_own_stop_leaves_the_page_following_the_run(
     assert_no_exception(page)
 
 
-# The server hears no more polls: the page's websocket drops the reruns that carry the poll
-# element's trigger (the element's key, then "__events").
-DROP_POLLS_JS = """(poll) => {
+# The polls the page sends, watched in the page: window.pollTimes gets the time of each rerun
+# that carries the poll element's trigger (the element's key, then "__events"), and while
+# window.dropPolls is set the page's websocket drops them, so the server hears no more polls.
+WATCH_POLLS_JS = """(poll) => {
+  if (window.pollTimes) return;
   const send = WebSocket.prototype.send;
   const ask = new TextEncoder().encode(poll + "__events");
   const has = (data) => {
@@ -266,19 +276,34 @@ DROP_POLLS_JS = """(poll) => {
     }
     return false;
   };
+  window.pollTimes = [];
+  window.dropPolls = false;
   WebSocket.prototype.send = function (data) {
-    if (window.dropPolls && typeof data !== "string" && has(data)) return;
+    if (typeof data !== "string" && has(data)) {
+      window.pollTimes.push(performance.now());
+      if (window.dropPolls) return;
+    }
     send.call(this, data);
   };
-  window.dropPolls = true;
 }"""
+
+
+def _poll_gaps_ms(page, count: int) -> list[float]:
+    """The ms between the page's polls from now on, once it has sent `count` of them."""
+    page.evaluate(WATCH_POLLS_JS, FOLLOW_POLL_KEY)
+    start = page.evaluate("window.pollTimes.length")
+    _wait(lambda: page.evaluate("window.pollTimes.length") >= start + count,
+          f"{count} polls sent", page)
+    times = page.evaluate("window.pollTimes")[start:]
+    return [later - earlier for earlier, later in zip(times[:-1], times[1:], strict=True)]
 
 
 def test_polls_that_draw_nothing_make_the_page_ask_for_the_whole_page(
         goto_app, script_runs, assert_no_exception):
     page, runs = _following_a_long_run(goto_app, script_runs)
     before = runs.page_runs
-    page.evaluate(DROP_POLLS_JS, FOLLOW_POLL_KEY)
+    page.evaluate(WATCH_POLLS_JS, FOLLOW_POLL_KEY)
+    page.evaluate("window.dropPolls = true")
     _wait(lambda: runs.page_runs > before, "the page asked for the whole page", page)
     page.evaluate("window.dropPolls = false")
     _goes_on(page)
