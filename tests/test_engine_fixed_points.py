@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from rnnviz.engine import CELLS, init_params
+from rnnviz.engine import CELLS, forward, init_params
 from rnnviz.engine.fixed_points import find_state_points
 from rnnviz.engine.one_unit import one_unit_fixed_points
 from rnnviz.engine.params import Params
@@ -60,3 +60,20 @@ def test_every_fixed_point_found_maps_to_itself(cell):
 def test_bad_starts_are_refused(starts, match):
     with pytest.raises(ValueError, match=match):
         find_state_points(two_bits(), starts)
+
+
+def test_a_network_slow_almost_everywhere_gives_a_few_slow_points_not_a_cloud():
+    from rnnviz.engine.fixed_points import MAX_SLOW_POINTS, SLOW_MERGE_DISTANCE
+
+    rng = np.random.default_rng(1)
+    params = init_params("lstm", 3, 32, 2, rng, forget_bias=5.0)   # f near 1: c hardly moves
+    trace = forward(params, rng.standard_normal((3, 8, 20)))
+    visited = np.concatenate([trace.a, trace.c]).reshape(64, -1)
+    points = find_state_points(params, visited[:, rng.choice(160, 128, replace=False)],
+                               iterations=500)
+    slow = [p for p in points if not p.fixed]
+    assert 0 < len(slow) <= MAX_SLOW_POINTS
+    for i, p in enumerate(slow):
+        for q in slow[i + 1:]:
+            assert np.linalg.norm(p.state - q.state) >= SLOW_MERGE_DISTANCE
+    assert [p.speed for p in slow] == sorted(p.speed for p in slow)

@@ -12,7 +12,9 @@ network visits, with Adam, then polishing each end point with Newton's method on
 F(s) - s = 0, s <- s - (J - I)^-1 (F(s) - s), which converges to round-off near a fixed
 point. An end point whose F(s) - s is then below FIXED_TOLERANCE is a fixed point; one that
 stays slow (q below `slow`) but not fixed is a slow point, where runs linger. Points closer
-than MERGE_DISTANCE are one. A fixed point is stable when every eigenvalue of J there lies
+than MERGE_DISTANCE are one; slow points closer than SLOW_MERGE_DISTANCE are one (a network
+that nearly conserves its state, an LSTM with f near 1, is slow almost everywhere), and only
+the MAX_SLOW_POINTS slowest are kept. A fixed point is stable when every eigenvalue of J there lies
 inside the unit circle: runs near it return to it.
 """
 
@@ -28,7 +30,9 @@ from rnnviz.engine.cells import cell_of
 from rnnviz.engine.params import Params
 
 FIXED_TOLERANCE = 1e-10  # ||F(s) - s|| below this: a fixed point (to round-off)
-MERGE_DISTANCE = 1e-5    # end points closer than this are the same point
+MERGE_DISTANCE = 1e-5    # fixed points closer than this are the same point
+SLOW_MERGE_DISTANCE = 0.05  # slow points closer than this: one (a slow region, not a point)
+MAX_SLOW_POINTS = 12     # the slowest this many slow points are kept
 NEWTON_STEPS = 30
 MAX_STARTS = 512
 
@@ -144,8 +148,11 @@ def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None =
     for k in np.lexsort((speeds, ~fixed)):
         if not keep[k] or not np.all(np.isfinite(ends[:, k])):
             continue
-        if any(np.linalg.norm(p.state - ends[:, k]) < MERGE_DISTANCE for p in points):
+        apart = MERGE_DISTANCE if fixed[k] else SLOW_MERGE_DISTANCE
+        if any(np.linalg.norm(p.state - ends[:, k]) < apart for p in points):
             continue
+        if not fixed[k] and sum(not p.fixed for p in points) >= MAX_SLOW_POINTS:
+            break
         values = eigenvalues[k][np.argsort(-np.abs(eigenvalues[k]), kind="stable")]
         points.append(StatePoint(ends[:, k].copy(), float(speeds[k]), values, bool(fixed[k])))
     return points
