@@ -1,13 +1,12 @@
 """Gradient flow: how much of the loss's gradient reaches back to each timestep, for every cell
 on the same inputs, and the knobs that make it vanish or explode."""
 
-import numpy as np
 import streamlit as st
 
 from rnnviz.app import build, lesson, readouts
 from rnnviz.app.config import NOTEBOOK
 from rnnviz.app.contents import FLOW
-from rnnviz.engine import CELLS, analysis
+from rnnviz.engine import CELLS
 from rnnviz.figures import gradients as figures
 from rnnviz.ui import gradients, page, sidebar, state, view
 
@@ -43,7 +42,7 @@ if knobs := sidebar.visible_knobs():
                    "the weight scale or the spectral radius switches to a random Gaussian "
                    "input so the knob applies. The biases shift the drawn ones.")
 
-where_col, example_col = st.columns(2)
+where_col, example_col, truncate_col = st.columns(3)
 with where_col:
     where = view.choice("where", "where the loss sits",
                         help="Last step only: every gradient has to travel back from t = T_x, "
@@ -52,11 +51,13 @@ with where_col:
 with example_col:
     example = view.index("example", "batch example i", config.m,
                          help="The example for the heatmap and the Jacobians.")
+with truncate_col:
+    truncate = view.slider("truncate", "BPTT truncation k (0: full)", 1, high=config.T_x)
 
 cells = [config.cell] if snapshot is not None else list(CELLS)
 with page.engine_errors():
-    reports = {cell: gradients.flow_report(build.for_cell(config, cell), where, example, snapshot)
-               for cell in cells}
+    reports = {cell: gradients.flow_report(build.for_cell(config, cell), where, example, snapshot,
+                                           truncate) for cell in cells}
 
 page.live_chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()},
                                        state.view_field("where").label_of(where)),
@@ -70,6 +71,11 @@ st.markdown(
     "c⟨t⟩ (dashed) is its gradient highway: c⟨t−1⟩ gets c⟨t⟩'s gradient times f, so "
     "with forget gates near 1 it hardly shrinks."
 )
+if truncate and truncate < config.T_x:
+    st.caption(f"Truncated BPTT, k = {truncate}: each step's loss sends its gradient back "
+               f"{truncate} steps only, so with the loss at the last step nothing reaches "
+               f"t ≤ {config.T_x - truncate} (a gap on the log axis), however well the cell "
+               "carries it.")
 
 st.subheader("The step Jacobians and their product")
 st.markdown(
@@ -88,16 +94,7 @@ with left:
 with right:
     page.live_chart(figures.norm_product({c: r["product"] for c, r in reports.items()}),
                     key="rnnviz_gf_product")
-weights = "trained" if snapshot is not None else "as initialised"
-st.markdown(f"The whole chain, ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps, weights {weights}:")
-for col, (cell, report) in zip(st.columns(len(reports)), reports.items(), strict=True):
-    actual, bound = report["product"]["actual"][0], report["product"]["bound"][0]
-    col.metric(f"{CELLS[cell].label}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖",
-               f"10^{actual:.1f}" if np.isfinite(actual) else "not computed",
-               help=f"Product of the {config.T_x} step norms: 10^{bound:.1f}. The norm of the "
-                    f"product is computed up to a state of {analysis.PRODUCT_MAX_STATE} "
-                    f"numbers; the {CELLS[cell].label}'s has "
-                    f"{CELLS[cell].state_size * config.n_a}.")
+gradients.chain_metrics(config, reports, trained=snapshot is not None)
 
 st.subheader("Which units carry the gradient")
 heat_cell = st.radio("cell", cells, cells.index(config.cell), lambda c: CELLS[c].label,

@@ -89,6 +89,31 @@ def test_the_flow_report_places_the_loss_where_asked(where):
     np.testing.assert_allclose(report["jacobian"], norms)
 
 
+@pytest.mark.parametrize("where", ["all", "last"])
+def test_the_flow_report_truncates_bptt_when_asked(where):
+    config = Config(cell="gru", input="gaussian", n_a=4, m=3, T_x=7)
+    report = gf.flow_report(config, where, 1, truncate=2)
+    setup = build(config)
+    trace = model.forward(setup.params, setup.x, setup.a0, output=setup.loss.output)
+    expected = model.backward(setup.params, trace, setup.targets, Loss("cross_entropy", where),
+                              truncate=2)
+    np.testing.assert_allclose(report["dA"], expected.dA[:, 1, :])
+    full = gf.flow_report(config, where, 1)
+    assert not np.allclose(report["flow"]["a"], full["flow"]["a"])
+
+
+def test_a_truncation_on_the_page_cuts_the_flow_k_steps_before_the_last_loss():
+    at = open_page(FLOW, {**QUERY, "where": "last", "truncate": "3"})
+    no_exception(at)
+    flow = next(spec for title, spec in figures(at).items() if title.startswith("Gradient flowing"))
+    T_x = len(array(flow["data"][0]["x"]))
+    for trace in flow["data"]:
+        ys = trace["y"] if isinstance(trace["y"], list) else list(array(trace["y"]))
+        assert all(y is None for y in ys[: T_x - 3]) and all(y is not None for y in ys[-3:])
+    assert any(f"nothing reaches t ≤ {T_x - 3}" in c.value for c in at.caption)
+    assert at.slider(key=state.WIDGET_PREFIX + "truncate").value == 3
+
+
 def test_moving_the_loss_to_every_step_changes_the_picture_and_is_remembered():
     at = open_page(FLOW, QUERY)
     at.radio(key=state.WIDGET_PREFIX + "where").set_value("all").run()

@@ -100,9 +100,11 @@ class Setup:
         """The setup's loss placed at every step ("all") or only at the last ("last")."""
         return Loss(self.loss.kind, where)
 
-    def backward(self, trace: Trace, where: str) -> model.Backprop:
-        """BPTT from `trace` (`forward`'s) with `loss_at(where)`."""
-        return model.backward(self.params, trace, self.targets, self.loss_at(where))
+    def backward(self, trace: Trace, where: str, truncate: int | None = None) -> model.Backprop:
+        """BPTT from `trace` (`forward`'s) with `loss_at(where)`, truncated to `truncate`
+        steps back (rnnviz.engine.truncation) unless it is None."""
+        return model.backward(self.params, trace, self.targets, self.loss_at(where),
+                              truncate=truncate)
 
 
 def is_task(config: Config) -> bool:

@@ -62,6 +62,9 @@ VIEWS: dict[Page, tuple[Field, ...]] = {
         _WHERE,
         Field("example", "int", 0, 0, "m", -1,
               help="batch example i for the heatmap and Jacobians, 0 … m−1"),
+        Field("truncate", "int", 0, 0, "T_x",
+              help="truncated BPTT: each step's loss reaches back this many steps, 0 … T_x "
+                   "(0: all the way)"),
     ),
     LAB: (
         Field("intervene", "coded", None, codec=lab.CODEC,

@@ -28,7 +28,7 @@ PER_STEP_POINTS = 40           # timesteps whose loss term is back-propagated al
 
 @st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Back-propagating through time…")
 def flow_report(config: Config, where: str, example: int,
-                params: dict[str, np.ndarray] | None = None) -> dict:
+                params: dict[str, np.ndarray] | None = None, truncate: int = 0) -> dict:
     """BPTT and the step-Jacobian readout for one cell's configuration.
 
     Args:
@@ -37,6 +37,8 @@ def flow_report(config: Config, where: str, example: int,
         example: the batch example for the heatmap and the Jacobians.
         params: {name: array} to use instead of the configuration's own initial weights
             (a training snapshot), or None.
+        truncate: truncated BPTT's k (each loss term's gradient reaches k steps back); 0 for
+            full BPTT.
 
     Returns:
         {"flow": {state: (T_x,) ||dL/ds<t>||} for each of the cell's states,
@@ -49,7 +51,7 @@ def flow_report(config: Config, where: str, example: int,
     built = cache.setup(config, params)
     # the trace and BPTT's arrays are not cached on their own: only what the page draws is pickled
     trace = built.forward()
-    back = built.backward(trace, where)
+    back = built.backward(trace, where, truncate or None)
     norms, actual = analysis.jacobian_readouts(built.params, trace, example)
     return {"flow": back.flow_norms(), "dA": back.dA[:, example, :], "grads": back.grads,
             "loss": back.loss, "jacobian": norms,
@@ -190,3 +192,17 @@ def show_verdicts(config: Config, results: dict[str, gradcheck.ArrayCheck]) -> N
     st.page_link(FLOW.script, label=sentences[0][1],
                  query_params={**st.query_params.to_dict(), **where},
                  icon=":material/trending_up:")
+
+
+def chain_metrics(config: Config, reports: dict, trained: bool) -> None:
+    """‖∂s<T_x>/∂s<0>‖ of each cell's whole chain of step Jacobians, side by side."""
+    weights = "trained" if trained else "as initialised"
+    st.markdown(f"The whole chain, ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps, weights {weights}:")
+    for col, (cell, report) in zip(st.columns(len(reports)), reports.items(), strict=True):
+        actual, bound = report["product"]["actual"][0], report["product"]["bound"][0]
+        col.metric(f"{CELLS[cell].label}: ‖∂s⟨T_x⟩/∂s⟨0⟩‖",
+                   f"10^{actual:.1f}" if np.isfinite(actual) else "not computed",
+                   help=f"Product of the {config.T_x} step norms: 10^{bound:.1f}. The norm of "
+                        f"the product is computed up to a state of {analysis.PRODUCT_MAX_STATE} "
+                        f"numbers; the {CELLS[cell].label}'s has "
+                        f"{CELLS[cell].state_size * config.n_a}.")

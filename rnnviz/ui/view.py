@@ -61,13 +61,14 @@ def units(n_a: int, label: str = "units j") -> list[int]:
     return chosen
 
 
-def slider(name: str, label: str, step: float) -> float:
-    """A slider over the running page's view field `name` (a number with its low and high),
-    moving by `step`."""
+def slider(name: str, label: str, step: float, high: float | None = None) -> float:
+    """A slider over the running page's view field `name` (a number with its low and high;
+    `high` for a field whose upper bound is a size of the network, such as T_x), moving by
+    `step`."""
     field, value = state.view_field(name), state.view_value(name)
     whole = field.kind == "int"
-    low, high = (int(field.low), int(field.high)) if whole else (float(field.low),
-                                                                   float(field.high))
+    top = field.high if high is None else high
+    low, high = (int(field.low), int(top)) if whole else (float(field.low), float(top))
     value = min(max(value, low), high)
     st.session_state[state.view_key(name)] = value
     if not state.hidden(name):
