@@ -57,3 +57,4 @@ TRAINING = Page("pages/4_Training.py",
 CHECK = Page("pages/5_Gradient_check.py",
              "compare back-propagation with a numerical derivative.")
 PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK)  # in the order Streamlit lists them
+SNAPSHOT_VIEWS = (STEP, GATES, FLOW)   # the pages that show a training snapshot's weights
