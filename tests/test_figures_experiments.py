@@ -15,10 +15,12 @@ from rnnviz.training.experiments import Ablation, Report, Score
 def test_the_recall_bars_are_percentages_on_a_fixed_axis_with_chance_dashed():
     fig = figures.recall_bars(["as trained", "f = 0 at t = 2…20"], [0.987, 0.131], 0.125, "T")
     (bars,) = fig["data"]
-    assert bars["y"] == pytest.approx([98.7, 13.1]) and bars["text"] == ["98.7%", "13.1%"]
-    assert fig["layout"]["yaxis"]["range"] == [0, 105]
+    assert bars["x"] == pytest.approx([98.7, 13.1]) and bars["text"] == ["98.7%", "13.1%"]
+    assert bars["y"] == ["as trained", "f = 0 at t = 2…20"] and bars["orientation"] == "h"
+    assert fig["layout"]["xaxis"]["range"][0] == 0
+    assert fig["layout"]["yaxis"]["autorange"] == "reversed"   # as trained on top
     (line,) = fig["layout"]["shapes"]
-    assert line["y0"] == line["y1"] == 12.5 and line["line"]["dash"] == "dash"
+    assert line["x0"] == line["x1"] == 12.5 and line["line"]["dash"] == "dash"
     assert fig["layout"]["annotations"][0]["text"] == "chance 12.5%"
     go.Figure(fig)   # Plotly accepts it as it stands
 
@@ -32,6 +34,8 @@ def test_the_ablation_curve_draws_the_top_units_the_random_mean_and_the_draws_ra
     assert band["x"] == [0, 1, 4, 4, 1, 0]
     assert band["y"] == pytest.approx([100, 90, 12.5, 12.5, 70, 100])
     assert fig["layout"]["xaxis"]["title"]["text"] == "k, units silenced"
+    (line,) = fig["layout"]["shapes"]
+    assert line["y0"] == line["y1"] == 12.5
     go.Figure(fig)
 
 
@@ -100,5 +104,5 @@ def test_an_ablation_that_never_gets_halfway_is_read_below_all_the_units():
 
 def test_the_ranking_rows_are_the_most_important_units_first():
     rows = findings.ranking_rows(report(0.13, [0.99] * 4, [0.99] * 4), rows=2)
-    assert rows == [{"unit j": 2, "loss rise (nats)": 2.0, "recalled without it": 30.0},
-                    {"unit j": 0, "loss rise (nats)": 0.5, "recalled without it": 90.0}]
+    assert rows == [{"unit j": 2, "loss rise": 2.0, "recalled without it": 30.0},
+                    {"unit j": 0, "loss rise": 0.5, "recalled without it": 90.0}]

@@ -180,7 +180,7 @@ def test_the_experiments_section_breaks_a_copy_run_with_the_reports_numbers():
     ranking = at.dataframe[-1].value
     assert list(ranking["unit j"]) == result.order[:8].tolist()
     titles = [c.proto.spec for c in at.get("plotly_chart")]
-    assert any("Silencing units" in spec for spec in titles)
+    assert any("Recall with k units silenced" in spec for spec in titles)
     assert any(m.value.startswith("Silencing the ") for m in at.markdown)
 
 

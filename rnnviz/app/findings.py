@@ -101,8 +101,8 @@ def ablation_sentence(report: Report) -> str:
 
 
 def ranking_rows(report: Report, rows: int = 8) -> list[dict]:
-    """The most important units as table rows: the unit, the loss's rise, the recall with
-    that unit alone silenced."""
-    return [{"unit j": int(j), "loss rise (nats)": float(report.rise[j]),
+    """The most important units as table rows: the unit, the loss's rise (nats), the recall
+    with that unit alone silenced (%)."""
+    return [{"unit j": int(j), "loss rise": float(report.rise[j]),
              "recalled without it": 100 * float(report.alone[j])}
             for j in report.order[:rows]]

@@ -3,7 +3,7 @@ ablation curve (the recall with the k most important units silenced, against k r
 
 Pure builders: numbers in, a figure dict out (Plotly's own property names, as
 rnnviz.figures.forward writes them). Accuracies are shares, 0-1, drawn as percentages on a
-fixed 0-100% axis, chance as a dashed line.
+fixed axis from 0%, chance as a dashed line.
 """
 
 from __future__ import annotations
@@ -18,20 +18,29 @@ PERCENT_AXIS = {"range": [0, 105], "ticksuffix": "%", "dtick": 25}
 TOP_COLOR, RANDOM_COLOR = style.COLORWAY[1], style.MUTED_INK
 
 
-def _chance(chance: float) -> dict:
+def _chance_line(chance: float, vertical: bool = False) -> dict:
+    """A dashed line at chance across the plot: horizontal, or vertical (bars lying down)."""
     line = style.hline(100 * chance)
+    if vertical:
+        line = {**line, "xref": "x", "x0": 100 * chance, "x1": 100 * chance,
+                "yref": "y domain", "y0": 0, "y1": 1}
     return {**line, "line": {**line["line"], "color": style.MUTED_INK}}
 
 
-def _chance_label(chance: float) -> dict:
-    return {"xref": "paper", "x": 1, "xanchor": "right", "y": 100 * chance, "yanchor": "bottom",
-            "text": f"chance {100 * chance:.1f}%", "showarrow": False,
+def _chance_label(chance: float, vertical: bool = False) -> dict:
+    """"chance 12.5%" beside its line: above a vertical one, at the left end of another."""
+    where = ({"x": 100 * chance, "xref": "x", "xanchor": "left", "y": 1, "yref": "paper",
+              "yanchor": "bottom"} if vertical else
+             {"x": 0.01, "xref": "paper", "xanchor": "left", "y": 100 * chance,
+              "yref": "y", "yanchor": "top"})
+    return {**where, "text": f"chance {100 * chance:.1f}%", "showarrow": False,
             "font": {"size": style.FONT_SIZE, "color": style.MUTED_INK}}
 
 
 def recall_bars(labels: Sequence[str], accuracies: Sequence[float], chance: float,
-                title: str, height: int = 380) -> dict:
-    """One bar per state of the network (as trained, then changed), its accuracy written on it.
+                title: str, height: int = 360) -> dict:
+    """One bar lying down per state of the network (as trained, then changed), the first on
+    top, its accuracy written beside it.
 
     Args:
         labels: what each bar is, e.g. ["as trained", "f = 0 at t = 2…20"].
@@ -40,16 +49,17 @@ def recall_bars(labels: Sequence[str], accuracies: Sequence[float], chance: floa
         title: the figure's title.
     """
     percent = [100 * float(a) for a in accuracies]
-    trace = {"type": "bar", "x": list(labels), "y": percent,
+    trace = {"type": "bar", "orientation": "h", "y": list(labels), "x": percent,
              "marker": {"color": [style.COLORWAY[k % len(style.COLORWAY)]
                                   for k in range(len(percent))]},
              "text": [f"{p:.1f}%" for p in percent], "textposition": "outside",
              "textfont": {"size": style.FONT_SIZE}, "cliponaxis": False,
-             "hovertemplate": "%{x}<br>%{y:.1f}% recalled<extra></extra>"}
-    layout = style.layout(title, "", "recalled", height=height)
-    layout["yaxis"] = {**layout["yaxis"], **PERCENT_AXIS}
-    layout["shapes"] = [_chance(chance)]
-    layout["annotations"] = [_chance_label(chance)]
+             "hovertemplate": "%{y}<br>%{x:.1f}% recalled<extra></extra>"}
+    layout = style.layout(title, "recalled", "", height=height)
+    layout["xaxis"] = {**layout["xaxis"], **PERCENT_AXIS, "range": [0, 118]}
+    layout["yaxis"] = {**layout["yaxis"], "autorange": "reversed", "automargin": True}
+    layout["shapes"] = [_chance_line(chance, vertical=True)]
+    layout["annotations"] = [_chance_label(chance, vertical=True)]
     layout["showlegend"] = False
     return {"data": [trace], "layout": layout}
 
@@ -86,6 +96,6 @@ def ablation_curve(k: Sequence[int], top: Sequence[float], random: np.ndarray, c
                           style.legend_below(2))
     layout["yaxis"] = {**layout["yaxis"], **PERCENT_AXIS}
     layout["xaxis"] = {**layout["xaxis"], "range": [-0.5, max(k) + 0.5]}
-    layout["shapes"] = [_chance(chance)]
+    layout["shapes"] = [_chance_line(chance)]
     layout["annotations"] = [_chance_label(chance)]
     return {"data": [band, mean, most], "layout": layout}

@@ -58,15 +58,17 @@ def section(params: dict[str, np.ndarray], cell: str, task: str, T_x: int,
                    key=f"{key}_bars")
     st.markdown(findings.shut_sentence(result))
     st.markdown("**Which units matter?** " + findings.IMPORTANCE)
-    ranking, curve = st.columns([1, 2])
+    ranking, curve = st.columns([2, 3])
     with ranking:
         st.dataframe(findings.ranking_rows(result), hide_index=True, width="stretch",
                      height=page.table_height(8), column_config={
-                         "loss rise (nats)": st.column_config.NumberColumn(format="%.3f"),
-                         "recalled without it": st.column_config.NumberColumn(format="%.1f%%")})
+                         "loss rise": st.column_config.NumberColumn(
+                             format="%.3f", help="in nats, with the unit alone silenced"),
+                         "recalled without it": st.column_config.NumberColumn(
+                             format="%.1f%%")})
     with curve:
         page.chart(figures.ablation_curve(result.curve.k, result.curve.top,
                                           result.curve.random, result.chance,
-                                          "Silencing units: the most important first, or "
-                                          "at random"), key=f"{key}_curve")
+                                          "Recall with k units silenced"),
+                   key=f"{key}_curve")
     st.markdown(findings.ablation_sentence(result))

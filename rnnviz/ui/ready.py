@@ -58,7 +58,7 @@ def draw() -> None:
                                  "one to see it here as a snapshot (on Home and Gradient "
                                  "check: in Step through); it joins your training runs.")
     st.caption(NETWORKS[chosen].blurb)
-    if st.button("Open", key=OPEN_BUTTON, width="stretch"):
+    if st.button("Open this network", key=OPEN_BUTTON, width="stretch"):
         try:
             open_network(chosen)
         except ValueError as why:

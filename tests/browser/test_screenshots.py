@@ -54,6 +54,8 @@ SHOTS = [
     ("gradient_check", "/Gradient_check?cell=rnn&T_x=5", MAIN, 0, None),
     ("step_through_gru", "/Step_through?cell=gru&t=4&unit=1&example=2", MAIN, 3, None),
     ("gradient_flow_gru", f"/Gradient_flow?{GRU_REMEMBERS}&where=last", MAIN, 4, None),
+    ("break_it", "/Training?network=copy-lstm", MAIN, 2,
+     "Break it: shut its memory, silence its units"),
 ]
 
 
