@@ -8,7 +8,14 @@ SIZES = {"n_x": 64, "n_y": 64, "n_a": 256, "m": 64, "T_x": 200}  # the network a
 MAX_SEED = 2**31 - 1          # seeds are 0 … MAX_SEED
 MAX_TRAIN_STEPS = 20_000      # training steps per run
 MAX_SNAPSHOTS = 200           # parameter snapshots kept per run
+# the memory maps: min(n_y, n_a) T_x^2 n_a^2 at most this (n_y = 64, n_a = 128, T_x = 100: about
+# 6 CPU-seconds for the three cells here; the limits would take a minute)
+MEMORY_MAP_WORK = 64 * 100 ** 2 * 128 ** 2
+# the step Jacobians' eigenvalues along a run: T_x n_s^3 at most this (the LSTM at n_a = 64,
+# T_x = 60: n_s = 128, about a CPU-second)
+STEP_SPECTRA_WORK = 60 * 128 ** 3
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
+TEXT_VIEW_CHARS = 2_000       # positions of text a network reads on the Units on text page
 # the initialisation knobs' ranges: (low, high); a gate's bias, and the memory bias that sets one
 _BIAS = (-10.0, 10.0)
 KNOBS = {"weight_scale": (0.01, 5.0), "spectral_radius": (0.0, 3.0), "forget_bias": _BIAS,

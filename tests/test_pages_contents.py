@@ -20,7 +20,8 @@ def test_every_page_file_is_in_the_contents_in_streamlits_order():
 
 def test_titles_and_url_paths_are_the_ones_streamlit_derives_from_the_file_names():
     assert [page.title for page in PAGES] == ["Home", "Step through", "Gates and cell state",
-                                              "Gradient flow", "Training", "Gradient check"]
+                                              "Gradient flow", "Training", "Gradient check",
+                                              "Units on text", "Memory map"]
     assert (HOME.url_path, STEP.url_path) == ("", "Step_through")
     assert all(page.blurb for page in PAGES[1:])
     assert set(lesson.VIEWS) <= set(PAGES) and TRAINING in lesson.VIEWS

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -11,6 +9,7 @@ from urllib.parse import parse_qsl
 import numpy as np
 import pytest
 import streamlit as st
+from apptest_charts import array, figures
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.app import contents
@@ -38,20 +37,6 @@ def open_page(page: str, query: dict | None = None) -> AppTest:
 
 def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
-
-
-def figures(at: AppTest) -> dict[str, dict]:
-    """{title: figure} of the charts drawn, all live charts (rnnviz.ui.page.live_chart)."""
-    assert not at.get("plotly_chart")  # none validated by st.plotly_chart
-    specs = [json.loads(json.loads(e.proto.json)["figure"]) for e in at.get("bidi_component")]
-    return {spec["layout"]["title"]["text"]: spec for spec in specs}
-
-
-def array(value) -> np.ndarray:
-    """A figure-spec array: plotly writes numeric arrays as {"bdata": base64, "dtype": ...}."""
-    if isinstance(value, dict):
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-    return np.asarray(value)
 
 
 def readout(at: AppTest, cell: str) -> float:

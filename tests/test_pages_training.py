@@ -508,13 +508,18 @@ def test_the_history_and_the_model_download_and_the_model_loads_back(cell):
     at = train(open_training(), train_cell=cell)
     run = runs(at)[0]
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Download the history (CSV)", "Download the model (.npz)"]
+    assert labels == ["Download the history (CSV)", "Download the model (.npz)",
+                      "Take it to PyTorch (.zip)"]
     frame = run_detail.history_frame(run)
     assert list(frame.columns) == list(HISTORY_COLUMNS) and len(frame) == 12
     config, params, _, trained = load_trained(io.BytesIO(run.model_bytes()))
     assert config == run.config and trained == 12 and params.cell == cell
     for (name, value), (_, kept) in zip(params.items(), run.params.items(), strict=True):
         np.testing.assert_array_equal(value, kept, err_msg=name)
+    with zipfile.ZipFile(io.BytesIO(run.pytorch_bytes())) as archive:   # the latest weights
+        with np.load(io.BytesIO(archive.read("weights.npz"))) as weights:
+            np.testing.assert_array_equal(weights["out.weight"], run.params.Wy)
+        assert run.config.label() in archive.read("rnnviz_model.py").decode()
 
 
 def test_an_uploaded_model_counts_its_steps_and_continue_is_lit_at_once():

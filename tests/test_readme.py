@@ -36,7 +36,7 @@ def test_every_readme_link_opens_without_a_warning():
 
 def test_the_parameter_tables_name_every_parameter_and_hideable_control():
     tables = README[README.index("## URL parameters"):README.index("## Presets")]
-    cells = set(re.findall(r"\|\s*([A-Za-z_]+)\s*(?=\|)", tables))
+    cells = set(re.findall(r"\|\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?=\|)", tables))
     cells |= {n.strip() for row in re.findall(r"\| ([a-zA-Z_, ]+) \|", tables)
               for n in row.split(",")}
     for f in FIELDS:

@@ -323,3 +323,44 @@ def test_sine_target_is_the_clean_next_value_and_input_is_noisy():
     residual = noisy.x[0, :, 1:] - noisy.targets[0, :, :-1]
     assert 0.08 < residual.std() < 0.12
     assert SineTask().accuracy(noisy.x, noisy.targets) is None
+
+
+# ----- 3-bit flip-flop --------------------------------------------------------------------
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), m=st.integers(1, 6), T_x=st.integers(1, 30),
+       pulse=st.floats(0.01, 0.5))
+def test_flipflop_targets_hold_each_channels_last_pulse(seed, m, T_x, pulse):
+    task = make_task("flipflop", pulse=pulse)
+    batch = task.batch(rng(seed), m, T_x)
+    assert set(np.unique(batch.x)) <= {-1.0, 0.0, 1.0}
+    assert np.all(batch.x[:, :, 0] != 0)   # every channel set at t = 1
+    for i in range(3):
+        for example in range(m):
+            held = None
+            for t in range(T_x):
+                if batch.x[i, example, t] != 0:
+                    held = batch.x[i, example, t]
+                assert batch.targets[i, example, t] == held
+
+
+def test_flipflop_accuracy_and_labels():
+    task = make_task("flipflop")
+    batch = task.batch(rng(1), 4, 12)
+    assert task.accuracy(batch.targets * 0.3, batch.targets) == 1.0
+    assert task.accuracy(-batch.targets, batch.targets) == 0.0
+    labels, names = task.labels(batch.targets)
+    assert labels.shape == (4, 12) and len(names) == 8 and len(set(names)) == 8
+    for example, t in [(0, 0), (3, 11)]:
+        bits = "".join("+" if b > 0 else "−" for b in batch.targets[:, example, t])
+        assert names[labels[example, t]].replace(" ", "") == bits
+    with pytest.raises(ValueError, match="pulse probability"):
+        make_task("flipflop", pulse=0.0)
+
+
+def test_copy_labels_are_the_held_symbol_and_other_tasks_have_none():
+    task = make_task("copy")
+    batch = task.batch(rng(2), 5, 7)
+    labels, names = task.labels(batch.targets)
+    assert np.all(labels == batch.targets[:, -1:]) and names[3] == "symbol 3"
+    assert make_task("sine").labels(make_task("sine").batch(rng(0), 2, 4).targets) is None

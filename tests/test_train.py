@@ -256,3 +256,24 @@ def test_evaluate_draws_a_fresh_batch_without_changing_the_run():
     loss, accuracy = trainer.evaluate(m=16, seed=1)
     assert loss == trainer.evaluate(m=16, seed=1)[0] and 0 <= accuracy <= 1
     assert trainer.data_rng.bit_generator.state == before and trainer.t == 0
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_a_truncated_run_steps_along_the_truncated_gradient(cell):
+    from rnnviz.engine.model import loss_and_gradients
+    from rnnviz.engine.optim import global_norm
+
+    config = SMALL.replace(cell=cell, optimizer="sgd", learning_rate=0.1, clip="none",
+                           truncate=2, steps=1)
+    trainer = Trainer(config)
+    before = trainer.params
+    batch = Trainer(config).task.batch(Trainer(config).data_rng, config.m, config.T_x)
+    record = trainer.step()
+    _, cut = loss_and_gradients(before, batch.x, batch.targets, trainer.task.loss, truncate=2)
+    _, full = loss_and_gradients(before, batch.x, batch.targets, trainer.task.loss)
+    assert record.grad_norm == pytest.approx(global_norm(cut.grads), rel=1e-12)
+    assert global_norm(cut.grads) != pytest.approx(global_norm(full.grads), rel=1e-6)
+    for name in before.names():
+        np.testing.assert_allclose(getattr(trainer.params, name),
+                                   getattr(before, name) - 0.1 * getattr(cut.grads, name),
+                                   rtol=1e-12, atol=1e-15)

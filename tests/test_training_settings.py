@@ -27,6 +27,7 @@ SMALL = TrainConfig(task="chars", cell="lstm", n_a=8, m=4, T_x=6, steps=30, seed
 FORM_VALUES = {"task": "chars", "train_cell": ("rnn", "lstm", "gru"), "n_a": 8, "m": 4,
                "T_x": 6, "seed": 3, "optimizer": "adam", "learning_rate": 0.02, "beta1": 0.8,
                "beta2": 0.99, "epsilon": 1e-7, "steps": 1000, "clip": "value", "clip_value": 2.0,
+               "truncate": 3,
                "text": ""}
 
 
@@ -89,10 +90,11 @@ def test_the_form_describes_one_config_per_cell_on_the_same_data():
     rnn, lstm, gru = train_configs(FORM_VALUES)
     assert (rnn.cell, lstm.cell, gru.cell) == ("rnn", "lstm", "gru")
     assert rnn.replace(cell="lstm") == lstm and rnn.replace(cell="gru") == gru
-    assert gru.label() == "GRU · chars · n_a=8 · Adam lr=0.02 · clip |g|≤2 · seed 3"
+    assert gru.label() == "GRU · chars · n_a=8 · Adam lr=0.02 · clip |g|≤2 · TBPTT k=3 · seed 3"
     assert (rnn.learning_rate, rnn.beta1, rnn.clip, rnn.text) == (0.02, 0.8, "value", None)
     assert rnn.stats_every == 5 and rnn.snapshot_every == 10
-    assert rnn.label() == "RNN · chars · n_a=8 · Adam lr=0.02 · clip |g|≤2 · seed 3"
+    assert rnn.label() == "RNN · chars · n_a=8 · Adam lr=0.02 · clip |g|≤2 · TBPTT k=3 · seed 3"
+    assert rnn.truncate == 3 and rnn.replace(truncate=0).label().count("TBPTT") == 0
     (only,) = train_configs({**FORM_VALUES, "train_cell": ("lstm",), "task": "copy",
                              "text": "ignored"})
     assert only.task == "copy" and only.text is None

@@ -56,5 +56,10 @@ TRAINING = Page("pages/4_Training.py",
                 own_settings=True)
 CHECK = Page("pages/5_Gradient_check.py",
              "compare back-propagation with a numerical derivative.")
-PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK)  # in the order Streamlit lists them
-SNAPSHOT_VIEWS = (STEP, GATES, FLOW)   # the pages that show a training snapshot's weights
+UNITS = Page("pages/7_Units_on_text.py",
+             "read a trained network's units on the text it learned.", own_settings=True)
+MEMORY = Page("pages/8_Memory_map.py",
+              "how far back each output still hears its inputs, and one unit by hand.")
+# in the order Streamlit lists them
+PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK, UNITS, MEMORY)
+SNAPSHOT_VIEWS = (STEP, GATES, FLOW, MEMORY)   # the pages that show a training snapshot's weights

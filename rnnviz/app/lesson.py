@@ -24,7 +24,7 @@ from rnnviz.app.config import (
     OLD_MEMORY_BIAS,
     URL_KEYS,
 )
-from rnnviz.app.contents import FLOW, GATES, STEP, TRAINING, Page
+from rnnviz.app.contents import FLOW, GATES, MEMORY, STEP, TRAINING, Page
 from rnnviz.engine.losses import WHERE
 from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, last, refused, shown, to_query
 from rnnviz.training.bundled import NETWORKS
@@ -61,6 +61,15 @@ VIEWS: dict[Page, tuple[Field, ...]] = {
               help="batch example i for the heatmap and Jacobians, 0 … m−1"),
     ),
     TRAINING: tuple(replace(SETTING[name], name=key) for key, name in LINKED.items()),
+    MEMORY: (
+        Field("example", "int", 0, 0, "m", -1, help="batch example i of the maps, 0 … m−1"),
+        Field("w", "float", 0.9, -3.0, 3.0, help="one unit's recurrent weight w, −3 … 3"),
+        Field("v", "float", 1.0, -3.0, 3.0, help="one unit's input weight v, −3 … 3"),
+        Field("b", "float", 0.0, -2.0, 2.0, help="one unit's bias b, −2 … 2"),
+        Field("x", "float", 0.0, -1.0, 1.0, help="the constant input x, −1 … 1"),
+        Field("a0", "float", 0.5, -1.0, 1.0, help="the unit's first state a⟨0⟩, −1 … 1"),
+        Field("unit_steps", "int", 30, 2, 100, help="how many steps T the unit runs, 2 … 100"),
+    ),
 }
 VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
 # A ready-trained network (rnnviz.training.bundled.NETWORKS) to open as a snapshot, on any page.
@@ -103,11 +112,11 @@ HIDEABLE: dict[str, str] = {
     "t": "the timestep slider and its ◀ ▶ buttons (Step through, Gates)",
     "play": "the Play button (Step through, Gates)",
     "unit": "the hidden-unit menu (Step through, Gates)",
-    "example": "the batch-example menu (Step through, Gates, Gradient flow)",
+    "example": "the batch-example menu (Step through, Gates, Gradient flow, Memory map)",
     "units": "the units menu of the memory plot (Gates)",
     "where": "where the loss sits (Gradient flow)",
-    "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow) and "
-             "the gate biases' sliders (Gates)",
+    "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow, "
+             "Memory map) and the gate biases' sliders (Gates)",
     "clipping": "the gradient-clipping section (Gradient flow)",
     **{name: f"the Training form's {', '.join(SETTING[row].label for row in rows)}"
        for name, rows in _rows_hidden_by().items()},

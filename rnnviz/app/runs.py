@@ -19,8 +19,10 @@ from rnnviz.app.config import Config
 from rnnviz.app.workers import Job, Pool
 from rnnviz.engine.optim import OPTIMIZER_CLASSES
 from rnnviz.engine.params import Params
+from rnnviz.training.export import pytorch_archive
 from rnnviz.training.files import save_model
 from rnnviz.training.settings import SETTING, TrainConfig
+from rnnviz.training.tasks import TASKS
 from rnnviz.training.trainer import Record, Trainer
 
 HISTORY_COLUMNS = ("step", "loss", "accuracy", "grad_norm", "clipped", "param_norm")
@@ -184,6 +186,11 @@ class Run:
         trained = self.steps_done if step is None else step
         save_model(buffer, params, {**self.config.to_dict(), "trained_steps": trained})
         return buffer.getvalue()
+
+    def pytorch_bytes(self) -> bytes:
+        """The latest parameters as a PyTorch script and weights (rnnviz.training.export)."""
+        return pytorch_archive(self.params, self.config.label(),
+                               TASKS[self.config.task].loss.output)
 
 
 def start(chosen: Sequence[Run], pool: Pool) -> Job | None:

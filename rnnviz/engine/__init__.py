@@ -10,8 +10,10 @@ NumPy and the standard library only; nothing here knows about pages, URLs or sen
 
 Each cell lives in its own module (`rnn`, `lstm`, `gru`), which opens with its readable step pair
 (`rnn_step_forward`, `rnn_step_backward`, ...), keeps its parameters and its trace, and ends
-with the fused sequence kernel the engine runs and its description (`CELLS[name]`), the data
-the layers above iterate over.
+with its description (`CELLS[name]`), the data the layers above iterate over; the fused
+sequence kernel the engine runs is in its private module (`_rnn_kernel`, ...).
+
+    S = input_saliency(params, x, example=0)       # the memory map ||dy_hat<t>/dx<s>||
 """
 
 from rnnviz.engine._arrays import give_back_freed_memory, keep_freed_memory_for_reuse
@@ -31,12 +33,14 @@ from rnnviz.engine.lstm import (
 from rnnviz.engine.model import Backprop, backward, forward, loss_and_gradients, loss_value
 from rnnviz.engine.params import Params
 from rnnviz.engine.rnn import RNNParams, RNNTrace, rnn_step_backward, rnn_step_forward
+from rnnviz.engine.saliency import input_saliency
 
 __all__ = [
     "CELLS", "Backprop", "Cell", "GRUParams", "GRUTrace", "Intervention", "LSTMParams",
     "LSTMTrace", "Loss", "Params", "Projection", "RNNParams", "RNNTrace", "Trace", "backward",
     "cell_of", "forward", "get_cell", "give_back_freed_memory", "gradient_check",
-    "gru_step_backward", "gru_step_forward", "init_params", "keep_freed_memory_for_reuse",
+    "gru_step_backward", "gru_step_forward", "init_params", "input_saliency",
+    "keep_freed_memory_for_reuse",
     "loss_and_gradients", "loss_value",
     "lstm_step_backward", "lstm_step_forward", "rnn_step_backward", "rnn_step_forward",
     "sigmoid", "softmax",

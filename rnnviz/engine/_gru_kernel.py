@@ -152,7 +152,8 @@ def _gru_forward(params: Params, x: np.ndarray, a0: np.ndarray, edits=None) -> d
     }
 
 
-def _gru_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None) -> dict:
+def _gru_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None,
+              weights: bool = True) -> dict:
     """BPTT through the GRU: `gru_step_backward` at t = T_x..1, fused (see `_gru_forward`
     for how).
 
@@ -166,6 +167,8 @@ def _gru_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None) -
         flow: (T_x, m, n_a) time-major: dL/da<t> from outside the recurrence (the outputs)
             on entry, the total dL/da<t> on exit.
         edits: the forward pass's interventions' Schedule, or None.
+        weights: False: only dx, the initial states' gradients and the flows (the weight
+            gradients' products skipped, for a caller that reads dx alone).
 
     Returns:
         dict of dWr, dbr, dWu, dbu, dWc, dbc, dx (n_x, m, T_x), da0 (n_a, m), and dA
@@ -215,13 +218,15 @@ def _gru_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None) -
                 np.multiply(da, one_minus_u[t], out=d_ra)  # the path through (1 - u) a<t-1>
                 np.add(da_prev, d_ra, out=da_prev)
         dZ_rows = dZ.reshape(T_x * m, 3 * n_a)
+        np.matmul(dZ_rows, W[:, n_a:], out=dX.reshape(T_x * m, n_x))
+        grads = {"dx": dX.transpose(2, 1, 0), "da0": da_prev.T, "dA": flow.transpose(2, 1, 0)}
+        if not weights:
+            return grads
         concat_rows = buffers.concat.reshape(T_x * m, n_a + n_x)
         dW_ru = dZ_rows[:, : 2 * n_a].T @ concat_rows  # sum_t dz<t> concat<t>^T, r and u
         dZc_rows = dZ_rows[:, 2 * n_a:]
         dWc = np.concatenate([dZc_rows.T @ buffers.ra.reshape(T_x * m, n_a),
                               dZc_rows.T @ concat_rows[:, n_a:]], axis=1)
         db = dZ_rows.sum(axis=0)[:, None]
-        np.matmul(dZ_rows, W[:, n_a:], out=dX.reshape(T_x * m, n_x))
     return {"dWr": dW_ru[:n_a], "dbr": db[:n_a], "dWu": dW_ru[n_a:], "dbu": db[n_a: 2 * n_a],
-            "dWc": dWc, "dbc": db[2 * n_a:], "dx": dX.transpose(2, 1, 0), "da0": da_prev.T,
-            "dA": flow.transpose(2, 1, 0)}
+            "dWc": dWc, "dbc": db[2 * n_a:], **grads}

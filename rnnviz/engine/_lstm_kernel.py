@@ -173,7 +173,8 @@ def _lstm_forward(params: Params, x: np.ndarray, a0: np.ndarray, c0: np.ndarray,
     }
 
 
-def _lstm_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None) -> dict:
+def _lstm_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None,
+               weights: bool = True) -> dict:
     """BPTT through the LSTM: `lstm_step_backward` at t = T_x..1, fused (see `_lstm_forward`
     for how).
 
@@ -183,6 +184,8 @@ def _lstm_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None) 
         flow: (T_x, m, n_a) time-major: dL/da<t> from outside the recurrence (the outputs)
             on entry, the total dL/da<t> on exit.
         edits: the forward pass's interventions' Schedule, or None.
+        weights: False: only dx, the initial states' gradients and the flows (the weight
+            gradients' products skipped, for a caller that reads dx alone).
 
     Returns:
         dict of dWf, dbf, dWu, dbu, dWo, dbo, dWc, dbc, dx (n_x, m, T_x), da0, dc0 (n_a, m),
@@ -246,10 +249,10 @@ def _lstm_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None) 
                 np.matmul(dz_rows, Wa, out=da_prev)  # (Wa^T dz)^T
                 if t == low:  # the span is complete: its steps' share of the gradients
                     _add_span_gradients(dZ[: high - low], buffers.concat[low:high], W[:, n_a:],
-                                        dW, db, dX[low:high])
+                                        dW, db, dX[low:high], weights)
                     high, low = low, max(0, low - span)
     grads = {}
-    for i, gate in enumerate(GATE_ORDER):
+    for i, gate in enumerate(GATE_ORDER if weights else ()):
         grads["dW" + gate] = dW[i * n_a: (i + 1) * n_a]
         grads["db" + gate] = db[i * n_a: (i + 1) * n_a]
     return {**grads, "dx": dX.transpose(2, 1, 0), "da0": da_prev.T, "dc0": dc_prev.T,
@@ -257,16 +260,18 @@ def _lstm_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None) 
 
 
 def _add_span_gradients(dZ: np.ndarray, concat: np.ndarray, W_x: np.ndarray, dW: np.ndarray,
-                        db: np.ndarray, dX: np.ndarray) -> None:
+                        db: np.ndarray, dX: np.ndarray, weights: bool = True) -> None:
     """Add a span of k steps' share to dW += sum_t dz<t> concat<t>^T (all four gates in one
     product) and db, and write their dx<t> = W_x^T dz<t>.
 
     Args:
         dZ: (k, m, 4 n_a) dz<t>^T; concat: (k, m, n_a + n_x) concat<t>^T; W_x: (4 n_a, n_x).
         dW: (4 n_a, n_a + n_x) and db (4 n_a, 1), added to; dX: (k, m, n_x), written.
+        weights: False: dX only.
     """
     k, m, rows = dZ.shape
     dZ_rows = dZ.reshape(k * m, rows)
-    dW += dZ_rows.T @ concat.reshape(k * m, concat.shape[2])
-    db += dZ_rows.sum(axis=0)[:, None]
+    if weights:
+        dW += dZ_rows.T @ concat.reshape(k * m, concat.shape[2])
+        db += dZ_rows.sum(axis=0)[:, None]
     np.matmul(dZ_rows, W_x, out=dX.reshape(k * m, W_x.shape[1]))

@@ -98,7 +98,8 @@ def _rnn_forward(params: Params, x: np.ndarray, a0: np.ndarray, edits=None) -> d
             "a": H[1:].transpose(2, 1, 0), "time_major": _Buffers(x=X, h=H)}
 
 
-def _rnn_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None) -> dict:
+def _rnn_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None,
+              weights: bool = True) -> dict:
     """BPTT through the hidden states: `rnn_step_backward` at t = T_x..1, fused (see
     `_rnn_forward` for how).
 
@@ -109,6 +110,8 @@ def _rnn_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None) -
             on entry, the total dL/da<t> on exit.
         edits: the forward pass's interventions' Schedule: a set a<t> passes no gradient to
             z<t>; None: none.
+        weights: False: only dx, the initial states' gradients and the flows (the weight
+            gradients' products skipped, for a caller that reads dx alone).
 
     Returns:
         dict of dWax, dWaa, dba, dx (n_x, m, T_x), da0 (n_a, m), and dA (n_a, m, T_x), the
@@ -133,11 +136,9 @@ def _rnn_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None) -
             np.matmul(dZ[t], Waa, out=da_prev)  # (Waa^T dz<t>)^T
         dZ_rows = dZ.reshape(T_x * m, n_a)
         np.matmul(dZ_rows, params.Wax, out=dX.reshape(T_x * m, n_x))
-        return {
-            "dWax": dZ_rows.T @ X.reshape(T_x * m, n_x),
-            "dWaa": dZ_rows.T @ H[:T_x].reshape(T_x * m, n_a),
-            "dba": dZ_rows.sum(axis=0)[:, None],
-            "dx": dX.transpose(2, 1, 0),
-            "da0": da_prev.T,
-            "dA": flow.transpose(2, 1, 0),
-        }
+        grads = {"dx": dX.transpose(2, 1, 0), "da0": da_prev.T, "dA": flow.transpose(2, 1, 0)}
+        if weights:
+            grads.update(dWax=dZ_rows.T @ X.reshape(T_x * m, n_x),
+                         dWaa=dZ_rows.T @ H[:T_x].reshape(T_x * m, n_a),
+                         dba=dZ_rows.sum(axis=0)[:, None])
+        return grads

@@ -107,10 +107,11 @@ class Cell:
             the trace's fields but the output layer's, "time_major" among them; x and the
             states are checked by rnnviz.engine.model.forward; edits, the interventions'
             rnnviz.engine.interventions.Schedule, or None for none.
-        bptt: the fused BPTT, (params, buffers, flow, edits=None) -> {"d" + parameter:
-            gradient, "dx", "d" + state + "0" and the flows "dA" (and "dC"): (n_a, m,
-            T_x)}; flow is (T_x, m, n_a), dL/da<t> from outside the recurrence, and becomes
-            dA; edits, the Schedule of the forward pass's interventions, or None.
+        bptt: the fused BPTT, (params, buffers, flow, edits=None, weights=True) -> {"d" +
+            parameter: gradient, "dx", "d" + state + "0" and the flows "dA" (and "dC"):
+            (n_a, m, T_x)}; flow is (T_x, m, n_a), dL/da<t> from outside the recurrence, and
+            becomes dA; edits, the Schedule of the forward pass's interventions, or None;
+            weights=False leaves the parameters' gradients out (not computed).
         buffers: the time-major buffers `bptt` reads, built from the arrays of a trace
             (keyword arguments named as its fields: x, a0, a, ...); a forward pass keeps its
             own in trace.time_major. Every cell's buffers have h, (T_x + 1, m, n_a) =

@@ -34,6 +34,7 @@ from rnnviz.engine._arrays import (
     check_sequence,
     check_shape,
     check_state,
+    check_whole,
     empty_buffers,
     flag_overflow,
     largest,
@@ -45,6 +46,7 @@ from rnnviz.engine.description import Trace
 from rnnviz.engine.interventions import check_interventions, schedule_of
 from rnnviz.engine.losses import Loss, loss_and_output_gradient
 from rnnviz.engine.params import Params
+from rnnviz.engine.truncation import truncated_bptt
 
 OUTPUTS = ("softmax", "linear")
 
@@ -252,7 +254,8 @@ def _bptt_from_outside(params: Params, buffers, dA_out, source: str,
                                     edits=schedule_of(interventions, T_x))
 
 
-def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
+def backward(params: Params, trace: Trace, targets, loss: Loss,
+             truncate: int | None = None) -> Backprop:
     """Full BPTT: from the loss on the outputs back to every parameter, input and state.
 
     Args:
@@ -261,16 +264,31 @@ def backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
         targets: cross-entropy: (m, T_x) class indices (-1 skips a position);
             squared error: (n_y, m, T_x).
         loss: Loss.
+        truncate: None for full BPTT; k (at least 1) to let each loss term's gradient reach
+            back k steps only (rnnviz.engine.truncation), the state before held constant.
 
     Returns:
         Backprop.
     """
     check_loss(loss)
     check_trace(params, trace)
+    truncate = check_truncate(truncate, trace.interventions)
     with refusing_overflow(_too_large("the loss or back-propagation", params, targets=targets,
                                       **{f"trace.{name}": getattr(trace, name)
                                          for name in ("x", "a", "z_y")})):
-        return _backward(params, trace, targets, loss)
+        return _backward(params, trace, targets, loss, truncate)
+
+
+def check_truncate(truncate, interventions: tuple = ()) -> int | None:
+    """None, or the truncation length as an int of at least 1; TypeError or ValueError
+    naming it otherwise, or with interventions (not combined)."""
+    if truncate is None:
+        return None
+    truncate = check_whole("truncate", truncate, 1)
+    if interventions:
+        raise ValueError("truncate: truncated BPTT through interventions is not supported; "
+                         "use full BPTT (truncate=None) with interventions")
+    return truncate
 
 
 def check_loss(loss) -> None:
@@ -291,7 +309,8 @@ def _loss(trace: Trace, targets, loss: Loss) -> tuple[float, np.ndarray]:
     return value, dz_y
 
 
-def _backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
+def _backward(params: Params, trace: Trace, targets, loss: Loss,
+              truncate: int | None = None) -> Backprop:
     """`backward` once its arguments are checked."""
     value, dz_y = _loss(trace, targets, loss)
     W_name, b_name = output_names(params)
@@ -302,8 +321,11 @@ def _backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
     a_rows = trace.a.transpose(2, 1, 0).reshape(T_x * m, n_a)
     flow = empty_buffers((T_x, m, n_a))[0]  # dL/da<t> from the outputs, then the total
     np.matmul(dz_rows, W, out=flow.reshape(T_x * m, n_a))
-    hidden = cell_of(params).bptt(params, trace.buffers(), flow,
-                                  edits=schedule_of(trace.interventions, T_x))
+    if truncate is not None and truncate < T_x:
+        hidden = truncated_bptt(params, trace.buffers(), flow, truncate)
+    else:
+        hidden = cell_of(params).bptt(params, trace.buffers(), flow,
+                                      edits=schedule_of(trace.interventions, T_x))
     named = {name: hidden["d" + name] for name in params.names() if "d" + name in hidden}
     named[W_name] = dz_rows.T @ a_rows
     named[b_name] = dz_rows.sum(axis=0)[:, None]
@@ -314,7 +336,7 @@ def _backward(params: Params, trace: Trace, targets, loss: Loss) -> Backprop:
 
 
 def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None,
-                       interventions=()):
+                       interventions=(), truncate: int | None = None):
     """Forward and full BPTT in one call.
 
     Args:
@@ -324,16 +346,18 @@ def loss_and_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None,
         loss: Loss.
         a0, c0: (n_a, m) initial states or None.
         interventions: as for `forward`.
+        truncate: as for `backward`.
 
     Returns:
         (trace, Backprop).
     """
     check_loss(loss)
     x, initial, interventions = _check_inputs(params, x, a0, c0, interventions)
+    truncate = check_truncate(truncate, interventions)
     with refusing_overflow(_too_large("the forward pass, the loss or back-propagation",
                                       params, x=x, **initial, targets=targets)):
         trace = run_forward(params, x, initial, loss.output, interventions)
-        return trace, _backward(params, trace, targets, loss)
+        return trace, _backward(params, trace, targets, loss, truncate)
 
 
 def loss_value(params: Params, x, targets, loss: Loss, a0=None, c0=None,

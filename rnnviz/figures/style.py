@@ -6,6 +6,7 @@ Each cell keeps its colour on every page (CELL_COLORS).
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 
 FONT_SIZE = 18          # tick labels and legend
@@ -36,6 +37,8 @@ MARKER_COLOR = "#000000"          # the current-timestep marker
 # means that cell.
 COLORWAY = tuple(c for c in PALETTE if c not in CELL_COLORS.values())
 INK = "#111111"                   # text, as the app's theme (.streamlit/config.toml)
+LIGHT_INK = "#FFFFFF"             # text on a dark colour
+DARK_INK = "#000000"              # text on a light colour: black keeps every one at AA contrast
 MUTED_INK = "#333333"             # secondary labels
 EDGE = "#444444"                  # outlines and arrows of the cell diagram
 GRID = "#D9D9D9"                  # grid lines, visible on a washed-out projector
@@ -106,3 +109,56 @@ def hline(y: float) -> dict:
     """A dashed horizontal line across the plot at y, as a layout shape."""
     return {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": y,
             "y1": y, "line": {"color": MARKER_COLOR, "dash": "dash", "width": 2}}
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """(r, g, b) in 0-255 of "#rrggbb" or "rgb(r, g, b)"."""
+    if colour.startswith("#"):
+        return tuple(float(int(colour[k:k + 2], 16)) for k in (1, 3, 5))
+    return tuple(float(v) for v in colour[colour.index("(") + 1:-1].split(","))
+
+
+def colours_at(scale: list[list], positions) -> list[str]:
+    """The colours at `positions` (each 0 … 1, clamped) of a written-out scale [[position,
+    colour], ...], interpolated in RGB between its stops as Plotly does, as "#rrggbb"."""
+    at = np.array([float(stop) for stop, _ in scale])
+    rgb = np.array([_rgb(colour) for _, colour in scale])   # (stops, 3)
+    where = np.clip(np.asarray(positions, np.float64), 0.0, 1.0)
+    mixed = np.rint(np.stack([np.interp(where, at, rgb[:, k]) for k in range(3)], axis=-1))
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in mixed.astype(int).reshape(-1, 3).tolist()]
+
+
+def colour_at(scale: list[list], position: float) -> str:
+    """The colour at one position of a written-out scale (`colours_at`)."""
+    return colours_at(scale, [position])[0]
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a colour, 0 (black) … 1 (white)."""
+    def linear(v: float) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (linear(v) for v in _rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one: str, other: str) -> float:
+    """WCAG 2 contrast ratio of two colours, 1 … 21."""
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink_on(background: str) -> str:
+    """The text colour (DARK_INK or LIGHT_INK) that contrasts more with `background`: at
+    least 4.58 to 1 whatever the background (WCAG AA asks 4.5 of small text)."""
+    return max((DARK_INK, LIGHT_INK), key=lambda ink: contrast(ink, background))
+
+
+def inks_on(backgrounds: list[str]) -> list[str]:
+    """`ink_on` of each background, computed for all at once."""
+    rgb = np.array([_rgb(colour) for colour in backgrounds]).reshape(-1, 3) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    lum = linear @ np.array([0.2126, 0.7152, 0.0722])
+    dark, light = luminance(DARK_INK), luminance(LIGHT_INK)
+    light_wins = (light + 0.05) / (lum + 0.05) > (lum + 0.05) / (dark + 0.05)
+    return [LIGHT_INK if wins else DARK_INK for wins in light_wins.tolist()]

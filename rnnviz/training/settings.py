@@ -59,6 +59,9 @@ SETTINGS: tuple[Field, ...] = (
     Field("clip", "choice", "norm", choices=tuple(CLIP_LABELS),
           choice_labels=tuple(CLIP_LABELS.values()), label="gradient clipping", widget="radio"),
     Field("clip_value", "float", 5.0, 1e-6, 1e6, label="clipping threshold"),
+    Field("truncate", "int", 0, 0, SIZES["T_x"], label="BPTT truncation k (0: full)",
+          help="Truncated back-propagation through time: each step's loss sends its gradient "
+               "back k steps only (the state before them held constant). 0: all the way."),
     Field("stats_every", "int", 10, 0, MAX_TRAIN_STEPS,
           help="optimizer statistics and gradient flow every this many steps (0: never)"),
     Field("snapshot_every", "int", 100, 1, MAX_TRAIN_STEPS,
@@ -81,7 +84,7 @@ TEMPERATURE = Field("temperature", "float", 1.0, 0.1, 2.0, label="temperature",
 # The form, section by section (the Training page draws a column for each).
 FORM_SECTIONS = {"Task and network": ("task", "train_cell", "n_a", "m", "T_x", "seed"),
                  "Optimizer": ("optimizer", *HYPER),
-                 "Run": ("steps", "clip", "clip_value", "text")}
+                 "Run": ("steps", "clip", "clip_value", "truncate", "text")}
 FORM = tuple(name for names in FORM_SECTIONS.values() for name in names)
 # The rows a lesson link's hide= removes, and the name it hides each with: the optimizer's
 # hyper-parameters go with the optimizer (rnnviz.app.lesson.HIDEABLE).
@@ -110,6 +113,8 @@ class TrainConfig:
         steps: how many updates.
         clip: "none", "norm" (rescale by the global norm) or "value" (clip each entry).
         clip_value: the norm's or the entries' limit.
+        truncate: truncated BPTT's k (each loss term's gradient reaches k steps back; see
+            rnnviz.engine.truncation); 0 for full BPTT.
         stats_every: optimizer statistics and gradient flow every this many steps (0: never).
         snapshot_every: a parameter snapshot every this many steps.
         weight_scale, spectral_radius, forget_bias: initialisation knobs
@@ -131,6 +136,7 @@ class TrainConfig:
     steps: int = _D["steps"]
     clip: str = _D["clip"]
     clip_value: float = _D["clip_value"]
+    truncate: int = _D["truncate"]
     stats_every: int = _D["stats_every"]
     snapshot_every: int = _D["snapshot_every"]
     weight_scale: float = _D["weight_scale"]
@@ -180,7 +186,8 @@ class TrainConfig:
         return (f"{CELLS[self.cell].label} · {self.task} · n_a={self.n_a} · "
                 f"{OPTIMIZER_LABELS[self.optimizer]}"
                 + (f" lr={rate:g}" if rate is not None else "")
-                + f" · {clip} · seed {self.seed}")
+                + f" · {clip}" + (f" · TBPTT k={self.truncate}" if self.truncate else "")
+                + f" · seed {self.seed}")
 
 
 def snapshot_every(steps: int, cell: str, n_x: int, n_a: int, n_y: int) -> int:

@@ -7,6 +7,7 @@ Every task draws a `Batch` from an explicit ``np.random.Generator``: x of shape
     adding  T_x (value, marker) pairs; the two marked values may be up to T_x - 1 apart
     copy    the symbol is shown at t = 1 and asked for at t = T_x: a delay of T_x - 1 steps
     sine    T_x samples of one noisy sine wave
+    flipflop  T_x steps of three flip-flops' pulses
 
 The four tasks::
 
@@ -15,10 +16,12 @@ The four tasks::
     copy    x<1> = onehot(symbol) + marker,     y<T_x> = marked symbol     cross-entropy, t = T_x
             then random symbols, cue at T_x
     sine    x<t> = sin(w t + phi) + noise       y<t> = sin(w (t+1) + phi)  squared error, all t
+    flipflop  x<t>_i = +-1 pulses (or 0)        y<t>_i = last pulse's sign  squared error, all t
 
 Accuracy: chars, the share of counted positions where argmax y_hat<t> is the next
 character; adding, the share of examples with |y_hat<T_x> - y| < 0.04 (Hochreiter &
-Schmidhuber's threshold); copy, the share recalled right (chance = 1/K); sine: none.
+Schmidhuber's threshold); copy, the share recalled right (chance = 1/K); sine: none;
+flipflop, the share of outputs with the sign of their target.
 """
 
 from __future__ import annotations
@@ -101,6 +104,12 @@ class Task:
 
     def accuracy(self, y_hat: np.ndarray, targets: np.ndarray) -> float | None:
         """Accuracy of outputs y_hat (n_y, m, T_x) against a batch's targets, or None."""
+        return None
+
+    def labels(self, targets: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]] | None:
+        """What the network should be holding at each step of a batch, as a label per
+        (example, step) to colour its states by: ((m, T_x) int indices, their names), or
+        None for a task without one."""
         return None
 
 
@@ -358,6 +367,11 @@ class CopyTask(Task):
         """Share of examples whose argmax y_hat<T_x> is the symbol."""
         return float(np.mean(np.argmax(y_hat[:, :, -1], axis=0) == targets[:, -1]))
 
+    def labels(self, targets: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+        """The symbol each example holds, at every step."""
+        held = np.repeat(targets[:, -1:], targets.shape[1], axis=1)
+        return held, tuple(f"symbol {k}" for k in range(self.symbols))
+
 
 # ----- noisy sine wave -----------------------------------------------------------------------
 
@@ -403,8 +417,65 @@ class SineTask(Task):
         return Batch(x=x, targets=wave[None, :, 1:].copy())
 
 
+# ----- the 3-bit flip-flop ------------------------------------------------------------------
+
+class FlipFlopTask(Task):
+    """Three flip-flops (Sussillo & Barak 2013): each of three input channels carries a
+    pulse of +1 or -1 now and then (probability `pulse` a step, and one at t = 1 on every
+    channel so every output is set from the start), and output i must hold the sign of
+    channel i's last pulse: y<t>_i = +-1 at every step (squared error, linear output). A
+    network that solves it holds 2^3 = 8 memories, one per combination of the three bits:
+    its stable fixed points.
+    """
+
+    name = "flipflop"
+    title = "3-bit flip-flop"
+    description = ("Three switches, each flipped to +1 or -1 by an occasional pulse on its "
+                   "own input; say where every switch stands at every step. A trained "
+                   "network keeps 8 stable states, one for each setting of the switches.")
+    T_x_meaning = "T_x is how many steps of pulses the network sees."
+    loss = Loss("squared_error", "all")
+    n_x = 3
+    n_y = 3
+    chance = 0.5
+
+    def __init__(self, pulse: float = 0.05):
+        if not 0.0 < pulse <= 0.5:
+            raise ValueError(f"the pulse probability must be in (0, 0.5]; got {pulse!r}")
+        self.pulse = float(pulse)
+
+    def batch(self, rng: np.random.Generator, m: int, T_x: int) -> Batch:
+        """m sequences of T_x steps.
+
+        Returns:
+            Batch with x (3, m, T_x) in {-1, 0, 1} and targets (3, m, T_x) in {-1, 1}.
+        """
+        self.check_batch_size(m, T_x)
+        signs = rng.choice([-1.0, 1.0], size=(3, m, T_x))
+        pulses = rng.random((3, m, T_x)) < self.pulse
+        pulses[:, :, 0] = True
+        x = np.where(pulses, signs, 0.0)
+        # the last pulse's sign: carry each step's value forward until the next pulse
+        last = np.where(pulses, np.arange(T_x), 0)
+        np.maximum.accumulate(last, axis=2, out=last)
+        targets = np.take_along_axis(signs, last, axis=2)
+        return Batch(x=x, targets=targets)
+
+    def accuracy(self, y_hat: np.ndarray, targets: np.ndarray) -> float | None:
+        """Share of outputs (every channel, example and step) with their target's sign."""
+        return float(np.mean(np.sign(y_hat) == targets))
+
+    def labels(self, targets: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+        """The three bits held at each step, as one of 8 settings ("+ − +", ...)."""
+        bits = (targets > 0).astype(int)  # (3, m, T_x)
+        index = bits[0] * 4 + bits[1] * 2 + bits[2]
+        names = tuple(" ".join("+" if (k >> (2 - i)) & 1 else "−" for i in range(3))
+                      for k in range(8))
+        return index, names
+
+
 TASKS: dict[str, type[Task]] = {task.name: task for task in (CharTask, AddingTask, CopyTask,
-                                                               SineTask)}
+                                                               SineTask, FlipFlopTask)}
 
 
 def make_task(name: str, text: str | None = None, **options) -> Task:
@@ -415,7 +486,7 @@ def make_task(name: str, text: str | None = None, **options) -> Task:
         text: for "chars" only: text to learn from instead of the bundled names (up to
             100 kB). Empty, binary-looking or one-character text raises ValueError.
         options: the task's own options (copy: symbols, distractors; sine: noise,
-            period_low, period_high).
+            period_low, period_high; flipflop: pulse).
 
     Returns:
         the task.

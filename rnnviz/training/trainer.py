@@ -158,7 +158,7 @@ class Trainer:
         batch = self.task.batch(self.data_rng, cfg.m, cfg.T_x)
         with np.errstate(all="ignore"):  # overflow is detected below, not warned about
             trace, back = loss_and_gradients(self.params, batch.x, batch.targets,
-                                             self.task.loss)
+                                             self.task.loss, truncate=cfg.truncate or None)
             loss = float(back.loss)
             grads = back.grads
             grad_norm = global_norm(grads)

@@ -5,15 +5,21 @@
                 progress, the curves, the runs' table
     run_detail  one training run in detail: downloads, the optimizer's insides, snapshots,
                 samples, a snapshot opened in another view
+    unit_find   the Units on text page's Find units (units ranked for chosen positions) and
+                Match (where a span's units are on together again)
+    unit_text   the Units on text page's parts: a character-model run and snapshot, its text
+                read by the network (cached), the unit colouring it
     train_runs  the training runs kept: their table, which the charts show, removing one,
                 loading a model file
     train_form  the training settings form, drawn from rnnviz.training.settings
     break_it    a trained network broken on purpose on the copy task: its memory gate shut,
                 its units silenced (rnnviz.training.experiments), cached per network
+    memory      the Memory map page's parts: each cell's memory map (cached), one unit by hand
     page        setup (called first on every page), the open-snapshot banner, engine errors
                 as messages, charts, text from a URL shown literally
     player      the timestep player (◀, slider, ▶, Play) in a fragment
-    view        a page's view controls: batch example, hidden unit, units, where the loss sits
+    view        a page's view controls: batch example, hidden unit, units, where the loss
+                sits, a number on a slider
     sidebar     the Config's controls: the sidebar (page links, network settings) and the
                 Gradient flow page's knobs
     url         the URL round trip: the Config, the page's view, network= and hide=, in one

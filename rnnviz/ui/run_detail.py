@@ -7,12 +7,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rnnviz.app.contents import SNAPSHOT_VIEWS
+from rnnviz.app.contents import SNAPSHOT_VIEWS, UNITS
 from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config
 from rnnviz.figures import training as figures
 from rnnviz.training.experiments import applies_to
 from rnnviz.training.settings import OPTIMIZER_LABELS, TEMPERATURE
-from rnnviz.ui import break_it, page, state, training
+from rnnviz.ui import break_it, page, state, training, unit_text
 
 DETAIL_WIDGET = "rnnviz_tr_detail"
 ADAM_TABS = {"v_hat": ("m̂ (first moment)", "m"), "s_hat": ("v̂ (second moment)", "v"),
@@ -36,8 +36,9 @@ def history_frame(run: Run) -> pd.DataFrame:
 
 
 def downloads(run: Run) -> None:
-    """The history as CSV and the latest parameters as a model file, side by side."""
-    left, right = st.columns(2)
+    """The history as CSV, the latest parameters as a model file and as a PyTorch script
+    with its weights, side by side."""
+    left, right, torch = st.columns(3)
     left.download_button("Download the history (CSV)", history_frame(run).to_csv(index=False),
                          file_name=f"rnnviz-run-{run.id}.csv", mime="text/csv",
                          key="rnnviz_tr_csv", width="stretch")
@@ -45,6 +46,12 @@ def downloads(run: Run) -> None:
                           file_name=f"rnnviz-run-{run.id}.npz",
                           mime="application/octet-stream", key="rnnviz_tr_model",
                           width="stretch")
+    torch.download_button("Take it to PyTorch (.zip)", run.pytorch_bytes,
+                          file_name=f"rnnviz-run-{run.id}-pytorch.zip", mime="application/zip",
+                          key="rnnviz_tr_pytorch", width="stretch",
+                          help="A PyTorch script (nn.RNN, nn.LSTM, or the course's GRU as a "
+                               "module) and the weights; `python rnnviz_model.py` checks it "
+                               "gives these outputs.")
 
 
 def optimizer_insides(run: Run) -> None:
@@ -112,6 +119,10 @@ def open_in_views(run: Run, step: int) -> None:
                          disabled=not can_open, width="stretch"):
             training.open_snapshot(run, step)
             st.switch_page(view.script)
+    if run.config.task == "chars" and st.button(
+            f"Open in {UNITS.title}", key="rnnviz_tr_open_text", width="stretch"):
+        unit_text.open_snapshot(run, step)   # a pasted text too: that page reads the run's own
+        st.switch_page(UNITS.script)
 
 
 def break_the_network(run: Run, step: int) -> None:

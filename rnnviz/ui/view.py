@@ -59,3 +59,19 @@ def units(n_a: int, label: str = "units j") -> list[int]:
                        state.keeper(state.view_key("units")), label, list(range(n_a)),
                        max_selections=MAX_LIST)
     return chosen
+
+
+def slider(name: str, label: str, step: float) -> float:
+    """A slider over the running page's view field `name` (a number with its low and high),
+    moving by `step`."""
+    field, value = state.view_field(name), state.view_value(name)
+    whole = field.kind == "int"
+    low, high = (int(field.low), int(field.high)) if whole else (float(field.low),
+                                                                   float(field.high))
+    value = min(max(value, low), high)
+    st.session_state[state.view_key(name)] = value
+    if not state.hidden(name):
+        state.mirrored(st.slider, state.widget_key(name), value,
+                       state.keeper(state.view_key(name)), label, low, high,
+                       step=int(step) if whole else float(step), help=field.help)
+    return int(value) if whole else float(value)

@@ -14,6 +14,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 import bench_load  # noqa: E402
+import load_browser  # noqa: E402
 from streamlit_protocol import Tab, run_apart  # noqa: E402
 
 from rnnviz.app.contents import STEP, TRAINING  # noqa: E402
@@ -114,7 +115,7 @@ def test_protocol_train_and_polls_send_what_chromium_sends(app_server, page, got
     box.press("Tab")
     with expect_rerun(page, whole_page=True):
         page.get_by_role("button", name="Train", exact=True).click()
-    page.wait_for_function(f"() => ({bench_load._TRAIN_STATE_JS})() === 'idle'",
+    page.wait_for_function(f"() => ({load_browser._TRAIN_STATE_JS})() === 'idle'",
                            timeout=TIMEOUT_S * 1000)
 
     async def protocol() -> list[BackMsg]:

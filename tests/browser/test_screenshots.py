@@ -32,6 +32,10 @@ MAIN = '[data-testid="stMainBlockContainer"]'  # the page's content, as tall as 
 CHART = '[data-testid$="PlotlyChart"] .js-plotly-plot'
 
 
+UNITS_STEPS = 3000            # an LSTM trained this long on the names, read on Units on text
+FLIPFLOP_STEPS = 2000         # an LSTM trained this long on the flip-flop: its 8 fixed points
+
+
 def _query(config) -> str:
     return "&".join(f"{k}={v}" for k, v in config.to_query().items())
 
@@ -54,6 +58,15 @@ SHOTS = [
     ("gradient_check", "/Gradient_check?cell=rnn&T_x=5", MAIN, 0, None),
     ("step_through_gru", "/Step_through?cell=gru&t=4&unit=1&example=2", MAIN, 3, None),
     ("gradient_flow_gru", f"/Gradient_flow?{GRU_REMEMBERS}&where=last", MAIN, 4, None),
+    ("units_on_text", f"/Training?task=chars&train_cell=lstm&steps={UNITS_STEPS}", MAIN, 0,
+     "The text, coloured by one unit"),
+    ("memory_map", f"/Memory_map?{REMEMBERS}&T_x=20", MAIN, 5, None),
+    ("memory_one_unit", "/Memory_map?w=2.5&b=0.2&a0=-0.3&unit_steps=20", MAIN, 5,
+     "One unit by hand"),
+    ("memory_spectrum", "/Memory_map?cell=rnn&input=gaussian&n_a=32&T_x=30&spectral_radius=1.1",
+     MAIN, 5, "The spectrum of the recurrence"),
+    ("memory_states", f"/Training?task=flipflop&train_cell=lstm&steps={FLIPFLOP_STEPS}", MAIN,
+     0, "How the state moves"),
     ("break_it", "/Training?network=copy-lstm", MAIN, 2,
      "Break it: shut its memory, silence its units"),
 ]
@@ -91,6 +104,23 @@ def _prepare(page, name: str, expect_rerun) -> None:
         with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
             page.get_by_role("button", name="Train", exact=True).click()
         expect(page.get_by_role("heading", name="Runs in this session")).to_be_visible()
+    elif name == "units_on_text":
+        with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
+            page.get_by_role("button", name="Train", exact=True).click()
+        # the whole page is drawn again when the run ends: its last snapshot is offered
+        expect(page.get_by_text(f"Five samples at step {UNITS_STEPS:,}")).to_be_visible(
+            timeout=LONG_MS)
+        with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
+            page.get_by_role("button", name="Open in Units on text").click()
+        expect(page.locator('.rnnviz-text .ch[data-pos="0"]')).to_be_visible()
+    elif name == "memory_states":
+        with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
+            page.get_by_role("button", name="Train", exact=True).click()
+        stop = page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True)
+        expect(stop).to_be_disabled(timeout=LONG_MS)   # trained to the end: the last snapshot
+        with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
+            page.get_by_role("button", name="Open in Memory map").click()
+        expect(page.get_by_role("heading", name="How the state moves")).to_be_visible()
     elif name == "gradient_check":
         with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
             page.get_by_role("button", name="Run the check").click()

@@ -1,0 +1,151 @@
+"""Fixed points and slow points of a recurrent network (Sussillo & Barak 2013).
+
+With the input held at x (zero: no pulse, no character), one step is a map s -> F(s) of the
+state s (a, or [a; c] for the LSTM). Where the network keeps a memory, its runs settle at
+states that map to themselves: fixed points, F(s*) = s*. They are found by minimising the
+speed
+
+    q(s) = 1/2 ||F(s) - s||^2,      grad q = J(s)^T (F(s) - s) - (F(s) - s)
+
+(J = dF/ds, the step Jacobian; J^T v is the step's backward pass) from many states the
+network visits, with Adam, then polishing each end point with Newton's method on
+F(s) - s = 0, s <- s - (J - I)^-1 (F(s) - s), which converges to round-off near a fixed
+point. An end point whose F(s) - s is then below FIXED_TOLERANCE is a fixed point; one that
+stays slow (q below `slow`) but not fixed is a slow point, where runs linger. Points closer
+than MERGE_DISTANCE are one. A fixed point is stable when every eigenvalue of J there lies
+inside the unit circle: runs near it return to it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from rnnviz.engine._arrays import check_whole
+from rnnviz.engine.analysis import _jacobians_by_jvp
+from rnnviz.engine.cells import cell_of
+from rnnviz.engine.params import Params
+
+FIXED_TOLERANCE = 1e-10  # ||F(s) - s|| below this: a fixed point (to round-off)
+MERGE_DISTANCE = 1e-5    # end points closer than this are the same point
+NEWTON_STEPS = 30
+MAX_STARTS = 512
+
+
+class StatePoint(NamedTuple):
+    """A fixed or slow point.
+
+    Attributes:
+        state: (n_s,) the state s (a, or [a; c] for the LSTM).
+        speed: ||F(s) - s||.
+        eigenvalues: (n_s,) of the step Jacobian at s, largest |λ| first.
+        fixed: F(s) = s to round-off (else a slow point).
+    """
+
+    state: np.ndarray
+    speed: float
+    eigenvalues: np.ndarray
+    fixed: bool
+
+    @property
+    def stable(self) -> bool:
+        """A fixed point whose every eigenvalue lies inside the unit circle."""
+        return self.fixed and float(np.max(np.abs(self.eigenvalues))) < 1.0
+
+
+def _step(params: Params, states: np.ndarray, x: np.ndarray):
+    """F of every column of `states` (n_s, K): the next states (n_s, K) and the step's cache."""
+    cell = cell_of(params)
+    n_a = params.sizes["n_a"]
+    parts = [states[i * n_a:(i + 1) * n_a] for i in range(len(cell.states))]
+    *following, cache = cell.step_forward(x, *parts, params)
+    return np.concatenate(following), cache
+
+
+def _pull_back(params: Params, cotangent: np.ndarray, cache) -> np.ndarray:
+    """J^T v for every column v of `cotangent` (n_s, K)."""
+    cell = cell_of(params)
+    n_a = params.sizes["n_a"]
+    parts = [cotangent[i * n_a:(i + 1) * n_a] for i in range(len(cell.states))]
+    _, *previous, _ = cell.step_backward(*parts, cache)
+    return np.concatenate(previous)
+
+
+def _jacobians(params: Params, cache) -> np.ndarray:
+    cell = cell_of(params)
+    if cell.step_jacobian is not None:
+        return cell.step_jacobian(cache)
+    return _jacobians_by_jvp(params, cache)
+
+
+def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None = None,
+                      iterations: int = 1000, learning_rate: float = 0.01,
+                      slow: float = 1e-4) -> list[StatePoint]:
+    """The fixed points (and slow points) reached from `starts`.
+
+    Args:
+        params: the network.
+        starts: (n_s, K) states to start from (K at most MAX_STARTS), e.g. states a run
+            visited: a for the RNN and GRU, [a; c] stacked for the LSTM.
+        x: (n_x,) the input held during the search; None for zeros.
+        iterations: Adam steps on q before Newton's polish.
+        learning_rate: Adam's step size.
+        slow: q below which an end point that is not fixed is kept as a slow point.
+
+    Returns:
+        the distinct points, fixed points first, each group by increasing speed.
+    """
+    params.validate()
+    n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
+    n_s = n_a * len(cell_of(params).states)
+    starts = np.array(starts, dtype=np.float64)
+    if starts.ndim != 2 or starts.shape[0] != n_s or not 1 <= starts.shape[1] <= MAX_STARTS:
+        raise ValueError(f"starts must have shape ({n_s}, K) with 1 <= K <= {MAX_STARTS}; "
+                         f"got {starts.shape}")
+    if not np.all(np.isfinite(starts)):
+        raise ValueError("starts must be finite")
+    iterations = check_whole("iterations", iterations, 0, 100_000)
+    K = starts.shape[1]
+    held = np.zeros((n_x, K)) if x is None else np.repeat(
+        np.asarray(x, dtype=np.float64).reshape(n_x, 1), K, axis=1)
+    s, m, v = starts, np.zeros_like(starts), np.zeros_like(starts)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        for i in range(1, iterations + 1):  # Adam on q(s)
+            following, cache = _step(params, s, held)
+            r = following - s
+            grad = _pull_back(params, r, cache) - r
+            m = 0.9 * m + 0.1 * grad
+            v = 0.999 * v + 0.001 * grad ** 2
+            s = s - learning_rate * (m / (1 - 0.9 ** i)) / (np.sqrt(v / (1 - 0.999 ** i)) + 1e-12)
+        polished = s.copy()
+        for _ in range(NEWTON_STEPS):  # Newton on F(s) - s = 0, where J - I is invertible
+            following, cache = _step(params, polished, held)
+            r = following - polished
+            if np.all(np.linalg.norm(r, axis=0) < FIXED_TOLERANCE):
+                break
+            J = _jacobians(params, cache) - np.eye(n_s)
+            solvable = np.abs(np.linalg.det(J)) > 1e-12
+            step = np.zeros_like(polished)
+            step[:, solvable] = np.linalg.solve(J[solvable], r.T[solvable][:, :, None])[:, :, 0].T
+            polished = polished - step
+        following, cache = _step(params, polished, held)
+        speed = np.linalg.norm(following - polished, axis=0)
+        fixed = np.isfinite(speed) & (speed < FIXED_TOLERANCE)
+        # where Newton did not land on a fixed point, keep Adam's end point if it is slow
+        following_s, _ = _step(params, s, held)
+        slow_speed = np.linalg.norm(following_s - s, axis=0)
+        ends = np.where(fixed, polished, s)
+        speeds = np.where(fixed, speed, slow_speed)
+        keep = fixed | (0.5 * slow_speed ** 2 < slow)
+        _, cache = _step(params, ends, held)
+        eigenvalues = np.linalg.eigvals(_jacobians(params, cache))
+    points: list[StatePoint] = []
+    for k in np.lexsort((speeds, ~fixed)):
+        if not keep[k] or not np.all(np.isfinite(ends[:, k])):
+            continue
+        if any(np.linalg.norm(p.state - ends[:, k]) < MERGE_DISTANCE for p in points):
+            continue
+        values = eigenvalues[k][np.argsort(-np.abs(eigenvalues[k]), kind="stable")]
+        points.append(StatePoint(ends[:, k].copy(), float(speeds[k]), values, bool(fixed[k])))
+    return points

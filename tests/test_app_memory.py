@@ -1,0 +1,32 @@
+"""The Memory map page's words and numbers (rnnviz.app.memory)."""
+
+import numpy as np
+import pytest
+
+from rnnviz.app import memory
+
+
+def test_the_principal_plane_finds_the_directions_the_states_spread_in():
+    rng = np.random.default_rng(0)
+    along = np.array([3.0, 4.0, 0.0]) / 5.0
+    across = np.array([0.0, 0.0, 1.0])
+    t = rng.standard_normal((2, 200))
+    states = (np.outer(along, 10 * t[0]) + np.outer(across, t[1]) + 7.0).reshape(3, 20, 10)
+    mean, components, share = memory.principal_plane(states)
+    np.testing.assert_allclose(mean, 7.0 * np.ones(3), atol=1.0)
+    assert abs(components[0] @ along) == pytest.approx(1.0, abs=1e-3)
+    assert abs(components[1] @ across) == pytest.approx(1.0, abs=1e-2)
+    assert share[0] > 0.95 and share.sum() == pytest.approx(1.0)
+    flat = memory.project(states, mean, components)
+    assert flat.shape == (2, 20, 10)
+
+
+def test_a_single_state_has_no_plane_and_no_variance():
+    mean, components, share = memory.principal_plane(np.ones((4, 1, 1)))
+    assert np.all(share == 0) and components.shape == (2, 4)
+
+
+def test_reach_is_the_oldest_input_still_heard():
+    S = np.tril(np.ones((5, 5)))
+    S[-1] = [1e-4, 0.02, 0.5, 0.9, 1.0]
+    assert memory.reach(S) == 2 and memory.reach(S, fraction=0.5) == 3

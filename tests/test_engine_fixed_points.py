@@ -1,0 +1,62 @@
+"""Fixed points and slow points (rnnviz.engine.fixed_points): a network whose fixed points
+are known by hand (Waa = 3 I: nine, four of them stable), F(s*) = s* to round-off for every
+cell, and the refusals."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from rnnviz.engine import CELLS, init_params
+from rnnviz.engine.fixed_points import find_state_points
+from rnnviz.engine.one_unit import one_unit_fixed_points
+from rnnviz.engine.params import Params
+
+
+def two_bits() -> Params:
+    """An RNN with two independent units a = tanh(3 a): each has -a*, 0, a* as fixed points."""
+    params = init_params("rnn", 1, 2, 1, np.random.default_rng(0))
+    return params.__class__(Wax=np.zeros((2, 1)), Waa=3.0 * np.eye(2), ba=np.zeros((2, 1)),
+                            Wya=params.Wya, by=params.by)
+
+
+def test_the_nine_fixed_points_of_two_independent_bits_and_which_are_stable():
+    grid = np.linspace(-1.0, 1.0, 9)
+    starts = np.array(list(itertools.product(grid, grid))).T   # (2, 81)
+    points = find_state_points(two_bits(), starts, iterations=200)
+    low, middle, high = (p.a for p in one_unit_fixed_points(3.0, 0.0, 0.0, 0.0))
+    expected = {(a, b) for a in (low, middle, high) for b in (low, middle, high)}
+    found = [p for p in points if p.fixed]
+    assert len(found) == 9
+    for point in found:
+        nearest = min(expected, key=lambda e: np.linalg.norm(point.state - e))
+        np.testing.assert_allclose(point.state, nearest, atol=1e-12)
+        corner = abs(nearest[0]) > 0.5 and abs(nearest[1]) > 0.5
+        assert point.stable == corner   # the four corners hold; the saddles and 0 do not
+        assert point.speed < 1e-10
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_every_fixed_point_found_maps_to_itself(cell):
+    rng = np.random.default_rng(3)
+    params = init_params(cell, 3, 5, 2, rng, weight_scale=2.5)
+    n_s = 5 * len(CELLS[cell].states)
+    points = find_state_points(params, rng.uniform(-1, 1, (n_s, 40)), iterations=300)
+    assert any(p.fixed for p in points)
+    step = CELLS[cell].step_forward
+    for point in points:
+        parts = [point.state[i * 5:(i + 1) * 5, None] for i in range(len(CELLS[cell].states))]
+        following = np.concatenate(step(np.zeros((3, 1)), *parts, params)[:-1])[:, 0]
+        gap = np.linalg.norm(following - point.state)
+        assert gap == pytest.approx(point.speed, abs=1e-14)
+        if point.fixed:
+            assert gap < 1e-10
+        assert list(np.abs(point.eigenvalues)) == sorted(np.abs(point.eigenvalues), reverse=True)
+
+
+@pytest.mark.parametrize(("starts", "match"), [(np.zeros((3, 4)), "shape"),
+                                               (np.zeros((2, 0)), "shape"),
+                                               (np.full((2, 3), np.nan), "finite")])
+def test_bad_starts_are_refused(starts, match):
+    with pytest.raises(ValueError, match=match):
+        find_state_points(two_bits(), starts)
