@@ -46,6 +46,7 @@ run_detail.samples(run, step)
 st.markdown("Open this snapshot in another view (the sidebar switches to this network's "
             "task and sizes):")
 run_detail.open_in_views(run, step)
+run_detail.break_the_network(run, step)
 
 st.header("Load a model")
 train_runs.upload()

@@ -236,7 +236,7 @@ def test_widget_changes_reach_the_config_and_the_url():
 
 def test_reset_returns_to_the_defaults():
     at = open_app(STEP, {"n_a": "8", "cell": "rnn"})
-    at.sidebar.button[0].click().run()
+    next(b for b in at.sidebar.button if b.label == "Reset to defaults").click().run()
     assert config_of(at) == Config() and dict(at.query_params) == {}
 
 

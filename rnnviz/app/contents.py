@@ -64,3 +64,5 @@ MEMORY = Page("pages/8_Memory_map.py",
               "how far back each output still hears its inputs, and one unit by hand.")
 # in the order Streamlit lists them
 PAGES = (HOME, STEP, GATES, FLOW, TRAINING, CHECK, LAB, UNITS, MEMORY)
+# the pages that show a training snapshot's weights
+SNAPSHOT_VIEWS = (STEP, GATES, FLOW, LAB, MEMORY)

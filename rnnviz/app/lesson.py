@@ -27,8 +27,9 @@ from rnnviz.app.config import (
 )
 from rnnviz.app.contents import FLOW, GATES, LAB, MEMORY, STEP, TRAINING, Page
 from rnnviz.engine.losses import WHERE
-from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, refused, shown, to_query
+from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, last, refused, shown, to_query
 from rnnviz.limits import MAX_INTERVENTIONS
+from rnnviz.training.bundled import NETWORKS
 from rnnviz.training.settings import HIDDEN_BY, LINKED, SETTING
 
 MAX_NAMED = 5           # unknown keys named in a warning
@@ -86,6 +87,8 @@ VIEWS: dict[Page, tuple[Field, ...]] = {
     ),
 }
 VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
+# A ready-trained network (rnnviz.training.bundled.NETWORKS) to open as a snapshot, on any page.
+NETWORK_KEY = "network"
 
 # Controls a lesson link can remove (hide=name1,name2,...). Each configuration field's control
 # is hidden by the field's name, in the sidebar and, for the sliders of a page (Gradient
@@ -114,6 +117,7 @@ def _sliders_of(name: str) -> str:
 HIDEABLE: dict[str, str] = {
     "sidebar": "the whole sidebar: page links and network settings",
     "nav": "the page links in the sidebar",
+    "networks": "the ready-trained networks menu in the sidebar",
     **{name: "sidebar: " + ("the presets menu" if name == "presets" else
                             "the Reset button" if name == "reset" else f"the {name} setting")
        + _sliders_of(name) for name in SIDEBAR_CONTROLS},
@@ -155,7 +159,7 @@ def parse_view(page: Page, query: dict, sizes: dict) -> tuple[dict, list[str]]:
     own = {f.name: f for f in VIEWS.get(page, ())}
     view, warnings, unknown = {}, [], []
     for key, raw in query.items():
-        if key in URL_KEYS or key in STREAMLIT_KEYS or key == "hide":
+        if key in URL_KEYS or key in STREAMLIT_KEYS or key in ("hide", NETWORK_KEY):
             continue
         if key in own:
             try:
@@ -175,6 +179,19 @@ def parse_view(page: Page, query: dict, sizes: dict) -> tuple[dict, list[str]]:
         warnings.append(f"{len(unknown)} parameters were ignored: {names}{more} are not "
                         "settings of rnnviz")
     return view, warnings
+
+
+def parse_network(raw) -> tuple[str | None, list[str]]:
+    """The ready-trained network a link's ``network=key`` opens (the last value given), or
+    None and a warning naming the value when it is not one of NETWORKS; (None, []) for
+    None (no such key)."""
+    if raw is None:
+        return None, []
+    key = last(raw)
+    if key in NETWORKS:
+        return key, []
+    return None, [refused(NETWORK_KEY, raw, "is not one of the ready-trained networks ("
+                          + ", ".join(NETWORKS) + ")")]
 
 
 def parse_hide(raw) -> tuple[frozenset[str], list[str]]:

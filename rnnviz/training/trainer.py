@@ -43,8 +43,7 @@ from typing import NamedTuple
 import numpy as np
 
 from rnnviz.engine.cells import CELLS, cell_of, init_params
-from rnnviz.engine.losses import loss_and_output_gradient
-from rnnviz.engine.model import forward, loss_and_gradients
+from rnnviz.engine.model import loss_and_gradients
 from rnnviz.engine.optim import (
     clip_by_global_norm,
     clip_by_value,
@@ -53,6 +52,7 @@ from rnnviz.engine.optim import (
     max_abs,
 )
 from rnnviz.engine.params import Params
+from rnnviz.training.experiments import fresh_batch, score
 from rnnviz.training.files import load_model, save_model
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.tasks import Task, make_task
@@ -260,10 +260,8 @@ class Trainer:
 
     def evaluate(self, m: int = 64, seed: int = 0) -> tuple[float, float | None]:
         """(loss, accuracy) on a fresh batch of m examples drawn from `seed`, without training."""
-        batch = self.task.batch(np.random.default_rng(seed), m, self.config.T_x)
-        trace = forward(self.params, batch.x, output=self.task.loss.output)
-        loss, _ = loss_and_output_gradient(self.task.loss, trace.z_y, batch.targets)
-        return float(loss), self.task.accuracy(trace.y_hat, batch.targets)
+        result = score(self.params, self.task, fresh_batch(self.task, self.config.T_x, m, seed))
+        return result.loss, result.accuracy
 
 
 def check_params_fit(params: Params, config: TrainConfig, task: Task) -> None:
@@ -295,6 +293,7 @@ class Trained(NamedTuple):
 
 
 MAX_TRAINED_STEPS = 2**31 - 1   # the most steps a model file may say it was trained
+RECIPE = "recipe"   # how a ready-trained network was made (rnnviz.training.bundled): no setting
 
 
 def load_trained(file) -> Trained:
@@ -305,8 +304,13 @@ def load_trained(file) -> Trained:
             config, its step count is not one, or its parameters do not fit the task those
             settings describe.
     """
-    params, values = load_model(file)
-    values = dict(values)
+    return trained_from(*load_model(file))
+
+
+def trained_from(params: Params, values: dict) -> Trained:
+    """A model file's parameters and settings (rnnviz.training.files.load_model) as a run;
+    ValueError as `load_trained`."""
+    values = {name: value for name, value in values.items() if name != RECIPE}
     trained = values.pop("trained_steps", 0)
     if (not isinstance(trained, int) or isinstance(trained, bool)
             or not 0 <= trained <= MAX_TRAINED_STEPS):

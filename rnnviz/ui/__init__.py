@@ -14,6 +14,8 @@
     train_form  the training settings form, drawn from rnnviz.training.settings
     lab         the Gate lab: its interventions editor, the two runs compared (cached), and
                 their figures side by side
+    break_it    a trained network broken on purpose on the copy task: its memory gate shut,
+                its units silenced (rnnviz.training.experiments), cached per network
     memory      the Memory map page's parts: each cell's memory map (cached), one unit by hand
     page        setup (called first on every page), the open-snapshot banner, engine errors
                 as messages, charts, text from a URL shown literally
@@ -22,7 +24,10 @@
                 sits, a number on a slider
     sidebar     the Config's controls: the sidebar (page links, network settings) and the
                 Gradient flow page's knobs
-    url         the URL round trip: the Config, the page's view and hide=, in one table
+    url         the URL round trip: the Config, the page's view, network= and hide=, in one
+                table
+    ready       the ready-trained networks: the sidebar's menu and a link's network= open one
+                as a run of the session and the snapshot shown
     training    training runs in the session: kept, trained by workers (stopped with the
                 session), shown; a snapshot opened in the other views; samples
     state       every session key; the Config, the view fields and the hidden controls in

@@ -1,19 +1,19 @@
 """One training run in detail, on the Training page: its files to download, the optimizer's
-insides over training, its snapshots, names sampled from a snapshot, and a snapshot opened
-in another view."""
+insides over training, its snapshots, names sampled from a snapshot, a snapshot opened
+in another view, and (on the copy task) a snapshot broken on purpose."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from rnnviz.app.contents import FLOW, GATES, LAB, MEMORY, STEP, UNITS
+from rnnviz.app.contents import SNAPSHOT_VIEWS, UNITS
 from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config
 from rnnviz.figures import training as figures
+from rnnviz.training.experiments import applies_to
 from rnnviz.training.settings import OPTIMIZER_LABELS, TEMPERATURE
-from rnnviz.ui import page, state, training, unit_text
+from rnnviz.ui import break_it, page, state, training, unit_text
 
-VIEWS = (STEP, GATES, FLOW, LAB, MEMORY)   # the views a snapshot opens in
 DETAIL_WIDGET = "rnnviz_tr_detail"
 ADAM_TABS = {"v_hat": ("m̂ (first moment)", "m"), "s_hat": ("v̂ (second moment)", "v"),
              "step": ("step size", "s")}   # statistic: (tab, widget key)
@@ -114,7 +114,7 @@ def open_in_views(run: Run, step: int) -> None:
         can_open = False
     else:
         can_open = True
-    for column, view in zip(st.columns(len(VIEWS)), VIEWS, strict=True):
+    for column, view in zip(st.columns(len(SNAPSHOT_VIEWS)), SNAPSHOT_VIEWS, strict=True):
         if column.button(f"Open in {view.title}", key=f"rnnviz_tr_open_{view.title}",
                          disabled=not can_open, width="stretch"):
             training.open_snapshot(run, step)
@@ -123,3 +123,13 @@ def open_in_views(run: Run, step: int) -> None:
             f"Open in {UNITS.title}", key="rnnviz_tr_open_text", width="stretch"):
         unit_text.open_snapshot(run, step)   # a pasted text too: that page reads the run's own
         st.switch_page(UNITS.script)
+
+
+def break_the_network(run: Run, step: int) -> None:
+    """For a run on the copy task: the snapshot broken on purpose, its memory gate shut and
+    its units silenced (rnnviz.ui.break_it)."""
+    if not applies_to(run.config.task):
+        return
+    st.subheader("Break it: shut its memory, silence its units")
+    break_it.section(run.snapshots[step].as_dict(), run.config.cell, run.config.task,
+                     run.config.T_x, key=f"rnnviz_tr_break_{run.id}")

@@ -19,7 +19,7 @@ from rnnviz.app.config import FIELD_BY_NAME, GATE_BIASES, GAUSSIAN, MEMORY_KNOBS
 from rnnviz.app.contents import PAGES
 from rnnviz.fields import format_value
 from rnnviz.limits import SIZES
-from rnnviz.ui import state
+from rnnviz.ui import ready, state
 from rnnviz.ui.widgets import field_widget
 
 PRESET_WIDGET = "rnnviz_preset"
@@ -92,11 +92,12 @@ def _navigation() -> None:
 
 
 def draw(config: Config, network: bool = True) -> None:
-    """The sidebar: the page links (unless hidden), then (if `network`) presets, cell, input,
-    sizes, seed, the initialisation knobs and Reset."""
+    """The sidebar: the page links and the ready-trained networks (unless hidden), then (if
+    `network`) presets, cell, input, sizes, seed, the initialisation knobs and Reset."""
     with st.sidebar:
         if not state.hidden("nav"):
             _navigation()
+        ready.draw()
         if not network:
             st.caption("This page has its own settings, on the page. The network settings "
                        "of the other views are kept for when you go back to them.")

@@ -46,7 +46,7 @@ from rnnviz.app.workers import POOL, Job
 from rnnviz.engine.cells import CELLS
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.tasks import make_task
-from rnnviz.training.trainer import Trainer, load_trained
+from rnnviz.training.trainer import Trained, Trainer, load_trained
 from rnnviz.ui import state
 
 RUNS_KEY = "rnnviz_runs"
@@ -131,10 +131,16 @@ def add_loaded(data: bytes, name: str) -> Run:
     counting on from the steps it was trained."""
     if not data:
         raise ValueError(f"{name} is empty")
-    config, params, task, trained = load_trained(io.BytesIO(data))
-    trainer = Trainer(config, params=params, task=task, trained_steps=trained)
-    run = Run(id=_next_id(), label=f"{config.label()} (loaded from {name})", config=config,
-              trainer=trainer, status="loaded", first_step=trained,
+    return add_trained(load_trained(io.BytesIO(data)), f"loaded from {name}")
+
+
+def add_trained(trained: Trained, source: str) -> Run:
+    """A run of a network trained elsewhere (a model file, a ready-trained network), kept as
+    loaded: `source` says where it came from in its label."""
+    config, params, task, steps = trained
+    trainer = Trainer(config, params=params, task=task, trained_steps=steps)
+    run = Run(id=_next_id(), label=f"{config.label()} ({source})", config=config,
+              trainer=trainer, status="loaded", first_step=steps,
               snapshots=dict(trainer.snapshots))
     return _keep(run)
 
@@ -217,22 +223,27 @@ class OpenSnapshot:
         params: {name: array} the parameters at that step.
         step: the training step.
         run_label: the run's name (its id and settings).
+        network: the key of the ready-trained network it is, as trained (a lesson link's
+            network=), or None.
     """
 
     config: Config
     params: dict[str, np.ndarray]
     step: int
     run_label: str
+    network: str | None = None
 
 
-def open_snapshot(run: Run, step: int) -> Config:
-    """Make the snapshot at `step` the open one, and the session's Config (validated, as the
-    sidebar sets it) the one that shows it. Returns that Config; ValueError if the views
-    cannot show this run (rnnviz.app.runs.view_config)."""
+def open_snapshot(run: Run, step: int, network: str | None = None) -> Config:
+    """Make the snapshot at `step` the open one (the ready-trained `network`, if it is one),
+    and the session's Config (validated, as the sidebar sets it) the one that shows it.
+    Returns that Config; ValueError if the views cannot show this run
+    (rnnviz.app.runs.view_config)."""
     config = view_config(run.config)
     state.store_config(config)
     st.session_state[SNAPSHOT_KEY] = OpenSnapshot(
-        config=config, params=run.snapshots[step].as_dict(), step=step, run_label=run.name)
+        config=config, params=run.snapshots[step].as_dict(), step=step, run_label=run.name,
+        network=network)
     return config
 
 

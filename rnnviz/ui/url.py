@@ -4,7 +4,8 @@ controls a lesson link hid, so any view can be shared as a link.
 One table, `KEYS`, names every parameter the app writes or reads: the Config's fields
 (rnnviz.app.config.URL_KEYS, with an older link's forget_bias, read and then removed), the
 view fields of every page (rnnviz.app.lesson.VIEWS: a page writes its own and removes the
-others') and ``hide``. `adopt` reads them in one pass and
+others'), ``network`` (a ready-trained network, opened as the snapshot shown: it stays in the
+address while its weights are the ones shown) and ``hide``. `adopt` reads them in one pass and
 `write` writes them in one loop. Other keys (Streamlit's own, such as ``embed``, and unknown
 ones) are never removed; an unknown one is named in a warning when a link is adopted.
 
@@ -21,9 +22,9 @@ import streamlit as st
 from rnnviz.app import lesson
 from rnnviz.app.config import URL_KEYS, from_query
 from rnnviz.app.contents import Page
-from rnnviz.ui import state
+from rnnviz.ui import ready, state, training
 
-KEYS = (*URL_KEYS, *sorted(lesson.VIEW_KEYS), "hide")
+KEYS = (*URL_KEYS, *sorted(lesson.VIEW_KEYS), lesson.NETWORK_KEY, "hide")
 
 
 def _written_part() -> dict[str, str]:
@@ -41,6 +42,10 @@ def adopt(page: Page) -> None:
         return
     query = {key: st.query_params.get_all(key) for key in st.query_params}
     config, warnings = from_query(query)
+    network, network_warnings = lesson.parse_network(query.get(lesson.NETWORK_KEY))
+    if network is not None:
+        config, network_warnings = _open_network(network, config, query)
+    warnings += network_warnings
     sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m, "cell": config.cell}
     view, view_warnings = lesson.parse_view(page, query, sizes)
     hide, hide_warnings = lesson.parse_hide(query.get("hide", ""))
@@ -49,12 +54,32 @@ def adopt(page: Page) -> None:
     state.store_config(config, warnings + view_warnings + hide_warnings)
 
 
+def _open_network(network: str, config, query: dict):
+    """Open the ready-trained network a link names (rnnviz.ui.ready): (the Config that shows
+    it, a warning naming the link's network settings it overrides, or none)."""
+    try:
+        opened = ready.open_network(network)
+    except ValueError as why:
+        return config, [f"{lesson.NETWORK_KEY}={network} was ignored: {why}"]
+    ours, link = opened.to_query(), config.to_query()
+    overridden = [key for key in URL_KEYS if key in query and ours.get(key) != link.get(key)]
+    if not overridden:
+        return opened, []
+    return opened, [f"{', '.join(overridden)} {'was' if len(overridden) == 1 else 'were'} "
+                    f"ignored: the ready-trained network {network} sets the network's cell, "
+                    "sizes, input and seed"]
+
+
 def write(page: Page) -> None:
     """Put the Config and `page`'s view (the values that differ from the defaults) and the
     hidden controls in the URL, so the address bar always reproduces what the student sees."""
     hidden = st.session_state.get(state.HIDDEN_KEY, frozenset())
-    wanted = {**state.current_config().to_query(),
-              **lesson.view_to_query(page, state.view(page)), **lesson.hide_to_query(hidden)}
+    config = state.current_config()
+    snapshot = training.snapshot_for(config)
+    network = {} if snapshot is None or snapshot.network is None else {
+        lesson.NETWORK_KEY: snapshot.network}   # while its weights are the ones shown
+    wanted = {**config.to_query(), **lesson.view_to_query(page, state.view(page)), **network,
+              **lesson.hide_to_query(hidden)}
     given = st.query_params.get_all("hide")
     if len(given) == 1 and lesson.parse_hide(given)[0] == hidden:
         wanted["hide"] = given[0]  # the link's own spelling and order: leave it

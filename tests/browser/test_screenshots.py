@@ -69,6 +69,8 @@ SHOTS = [
      MAIN, 6, "The spectrum of the recurrence"),
     ("memory_states", f"/Training?task=flipflop&train_cell=lstm&steps={FLIPFLOP_STEPS}", MAIN,
      0, "How the state moves"),
+    ("break_it", "/Training?network=copy-lstm", MAIN, 2,
+     "Break it: shut its memory, silence its units"),
 ]
 
 

@@ -31,7 +31,7 @@ def test_a_short_training_run_finishes_with_its_curve_drawn(goto_app, assert_no_
     # the RNN and the LSTM are on by default; a click on GRU adds the third cell
     gru = page.get_by_test_id("stForm").get_by_role("button", name="GRU", exact=True)
     gru.click()
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text("Runs in this session")).to_be_visible(timeout=LONG_MS)
     loss = _charts(page).first
     expect(loss.locator(".gtitle")).to_have_text("Loss while training", timeout=LONG_MS)
@@ -51,7 +51,7 @@ def test_stop_keeps_the_partial_run(goto_app, assert_no_exception):
     page = goto_app("/Training")
     _set_number(page, "steps (at most 20,000)", 20000)
     _set_number(page, "n_a (hidden units)", 8)
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text("step ", exact=False).first).to_be_visible(timeout=LONG_MS)
     stop = page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True)
     expect(stop).to_be_enabled(timeout=LONG_MS)
@@ -80,7 +80,7 @@ def test_a_text_file_beside_the_box_is_learned_and_its_rare_characters_named(
     chooser.locator('input[type="file"]').set_input_files(
         files=[{"name": "names.txt", "mimeType": "text/plain", "buffer": text.encode()}])
     expect(chooser.get_by_text("names.txt")).to_be_visible(timeout=LONG_MS)  # uploaded
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text("4 rare characters were left out of the text")).to_be_visible(
         timeout=LONG_MS)
     expect(page.get_by_text("Runs in this session")).to_be_visible(timeout=LONG_MS)
