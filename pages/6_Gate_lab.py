@@ -61,6 +61,7 @@ for key, original, intervened in ui_lab.pictures(cell, result, units, loss_at):
     with right:
         page.live_chart(intervened, key=f"rnnviz_lab_{key}_intervened")
 
+ui_lab.trained_experiments(config, params)
 st.caption(
     "What to notice: a gate held at 0 or 1 makes the cell's update simpler, and the sentence "
     "above checks that simpler update on the intervened numbers. Where the memory is cut "

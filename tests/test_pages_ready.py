@@ -187,3 +187,15 @@ def test_the_experiments_section_breaks_a_copy_run_with_the_reports_numbers():
 def test_no_experiments_section_for_a_names_run():
     at = open_app(TRAINING, {"network": "names-gru"})
     assert not any(h.value.startswith("Break it") for h in at.subheader)
+
+
+def test_the_gate_lab_breaks_a_ready_trained_copy_network_before_and_after():
+    at = open_app("pages/6_Gate_lab.py", {"network": "copy-lstm"})
+    assert any(h.value == "On the trained network: recall before and after" for h in at.header)
+    trained = load("copy-lstm").trained
+    result = break_it.report(trained.params.as_dict(), trained.config.cell, trained.config.task,
+                             trained.config.T_x)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"{result.sequences:,} fresh sequences" in text
+    at = open_app("pages/6_Gate_lab.py")   # the sidebar's untrained network: no experiments
+    assert not any(h.value.startswith("On the trained network") for h in at.header)

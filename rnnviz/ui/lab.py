@@ -21,7 +21,8 @@ from rnnviz.fields import MAX_LIST
 from rnnviz.figures import forward, gradients
 from rnnviz.figures import lab as figures
 from rnnviz.limits import MAX_INTERVENTIONS
-from rnnviz.ui import cache, page, state
+from rnnviz.training.experiments import applies_to
+from rnnviz.ui import break_it, cache, page, state
 
 PREFIX = "rnnviz_lab_"  # its widgets' keys: PREFIX + field + "_" + the intervention's index
 STEPS_ON_A_SLIDER = 20  # a value's slider moves in (high − low) / this
@@ -142,3 +143,12 @@ def pictures(cell: Cell, result: lab.Comparison, units: list[int],
     return [(key, *figures.side_by_side(build(result.original, "original"),
                                         build(result.intervened, "intervened"), spans))
             for key, build in rows.items()]
+
+
+def trained_experiments(config: Config, params: dict | None) -> None:
+    """On a trained copy-task network (a snapshot open here): its recall as trained and with
+    its memory shut, its units silenced (rnnviz.ui.break_it); nothing otherwise."""
+    if params is None or not applies_to(config.input):
+        return
+    st.header("On the trained network: recall before and after")
+    break_it.section(params, config.cell, config.input, config.T_x, key="rnnviz_lab_break")
