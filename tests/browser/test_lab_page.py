@@ -8,7 +8,9 @@ CHART = '[data-testid$="PlotlyChart"] .js-plotly-plot'
 CHART_DATA_JS = """() => Object.fromEntries(
   [...document.querySelectorAll('[data-testid$="PlotlyChart"] .js-plotly-plot')].map(p => [
     p.layout.title.text,
-    p.data.map(trace => Array.from(trace.z ? trace.z.flat() : trace.y).map(String))]))"""
+    // the data as Plotly decoded it: a heatmap's z arrives as a typed array (rows of numbers)
+    p._fullData.map(trace => (trace.z ? trace.z.flatMap(row => Array.from(row))
+                                      : Array.from(trace.y)).map(String))]))"""
 
 
 def _of(charts: dict, run: str, what: str) -> list:
