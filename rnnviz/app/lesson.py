@@ -133,7 +133,8 @@ HIDEABLE: dict[str, str] = {
     "where": "where the loss sits (Gradient flow, Gate lab)",
     "intervene": "the Gate lab's interventions editor (the interventions the link set apply)",
     "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow, "
-             "Memory map) and the gate biases' sliders (Gates)",
+             "Memory map), Gradient flow's BPTT truncation slider and the gate biases' "
+             "sliders (Gates)",
     "clipping": "the gradient-clipping section (Gradient flow)",
     **{name: f"the Training form's {', '.join(SETTING[row].label for row in rows)}"
        for name, rows in _rows_hidden_by().items()},
