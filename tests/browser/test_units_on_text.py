@@ -16,7 +16,7 @@ def test_a_unit_chosen_recolours_the_text(goto_app, expect_rerun, assert_no_exce
         box = form.get_by_label(label, exact=True)
         box.fill(str(value))
         box.press("Tab")
-    page.get_by_role("button", name="Train").click()
+    page.get_by_role("button", name="Train", exact=True).click()
     opener = page.get_by_role("button", name="Open in Units on text")
     expect(opener).to_be_visible(timeout=LONG_MS)
     with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
