@@ -199,3 +199,11 @@ def test_the_gate_lab_breaks_a_ready_trained_copy_network_before_and_after():
     assert f"{result.sequences:,} fresh sequences" in text
     at = open_app("pages/6_Gate_lab.py")   # the sidebar's untrained network: no experiments
     assert not any(h.value.startswith("On the trained network") for h in at.header)
+
+
+def test_a_names_network_opened_on_units_on_text_is_read_there():
+    at = open_from_sidebar(open_app("pages/7_Units_on_text.py"), "names-gru")
+    assert [t.value for t in at.title] == ["Units on text"]   # stays: the page reads it
+    run = next(s for s in at.selectbox if s.label == "training run")
+    assert run.options == ["1: GRU · chars · n_a=32 · Adam lr=0.01 · clip ‖g‖≤5 · seed 1 "
+                           "(ready-trained: GRU on the dinosaur names)"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnviz.app.config import Config
-from rnnviz.app.contents import SNAPSHOT_VIEWS, STEP, TRAINING
+from rnnviz.app.contents import SNAPSHOT_VIEWS, STEP, TRAINING, UNITS
 from rnnviz.app.runs import Run
 from rnnviz.training.bundled import NETWORKS, load
 from rnnviz.ui import state, training
@@ -56,7 +56,8 @@ def draw() -> None:
                             format_func=lambda key: NETWORKS[key].title,
                             help="Networks trained before the lesson, from a fixed seed. Open "
                                  "one to see it here as a snapshot (on Home and Gradient "
-                                 "check: in Step through); it joins your training runs.")
+                                 "check: in Step through; on Units on text, a names "
+                                 "network is read on its text); it joins your training runs.")
     st.caption(NETWORKS[chosen].blurb)
     if st.button("Open this network", key=OPEN_BUTTON, width="stretch"):
         try:
@@ -66,7 +67,7 @@ def draw() -> None:
             return
         st.session_state[NOTE_KEY] = f"Opened “{NETWORKS[chosen].title}”."
         running = state.running_page()
-        if running in SNAPSHOT_VIEWS or running == TRAINING:
+        if running in SNAPSHOT_VIEWS or running in (TRAINING, UNITS):  # it shows it here
             st.rerun()
         st.switch_page(STEP.script)
     if NOTE_KEY in st.session_state:
