@@ -18,7 +18,13 @@
 //   part again, and the page took the live part off;
 // - UNANSWERED polls in a row, UNANSWERED_MS apart, drew nothing: the server no longer knows
 //   the live part (a new session after a restart).
+//
+// No poll is asked for within QUIET_MS of the student's last input, nor while input waits to
+// be handled: Streamlit sends the widget changes of one moment as one message, scoped to the
+// first fragment among them, so a click landing beside a poll reran the live part alone and
+// was lost (a button outside it, a link to another page: the page was left blank).
 const CHECK_MS = 100;  // how often the page's state is looked at
+const QUIET_MS = 600;
 const UNANSWERED = 3;
 const UNANSWERED_MS = 3000;
 
@@ -35,7 +41,21 @@ const follow = {
   unanswered: 0,      // polls asked for in a row that drew nothing
   recovered: null,    // the data.drawn of the poll element the whole page was asked for
   timer: null,
+  lastInput: -Infinity,  // when the student last pressed, typed or clicked
 };
+
+window.rnnvizFollowRuns = follow;  // the browser tests make a poll land beside a click
+
+for (const kind of ["pointerdown", "pointerup", "click", "keydown", "input", "change"]) {
+  document.addEventListener(kind, () => { follow.lastInput = performance.now(); }, true);
+}
+
+// The student is acting, or has just acted: a poll now could swallow what they did.
+function studentBusy() {
+  if (performance.now() - follow.lastInput < QUIET_MS) return true;
+  const scheduling = navigator.scheduling;
+  return Boolean(scheduling && scheduling.isInputPending && scheduling.isInputPending());
+}
 
 // No script run going (or Streamlit does not say) and the page connected to its server.
 function idle() {
@@ -59,6 +79,7 @@ function askPoll() {
 }
 
 function step() {
+  if (studentBusy()) return;  // asked again CHECK_MS later
   if (!follow.poll.isConnected) {
     if (follow.recovered !== follow.drawn) askPage();
     return;

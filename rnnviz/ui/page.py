@@ -30,6 +30,7 @@ def setup(page: Page) -> Config:
         the Config every view on the page reads.
     """
     st.set_page_config(page_title=f"{page.title} · rnnviz", page_icon="🔁", layout="wide")
+    state.take_the_way()
     keep_freed_memory_for_reuse()  # once per process, whichever page is opened first
     limit_blas_threads()           # likewise
     st.session_state[state.PAGE_KEY] = page

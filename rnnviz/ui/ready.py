@@ -24,6 +24,7 @@ PICK_KEY = "rnnviz_ready_pick"
 PICK_WIDGET = "rnnviz_ready_pick_w"
 OPEN_BUTTON = "rnnviz_ready_open"
 NOTE_KEY = "rnnviz_ready_note"
+ERROR_KEY = "rnnviz_ready_error"   # why the network chosen could not be opened, shown once
 
 
 def _kept_run(key: str) -> Run | None:
@@ -45,6 +46,22 @@ def open_network(key: str) -> Config:
     return training.open_snapshot(run, run.first_step, network=key)
 
 
+def _open(chosen: str) -> None:
+    """Open the network `chosen` here if this page shows snapshots, else in Step through."""
+    try:
+        open_network(chosen)
+    except ValueError as why:
+        st.session_state[ERROR_KEY] = f"This network cannot be opened: {why}."
+        state.whole_page()
+        return
+    st.session_state[NOTE_KEY] = f"Opened “{NETWORKS[chosen].title}”."
+    running = state.running_page()
+    if running in SNAPSHOT_VIEWS or running in (TRAINING, UNITS):  # it shows it here
+        state.whole_page()
+        return
+    state.go_to(STEP.script)
+
+
 def draw() -> None:
     """The sidebar's menu of the ready-trained networks and its Open button (unless a lesson
     link hid it)."""
@@ -59,17 +76,11 @@ def draw() -> None:
                                  "check: in Step through; on Units on text, a names "
                                  "network is read on its text); it joins your training runs.")
     st.caption(NETWORKS[chosen].blurb)
-    if st.button("Open this network", key=OPEN_BUTTON, width="stretch"):
-        try:
-            open_network(chosen)
-        except ValueError as why:
-            st.error(f"This network cannot be opened: {why}.", icon="🚫")
-            return
-        st.session_state[NOTE_KEY] = f"Opened “{NETWORKS[chosen].title}”."
-        running = state.running_page()
-        if running in SNAPSHOT_VIEWS or running in (TRAINING, UNITS):  # it shows it here
-            st.rerun()
-        st.switch_page(STEP.script)
+    # in a callback: a click that came in the Training page's poll (a fragment) still opens it
+    st.button("Open this network", key=OPEN_BUTTON, width="stretch", on_click=_open,
+              args=(chosen,))
+    if ERROR_KEY in st.session_state:
+        st.error(st.session_state.pop(ERROR_KEY), icon="🚫")
     if NOTE_KEY in st.session_state:
         st.caption(st.session_state.pop(NOTE_KEY))
     st.divider()

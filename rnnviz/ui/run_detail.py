@@ -4,6 +4,8 @@ in another view, and (on the copy task) a snapshot broken on purpose."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -22,7 +24,8 @@ ADAM_TABS = {"v_hat": ("m̂ (first moment)", "m"), "s_hat": ("v̂ (second moment
 def choose(kept: list[Run], names: dict[int, str]) -> Run:
     """The run to look at: the newest started or loaded, until the student picks another."""
     run = training.detail_run()
-    state.mirrored(st.selectbox, DETAIL_WIDGET, run.id, training.choose_detail, "run",
+    state.mirrored(st.selectbox, DETAIL_WIDGET, run.id,
+                   state.then_whole_page(training.choose_detail), "run",
                    list(names), format_func=names.get)
     if run.training:
         st.caption(f"Run {run.id} is training: what follows is as it was when the page was "
@@ -87,6 +90,7 @@ def snapshot_step(run: Run) -> int:
         return kept[0]
     return st.select_slider("training step", kept, value=kept[-1],
                             key=f"rnnviz_tr_snap_{run.id}_{kept[-1]}",
+                            on_change=state.whole_page,
                             help="Parameters are kept every few steps; the first is where "
                                  "the run started.")
 
@@ -97,7 +101,8 @@ def samples(run: Run, step: int) -> None:
         return
     low, high = TEMPERATURE.bounds()
     temperature = st.slider(TEMPERATURE.label, low, high, TEMPERATURE.default, 0.1,
-                            key="rnnviz_tr_temperature", help=TEMPERATURE.help)
+                            key="rnnviz_tr_temperature", help=TEMPERATURE.help,
+                            on_change=state.whole_page)
     names = training.samples(run.snapshots[step].as_dict(), run.config.cell, run.config.text,
                              float(temperature), 5, seed=step)
     st.markdown(f"**Five samples at step {step:,}:** " + " · ".join(
@@ -114,15 +119,21 @@ def open_in_views(run: Run, step: int) -> None:
         can_open = False
     else:
         can_open = True
+    # in callbacks: a click that came in the Training page's poll still opens the view
     for column, view in zip(st.columns(len(SNAPSHOT_VIEWS)), SNAPSHOT_VIEWS, strict=True):
-        if column.button(f"Open in {view.title}", key=f"rnnviz_tr_open_{view.title}",
-                         disabled=not can_open, width="stretch"):
-            training.open_snapshot(run, step)
-            st.switch_page(view.script)
-    if run.config.task == "chars" and st.button(
-            f"Open in {UNITS.title}", key="rnnviz_tr_open_text", width="stretch"):
-        unit_text.open_snapshot(run, step)   # a pasted text too: that page reads the run's own
-        st.switch_page(UNITS.script)
+        column.button(f"Open in {view.title}", key=f"rnnviz_tr_open_{view.title}",
+                      disabled=not can_open, width="stretch", on_click=_open,
+                      args=(training.open_snapshot, run, step, view.script))
+    if run.config.task == "chars":
+        # a pasted text too: that page reads the run's own
+        st.button(f"Open in {UNITS.title}", key="rnnviz_tr_open_text", width="stretch",
+                  on_click=_open, args=(unit_text.open_snapshot, run, step, UNITS.script))
+
+
+def _open(open_snapshot: Callable[[Run, int], object], run: Run, step: int, script: str
+          ) -> None:
+    open_snapshot(run, step)
+    state.go_to(script)
 
 
 def break_the_network(run: Run, step: int) -> None:

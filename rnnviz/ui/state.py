@@ -20,6 +20,7 @@ last upload's in train_runs):
     PLAY_SEEN_KEY   {"seq": Play/Pause clicks, "ticks": frames} seen from the Play button
     PRESSES_KEY     {◀ or ▶ button's key: its presses counted so far} (rnnviz.ui.player)
     T_MOVES_KEY     how many times ◀ ▶ or Play moved t: numbers the slider's key (player)
+    GO_TO_KEY       the page (its script) a widget's callback asked to open next
     CHECKED_KEY     the (Config, inputs too) the gradient check last ran for, shown until
                     either changes
     VIEW_PREFIX + store    each view field of a page (rnnviz.app.lesson.VIEWS), see `store`
@@ -34,6 +35,7 @@ from functools import partial
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from rnnviz.app import build, lesson
 from rnnviz.app.config import Config
@@ -51,6 +53,7 @@ PLAY_SEEN_KEY = "rnnviz_play_seen"
 PRESSES_KEY = "rnnviz_presses"
 T_MOVES_KEY = "rnnviz_t_moves"
 CHECKED_KEY = "rnnviz_gc_done"
+GO_TO_KEY = "rnnviz_go_to"
 VIEW_PREFIX = "rnnviz_view_"
 WIDGET_PREFIX = "rnnviz_w_"
 
@@ -178,3 +181,38 @@ def mirrored(widget: Callable, key: str, value, write: Callable[[Any], None], *a
 
 def _write_back(key: str, write: Callable[[Any], None]) -> None:
     write(st.session_state[key])
+
+
+def go_to(script: str) -> None:
+    """In a widget's callback: open the page `script` (st.switch_page needs the pages, which
+    are known only once the script runs: `take_the_way` switches at the start of the run)."""
+    st.session_state[GO_TO_KEY] = script
+    whole_page()
+
+
+def take_the_way() -> None:
+    """At the start of every page: go to the page a callback asked for (`go_to`), if any."""
+    if GO_TO_KEY in st.session_state:
+        st.switch_page(st.session_state.pop(GO_TO_KEY))
+
+
+def whole_page() -> None:
+    """In the callback of a widget drawn outside every fragment: if its change came in a
+    fragment's run, ask for a run of the whole page, so the page follows the change.
+
+    Streamlit sends the widget changes of one moment in one message, scoped to the first
+    fragment among them: a click landing beside the Training page's poll (a fragment) came
+    in the poll's run, and the rest of the page never saw it. Callbacks run in any run."""
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        st.rerun()
+
+
+def then_whole_page(write: Callable[[Any], None]) -> Callable[[Any], None]:
+    """`write`, then `whole_page()`: for `mirrored` widgets outside every fragment."""
+    return partial(_write_then_whole_page, write)
+
+
+def _write_then_whole_page(write: Callable[[Any], None], value) -> None:
+    write(value)
+    whole_page()
