@@ -5,7 +5,7 @@ snapshot."""
 import streamlit as st
 
 from rnnviz.app.contents import TRAINING
-from rnnviz.ui import page, run_detail, train_form, train_live, train_runs, training
+from rnnviz.ui import page, run_detail, scrub, train_form, train_live, train_runs, training
 
 page.setup(TRAINING)
 training.collect()   # what the workers trained since this session last looked
@@ -42,6 +42,11 @@ run_detail.optimizer_insides(run)
 
 st.subheader("Snapshots: the network as it was")
 step = run_detail.snapshot_step(run)
+st.markdown("**The recurrence at this snapshot.** Each recurrent block's eigenvalues λ (faint: "
+            "at the first snapshot); inside the dashed unit circle a direction of the state "
+            "shrinks at every step. Move the slider to watch them move as the run learns, and "
+            "the spectral radius (the largest |λ|) head toward 1 or away from it.")
+scrub.spectrum_through_training(run, step, key="rnnviz_tr_scrub")
 run_detail.samples(run, step)
 st.markdown("Open this snapshot in another view (the sidebar switches to this network's "
             "task and sizes):")

@@ -8,7 +8,7 @@ from rnnviz.app import memory as words
 from rnnviz.app.contents import MEMORY
 from rnnviz.engine import CELLS
 from rnnviz.figures import memory as figures
-from rnnviz.ui import memory, page, sidebar, view
+from rnnviz.ui import memory, page, scrub, sidebar, view
 
 config = page.setup(MEMORY)
 
@@ -52,6 +52,11 @@ st.markdown(
 )
 with page.engine_errors():
     memory.spectrum(config, example, snapshot)
+st.subheader("Through training")
+st.markdown("The same blocks at each snapshot of the run this network comes from (faint: its "
+            "first snapshot), and each block's spectral radius over training: whether "
+            "learning pushed the recurrence toward the unit circle, where it keeps a state.")
+scrub.on_memory_map(config)
 
 st.header("How the state moves")
 st.markdown(

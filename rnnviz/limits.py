@@ -14,6 +14,9 @@ MEMORY_MAP_WORK = 64 * 100 ** 2 * 128 ** 2
 # the step Jacobians' eigenvalues along a run: T_x n_s^3 at most this (the LSTM at n_a = 64,
 # T_x = 60: n_s = 128, about a CPU-second)
 STEP_SPECTRA_WORK = 60 * 128 ** 3
+# the spectra of a run's snapshots, for the spectral radius over training: snapshots x blocks x
+# n_a^3 at most this (40 eigensolves at n_a = 256, about a CPU-second); more, evenly spaced
+SCRUB_SPECTRA_WORK = 40 * 256 ** 3
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
 MAX_INTERVENTIONS = 5         # interventions in one forward pass (the Gate lab's list)
 # The values the Gate lab sets a state to: a stays in tanh's range; c within ±5, where

@@ -6,7 +6,12 @@ import pytest
 
 from rnnviz.engine import CELLS, forward, init_params
 from rnnviz.engine.analysis import step_jacobians
-from rnnviz.engine.eigen import recurrent_blocks, recurrent_spectra, step_jacobian_spectra
+from rnnviz.engine.eigen import (
+    recurrent_blocks,
+    recurrent_spectra,
+    spectra_through,
+    step_jacobian_spectra,
+)
 
 
 @pytest.mark.parametrize("cell", sorted(CELLS))
@@ -52,3 +57,24 @@ def test_the_step_jacobians_eigenvalues_and_the_lstms_forget_gate_among_them():
     for t in range(3):
         f = trace.f[:, 0, t]
         assert np.sort(spectra[t].real)[-4:] == pytest.approx(np.sort(f))
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_the_spectra_through_snapshots_are_each_snapshots_own(cell):
+    snapshots = [init_params(cell, 3, n, 2, np.random.default_rng(seed), spectral_radius=r)
+                 for n in (5,) for seed, r in ((0, 0.5), (1, 1.0), (2, 1.7))]
+    through = spectra_through(snapshots)
+    assert list(through) == [p.value for p in CELLS[cell].projections]
+    for k, params in enumerate(snapshots):
+        for name, values in recurrent_spectra(params).items():
+            assert through[name].shape == (3, 5)
+            np.testing.assert_allclose(through[name][k], values, atol=1e-12)
+    np.testing.assert_allclose(np.abs(through[next(iter(through))][:, 0]), [0.5, 1.0, 1.7])
+
+
+def test_the_spectra_through_snapshots_refuse_mixed_sizes_and_none():
+    with pytest.raises(ValueError, match="differ"):
+        spectra_through([init_params("rnn", 3, 5, 2, np.random.default_rng(0)),
+                         init_params("rnn", 3, 6, 2, np.random.default_rng(0))])
+    with pytest.raises(ValueError, match="no snapshots"):
+        spectra_through([])

@@ -10,9 +10,10 @@ import numpy as np
 
 from rnnviz.engine import CELLS
 from rnnviz.engine.description import Projection
-from rnnviz.limits import MEMORY_MAP_WORK, STEP_SPECTRA_WORK
+from rnnviz.limits import MEMORY_MAP_WORK, SCRUB_SPECTRA_WORK, STEP_SPECTRA_WORK
 
 HEARD = 0.01  # an input still heard: at least this fraction of the output's strongest one
+FEWEST_SCRUBBED = 11  # the radius line keeps at least this many snapshots, however large
 
 
 def too_large(n_a: int, n_y: int, T_x: int) -> str | None:
@@ -65,6 +66,11 @@ def one_unit_sentence(w: float, fixed: Sequence, gain: np.ndarray) -> str:
     return (f"**∂a⟨{T}⟩/∂a⟨1⟩ = {gain[-1]:.2e}.** {why} Stable fixed points: {settle}.")
 
 
+def block_labels(cell: str) -> dict[str, str]:
+    """{projection's value: `block_label`} for every recurrent block of the cell."""
+    return {p.value: block_label(p) for p in CELLS[cell].projections}
+
+
 def block_label(projection: Projection) -> str:
     """The recurrent block's name as the notebook writes it: "Waa", or "Wf[:, :n_a]" (the
     columns of a concat weight that multiply a<t-1>)."""
@@ -88,6 +94,37 @@ def spectrum_sentence(blocks: Mapping[str, np.ndarray], steps: np.ndarray | None
                  + ("inside the unit circle at every step, so every direction shrinks on the "
                     "way back." if largest.max() < 1 else
                     "outside the unit circle at some steps, where a direction can grow."))
+    return text
+
+
+def scrubbed_steps(steps: Sequence[int], blocks: int, n_a: int) -> list[int]:
+    """The snapshots (training steps, in order) whose spectra the spectral radius over
+    training is drawn from: every one while blocks x snapshots x n_a^3 stays within
+    SCRUB_SPECTRA_WORK, else that many (at least FEWEST_SCRUBBED) evenly spaced, the first and
+    the last among them."""
+    steps = sorted(steps)
+    fit = max(FEWEST_SCRUBBED, SCRUB_SPECTRA_WORK // (blocks * n_a ** 3))
+    if len(steps) <= fit:
+        return steps
+    return [steps[i] for i in np.unique(np.linspace(0, len(steps) - 1, fit).round().astype(int))]
+
+
+def radius_sentence(steps: Sequence[int], radii: Mapping[str, np.ndarray], step: int,
+                    kept: int) -> str:
+    """How each block's spectral radius moved from the first snapshot to `step`, and whether
+    it ends inside the unit circle; says when the line skips snapshots (`kept` in all)."""
+    at = list(steps).index(step)
+    moves = ", ".join(f"{label} {values[0]:.2f} → {values[at]:.2f}"
+                      for label, values in radii.items())
+    largest = max(values[at] for values in radii.values())
+    text = (f"**Spectral radius from step {steps[0]:,} to step {step:,}:** {moves}. "
+            + ("Every block is inside the unit circle here: left alone, the recurrence "
+               "forgets." if largest < 1 else
+               "A block reaches the unit circle or beyond: some direction of the state "
+               "is kept or grows from step to step."))
+    if len(steps) < kept:
+        text += (f" The line is drawn from {len(steps)} of the {kept} snapshots, evenly "
+                 "spaced: at this size each one's eigenvalues take a while.")
     return text
 
 

@@ -12,6 +12,8 @@ its 2 n_a, near 1 where the forget gate remembers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from rnnviz.engine.analysis import step_jacobians
@@ -36,6 +38,20 @@ def recurrent_spectra(params: Params) -> dict[str, np.ndarray]:
     largest |eigenvalue| first."""
     return {name: _by_size(np.linalg.eigvals(block))
             for name, block in recurrent_blocks(params).items()}
+
+
+def spectra_through(snapshots: Sequence[Params]) -> dict[str, np.ndarray]:
+    """`recurrent_spectra` of several parameter sets of one cell and size at once (a run's
+    snapshots): {projection's value: (K, n_a) complex, row k the eigenvalues of its block in
+    snapshots[k], largest |eigenvalue| first}; one stacked eigensolve per block."""
+    if not snapshots:
+        raise ValueError("no snapshots: give at least one parameter set")
+    if len({(type(p), tuple(p.sizes.items())) for p in snapshots}) > 1:
+        raise ValueError("the snapshots differ in cell or sizes")
+    blocks = [recurrent_blocks(params) for params in snapshots]
+    return {name: np.stack([_by_size(values) for values in
+                            np.linalg.eigvals(np.stack([b[name] for b in blocks]))])
+            for name in blocks[0]}
 
 
 def step_jacobian_spectra(params: Params, trace: Trace, example: int = 0) -> np.ndarray:

@@ -184,23 +184,64 @@ def _plane(title: str, values: list[np.ndarray], height: int) -> dict:
                                    "scaleanchor": "x", "constrain": "domain"}})
 
 
-def spectrum(blocks: Mapping[str, np.ndarray], title: str, height: int = 560) -> dict:
+BLOCK_SYMBOLS = ("circle", "diamond", "square", "triangle-up")
+
+
+def spectrum(blocks: Mapping[str, np.ndarray], title: str, height: int = 560,
+             behind: Mapping[str, np.ndarray] | None = None, behind_name: str = "") -> dict:
     """The eigenvalues of each recurrent block on the complex plane, with the unit circle.
 
     Args:
         blocks: {legend label ("Waa", "Wf[:, :n_a]", ...): (n_a,) complex eigenvalues}.
+        behind: the same blocks' eigenvalues elsewhere (the first snapshot of a run), drawn
+            faint behind them in the same colours and shapes, out of the legend (the title
+            says what they are), hovering as "label (behind_name)".
     """
     data = [_unit_circle()]
-    for i, (label, values) in enumerate(blocks.items()):
-        values = np.asarray(values, dtype=complex)
-        data.append({"type": "scatter", "x": values.real, "y": values.imag, "mode": "markers",
-                     "name": label, "marker": {"size": 11, "opacity": 0.85,
-                                               "color": style.COLORWAY[i % len(style.COLORWAY)],
-                                               "symbol": ["circle", "diamond", "square",
-                                                          "triangle-up"][i % 4]},
-                     "hovertemplate": f"{label}<br>λ = %{{x:.3f}} %{{y:+.3f}}i<extra></extra>"})
-    layout = style.merged(_plane(title, list(blocks.values()), height),
+    for faint, shown in ((True, behind or {}), (False, blocks)):
+        for i, (label, values) in enumerate(shown.items()):
+            values = np.asarray(values, dtype=complex)
+            name = f"{label} ({behind_name})" if faint else label
+            data.append({"type": "scatter", "x": values.real, "y": values.imag,
+                         "mode": "markers", "name": name, "legendgroup": label,
+                         "showlegend": not faint,
+                         "marker": {"size": 9 if faint else 11, "opacity": 0.25 if faint else 0.85,
+                                    "color": style.COLORWAY[i % len(style.COLORWAY)],
+                                    "symbol": BLOCK_SYMBOLS[i % len(BLOCK_SYMBOLS)]},
+                         "hovertemplate": f"{name}<br>λ = %{{x:.3f}} %{{y:+.3f}}i"
+                                          "<extra></extra>"})
+    layout = style.merged(_plane(title, [*blocks.values(), *(behind or {}).values()], height),
                           style.legend_below(1))
+    return {"data": data, "layout": layout}
+
+
+def spectral_radii(steps: Sequence[int], radii: Mapping[str, np.ndarray], step: int,
+                   height: int = 560) -> dict:
+    """Each recurrent block's spectral radius over a run's snapshots, the unit circle's
+    radius 1 dashed and the snapshot shown marked.
+
+    Args:
+        steps: (K,) the snapshots' training steps, in order.
+        radii: {legend label: (K,) largest |eigenvalue| at each}.
+        step: the training step whose spectrum is shown beside it.
+    """
+    data = [{"type": "scatter", "x": list(steps), "y": np.asarray(values, dtype=np.float64),
+             "mode": "lines+markers", "name": label,
+             "line": {"color": style.COLORWAY[i % len(style.COLORWAY)], "width": 3},
+             "marker": {"size": 7, "symbol": BLOCK_SYMBOLS[i % len(BLOCK_SYMBOLS)]},
+             "hovertemplate": f"{label}<br>step %{{x:,}}<br>largest |λ| = %{{y:.3f}}"
+                              "<extra></extra>"}
+            for i, (label, values) in enumerate(radii.items())]
+    top = max([1.0, *(float(np.max(v)) for v in radii.values())]) * 1.1
+    layout = style.merged(
+        style.layout("Spectral radius over training", "training step", "largest |λ|",
+                     height=height),
+        style.legend_below(1 + (len(radii) - 1) // 4),
+        {"yaxis": {"range": [0, top]},
+         "shapes": [{**style.hline(1.0), "line": {"color": style.MUTED_INK, "dash": "dash",
+                                                   "width": 2}},
+                    {"type": "line", "xref": "x", "yref": "paper", "x0": step, "x1": step,
+                     "y0": 0, "y1": 1, "line": {"color": style.MARKER_COLOR, "width": 2}}]})
     return {"data": data, "layout": layout}
 
 

@@ -1,5 +1,7 @@
 """The Streamlit layer: what the pages share, one concern per module.
 
+    scrub       a run's recurrence scrubbed through its snapshots: the spectrum at one, the
+                spectral radius over training (Training page, Memory map)
     train_live  the Training page live, in a fragment the browser polls while the workers
                 train (follow_runs.js): Stop and Continue, runs waiting for a slot, the
                 progress, the curves, the runs' table

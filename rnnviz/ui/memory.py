@@ -34,7 +34,7 @@ def spectra(config: Config, example: int, params: dict | None = None) -> dict:
     """{"blocks": {label: eigenvalues of each recurrent block}, "steps": (T_x, n_s) the step
     Jacobians' eigenvalues along the example's run, or None at sizes too large for them}."""
     built = cache.setup(config, params)
-    labels = {p.value: words.block_label(p) for p in CELLS[config.cell].projections}
+    labels = words.block_labels(config.cell)
     blocks = {labels[name]: values for name, values in recurrent_spectra(built.params).items()}
     steps = None
     if words.step_spectra_fit(state_size(built.params), built.x.shape[2]):

@@ -29,8 +29,7 @@ ERROR_KEY = "rnnviz_ready_error"   # why the network chosen could not be opened,
 
 def _kept_run(key: str) -> Run | None:
     """The session's run of the network `key`, if it is still kept."""
-    run_id = st.session_state.get(RUNS_KEY, {}).get(key)
-    return next((run for run in training.runs() if run.id == run_id), None)
+    return training.run_with_id(st.session_state.get(RUNS_KEY, {}).get(key))
 
 
 def open_network(key: str) -> Config:

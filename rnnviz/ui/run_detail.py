@@ -81,15 +81,17 @@ def optimizer_insides(run: Run) -> None:
                        key=f"rnnviz_tr_adam_{key}")
 
 
-def snapshot_step(run: Run) -> int:
-    """The training step of the snapshot to look at: a slider over the snapshots kept (the
-    last at first, and again whenever the run has trained further), or the only one."""
+def snapshot_step(run: Run, start: int | None = None, key: str = "rnnviz_tr_snap") -> int:
+    """The training step of the snapshot to look at: a slider over the snapshots kept (at
+    `start` at first, else the last, and again whenever the run has trained further), or the
+    only one."""
     kept = sorted(run.snapshots)
     if len(kept) == 1:
         st.caption(f"Only one snapshot: step {kept[0]:,}.")
         return kept[0]
-    return st.select_slider("training step", kept, value=kept[-1],
-                            key=f"rnnviz_tr_snap_{run.id}_{kept[-1]}",
+    return st.select_slider("training step", kept, value=kept[-1] if start is None else start,
+                            key=f"{key}_{run.id}_{kept[-1]}" + ("" if start is None
+                                                                else f"_{start}"),
                             on_change=state.whole_page,
                             help="Parameters are kept every few steps; the first is where "
                                  "the run started.")

@@ -97,6 +97,11 @@ def runs() -> list[Run]:
     return st.session_state.setdefault(RUNS_KEY, [])
 
 
+def run_with_id(run_id: int | None) -> Run | None:
+    """The session's run with this id, if it is still kept."""
+    return next((r for r in runs() if r.id == run_id), None)
+
+
 def training_now() -> list[Run]:
     """The runs a job has (waiting, training or stopping)."""
     return [r for r in runs() if r.training]
@@ -225,6 +230,7 @@ class OpenSnapshot:
         run_label: the run's name (its id and settings).
         network: the key of the ready-trained network it is, as trained (a lesson link's
             network=), or None.
+        run_id: the run's id, to find its other snapshots (None: not known).
     """
 
     config: Config
@@ -232,6 +238,7 @@ class OpenSnapshot:
     step: int
     run_label: str
     network: str | None = None
+    run_id: int | None = None
 
 
 def open_snapshot(run: Run, step: int, network: str | None = None) -> Config:
@@ -243,7 +250,7 @@ def open_snapshot(run: Run, step: int, network: str | None = None) -> Config:
     state.store_config(config)
     st.session_state[SNAPSHOT_KEY] = OpenSnapshot(
         config=config, params=run.snapshots[step].as_dict(), step=step, run_label=run.name,
-        network=network)
+        network=network, run_id=run.id)
     return config
 
 

@@ -1,0 +1,151 @@
+"""AppTest: a run's recurrence scrubbed through its snapshots (the Training page's run detail,
+and the Memory map page on a snapshot of that run) for the RNN, the LSTM and the GRU: the
+eigenvalues drawn are the engine's at the step chosen, the radius line is each snapshot's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from apptest_charts import array
+from streamlit.testing.v1 import AppTest
+
+from rnnviz.app import memory as words
+from rnnviz.app.runs import Run
+from rnnviz.engine import CELLS
+from rnnviz.engine.eigen import recurrent_spectra
+from rnnviz.training.settings import TrainConfig
+from rnnviz.training.trainer import Trainer
+from rnnviz.ui import scrub
+from rnnviz.ui import training as tr
+
+ROOT = Path(__file__).resolve().parents[1]
+TRAINING = "pages/4_Training.py"
+MEMORY = "pages/8_Memory_map.py"
+TIMEOUT = 90
+
+
+def trained_run(cell: str, steps: int = 6, every: int = 2, task: str = "sine") -> Run:
+    """A run of `steps` steps with a snapshot every `every`, trained here (no worker)."""
+    config = TrainConfig(task=task, cell=cell, n_a=5, m=4, T_x=8, steps=steps,
+                         snapshot_every=every, stats_every=0)
+    trainer = Trainer(config)
+    run = Run(id=1, label=config.label(), config=config, trainer=trainer,
+              snapshots=dict(trainer.snapshots), status="stopped")
+    for _ in range(steps):
+        run.add(trainer.step())
+    return run
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    """{title: figure} of the live charts drawn (the Training page has others too)."""
+    data = [json.loads(e.proto.json) for e in at.get("bidi_component")]
+    specs = [json.loads(d["figure"]) for d in data if "figure" in d]
+    return {spec["layout"]["title"]["text"]: spec for spec in specs}
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def shown_blocks(fig: dict) -> dict[str, np.ndarray]:
+    """{legend label: eigenvalues} of a spectrum figure's markers in the legend."""
+    return {t["name"]: array(t["x"]) + 1j * array(t["y"]) for t in fig["data"][1:]
+            if t.get("showlegend", True)}
+
+
+def assert_spectrum_of(at: AppTest, run: Run, step: int) -> None:
+    """The spectrum chart is the snapshot's, the faint one the first's, the radius line each
+    snapshot's largest |λ|, with the step marked."""
+    cell = run.config.cell
+    labels = words.block_labels(cell)
+    title = f"The {CELLS[cell].label}'s recurrent weights at step {step:,}"
+    fig = next(f for t, f in figures(at).items() if t.startswith(title))
+    expected = {labels[n]: v for n, v in recurrent_spectra(run.snapshots[step]).items()}
+    shown = shown_blocks(fig)
+    assert list(shown) == list(expected)
+    for label, values in expected.items():
+        np.testing.assert_allclose(np.sort_complex(shown[label]), np.sort_complex(values),
+                                   atol=1e-12)
+    first = min(run.snapshots)
+    faint = [t for t in fig["data"][1:] if t.get("showlegend") is False]
+    assert len(faint) == (0 if step == first else len(expected))
+    for trace in faint:
+        label = trace["name"].removesuffix(f" (step {first:,})")
+        values = recurrent_spectra(run.snapshots[first])
+        name = next(n for n, lab in labels.items() if lab == label)
+        np.testing.assert_allclose(np.sort_complex(array(trace["x"]) + 1j * array(trace["y"])),
+                                   np.sort_complex(values[name]), atol=1e-12)
+    radii = figures(at)["Spectral radius over training"]
+    steps = sorted(run.snapshots)
+    for trace in radii["data"]:
+        name = next(n for n, lab in labels.items() if lab == trace["name"])
+        np.testing.assert_array_equal(array(trace["x"]), steps)
+        np.testing.assert_allclose(
+            array(trace["y"]), [np.abs(recurrent_spectra(run.snapshots[s])[name]).max()
+                                for s in steps], rtol=1e-12)
+    assert {s["x0"] for s in radii["layout"]["shapes"] if s.get("xref") == "x"} == {step}
+
+
+def training_page_with(run: Run) -> AppTest:
+    """The Training page of a session that keeps `run`."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state[tr.RUNS_KEY] = [run]
+    at.switch_page(TRAINING).run()
+    no_exception(at)
+    return at
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_the_training_pages_snapshot_slider_scrubs_the_spectrum(cell):
+    run = trained_run(cell)
+    at = training_page_with(run)
+    assert sorted(run.snapshots) == [0, 2, 4, 6]
+    assert_spectrum_of(at, run, 6)
+    assert any(m.value.startswith("**Spectral radius from step 0 to step 6:**")
+               for m in at.markdown)
+    at.select_slider(key="rnnviz_tr_snap_1_6").set_value(2).run()
+    no_exception(at)
+    assert_spectrum_of(at, run, 2)
+    assert set(at.session_state[scrub.RADII_KEY][1]) == {0, 2, 4, 6}   # each kept once
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_the_memory_map_on_a_snapshot_scrubs_through_its_run(cell):
+    run = trained_run(cell)
+    at = training_page_with(run)
+    at.select_slider(key="rnnviz_tr_snap_1_6").set_value(4).run()
+    at.button(key="rnnviz_tr_open_Memory map").click().run()
+    no_exception(at)
+    assert any("trained to step 4" in i.value for i in at.info)
+    assert_spectrum_of(at, run, 4)
+    at.switch_page(MEMORY)   # AppTest reruns the page it was told, not the one switched to
+    at.select_slider(key="rnnviz_mem_scrub_1_6_4").set_value(0).run()
+    no_exception(at)
+    assert_spectrum_of(at, run, 0)
+
+
+def test_the_memory_map_on_initial_weights_says_where_to_scrub():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["T_x"] = "6"
+    at.switch_page(MEMORY).run()
+    no_exception(at)
+    assert not any(t.startswith("Spectral radius over") for t in figures(at))
+    assert any("To scrub through training, train a network on the Training page" in i.value
+               for i in at.info)
+
+
+def test_the_radius_line_is_drawn_from_evenly_spaced_snapshots_when_they_are_large():
+    steps = list(range(0, 20_001, 100))
+    for blocks, n_a in ((1, 8), (4, 64), (4, 128), (4, 256), (1, 256)):
+        chosen = words.scrubbed_steps(steps, blocks, n_a)
+        assert chosen[0] == 0 and chosen[-1] == 20_000 and chosen == sorted(set(chosen))
+        assert len(chosen) == min(len(steps), max(words.FEWEST_SCRUBBED, words.SCRUB_SPECTRA_WORK
+                                                  // (blocks * n_a ** 3)))
+    assert words.scrubbed_steps(steps, 4, 64) == steps
+    assert len(words.scrubbed_steps(steps, 4, 256)) == words.FEWEST_SCRUBBED
+    radii = {"Waa": np.array([0.5, 0.9, 1.2])}
+    assert "from 3 of the 201 snapshots" in words.radius_sentence([0, 10, 20], radii, 10, 201)
+    assert "0.50 → 0.90" in words.radius_sentence([0, 10, 20], radii, 10, 3)
