@@ -61,11 +61,13 @@ scrub.on_memory_map(config)
 st.header("How the state moves")
 st.markdown(
     "Every example's hidden state a⟨t⟩ is a point in n_a dimensions; here the batch's states "
-    "are drawn on the plane where they spread most (their first two principal components), "
-    "with a few examples' paths as lines, coloured by what the task asks the network to "
-    "hold (or by t). The black marks are the network's fixed points with the input at 0, "
-    "the states a step leaves where they are: memories it can keep. Open a snapshot of a run "
-    "trained on the 3-bit flip-flop to see its 8."
+    "are drawn along the directions where they spread most (their first two principal "
+    "components, a plane, or three, a space you turn by dragging), with a few examples' paths "
+    "as lines, coloured by what the task asks the network to hold (or by t): on the sine "
+    "wave a path goes round a loop, once per period; a network that has learned the copy "
+    "task keeps one cluster per symbol it holds. The black marks are the network's fixed "
+    "points with the input at 0, the states a step leaves where they are: memories it can "
+    "keep. Open a snapshot of a run trained on the 3-bit flip-flop to see its 8."
 )
 with page.engine_errors():
     memory.state_trajectories(config, snapshot)

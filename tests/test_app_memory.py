@@ -6,24 +6,32 @@ import pytest
 from rnnviz.app import memory
 
 
-def test_the_principal_plane_finds_the_directions_the_states_spread_in():
+def test_the_principal_components_find_the_directions_the_states_spread_in():
     rng = np.random.default_rng(0)
     along = np.array([3.0, 4.0, 0.0]) / 5.0
     across = np.array([0.0, 0.0, 1.0])
     t = rng.standard_normal((2, 200))
     states = (np.outer(along, 10 * t[0]) + np.outer(across, t[1]) + 7.0).reshape(3, 20, 10)
-    mean, components, share = memory.principal_plane(states)
+    mean, components, share = memory.principal_components(states, 3)
     np.testing.assert_allclose(mean, 7.0 * np.ones(3), atol=1.0)
     assert abs(components[0] @ along) == pytest.approx(1.0, abs=1e-3)
     assert abs(components[1] @ across) == pytest.approx(1.0, abs=1e-2)
-    assert share[0] > 0.95 and share.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(components @ components.T, np.eye(3), atol=1e-12)
+    assert share[0] > 0.95 and share[2] < 1e-20 and share.sum() == pytest.approx(1.0)
     flat = memory.project(states, mean, components)
-    assert flat.shape == (2, 20, 10)
+    assert flat.shape == (3, 20, 10)
+    np.testing.assert_allclose(flat[:2], memory.project(
+        states, *memory.principal_components(states, 2)[:2]), atol=1e-9)
+    np.testing.assert_allclose(   # the variance each component holds is its share
+        flat.reshape(3, -1).var(axis=1) / states.reshape(3, -1).var(axis=1).sum(), share,
+        atol=1e-12)
 
 
-def test_a_single_state_has_no_plane_and_no_variance():
-    mean, components, share = memory.principal_plane(np.ones((4, 1, 1)))
-    assert np.all(share == 0) and components.shape == (2, 4)
+def test_a_single_state_has_no_components_and_no_variance():
+    mean, components, share = memory.principal_components(np.ones((4, 1, 1)), 3)
+    assert np.all(share == 0) and components.shape == (3, 4)
+    _, components, share = memory.principal_components(np.ones((2, 3, 1)) * [[[1], [2], [4]]], 3)
+    assert components.shape == (3, 2) and np.all(components[2] == 0)   # 2 directions at most
 
 
 def test_reach_is_the_oldest_input_still_heard():

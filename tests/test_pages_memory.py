@@ -125,5 +125,5 @@ def test_the_states_on_their_plane_with_the_fixed_points_the_engine_finds():
     stable = sum(p.stable for p in points)
     shown = sum(len(t["x"]) for t in fig["data"] if t.get("name") == "stable fixed point")
     assert shown == stable
-    _, _, share = words.principal_plane(trace.a)
+    _, _, share = words.principal_components(trace.a, 2)
     assert any(m.value == words.points_sentence(points, share) for m in at.markdown)

@@ -4,6 +4,7 @@ eigenvalues drawn are the engine's at the step chosen, the radius line is each s
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,13 +13,14 @@ import pytest
 from apptest_charts import array
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.app import contents
 from rnnviz.app import memory as words
 from rnnviz.app.runs import Run
 from rnnviz.engine import CELLS
 from rnnviz.engine.eigen import recurrent_spectra
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Trainer
-from rnnviz.ui import scrub
+from rnnviz.ui import scrub, state
 from rnnviz.ui import training as tr
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,3 +151,127 @@ def test_the_radius_line_is_drawn_from_evenly_spaced_snapshots_when_they_are_lar
     radii = {"Waa": np.array([0.5, 0.9, 1.2])}
     assert "from 3 of the 201 snapshots" in words.radius_sentence([0, 10, 20], radii, 10, 201)
     assert "0.50 → 0.90" in words.radius_sentence([0, 10, 20], radii, 10, 3)
+
+
+# ----- the states on 2 or 3 principal components ----------------------------------------------
+
+def memory_page(query: dict) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(MEMORY).run()
+    no_exception(at)
+    return at
+
+
+def states_figure(at: AppTest) -> dict:
+    return figures(at)["How the state moves"]
+
+
+def markers(fig: dict, name: str | None = None) -> np.ndarray:
+    """(k, points) the coordinates of the marker trace named `name` (None: the states
+    coloured by t)."""
+    trace = next(t for t in fig["data"] if t["mode"] == "markers" and
+                 (t["name"] == name if name else t["name"] == "a⟨t⟩"))
+    return np.stack([array(trace[axis]) for axis in ("x", "y", "z") if axis in trace])
+
+
+def assert_states_drawn_in_3d(at: AppTest, a: np.ndarray) -> None:
+    """The 3-D scene holds the states a (n_a, m, T_x) on their first three components, its
+    axes name each one's share, and the sentence gives them."""
+    fig = states_figure(at)
+    assert {t["type"] for t in fig["data"]} == {"scatter3d"}
+    mean, components, share = words.principal_components(a, 3)
+    expected = words.project(a, mean, components).reshape(3, -1)
+    np.testing.assert_allclose(markers(fig), expected, atol=1e-9)
+    titles = [fig["layout"]["scene"][f"{axis}axis"]["title"]["text"] for axis in "xyz"]
+    assert titles == [f"PC{k + 1} ({s:.0%} of the variance)" for k, s in enumerate(share)]
+    assert any(m.value.startswith(words.variance_sentence(share)) for m in at.markdown)
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_three_components_draw_the_states_in_space_on_initial_weights(cell):
+    from rnnviz.app.build import build
+    from rnnviz.app.config import Config
+
+    at = memory_page({"cell": cell, "input": "gaussian", "n_a": "6", "T_x": "9", "pcs": "3"})
+    assert_states_drawn_in_3d(
+        at, build(Config(cell=cell, input="gaussian", n_a=6, T_x=9)).forward().a)
+    at.radio(key=state.widget_key("pcs", contents.MEMORY)).set_value("2").run()   # a plane
+    fig = states_figure(at)
+    assert {t["type"] for t in fig["data"]} == {"scatter"}
+    assert "scene" not in fig["layout"]
+    assert fig["layout"]["xaxis"]["title"]["text"].startswith("PC1 (")
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_three_components_on_a_snapshot_are_the_snapshots_states(cell):
+    from rnnviz.app.build import build
+    from rnnviz.app.runs import view_config
+
+    run = trained_run(cell)
+    at = training_page_with(run)
+    at.button(key="rnnviz_tr_open_Memory map").click().run()
+    at.switch_page(MEMORY)
+    at.query_params["pcs"] = "3"
+    at.run()
+    no_exception(at)
+    built = build(view_config(run.config))
+    snapshot = dataclasses.replace(built, params=run.snapshots[6])
+    assert_states_drawn_in_3d(at, snapshot.forward().a)
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_on_the_sine_wave_each_path_goes_round_once_per_period(cell):
+    from rnnviz.app.build import build
+    from rnnviz.app.config import Config
+
+    at = memory_page({"cell": cell, "input": "sine", "T_x": "60"})
+    built = build(Config(cell=cell, input="sine", T_x=60))
+    plane = markers(states_figure(at)).reshape(2, built.x.shape[1], 60)[:, :, SETTLED:]
+    for example, path in enumerate(plane.transpose(1, 0, 2)):
+        centred = path - path.mean(axis=1, keepdims=True)
+        angle = np.unwrap(np.arctan2(centred[1], centred[0]))
+        turns = abs(angle[-1] - angle[0]) / (2 * np.pi)
+        wave = built.targets[0, example, SETTLED - 1:]   # the noise-free wave's periods
+        periods = np.count_nonzero(np.diff(np.sign(wave))) / 2
+        assert turns >= 1.5 and abs(turns - periods) <= LOOP_SLACK, (example, turns, periods)
+
+
+SETTLED = 10     # steps the state takes to settle on the wave, left out
+LOOP_SLACK = 0.75   # turns against periods counted from sign changes (each ±0.5); measured ≤ 0.5
+
+
+def separation(points: np.ndarray, held: np.ndarray) -> float:
+    """The least distance between two symbols' centres over the root-mean-square distance
+    of the states (k, examples) from their own symbol's centre."""
+    centres = {k: points[:, held == k].mean(axis=1) for k in np.unique(held)}
+    own = np.stack([centres[k] for k in held], axis=1)
+    within = np.sqrt(np.mean(np.sum((points - own) ** 2, axis=0)))
+    return min(np.linalg.norm(centres[i] - centres[j]) for i in centres for j in centres
+               if i < j) / within
+
+
+def test_a_trained_copy_network_keeps_one_cluster_per_symbol():
+    from rnnviz.app.build import build
+    from rnnviz.app.runs import view_config
+    from rnnviz.training.bundled import load
+
+    at = memory_page({"network": "copy-lstm", "pcs": "3"})
+    config = view_config(load("copy-lstm").trained.config)
+    built = build(config)
+    held, names = built.task.labels(built.targets)   # copy: one symbol per example, held
+    fig = states_figure(at)                           # at every step
+    drawn = [k for k in range(len(names)) if (held[:, -1] == k).any()]
+    last = np.concatenate([markers(fig, names[k]).reshape(3, -1, config.T_x)[:, :, -1]
+                           for k in drawn], axis=1)   # (3, m) at t = T_x, by symbol
+    by_symbol = np.concatenate([np.flatnonzero(held[:, -1] == k) for k in drawn])
+    assert len(drawn) > 4 and separation(last, held[by_symbol, -1]) > CLUSTERED
+    initial = built.forward().a   # the same batch on the initial weights: no clusters
+    mean, components, _ = words.principal_components(initial, 3)
+    assert separation(words.project(initial[:, :, -1], mean, components), held[:, -1]) < 1
+
+
+# between-cluster distance over within-cluster spread at t = T_x: measured 87 on the
+# ready-trained copy LSTM and 0.30 on its initial weights
+CLUSTERED = 20

@@ -26,6 +26,7 @@ from rnnviz.app.config import (
     URL_KEYS,
 )
 from rnnviz.app.contents import FLOW, GATES, LAB, MEMORY, STEP, TRAINING, Page
+from rnnviz.app.memory import PRINCIPAL_COMPONENTS
 from rnnviz.engine.losses import WHERE
 from rnnviz.fields import MAX_LIST, MAX_TEXT, Field, last, refused, shown, to_query
 from rnnviz.limits import MAX_INTERVENTIONS
@@ -84,6 +85,10 @@ VIEWS: dict[Page, tuple[Field, ...]] = {
         Field("x", "float", 0.0, -1.0, 1.0, help="the constant input x, −1 … 1"),
         Field("a0", "float", 0.5, -1.0, 1.0, help="the unit's first state a⟨0⟩, −1 … 1"),
         Field("unit_steps", "int", 30, 2, 100, help="how many steps T the unit runs, 2 … 100"),
+        Field("pcs", "choice", str(min(PRINCIPAL_COMPONENTS)),
+              choices=tuple(map(str, PRINCIPAL_COMPONENTS)),
+              choice_labels=tuple(PRINCIPAL_COMPONENTS.values()),
+              help="the principal components the states are drawn on, 2 or 3"),
     ),
 }
 VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)

@@ -13,6 +13,8 @@ from rnnviz.engine.description import Projection
 from rnnviz.limits import MEMORY_MAP_WORK, SCRUB_SPECTRA_WORK, STEP_SPECTRA_WORK
 
 HEARD = 0.01  # an input still heard: at least this fraction of the output's strongest one
+# how many principal components the states can be drawn on, and how the choice is written
+PRINCIPAL_COMPONENTS = {2: "2 (a plane)", 3: "3 (in space)"}
 FEWEST_SCRUBBED = 11  # the radius line keeps at least this many snapshots, however large
 
 
@@ -128,41 +130,51 @@ def radius_sentence(steps: Sequence[int], radii: Mapping[str, np.ndarray], step:
     return text
 
 
-def principal_plane(states: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The plane of the first two principal components of a batch's states.
+def principal_components(states: np.ndarray, count: int = 3
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first `count` principal components of a batch's states.
 
     Args:
         states: (n_a, m, T_x) a<t> of every example and step.
 
     Returns:
-        mean (n_a,), components (2, n_a) (orthonormal rows; a zero row where the states
-        span less than two directions), and the share of the variance each explains (2,).
+        mean (n_a,), components (count, n_a) (orthonormal rows; zero rows where the states
+        span fewer than `count` directions), and the share of the variance each explains
+        (count,).
     """
     flat = states.reshape(states.shape[0], -1).T  # (m T_x, n_a)
     mean = flat.mean(axis=0)
     _, values, rows = np.linalg.svd(flat - mean, full_matrices=False)
-    components = np.zeros((2, states.shape[0]))
-    components[: min(2, len(rows))] = rows[:2]
+    kept = min(count, len(rows))
+    components = np.zeros((count, states.shape[0]))
+    components[:kept] = rows[:count]
     variance = values ** 2
-    share = np.zeros(2)
+    share = np.zeros(count)
     if variance.sum() > 0:
-        share[: min(2, len(variance))] = variance[:2] / variance.sum()
+        share[:kept] = variance[:count] / variance.sum()
     return mean, components, share
 
 
 def project(points: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
-    """(n_a, ...) states onto the plane: (2, ...)."""
+    """(n_a, ...) states onto the components (k, n_a): (k, ...)."""
     return np.tensordot(components, points - mean.reshape((-1,) + (1,) * (points.ndim - 1)),
                         axes=1)
 
 
+def variance_sentence(share: np.ndarray) -> str:
+    """How much of the states' variance the components drawn hold, each and together."""
+    each = ", ".join(f"PC{k + 1} {s:.0%}" for k, s in enumerate(share))
+    return (f"The first {len(share)} principal components hold {share.sum():.0%} of the "
+            f"states' variance ({each}).")
+
+
 def points_sentence(points: Sequence, share: np.ndarray) -> str:
-    """How many fixed points (stable, unstable) and slow points the search found."""
+    """The variance drawn, and how many fixed points (stable, unstable) and slow points the
+    search found."""
     fixed = [p for p in points if p.fixed]
     stable = sum(p.stable for p in fixed)
     slow = len(points) - len(fixed)
-    return (f"The plane of the first two principal components holds {share.sum():.0%} of the "
-            f"states' variance. With the input at 0 the search found **{len(fixed)} fixed "
+    return (f"{variance_sentence(share)} With the input at 0 the search found **{len(fixed)} fixed "
             f"point{'s' if len(fixed) != 1 else ''}**, {stable} stable (filled: runs near "
             f"them return) and {len(fixed) - stable} unstable (hollow)"
             + (f", and {slow} slow point{'s' if slow != 1 else ''} (×)" if slow else "")

@@ -268,32 +268,46 @@ def jacobian_spectrum(values: np.ndarray, title: str, height: int = 560) -> dict
     return {"data": data, "layout": layout}
 
 
+AXES = ("x", "y", "z")
+
+
+def _at(coords: Sequence[np.ndarray]) -> dict:
+    """{"x": ..., "y": ...(, "z": ...)}: a trace's coordinates on the components drawn."""
+    return dict(zip(AXES, coords, strict=False))
+
+
 def trajectories(projected: np.ndarray, labels: np.ndarray | None, label_names: Sequence[str],
-                 points: Sequence[tuple[float, float, str]], share: np.ndarray,
+                 points: Sequence[tuple[np.ndarray, str]], share: np.ndarray,
                  lines: int = 8, height: int = 620) -> dict:
-    """A batch's states on the plane of their first two principal components.
+    """A batch's states on their first two principal components (a plane) or three (a 3-D
+    scene the student turns).
 
     Args:
-        projected: (2, m, T_x) every example's state at every step, on the plane.
+        projected: (k, m, T_x) every example's state at every step on the k = 2 or 3
+            components.
         labels: (m, T_x) int indices into label_names to colour the states by (what the
             network should hold there), or None to colour them by t.
-        points: (pc1, pc2, kind) of each fixed or slow point, kind "stable", "unstable" or
-            "slow".
-        share: (2,) the variance each component explains, for the axis titles.
+        points: (coordinates (k,), kind) of each fixed or slow point, kind "stable",
+            "unstable" or "slow".
+        share: (k,) the variance each component explains, for the axis titles.
         lines: how many examples' paths are drawn as lines.
     """
-    _, m, T_x = projected.shape
+    count, m, T_x = projected.shape
+    if count not in (2, 3):
+        raise ValueError(f"the states are drawn on 2 or 3 components, not {count}")
+    kind = "scatter" if count == 2 else "scatter3d"
+    size = 6 if count == 2 else 5   # in 3-D Plotly draws a marker larger for the same size
     data = []
     for i in range(min(lines, m)):
-        data.append({"type": "scatter", "x": projected[0, i], "y": projected[1, i],
-                     "mode": "lines", "showlegend": False, "hoverinfo": "skip",
-                     "line": {"color": "rgba(80,80,80,0.35)", "width": 1.5}})
+        data.append({"type": kind, **_at(projected[:, i]), "mode": "lines", "showlegend": False,
+                     "hoverinfo": "skip",
+                     "line": {"color": "rgba(80,80,80,0.35)", "width": 1.5 if count == 2 else 3}})
     steps = np.broadcast_to(np.arange(1, T_x + 1), (m, T_x))
     if labels is None:
-        data.append({"type": "scatter", "x": projected[0].ravel(), "y": projected[1].ravel(),
-                     "mode": "markers", "name": "a⟨t⟩", "customdata": steps.ravel(),
-                     "marker": {"size": 6, "color": steps.ravel(), "colorscale": style.GATE_SCALE,
-                                "cmin": 1, "cmax": max(T_x, 2),
+        data.append({"type": kind, **_at(projected.reshape(count, -1)), "mode": "markers",
+                     "name": "a⟨t⟩", "customdata": steps.ravel(),
+                     "marker": {"size": size, "color": steps.ravel(),
+                                "colorscale": style.GATE_SCALE, "cmin": 1, "cmax": max(T_x, 2),
                                 "colorbar": {**style.COLORBAR, "thickness": 18,
                                              "title": {"text": "t", "side": "right"}}},
                      "hovertemplate": "t=%{customdata}<extra></extra>", "showlegend": False})
@@ -301,9 +315,9 @@ def trajectories(projected: np.ndarray, labels: np.ndarray | None, label_names: 
         for k, name in enumerate(label_names):
             chosen = labels == k
             if chosen.any():
-                data.append({"type": "scatter", "x": projected[0][chosen],
-                             "y": projected[1][chosen], "mode": "markers", "name": name,
-                             "marker": {"size": 6,  # past the palette: another shape
+                data.append({"type": kind, **_at(projected[:, chosen]), "mode": "markers",
+                             "name": name,
+                             "marker": {"size": size,  # past the palette: another shape
                                         "color": style.COLORWAY[k % len(style.COLORWAY)],
                                         "symbol": ("circle", "diamond", "square")[
                                             k // len(style.COLORWAY) % 3]},
@@ -311,17 +325,24 @@ def trajectories(projected: np.ndarray, labels: np.ndarray | None, label_names: 
     marks = {"stable": ("stable fixed point", "circle", style.MARKER_COLOR),
              "unstable": ("unstable fixed point", "circle-open", style.MARKER_COLOR),
              "slow": ("slow point", "x", style.MUTED_INK)}
-    for kind, (name, symbol, color) in marks.items():
-        chosen = [(x, y) for x, y, k in points if k == kind]
+    for kind_of_point, (name, symbol, color) in marks.items():
+        chosen = [at for at, k in points if k == kind_of_point]
         if chosen:
-            xs, ys = zip(*chosen, strict=True)
-            data.append({"type": "scatter", "x": xs, "y": ys, "mode": "markers", "name": name,
-                         "marker": {"size": 18, "symbol": symbol, "color": color,
-                                    "line": {"width": 3, "color": color}},
+            data.append({"type": kind, **_at(np.array(chosen).T), "mode": "markers",
+                         "name": name,
+                         "marker": {"size": 18 if count == 2 else 10, "symbol": symbol,
+                                    "color": color, "line": {"width": 3, "color": color}},
                          "hovertemplate": f"{name}<extra></extra>"})
     rows = 1 + (len(label_names) + 3) // 4 if labels is not None else 1
-    layout = style.merged(
-        style.layout("How the state moves", f"PC 1 ({share[0]:.0%} of the variance)",
-                     f"PC 2 ({share[1]:.0%})", height=height),
-        style.legend_below(rows))
+    titles = [f"PC{k + 1} ({s:.0%} of the variance)" for k, s in enumerate(share)]
+    layout = style.merged(style.layout("How the state moves", titles[0], titles[1],
+                                       height=height), style.legend_below(rows))
+    if count == 3:
+        axis = {"gridcolor": style.GRID, "zerolinecolor": style.EDGE,
+                "tickfont": {"size": style.FONT_SIZE - 2}}
+        layout["scene"] = {f"{name}axis": {**axis, "title": {
+            "text": title, "font": {"size": style.AXIS_TITLE_SIZE - 2}}}
+            for name, title in zip(AXES, titles, strict=True)}
+        layout["scene"]["aspectmode"] = "cube"
+        layout["height"] = height + 120
     return {"data": data, "layout": layout}

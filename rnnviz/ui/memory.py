@@ -69,42 +69,47 @@ SEARCH_MAX_STATE = 128  # the search runs up to this state size (the LSTM at n_a
 
 @st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Looking for fixed points…")
 def state_space(config: Config, params: dict | None = None) -> dict:
-    """The batch's a<t> on its principal plane, labelled by what the task asks the network
-    to hold, and the fixed and slow points found from states the batch visited (None when
-    the state is larger than SEARCH_MAX_STATE)."""
+    """The batch's a<t> on its first three principal components, labelled by what the task
+    asks the network to hold, and the fixed and slow points found from states the batch
+    visited (None when the state is larger than SEARCH_MAX_STATE), projected likewise."""
     built = cache.setup(config, params)
     trace = cache.trace(config, params)
-    mean, components, share = words.principal_plane(trace.a)
+    mean, components, share = words.principal_components(trace.a, max(words.PRINCIPAL_COMPONENTS))
     found = built.task.labels(built.targets) if built.task is not None else None
     visited = np.concatenate([getattr(trace, s) for s in CELLS[config.cell].states])
     visited = visited.reshape(visited.shape[0], -1)
-    points = None
+    n_a, points = trace.a.shape[0], None
     if visited.shape[0] <= SEARCH_MAX_STATE:
         chosen = np.random.default_rng(0).choice(
             visited.shape[1], min(SEARCH_STARTS, visited.shape[1]), replace=False)
-        n_a = trace.a.shape[0]
-        found_points = find_state_points(built.params, visited[:, chosen], iterations=500)
-        points = [(*words.project(p.state[:n_a], mean, components),
-                   "stable" if p.stable else "unstable" if p.fixed else "slow")
-                  for p in found_points]
-        sentence = words.points_sentence(found_points, share)
-    else:
-        sentence = (f"The fixed-point search runs for states of up to {SEARCH_MAX_STATE} "
-                    "numbers (the LSTM's a and c at n_a = 64): at these sizes it would hold "
-                    "the server too long.")
+        points = find_state_points(built.params, visited[:, chosen], iterations=500)
     return {"projected": words.project(trace.a, mean, components), "share": share,
             "labels": None if found is None else found[0],
-            "names": () if found is None else found[1], "points": points or [],
-            "sentence": sentence}
+            "names": () if found is None else found[1], "points": points,
+            "marks": [(words.project(p.state[:n_a], mean, components),
+                       "stable" if p.stable else "unstable" if p.fixed else "slow")
+                      for p in points or ()]}
 
 
 def state_trajectories(config: Config, params: dict | None = None) -> None:
-    """The batch's states on the principal plane with the fixed points, and what they say."""
+    """The batch's states on their first two or three principal components (a radio) with
+    the fixed points, and what they say."""
+    count = int(view.choice("pcs", "principal components drawn",
+                            help="2: the plane where the states spread most; 3: in space "
+                                 "(drag to turn it)."))
     space = state_space(config, params)
-    page.live_chart(figures.trajectories(space["projected"], space["labels"], space["names"],
-                                         space["points"], space["share"]),
+    page.live_chart(figures.trajectories(space["projected"][:count], space["labels"],
+                                         space["names"],
+                                         [(at[:count], kind) for at, kind in space["marks"]],
+                                         space["share"][:count]),
                     key="rnnviz_mem_trajectories")
-    st.markdown(space["sentence"])
+    share = space["share"][:count]
+    if space["points"] is None:
+        st.markdown(words.variance_sentence(share) + " The fixed-point search runs for states of "
+                    f"up to {SEARCH_MAX_STATE} numbers (the LSTM's a and c at n_a = 64): at "
+                    "these sizes it would hold the server too long.")
+    else:
+        st.markdown(words.points_sentence(space["points"], share))
 
 
 def sizes(config: Config) -> dict[str, int]:
