@@ -51,11 +51,10 @@ with where_col:
 with example_col:
     example = view.index("example", "batch example i", config.m,
                          help="The example for the heatmap and the Jacobians.")
-with truncate_col:
-    truncate = (state.view_value("truncate") if state.hidden("knobs")  # a lesson's one idea
-                else view.slider("truncate", "BPTT truncation k (0: full)", 1, high=config.T_x))
-
 cells = [config.cell] if snapshot is not None else list(CELLS)
+with truncate_col:
+    truncate = view.truncation(config, where, cells)
+
 with page.engine_errors():
     reports = {cell: gradients.flow_report(build.for_cell(config, cell), where, example, snapshot,
                                            truncate) for cell in cells}

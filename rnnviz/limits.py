@@ -17,6 +17,9 @@ STEP_SPECTRA_WORK = 60 * 128 ** 3
 # the spectra of a run's snapshots, for the spectral radius over training: snapshots x blocks x
 # n_a^3 at most this (40 eigensolves at n_a = 256, about a CPU-second); more, evenly spaced
 SCRUB_SPECTRA_WORK = 40 * 256 ** 3
+# truncated BPTT on Gradient flow: cell steps back-propagated x m x n_a^2 x recurrent blocks at
+# most this (the RNN at the limits with the loss at every step: k up to 12, 2 CPU-seconds)
+TRUNCATION_WORK = 2_400 * 64 * 256 ** 2
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
 MAX_INTERVENTIONS = 5         # interventions in one forward pass (the Gate lab's list)
 # The values the Gate lab sets a state to: a stays in tanh's range; c within ±5, where

@@ -96,3 +96,30 @@ def test_truncation_with_interventions_is_refused_with_a_reason():
     trace = forward(params, x, interventions=[Intervention("u", 0.0)])
     with pytest.raises(ValueError, match="truncate: truncated BPTT through interventions"):
         backward(params, trace, targets, Loss(), truncate=2)
+
+
+@pytest.mark.parametrize("T_x, k, every_step", [(1, 1, True), (7, 1, True), (7, 3, True),
+                                                 (7, 7, True), (7, 12, True), (7, 3, False),
+                                                 (7, 9, False)])
+def test_truncated_steps_counts_the_cell_steps_truncated_bptt_runs(monkeypatch, T_x, k,
+                                                                    every_step):
+    from rnnviz.engine import model, truncation
+    from rnnviz.engine.truncation import truncated_steps
+
+    params = init_params("rnn", 2, 3, 2, np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    trace = forward(params, rng.standard_normal((2, 2, T_x)))
+    targets = rng.integers(0, 2, (2, T_x))
+    cell = truncation.cell_of(params)
+    run = []   # the steps of each window back-propagated
+
+    def counted(p, window, flow, **options):
+        run.append(flow.shape[0])
+        return cell.bptt(p, window, flow, **options)
+
+    counting = dataclasses.replace(cell, bptt=counted)
+    for module in (model, truncation):   # full BPTT (k >= T_x) and truncated
+        monkeypatch.setattr(module, "cell_of", lambda p, *_: counting)
+    backward(params, trace, targets, Loss("cross_entropy", "all" if every_step else "last"),
+             truncate=k)
+    assert sum(run) == truncated_steps(T_x, k, every_step)

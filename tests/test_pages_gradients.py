@@ -386,3 +386,38 @@ def test_with_the_loss_at_every_step_the_page_shows_which_steps_alone_would_clip
     first = int(re.match(r"RNN: the loss at t = (\d+)", caption).group(1))
     assert first > 1  # the early steps' terms stay below τ; later ones exceed it
     assert (rnn[first - 1:] > 0).all() and rnn[0] < tau < rnn[first - 1]
+
+
+def test_truncation_at_every_step_is_capped_where_it_would_hold_the_server():
+    from rnnviz.app.build import largest_truncation
+    from rnnviz.engine.truncation import truncated_steps
+    from rnnviz.limits import SIZES, TRUNCATION_WORK
+
+    limits = Config(n_a=SIZES["n_a"], m=SIZES["m"], T_x=SIZES["T_x"], input="gaussian")
+    for cells, blocks in ((["rnn"], 1), (["gru"], 3), (["rnn", "lstm", "gru"], 4)):
+        k = largest_truncation(limits, cells, "all")
+        work = limits.m * limits.n_a ** 2 * blocks
+        assert 1 <= k < limits.T_x
+        assert truncated_steps(limits.T_x, k) * work <= TRUNCATION_WORK
+        assert truncated_steps(limits.T_x, k + 1) * work > TRUNCATION_WORK
+        assert largest_truncation(limits, cells, "last") == limits.T_x   # one window
+    assert largest_truncation(limits, ["rnn"], "all") == 12
+    assert largest_truncation(Config(), list(CELLS), "all") == Config().T_x
+
+
+def test_the_truncation_slider_stops_at_the_cap_and_says_why():
+    query = {"input": "gaussian", "n_a": "128", "m": "64", "T_x": "120", "cell": "rnn",
+             "where": "all", "truncate": "100"}
+    at = open_page(FLOW, query)
+    no_exception(at)
+    from rnnviz.app.build import largest_truncation
+
+    config = at.session_state[state.CONFIG_KEY]
+    largest = largest_truncation(config, list(CELLS), "all")
+    slider = at.slider(key=state.WIDGET_PREFIX + "truncate")
+    assert 1 < largest < 100 and (slider.max, slider.value) == (largest, largest)
+    assert any(c.value.startswith(f"k goes up to {largest} here") for c in at.caption)
+    at.radio(key=state.WIDGET_PREFIX + "where").set_value("last").run()   # one window: any k
+    no_exception(at)
+    assert at.slider(key=state.WIDGET_PREFIX + "truncate").max == 120
+    assert not any(c.value.startswith("k goes up to") for c in at.caption)

@@ -63,15 +63,15 @@ def assert_spectrum_of(at: AppTest, run: Run, step: int) -> None:
     snapshot's largest |λ|, with the step marked."""
     cell = run.config.cell
     labels = words.block_labels(cell)
-    title = f"The {CELLS[cell].label}'s recurrent weights at step {step:,}"
-    fig = next(f for t, f in figures(at).items() if t.startswith(title))
+    first = min(run.snapshots)
+    title = f"λ at step {step:,}" + ("" if step == first else f" (faint: step {first:,})")
+    fig = figures(at)[title]
     expected = {labels[n]: v for n, v in recurrent_spectra(run.snapshots[step]).items()}
     shown = shown_blocks(fig)
     assert list(shown) == list(expected)
     for label, values in expected.items():
         np.testing.assert_allclose(np.sort_complex(shown[label]), np.sort_complex(values),
                                    atol=1e-12)
-    first = min(run.snapshots)
     faint = [t for t in fig["data"][1:] if t.get("showlegend") is False]
     assert len(faint) == (0 if step == first else len(expected))
     for trace in faint:
@@ -185,7 +185,7 @@ def assert_states_drawn_in_3d(at: AppTest, a: np.ndarray) -> None:
     expected = words.project(a, mean, components).reshape(3, -1)
     np.testing.assert_allclose(markers(fig), expected, atol=1e-9)
     titles = [fig["layout"]["scene"][f"{axis}axis"]["title"]["text"] for axis in "xyz"]
-    assert titles == [f"PC{k + 1} ({s:.0%} of the variance)" for k, s in enumerate(share)]
+    assert titles == [f"PC{k + 1} ({s:.0%} of variance)" for k, s in enumerate(share)]
     assert any(m.value.startswith(words.variance_sentence(share)) for m in at.markdown)
 
 

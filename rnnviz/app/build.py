@@ -26,6 +26,7 @@ and labels for the same seed and sizes.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,8 @@ from rnnviz.engine import CELLS, init_params, model
 from rnnviz.engine.description import Trace
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.params import Params
-from rnnviz.limits import SIZES
+from rnnviz.engine.truncation import truncated_steps
+from rnnviz.limits import SIZES, TRUNCATION_WORK
 from rnnviz.notebook import NOTEBOOK_SEED, NOTEBOOK_SIZES, NOTEBOOK_T_X, notebook_example
 from rnnviz.training.tasks import TASKS, make_task
 
@@ -105,6 +107,18 @@ class Setup:
         steps back (rnnviz.engine.truncation) unless it is None."""
         return model.backward(self.params, trace, self.targets, self.loss_at(where),
                               truncate=truncate)
+
+
+def largest_truncation(config: Config, cells: Sequence[str], where: str) -> int:
+    """The largest truncation k of BPTT computed for these cells at the configuration's sizes:
+    T_x (every k), unless with the loss at every step (one BPTT per step's loss) a k below T_x
+    would pass TRUNCATION_WORK; at least 1, which costs what full BPTT does."""
+    blocks = max(len(CELLS[cell].projections) for cell in cells)
+    work = config.m * config.n_a ** 2 * blocks
+    k = config.T_x - 1   # the costliest k: T_x itself is full BPTT
+    while k > 1 and truncated_steps(config.T_x, k, where == "all") * work > TRUNCATION_WORK:
+        k -= 1
+    return config.T_x if k == config.T_x - 1 else k
 
 
 def is_task(config: Config) -> bool:

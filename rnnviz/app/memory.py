@@ -15,6 +15,9 @@ from rnnviz.limits import MEMORY_MAP_WORK, SCRUB_SPECTRA_WORK, STEP_SPECTRA_WORK
 HEARD = 0.01  # an input still heard: at least this fraction of the output's strongest one
 # how many principal components the states can be drawn on, and how the choice is written
 PRINCIPAL_COMPONENTS = {2: "2 (a plane)", 3: "3 (in space)"}
+SEARCH_STARTS = 128       # states a run visited, where the fixed-point search starts
+SEARCH_ITERATIONS = 500   # its Adam steps before Newton's polish
+SEARCH_MAX_STATE = 128    # the search runs up to this state size (the LSTM at n_a = 64)
 FEWEST_SCRUBBED = 11  # the radius line keeps at least this many snapshots, however large
 
 

@@ -21,6 +21,15 @@ from rnnviz.engine.cells import cell_of
 from rnnviz.engine.params import Params
 
 
+def truncated_steps(T_x: int, k: int, every_step: bool = True) -> int:
+    """How many cell steps BPTT truncated to k back-propagates through: one window of
+    min(t, k) steps per loss term, for every t = 1 ... T_x or for t = T_x only; k >= T_x is
+    full BPTT, T_x steps."""
+    if k >= T_x:
+        return T_x
+    return k * T_x - k * (k - 1) // 2 if every_step else k
+
+
 def truncated_bptt(params: Params, buffers, flow_out: np.ndarray, k: int) -> dict:
     """The cell's BPTT with every loss term's gradient truncated to k steps back.
 

@@ -334,7 +334,7 @@ def trajectories(projected: np.ndarray, labels: np.ndarray | None, label_names: 
                                     "color": color, "line": {"width": 3, "color": color}},
                          "hovertemplate": f"{name}<extra></extra>"})
     rows = 1 + (len(label_names) + 3) // 4 if labels is not None else 1
-    titles = [f"PC{k + 1} ({s:.0%} of the variance)" for k, s in enumerate(share)]
+    titles = [f"PC{k + 1} ({s:.0%} of variance)" for k, s in enumerate(share)]
     layout = style.merged(style.layout("How the state moves", titles[0], titles[1],
                                        height=height), style.legend_below(rows))
     if count == 3:
@@ -344,5 +344,7 @@ def trajectories(projected: np.ndarray, labels: np.ndarray | None, label_names: 
             "text": title, "font": {"size": style.AXIS_TITLE_SIZE - 2}}}
             for name, title in zip(AXES, titles, strict=True)}
         layout["scene"]["aspectmode"] = "cube"
+        # a little further out than Plotly's default eye: the axis titles stay in the picture
+        layout["scene"]["camera"] = {"eye": {"x": 1.7, "y": 1.7, "z": 1.1}}
         layout["height"] = height + 120
     return {"data": data, "layout": layout}

@@ -63,15 +63,13 @@ def spectrum(config: Config, example: int, params: dict | None = None) -> None:
     st.markdown(words.spectrum_sentence(found["blocks"], found["steps"]))
 
 
-SEARCH_STARTS = 128     # states a run visited, where the fixed-point search starts
-SEARCH_MAX_STATE = 128  # the search runs up to this state size (the LSTM at n_a = 64)
 
 
 @st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Looking for fixed points…")
 def state_space(config: Config, params: dict | None = None) -> dict:
     """The batch's a<t> on its first three principal components, labelled by what the task
     asks the network to hold, and the fixed and slow points found from states the batch
-    visited (None when the state is larger than SEARCH_MAX_STATE), projected likewise."""
+    visited (None when the state is larger than words.SEARCH_MAX_STATE), projected likewise."""
     built = cache.setup(config, params)
     trace = cache.trace(config, params)
     mean, components, share = words.principal_components(trace.a, max(words.PRINCIPAL_COMPONENTS))
@@ -79,10 +77,11 @@ def state_space(config: Config, params: dict | None = None) -> dict:
     visited = np.concatenate([getattr(trace, s) for s in CELLS[config.cell].states])
     visited = visited.reshape(visited.shape[0], -1)
     n_a, points = trace.a.shape[0], None
-    if visited.shape[0] <= SEARCH_MAX_STATE:
+    if visited.shape[0] <= words.SEARCH_MAX_STATE:
         chosen = np.random.default_rng(0).choice(
-            visited.shape[1], min(SEARCH_STARTS, visited.shape[1]), replace=False)
-        points = find_state_points(built.params, visited[:, chosen], iterations=500)
+            visited.shape[1], min(words.SEARCH_STARTS, visited.shape[1]), replace=False)
+        points = find_state_points(built.params, visited[:, chosen],
+                                   iterations=words.SEARCH_ITERATIONS)
     return {"projected": words.project(trace.a, mean, components), "share": share,
             "labels": None if found is None else found[0],
             "names": () if found is None else found[1], "points": points,
@@ -106,7 +105,7 @@ def state_trajectories(config: Config, params: dict | None = None) -> None:
     share = space["share"][:count]
     if space["points"] is None:
         st.markdown(words.variance_sentence(share) + " The fixed-point search runs for states of "
-                    f"up to {SEARCH_MAX_STATE} numbers (the LSTM's a and c at n_a = 64): at "
+                    f"up to {words.SEARCH_MAX_STATE} numbers (the LSTM's a and c at n_a = 64): at "
                     "these sizes it would hold the server too long.")
     else:
         st.markdown(words.points_sentence(space["points"], share))

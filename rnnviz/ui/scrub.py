@@ -59,7 +59,7 @@ def spectrum_through_training(run: Run, step: int, key: str) -> None:
     radii = run_radii(run, steps)
     shown = snapshot_spectra(cell, run.snapshots[step].as_dict())
     first = None if step == kept[0] else snapshot_spectra(cell, run.snapshots[kept[0]].as_dict())
-    title = f"The {CELLS[cell].label}'s recurrent weights at step {step:,}"
+    title = f"λ at step {step:,}"
     left, right = st.columns(2)
     with left:
         page.live_chart(figures.spectrum(

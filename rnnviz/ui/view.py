@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rnnviz.app import build
+from rnnviz.app.config import Config
 from rnnviz.fields import MAX_LIST, MEAN
 from rnnviz.ui import state
 
@@ -76,3 +78,18 @@ def slider(name: str, label: str, step: float, high: float | None = None) -> flo
                        state.keeper(state.view_key(name)), label, low, high,
                        step=int(step) if whole else float(step), help=field.help)
     return int(value) if whole else float(value)
+
+
+def truncation(config: Config, where: str, cells: list[str]) -> int:
+    """Truncated BPTT's k (0: full BPTT): a slider up to the largest k computed at these sizes,
+    saying why when that is below T_x, or a lesson link's value where it hides the knobs."""
+    largest = build.largest_truncation(config, cells, where)
+    if state.hidden("knobs"):  # a lesson's one idea
+        k = min(state.view_value("truncate"), largest)
+    else:
+        k = slider("truncate", "BPTT truncation k (0: full)", 1, high=largest)
+    if largest < config.T_x:
+        st.caption(f"k goes up to {largest} here: with the loss at every step, truncated BPTT "
+                   "back-propagates each step's loss on its own, about k times the work of "
+                   "full BPTT, and at these sizes more would hold the server too long.")
+    return k

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 from pathlib import Path
 
@@ -34,6 +35,7 @@ CHART = '[data-testid$="PlotlyChart"] .js-plotly-plot'
 
 UNITS_STEPS = 3000            # an LSTM trained this long on the names, read on Units on text
 FLIPFLOP_STEPS = 2000         # an LSTM trained this long on the flip-flop: its 8 fixed points
+SCRUB_STEPS = 600             # an RNN trained this long on the sine: its radius 1.0 to 1.6
 
 
 def _query(config) -> str:
@@ -54,7 +56,7 @@ SHOTS = [
     ("gates_unit", "/Gates_and_cell_state?cell=gru&n_a=8&T_x=20&input=gaussian&gru_bu=-2&t=12"
      "&example=3&unit=2", MAIN, 6, "One unit over time"),
     ("gradient_flow", f"/Gradient_flow?{VANISHING}&where=last", MAIN, 4, None),
-    ("training", "/Training?task=chars&train_cell=rnn,lstm,gru&steps=200", MAIN, 6, None),
+    ("training", "/Training?task=chars&train_cell=rnn,lstm,gru&steps=200", MAIN, 8, None),
     ("gradient_check", "/Gradient_check?cell=rnn&T_x=5", MAIN, 0, None),
     ("step_through_gru", "/Step_through?cell=gru&t=4&unit=1&example=2", MAIN, 3, None),
     ("gradient_flow_gru", f"/Gradient_flow?{GRU_REMEMBERS}&where=last", MAIN, 4, None),
@@ -69,8 +71,11 @@ SHOTS = [
      MAIN, 6, "The spectrum of the recurrence"),
     ("memory_states", f"/Training?task=flipflop&train_cell=lstm&steps={FLIPFLOP_STEPS}", MAIN,
      0, "How the state moves"),
-    ("break_it", "/Training?network=copy-lstm", MAIN, 2,
+    ("break_it", "/Training?network=copy-lstm", MAIN, 4,
      "Break it: shut its memory, silence its units"),
+    ("memory_scrub", f"/Training?task=sine&train_cell=rnn&steps={SCRUB_STEPS}", MAIN, 8,
+     "Snapshots: the network as it was"),
+    ("memory_states_3d", "/Memory_map?network=copy-lstm&pcs=3", MAIN, 6, "How the state moves"),
 ]
 
 
@@ -115,11 +120,14 @@ def _prepare(page, name: str, expect_rerun) -> None:
         with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
             page.get_by_role("button", name="Open in Units on text").click()
         expect(page.locator('.rnnviz-text .ch[data-pos="0"]')).to_be_visible()
-    elif name == "memory_states":
+    elif name in ("memory_states", "memory_scrub"):
         with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
             page.get_by_role("button", name="Train", exact=True).click()
         stop = page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True)
         expect(stop).to_be_disabled(timeout=LONG_MS)   # trained to the end: the last snapshot
+        if name == "memory_scrub":
+            expect(page.get_by_text(re.compile(f"to step {SCRUB_STEPS:,}:"))).to_be_visible()
+            return
         with expect_rerun(page, timeout_ms=LONG_MS, whole_page=True):
             page.get_by_role("button", name="Open in Memory map").click()
         expect(page.get_by_role("heading", name="How the state moves")).to_be_visible()
