@@ -53,8 +53,8 @@ st.markdown(
 with page.engine_errors():
     memory.spectrum(config, example, snapshot)
 st.subheader("Through training")
-st.markdown("The same blocks at each snapshot of the run this network comes from (faint: its "
-            "first snapshot), and each block's spectral radius over training: whether "
+st.markdown("On a snapshot of a training run: the same blocks at each of the run's snapshots "
+            "(faint: its first), and each block's spectral radius over training, whether "
             "learning pushed the recurrence toward the unit circle, where it keeps a state.")
 scrub.on_memory_map(config)
 

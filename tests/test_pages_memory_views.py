@@ -275,3 +275,9 @@ def test_a_trained_copy_network_keeps_one_cluster_per_symbol():
 # between-cluster distance over within-cluster spread at t = T_x: measured 87 on the
 # ready-trained copy LSTM and 0.30 on its initial weights
 CLUSTERED = 20
+
+
+def test_a_link_with_a_bad_number_of_components_is_refused_by_name_and_draws_the_plane():
+    at = memory_page({"cell": "gru", "input": "gaussian", "n_a": "4", "T_x": "6", "pcs": "7"})
+    assert any("pcs" in w.value.replace("\\", "") for w in at.warning)
+    assert {t["type"] for t in states_figure(at)["data"]} == {"scatter"}

@@ -151,8 +151,9 @@ def _crop(page, crop: str, start: str | None) -> dict:
         box = heading.bounding_box()
         assert box is not None
         top = box["y"] - 16
+    top = round(top)   # whole pixels: a clip's fractional edge is cut, not rounded
     return {"x": area["x"], "y": top, "width": area["width"],
-            "height": min(area["y"] + area["height"] - top, MAX_HEIGHT)}
+            "height": int(min(area["y"] + area["height"] - top, MAX_HEIGHT))}
 
 
 def _steady_picture(page, crop: str, start: str | None) -> tuple[dict, bytes]:
