@@ -131,8 +131,9 @@ def wait_until_healthy(procs: dict[str, subprocess.Popen], urls: dict[str, str])
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replicas", type=int, default=os.cpu_count() or 1,
-                        help="how many `streamlit run app.py` (default: one per core)")
+    parser.add_argument("--replicas", type=int, default=len(os.sched_getaffinity(0)),
+                        help="how many `streamlit run app.py` (default: one per core this "
+                             "process may run on)")
     parser.add_argument("--port", type=int, default=8080, help="nginx's port (default 8080)")
     parser.add_argument("--address", default="0.0.0.0", help="nginx's address")
     parser.add_argument("--replica-ports", type=int, nargs="+",

@@ -10,11 +10,11 @@ import re
 import signal
 
 from playwright.sync_api import expect
+from student_steps import go_to, set_sidebar_number, sidebar_number, train_short_run
 
 from rnnviz.app.replicas import COOKIE, MOVED_NOTICE
 
 CHART = '[data-testid$="PlotlyChart"] .js-plotly-plot'
-SIDEBAR = '[data-testid="stSidebar"]'
 LONG_MS = 300_000  # a training run, or a reconnection, on a busy machine; bounds a hang only
 ALICE = "/Step_through?cell=rnn&n_a=7&T_x=9&seed=3&input=gaussian"
 BOB = "/Step_through?cell=lstm&n_a=4&T_x=6"
@@ -23,16 +23,6 @@ BOB = "/Step_through?cell=lstm&n_a=4&T_x=6"
 def _replica(page) -> str | None:
     """The replica nginx names in the student's cookie."""
     return next((c["value"] for c in page.context.cookies() if c["name"] == COOKIE), None)
-
-
-def _sidebar_number(page, label: str):
-    return page.locator(SIDEBAR).get_by_role("spinbutton", name=label, exact=True)
-
-
-def _go_to(page, link: str, expect_rerun) -> None:
-    """Move to another page through the sidebar (same session; a reload would start anew)."""
-    with expect_rerun(page, whole_page=True):
-        page.locator(SIDEBAR).get_by_role("link", name=link).click()
 
 
 def _two_students(balanced_app, new_page, open_app):
@@ -59,29 +49,20 @@ def test_each_session_stays_on_its_replica_and_both_replicas_take_students(
     # new students go round robin: the two are on different replicas
     assert {_replica(alice), _replica(bob)} == set(balanced_app.replicas)
 
-    box = _sidebar_number(alice, "n_a (hidden units)")
-    with expect_rerun(alice, whole_page=True):
-        box.fill("11")
-        box.press("Enter")
-    _go_to(alice, "Training", expect_rerun)
-    form = alice.get_by_test_id("stForm")
-    for label, value in (("n_a (hidden units)", 4), ("m (batch size)", 4),
-                         ("steps (at most 20,000)", 20)):
-        form.get_by_label(label, exact=True).fill(str(value))
-        form.get_by_label(label, exact=True).press("Tab")
-    with expect_rerun(alice, timeout_ms=LONG_MS, whole_page=True):
-        alice.get_by_role("button", name="Train", exact=True).click()
+    set_sidebar_number(alice, "n_a (hidden units)", 11, expect_rerun)
+    go_to(alice, "Training", expect_rerun)
+    train_short_run(alice, expect_rerun, LONG_MS)
     expect(alice.get_by_text("Runs in this session")).to_be_visible()
 
     # Through a page change and back, Alice's run and settings are where her session is.
-    _go_to(alice, "Step through", expect_rerun)
-    expect(_sidebar_number(alice, "n_a (hidden units)")).to_have_value("11")
-    _go_to(alice, "Training", expect_rerun)
+    go_to(alice, "Step through", expect_rerun)
+    expect(sidebar_number(alice, "n_a (hidden units)")).to_have_value("11")
+    go_to(alice, "Training", expect_rerun)
     expect(alice.get_by_text(re.compile(r"LSTM · chars · n_a=4")).first).to_be_visible()
-    _go_to(bob, "Training", expect_rerun)
+    go_to(bob, "Training", expect_rerun)
     expect(bob.get_by_text("No runs yet", exact=False)).to_be_visible()
-    _go_to(bob, "Step through", expect_rerun)
-    expect(_sidebar_number(bob, "n_a (hidden units)")).to_have_value("4")
+    go_to(bob, "Step through", expect_rerun)
+    expect(sidebar_number(bob, "n_a (hidden units)")).to_have_value("4")
 
     # Every request that named a replica was answered by it, and both answered some.
     served = _served_by(balanced_app.access_log)
@@ -106,13 +87,13 @@ def test_a_stopped_replicas_students_get_the_page_back_from_the_other_with_a_not
     expect(notice).to_be_visible(timeout=LONG_MS)
     wait_for_app(alice, LONG_MS)
     expect(alice.locator(f"{CHART} .gtitle").first).to_contain_text("RNN cell at t = 1")
-    expect(_sidebar_number(alice, "n_a (hidden units)")).to_have_value("7")
-    expect(_sidebar_number(alice, "T_x (timesteps)")).to_have_value("9")
+    expect(sidebar_number(alice, "n_a (hidden units)")).to_have_value("7")
+    expect(sidebar_number(alice, "T_x (timesteps)")).to_have_value("9")
     assert _replica(alice) == stays
     assert f"replica {gone} exited" in balanced_app.output()
 
     # The notice stays through reruns until closed; a reload on the new replica has none.
-    _go_to(alice, "Training", expect_rerun)
+    go_to(alice, "Training", expect_rerun)
     expect(notice).to_be_visible()
     with expect_rerun(alice, whole_page=True):
         alice.get_by_role("button", name="OK", exact=True).click()
@@ -121,10 +102,7 @@ def test_a_stopped_replicas_students_get_the_page_back_from_the_other_with_a_not
     expect(notice).to_have_count(0)
 
     # Bob's replica never stopped: his session goes on, with no notice.
-    box = _sidebar_number(bob, "n_a (hidden units)")
-    with expect_rerun(bob, whole_page=True):
-        box.fill("5")
-        box.press("Enter")
+    set_sidebar_number(bob, "n_a (hidden units)", 5, expect_rerun)
     expect(bob.locator(f"{CHART} .gtitle").first).to_contain_text("LSTM cell")
     expect(bob.get_by_text(MOVED_NOTICE)).to_have_count(0)
     for student in (alice, bob):
