@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
@@ -125,7 +126,7 @@ class Replicas(Server):
         port, *ports = (free_port() for _ in range(replicas + 1))
         self.log = tempfile.NamedTemporaryFile(prefix="rnnviz-bench-", suffix=".log",
                                                delete=False)
-        run_dir = Path(tempfile.mkdtemp(prefix="rnnviz-bench-nginx-"))
+        self.run_dir = run_dir = Path(tempfile.mkdtemp(prefix="rnnviz-bench-nginx-"))
         self.proc = subprocess.Popen(
             [sys.executable, "deploy/serve.py", "--replicas", str(replicas), "--address",
              "127.0.0.1", "--port", str(port), "--replica-ports", *map(str, ports),
@@ -146,6 +147,10 @@ class Replicas(Server):
     def main_cpu_s(self) -> float:
         """CPU seconds of the replicas' server processes and nginx's (not the workers)."""
         return sum(process_cpu_s(p) or 0.0 for p in self.main_pids)
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
 def _children(pid: int) -> list[int]:

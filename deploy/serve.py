@@ -157,13 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     secret = os.environ.get(SECRET_VARIABLE) or secrets.token_urlsafe(32)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so `finally` stops everything
-    names = [replica_name(i) for i in range(args.replicas)]
+    ports = {replica_name(i): port for i, port in enumerate(args.replica_ports)}
+    names = list(ports)
     procs: dict[str, subprocess.Popen] = {}
     try:
-        for i, (name, port) in enumerate(zip(names, args.replica_ports, strict=True)):
+        for i, (name, port) in enumerate(ports.items()):
             procs[name] = start_replica(i, port, secret)
-        wait_until_healthy(procs, {n: f"http://127.0.0.1:{p}"
-                                   for n, p in zip(names, args.replica_ports, strict=True)})
+        wait_until_healthy(procs, {n: f"http://127.0.0.1:{p}" for n, p in ports.items()})
         conf = run_dir / "nginx.conf"
         conf.write_text(nginx_config(args.replica_ports, f"{args.address}:{args.port}",
                                      run_dir, as_root=os.geteuid() == 0))
@@ -173,9 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         url = f"http://{'127.0.0.1' if args.address == '0.0.0.0' else args.address}:{args.port}"
         wait_until_healthy(procs, {"nginx": url})
         state = {"url": url, "nginx_pid": procs["nginx"].pid, "replicas": [
-            {"name": n, "port": p, "pid": procs[n].pid}
-            for n, p in zip(names, args.replica_ports, strict=True)]}
-        (run_dir / "state.json").write_text(json.dumps(state, indent=1))
+            {"name": n, "port": p, "pid": procs[n].pid} for n, p in ports.items()]}
+        (run_dir / "state.tmp").write_text(json.dumps(state, indent=1))
+        (run_dir / "state.tmp").replace(run_dir / "state.json")  # whole when it appears
         print(f"serve: serving {args.replicas} replicas at {url} (files in {run_dir})",
               flush=True)
         return supervise(procs, names)
