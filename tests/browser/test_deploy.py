@@ -98,7 +98,10 @@ def test_a_stopped_replicas_students_get_the_page_back_from_the_other_with_a_not
     with expect_rerun(alice, whole_page=True):
         alice.get_by_role("button", name="OK", exact=True).click()
     expect(notice).to_have_count(0)
-    open_app(alice, balanced_app.url + ALICE)
+    # (a fresh document shows no finished run before its first run has finished)
+    alice.goto(balanced_app.url + ALICE)
+    wait_for_app(alice, LONG_MS)
+    expect(alice.locator(f"{CHART} .gtitle").first).to_contain_text("RNN cell at t = 1")
     expect(notice).to_have_count(0)
 
     # Bob's replica never stopped: his session goes on, with no notice.
