@@ -80,11 +80,11 @@ from load_server import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
     SERVER_START_S,
+    Replicas,
     RssSampler,
     Server,
     class_cap_s,
     cpu_model,
-    process_cpu_s,
     server_cpu_s,
 )
 
@@ -177,11 +177,11 @@ def summarise_lesson(n: int, students: list[LessonStudent], marks: dict,
     }
 
 
-async def _lesson_marks(lesson: Lesson, pid: int, marks: dict) -> None:
+async def _lesson_marks(lesson: Lesson, server: Server, marks: dict) -> None:
     """The time and the server's CPU (total; the server process alone) at the lesson's
     start and end."""
     def mark() -> tuple[float, float, float]:
-        return time.monotonic(), server_cpu_s(pid), process_cpu_s(pid) or 0.0
+        return time.monotonic(), server_cpu_s(server.proc.pid), server.main_cpu_s()
 
     await lesson.begins()
     marks["start"] = mark()
@@ -202,7 +202,7 @@ async def run_class(n: int, args) -> dict:
     protocol clients' process, with --clients protocol), this process lowers its priority to
     nice --browser-nice (19), and Playwright's driver and Chromium, started after, inherit it:
     the browsers take only what CPU the server leaves."""
-    server = Server()
+    server = Replicas(args.replicas) if args.replicas else Server()
     pid = server.proc.pid
     browsers = min(args.browsers, n) if args.clients == "protocol" else n
     clients = (ProtocolClients(server.url, n, range(browsers, n), args)
@@ -226,7 +226,7 @@ async def run_class(n: int, args) -> dict:
                     students = [LessonStudent() for _ in range(browsers)]
                     tasks = [lesson_student(browser, server.url, i, args, rngs[i], lesson,
                                             students[i]) for i in range(browsers)]
-                    tasks += [lesson.clock(), _lesson_marks(lesson, pid, marks)]
+                    tasks += [lesson.clock(), _lesson_marks(lesson, server, marks)]
                     try:
                         await asyncio.wait_for(asyncio.gather(*tasks), class_cap_s(args))
                     except TimeoutError:
@@ -439,6 +439,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "(Streamlit's websocket protocol, no browser)")
     parser.add_argument("--browsers", type=int, default=1,
                         help="with --clients protocol: students in Chromium (default 1)")
+    parser.add_argument("--replicas", type=int, default=0,
+                        help="K > 0: K replicas behind nginx (deploy/serve.py), the students "
+                             "through it; 0: one `streamlit run app.py` (default)")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     args = parser.parse_args(argv)
     if args.sessions is None:

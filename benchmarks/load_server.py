@@ -4,8 +4,10 @@ limits and page selectors every part of the benchmark shares."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
@@ -109,6 +111,46 @@ class Server:
         self.log.close()
         with contextlib.suppress(OSError):
             os.unlink(self.log.name)
+
+    def main_cpu_s(self) -> float:
+        """CPU seconds of the server process alone (not its training workers)."""
+        return process_cpu_s(self.proc.pid) or 0.0
+
+
+class Replicas(Server):
+    """deploy/serve.py: `replicas` servers behind nginx, on free ports; the URL is nginx's.
+    Its descendants (the replicas, their training workers, nginx) are what the figures
+    count; the script itself only waits."""
+
+    def __init__(self, replicas: int) -> None:
+        port, *ports = (free_port() for _ in range(replicas + 1))
+        self.log = tempfile.NamedTemporaryFile(prefix="rnnviz-bench-", suffix=".log",
+                                               delete=False)
+        self.run_dir = run_dir = Path(tempfile.mkdtemp(prefix="rnnviz-bench-nginx-"))
+        self.proc = subprocess.Popen(
+            [sys.executable, "deploy/serve.py", "--replicas", str(replicas), "--address",
+             "127.0.0.1", "--port", str(port), "--replica-ports", *map(str, ports),
+             "--run-dir", str(run_dir)],
+            cwd=ROOT, stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.monotonic() + replicas * SERVER_START_S
+        while not (run_dir / "state.json").exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"deploy/serve.py did not start; its output:\n"
+                                   f"{self.output()}")
+            time.sleep(0.2)
+        state = json.loads((run_dir / "state.json").read_text())
+        self.url, self.port = state["url"], port
+        self.main_pids = [r["pid"] for r in state["replicas"]] + [state["nginx_pid"]]
+
+    def main_cpu_s(self) -> float:
+        """CPU seconds of the replicas' server processes and nginx's (not the workers)."""
+        return sum(process_cpu_s(p) or 0.0 for p in self.main_pids)
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
 def _children(pid: int) -> list[int]:

@@ -34,6 +34,7 @@
                 session), shown; a snapshot opened in the other views; samples
     state       every session key; the Config, the view fields and the hidden controls in
                 the session; the helper for a widget mirrored in a session key
+    replica     the notice of a student moved here from a replica that stopped
     widgets     a setting's Field drawn as the widget its kind calls for
     gradients   the gradient pages' cached analyses and tables
     cache       the engine's results for a Config, cached (st.cache_data)

@@ -19,7 +19,7 @@ from rnnviz.app.config import Config
 from rnnviz.app.contents import Page
 from rnnviz.app.workers import limit_blas_threads
 from rnnviz.engine import CELLS, keep_freed_memory_for_reuse
-from rnnviz.ui import sidebar, state, training, url
+from rnnviz.ui import replica, sidebar, state, training, url
 
 
 def setup(page: Page) -> Config:
@@ -41,6 +41,7 @@ def setup(page: Page) -> Config:
     url.write(page)
     for message in st.session_state.get(state.WARNINGS_KEY, []):
         st.warning(plain(message), icon="⚠️")
+    replica.moved_notice()
     return config
 
 

@@ -11,6 +11,9 @@ Fixtures (no imports needed in test files, so no `__init__.py` or `pythonpath` t
 - `app_server` (session): base URL of a running app, e.g. "http://127.0.0.1:41234".
 - `own_app_server`: (base URL, process, its output so far) of a server started for one
   test, which may stop it.
+- `balanced_app`: deploy/serve.py run for one test, two replicas behind nginx (Debian's
+  nginx, `apt-get install -y nginx`; skipped like Chromium when missing): its URL, its
+  replicas {name: (port, pid)}, nginx's access log, and the script's output so far.
 - `browser` (session): a Playwright Chromium browser.
 - `page`: a fresh context and page per test, viewport 1400x900, its script runs counted.
 - `new_page()`: another fresh context and page (another student), counted like `page`.
@@ -78,6 +81,7 @@ import urllib.request
 import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -89,6 +93,7 @@ REPO_ROOT = HERE.parents[1]
 CHROMIUM = os.environ.get("RNNVIZ_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("RNNVIZ_REQUIRE_BROWSER", "") == "1"
 INSTALL_HINT = "install Debian's Chromium with `apt-get install -y chromium` (as root)"
+NGINX = os.environ.get("RNNVIZ_NGINX", "/usr/sbin/nginx")
 
 SERVER_START_TIMEOUT_S = 120.0
 # Bounds a hang, nothing else: every wait returns as soon as its condition holds. A page
@@ -285,6 +290,56 @@ def own_app_server(
     function that returns the end of its output so far)."""
     with _running_app() as running:
         yield running
+
+
+class Balanced(NamedTuple):
+    url: str
+    replicas: dict[str, tuple[int, int]]  # name: (port, pid)
+    access_log: Path
+    output: Callable[[], str]
+
+
+@pytest.fixture
+def balanced_app(chromium_executable: str, tmp_path: Path) -> Iterator[Balanced]:
+    """`python deploy/serve.py --replicas 2` (one training slot each), started for one test,
+    stopped after it with its replicas and nginx."""
+    if not os.access(NGINX, os.X_OK):
+        _missing(f"no nginx at {NGINX}: install Debian's nginx with `apt-get install -y "
+                 "nginx` (as root)")
+    run_dir = tmp_path / "nginx"
+    port, *replica_ports = (_free_port() for _ in range(3))
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "deploy/serve.py", "--replicas", "2", "--address", "127.0.0.1",
+         "--port", str(port), "--replica-ports", *map(str, replica_ports),
+         "--run-dir", str(run_dir), "--nginx", NGINX],
+        cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", SLOTS_VARIABLE: "1"},
+        start_new_session=True)
+
+    def output() -> str:
+        log.flush()
+        return (tmp_path / "serve.log").read_text(errors="replace")[-6000:]
+
+    state = run_dir / "state.json"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    try:
+        while not state.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"deploy/serve.py was not serving within "
+                            f"{SERVER_START_TIMEOUT_S:.0f} s. Its output:\n{output()}",
+                            pytrace=False)
+            time.sleep(0.2)
+        serving = json.loads(state.read_text())
+        yield Balanced(serving["url"], {r["name"]: (r["port"], r["pid"])
+                                        for r in serving["replicas"]},
+                       run_dir / "access.log", output)
+    finally:
+        proc.send_signal(signal.SIGTERM)  # the script stops its replicas and nginx first
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=30)
+        _stop(proc)
+        log.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,20 +7,10 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
+from student_steps import go_to, set_sidebar_number, sidebar_number, train_short_run
 
 CHART = '[data-testid$="PlotlyChart"] .js-plotly-plot'
-SIDEBAR = '[data-testid="stSidebar"]'
 LONG_MS = 300_000  # a training run on a busy machine; bounds a hang only
-
-
-def _sidebar_number(page, label: str):
-    return page.locator(SIDEBAR).get_by_role("spinbutton", name=label, exact=True)
-
-
-def _go_to(page, link: str, expect_rerun) -> None:
-    """Move to another page through the sidebar (same session; a reload would start anew)."""
-    with expect_rerun(page, whole_page=True):
-        page.locator(SIDEBAR).get_by_role("link", name=link).click()
 
 
 def test_two_sessions_keep_their_own_settings_and_training_runs(
@@ -33,45 +23,34 @@ def test_two_sessions_keep_their_own_settings_and_training_runs(
     expect(bob.locator(f"{CHART} .gtitle").first).to_contain_text("LSTM cell at t = 1")
 
     # Alice changes n_a in her sidebar; Bob trains a short run on the training page.
-    box = _sidebar_number(alice, "n_a (hidden units)")
-    with expect_rerun(alice, whole_page=True):
-        box.fill("11")
-        box.press("Enter")
-    _go_to(bob, "Training", expect_rerun)
-    form = bob.get_by_test_id("stForm")
-    for label, value in (("n_a (hidden units)", 4), ("m (batch size)", 4),
-                         ("steps (at most 20,000)", 20)):
-        form.get_by_label(label, exact=True).fill(str(value))
-        form.get_by_label(label, exact=True).press("Tab")
-    # Train runs the page while it trains, then reruns it (st.rerun) to show the finished
-    # runs: that second run of the whole page is the one to wait for.
-    with expect_rerun(bob, timeout_ms=LONG_MS, whole_page=True):
-        bob.get_by_role("button", name="Train", exact=True).click()
+    set_sidebar_number(alice, "n_a (hidden units)", 11, expect_rerun)
+    go_to(bob, "Training", expect_rerun)
+    train_short_run(bob, expect_rerun, LONG_MS)
     expect(bob.get_by_text("Runs in this session")).to_be_visible()
     bob_table = bob.locator('[data-testid="stDataFrame"]').first
     expect(bob_table).to_be_visible()
 
     # Alice's training page has no runs; her settings are still hers after these reruns.
-    _go_to(alice, "Training", expect_rerun)
+    go_to(alice, "Training", expect_rerun)
     expect(alice.get_by_text("No runs yet", exact=False)).to_be_visible()
     expect(alice.get_by_text("Runs in this session")).to_have_count(0)
     expect(alice.get_by_role("button", name="Continue")).to_be_disabled()
-    _go_to(alice, "Step through", expect_rerun)
+    go_to(alice, "Step through", expect_rerun)
     expect(alice.locator(f"{CHART} .gtitle").first).to_contain_text("RNN cell")
-    expect(_sidebar_number(alice, "n_a (hidden units)")).to_have_value("11")
-    expect(_sidebar_number(alice, "T_x (timesteps)")).to_have_value("9")
+    expect(sidebar_number(alice, "n_a (hidden units)")).to_have_value("11")
+    expect(sidebar_number(alice, "T_x (timesteps)")).to_have_value("9")
     heatmap_rows = alice.locator(f"{CHART} >> nth=1").locator(".yaxislayer-above g.ytick")
     expect(heatmap_rows).to_have_count(11)
     expect_query(alice, {"cell": "rnn", "n_a": "11", "T_x": "9", "seed": "3",
                          "input": "gaussian"})
 
     # Bob's sidebar is Bob's own, and his run is still there after a round trip.
-    _go_to(bob, "Step through", expect_rerun)
+    go_to(bob, "Step through", expect_rerun)
     expect(bob.locator(f"{CHART} .gtitle").first).to_contain_text("LSTM cell")
-    expect(_sidebar_number(bob, "n_a (hidden units)")).to_have_value("4")
-    expect(_sidebar_number(bob, "T_x (timesteps)")).to_have_value("6")
+    expect(sidebar_number(bob, "n_a (hidden units)")).to_have_value("4")
+    expect(sidebar_number(bob, "T_x (timesteps)")).to_have_value("6")
     expect_query(bob, {"n_a": "4", "T_x": "6"})
-    _go_to(bob, "Training", expect_rerun)
+    go_to(bob, "Training", expect_rerun)
     expect(bob.get_by_text("Runs in this session")).to_be_visible()
     expect(bob.get_by_text(re.compile(r"LSTM · chars · n_a=4")).first).to_be_visible()
     assert_no_exception(alice)
