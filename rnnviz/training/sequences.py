@@ -176,9 +176,14 @@ def read_sequences(data, layout: str = "rows", label_column: str = "header",
     classes, step_labels = _classes(labels, values.shape[:2], layout, names[label]
                                     if label is not None else "")
     mean, std = _scale(values, channels, source)
-    key = hashlib.sha256(f"{layout}\n{label_column}\n{text}".encode()).hexdigest()[:16]
     return SequenceData((values - mean) / std, step_labels, classes, channels, mean, std,
-                        layout, key)
+                        layout, _key(data, layout, label_column))
+
+
+def _key(data, layout: str, label_column: str) -> str:
+    """A hash of the CSV as given (str or bytes) and how it is read."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    return hashlib.sha256(f"{layout}\n{label_column}\n".encode() + raw).hexdigest()[:16]
 
 
 def _rows(text: str, source: str) -> list[tuple[int, list[str]]]:
@@ -291,6 +296,17 @@ def _scale(values: np.ndarray, channels, source: str) -> tuple[np.ndarray, np.nd
 
 _kept: OrderedDict[str, SequenceData] = OrderedDict()
 _lock = threading.Lock()
+
+
+def load(data, layout: str = "rows", label_column: str = "header") -> SequenceData:
+    """`read_sequences`, read once and kept for the views: the kept data set if it is."""
+    try:
+        return kept(_key(data, layout, label_column))
+    except ValueError:
+        pass
+    found = read_sequences(data, layout, label_column)
+    keep(found)
+    return found
 
 
 def keep(data: SequenceData) -> str:
