@@ -43,6 +43,7 @@ run_detail.optimizer_insides(run)
 st.subheader("Snapshots: the network as it was")
 step = run_detail.snapshot_step(run)
 run_detail.samples(run, step)
+run_detail.predictions(run, step)
 st.markdown("Open this snapshot in another view (the sidebar switches to this network's "
             "task and sizes):")
 run_detail.open_in_views(run, step)

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_charts import array
 from streamlit.testing.v1 import AppTest
+from test_pages_forward import chart_specs
 from test_pages_training import TRAINING, no_exception, open_training, runs
 
 from rnnviz.app.contents import SNAPSHOT_VIEWS
@@ -26,6 +28,7 @@ EXAMPLES = ROOT / "examples" / "data"
 TIMEOUT = 120
 WAVES = (EXAMPLES / "waves.csv").read_bytes()
 WEATHER = (EXAMPLES / "weather.csv").read_bytes()
+CLASSES = ("sawtooth", "sine", "square")
 SMALL = {"n_a": 16, "m": 32, "T_x": 12, "steps": 80, "learning_rate": 0.02}
 
 
@@ -69,6 +72,9 @@ def test_a_classified_csv_trains_the_three_cells_and_their_loss_falls():
         assert run.loss.kind == "cross_entropy" and loss_fell(run), run.history["loss"]
         assert run.last("accuracy") > 0.5   # chance is 1/3
     assert at.text_area(key=W + "csv").value == WAVES.decode()
+    (answers,) = [d for d in at.dataframe if "answer" in d.value.columns]   # the last run's
+    assert list(answers.value.columns) == ["class", "answer", "probability"]
+    assert len(answers.value) == 8 and set(answers.value["class"]) <= set(CLASSES)
     assert any("classified into 3 classes (sawtooth, sine, square)" in w.value.replace("\\", "")
                for w in at.warning)   # the data set in a sentence, beside the runs
 
@@ -81,6 +87,13 @@ def test_a_long_series_trains_next_value_prediction_and_its_loss_falls():
     assert run.status == "finished" and run.loss.kind == "squared_error"
     assert loss_fell(run), run.history["loss"]
     assert np.isnan(run.last("accuracy"))
+    at.selectbox(key="rnnviz_tr_channel").set_value("sunshine").run()
+    no_exception(at)
+    spec = next(s for s in chart_specs(at)
+                if s["layout"]["title"]["text"].startswith("Next-value predictions"))
+    assert spec["layout"]["yaxis"]["title"]["text"] == "sunshine"
+    hours = array(spec["data"][0]["y"])
+    assert 0 <= hours.min() and hours.max() <= 15   # in hours, not standardised
 
 
 @pytest.mark.parametrize("name, data, settings, says", [

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rnnviz.engine import init_params
 from rnnviz.engine.losses import check_targets
+from rnnviz.engine.model import forward
 from rnnviz.limits import MAX_CLASSES, MAX_CSV_BYTES, MAX_CSV_COLUMNS, MAX_CSV_ROWS, SIZES
 from rnnviz.training import sequences
 from rnnviz.training.sequences import KEPT, LAYOUTS, read_sequences
@@ -232,3 +234,18 @@ def test_the_task_needs_its_data_and_only_it_takes_data():
         make_task(OWN)
     with pytest.raises(ValueError, match="only the sequences task"):
         make_task("sine", data=data)
+
+
+def test_predictions_are_the_networks_outputs_in_the_datas_units():
+    task = own("a,b\n" + csv_of([[t % 5, 10 * (t % 3)] for t in range(20)]), "series")
+    params = init_params("gru", 2, 4, 2, rng(1))
+    shown = task.predictions(params, rng(7), 3, 6)
+    batch = task.batch(rng(7), 3, 6)   # the same windows
+    y_hat = forward(params, batch.x, output="linear").y_hat
+    np.testing.assert_allclose(shown.outputs, task.data.in_units(y_hat))
+    np.testing.assert_allclose(shown.targets, task.data.in_units(batch.targets))
+    np.testing.assert_allclose(shown.inputs[1], 10 * np.round(shown.inputs[1] / 10), atol=1e-9)
+    labelled = own((EXAMPLES / "waves.csv").read_text())
+    answers = labelled.predictions(init_params("lstm", 1, 4, 3, rng(1)), rng(2), 5, 30)
+    assert answers.outputs.shape == (3, 5) and answers.targets.shape == (5,)
+    np.testing.assert_allclose(answers.outputs.sum(axis=0), 1.0)

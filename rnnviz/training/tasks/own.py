@@ -3,11 +3,32 @@ sequence classification when the data has labels."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from rnnviz.engine.losses import Loss
+from rnnviz.engine.model import forward
+from rnnviz.engine.params import Params
 from rnnviz.training.sequences import SequenceData
 from rnnviz.training.tasks.base import Batch, Task
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """A network's outputs on windows of the sequences, values in the data's units.
+
+    Attributes:
+        inputs: (n_x, count, T_x) the values it read, x<1> ... x<T_x>.
+        targets: prediction: (n_x, count, T_x) the next values x<2> ... x<T_x + 1>;
+            classification: (count,) each window's class index.
+        outputs: prediction: (n_x, count, T_x) its predictions of them; classification:
+            (n_y, count) its softmax probabilities at t = T_x.
+    """
+
+    inputs: np.ndarray
+    targets: np.ndarray
+    outputs: np.ndarray
 
 
 class OwnTask(Task):
@@ -73,6 +94,16 @@ class OwnTask(Task):
         targets = np.full((m, T_x), -1, dtype=np.int64)
         targets[:, -1] = data.step_labels[sequence, offset + T_x - 1]
         return Batch(x=x, targets=targets)
+
+    def predictions(self, params: Params, rng: np.random.Generator, count: int,
+                    T_x: int) -> Predictions:
+        """What `params` output on `count` windows of T_x steps drawn with `rng`."""
+        batch = self.batch(rng, count, T_x)
+        y_hat = forward(params, batch.x, output=self.loss.output).y_hat
+        inputs = self.data.in_units(batch.x)
+        if self.data.classify:
+            return Predictions(inputs, batch.targets[:, -1], y_hat[:, :, -1])
+        return Predictions(inputs, self.data.in_units(batch.targets), self.data.in_units(y_hat))
 
     def accuracy(self, y_hat: np.ndarray, targets: np.ndarray) -> float | None:
         """Classification: the share of examples whose argmax y_hat<T_x> is their class."""
