@@ -113,18 +113,19 @@ def predictions(run: Run, step: int) -> None:
     if run.config.task != OWN:
         return
     task = run.config.make_task()
-    shown = training.predictions(run.snapshots[step].as_dict(), run.config, PREDICTED, step)
+    # the same windows at every step, so moving the slider shows the same ones learned
+    shown = training.predictions(run.snapshots[step].as_dict(), run.config, PREDICTED)
     if task.data.classify:
         st.markdown(f"**The network's answers at step {step:,}** on {PREDICTED} windows, at "
                     "their last step (each row: the right class, the class it gave most "
                     "probability, and that probability):")
         classes = task.data.classes
         best = shown.outputs.argmax(axis=0)
-        st.dataframe(pd.DataFrame({"class": [classes[k] for k in shown.targets],
-                                   "answer": [classes[k] for k in best],
-                                   "probability": shown.outputs.max(axis=0)}),
-                     hide_index=True, column_config={"probability": st.column_config.
-                                                     NumberColumn(format="%.2f")})
+        answers = pd.DataFrame({"class": [classes[k] for k in shown.targets],
+                                "answer": [classes[k] for k in best],
+                                "probability": shown.outputs.max(axis=0)})
+        probability = st.column_config.NumberColumn(format="%.2f")
+        st.dataframe(answers, hide_index=True, column_config={"probability": probability})
         return
     channels = task.data.channels
     channel = channels.index(st.selectbox("channel", channels, key="rnnviz_tr_channel")
