@@ -191,6 +191,18 @@ def test_every_view_draws_each_cell_on_the_data_with_initial_weights(kept_key, v
         assert at.get("plotly_chart") or at.get("bidi_component")
 
 
+def test_t_x_longer_than_the_sequences_is_a_message_on_the_page():
+    waves = sequences.keep(sequences.read_sequences(WAVES))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in {"input": "sequences", "data": waves, "T_x": "31"}.items():
+        at.query_params[key] = value
+    at.switch_page("pages/1_Step_through.py")
+    at.run()
+    no_exception(at)
+    assert any("cannot be computed" in e.value and "T_x can be at most 30" in e.value
+               for e in at.error)
+
+
 def test_a_link_to_data_not_on_this_server_says_so_and_the_page_works():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     for key, value in {"input": "sequences", "data": "feedfacefeedface"}.items():

@@ -133,15 +133,13 @@ def resolve(config: Config) -> Config:
     is a student's sequences; other inputs are returned as is.
 
     Raises:
-        ValueError: the task's sizes exceed the limits, or its data cannot be had or is too
-            short for T_x.
+        ValueError: the task's sizes exceed the limits, or its data cannot be had.
     """
     if config.data is not None and config.input != OWN:
         config = config.replace(data=None)
     if not is_task(config):
         return config
     task = task_of(config)
-    task.check_batch_size(config.m, config.T_x)
     n_x, n_y = int(task.n_x), int(task.n_y)
     if n_x > SIZES["n_x"] or n_y > SIZES["n_y"]:
         raise ValueError(f"the {config.input!r} task needs n_x={n_x}, n_y={n_y}, "
