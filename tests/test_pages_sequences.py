@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_charts import array
+from apptest_charts import array, figures
 from streamlit.testing.v1 import AppTest
 from test_pages_forward import chart_specs
 from test_pages_training import TRAINING, no_exception, open_training, runs
 
-from rnnviz.app.contents import SNAPSHOT_VIEWS
+from rnnviz.app.contents import MEMORY, SNAPSHOT_VIEWS
 from rnnviz.engine import CELLS
 from rnnviz.training import sequences
 from rnnviz.training.trainer import load_trained
@@ -150,6 +150,9 @@ def test_a_snapshot_opens_on_every_view_on_the_runs_data(trained, view, cell):
     assert snapshot.run_label == run.name
     np.testing.assert_array_equal(snapshot.params["by"], run.snapshots[snapshot.step].by)
     assert not at.warning or all("cannot be used" not in w.value for w in at.warning)
+    if view == MEMORY:   # the states coloured by the class each window must end up telling
+        states = figures(at)["How the state moves"]
+        assert set(CLASSES) <= {trace.get("name") for trace in states["data"]}
 
 
 def test_a_model_file_keeps_its_data_and_loads_back_on_a_server_that_lost_it(trained):
