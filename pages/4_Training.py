@@ -48,6 +48,7 @@ st.markdown("**The recurrence at this snapshot.** Each recurrent block's eigenva
             "the spectral radius (the largest |λ|) head toward 1 or away from it.")
 scrub.spectrum_through_training(run, step, key="rnnviz_tr_scrub")
 run_detail.samples(run, step)
+run_detail.predictions(run, step)
 st.markdown("Open this snapshot in another view (the sidebar switches to this network's "
             "task and sizes):")
 run_detail.open_in_views(run, step)

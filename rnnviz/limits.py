@@ -21,6 +21,13 @@ SCRUB_SPECTRA_WORK = 40 * 256 ** 3
 # most this (the RNN at the limits with the loss at every step: k up to 12, 2 CPU-seconds)
 TRUNCATION_WORK = 2_400 * 64 * 256 ** 2
 MAX_TEXT_BYTES = 100_000      # pasted training text, UTF-8
+# a student's own sequences (rnnviz.training.sequences): the CSV's UTF-8 bytes, its rows and
+# cells a row, the distinct labels of a classification, and the fewest sequences to learn from
+MAX_CSV_BYTES = 100_000
+MAX_CSV_ROWS = 10_000
+MAX_CSV_COLUMNS = 1_000
+MAX_CLASSES = 20
+MIN_SEQUENCES = 4
 MAX_INTERVENTIONS = 5         # interventions in one forward pass (the Gate lab's list)
 # The values the Gate lab sets a state to: a stays in tanh's range; c within ±5, where
 # tanh(c), and so a = o∘tanh(c), is already within 1e-4 of ±o
@@ -30,8 +37,9 @@ TEXT_VIEW_CHARS = 2_000       # positions of text a network reads on the Units o
 _BIAS = (-10.0, 10.0)
 KNOBS = {"weight_scale": (0.01, 5.0), "spectral_radius": (0.0, 3.0), "forget_bias": _BIAS,
          "gate_bias": _BIAS}
-# A model file's settings, as JSON text. The pasted text is the only long setting, and JSON
-# writes each of its UTF-8 bytes as at most 6 characters (a control character as \u0001);
-# every other setting together takes well under 4,000. So any run's settings fit, and a file
-# whose settings are longer was not saved by rnnviz (NumPy keeps them as 4 bytes a character).
-MAX_CONFIG_CHARS = 6 * MAX_TEXT_BYTES + 4_000
+# A model file's settings, as JSON text. The pasted text or the CSV (a run has one at most) is
+# the only long setting, and JSON writes each of its UTF-8 bytes as at most 6 characters (a
+# control character as \u0001); every other setting together takes well under 4,000. So any
+# run's settings fit, and a file whose settings are longer was not saved by rnnviz (NumPy
+# keeps them as 4 bytes a character).
+MAX_CONFIG_CHARS = 6 * max(MAX_TEXT_BYTES, MAX_CSV_BYTES) + 4_000

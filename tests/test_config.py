@@ -18,7 +18,8 @@ from rnnviz.limits import KNOBS, SIZES
 
 # A value different from its default for every field, inside its range.
 OTHER = {"cell": "rnn", "n_x": 7, "n_a": 256, "n_y": 64, "m": 1, "T_x": 200, "seed": 12345,
-         "input": "gaussian", "weight_scale": 0.25, "spectral_radius": 1.5,
+         "input": "gaussian", "data": "0123456789abcdef", "weight_scale": 0.25,
+         "spectral_radius": 1.5,
          "lstm_bf": -2.5, "lstm_bu": 10.0, "lstm_bo": 0.75, "gru_br": -10.0, "gru_bu": 3.0}
 
 

@@ -113,3 +113,14 @@ def test_log_axes_label_decades_only_over_wide_ranges():
     assert log_dtick([np.zeros(3)]) is None and log_dtick([]) is None
     wide = training.Curve("w", "#000000", np.arange(3), np.array([1e-6, 1e-3, 1.0]))
     assert training.run_curves([wide], "g", "‖g‖", log_y=True).layout.yaxis.dtick == 1
+
+
+def test_next_values_draw_each_prediction_beside_the_value_it_predicts():
+    read, predicted = np.array([1.0, 2.0, 4.0]), np.array([1.5, 3.5, 7.0])
+    fig = training.next_values(read, 8.0, predicted, "temperature")
+    series, guesses = fig.data
+    np.testing.assert_array_equal(series.x, [1, 2, 3, 4])
+    np.testing.assert_array_equal(series.y, [1, 2, 4, 8])
+    np.testing.assert_array_equal(guesses.x, [2, 3, 4])   # y_hat<t> predicts x<t + 1>
+    np.testing.assert_array_equal(guesses.y, predicted)
+    assert fig.layout.xaxis.title.text == "t" and fig.layout.yaxis.title.text == "temperature"

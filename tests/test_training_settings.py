@@ -28,7 +28,7 @@ FORM_VALUES = {"task": "chars", "train_cell": ("rnn", "lstm", "gru"), "n_a": 8, 
                "T_x": 6, "seed": 3, "optimizer": "adam", "learning_rate": 0.02, "beta1": 0.8,
                "beta2": 0.99, "epsilon": 1e-7, "steps": 1000, "clip": "value", "clip_value": 2.0,
                "truncate": 3,
-               "text": ""}
+               "text": "", "csv": "", "layout": "series", "label_column": "last"}
 
 
 def test_train_config_takes_its_defaults_from_the_table():

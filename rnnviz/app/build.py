@@ -9,9 +9,10 @@ Three kinds of input (Config.input):
 - "gaussian": with ``rng = np.random.default_rng(seed)``: x ~ N(0, 1) of shape (n_x, m, T_x),
   then the labels, then the weights from rnnviz.engine.init_params with the knobs; a<0> = 0.
   A gate's bias knob, when set, is every entry of that bias.
-- a task ("chars", "adding", "copy", "sine"): rnnviz.training.tasks draws a batch (x and its
-  targets) from the same generator and dictates n_x, n_y and the loss; weights as for
-  "gaussian".
+- a task ("chars", "adding", "copy", "sine", ...): rnnviz.training.tasks draws a batch (x and
+  its targets) from the same generator and dictates n_x, n_y and the loss; weights as for
+  "gaussian". The task "sequences" reads the student's data that Config.data names, kept on
+  this server (rnnviz.training.sequences); a name not kept is refused with a sentence.
 
 For the two non-task inputs the loss is cross-entropy at every step, against random class
 labels y<t> drawn uniformly from {0, ..., n_y - 1} by ``default_rng(seed)``: there is nothing
@@ -48,7 +49,8 @@ from rnnviz.engine.params import Params
 from rnnviz.engine.truncation import truncated_steps
 from rnnviz.limits import SIZES, TRUNCATION_WORK
 from rnnviz.notebook import NOTEBOOK_SEED, NOTEBOOK_SIZES, NOTEBOOK_T_X, notebook_example
-from rnnviz.training.tasks import TASKS, make_task
+from rnnviz.training import sequences
+from rnnviz.training.tasks import OWN, TASKS, Task, make_task
 
 # Named starting points for a lesson; values not named keep the Config defaults.
 PRESETS: dict[str, Config] = {
@@ -126,15 +128,32 @@ def is_task(config: Config) -> bool:
     return config.input in TASKS
 
 
-def resolve(config: Config) -> Config:
-    """`config` with the sizes a task dictates (n_x, n_y); other inputs are returned as is.
+def task_of(config: Config) -> Task:
+    """The task of a task input, on its kept data for a student's sequences.
 
     Raises:
-        ValueError: the task's sizes exceed the limits.
+        ValueError: the sequences it names are not kept on this server, or none are named.
     """
+    if config.input != OWN:
+        return make_task(config.input)
+    if config.data is None:
+        raise ValueError(f"no CSV is chosen; train “{TASKS[OWN].title}” on the Training page "
+                         "and open a snapshot from there")
+    return make_task(OWN, data=sequences.kept(config.data))
+
+
+def resolve(config: Config) -> Config:
+    """`config` with the sizes a task dictates (n_x, n_y), and no data named unless its input
+    is a student's sequences; other inputs are returned as is.
+
+    Raises:
+        ValueError: the task's sizes exceed the limits, or its data cannot be had.
+    """
+    if config.data is not None and config.input != OWN:
+        config = config.replace(data=None)
     if not is_task(config):
         return config
-    task = make_task(config.input)
+    task = task_of(config)
     n_x, n_y = int(task.n_x), int(task.n_y)
     if n_x > SIZES["n_x"] or n_y > SIZES["n_y"]:
         raise ValueError(f"the {config.input!r} task needs n_x={n_x}, n_y={n_y}, "
@@ -167,7 +186,7 @@ def build(config: Config) -> Setup:
         targets = random_labels(rng, c.n_y, c.m, c.T_x)
         loss, task = Loss("cross_entropy", "all"), None
     else:
-        task = make_task(c.input)
+        task = task_of(c)
         batch = task.batch(rng, c.m, c.T_x)
         x, targets, loss = np.asarray(batch.x, dtype=np.float64), batch.targets, task.loss
     params = init_params(c.cell, c.n_x, c.n_a, c.n_y, rng, weight_scale=c.weight_scale,

@@ -52,6 +52,9 @@ FIELDS: tuple[Field, ...] = (
                          *(f"task: {task.title}" for task in TASKS.values())),
           help="Where x comes from: the notebook's own draws, Gaussian noise, or a task's "
                "batch."),
+    Field("data", "text", None, label="your sequences",
+          help="Which of your sequences (a CSV trained on the Training page, kept on this "
+               "server) the task “your sequences” reads."),
     replace(SETTING["weight_scale"],
             help="Multiplies every weight's standard deviation 1/√fan_in."),
     replace(SETTING["spectral_radius"],
@@ -89,6 +92,8 @@ class Config:
             np.random.seed draws).
         input: "notebook" (x, a0 and every weight drawn with randn in the notebook's order),
             "gaussian" (x ~ N(0, 1), weights by the knobs below), or a task's name.
+        data: for the input "sequences", the key of a student's sequences kept on this
+            server (rnnviz.training.sequences.kept); None otherwise.
         weight_scale: multiplies every weight's 1/sqrt(fan_in) standard deviation.
         spectral_radius: rescale Waa (the LSTM's recurrent blocks) to this; 0 leaves it as drawn.
         lstm_bf, lstm_bu, lstm_bo, gru_br, gru_bu: each gate's bias knob (GATE_BIASES), for
@@ -106,6 +111,7 @@ class Config:
     T_x: int = _DEFAULTS["T_x"]
     seed: int = _DEFAULTS["seed"]
     input: str = _DEFAULTS["input"]
+    data: str | None = _DEFAULTS["data"]
     weight_scale: float = _DEFAULTS["weight_scale"]
     spectral_radius: float = _DEFAULTS["spectral_radius"]
     lstm_bf: float | None = _DEFAULTS["lstm_bf"]

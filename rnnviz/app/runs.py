@@ -17,12 +17,13 @@ import numpy as np
 from rnnviz.app.build import resolve
 from rnnviz.app.config import Config
 from rnnviz.app.workers import Job, Pool
+from rnnviz.engine.losses import Loss
 from rnnviz.engine.optim import OPTIMIZER_CLASSES
 from rnnviz.engine.params import Params
 from rnnviz.training.export import pytorch_archive
 from rnnviz.training.files import save_model
 from rnnviz.training.settings import SETTING, TrainConfig
-from rnnviz.training.tasks import TASKS
+from rnnviz.training.tasks import OWN
 from rnnviz.training.trainer import Record, Trainer
 
 HISTORY_COLUMNS = ("step", "loss", "accuracy", "grad_norm", "clipped", "param_norm")
@@ -57,6 +58,7 @@ class Run:
             a text), in sentences; taken from the trainer's task when not given.
         snapshots: {step: Params}; the first is where it started (0: the initialisation).
         train_seconds: time its jobs spent training (beside the runs trained with it).
+        loss: its task's Loss; taken from the trainer's task when not given.
     """
 
     id: int
@@ -74,10 +76,14 @@ class Run:
     notes: tuple[str, ...] = ()
     snapshots: dict[int, Params] = field(default_factory=dict)
     train_seconds: float = 0.0
+    loss: Loss | None = None
 
     def __post_init__(self):
         if not self.notes and self.trainer is not None:
             self.notes = self.trainer.task.notes
+        if self.loss is None:   # a student's sequences set theirs by their labels
+            task = self.trainer.task if self.trainer is not None else self.config.make_task()
+            self.loss = task.loss
 
     @property
     def name(self) -> str:
@@ -196,8 +202,7 @@ class Run:
 
     def pytorch_bytes(self) -> bytes:
         """The latest parameters as a PyTorch script and weights (rnnviz.training.export)."""
-        return pytorch_archive(self.params, self.config.label(),
-                               TASKS[self.config.task].loss.output)
+        return pytorch_archive(self.params, self.config.label(), self.loss.output)
 
 
 def place_words(run: Run) -> str:
@@ -283,10 +288,12 @@ def what_to_try(config: TrainConfig) -> str:
 
 def view_config(config: TrainConfig) -> Config:
     """The shared Config that shows a run's network on its task's data (n_x and n_y set by
-    the task); ValueError if the views cannot show it (a pasted text: the views only know
-    the bundled names)."""
+    the task; a student's sequences kept on this server and named by their key); ValueError
+    if the views cannot show it (a pasted text: the views only know the bundled names)."""
     if config.text is not None:
         raise ValueError("this run learned a pasted text; the other views can only show "
                          "the bundled names")
+    data = config.make_task().data.key if config.task == OWN else None
     return resolve(Config().replace(cell=config.cell, n_a=config.n_a, m=config.m,
-                                    T_x=config.T_x, seed=config.seed, input=config.task))
+                                    T_x=config.T_x, seed=config.seed, input=config.task,
+                                    data=data))

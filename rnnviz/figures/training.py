@@ -1,5 +1,6 @@
 """Figures of training runs: loss, accuracy and gradient-norm curves of several runs overlaid,
-and Adam's insides (m̂, v̂ and the step, per parameter) over training.
+Adam's insides (m̂, v̂ and the step, per parameter) over training, and a network's next-value
+predictions on a window of a student's sequence.
 
 Every builder is pure: arrays in, ``go.Figure`` out. Curves are thinned to at most
 `max_points` points each (every k-th point and always the last), so a 20,000-step run
@@ -195,4 +196,34 @@ def optimizer_stats(steps: np.ndarray, values_by_param: Mapping[str, np.ndarray]
     style.apply_layout(fig, title, "training step", y_title + " (log scale)", height=height)
     fig.update_yaxes(type="log", exponentformat="power",
                      dtick=log_dtick(values_by_param.values()))
+    return fig
+
+
+def next_values(read: np.ndarray, following: float, predicted: np.ndarray, channel: str,
+                color: str = style.PALETTE[0]) -> go.Figure:
+    """One window of a series and a network's next-value predictions along it.
+
+    Args:
+        read: (T_x,) the values x<1> ... x<T_x> the network read.
+        following: x<T_x + 1>, the value after the window.
+        predicted: (T_x,) y_hat<t>, each step's prediction of x<t + 1>, drawn at t + 1 beside
+            the value it predicts.
+        channel: the channel's name, for the y axis.
+
+    Returns:
+        go.Figure: the series as a line (steps 1 ... T_x + 1) and the predictions as markers.
+    """
+    T_x = len(read)
+    steps = np.arange(1, T_x + 2)
+    fig = go.Figure([
+        go.Scatter(x=steps, y=np.append(read, following), mode="lines+markers",
+                   name="the series x⟨t⟩", line={"color": style.MUTED_INK, "width": 2},
+                   marker={"size": 5}),
+        go.Scatter(x=steps[1:], y=predicted, mode="markers", name="predicted at t − 1",
+                   marker={"color": color, "size": 10, "symbol": "diamond"},
+                   hovertemplate="ŷ⟨%{customdata}⟩ = %{y:.4g}<extra></extra>",
+                   customdata=steps[:-1]),
+    ])
+    style.apply_layout(fig, "Next-value predictions on one window", "t", channel, height=360)
+    fig.update_layout(style.legend_below())
     return fig

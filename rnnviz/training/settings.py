@@ -15,8 +15,17 @@ from dataclasses import dataclass
 from rnnviz.engine.cells import CELLS
 from rnnviz.engine.optim import OPTIMIZER_CLASSES
 from rnnviz.fields import Field
-from rnnviz.limits import KNOBS, MAX_SEED, MAX_SNAPSHOTS, MAX_TEXT_BYTES, MAX_TRAIN_STEPS, SIZES
-from rnnviz.training.tasks import TASKS, make_task
+from rnnviz.limits import (
+    KNOBS,
+    MAX_CSV_BYTES,
+    MAX_SEED,
+    MAX_SNAPSHOTS,
+    MAX_TEXT_BYTES,
+    MAX_TRAIN_STEPS,
+    SIZES,
+)
+from rnnviz.training import sequences
+from rnnviz.training.tasks import OWN, TASKS, Task, make_task
 
 # train_cell=both, in links made when there were two cells, still means these two.
 BOTH = ("both", ("rnn", "lstm"))
@@ -74,7 +83,19 @@ SETTINGS: tuple[Field, ...] = (
     Field("text", "text", None, high=MAX_TEXT_BYTES,
           label=f"your own text (character task, up to {MAX_TEXT_BYTES // 1000} kB; empty: "
                 "dinosaur names)"),
+    Field("csv", "text", None, high=MAX_CSV_BYTES,
+          label=f"your sequences (CSV, up to {MAX_CSV_BYTES // 1000} kB)",
+          help="Numbers separated by commas, for the task “your sequences”."),
+    Field("layout", "choice", "rows", choices=tuple(sequences.LAYOUTS),
+          choice_labels=tuple(sequences.LAYOUTS.values()), label="the CSV holds",
+          help="One sequence per row (all the same length), or one long series whose time "
+               "runs down the rows, each column a channel, cut into windows of T_x."),
+    Field("label_column", "choice", "header", choices=tuple(sequences.LABEL_COLUMNS),
+          choice_labels=tuple(sequences.LABEL_COLUMNS.values()), label="label column",
+          help="With labels the network classifies each sequence (at its last step); "
+               "without, it predicts each next value."),
 )
+OWN_DATA = ("csv", "layout", "label_column")   # the settings of a student's own sequences
 SETTING = {f.name: f for f in SETTINGS}
 # Sampling names from a trained character model: the range a page offers (CharTask.sample
 # takes any temperature above 0; near 0 it always picks the likeliest character).
@@ -84,7 +105,7 @@ TEMPERATURE = Field("temperature", "float", 1.0, 0.1, 2.0, label="temperature",
 # The form, section by section (the Training page draws a column for each).
 FORM_SECTIONS = {"Task and network": ("task", "train_cell", "n_a", "m", "T_x", "seed"),
                  "Optimizer": ("optimizer", *HYPER),
-                 "Run": ("steps", "clip", "clip_value", "truncate", "text")}
+                 "Run": ("steps", "clip", "clip_value", "truncate", "text", *OWN_DATA)}
 FORM = tuple(name for names in FORM_SECTIONS.values() for name in names)
 # The rows a lesson link's hide= removes, and the name it hides each with: the optimizer's
 # hyper-parameters go with the optimizer (rnnviz.app.lesson.HIDEABLE).
@@ -120,6 +141,8 @@ class TrainConfig:
         weight_scale, spectral_radius, forget_bias: initialisation knobs
             (rnnviz.engine.init_params); spectral_radius 0 leaves the weights as drawn.
         text: for the chars task, text to learn from instead of the bundled names.
+        csv, layout, label_column: for the sequences task (and needed there), the CSV's text
+            and how to read it (rnnviz.training.sequences).
     """
 
     task: str = _D["task"]
@@ -143,6 +166,9 @@ class TrainConfig:
     spectral_radius: float = _D["spectral_radius"]
     forget_bias: float = _D["forget_bias"]
     text: str | None = _D["text"]
+    csv: str | None = _D["csv"]
+    layout: str = _D["layout"]
+    label_column: str = _D["label_column"]
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
@@ -157,6 +183,14 @@ class TrainConfig:
                              f"least {math.ceil(self.steps / MAX_SNAPSHOTS)}")
         if self.text is not None and self.task != "chars":
             raise ValueError("text is only for the chars task")
+        if (self.csv is not None) != (self.task == OWN):
+            raise ValueError(f"the {OWN} task needs a CSV: upload your sequences"
+                             if self.task == OWN else f"a CSV is only for the {OWN} task")
+
+    def make_task(self) -> Task:
+        """The task this run learns, on its text or its CSV; ValueError saying why the
+        data cannot be used."""
+        return task_of(self.task, self.text, self.csv, self.layout, self.label_column)
 
     def hyper(self) -> dict[str, float]:
         """The hyper-parameters the chosen optimizer takes."""
@@ -190,6 +224,14 @@ class TrainConfig:
                 + f" · seed {self.seed}")
 
 
+def task_of(task: str, text: str | None, csv: str | None, layout: str,
+            label_column: str) -> Task:
+    """The task `task` on the text or the CSV (read as `layout` and `label_column` say) of a
+    run's settings; ValueError saying why the data cannot be used."""
+    data = sequences.load(csv, layout, label_column) if task == OWN else None
+    return make_task(task, text=text, data=data)
+
+
 def snapshot_every(steps: int, cell: str, n_x: int, n_a: int, n_y: int) -> int:
     """The snapshot interval of a form's run: at most SNAPSHOTS_PER_RUN snapshots and at most
     SNAPSHOT_BYTES of them (8 bytes a number), and at least 5."""
@@ -204,14 +246,24 @@ def train_configs(values: dict) -> list[TrainConfig]:
     are invalid (no cell named among them).
 
     Args:
-        values: the FORM settings by name; text "" or None means the bundled names.
+        values: the FORM settings by name; text "" or None means the bundled names; the
+            CSV and how to read it count for the sequences task only.
     """
     if not values["train_cell"]:
         raise ValueError("no cell is chosen: pick at least one of "
                          + ", ".join(cell.label for cell in CELLS.values()))
-    values = {name: SETTING[name].check(values[name]) for name in FORM if name != "text"} | {
-        "text": (values.get("text") or None) if values["task"] == "chars" else None}
-    task = make_task(values["task"], text=values["text"])
+    own = values["task"] == OWN
+    if own and not (values.get("csv") or "").strip():
+        raise ValueError(f"the task “{TASKS[OWN].title}” needs your CSV: choose a .csv file "
+                         "or paste its numbers into the box")
+    values = {name: SETTING[name].check(values[name]) for name in FORM
+              if name not in ("text", "csv")} | {
+        "text": (values.get("text") or None) if values["task"] == "chars" else None,
+        "csv": values["csv"] if own else None}
+    if not own:   # how to read a CSV is no setting of another task's run
+        values |= {name: SETTING[name].default for name in OWN_DATA if name != "csv"}
+    task = task_of(**{name: values[name] for name in ("task", "text", *OWN_DATA)})
+    task.check_batch_size(values["m"], values["T_x"])
     cells = values["train_cell"]
     steps = values["steps"]
     shared = {name: values[name] for name in FORM if name != "train_cell"}

@@ -26,16 +26,18 @@ def bundled_text() -> str:
     return corpus.read_text(encoding="utf-8")
 
 
-def read_text(data, source: str = "The text") -> str:
+def read_text(data, source: str = "The text", limit: int = MAX_TEXT_BYTES,
+              kind: str = "plain text, such as a list of names") -> str:
     """`data` as text with "\n" line endings, or ValueError with a sentence saying why not.
 
     Args:
         data: a str (pasted), or bytes (a file) that must be UTF-8 (a byte-order mark is
-            skipped). At most MAX_TEXT_BYTES of UTF-8; not binary; not empty.
+            skipped). At most `limit` bytes of UTF-8; not binary; not empty.
         source: what the sentences call it: "The text", or a file's name.
+        kind: what to choose instead of binary data, in the sentences.
     """
     if isinstance(data, bytes):
-        _check_size(len(data), source)
+        _check_size(len(data), source, limit)
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise ValueError(f"{source} is saved as UTF-16, not UTF-8. Save it as UTF-8 (in "
                              "most editors: Save as, then Encoding: UTF-8) and try again.")
@@ -44,29 +46,28 @@ def read_text(data, source: str = "The text") -> str:
         except UnicodeDecodeError as why:
             if b"\x00" in data:
                 raise ValueError(f"{source} looks like binary data, not text: it is not "
-                                 "UTF-8 and holds zero bytes. Choose plain text, such as a "
-                                 "list of names.") from None
+                                 f"UTF-8 and holds zero bytes. Choose {kind}.") from None
             raise ValueError(f"{source} is not valid UTF-8: byte 0x{data[why.start]:02x} at "
                              f"position {why.start:,} is not UTF-8 (the text may be Latin-1 "
                              "or Windows-1252). Save it as UTF-8 and try again.") from None
     if not isinstance(data, str):
         raise ValueError(f"{source} must be a string of characters.")
-    _check_size(len(data.encode("utf-8")), source)
+    _check_size(len(data.encode("utf-8")), source, limit)
     text = data.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise ValueError(f"{source} is empty. Use some names or sentences to learn from.")
+        raise ValueError(f"{source} is empty. Use {kind} to learn from.")
     odd = sum(1 for ch in text if ch == "\ufffd"
               or (unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\n\t"))
     if "\x00" in text or odd > 0.01 * len(text):
         raise ValueError(f"{source} looks like binary data, not text: it is full of control "
-                         "characters. Use plain text, such as a list of names.")
+                         f"characters. Use {kind}.")
     return text
 
 
-def _check_size(size: int, source: str) -> None:
-    if size > MAX_TEXT_BYTES:
-        raise ValueError(f"{source} is {size:,} bytes; the limit is {MAX_TEXT_BYTES:,} bytes "
-                         f"({MAX_TEXT_BYTES // 1000} kB). Use a shorter piece of it.")
+def _check_size(size: int, source: str, limit: int) -> None:
+    if size > limit:
+        raise ValueError(f"{source} is {size:,} bytes; the limit is {limit:,} bytes "
+                         f"({limit // 1000} kB). Use a shorter piece of it.")
 
 
 def clean_text(text) -> tuple[list[str], str, tuple[str, ...]]:

@@ -55,7 +55,7 @@ from rnnviz.engine.params import Params
 from rnnviz.training.experiments import fresh_batch, score
 from rnnviz.training.files import load_model, save_model
 from rnnviz.training.settings import TrainConfig
-from rnnviz.training.tasks import Task, make_task
+from rnnviz.training.tasks import Task
 
 EXPLODED = 1000.0   # a loss this many times its first one (or 1) has exploded
 FAR_ABOVE = 5.0     # a cross-entropy this many times max(log n_y, its best so far) ...
@@ -121,7 +121,7 @@ class Trainer:
         config.steps more); `task` (optional) reuses an already built task with the config's
         name."""
         self.config = config
-        self.task = task if task is not None else make_task(config.task, text=config.text)
+        self.task = task if task is not None else config.make_task()
         if self.task.name != config.task:
             raise ValueError(f"the task given is {self.task.name!r}; the config says "
                              f"{config.task!r}")
@@ -320,6 +320,6 @@ def trained_from(params: Params, values: dict) -> Trained:
         config = TrainConfig.from_dict(values)
     except (TypeError, ValueError) as why:
         raise ValueError(f"the file's training settings are not usable: {why}") from None
-    task = make_task(config.task, text=config.text)
+    task = config.make_task()
     check_params_fit(params, config, task)
     return Trained(config, params, task, trained)

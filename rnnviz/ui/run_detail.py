@@ -1,6 +1,7 @@
 """One training run in detail, on the Training page: its files to download, the optimizer's
-insides over training, its snapshots, names sampled from a snapshot, a snapshot opened
-in another view, and (on the copy task) a snapshot broken on purpose."""
+insides over training, its snapshots, names sampled from a snapshot (or its predictions on
+a student's sequences), a snapshot opened in another view, and (on the copy task) a
+snapshot broken on purpose."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config
 from rnnviz.figures import training as figures
 from rnnviz.training.experiments import applies_to
 from rnnviz.training.settings import OPTIMIZER_LABELS, TEMPERATURE
+from rnnviz.training.tasks import OWN
 from rnnviz.ui import break_it, page, state, training, unit_text
 
 DETAIL_WIDGET = "rnnviz_tr_detail"
+PREDICTED = 8   # windows of a student's sequences the predictions are shown on
 ADAM_TABS = {"v_hat": ("m̂ (first moment)", "m"), "s_hat": ("v̂ (second moment)", "v"),
              "step": ("step size", "s")}   # statistic: (tab, widget key)
 
@@ -109,6 +112,37 @@ def samples(run: Run, step: int) -> None:
                              float(temperature), 5, seed=step)
     st.markdown(f"**Five samples at step {step:,}:** " + " · ".join(
         f"`{name}`" if name else "`(empty)`" for name in names))
+
+
+def predictions(run: Run, step: int) -> None:
+    """For a run on a student's sequences: the snapshot's predictions on windows of them, in
+    the data's units (a chart of the next values, or a table of the classes)."""
+    if run.config.task != OWN:
+        return
+    task = run.config.make_task()
+    # the same windows at every step, so moving the slider shows the same ones learned
+    shown = training.predictions(run.snapshots[step].as_dict(), run.config, PREDICTED)
+    if task.data.classify:
+        st.markdown(f"**The network's answers at step {step:,}** on {PREDICTED} windows, at "
+                    "their last step (each row: the right class, the class it gave most "
+                    "probability, and that probability):")
+        classes = task.data.classes
+        best = shown.outputs.argmax(axis=0)
+        answers = pd.DataFrame({"class": [classes[k] for k in shown.targets],
+                                "answer": [classes[k] for k in best],
+                                "probability": shown.outputs.max(axis=0)})
+        probability = st.column_config.NumberColumn(format="%.2f")
+        st.dataframe(answers, hide_index=True, column_config={"probability": probability})
+        return
+    channels = task.data.channels
+    channel = channels.index(st.selectbox("channel", channels, key="rnnviz_tr_channel")
+                             if len(channels) > 1 else channels[0])
+    page.chart(figures.next_values(shown.inputs[channel, 0], shown.targets[channel, 0, -1],
+                                   shown.outputs[channel, 0], channels[channel]),
+               key="rnnviz_tr_next_values")
+    st.caption(f"At step {step:,} of training, in your data's units: each diamond is what "
+               "the network predicted one step earlier for the value beside it. Early steps "
+               "are guesses; where the diamonds follow the line, it has learned the pattern.")
 
 
 def open_in_views(run: Run, step: int) -> None:

@@ -79,7 +79,7 @@ def store_config(config: Config, warnings: list[str] | tuple = ()) -> None:
     except ValueError as why:
         messages.append(f"input={config.input!r} cannot be used: {why}; using "
                         f"{Config().input!r}")
-        config = dataclasses.replace(config, input=Config().input)
+        config = dataclasses.replace(config, input=Config().input, data=None)
     st.session_state[CONFIG_KEY] = config
     st.session_state[WARNINGS_KEY] = messages
 

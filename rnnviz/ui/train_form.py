@@ -9,20 +9,23 @@ a lesson link sets (settings.LINKED) are the page's view fields: a link fills th
 Train writes them back to the view, and so to the URL. A row a link hides (settings.HIDDEN_BY)
 keeps its value, and the value a link set is written beside its section.
 
-The text box takes a text of any length, so that one over the limit is named on Train rather
-than refused by the browser without a word. Beside it, a text file (``TEXT_FILE_KEY``): on
-Train a newly chosen one is checked and its text put into the box (``TEXT_FILE_USED_KEY``
-remembers which file that was, so later edits to the box stand).
+The text boxes (the character task's text, the CSV of "your sequences") take a text of any
+length, so that one over the limit is named on Train rather than refused by the browser
+without a word. Beside each, a file (`FILES`): on Train a newly chosen one is checked and its
+text put into the box (``FILE_USED_PREFIX`` + row remembers which file that was, so later
+edits to the box stand).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import streamlit as st
 
 from rnnviz.app.contents import TRAINING
-from rnnviz.limits import MAX_TEXT_BYTES
+from rnnviz.limits import MAX_CSV_BYTES, MAX_TEXT_BYTES
+from rnnviz.training import sequences
 from rnnviz.training.settings import FORM, FORM_SECTIONS, HIDDEN_BY, LINKED, SETTING, train_configs
 from rnnviz.training.text import read_text
 from rnnviz.ui import state, training
@@ -34,8 +37,32 @@ SETTINGS_KEY = "rnnviz_train_settings"   # {name: value} of the settings last su
 ERROR_KEY = "rnnviz_train_error"         # why the settings submitted could not be trained
 TEXT = "text"                            # the row of the text box
 TEXT_FILE_KEY = "rnnviz_tr_text_file"    # the text file chosen beside it (a widget)
-TEXT_FILE_USED_KEY = "rnnviz_train_text_file_used"   # file_id of the last file put in the box
-TEXT_PUT_KEY = "rnnviz_train_text_put"   # set on Train when a file's text went into the box
+CSV = "csv"                              # the row of the CSV box
+CSV_FILE_KEY = "rnnviz_tr_csv_file"      # the .csv file chosen beside it (a widget)
+FILE_USED_PREFIX = "rnnviz_train_file_used_"   # + row: file_id of the last file put in its box
+TEXT_PUT_KEY = "rnnviz_train_text_put"   # the rows whose box a file's text went into on Train
+
+
+@dataclass(frozen=True)
+class BoxFile:
+    """The file chosen beside a text box: its widget's key, its extension, its label, its
+    limit in bytes, and what to choose instead of binary data (rnnviz.training.text)."""
+
+    key: str
+    extension: str
+    label: str
+    limit: int
+    kind: str
+
+
+FILES = {
+    TEXT: BoxFile(TEXT_FILE_KEY, "txt",
+                  f"or a text file (.txt, UTF-8, up to {MAX_TEXT_BYTES // 1000} kB)",
+                  MAX_TEXT_BYTES, "plain text, such as a list of names"),
+    CSV: BoxFile(CSV_FILE_KEY, "csv",
+                 f"or a .csv file (UTF-8, up to {MAX_CSV_BYTES // 1000} kB)",
+                 MAX_CSV_BYTES, sequences.KIND),
+}
 
 
 def stored() -> dict:
@@ -56,7 +83,7 @@ def _seed(values: dict) -> set[str]:
         the names whose control's value was set in this run (Train's callback included).
     """
     link = state.view(TRAINING)
-    fresh = {TEXT} if st.session_state.pop(TEXT_PUT_KEY, False) else set()
+    fresh = set(st.session_state.pop(TEXT_PUT_KEY, ()))
     for key, name in LINKED.items():
         if values[name] != link[key]:
             values[name] = st.session_state[WIDGET_PREFIX + name] = link[key]
@@ -68,16 +95,18 @@ def _seed(values: dict) -> set[str]:
     return fresh
 
 
-def _take_text_file(values: dict) -> None:
-    """Put the text of a newly chosen text file into the box and into `values`; ValueError
+def _take_files(values: dict) -> None:
+    """Put the text of each newly chosen file into its box and into `values`; ValueError
     naming the file if it is not usable text (the box then keeps what it held)."""
-    chosen = st.session_state.get(TEXT_FILE_KEY)
-    if chosen is None or chosen.file_id == st.session_state.get(TEXT_FILE_USED_KEY):
-        return
-    values[TEXT] = st.session_state[WIDGET_PREFIX + TEXT] = read_text(chosen.getvalue(),
-                                                                      chosen.name)
-    st.session_state[TEXT_FILE_USED_KEY] = chosen.file_id
-    st.session_state[TEXT_PUT_KEY] = True
+    for row, file in FILES.items():
+        chosen = st.session_state.get(file.key)
+        used = FILE_USED_PREFIX + row
+        if chosen is None or chosen.file_id == st.session_state.get(used):
+            continue
+        values[row] = st.session_state[WIDGET_PREFIX + row] = read_text(
+            chosen.getvalue(), chosen.name, file.limit, file.kind)
+        st.session_state[used] = chosen.file_id
+        st.session_state.setdefault(TEXT_PUT_KEY, set()).add(row)
 
 
 def _on_train() -> None:
@@ -86,7 +115,7 @@ def _on_train() -> None:
                    for name in FORM})
     state.set_view(TRAINING, {key: values[name] for key, name in LINKED.items()})
     try:
-        _take_text_file(values)
+        _take_files(values)
         started = [training.start_run(config) for config in train_configs(values)]
     except ValueError as why:
         st.session_state[ERROR_KEY] = (f"These settings cannot be trained: "
@@ -120,18 +149,18 @@ def draw() -> None:
 
 def _control(name: str, fresh: set[str]) -> None:
     """The control of one row (`fresh`: the names whose control was set in this run); beside
-    the text box, the text file."""
+    a text box, its file."""
     key = WIDGET_PREFIX + name
     # the browser shows the widget's default when it draws the control afresh (after a page
     # cleared by a Stop), and gets the value itself only in a run that sets it
     field_widget(SETTING[name], key,
                  **({} if name in fresh else {"shown": st.session_state[key]}))
-    if name != TEXT:
+    if name not in FILES:
         return
-    st.file_uploader(f"or a text file (.txt, UTF-8, up to {MAX_TEXT_BYTES // 1000} kB)",
-                     type=["txt"], key=TEXT_FILE_KEY,
+    file = FILES[name]
+    st.file_uploader(file.label, type=[file.extension], key=file.key,
                      # the smallest cap the widget takes (whole megabytes), so that it does not
-                     # announce the model files' 6 MB; a file over MAX_TEXT_BYTES is refused
+                     # announce the model files' 6 MB; a file over its limit is refused
                      # with its size where the text is used
-                     max_upload_size=max(1, math.ceil(MAX_TEXT_BYTES / 1_000_000)),
+                     max_upload_size=max(1, math.ceil(file.limit / 1_000_000)),
                      help="On Train its text goes into the box above, and the run learns it.")

@@ -24,7 +24,6 @@ from rnnviz.app import runs as run_records
 from rnnviz.app.runs import Run
 from rnnviz.engine.cells import CELLS
 from rnnviz.figures import training as figures
-from rnnviz.training.tasks import TASKS
 from rnnviz.ui import page, train_runs, training
 from rnnviz.ui.page import plain
 
@@ -162,7 +161,7 @@ def curve(run: Run, column: str, color: str) -> figures.Curve:
 
 def _build(column: str, curves: list[figures.Curve], shown: list[Run]):
     if column == "loss":  # a squared error falls by orders of magnitude
-        log_loss = any(TASKS[r.config.task].loss.kind == "squared_error" for r in shown)
+        log_loss = any(r.loss.kind == "squared_error" for r in shown)
         return figures.run_curves(curves, "Loss while training", "loss L", log_y=log_loss)
     if column == "accuracy":
         return figures.run_curves(curves, "Accuracy on each batch", "accuracy",

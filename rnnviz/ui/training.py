@@ -46,6 +46,7 @@ from rnnviz.app.workers import POOL, Job
 from rnnviz.engine.cells import CELLS
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.tasks import make_task
+from rnnviz.training.tasks.own import Predictions
 from rnnviz.training.trainer import Trained, Trainer, load_trained
 from rnnviz.ui import state
 
@@ -276,3 +277,15 @@ def samples(params: dict[str, np.ndarray], cell: str, text: str | None, temperat
     weights = CELLS[cell].params.from_dict(params)
     rng = np.random.default_rng(seed)
     return [task.sample(weights, rng, temperature) for _ in range(count)]
+
+
+# ----- predictions of a model of a student's sequences ----------------------------------------
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def predictions(params: dict[str, np.ndarray], config: TrainConfig, count: int,
+                seed: int = 0) -> Predictions:
+    """A snapshot's outputs on `count` windows of its run's sequences drawn from `seed`
+    (rnnviz.training.tasks.own)."""
+    weights = CELLS[config.cell].params.from_dict(params)
+    return config.make_task().predictions(weights, np.random.default_rng(seed), count,
+                                          config.T_x)
