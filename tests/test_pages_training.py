@@ -20,7 +20,8 @@ from rnnviz.app.runs import HISTORY_COLUMNS, Run
 from rnnviz.app.workers import POOL
 from rnnviz.engine import init_params
 from rnnviz.training.files import save_model
-from rnnviz.training.settings import FORM, SETTING, TEMPERATURE, TrainConfig
+from rnnviz.training.settings import FORM, OWN_DATA_TITLE, SETTING, TEMPERATURE, TrainConfig
+from rnnviz.training.tasks.own import OwnTask
 from rnnviz.training.trainer import SUSTAINED, Trainer, load_trained
 from rnnviz.ui import run_detail, state, train_live
 from rnnviz.ui import training as tr
@@ -607,12 +608,21 @@ def test_inside_one_run_turns_to_the_newest_run_and_runs_alike_are_told_apart():
 def test_the_settings_are_in_view_and_the_sidebar_leaves_out_the_network_settings():
     at = open_training()
     no_exception(at)
-    assert not at.get("expander")
+    # the one expander holds the student's own data, shut until there is some (or the task
+    # needs it); Train and every other setting are in view
+    assert [(e.proto.label, e.proto.expanded) for e in at.get("expander")] == [
+        (OWN_DATA_TITLE, False)]
     assert at.number_input(key=W + "steps").value == SETTING["steps"].default
     assert not [w for w in at.sidebar.number_input if w.key == state.WIDGET_PREFIX + "n_a"]
     assert any("own settings" in c.value for c in at.sidebar.caption)
     at.switch_page("pages/1_Step_through.py").run()
     assert [w for w in at.sidebar.number_input if w.key == state.WIDGET_PREFIX + "n_a"]
+
+
+def test_your_own_data_opens_when_the_task_needs_it():
+    at = press_train(open_training(), task=OwnTask.name)   # with no CSV
+    assert at.error and "CSV" in at.error[0].value
+    assert [e.proto.expanded for e in at.get("expander")] == [True]
 
 
 def hostile_model(entries: dict[str, bytes] | None = None, flags: int = 0) -> bytes:

@@ -14,6 +14,7 @@ from rnnviz.training.settings import (
     FORM_SECTIONS,
     HIDDEN_BY,
     LINKED,
+    OWN_DATA_SECTIONS,
     SETTING,
     SETTINGS,
     TrainConfig,
@@ -45,7 +46,9 @@ def test_every_setting_the_form_shows_has_a_label():
 
 
 def test_the_form_shows_each_setting_once_and_hides_only_its_own_rows_by_known_names():
-    assert len(FORM) == len(set(FORM)) == sum(len(names) for names in FORM_SECTIONS.values())
+    assert len(FORM) == len(set(FORM)) == sum(
+        len(names) for sections in (FORM_SECTIONS, OWN_DATA_SECTIONS)
+        for names in sections.values())
     assert set(HIDDEN_BY) <= set(FORM)
     assert set(HIDDEN_BY.values()) <= set(lesson.HIDEABLE)
 

@@ -105,8 +105,13 @@ TEMPERATURE = Field("temperature", "float", 1.0, 0.1, 2.0, label="temperature",
 # The form, section by section (the Training page draws a column for each).
 FORM_SECTIONS = {"Task and network": ("task", "train_cell", "n_a", "m", "T_x", "seed"),
                  "Optimizer": ("optimizer", *HYPER),
-                 "Run": ("steps", "clip", "clip_value", "truncate", "text", *OWN_DATA)}
-FORM = tuple(name for names in FORM_SECTIONS.values() for name in names)
+                 "Run": ("steps", "clip", "clip_value", "truncate")}
+# A student's own data, below the three columns in an expander (open when it holds some, or
+# when the task is the student's sequences): a text for the character task, a CSV of sequences.
+OWN_DATA_TITLE = "Your own data: a text for the character task, a CSV for “Your sequences”"
+OWN_DATA_SECTIONS = {"Your text": ("text",), "Your sequences": OWN_DATA}
+FORM = tuple(name for sections in (FORM_SECTIONS, OWN_DATA_SECTIONS)
+             for names in sections.values() for name in names)
 # The rows a lesson link's hide= removes, and the name it hides each with: the optimizer's
 # hyper-parameters go with the optimizer (rnnviz.app.lesson.HIDEABLE).
 HIDDEN_BY = {"task": "task", "train_cell": "train_cell", "optimizer": "optimizer",

@@ -1,6 +1,7 @@
 """The Training page's settings form, drawn from the table in rnnviz.training.settings: a
-column per section of FORM_SECTIONS, a control per row (rnnviz.ui.widgets), and one script run
-per press of Train (an ``st.form``), which hands the runs to a worker (rnnviz.ui.training).
+column per section of FORM_SECTIONS (below them, in an expander, the student's own data), a
+control per row (rnnviz.ui.widgets), and one script run per press of Train (an ``st.form``),
+which hands the runs to a worker (rnnviz.ui.training).
 They are the page's only settings: the sidebar shows no network settings there.
 
 The settings are kept under their own names in ``SETTINGS_KEY`` (a non-widget key, so they
@@ -26,7 +27,17 @@ import streamlit as st
 from rnnviz.app.contents import TRAINING
 from rnnviz.limits import MAX_CSV_BYTES, MAX_TEXT_BYTES
 from rnnviz.training import sequences
-from rnnviz.training.settings import FORM, FORM_SECTIONS, HIDDEN_BY, LINKED, SETTING, train_configs
+from rnnviz.training.settings import (
+    FORM,
+    FORM_SECTIONS,
+    HIDDEN_BY,
+    LINKED,
+    OWN_DATA_SECTIONS,
+    OWN_DATA_TITLE,
+    SETTING,
+    train_configs,
+)
+from rnnviz.training.tasks.own import OwnTask
 from rnnviz.training.text import read_text
 from rnnviz.ui import state, training
 from rnnviz.ui.page import plain
@@ -131,20 +142,29 @@ def draw() -> None:
     values = stored()
     fresh = _seed(values)
     with st.form("train_settings"):
-        columns = st.columns(len(FORM_SECTIONS))
-        for column, (heading, names) in zip(columns, FORM_SECTIONS.items(), strict=True):
-            with column:
-                st.markdown(f"**{heading}**")
-                fixed = [shown_value(SETTING[name], values[name]) for name in names
-                         if hidden(name) and name in LINKED.values()]
-                if fixed:
-                    st.markdown(" · ".join(fixed))
-                for name in names:
-                    if not hidden(name):
-                        _control(name, fresh)
+        _sections(FORM_SECTIONS, values, fresh)
+        own = values["task"] == OwnTask.name or any(values[name] for name in ("text", "csv"))
+        with st.expander(OWN_DATA_TITLE, expanded=own):
+            _sections(OWN_DATA_SECTIONS, values, fresh)
         st.form_submit_button("Train", type="primary", on_click=_on_train)
     if ERROR_KEY in st.session_state:
         st.error(plain(st.session_state[ERROR_KEY]), icon=":material/block:")
+
+
+def _sections(sections: dict[str, tuple[str, ...]], values: dict, fresh: set[str]) -> None:
+    """A column per section, headed, with the control of each row the link did not hide (and
+    the values of the hidden rows a link fixed)."""
+    for column, (heading, names) in zip(st.columns(len(sections)), sections.items(),
+                                        strict=True):
+        with column:
+            st.markdown(f"**{heading}**")
+            fixed = [shown_value(SETTING[name], values[name]) for name in names
+                     if hidden(name) and name in LINKED.values()]
+            if fixed:
+                st.markdown(" · ".join(fixed))
+            for name in names:
+                if not hidden(name):
+                    _control(name, fresh)
 
 
 def _control(name: str, fresh: set[str]) -> None:

@@ -5,7 +5,7 @@ gradient check passes."""
 
 from __future__ import annotations
 
-from rnnviz.training.settings import SETTING
+from rnnviz.training.settings import OWN_DATA_TITLE, SETTING
 from rnnviz.ui.train_form import TEXT_FILE_KEY
 
 LONG_MS = 120_000
@@ -74,6 +74,8 @@ def test_a_text_file_beside_the_box_is_learned_and_its_rare_characters_named(
                          ("steps (at most 20,000)", 20)):
         _set_number(page, label, value)
     text = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \n" * 3 + "*é€_"
+    page.get_by_test_id("stForm").get_by_test_id("stExpander").get_by_text(
+        OWN_DATA_TITLE).click()   # the student's own data, shut while there is none
     chooser = page.locator(f".st-key-{TEXT_FILE_KEY}")
     # the widget announces its own cap, not the model files' 6 MB
     expect(chooser.get_by_text("1MB per file", exact=False)).to_be_visible()
