@@ -28,8 +28,11 @@ st.subheader(f"Shapes of every tensor ({CELLS[config.cell].label}, this configur
 st.markdown("Change n_x, n_a, n_y, m or T_x in the sidebar and watch the shapes follow.")
 shapes = pd.DataFrame(readouts.shape_table(config))
 st.dataframe(shapes, hide_index=True, height=page.table_height(len(shapes)),
-             column_config={"tensor": "tensor", "meaning": "what it is",
-                            "shape": "shape (notebook names)", "size": "shape (numbers)"})
+             # short headers and a set width for "what it is": sized to their longest line
+             # the columns ran past the page's edge at 1024 px with the sidebar open
+             column_config={"tensor": "tensor",
+                            "meaning": st.column_config.TextColumn("what it is", width="medium"),
+                            "shape": "shape", "size": "in numbers"})
 
 st.subheader("The notebook's own examples, computed live")
 rnn_col, lstm_col = st.columns(2)

@@ -21,6 +21,8 @@ from rnnviz.app.workers import limit_blas_threads
 from rnnviz.engine import CELLS, keep_freed_memory_for_reuse
 from rnnviz.ui import sidebar, state, training, url
 
+PROJECTOR_CSS = f"<style>{(Path(__file__).parent / 'projector.css').read_text()}</style>"
+
 
 def setup(page: Page) -> Config:
     """Call first on every page: the page's config, the URL round trip around the shared
@@ -30,6 +32,7 @@ def setup(page: Page) -> Config:
         the Config every view on the page reads.
     """
     st.set_page_config(page_title=f"{page.title} · rnnviz", page_icon="🔁", layout="wide")
+    st.html(PROJECTOR_CSS)  # style only: Streamlit puts it out of the page's flow
     keep_freed_memory_for_reuse()  # once per process, whichever page is opened first
     limit_blas_threads()           # likewise
     st.session_state[state.PAGE_KEY] = page
@@ -60,7 +63,8 @@ def snapshot_params(config: Config) -> dict | None:
     snapshot = training.snapshot_for(config)
     if snapshot is None:
         return None
-    note, close = st.columns([5, 1], vertical_alignment="center")
+    # wide enough for the button's label at 1280 px with the sidebar open
+    note, close = st.columns([2, 1], vertical_alignment="center")
     note.info(f"Showing the {CELLS[config.cell].label} as trained to step {snapshot.step:,} "
               f"({snapshot.run_label}), on a batch of its task.", icon=":material/push_pin:")
     close.button("Back to the initial weights", on_click=training.close_snapshot,
