@@ -12,7 +12,7 @@ from rnnviz.ui import page
 config = page.setup(HOME)
 
 st.title("rnnviz: inside a recurrent network")
-st.markdown(
+page.intro(
     "A vanilla RNN, an LSTM and a GRU, computed live in NumPy in the notebook's notation. "
     "Set the sizes and the seed in the sidebar, or load a **preset** there, then open a page. "
     "Everything you set is in the address bar: copy it to share exactly this view."

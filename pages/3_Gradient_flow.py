@@ -23,7 +23,7 @@ KNOB_HELP = {
 config = page.setup(FLOW)
 
 st.title("Gradient flow through time")
-st.markdown(
+page.intro(
     "Back-propagation through time hands the gradient from a⟨t⟩ to a⟨t−1⟩ by multiplying "
     "it by the step's Jacobian, once per step. If those factors are below 1 the gradient "
     "shrinks geometrically on its way back: early timesteps hear almost nothing from the "

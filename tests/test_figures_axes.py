@@ -33,3 +33,16 @@ def test_a_log_axis_is_labelled_by_whole_decades():
     assert axis["autorangeoptions"]["include"] == pytest.approx([0.1, 1.0])
     assert log_axis([np.zeros(2)])["dtick"] == 1
     assert log_axis([np.logspace(-40, 0, 5)])["dtick"] == 5
+
+
+def test_presentation_mode_makes_a_figure_taller_and_its_type_larger():
+    from rnnviz.figures import style
+
+    layout = style.layout("title", "t", "unit", height=400)
+    layout["xaxis"]["tickfont"] = {"size": 10}
+    shown = style.presented(layout)
+    assert shown["height"] == 500 and shown["font"]["size"] == round(1.25 * style.FONT_SIZE)
+    assert shown["title"]["font"]["size"] == round(1.25 * style.TITLE_SIZE)
+    assert shown["xaxis"]["title"]["font"]["size"] == round(1.25 * style.AXIS_TITLE_SIZE)
+    assert shown["xaxis"]["tickfont"]["size"] == 12
+    assert layout["height"] == 400 and layout["xaxis"]["tickfont"]["size"] == 10  # a copy

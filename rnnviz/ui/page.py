@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io
 import streamlit as st
 
@@ -19,9 +20,11 @@ from rnnviz.app.config import Config
 from rnnviz.app.contents import Page
 from rnnviz.app.workers import limit_blas_threads
 from rnnviz.engine import CELLS, keep_freed_memory_for_reuse
+from rnnviz.figures import style
 from rnnviz.ui import sidebar, state, training, url
 
 PROJECTOR_CSS = f"<style>{(Path(__file__).parent / 'projector.css').read_text()}</style>"
+PRESENT_CSS = f"<style>{(Path(__file__).parent / 'present.css').read_text()}</style>"
 
 
 def setup(page: Page) -> Config:
@@ -37,6 +40,11 @@ def setup(page: Page) -> Config:
     limit_blas_threads()           # likewise
     st.session_state[state.PAGE_KEY] = page
     url.adopt(page)
+    presenting = state.presenting()
+    # again, now that the link is read: presentation mode starts with the sidebar folded away
+    st.set_page_config(initial_sidebar_state="collapsed" if presenting else "auto")
+    if presenting:
+        st.html(PRESENT_CSS)
     config = state.current_config()
     if not state.hidden("sidebar"):
         sidebar.draw(config, network=not page.own_settings)
@@ -152,14 +160,35 @@ def live_chart(fig, key: str) -> None:
     if PLOTLY_MODULE is None:
         chart(fig, key=key)
         return
+    fig = _as_presented(fig)
     _live_chart(key=key, data={"figure": plotly.io.to_json(live_figure(fig), validate=False),
                                "plotly": PLOTLY_MODULE,
                                "config": {"displaylogo": False, "responsive": True}})
 
 
 def chart(fig, key: str | None = None) -> None:
-    """Show a figure with the figures' own look (not Streamlit's theme) and no logo."""
-    st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False})
+    """Show a figure with the figures' own look (not Streamlit's theme) and no logo; taller
+    and in larger type in presentation mode."""
+    st.plotly_chart(_as_presented(fig), theme=None, key=key, config={"displaylogo": False})
+
+
+def _as_presented(fig):
+    """The figure (a dict or a graph object) as presentation mode shows it, or as it is."""
+    if not state.presenting():
+        return fig
+    if isinstance(fig, dict):
+        return {**fig, "layout": style.presented(fig.get("layout", {}))}
+    return go.Figure(fig).update_layout(style.presented(fig.layout.to_plotly_json()))
+
+
+def intro(text: str) -> None:
+    """A page's introduction, under its title; folded into "About this page" in
+    presentation mode, so the lesson's chart comes into the first screen."""
+    if state.presenting():
+        with st.expander("About this page"):
+            st.markdown(text)
+    else:
+        st.markdown(text)
 
 
 def latex_columns(lines: list[str], columns: int = 2) -> None:
