@@ -72,6 +72,8 @@ st.markdown(
     "c⟨t⟩ (dashed) is its gradient highway: c⟨t−1⟩ gets c⟨t⟩'s gradient times f, so "
     "with forget gates near 1 it hardly shrinks."
 )
+if grows := readouts.growth_reading({c: r["flow"] for c, r in reports.items()}):
+    st.caption(grows)
 if truncate and truncate < config.T_x:
     st.caption(f"Truncated BPTT, k = {truncate}: each step's loss sends its gradient back "
                f"{truncate} steps only, so with the loss at the last step nothing reaches "
