@@ -195,7 +195,9 @@ def latex_columns(lines: list[str], columns: int = 2) -> None:
     """LaTeX lines split over side-by-side columns, the first ones on the left: each column
     wide enough for one of a cell's equations (three columns cut them off at 1280 px)."""
     per = -(-len(lines) // columns)
-    for column, k in zip(st.columns(columns), range(0, len(lines), per), strict=False):
-        with column:
-            for line in lines[k:k + per]:
-                st.latex(line)
+    # presentation mode: folded, so the lesson's chart comes into the first screen
+    with st.expander("The equations") if state.presenting() else contextlib.nullcontext():
+        for column, k in zip(st.columns(columns), range(0, len(lines), per), strict=False):
+            with column:
+                for line in lines[k:k + per]:
+                    st.latex(line)

@@ -36,3 +36,10 @@ def test_the_toggle_turns_presentation_mode_on_and_the_address_keeps_it(
     expect(page.get_by_text("About this page")).to_be_visible()
     expect(sidebar).to_have_attribute("data-collapsed", "true")  # folded away
     assert "present=1" in page.url
+
+
+def test_presentation_mode_folds_a_cells_equations_away(page, app_server, open_app):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_app(page, app_server + "/Gates_and_cell_state?present=1")
+    expect(page.get_by_text("The equations")).to_be_visible()
+    expect(page.locator(".katex").first).not_to_be_visible()
