@@ -12,7 +12,7 @@ from rnnviz.ui import page
 config = page.setup(HOME)
 
 st.title("rnnviz: inside a recurrent network")
-st.markdown(
+page.intro(
     "A vanilla RNN, an LSTM and a GRU, computed live in NumPy in the notebook's notation. "
     "Set the sizes and the seed in the sidebar, or load a **preset** there, then open a page. "
     "Everything you set is in the address bar: copy it to share exactly this view."
@@ -28,8 +28,11 @@ st.subheader(f"Shapes of every tensor ({CELLS[config.cell].label}, this configur
 st.markdown("Change n_x, n_a, n_y, m or T_x in the sidebar and watch the shapes follow.")
 shapes = pd.DataFrame(readouts.shape_table(config))
 st.dataframe(shapes, hide_index=True, height=page.table_height(len(shapes)),
-             column_config={"tensor": "tensor", "meaning": "what it is",
-                            "shape": "shape (notebook names)", "size": "shape (numbers)"})
+             # short headers and a set width for "what it is": sized to their longest line
+             # the columns ran past the page's edge at 1024 px with the sidebar open
+             column_config={"tensor": "tensor",
+                            "meaning": st.column_config.TextColumn("what it is", width="medium"),
+                            "shape": "shape", "size": "in numbers"})
 
 st.subheader("The notebook's own examples, computed live")
 rnn_col, lstm_col = st.columns(2)

@@ -71,6 +71,8 @@ def initial_state(kind: str, widget) -> WidgetState | None:
             state.double_value = value
     elif kind == "slider":
         state.double_array_value.data.extend(widget.value if given else widget.default)
+    elif kind == "checkbox":   # st.toggle too (the sidebar's presentation mode)
+        state.bool_value = widget.value if given else widget.default
     elif kind == "button_group":
         state.string_array_value.data.extend(
             widget.raw_values if given else [widget.options[i].content for i in widget.default])

@@ -12,7 +12,7 @@ config = page.setup(STEP)
 cell = CELLS[config.cell]
 
 st.title("Step through time")
-st.markdown(
+page.intro(
     "The same cell runs at every timestep: it takes a⟨t−1⟩ and x⟨t⟩ "
     + readouts.carried_states(cell)
     + "and produces a⟨t⟩ and ŷ⟨t⟩. Move **t**, or press **Play**, and follow one hidden "

@@ -16,7 +16,7 @@ if not cell.gates:
     st.info(readouts.no_gates_note(cell), icon="ℹ️")
     st.stop()
 
-st.markdown(
+page.intro(
     "Each picture is one quantity for every hidden unit (rows) at every timestep "
     "(columns). Gates run from 0 (closed) to 1 (open) on one fixed colour scale; the states "
     "and the candidate are blue below 0 and red above it."

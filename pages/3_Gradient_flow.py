@@ -23,7 +23,7 @@ KNOB_HELP = {
 config = page.setup(FLOW)
 
 st.title("Gradient flow through time")
-st.markdown(
+page.intro(
     "Back-propagation through time hands the gradient from a⟨t⟩ to a⟨t−1⟩ by multiplying "
     "it by the step's Jacobian, once per step. If those factors are below 1 the gradient "
     "shrinks geometrically on its way back: early timesteps hear almost nothing from the "
@@ -71,6 +71,8 @@ st.markdown(
     "c⟨t⟩ (dashed) is its gradient highway: c⟨t−1⟩ gets c⟨t⟩'s gradient times f, so "
     "with forget gates near 1 it hardly shrinks."
 )
+if grows := readouts.growth_reading({c: r["flow"] for c, r in reports.items()}):
+    st.caption(grows)
 if truncate and truncate < config.T_x:
     st.caption(f"Truncated BPTT, k = {truncate}: each step's loss sends its gradient back "
                f"{truncate} steps only, so with the loss at the last step nothing reaches "

@@ -12,7 +12,7 @@ training.collect()   # what the workers trained since this session last looked
 training.have_a_worker_ready()   # so that Train starts at once
 
 st.title("Training")
-st.markdown(
+page.intro(
     "Pick a task and an optimizer, press **Train**, and watch the loss fall. Train the RNN, "
     "the LSTM and the GRU on the same batches to see which one learns the task; every run "
     "stays here so you can compare them. A run trains beside the page: move any control, open "

@@ -11,7 +11,7 @@ config = page.setup(CHECK)
 cell = CELLS[config.cell]
 
 st.title("Gradient check")
-st.markdown(
+page.intro(
     "Is back-propagation through time computed right? Nudge one weight θᵢ up and down by a "
     "small step ε, measure how the loss changes, and compare with the gradient BPTT computed:"
 )

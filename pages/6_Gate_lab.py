@@ -14,7 +14,7 @@ config = page.setup(LAB)
 cell = CELLS[config.cell]
 
 st.title("Gate lab")
-st.markdown(
+page.intro(
     "Break the network on purpose and watch what it forgets. Clamp a gate to a value (0 "
     "shut, 1 open) or set a state, on every unit or chosen ones, over a range of steps: "
     "the same network runs twice on the same batch, as it is (**original**, left) and with "

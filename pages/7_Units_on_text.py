@@ -10,7 +10,7 @@ page.setup(UNITS)
 training.collect()   # what the workers trained since this session last looked
 
 st.title("Units on text")
-st.markdown(
+page.intro(
     "A character model reads a name one letter at a time, and some of its units learn to "
     "track something as they read: the start of a name, a vowel, a usual ending. Colour the "
     "text by one unit to see what it tracks, let the page find the units that respond to "

@@ -13,7 +13,7 @@ from rnnviz.ui import memory, page, scrub, sidebar, view
 config = page.setup(MEMORY)
 
 st.title("What a network remembers")
-st.markdown(
+page.intro(
     "A network remembers an input if its later outputs still depend on it. The **memory "
     "map** measures that dependence for one example: the square at row t and column s is "
     "‖∂ŷ⟨t⟩/∂x⟨s⟩‖, how much output step t moves when input step s moves (zero above the "

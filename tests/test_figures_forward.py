@@ -126,13 +126,14 @@ def test_unit_over_time_puts_the_gates_on_a_fixed_zero_one_axis_above_the_states
     assert fig.layout.title.text == "unit j = 2, example i = 0"
 
 
-def test_unit_over_time_marks_t_in_both_panels_and_ticks_every_step_while_they_fit():
-    fig = _unit_figure(7, current_t=3)
+def test_unit_over_time_marks_t_in_both_panels_and_labels_whole_steps_that_fit():
+    fig = _unit_figure(5, current_t=3)
     assert [(mark.x0, mark.x1, mark.yref) for mark in fig.layout.shapes] == [
         (2.5, 3.5, "y domain"), (2.5, 3.5, "y2 domain")]
-    assert fig.layout.xaxis.dtick == 1 and list(fig.layout.xaxis.range) == [0.5, 7.5]
+    assert fig.layout.xaxis.dtick == 1 and list(fig.layout.xaxis.range) == [0.5, 5.5]
     long = _unit_figure(60, current_t=None)
     assert long.layout.shapes == () and long.layout.xaxis.dtick is None
+    assert long.layout.xaxis.tickformat == "d"  # t = 1.5 is never a label
 
 
 def test_unit_over_time_lines_differ_in_colour_and_marker_and_read_from_afar():

@@ -114,10 +114,19 @@ def test_gradient_heatmap_of_zeros_and_the_batch_mean():
 def test_gradient_flow_labels_at_most_about_eight_decades():
     fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.logspace(-40, 0, 50)}}))
     assert fig.layout.yaxis.dtick == 5
-    fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.array([0.1, 1.0])}}))
-    assert fig.layout.yaxis.dtick == "D2"  # under two decades: labels at 1, 2, 5 × 10^k
+    fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.array([0.2, 0.5])}}))
+    # inside one decade: still whole decades, the axis reaching out to 10^-1 and 10^0
+    assert fig.layout.yaxis.dtick == 1
+    assert list(fig.layout.yaxis.autorangeoptions.include) == pytest.approx([0.1, 1.0])
     fig = go.Figure(gradients.gradient_flow({"rnn": {"a": np.array([1e-3, 1.0])}}))
     assert fig.layout.yaxis.dtick == 1
+
+
+def test_the_jacobian_norms_log_axis_shows_powers_of_ten_and_integer_steps():
+    fig = go.Figure(gradients.jacobian_norms({"rnn": np.array([1.2, 1.5, 1.1, 1.9])}))
+    # without a dtick Plotly labelled 2 and 5 between the powers of ten
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.dtick == 1
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.xaxis.tickformat == "d"
 
 
 def test_step_gradient_norms_draws_each_cell_and_the_threshold():

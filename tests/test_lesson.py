@@ -152,3 +152,13 @@ def test_many_unknown_hide_names_are_summed_up():
     hidden, warnings = lesson.parse_hide(",".join(f"x{k}" for k in range(300)) + ",play")
     assert hidden == {"play"} and len(warnings) == 1
     assert "'x4' and 295 more was ignored" in warnings[0] and "'x5'" not in warnings[0]
+
+
+def test_present_is_read_as_presentation_mode_and_other_values_warn():
+    from rnnviz.app.lesson import parse_present, present_to_query
+
+    assert parse_present(["1"]) == (True, []) and parse_present(["0"]) == (False, [])
+    assert parse_present(None) == (False, [])
+    on, warnings = parse_present(["yes"])
+    assert not on and len(warnings) == 1 and "present" in warnings[0]
+    assert present_to_query(True) == {"present": "1"} and present_to_query(False) == {}

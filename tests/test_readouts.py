@@ -11,6 +11,8 @@ from rnnviz.app.readouts import (
     NOTEBOOK_LSTM_PRINTED,
     carried_states,
     example_view,
+    growth_reading,
+    jacobian_reading,
     knob_label,
     knobs_note,
     no_gates_note,
@@ -291,3 +293,24 @@ def test_the_knobs_say_whether_they_set_or_shift_the_bias():
     assert "shift added to the drawn bias" in knobs_note(Config())
     note = knobs_note(Config(cell="gru", input="adding"))
     assert "sets every entry" in note and "br = 0, bu = -1" in note
+
+
+def test_the_jacobian_reading_explains_norms_above_one_with_a_vanishing_product():
+    norms = {"rnn": np.array([1.2, 1.4, 0.9, 1.1]), "lstm": np.array([0.5, 0.6, 0.7, 0.8])}
+    products = {"rnn": {"actual": np.array([-3.2, -2, -1, 0, 0]),
+                        "bound": np.array([0.27, 0, 0, 0, 0])},
+                "lstm": {"actual": np.array([-1.0, 0, 0, 0, 0]),
+                         "bound": np.array([-0.8, 0, 0, 0, 0])}}
+    line = jacobian_reading(norms, products)
+    # the RNN's bound is 3.5 decades above its product, the LSTM's 0.2: the RNN is read
+    assert "RNN's ‖J⟨t⟩‖ runs from 0.9 to 1.4, above 1 at 3 of 4 steps" in line
+    assert "10^-3.2" in line and "10^0.3" in line
+
+
+def test_the_growth_reading_names_the_gradient_that_grows_going_back():
+    flows = {"rnn": {"a": np.array([1e-6, 1e-3, 1.0])},
+             "lstm": {"a": np.array([0.5, 0.8, 1.0]), "c": np.array([78.0, 10.0, 1.0])}}
+    line = growth_reading(flows)
+    assert "LSTM's ‖∂L/∂c⟨t⟩‖ is 78 times larger at t = 1 than at t = 3" in line
+    assert "8.832 times a step" in line  # 78 ** (1 / 2)
+    assert growth_reading({"rnn": {"a": np.array([1e-6, 1.0])}}) is None

@@ -94,6 +94,8 @@ VIEWS: dict[Page, tuple[Field, ...]] = {
 VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
 # A ready-trained network (rnnviz.training.bundled.NETWORKS) to open as a snapshot, on any page.
 NETWORK_KEY = "network"
+# Presentation mode on any page (present=1): for a projector, see rnnviz.ui.page.
+PRESENT_KEY = "present"
 
 # Controls a lesson link can remove (hide=name1,name2,...). Each configuration field's control
 # is hidden by the field's name, in the sidebar and, for the sliders of a page (Gradient
@@ -165,7 +167,8 @@ def parse_view(page: Page, query: dict, sizes: dict) -> tuple[dict, list[str]]:
     own = {f.name: f for f in VIEWS.get(page, ())}
     view, warnings, unknown = {}, [], []
     for key, raw in query.items():
-        if key in URL_KEYS or key in STREAMLIT_KEYS or key in ("hide", NETWORK_KEY):
+        if key in URL_KEYS or key in STREAMLIT_KEYS or key in ("hide", NETWORK_KEY,
+                                                               PRESENT_KEY):
             continue
         if key in own:
             try:
@@ -234,3 +237,19 @@ def hide_to_query(hidden) -> dict[str, str]:
     """{"hide": "a,b"} in HIDEABLE's order, or {} when nothing is hidden."""
     names = [name for name in HIDEABLE if name in hidden]
     return {"hide": ",".join(names)} if names else {}
+
+
+def parse_present(raw) -> tuple[bool, list[str]]:
+    """Whether a link's present= asks for presentation mode ("1"; "0" or none: not), with a
+    warning for any other value, which is ignored."""
+    if not raw:
+        return False, []
+    value = last(raw)
+    if value in ("0", "1"):
+        return value == "1", []
+    return False, [refused(PRESENT_KEY, raw, "present is 1 (presentation mode) or 0")]
+
+
+def present_to_query(presenting: bool) -> dict[str, str]:
+    """{"present": "1"} in presentation mode, else {}."""
+    return {PRESENT_KEY: "1"} if presenting else {}

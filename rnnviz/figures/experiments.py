@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from rnnviz.figures import style
+from rnnviz.figures._axes import count_axis
 
 PERCENT_AXIS = {"range": [0, 105], "ticksuffix": "%", "dtick": 25}
 TOP_COLOR, RANDOM_COLOR = style.COLORWAY[1], style.MUTED_INK
@@ -95,7 +96,7 @@ def ablation_curve(k: Sequence[int], top: Sequence[float], random: np.ndarray, c
     layout = style.merged(style.layout(title, "k, units silenced", "recalled", height=height),
                           style.legend_below(2))
     layout["yaxis"] = {**layout["yaxis"], **PERCENT_AXIS}
-    layout["xaxis"] = {**layout["xaxis"], "range": [-0.5, max(k) + 0.5]}
+    layout["xaxis"] = {**layout["xaxis"], **count_axis(0, max(k))}
     layout["shapes"] = [_chance_line(chance)]
     layout["annotations"] = [_chance_label(chance)]
     return {"data": [band, mean, most], "layout": layout}

@@ -12,6 +12,7 @@ import numpy as np
 
 from rnnviz.engine import CELLS
 from rnnviz.figures import style
+from rnnviz.figures._axes import count_axis
 
 KINDS = ("gate", "state")
 MAX_LINES = 10          # above this many output classes, ŷ is drawn as a heatmap
@@ -36,8 +37,8 @@ def _step_marks(current_t: int | None, band: bool) -> list[dict]:
 
 
 def _t_axis(T_x: int) -> dict:
-    """The t axis over 1..T_x with half a step either side; a tick at every t while they fit."""
-    return {"range": [0.5, T_x + 0.5], **({"dtick": 1} if T_x <= 20 else {})}
+    """The t axis over 1..T_x with half a step either side, integer labels that never crowd."""
+    return count_axis(1, T_x)
 
 
 def symmetric_range(values: np.ndarray) -> float:
@@ -80,8 +81,8 @@ def heatmap(values, kind: str, title: str, current_t: int | None = None,
              "hovertemplate": f"t=%{{x}}<br>{y_title}=%{{y}}<br>value=%{{z:.4f}}<extra></extra>"}
     layout = style.merged(style.layout(title, "t", y_title, height=height), {
         "xaxis": _t_axis(T_x),
-        # unit 0 at the top, like a printed array; every row labelled while they fit
-        "yaxis": {"range": [n - 0.5, -0.5], **({"dtick": 1} if n <= 20 else {})},
+        # unit 0 at the top, like a printed array
+        "yaxis": {**count_axis(0, n - 1), "range": [n - 0.5, -0.5]},
         "shapes": _step_marks(current_t, band=True)})
     return {"data": [trace], "layout": layout}
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from rnnviz.engine import CELLS
 from rnnviz.figures import style
-from rnnviz.figures._axes import log_dtick
+from rnnviz.figures._axes import count_axis, log_axis
 from rnnviz.figures.forward import heatmap
 
 MARKERS_UP_TO = 30
@@ -33,6 +33,12 @@ def _positive(values) -> list[float | None]:
 def _mode(T_x: int) -> str:
     """Markers on each step while they can be told apart; a plain line for long sequences."""
     return "lines+markers" if T_x <= MARKERS_UP_TO else "lines"
+
+
+def _steps_axis(traces: list[dict], first: int = 1) -> dict:
+    """The integer t axis from `first` to the last step any of the traces reaches."""
+    last = max((int(np.max(t["x"])) for t in traces if np.size(t["x"])), default=first)
+    return count_axis(first, max(first, last))
 
 
 def _check_cells(by_cell: Mapping) -> None:
@@ -74,8 +80,8 @@ def gradient_flow(flows: Mapping[str, Mapping[str, np.ndarray]], loss_at: str = 
     layout = style.merged(
         style.layout(f"Gradient flowing back through time (loss at {loss_at})", "t",
                      "gradient norm (log scale)", height=height),
-        {"yaxis": {"type": "log", "exponentformat": "power", "dtick": log_dtick(
-            arr for norms in flows.values() for arr in norms.values())}},
+        {"yaxis": log_axis(arr for norms in flows.values() for arr in norms.values()),
+         "xaxis": _steps_axis(traces)},
         style.legend_below(rows=math.ceil(len(traces) / 3)))  # three a row across the page
     return {"data": traces, "layout": layout}
 
@@ -102,7 +108,8 @@ def jacobian_norms(step_norms: Mapping[str, np.ndarray], height: int = 500) -> d
             "hovertemplate": f"{name}<br>t=%{{x}}<br>‖J⟨t⟩‖=%{{y:.4g}}<extra></extra>"})
     layout = style.merged(
         style.layout("Stretch of one step: ‖J⟨t⟩‖", "t", "‖J⟨t⟩‖ (log scale)", height=height),
-        {"yaxis": {"type": "log", "exponentformat": "power"}, "shapes": [style.hline(1.0)]})
+        {"yaxis": log_axis([*step_norms.values(), [1.0]]), "xaxis": _steps_axis(traces),
+         "shapes": [style.hline(1.0)]})
     return {"data": traces, "layout": layout}
 
 
@@ -144,7 +151,8 @@ def norm_product(products: Mapping[str, Mapping[str, np.ndarray]],
     ticks = _power_ticks(float(values.min()), float(values.max()))
     layout = style.merged(
         style.layout("Reach back from step T_x", "t", "factor (log scale)", height=height),
-        {"yaxis": {"tickvals": ticks, "ticktext": [f"10<sup>{v}</sup>" for v in ticks]}},
+        {"yaxis": {"tickvals": ticks, "ticktext": [f"10<sup>{v}</sup>" for v in ticks]},
+         "xaxis": _steps_axis(traces[:-1], first=0)},
         # in half the page's width: two cells a row, and a row for the key
         style.legend_below(rows=math.ceil(len(products) / 2) + 1))
     return {"data": traces, "layout": layout}
@@ -206,7 +214,7 @@ def step_gradient_norms(per_step: Mapping[str, tuple[np.ndarray, np.ndarray]],
     layout = style.merged(
         style.layout("Gradient of each step's loss alone", "t (where the loss term is)",
                      "‖∂L⟨t⟩/∂θ‖ (log scale)", height=height),
-        {"yaxis": {"type": "log", "exponentformat": "power",
-                   "dtick": log_dtick(norms for _, norms in per_step.values())},
+        {"yaxis": log_axis(norms for _, norms in per_step.values()),
+         "xaxis": _steps_axis(traces),
          "shapes": [style.hline(float(threshold))] if threshold is not None else []})
     return {"data": traces, "layout": layout}

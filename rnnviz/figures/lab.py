@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from rnnviz.figures import style
-from rnnviz.figures._axes import log_dtick
+from rnnviz.figures._axes import decades, log_dtick
 
 PAD = 0.05  # of the values' span, above and below a linear axis
 LEGEND_ROW = 4  # legend entries a row below a chart half a page wide
@@ -35,8 +35,8 @@ def _y_range(figures) -> dict:
         values = values[values > 0]
         if not values.size:
             return {}
-        low, high = math.log10(values.min()), math.log10(values.max())
-        return {"range": [low - 0.2, high + 0.2], "dtick": log_dtick([values])}
+        low, high = decades(math.log10(values.min()) - 0.2, math.log10(values.max()) + 0.2)
+        return {"range": [low, high], "dtick": log_dtick([values])}
     if not values.size:
         return {}
     low, high = float(values.min()), float(values.max())

@@ -14,7 +14,7 @@ import numpy as np
 
 from rnnviz.engine import CELLS
 from rnnviz.figures import style
-from rnnviz.figures._axes import log_dtick
+from rnnviz.figures._axes import count_axis, log_axis
 from rnnviz.figures.gradients import FLOOR, _power_ticks
 
 GAP = 0.06  # between the maps, as a fraction of the figure's width
@@ -23,15 +23,6 @@ GAP = 0.06  # between the maps, as a fraction of the figure's width
 def _exponent_text(exponent: int) -> str:
     """10^e as a label a student reads at a glance: 1, 10, 0.1, else "1e-5"."""
     return {0: "1", 1: "10", -1: "0.1"}.get(exponent, f"1e{exponent}")
-
-
-def _whole_step(count: int, most: int = 8) -> int:
-    """A tick step of 1, 2 or 5 times a power of ten that labels at most `most` of 1..count."""
-    for exponent in range(7):
-        for mantissa in (1, 2, 5):
-            if count <= most * mantissa * 10 ** exponent:
-                return mantissa * 10 ** exponent
-    return 10 ** 7
 
 
 def memory_maps(maps: Mapping[str, np.ndarray], example: int, height: int = 430) -> dict:
@@ -82,7 +73,7 @@ def memory_maps(maps: Mapping[str, np.ndarray], example: int, height: int = 430)
                                       "‖∂ŷ/∂x‖=%{customdata:.2e}<extra>"
                                       f"{CELLS[cell].label}</extra>"})
         x0 = i * (width + GAP)
-        axis = {"range": [0.5, T_x + 0.5], **({"dtick": 1} if T_x <= 12 else {}),
+        axis = {**count_axis(1, T_x),
                 "gridcolor": style.GRID, "linecolor": style.EDGE, "zeroline": False}
         layout["xaxis" + suffix] = {**axis, "domain": [x0, x0 + width], "anchor": "y" + suffix,
                                     "title": {"text": "input step s",
@@ -160,10 +151,8 @@ def unit_gain(gain: np.ndarray, height: int = 620) -> dict:
     layout = style.merged(style.layout("What a⟨T⟩ hands back to a⟨1⟩", "T",
                                        "|∂a⟨T⟩/∂a⟨1⟩|", height=height), {
         "margin": {"l": 120},
-        "yaxis": {"type": "log", "exponentformat": "power", "title": {"standoff": 14},
-                  **({"dtick": d} if (d := log_dtick([gain])) is not None else {})},
-        "xaxis": {"range": [0.5, len(gain) + 0.5], "tickformat": "d",
-                  "dtick": _whole_step(len(gain))},
+        "yaxis": {**log_axis([gain]), "title": {"standoff": 14}},
+        "xaxis": count_axis(1, len(gain)),
         "showlegend": False})
     return {"data": data, "layout": layout}
 

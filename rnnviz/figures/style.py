@@ -74,16 +74,36 @@ def merged(base: dict, *updates: dict) -> dict:
     return out
 
 
+TITLE_LINE = 44        # characters of a title a line: a chart half a page wide at 1024 px
+TITLE_LINE_PX = 28
+
+
+def title_lines(title: str, width: int = TITLE_LINE) -> str:
+    """`title` broken (Plotly's <br>) at the last space before each `width` characters:
+    Plotly never wraps a title, and cuts off what is wider than the chart."""
+    lines, line = [], ""
+    for word in title.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "<br>".join([*lines, line])
+
+
 def layout(title: str, x_title: str, y_title: str, height: int = 420) -> dict:
-    """The look, fonts, margins and axis titles shared by every figure, as a layout dict."""
+    """The look, fonts, margins and axis titles shared by every figure, as a layout dict.
+    Axis titles keep clear of their tick labels (automargin with a standoff)."""
+    text = title_lines(title)
+    axis_title = {"font": {"size": AXIS_TITLE_SIZE}, "standoff": 10}
     return merged(LOOK, {
-        "title": {"text": title, "font": {"size": TITLE_SIZE}},
+        "title": {"text": text, "font": {"size": TITLE_SIZE}},
         "font": {"size": FONT_SIZE},
         "height": height,
-        "margin": {"l": 80, "r": 30, "t": 70, "b": 70},
+        "margin": {"l": 80, "r": 30, "t": 70 + TITLE_LINE_PX * text.count("<br>"), "b": 70},
         "legend": {"font": {"size": FONT_SIZE}},
-        "xaxis": {"title": {"text": x_title, "font": {"size": AXIS_TITLE_SIZE}}},
-        "yaxis": {"title": {"text": y_title, "font": {"size": AXIS_TITLE_SIZE}}},
+        "xaxis": {"title": {"text": x_title, **axis_title}, "automargin": True},
+        "yaxis": {"title": {"text": y_title, **axis_title}, "automargin": True},
     })
 
 
@@ -93,6 +113,28 @@ def apply_layout(fig: go.Figure, title: str, x_title: str, y_title: str,
     place); what it sets replaces what Plotly put there (its default template)."""
     fig.update_layout(layout(title, x_title, y_title, height), overwrite=True)
     return fig
+
+
+PRESENT_SCALE = 1.25   # presentation mode: charts this much taller, their type this much larger
+
+
+def presented(layout: dict) -> dict:
+    """A copy of a figure's layout for presentation mode: PRESENT_SCALE times as tall, every
+    font size in it PRESENT_SCALE times as large (FONT_SIZE where none is set)."""
+    def scaled(part, key=""):
+        if isinstance(part, dict):
+            out = {k: scaled(v, k) for k, v in part.items()}
+            if key.endswith("font"):
+                out["size"] = round(PRESENT_SCALE * part.get("size", FONT_SIZE))
+            return out
+        if isinstance(part, list):
+            return [scaled(v) for v in part]
+        return part
+    out = scaled(layout)
+    out["font"] = scaled(layout.get("font", {}), "font")
+    if layout.get("height"):
+        out["height"] = round(PRESENT_SCALE * layout["height"])
+    return out
 
 
 LEGEND_ROW_PX = 30

@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.figures import style
-from rnnviz.figures._axes import log_dtick
+from rnnviz.figures._axes import log_axis
 
 MAX_POINTS = 1500
 # One colour per run kept: Okabe-Ito's seven (the cells' colours first, so a lone run of a
@@ -129,8 +129,7 @@ def run_curves(curves: Sequence[Curve], title: str, y_title: str, log_y: bool = 
                       line={"color": style.MARKER_COLOR, "dash": "dash", "width": 2})
     style.apply_layout(fig, title, "training step", y_title, height=height)
     if log_y:
-        fig.update_yaxes(type="log", exponentformat="power",
-                         dtick=log_dtick(c.values for c in curves))
+        fig.update_yaxes(log_axis(c.values for c in curves))
     if legend:  # the labels are long: one row each
         fig.update_layout(style.legend_below(rows=len(curves)))
     # uirevision: keep the user's zoom while the curves grow
@@ -194,8 +193,7 @@ def optimizer_stats(steps: np.ndarray, values_by_param: Mapping[str, np.ndarray]
             hovertemplate=f"{name}<br>step %{{x}}<br>%{{y:.3e}}<extra></extra>",
         ))
     style.apply_layout(fig, title, "training step", y_title + " (log scale)", height=height)
-    fig.update_yaxes(type="log", exponentformat="power",
-                     dtick=log_dtick(values_by_param.values()))
+    fig.update_yaxes(log_axis(values_by_param.values()))
     return fig
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io
 import streamlit as st
 
@@ -19,7 +20,11 @@ from rnnviz.app.config import Config
 from rnnviz.app.contents import Page
 from rnnviz.app.workers import limit_blas_threads
 from rnnviz.engine import CELLS, keep_freed_memory_for_reuse
+from rnnviz.figures import style
 from rnnviz.ui import replica, sidebar, state, training, url
+
+PROJECTOR_CSS = f"<style>{(Path(__file__).parent / 'projector.css').read_text()}</style>"
+PRESENT_CSS = f"<style>{(Path(__file__).parent / 'present.css').read_text()}</style>"
 
 
 def setup(page: Page) -> Config:
@@ -31,10 +36,16 @@ def setup(page: Page) -> Config:
     """
     st.set_page_config(page_title=f"{page.title} · rnnviz", page_icon="🔁", layout="wide")
     state.take_the_way()
+    st.html(PROJECTOR_CSS)  # style only: Streamlit puts it out of the page's flow
     keep_freed_memory_for_reuse()  # once per process, whichever page is opened first
     limit_blas_threads()           # likewise
     st.session_state[state.PAGE_KEY] = page
     url.adopt(page)
+    presenting = state.presenting()
+    # again, now that the link is read: presentation mode starts with the sidebar folded away
+    st.set_page_config(initial_sidebar_state="collapsed" if presenting else "auto")
+    if presenting:
+        st.html(PRESENT_CSS)
     config = state.current_config()
     if not state.hidden("sidebar"):
         sidebar.draw(config, network=not page.own_settings)
@@ -62,7 +73,8 @@ def snapshot_params(config: Config) -> dict | None:
     snapshot = training.snapshot_for(config)
     if snapshot is None:
         return None
-    note, close = st.columns([5, 1], vertical_alignment="center")
+    # wide enough for the button's label at 1280 px with the sidebar open
+    note, close = st.columns([2, 1], vertical_alignment="center")
     note.info(f"Showing the {CELLS[config.cell].label} as trained to step {snapshot.step:,} "
               f"({snapshot.run_label}), on a batch of its task.", icon=":material/push_pin:")
     close.button("Back to the initial weights", on_click=training.close_snapshot,
@@ -150,21 +162,44 @@ def live_chart(fig, key: str) -> None:
     if PLOTLY_MODULE is None:
         chart(fig, key=key)
         return
+    fig = _as_presented(fig)
     _live_chart(key=key, data={"figure": plotly.io.to_json(live_figure(fig), validate=False),
                                "plotly": PLOTLY_MODULE,
                                "config": {"displaylogo": False, "responsive": True}})
 
 
 def chart(fig, key: str | None = None) -> None:
-    """Show a figure with the figures' own look (not Streamlit's theme) and no logo."""
-    st.plotly_chart(fig, theme=None, key=key, config={"displaylogo": False})
+    """Show a figure with the figures' own look (not Streamlit's theme) and no logo; taller
+    and in larger type in presentation mode."""
+    st.plotly_chart(_as_presented(fig), theme=None, key=key, config={"displaylogo": False})
+
+
+def _as_presented(fig):
+    """The figure (a dict or a graph object) as presentation mode shows it, or as it is."""
+    if not state.presenting():
+        return fig
+    if isinstance(fig, dict):
+        return {**fig, "layout": style.presented(fig.get("layout", {}))}
+    return go.Figure(fig).update_layout(style.presented(fig.layout.to_plotly_json()))
+
+
+def intro(text: str) -> None:
+    """A page's introduction, under its title; folded into "About this page" in
+    presentation mode, so the lesson's chart comes into the first screen."""
+    if state.presenting():
+        with st.expander("About this page"):
+            st.markdown(text)
+    else:
+        st.markdown(text)
 
 
 def latex_columns(lines: list[str], columns: int = 2) -> None:
     """LaTeX lines split over side-by-side columns, the first ones on the left: each column
     wide enough for one of a cell's equations (three columns cut them off at 1280 px)."""
     per = -(-len(lines) // columns)
-    for column, k in zip(st.columns(columns), range(0, len(lines), per), strict=False):
-        with column:
-            for line in lines[k:k + per]:
-                st.latex(line)
+    # presentation mode: folded, so the lesson's chart comes into the first screen
+    with st.expander("The equations") if state.presenting() else contextlib.nullcontext():
+        for column, k in zip(st.columns(columns), range(0, len(lines), per), strict=False):
+            with column:
+                for line in lines[k:k + per]:
+                    st.latex(line)

@@ -35,6 +35,7 @@ FRAME_INTERVAL_MS = 150  # at most 6.7 frames a second: a browser that keeps up 
 
 BACK_KEY, FORWARD_KEY = "rnnviz_step_back", "rnnviz_step_forward"  # the ◀ ▶ buttons
 PLAY_KEY = "rnnviz_play"  # Play / Pause
+ROW_KEY = "rnnviz_player_row"  # the row of ◀ slider ▶ Play (rnnviz/ui/projector.css)
 # Material Design's chevrons, as Streamlit draws its icons
 CHEVRONS = {-1: "M15.41 7.41 14 6l-6 6 6 6 1.41-1.41L10.83 12z",
             +1: "M10 6 8.59 7.41 13.17 12l-4.58 4.59L10 18l6-6z"}
@@ -190,7 +191,8 @@ def timestep_player(T_x: int, draw: Callable[[int], None]) -> None:
     @st.fragment
     def player() -> None:
         t = current_step(T_x)
-        play = _controls(t, T_x)
+        with st.container(key=ROW_KEY):  # a row that stays a row on a narrow page
+            play = _controls(t, T_x)
         url.write(state.running_page())  # t may have moved inside this fragment
         draw(t)
         if not state.hidden("play") or st.session_state.get(state.PLAYING_KEY, False):

@@ -91,10 +91,26 @@ def _navigation() -> None:
     st.divider()
 
 
+PRESENT_TOGGLE = "rnnviz_present_toggle"
+
+
+def _present_toggle() -> None:
+    """Presentation mode on or off (the state is the app's, the toggle only shows it)."""
+    st.session_state[PRESENT_TOGGLE] = state.presenting()
+    st.toggle("Presentation mode", key=PRESENT_TOGGLE, on_change=_on_present,
+              help="For a projector: the sidebar folded away, the introductions folded, "
+                   "charts taller in larger type. The address keeps it (present=1).")
+
+
+def _on_present() -> None:
+    st.session_state[state.PRESENT_KEY] = st.session_state[PRESENT_TOGGLE]
+
+
 def draw(config: Config, network: bool = True) -> None:
     """The sidebar: the page links and the ready-trained networks (unless hidden), then (if
     `network`) presets, cell, input, sizes, seed, the initialisation knobs and Reset."""
     with st.sidebar:
+        _present_toggle()
         if not state.hidden("nav"):
             _navigation()
         ready.draw()

@@ -14,6 +14,7 @@ last upload's in train_runs):
     WARNINGS_KEY    messages about values that were ignored, shown until the next change
     NOTICE_KEY      a one-time note under the presets ("Loaded the preset …")
     HIDDEN_KEY      the controls a lesson link removed (hide=)
+    PRESENT_KEY     whether the app is in presentation mode (present=1, the sidebar's toggle)
     PAGE_KEY        the page running (a rnnviz.app.contents.Page)
     URL_KEY         the app's part of the query string, as last written
     PLAYING_KEY     whether the timestep player is playing
@@ -46,6 +47,7 @@ CONFIG_KEY = "rnnviz_config"
 WARNINGS_KEY = "rnnviz_warnings"
 NOTICE_KEY = "rnnviz_notice"
 HIDDEN_KEY = "rnnviz_hidden"
+PRESENT_KEY = "rnnviz_present"
 PAGE_KEY = "rnnviz_page"
 URL_KEY = "rnnviz_url_written"
 PLAYING_KEY = "rnnviz_playing"
@@ -99,6 +101,11 @@ def update_config(**changes) -> bool:
         return False
     store_config(config)
     return True
+
+
+def presenting() -> bool:
+    """Whether the app is in presentation mode (for a projector; rnnviz.ui.page)."""
+    return bool(st.session_state.get(PRESENT_KEY, False))
 
 
 def hidden(name: str) -> bool:

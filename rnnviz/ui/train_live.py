@@ -83,7 +83,8 @@ def controls() -> None:
     """Stop (while runs train), Continue (for runs stopped or loaded), and where each run
     that is not simply training or finished stands."""
     now = training.training_now()
-    stop, go_on, slots = st.columns([1, 1, 4], vertical_alignment="center")
+    # wide enough for "Continue" in a page 500 px wide (1024 px with the sidebar open)
+    stop, go_on, slots = st.columns([2, 3, 6], vertical_alignment="center")
     stop.button("Stop", key="rnnviz_tr_stop", on_click=training.stop_training,
                 disabled=not any(r.status in ("queued", "running") for r in now),
                 width="stretch", help="Stops training; everything trained so far is kept.")

@@ -24,7 +24,7 @@ from rnnviz.app.config import URL_KEYS, from_query
 from rnnviz.app.contents import Page
 from rnnviz.ui import ready, state, training
 
-KEYS = (*URL_KEYS, *sorted(lesson.VIEW_KEYS), lesson.NETWORK_KEY, "hide")
+KEYS = (*URL_KEYS, *sorted(lesson.VIEW_KEYS), lesson.NETWORK_KEY, "hide", lesson.PRESENT_KEY)
 
 
 def _written_part() -> dict[str, str]:
@@ -49,9 +49,11 @@ def adopt(page: Page) -> None:
     sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m, "cell": config.cell}
     view, view_warnings = lesson.parse_view(page, query, sizes)
     hide, hide_warnings = lesson.parse_hide(query.get("hide", ""))
+    present, present_warnings = lesson.parse_present(query.get(lesson.PRESENT_KEY))
     state.set_view(page, view)
     st.session_state[state.HIDDEN_KEY] = hide
-    state.store_config(config, warnings + view_warnings + hide_warnings)
+    st.session_state[state.PRESENT_KEY] = present
+    state.store_config(config, warnings + view_warnings + hide_warnings + present_warnings)
 
 
 def _open_network(network: str, config, query: dict):
@@ -79,7 +81,7 @@ def write(page: Page) -> None:
     network = {} if snapshot is None or snapshot.network is None else {
         lesson.NETWORK_KEY: snapshot.network}   # while its weights are the ones shown
     wanted = {**config.to_query(), **lesson.view_to_query(page, state.view(page)), **network,
-              **lesson.hide_to_query(hidden)}
+              **lesson.hide_to_query(hidden), **lesson.present_to_query(state.presenting())}
     given = st.query_params.get_all("hide")
     if len(given) == 1 and lesson.parse_hide(given)[0] == hidden:
         wanted["hide"] = given[0]  # the link's own spelling and order: leave it

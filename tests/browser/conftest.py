@@ -29,6 +29,8 @@ Fixtures (no imports needed in test files, so no `__init__.py` or `pythonpath` t
 - `expect_query(page, {"n_a": "7", ...})`: wait until the address bar's query is exactly that.
 - `script_runs(page)`: the page's run counter (`.finished`, `.page_runs`, `.sent_states`).
 - `assert_no_exception(page)`: fail, quoting the traceback, if an exception box shows.
+- `layout_problems(page)`: what the page as drawn shows unreadably on a projector, one line
+  each (overlapping tick labels, cut-off buttons, ...; layout.js says what is checked).
 
 Waiting: never for a fixed time. Every wait above is for a condition, and every timeout
 (APP_TIMEOUT_MS, also the default of Playwright's `expect`, whose own default is 5 s) only
@@ -635,6 +637,12 @@ def script_runs_fixture() -> Callable[..., ScriptRuns]:
 @pytest.fixture(name="assert_no_exception")
 def assert_no_exception_fixture() -> Callable[..., None]:
     return assert_no_exception
+
+
+@pytest.fixture(name="layout_problems")
+def layout_problems_fixture() -> Callable[..., list[str]]:
+    checker = (HERE / "layout.js").read_text()
+    return lambda page: page.evaluate(checker)
 
 
 @pytest.fixture

@@ -1,0 +1,48 @@
+"""The shared axis helpers: counting axes labelled by integers that fit, log axes by powers
+of ten only (issue 16: a class reads "1.5" on a t axis, and "2", "5" on a log axis, wrongly)."""
+
+import numpy as np
+import pytest
+
+from rnnviz.figures._axes import count_axis, decades, log_axis
+
+
+def test_a_counting_axis_has_integer_labels_only():
+    axis = count_axis(1, 4)
+    # at T_x = 4 Plotly's own ticks fell at 1.5, 2.5, 3.5
+    assert axis["range"] == [0.5, 4.5] and axis["dtick"] == 1 and axis["tickformat"] == "d"
+    assert axis["tickmode"] == "linear" and axis["tick0"] == 1
+
+
+def test_a_long_counting_axis_is_spaced_by_plotly_and_still_integer():
+    # 20 labels do not fit a chart half a page wide at 1024 px: Plotly turned them sideways
+    axis = count_axis(1, 20)
+    assert axis["tickmode"] == "auto" and "dtick" not in axis and axis["tickformat"] == "d"
+    assert axis["range"] == [0.5, 20.5]
+
+
+@pytest.mark.parametrize("low, high, want", [(-3.0, 0.0, (-3.0, 0.0)), (-0.7, -0.3, (-1.0, 0.0)),
+                                             (0.2, 1.5, (0.0, 2.0))])
+def test_a_log_range_is_widened_to_hold_two_powers_of_ten(low, high, want):
+    assert decades(low, high) == want
+
+
+def test_a_log_axis_is_labelled_by_whole_decades():
+    axis = log_axis([np.array([0.2, 0.5, 0.0, np.nan])])
+    assert axis["type"] == "log" and axis["exponentformat"] == "power" and axis["dtick"] == 1
+    assert axis["autorangeoptions"]["include"] == pytest.approx([0.1, 1.0])
+    assert log_axis([np.zeros(2)])["dtick"] == 1
+    assert log_axis([np.logspace(-40, 0, 5)])["dtick"] == 5
+
+
+def test_presentation_mode_makes_a_figure_taller_and_its_type_larger():
+    from rnnviz.figures import style
+
+    layout = style.layout("title", "t", "unit", height=400)
+    layout["xaxis"]["tickfont"] = {"size": 10}
+    shown = style.presented(layout)
+    assert shown["height"] == 500 and shown["font"]["size"] == round(1.25 * style.FONT_SIZE)
+    assert shown["title"]["font"]["size"] == round(1.25 * style.TITLE_SIZE)
+    assert shown["xaxis"]["title"]["font"]["size"] == round(1.25 * style.AXIS_TITLE_SIZE)
+    assert shown["xaxis"]["tickfont"]["size"] == 12
+    assert layout["height"] == 400 and layout["xaxis"]["tickfont"]["size"] == 10  # a copy
