@@ -19,6 +19,7 @@ from rnnviz.training.tasks import OWN
 from rnnviz.ui import break_it, page, state, training, unit_text
 
 DETAIL_WIDGET = "rnnviz_tr_detail"
+OPEN_ROW = 3   # "Open in …" buttons a row: five in a row cut "Open in Gates and cell state" short
 PREDICTED = 8   # windows of a student's sequences the predictions are shown on
 ADAM_TABS = {"v_hat": ("m̂ (first moment)", "m"), "s_hat": ("v̂ (second moment)", "v"),
              "step": ("step size", "s")}   # statistic: (tab, widget key)
@@ -155,15 +156,20 @@ def open_in_views(run: Run, step: int) -> None:
         can_open = False
     else:
         can_open = True
-    # in callbacks: a click that came in the Training page's poll still opens the view
-    for column, view in zip(st.columns(len(SNAPSHOT_VIEWS)), SNAPSHOT_VIEWS, strict=True):
-        column.button(f"Open in {view.title}", key=f"rnnviz_tr_open_{view.title}",
-                      disabled=not can_open, width="stretch", on_click=_open,
-                      args=(training.open_snapshot, run, step, view.script))
-    if run.config.task == "chars":
-        # a pasted text too: that page reads the run's own
-        st.button(f"Open in {UNITS.title}", key="rnnviz_tr_open_text", width="stretch",
-                  on_click=_open, args=(unit_text.open_snapshot, run, step, UNITS.script))
+    buttons = [(view, training.open_snapshot, not can_open, f"rnnviz_tr_open_{view.title}")
+               for view in SNAPSHOT_VIEWS]
+    if run.config.task == "chars":   # a pasted text too: that page reads the run's own
+        buttons.append((UNITS, unit_text.open_snapshot, False, "rnnviz_tr_open_text"))
+    # in rows of OPEN_ROW, so that each label fits; in callbacks, so that a click that came
+    # in the Training page's poll still opens the view
+    for start in range(0, len(buttons), OPEN_ROW):
+        row = buttons[start:start + OPEN_ROW]
+        # the last row may be short
+        for column, (view, opener, disabled, key) in zip(st.columns(OPEN_ROW), row,
+                                                         strict=False):
+            column.button(f"Open in {view.title}", key=key, disabled=disabled,
+                          width="stretch", on_click=_open,
+                          args=(opener, run, step, view.script))
 
 
 def _open(open_snapshot: Callable[[Run, int], object], run: Run, step: int, script: str
