@@ -642,7 +642,19 @@ def assert_no_exception_fixture() -> Callable[..., None]:
 @pytest.fixture(name="layout_problems")
 def layout_problems_fixture() -> Callable[..., list[str]]:
     checker = (HERE / "layout.js").read_text()
-    return lambda page: page.evaluate(checker)
+
+    def problems(page, settle_s: float = 30.0) -> list[str]:
+        # what the page shows once it has settled: right after a run, KaTeX's style sheet
+        # (loaded on first use) may still be missing and an equation drawn twice as wide;
+        # a problem still there after settle_s is the page's
+        deadline = time.monotonic() + settle_s
+        found = page.evaluate(checker)
+        while found and time.monotonic() < deadline:
+            page.wait_for_timeout(250)   # lets the page load and draw
+            found = page.evaluate(checker)
+        return found
+
+    return problems
 
 
 @pytest.fixture
