@@ -3,7 +3,7 @@ on the same inputs, and the knobs that make it vanish or explode."""
 
 import streamlit as st
 
-from rnnviz.app import build, lesson, readouts
+from rnnviz.app import build, flow_readings, lesson
 from rnnviz.app.config import NOTEBOOK
 from rnnviz.app.contents import FLOW
 from rnnviz.engine import CELLS
@@ -71,7 +71,7 @@ st.markdown(
     "c⟨t⟩ (dashed) is its gradient highway: c⟨t−1⟩ gets c⟨t⟩'s gradient times f, so "
     "with forget gates near 1 it hardly shrinks."
 )
-if grows := readouts.growth_reading({c: r["flow"] for c, r in reports.items()}):
+if grows := flow_readings.growth_reading({c: r["flow"] for c, r in reports.items()}):
     st.caption(grows)
 if truncate and truncate < config.T_x:
     st.caption(f"Truncated BPTT, k = {truncate}: each step's loss sends its gradient back "
@@ -135,7 +135,7 @@ if where == "all":
         per_step = {cell: gradients.per_step_report(build.for_cell(config, cell), where, snapshot)
                     for cell in cells}
     page.live_chart(figures.step_gradient_norms(per_step, threshold), key="rnnviz_gf_per_step")
-    st.caption(readouts.steps_that_clip(per_step, threshold))
+    st.caption(flow_readings.steps_that_clip(per_step, threshold))
 else:
     st.caption("With the loss at the last step only there is a single term; choose “every "
                "step” above to see which timesteps' loss terms would clip on their own.")

@@ -7,12 +7,11 @@ from rnnviz.app.build import build
 from rnnviz.app.check_words import power_of_ten
 from rnnviz.app.config import Config
 from rnnviz.app.equations import EQUATIONS, equations, step_latex
+from rnnviz.app.flow_readings import growth_reading, jacobian_reading
 from rnnviz.app.readouts import (
     NOTEBOOK_LSTM_PRINTED,
     carried_states,
     example_view,
-    growth_reading,
-    jacobian_reading,
     knob_label,
     knobs_note,
     no_gates_note,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnviz.app import check_words, lesson, readouts
+from rnnviz.app import check_words, flow_readings, lesson
 from rnnviz.app.config import Config
 from rnnviz.app.contents import FLOW
 from rnnviz.engine import CELLS, analysis, gradcheck
@@ -196,7 +196,7 @@ def show_verdicts(config: Config, results: dict[str, gradcheck.ArrayCheck]) -> N
 
 def chain_metrics(config: Config, reports: dict, trained: bool) -> None:
     """‖∂s<T_x>/∂s<0>‖ of each cell's whole chain of step Jacobians, side by side."""
-    st.caption(readouts.jacobian_reading({c: r["jacobian"] for c, r in reports.items()},
+    st.caption(flow_readings.jacobian_reading({c: r["jacobian"] for c, r in reports.items()},
                                          {c: r["product"] for c, r in reports.items()}))
     weights = "trained" if trained else "as initialised"
     st.markdown(f"The whole chain, ‖∂s⟨T_x⟩/∂s⟨0⟩‖ over {config.T_x} steps, weights {weights}:")
