@@ -6,7 +6,7 @@ from rnnviz.app import equations, readouts
 from rnnviz.app.contents import GATES
 from rnnviz.engine import CELLS
 from rnnviz.figures import forward
-from rnnviz.ui import cache, page, player, sidebar, view
+from rnnviz.ui import cache, page, player, sidebar, state, view
 
 config = page.setup(GATES)
 cell = CELLS[config.cell]
@@ -41,8 +41,10 @@ saturation = readouts.saturation(cell, sequences)
 metrics = readouts.saturation_metrics(cell, saturation)
 for column, (label, share) in zip(st.columns(len(metrics)), metrics.items(), strict=True):
     column.metric(label, f"{100 * share:.0f}%")
-st.markdown("\n".join(f"- {sentence}"
-                      for sentence in readouts.saturation_sentences(cell, saturation)))
+saturation_sentences = "\n".join(f"- {sentence}" for sentence
+                                 in readouts.saturation_sentences(cell, saturation))
+if not state.presenting():
+    st.markdown(saturation_sentences)
 gate_values = {gate.value for gate in cell.gates}
 
 
@@ -65,17 +67,31 @@ def draw(t: int) -> None:
                     key="rnnviz_gates_unit")
 
 
+
+
+def memory_chart(presenting: bool) -> None:
+    """The memory of the chosen units over time: in presentation mode the lesson's chart,
+    right under the gates' counts and before the words, so it comes into the first screen."""
+    memory = cell.states[-1]  # the state that keeps the memory: the LSTM's c
+    words = readouts.QUANTITIES[memory]
+    if not presenting:
+        st.subheader(f"The {words.name} of chosen units")
+        st.markdown(readouts.MEMORY_NOTES.get(cell.name, ""))
+    if units := view.units(config.n_a):
+        page.chart(forward.lines_over_time({f"unit {j}": sequences[memory][j] for j in units},
+                                           f"{words.name} {words.symbol}, {shown}",
+                                           words.symbol))
+    if presenting:
+        st.markdown(readouts.MEMORY_NOTES.get(cell.name, ""))
+        st.markdown(saturation_sentences)
+
+
+if state.presenting():
+    memory_chart(presenting=True)
 st.subheader("Every gate over time")
 player.timestep_player(config.T_x, draw)
-
-memory = cell.states[-1]  # the state that keeps the memory: the LSTM's c
-words = readouts.QUANTITIES[memory]
-st.subheader(f"The {words.name} of chosen units")
-st.markdown(readouts.MEMORY_NOTES.get(cell.name, ""))
-units = view.units(config.n_a)
-if units:
-    page.chart(forward.lines_over_time({f"unit {j}": sequences[memory][j] for j in units},
-                                       f"{words.name} {words.symbol}, {shown}", words.symbol))
+if not state.presenting():
+    memory_chart(presenting=False)
 
 columns = ", ".join(readouts.QUANTITIES[name].letter for name in readouts.trace_columns(cell))
 st.download_button("Download this trace as CSV",

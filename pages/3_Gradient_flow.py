@@ -42,7 +42,7 @@ if knobs := sidebar.visible_knobs():
                    "the weight scale or the spectral radius switches to a random Gaussian "
                    "input so the knob applies. The biases shift the drawn ones.")
 
-where_col, example_col, truncate_col = st.columns(3)
+where_col, example_col, truncate_col = view.row("where", "example", "truncate")
 with where_col:
     where = view.choice("where", "where the loss sits",
                         help="Last step only: every gradient has to travel back from t = T_x, "

@@ -25,15 +25,18 @@ page.intro(
 with page.engine_errors():
     params = page.snapshot_params(config)
 
-st.subheader("What to change")
-targets = ", ".join(f"{t} ({readouts.quantity(cell, t).name})" for t in cell.targets)
-ranges = "; ".join(f"{name} from {low:g} to {high:g}" for name, (low, high)
-                   in STATE_VALUES.items() if name in cell.states)
-st.caption(f"The {cell.label} offers {targets}. Gates take 0 … 1; states: {ranges}. "
-           "Later interventions win where two hold the same unit and step.")
-changes = ui_lab.editor(config)
+presenting = state.presenting()  # the lesson's charts first: the editor folded, words below
+with page.folded("What to change"):
+    if not presenting:
+        st.subheader("What to change")
+    targets = ", ".join(f"{t} ({readouts.quantity(cell, t).name})" for t in cell.targets)
+    ranges = "; ".join(f"{name} from {low:g} to {high:g}" for name, (low, high)
+                       in STATE_VALUES.items() if name in cell.states)
+    st.caption(f"The {cell.label} offers {targets}. Gates take 0 … 1; states: {ranges}. "
+               "Later interventions win where two hold the same unit and step.")
+    changes = ui_lab.editor(config)
 
-units_col, example_col, where_col = st.columns([2, 1, 2])
+units_col, example_col, where_col = view.row("units", "example", "where", widths=[2, 1, 2])
 with units_col:
     memory = readouts.quantity(cell, cell.states[-1])
     units = view.units(config.n_a, f"units j whose {memory.name} is drawn")
@@ -49,17 +52,25 @@ loss_at = state.view_field("where").label_of(where)
 with page.engine_errors():
     result = ui_lab.comparison(config, changes, where, example, params)
 
-st.subheader("What changed")
-st.info(lab.sentence(cell, result, loss_at), icon=":material/science:")
 
-st.caption(f"Lines, heatmaps and outputs: batch example i = {example}. The loss of each step "
-           f"and the gradient: the whole batch, the gradient from the loss at {loss_at}.")
-for key, original, intervened in ui_lab.pictures(cell, result, units, loss_at):
+def what_changed() -> None:
+    st.subheader("What changed")
+    st.info(lab.sentence(cell, result, loss_at), icon=":material/science:")
+    st.caption(f"Lines, heatmaps and outputs: batch example i = {example}. The loss of each "
+               f"step and the gradient: the whole batch, the gradient from the loss at "
+               f"{loss_at}.")
+
+
+if not presenting:
+    what_changed()
+for k, (key, original, intervened) in enumerate(ui_lab.pictures(cell, result, units, loss_at)):
     left, right = st.columns(2)
     with left:
         page.live_chart(original, key=f"rnnviz_lab_{key}_original")
     with right:
         page.live_chart(intervened, key=f"rnnviz_lab_{key}_intervened")
+    if presenting and k == 0:
+        what_changed()
 
 ui_lab.trained_experiments(config, params)
 st.caption(

@@ -38,11 +38,22 @@ def test_a_log_axis_is_labelled_by_whole_decades():
 def test_presentation_mode_makes_a_figure_taller_and_its_type_larger():
     from rnnviz.figures import style
 
-    layout = style.layout("title", "t", "unit", height=400)
+    layout = style.layout("title", "t", "unit", height=300)
     layout["xaxis"]["tickfont"] = {"size": 10}
     shown = style.presented(layout)
-    assert shown["height"] == 500 and shown["font"]["size"] == round(1.25 * style.FONT_SIZE)
+    assert shown["height"] == 375 and shown["font"]["size"] == round(1.25 * style.FONT_SIZE)
     assert shown["title"]["font"]["size"] == round(1.25 * style.TITLE_SIZE)
     assert shown["xaxis"]["title"]["font"]["size"] == round(1.25 * style.AXIS_TITLE_SIZE)
     assert shown["xaxis"]["tickfont"]["size"] == 12
-    assert layout["height"] == 400 and layout["xaxis"]["tickfont"]["size"] == 10  # a copy
+    assert layout["height"] == 300 and layout["xaxis"]["tickfont"]["size"] == 10  # a copy
+
+
+def test_presentation_mode_keeps_a_chart_within_a_projectors_first_screen():
+    from rnnviz.figures import style
+
+    def height(h):
+        return style.presented(style.layout("title", "t", "unit", height=h))["height"]
+
+    assert height(400) == style.PRESENT_MAX_HEIGHT  # 500 would push it below 768 px
+    assert height(460) == style.PRESENT_MAX_HEIGHT
+    assert height(620) == 620                        # two panels, or a square plane: as drawn

@@ -162,3 +162,17 @@ def test_present_is_read_as_presentation_mode_and_other_values_warn():
     on, warnings = parse_present(["yes"])
     assert not on and len(warnings) == 1 and "present" in warnings[0]
     assert present_to_query(True) == {"present": "1"} and present_to_query(False) == {}
+
+
+def test_ask_is_the_links_question_as_text_and_anything_else_warns():
+    from rnnviz.app.lesson import MAX_ASK, ask_to_query, parse_ask
+
+    assert parse_ask(["Why  does it\tvanish? "]) == ("Why does it vanish?", [])
+    assert parse_ask(None) == (None, []) and parse_ask(["   "]) == (None, [])
+    assert parse_ask(["first", "second"]) == ("second", [])
+    assert parse_ask(["<b>*c⟨t⟩*</b> 👩‍🏫"])[0] == "<b>*c⟨t⟩*</b> 👩‍🏫"  # kept; shown literally
+    for hostile in ("x" * (MAX_ASK + 1), "bell\x07", "right\u202eto left", "zero\u200bwidth",
+                    "private\ue000"):
+        question, warnings = parse_ask([hostile])
+        assert question is None and len(warnings) == 1 and warnings[0].startswith("ask=")
+    assert ask_to_query("Why?") == {"ask": "Why?"} and ask_to_query(None) == {}

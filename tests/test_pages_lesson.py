@@ -252,3 +252,23 @@ def test_a_training_link_fills_the_form_once_and_the_submitted_settings_stay():
     at.switch_page(TRAINING).run()
     assert at.number_input(key=w + "steps").value == 2
     assert at.selectbox(key=w + "task").value == "copy"
+
+
+def test_a_links_question_shows_literally_on_its_page_and_stays_with_that_page():
+    asked = "Why does **c⟨t⟩** drift? [link](http://x) <b>$x$</b>"
+    at = open_app(GATES, {"ask": asked})
+    bodies = [e.value for e in at.info]
+    # escaped, so Markdown, links, HTML and LaTeX show as typed
+    assert [re.sub(r"\\(.)", r"\1", b) for b in bodies if "drift" in b] == [asked]
+    assert any(r"\*\*c⟨t⟩\*\*" in b and r"\[link\]" in b and r"\$x\$" in b for b in bodies)
+    assert at.query_params["ask"] == asked
+    at.switch_page(STEP).run()          # another page: no question, none in its address
+    assert not any("drift" in e.value for e in at.info) and "ask" not in at.query_params
+    at.switch_page(GATES).run()         # back: the question is there again
+    assert any("drift" in e.value for e in at.info) and at.query_params["ask"] == asked
+
+
+def test_a_question_that_is_not_text_is_refused_with_a_warning():
+    at = open_app(STEP, {"ask": "hidden\u202ereversed"})
+    assert "ask=" in warnings(at) and "not text" in warnings(at)
+    assert "ask" not in at.query_params

@@ -14,6 +14,7 @@ unknown, unparsable or out of range is ignored and named in a warning, never rai
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 
 from rnnviz.app import lab
@@ -96,6 +97,13 @@ VIEW_KEYS = frozenset(f.name for fields in VIEWS.values() for f in fields)
 NETWORK_KEY = "network"
 # Presentation mode on any page (present=1): for a projector, see rnnviz.ui.page.
 PRESENT_KEY = "present"
+# A lesson link's question (ask=...), shown under the title of the page the link opens.
+ASK_KEY = "ask"
+MAX_ASK = MAX_TEXT   # characters of a question
+# Unicode categories that are not text a student could read: control, format (bidirectional
+# overrides, invisible characters), surrogate, private use and unassigned characters.
+NOT_TEXT = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+JOINERS = frozenset("\u200d")  # a format character that composes emoji: kept
 
 # Controls a lesson link can remove (hide=name1,name2,...). Each configuration field's control
 # is hidden by the field's name, in the sidebar and, for the sliders of a page (Gradient
@@ -142,6 +150,7 @@ HIDEABLE: dict[str, str] = {
     "knobs": f"the {len(FLOW_KNOBS)} sliders of {', '.join(FLOW_KNOBS)} (Gradient flow, "
              "Memory map), Gradient flow's BPTT truncation slider and the gate biases' "
              "sliders (Gates)",
+    "truncate": "the BPTT truncation slider (Gradient flow)",
     "clipping": "the gradient-clipping section (Gradient flow)",
     **{name: f"the Training form's {', '.join(SETTING[row].label for row in rows)}"
        for name, rows in _rows_hidden_by().items()},
@@ -168,7 +177,7 @@ def parse_view(page: Page, query: dict, sizes: dict) -> tuple[dict, list[str]]:
     view, warnings, unknown = {}, [], []
     for key, raw in query.items():
         if key in URL_KEYS or key in STREAMLIT_KEYS or key in ("hide", NETWORK_KEY,
-                                                               PRESENT_KEY):
+                                                               PRESENT_KEY, ASK_KEY):
             continue
         if key in own:
             try:
@@ -253,3 +262,26 @@ def parse_present(raw) -> tuple[bool, list[str]]:
 def present_to_query(presenting: bool) -> dict[str, str]:
     """{"present": "1"} in presentation mode, else {}."""
     return {PRESENT_KEY: "1"} if presenting else {}
+
+
+def parse_ask(raw) -> tuple[str | None, list[str]]:
+    """The question a link's ``ask=`` puts under the page's title: the last value given, its
+    white space collapsed to single spaces; None for none or an empty one. A value longer
+    than MAX_ASK characters or holding characters that are not text (NOT_TEXT) is ignored
+    with a warning naming it."""
+    if raw is None:
+        return None, []
+    text = " ".join(last(raw).split())
+    if not text:
+        return None, []
+    if len(text) > MAX_ASK:
+        return None, [refused(ASK_KEY, raw, f"is longer than {MAX_ASK} characters")]
+    if any(unicodedata.category(ch) in NOT_TEXT and ch not in JOINERS for ch in text):
+        return None, [refused(ASK_KEY, raw, "holds characters that are not text "
+                                            "(control or invisible characters)")]
+    return text, []
+
+
+def ask_to_query(question: str | None) -> dict[str, str]:
+    """{"ask": the question} when there is one, else {}."""
+    return {ASK_KEY: question} if question else {}

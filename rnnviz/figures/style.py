@@ -116,11 +116,17 @@ def apply_layout(fig: go.Figure, title: str, x_title: str, y_title: str,
 
 
 PRESENT_SCALE = 1.25   # presentation mode: charts this much taller, their type this much larger
+# ... but no taller than this: on a 1024x768 projector a lesson's chart and what sets it
+# (the title, the question, a row of controls) fit in the first screen. Charts drawn taller
+# than PRESENT_KEEP_ABOVE (two panels, a square complex plane) keep their height.
+PRESENT_MAX_HEIGHT = 400
+PRESENT_KEEP_ABOVE = 520
 
 
 def presented(layout: dict) -> dict:
-    """A copy of a figure's layout for presentation mode: PRESENT_SCALE times as tall, every
-    font size in it PRESENT_SCALE times as large (FONT_SIZE where none is set)."""
+    """A copy of a figure's layout for presentation mode: PRESENT_SCALE times as tall up to
+    PRESENT_MAX_HEIGHT (a tall chart as it was), every font size in it PRESENT_SCALE times as
+    large (FONT_SIZE where none is set)."""
     def scaled(part, key=""):
         if isinstance(part, dict):
             out = {k: scaled(v, k) for k, v in part.items()}
@@ -133,7 +139,9 @@ def presented(layout: dict) -> dict:
     out = scaled(layout)
     out["font"] = scaled(layout.get("font", {}), "font")
     if layout.get("height"):
-        out["height"] = round(PRESENT_SCALE * layout["height"])
+        height = layout["height"]
+        out["height"] = (height if height > PRESENT_KEEP_ABOVE
+                         else min(round(PRESENT_SCALE * height), PRESENT_MAX_HEIGHT))
     return out
 
 

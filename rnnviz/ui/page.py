@@ -184,21 +184,41 @@ def _as_presented(fig):
 
 
 def intro(text: str) -> None:
-    """A page's introduction, under its title; folded into "About this page" in
-    presentation mode, so the lesson's chart comes into the first screen."""
+    """A page's introduction, under its title, after the question a lesson link asked (as
+    written, never formatted); folded into "About this page" in presentation mode, so the
+    lesson's chart comes into the first screen."""
+    if question := state.question():
+        with st.container(key="rnnviz_question"):
+            st.info(plain(question), icon=":material/help:")
     if state.presenting():
-        with st.expander("About this page"):
+        about = st.expander("About this page")
+        st.session_state[ABOUT_KEY] = about   # the equations join it (latex_columns)
+        with about:
             st.markdown(text)
     else:
+        st.session_state.pop(ABOUT_KEY, None)
         st.markdown(text)
+
+
+ABOUT_KEY = "rnnviz_about_this_page"   # the running page's "About this page" (presenting)
+
+
+def folded(label: str):
+    """Where a section that a lesson does not need in its first screen goes: an expander
+    with `label` in presentation mode, the page itself otherwise."""
+    return st.expander(label) if state.presenting() else contextlib.nullcontext()
 
 
 def latex_columns(lines: list[str], columns: int = 2) -> None:
     """LaTeX lines split over side-by-side columns, the first ones on the left: each column
-    wide enough for one of a cell's equations (three columns cut them off at 1280 px)."""
+    wide enough for one of a cell's equations (three columns cut them off at 1280 px). In
+    presentation mode they go into "About this page", under "The equations", so the lesson's
+    chart comes into the first screen."""
     per = -(-len(lines) // columns)
-    # presentation mode: folded, so the lesson's chart comes into the first screen
-    with st.expander("The equations") if state.presenting() else contextlib.nullcontext():
+    about = st.session_state.get(ABOUT_KEY) if state.presenting() else None
+    with about if about is not None else contextlib.nullcontext():
+        if about is not None:
+            st.markdown("**The equations**")
         for column, k in zip(st.columns(columns), range(0, len(lines), per), strict=False):
             with column:
                 for line in lines[k:k + per]:

@@ -15,6 +15,7 @@ last upload's in train_runs):
     NOTICE_KEY      a one-time note under the presets ("Loaded the preset …")
     HIDDEN_KEY      the controls a lesson link removed (hide=)
     PRESENT_KEY     whether the app is in presentation mode (present=1, the sidebar's toggle)
+    ASK_KEY         {page: the question its lesson link asked (ask=)}
     PAGE_KEY        the page running (a rnnviz.app.contents.Page)
     URL_KEY         the app's part of the query string, as last written
     PLAYING_KEY     whether the timestep player is playing
@@ -48,6 +49,7 @@ WARNINGS_KEY = "rnnviz_warnings"
 NOTICE_KEY = "rnnviz_notice"
 HIDDEN_KEY = "rnnviz_hidden"
 PRESENT_KEY = "rnnviz_present"
+ASK_KEY = "rnnviz_ask"
 PAGE_KEY = "rnnviz_page"
 URL_KEY = "rnnviz_url_written"
 PLAYING_KEY = "rnnviz_playing"
@@ -106,6 +108,11 @@ def update_config(**changes) -> bool:
 def presenting() -> bool:
     """Whether the app is in presentation mode (for a projector; rnnviz.ui.page)."""
     return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def question() -> str | None:
+    """The question the running page's lesson link asked (ask=), or None."""
+    return st.session_state.get(ASK_KEY, {}).get(st.session_state.get(PAGE_KEY))
 
 
 def hidden(name: str) -> bool:

@@ -40,7 +40,7 @@ from rnnviz.training.settings import (
 from rnnviz.training.tasks.own import OwnTask
 from rnnviz.training.text import read_text
 from rnnviz.ui import state, training
-from rnnviz.ui.page import plain
+from rnnviz.ui.page import folded, plain
 from rnnviz.ui.widgets import field_widget, shown_value, widget_value
 
 WIDGET_PREFIX = "rnnviz_tr_w_"
@@ -137,12 +137,14 @@ def _on_train() -> None:
 
 
 def draw() -> None:
-    """The settings, in view, and the Train button; below, why the last settings submitted
-    could not be trained."""
+    """The settings, in view (folded in presentation mode, where the lesson's Train button
+    comes into the first screen), and the Train button; below, why the last settings
+    submitted could not be trained."""
     values = stored()
     fresh = _seed(values)
     with st.form("train_settings"):
-        _sections(FORM_SECTIONS, values, fresh)
+        with folded("The settings"):
+            _sections(FORM_SECTIONS, values, fresh)
         own = values["task"] == OwnTask.name or any(values[name] for name in ("text", "csv"))
         with st.expander(OWN_DATA_TITLE, expanded=own):
             _sections(OWN_DATA_SECTIONS, values, fresh)

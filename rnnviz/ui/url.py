@@ -5,7 +5,8 @@ One table, `KEYS`, names every parameter the app writes or reads: the Config's f
 (rnnviz.app.config.URL_KEYS, with an older link's forget_bias, read and then removed), the
 view fields of every page (rnnviz.app.lesson.VIEWS: a page writes its own and removes the
 others'), ``network`` (a ready-trained network, opened as the snapshot shown: it stays in the
-address while its weights are the ones shown) and ``hide``. `adopt` reads them in one pass and
+address while its weights are the ones shown), ``hide``, ``present`` (presentation mode) and
+``ask`` (a lesson's question, kept for the page the link opened). `adopt` reads them in one pass and
 `write` writes them in one loop. Other keys (Streamlit's own, such as ``embed``, and unknown
 ones) are never removed; an unknown one is named in a warning when a link is adopted.
 
@@ -24,7 +25,8 @@ from rnnviz.app.config import URL_KEYS, from_query
 from rnnviz.app.contents import Page
 from rnnviz.ui import ready, state, training
 
-KEYS = (*URL_KEYS, *sorted(lesson.VIEW_KEYS), lesson.NETWORK_KEY, "hide", lesson.PRESENT_KEY)
+KEYS = (*URL_KEYS, *sorted(lesson.VIEW_KEYS), lesson.NETWORK_KEY, "hide", lesson.PRESENT_KEY,
+        lesson.ASK_KEY)
 
 
 def _written_part() -> dict[str, str]:
@@ -50,10 +52,13 @@ def adopt(page: Page) -> None:
     view, view_warnings = lesson.parse_view(page, query, sizes)
     hide, hide_warnings = lesson.parse_hide(query.get("hide", ""))
     present, present_warnings = lesson.parse_present(query.get(lesson.PRESENT_KEY))
+    question, ask_warnings = lesson.parse_ask(query.get(lesson.ASK_KEY))
     state.set_view(page, view)
     st.session_state[state.HIDDEN_KEY] = hide
     st.session_state[state.PRESENT_KEY] = present
-    state.store_config(config, warnings + view_warnings + hide_warnings + present_warnings)
+    st.session_state[state.ASK_KEY] = {page: question} if question else {}
+    state.store_config(config, warnings + view_warnings + hide_warnings + present_warnings
+                       + ask_warnings)
 
 
 def _open_network(network: str, config, query: dict):
@@ -81,7 +86,8 @@ def write(page: Page) -> None:
     network = {} if snapshot is None or snapshot.network is None else {
         lesson.NETWORK_KEY: snapshot.network}   # while its weights are the ones shown
     wanted = {**config.to_query(), **lesson.view_to_query(page, state.view(page)), **network,
-              **lesson.hide_to_query(hidden), **lesson.present_to_query(state.presenting())}
+              **lesson.hide_to_query(hidden), **lesson.present_to_query(state.presenting()),
+              **lesson.ask_to_query(state.question())}
     given = st.query_params.get_all("hide")
     if len(given) == 1 and lesson.parse_hide(given)[0] == hidden:
         wanted["hide"] = given[0]  # the link's own spelling and order: leave it

@@ -9,12 +9,30 @@ has its own player (rnnviz.ui.player).
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from rnnviz.app import build
 from rnnviz.app.config import Config
 from rnnviz.fields import MAX_LIST, MEAN
 from rnnviz.ui import state
+
+# Hide names that also remove a control besides its own: "knobs" takes the truncation slider
+HIDDEN_WITH = {"truncate": ("knobs",)}
+
+
+def _hidden(name: str) -> bool:
+    return any(state.hidden(n) for n in (name, *HIDDEN_WITH.get(name, ())))
+
+
+def row(*names: str, widths: list[float] | None = None) -> list:
+    """Where to draw the controls `names` side by side: a column for each one a lesson link
+    did not hide, from the left, as in a row of all of them (of `widths`, or equal); a hidden
+    one draws nothing (or a note, in the page's flow) and takes no room: no row when all are."""
+    shown = [name for name in names if not _hidden(name)]
+    columns = iter(st.columns(widths or len(names))[:len(shown)]) if shown else iter(())
+    return [next(columns) if name in shown else contextlib.nullcontext() for name in names]
 
 
 def index(name: str, label: str, count: int, help: str | None = None) -> int | None:
@@ -84,7 +102,7 @@ def truncation(config: Config, where: str, cells: list[str]) -> int:
     """Truncated BPTT's k (0: full BPTT): a slider up to the largest k computed at these sizes,
     saying why when that is below T_x, or a lesson link's value where it hides the knobs."""
     largest = build.largest_truncation(config, cells, where)
-    if state.hidden("knobs"):  # a lesson's one idea
+    if _hidden("truncate"):  # a lesson's one idea
         k = min(state.view_value("truncate"), largest)
     else:
         k = slider("truncate", "BPTT truncation k (0: full)", 1, high=largest)

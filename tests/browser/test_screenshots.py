@@ -15,11 +15,13 @@ import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect
 
 from rnnviz.app.build import PRESETS
+from rnnviz.app.lesson import ASK_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(os.environ.get("RNNVIZ_SCREENSHOT_DIR", ROOT / "docs" / "screenshots"))
@@ -140,6 +142,8 @@ def _prepare(page, name: str, expect_rerun) -> None:
 def _crop(page, crop: str, start: str | None) -> dict:
     if crop == "window":
         return {"x": 0, "y": 0, "width": WIDTH, "height": 1000}
+    if crop == "screen":  # the first screen, as a class sees it
+        return {"x": 0, "y": 0, **page.viewport_size}
     area = page.locator(crop).bounding_box()
     assert area is not None
     top = area["y"]
@@ -205,3 +209,57 @@ def test_screenshot_of_each_page(page, app_server, name, path, crop, charts, sta
         # and the file in the folder is the page as it is now
         assert _changed_pixels(image, Image.open(io.BytesIO(raw)).convert("RGB")) \
             <= SAME_PICTURE_PIXELS
+
+
+README = (ROOT / "README.md").read_text()
+_LESSON = README[README.index("## A 15-minute lesson"):]
+_LESSON = _LESSON[:_LESSON.index("\n## ", 5)]
+PROJECTOR = {"width": 1024, "height": 768}
+
+
+def _lesson_links() -> list[tuple[str, str]]:
+    """(screenshot name, path) of each link of the README's lesson, in its order: lesson n's
+    links as present_lesson{n}{a, b, ...}_{page}."""
+    links = []
+    for number, item in re.findall(r"^(\d+)\. (.*?)(?=^\d+\. |\Z)", _LESSON, re.S | re.M):
+        paths = re.findall(r"http://localhost:8501(/[^\s)`]*)", item)
+        for k, path in enumerate(paths):
+            letter = "abcdefgh"[k] if len(paths) > 1 else ""
+            page_name = urlparse(path).path.strip("/").lower()
+            links.append((f"present_lesson{number}{letter}_{page_name}", path))
+    return links
+
+
+LESSON_LINKS = _lesson_links()
+
+
+def _in_first_screen(locator) -> None:
+    box = locator.bounding_box()
+    assert box is not None
+    assert 0 <= box["y"] and box["y"] + box["height"] <= PROJECTOR["height"] + 1, (
+        f"{box['y']:.0f} … {box['y'] + box['height']:.0f} px: not all in the first screen")
+
+
+@pytest.mark.parametrize("name, path", LESSON_LINKS, ids=[n for n, _ in LESSON_LINKS])
+def test_each_lesson_link_on_a_projector_shows_its_question_and_its_chart(
+        page, app_server, name, path, open_app, wait_for_app, assert_no_exception,
+        layout_problems):
+    """Presentation mode at 1024×768: the question the link asks and the lesson's chart
+    (on Training, its Train button: the chart comes with the run) whole in the first
+    screen, readable (tests/browser/layout.js); the screenshot is the README's."""
+    page.set_viewport_size(PROJECTOR)
+    open_app(page, f"{app_server}{path}&present=1", LONG_MS)
+    wait_for_app(page)
+    assert_no_exception(page)
+    assert page.locator('[data-testid="stAlertContentWarning"]').count() == 0
+    question = page.locator(".st-key-rnnviz_question")
+    expect(question).to_contain_text(parse_qs(urlparse(path).query)[ASK_KEY][0])
+    _in_first_screen(question)
+    training = urlparse(path).path == "/Training"
+    _in_first_screen(page.get_by_role("button", name="Train", exact=True) if training
+                     else page.locator(CHART).first)
+    assert layout_problems(page) == []
+    page.mouse.move(0, 0)
+    _box, raw = _steady_picture(page, "screen", None)
+    OUT.mkdir(parents=True, exist_ok=True)
+    _save_png(raw, OUT / f"{name}.png")
