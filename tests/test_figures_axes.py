@@ -57,3 +57,40 @@ def test_presentation_mode_keeps_a_chart_within_a_projectors_first_screen():
     assert height(400) == style.PRESENT_MAX_HEIGHT  # 500 would push it below 768 px
     assert height(460) == style.PRESENT_MAX_HEIGHT
     assert height(620) == 620                        # two panels, or a square plane: as drawn
+
+
+def test_presentation_mode_labels_fewer_decades_where_larger_labels_would_overlap():
+    from rnnviz.figures import style
+
+    layout = style.layout("title", "t", "norm", height=460)
+    layout["yaxis"].update(log_axis([np.logspace(-17, 0, 5)]))   # 17 decades, dtick 3
+    assert layout["yaxis"]["dtick"] == 3
+    shown = style.presented(layout)
+    room = shown["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    labels = 17 / shown["yaxis"]["dtick"] + 1
+    assert room / labels >= style.LOG_LABEL_LINES * shown["font"]["size"] * 0.9
+    assert shown["yaxis"]["dtick"] > 3 and layout["yaxis"]["dtick"] == 3   # a copy
+    few = style.layout("title", "t", "norm", height=460)
+    few["yaxis"].update(log_axis([np.array([0.1, 10.0])]))
+    assert style.presented(few)["yaxis"]["dtick"] == 1                   # room enough
+
+
+def test_spectral_radius_over_training_labels_whole_steps_even_for_one_snapshot():
+    from rnnviz.figures.memory import spectral_radii
+
+    fig = spectral_radii([1500], {"Waa": np.array([1.2])}, 1500)
+    axis = fig["layout"]["xaxis"]
+    assert axis["range"] == [1499.5, 1500.5] and axis["dtick"] == 1
+    assert axis["title"]["text"] == "training step"
+
+
+def test_presentation_mode_thins_powers_of_ten_placed_by_hand():
+    from rnnviz.figures import style
+    from rnnviz.figures.gradients import norm_product
+
+    logs = np.linspace(-30.0, 0.0, 61)
+    fig = norm_product({"rnn": {"actual": logs, "bound": logs + 1}})
+    ticks = fig["layout"]["yaxis"]["tickvals"]
+    shown = style.presented(fig["layout"])["yaxis"]
+    assert len(shown["tickvals"]) < len(ticks) and set(shown["tickvals"]) <= set(ticks)
+    assert shown["ticktext"] == [f"10<sup>{v}</sup>" for v in shown["tickvals"]]

@@ -227,6 +227,7 @@ def spectral_radii(steps: Sequence[int], radii: Mapping[str, np.ndarray], step: 
                      height=height),
         style.legend_below(1 + (len(radii) - 1) // 4),
         {"yaxis": {"range": [0, top]},
+         "xaxis": count_axis(min(steps), max(steps)) if len(steps) else {},
          "shapes": [{**style.hline(1.0), "line": {"color": style.MUTED_INK, "dash": "dash",
                                                    "width": 2}},
                     {"type": "line", "xref": "x", "yref": "paper", "x0": step, "x1": step,

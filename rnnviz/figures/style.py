@@ -6,6 +6,8 @@ Each cell keeps its colour on every page (CELL_COLORS).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -142,7 +144,43 @@ def presented(layout: dict) -> dict:
         height = layout["height"]
         out["height"] = (height if height > PRESENT_KEEP_ABOVE
                          else min(round(PRESENT_SCALE * height), PRESENT_MAX_HEIGHT))
+    _fit_log_ticks(out)
     return out
+
+
+LOG_LABEL_LINES = 2.0   # a label such as 10⁻¹² and the gap to the next, in its font's sizes
+
+
+def _fit_log_ticks(layout: dict) -> None:
+    """Fewer decades labelled on a vertical log axis whose labels, in presentation mode's
+    larger type on a chart no taller than PRESENT_MAX_HEIGHT, would otherwise overlap."""
+    margin = layout.get("margin", {})
+    plot = layout.get("height", 450) - margin.get("t", 70) - margin.get("b", 70)
+    for name, axis in layout.items():
+        if not (name.startswith("yaxis") and isinstance(axis, dict)):
+            continue
+        low, high = axis.get("domain", (0.0, 1.0))
+        size = axis.get("tickfont", {}).get("size") or layout["font"].get("size", FONT_SIZE)
+        fits = max(2, int(plot * (high - low) // (LOG_LABEL_LINES * size)) + 1)  # labels
+        span = _decades_shown(axis) if axis.get("type") == "log" else None
+        if span is not None and axis.get("dtick"):
+            axis["dtick"] = max(int(axis["dtick"]), math.ceil(span / (fits - 1)))
+        elif "10<sup>" in str(axis.get("ticktext", "")) and len(axis["tickvals"]) > fits:
+            # powers of ten placed by hand on an axis of their logs: every k-th kept
+            every = math.ceil(len(axis["tickvals"]) / fits)
+            axis["tickvals"] = list(axis["tickvals"])[::every]
+            axis["ticktext"] = list(axis["ticktext"])[::every]
+
+
+def _decades_shown(axis: dict) -> float | None:
+    """How many decades a log axis spans: its range (in decades) or the values it takes in."""
+    if axis.get("range"):
+        low, high = axis["range"]
+        return float(high) - float(low)
+    include = axis.get("autorangeoptions", {}).get("include")
+    if include and min(include) > 0:
+        return math.log10(max(include)) - math.log10(min(include))
+    return None
 
 
 LEGEND_ROW_PX = 30
