@@ -29,7 +29,8 @@ def test_every_readme_link_opens_without_a_warning():
         sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m, "cell": config.cell}
         view, view_warnings = lesson.parse_view(page, query, sizes)
         hidden, hide_warnings = lesson.parse_hide(query.get("hide", ""))
-        assert view_warnings == [] and hide_warnings == [], link
+        _question, ask_warnings = lesson.parse_ask(query.get(lesson.ASK_KEY))
+        assert view_warnings == [] and hide_warnings == [] and ask_warnings == [], link
         # the link says each thing once, as the app writes it back
         assert all(len(values) == 1 for values in query.values()), link
 
