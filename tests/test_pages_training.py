@@ -219,6 +219,19 @@ def test_a_stopped_run_keeps_what_it_trained_and_continues():
     assert not any("stopped at step" in i.value for i in at.info)
 
 
+def test_a_run_without_a_step_yet_is_not_called_no_runs():
+    at = open_training()
+    config = TrainConfig(n_a=4, m=4, T_x=5, steps=10)
+    trainer = Trainer(config)
+    at.session_state[tr.RUNS_KEY] = [Run(id=1, label=config.label(), config=config,
+                                         trainer=trainer, snapshots=dict(trainer.snapshots),
+                                         status="stopped")]
+    at.run()
+    no_exception(at)
+    assert not any("No runs yet" in i.value for i in at.info)
+    assert any("curves appear here after their first steps" in i.value for i in at.info)
+
+
 def test_stop_stops_a_run_mid_way_and_continue_goes_on_from_there():
     at = press_train(open_training(), train_cell="rnn", steps=20_000)
     rerun_until(at, lambda a: runs(a)[0].steps_done >= 5, "a few steps trained")

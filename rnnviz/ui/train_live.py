@@ -177,9 +177,11 @@ def curves() -> None:
     """The loss chart and, under it side by side, accuracy and gradient norm, for the runs
     shown. A figure from the last poll is refreshed in place when it fits (far cheaper than
     building it again)."""
-    shown = [r for r in training.shown_runs() if r.history["step"]]
+    listed = training.shown_runs()
+    shown = [r for r in listed if r.history["step"]]
     if not shown:
-        st.info("No runs yet: choose the settings above and press Train.")
+        st.info("The runs' curves appear here after their first steps." if listed else
+                "No runs yet: choose the settings above and press Train.")
         return
     kept = st.session_state.setdefault(FIGURES_KEY, {})
     colors = figures.run_colors([r.config.cell for r in shown])
