@@ -73,8 +73,8 @@ def test_opening_a_network_on_step_through_shows_the_banner_and_its_weights():
     at = open_from_sidebar(open_app(STEP), "names-gru")
     loaded = load("names-gru")
     steps = loaded.trained.trained_steps
-    assert f"Showing the GRU as trained to step {steps:,}" in banner(at)
-    assert "ready-trained: GRU on the dinosaur names" in banner(at)
+    assert (f"Showing the ready-trained GRU on the dinosaur names, as trained to step "
+            f"{steps:,}, on a batch of its task.") == shown(banner(at))
     snapshot = at.session_state[tr.SNAPSHOT_KEY]
     np.testing.assert_array_equal(snapshot.params["Wu"], loaded.trained.params.Wu)
     config = at.session_state[state.CONFIG_KEY]
@@ -100,7 +100,8 @@ def test_opening_it_again_opens_the_run_already_kept():
 def test_a_page_that_shows_no_snapshot_opens_it_in_step_through(page):
     at = open_from_sidebar(open_app(page), "names-lstm")
     assert at.session_state[state.PAGE_KEY].script == STEP
-    assert "Showing the LSTM as trained to step" in banner(at)
+    assert "Showing the ready-trained LSTM on the dinosaur names, as trained to step" \
+        in shown(banner(at))
     assert any(c.value == "Opened “LSTM on the dinosaur names”." for c in at.caption)
 
 
@@ -118,7 +119,8 @@ def test_on_the_training_page_it_is_a_loaded_run_in_the_table_and_the_detail():
 
 def test_a_lesson_link_opens_a_network_and_keeps_it_in_the_address():
     at = open_app(FLOW, {"network": "copy-lstm", "where": "last"})
-    assert "Showing the LSTM as trained to step 1,500" in banner(at)
+    assert f"Showing the ready-trained {NETWORKS['copy-lstm'].title}, as trained to step " \
+        "1,500" in shown(banner(at))
     assert at.query_params["network"] == "copy-lstm"
     assert at.query_params["input"] == "copy" and at.query_params["T_x"] == "21"
     assert not at.warning

@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlparse
 from rnnviz.app import lesson
 from rnnviz.app.config import FIELDS, from_query
 from rnnviz.app.contents import PAGES
+from rnnviz.app.runs import view_config
+from rnnviz.training.bundled import load
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 LINKS = re.findall(r"http://localhost:8501/[^\s)`]*", README)
@@ -26,6 +28,8 @@ def test_every_readme_link_opens_without_a_warning():
         query = parse_qs(url.query, keep_blank_values=True)
         config, warnings = from_query(query)
         assert warnings == [], link
+        if "network" in query:  # the ready-trained network's sizes, as the app opens it
+            config = view_config(load(query["network"][0]).trained.config)
         sizes = {"T_x": config.T_x, "n_a": config.n_a, "m": config.m, "cell": config.cell}
         view, view_warnings = lesson.parse_view(page, query, sizes)
         hidden, hide_warnings = lesson.parse_hide(query.get("hide", ""))

@@ -21,6 +21,7 @@ from rnnviz.app.contents import Page
 from rnnviz.app.workers import limit_blas_threads
 from rnnviz.engine import CELLS, keep_freed_memory_for_reuse
 from rnnviz.figures import style
+from rnnviz.training.bundled import NETWORKS
 from rnnviz.ui import replica, sidebar, state, training, url
 
 PROJECTOR_CSS = f"<style>{(Path(__file__).parent / 'projector.css').read_text()}</style>"
@@ -75,8 +76,11 @@ def snapshot_params(config: Config) -> dict | None:
         return None
     # wide enough for the button's label at 1280 px with the sidebar open
     note, close = st.columns([2, 1], vertical_alignment="center")
-    note.info(f"Showing the {CELLS[config.cell].label} as trained to step {snapshot.step:,} "
-              f"({snapshot.run_label}), on a batch of its task.", icon=":material/push_pin:")
+    trained = (f"the ready-trained {NETWORKS[snapshot.network].title}, as trained to step "
+               f"{snapshot.step:,}" if snapshot.network in NETWORKS else
+               f"the {CELLS[config.cell].label} as trained to step {snapshot.step:,} "
+               f"({snapshot.run_label})")  # a ready network's run label repeats its title
+    note.info(f"Showing {trained}, on a batch of its task.", icon=":material/push_pin:")
     close.button("Back to the initial weights", on_click=training.close_snapshot,
                  key="rnnviz_close_snapshot")
     return snapshot.params

@@ -23,7 +23,8 @@ def test_opening_the_copy_lstm_on_gates_shows_the_banner_and_draws_its_gates(
     with expect_rerun(page, whole_page=True):
         sidebar.get_by_role("button", name="Open this network").click()
     main = page.get_by_test_id("stMain")
-    expect(main.get_by_text(re.compile(r"Showing the LSTM as trained to step 1,500"))) \
+    expect(main.get_by_text(re.compile(r"Showing the ready-trained LSTM recalling a symbol "
+                                       r"after 20 steps, as trained to step 1,500"))) \
         .to_be_visible()
     expect(main.get_by_role("button", name="Back to the initial weights")).to_be_visible()
     # the forget gate's heatmap, now over the copy task's 32 units and 21 steps
