@@ -63,6 +63,8 @@ How "finished running" is detected (verified on Streamlit 1.67 in Chromium 156):
   for a whole-page run. While Play runs the page is never idle for long: assert on what
   Play shows instead.
 - The wait for a run is woken by each websocket frame (`ScriptRuns.wait`), not by polling.
+  After an interaction that loaded a new document (a goto, a reload) it waits for the new
+  document's socket: Playwright never reports the old one closed (`ScriptRuns.left`).
 - Chart content redrawn by a rerun: assert on it with Playwright's auto-waiting
   `expect(...)` (e.g. a title's new text, `not_to_have_attribute`), never by reading it once.
 """
@@ -449,6 +451,21 @@ class ScriptRuns:
             self.sent_states.append({w.id.rsplit("-", 1)[-1]: json.loads(w.json_value)
                                      for w in widgets if w.WhichOneof("value") == "json_value"})
 
+    def leaving(self, page) -> tuple[float, object]:
+        """Before an interaction: the page's document and its socket, for `left`."""
+        return page.evaluate(_DOCUMENT_JS), self.websocket
+
+    def left(self, page, before: tuple[float, object]) -> None:
+        """After an interaction: if it loaded a new document (a goto, a reload) and no
+        socket has opened since, forget the old document's socket. Playwright drops a
+        document's sockets when the next one commits without ever reporting them closed,
+        so waiting for its frames waited out the whole timeout (every open_app of a page
+        that already showed one took APP_TIMEOUT_MS)."""
+        document, socket = before
+        # (evaluate first: the new socket's event may be delivered while it runs)
+        if page.evaluate(_DOCUMENT_JS) != document and self.websocket is socket:
+            self.websocket = None
+
     def wait(self, page, until: Callable[[], bool], timeout_ms: int, what: str) -> None:
         """Wait until `until()` holds, woken by each frame the server sends (never polled
         by time); AssertionError after timeout_ms."""
@@ -473,6 +490,7 @@ class ScriptRuns:
                     raise
 
 
+_DOCUMENT_JS = "() => performance.timeOrigin"   # when the page's document was started
 _COUNTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -575,8 +593,10 @@ def expect_rerun(page, timeout_ms: int = APP_TIMEOUT_MS, whole_page: bool = Fals
     """
     counter = script_runs(page)
     count = (lambda: counter.page_runs) if whole_page else (lambda: counter.finished)
+    left = counter.leaving(page)   # (also delivers the frames that arrived before it)
     before = count()
     yield
+    counter.left(page, left)
     counter.wait(page, lambda: count() > before, timeout_ms, "expect_rerun")
     wait_for_app(page, timeout_ms)
 
