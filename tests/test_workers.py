@@ -8,6 +8,7 @@ for a set time."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -146,6 +147,23 @@ def test_a_worker_that_dies_fails_its_runs_saying_so_and_frees_its_slot(pool):
     assert not run.resumable and run.params is run.snapshots[max(run.snapshots)]
     wait_until(lambda: pool.counts() == (0, 0), "the slot was freed")
     assert pool.idle_workers() == []   # never used again
+
+
+def test_a_message_the_server_cannot_read_fails_its_runs_saying_so_and_frees_its_slot(pool):
+    run = new_run(ENDLESS)
+    job = run_records.start([run], pool)
+    wait_until(lambda: job.worker_alive, "the worker started")
+    worker = job._worker
+
+    def unreadable():
+        raise pickle.UnpicklingError("a message cut short")
+
+    worker.conn.recv = unreadable   # what the worker sends next cannot be read
+    collect_until_ended([run])
+    assert run.status == "failed" and "could not read" in run.message
+    wait_until(lambda: pool.counts() == (0, 0), "the slot was freed")
+    wait_until(lambda: not worker.alive, "the worker ended")   # never used again
+    assert pool.idle_workers() == []
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm"])

@@ -135,8 +135,8 @@ class Worker:
     def _await_warm(self) -> None:
         try:
             self.conn.recv()   # its word that it is ready
-        except (EOFError, OSError):
-            pass   # it died warming up: the job that takes it fails saying so
+        except Exception:  # died warming up (the job that takes it fails saying so), or
+            pass   # sent what cannot be read: either way no job may wait for it for ever
         self._warm.set()
 
     @property
@@ -235,6 +235,9 @@ class Job:
                     self._update.seconds += seconds
         except (EOFError, OSError):
             failure = "the training process ended unexpectedly"
+        except Exception as why:  # else the thread ends and its runs stay "training" for ever
+            failure = ("the server could not read what the training process sent "
+                       f"({type(why).__name__})")
         finally:
             with self._send_lock:   # no stop reaches the worker's next job
                 self._worker = None

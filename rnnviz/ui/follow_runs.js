@@ -23,10 +23,16 @@
 // be handled: Streamlit sends the widget changes of one moment as one message, scoped to the
 // first fragment among them, so a click landing beside a poll reran the live part alone and
 // was lost (a button outside it, a link to another page: the page was left blank).
+//
+// `follow.record` keeps what the page did last (RECORDED entries [performance.now(), what]:
+// each change of what it does or waits for, a poll drawn, a pause of the checks longer than
+// STALL_MS), which a failed browser test prints.
 const CHECK_MS = 100;  // how often the page's state is looked at
 const QUIET_MS = 600;
 const UNANSWERED = 3;
 const UNANSWERED_MS = 3000;
+const RECORDED = 40;
+const STALL_MS = 1000;
 
 const follow = {
   pageTrigger: null,  // the page instance's setTriggerValue
@@ -42,6 +48,8 @@ const follow = {
   recovered: null,    // the data.drawn of the poll element the whole page was asked for
   timer: null,
   lastInput: -Infinity,  // when the student last pressed, typed or clicked
+  lastCheck: null,
+  record: [],
 };
 
 window.rnnvizFollowRuns = follow;  // the browser tests make a poll land beside a click
@@ -67,6 +75,13 @@ function idle() {
     && (connection === null || connection === "CONNECTED");
 }
 
+function note(what) {
+  const last = follow.record[follow.record.length - 1];
+  if (last !== undefined && last[1] === what) return;
+  follow.record.push([Math.round(performance.now()), what]);
+  if (follow.record.length > RECORDED) follow.record.shift();
+}
+
 function askPage() {
   follow.recovered = follow.drawn;
   if (follow.pageTrigger !== null) follow.pageTrigger("lost");
@@ -78,28 +93,47 @@ function askPoll() {
   follow.pollTrigger("poll");
 }
 
+// What the page does now, or what it waits for, in words.
 function step() {
-  if (studentBusy()) return;  // asked again CHECK_MS later
+  if (studentBusy()) return "student busy";  // asked again CHECK_MS later
   if (!follow.poll.isConnected) {
-    if (follow.recovered !== follow.drawn) askPage();
-    return;
+    if (follow.recovered === follow.drawn) return "live part gone, page asked for";
+    askPage();
+    return "live part gone: asks for the page";
   }
+  if (!follow.on) return "nothing training";
   // stale: drawn by an earlier run than the last one, which may be about to take it off
-  if (!follow.on || follow.poll.closest('[data-stale="true"]') !== null) return;
+  if (follow.poll.closest('[data-stale="true"]') !== null) return "poll element stale";
   const since = performance.now() - follow.lastAsk;
   if (follow.answered) {
-    if (since >= follow.interval) askPoll();
-  } else if (since >= UNANSWERED_MS) {
-    follow.unanswered += 1;
-    if (follow.unanswered < UNANSWERED) askPoll();
-    else if (follow.recovered !== follow.drawn) askPage();
+    if (since < follow.interval) return "answered, waits for the interval";
+    askPoll();
+    return "asks for a poll";
   }
+  if (since < UNANSWERED_MS) return "waits for the answer";
+  follow.unanswered += 1;
+  if (follow.unanswered < UNANSWERED) {
+    askPoll();
+    return "unanswered: asks again";
+  }
+  if (follow.recovered === follow.drawn) return "unanswered, page asked for";
+  askPage();
+  return "unanswered: asks for the page";
 }
 
 function check() {
+  const now = performance.now();
+  if (follow.lastCheck !== null && now - follow.lastCheck > STALL_MS) {
+    note(`checks paused ${Math.round(now - follow.lastCheck)} ms`);
+  }
+  follow.lastCheck = now;
   follow.timer = null;
-  if (window.location.pathname !== follow.path) return;  // another page: nothing to follow
-  if (idle()) step();
+  if (window.location.pathname !== follow.path) {  // another page: nothing to follow
+    note("another page");
+    follow.lastCheck = null;
+    return;
+  }
+  note(idle() ? step() : "script running or not connected");
   follow.timer = setTimeout(check, CHECK_MS);
 }
 
@@ -111,6 +145,7 @@ export default function ({ data, parentElement, setTriggerValue }) {
   if (data.drawn !== follow.drawn) {
     follow.answered = true;
     follow.unanswered = 0;
+    note(`poll element drawn: ${data.on ? "training" : "nothing training"}`);
   }
   follow.drawn = data.drawn;
   follow.poll = parentElement;

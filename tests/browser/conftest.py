@@ -63,12 +63,15 @@ How "finished running" is detected (verified on Streamlit 1.67 in Chromium 156):
   for a whole-page run. While Play runs the page is never idle for long: assert on what
   Play shows instead.
 - The wait for a run is woken by each websocket frame (`ScriptRuns.wait`), not by polling.
+  After an interaction that loaded a new document (a goto, a reload) it waits for the new
+  document's socket: Playwright never reports the old one closed (`ScriptRuns.left`).
 - Chart content redrawn by a rerun: assert on it with Playwright's auto-waiting
   `expect(...)` (e.g. a title's new text, `not_to_have_attribute`), never by reading it once.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -98,6 +101,7 @@ INSTALL_HINT = "install Debian's Chromium with `apt-get install -y chromium` (as
 NGINX = os.environ.get("RNNVIZ_NGINX", "/usr/sbin/nginx")
 
 SERVER_START_TIMEOUT_S = 120.0
+CONVERSATION_LINES = 400   # the last lines of each page's websocket conversation kept
 # Bounds a hang, nothing else: every wait returns as soon as its condition holds. A page
 # that takes 2 s on an idle machine took up to ~15 s with the cores kept busy.
 APP_TIMEOUT_MS = 90_000
@@ -170,7 +174,58 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if report.when == "call":
         item.stash[_CALL_FAILED] = report.failed
+        if report.failed:
+            report.sections.extend(_what_went_on())
     return report
+
+
+# What a failed test's report shows beside its traceback: each server's processes (the
+# training workers among them, with their state and CPU time) and the end of its output;
+# each open page's websocket conversation (ScriptRuns.log), the state of its follow_runs.js
+# and its main text. Enough to tell a worker that hung from a page that stopped asking.
+_SERVERS: list[tuple[subprocess.Popen, Callable[[], str]]] = []
+
+
+def _what_went_on() -> list[tuple[str, str]]:
+    sections = []
+    for proc, output in _SERVERS:
+        sections.append((f"server {proc.pid}: its processes, then its output",
+                         "\n".join([*_process_tree(proc.pid), output()[-3000:]])))
+    for i, (pg, counter) in enumerate(list(_COUNTERS.items())):
+        if pg.is_closed():
+            continue
+        follow, text = None, ""
+        with contextlib.suppress(Exception):
+            follow = pg.evaluate(_FOLLOW_STATE_JS)
+            text = pg.get_by_test_id("stMain").inner_text(timeout=2000)[:1500]
+        sections.append((f"page {i} ({pg.url}): its websocket, follow_runs.js, its text",
+                         "\n".join([*counter.log, f"follow_runs.js: {follow}", text])))
+    return sections
+
+
+def _process_tree(pid: int, depth: int = 0) -> list[str]:
+    """A process and its descendants, one a line: pid, state, user and system CPU ticks."""
+    lines = []
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:80]
+        lines.append(f"{'  ' * depth}{pid} {stat[0]} utime {stat[11]} stime {stat[12]} "
+                     f"{command.decode(errors='replace')}")
+        for task in os.listdir(f"/proc/{pid}/task"):
+            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
+                lines += _process_tree(int(child), depth + 1)
+    return lines
+
+
+_FOLLOW_STATE_JS = """() => {
+  const f = window.rnnvizFollowRuns;   // rnnviz/ui/follow_runs.js, on the Training page
+  if (!f) return null;
+  const now = performance.now();
+  return {record: f.record.map(([t, what]) => `${Math.round(t - now)} ms: ${what}`),
+          on: f.on, answered: f.answered, unanswered: f.unanswered, interval: f.interval,
+          checking: f.timer !== null, msSinceAsk: now - f.lastAsk,
+          msSinceInput: now - f.lastInput};
+}"""
 
 
 def _missing(reason: str) -> None:
@@ -269,8 +324,11 @@ def _running_app() -> Iterator[tuple[str, subprocess.Popen, Callable[[], str]]]:
                     pytrace=False,
                 )
             time.sleep(0.2)
+        _SERVERS.append((proc, server_output))
         yield url, proc, server_output
     finally:
+        with contextlib.suppress(ValueError):
+            _SERVERS.remove((proc, server_output))
         _stop(proc)
         log.close()
         with contextlib.suppress(OSError):
@@ -402,6 +460,10 @@ class ScriptRuns:
     - `sent_states`: for every rerun request the browser sent, the state of each browser
       component by its key, e.g. [{"rnnviz_play": {"request": {"seq": 1, "on": True},
       "ticks": 3}, ...}, ...].
+    - `log`: the conversation's last CONVERSATION_LINES lines, for a failed test's report:
+      the sockets opened and closed, each message's kind, the run it belongs to (with its
+      fragments), how each run finished, the triggers each rerun request carried, and the
+      data of each poll element of the Training page drawn (rnnviz.ui.train_live).
     """
 
     def __init__(self) -> None:
@@ -409,6 +471,13 @@ class ScriptRuns:
         self.page_runs = 0
         self.sent_states: list[dict[str, dict]] = []
         self.websocket = None
+        self.log: collections.deque[str] = collections.deque(maxlen=CONVERSATION_LINES)
+
+    def note(self, what: str) -> None:
+        """A line of the conversation, with the wall-clock time it was seen here."""
+        now = time.time()
+        self.log.append(f"{time.strftime('%H:%M:%S', time.localtime(now))}.{now % 1 * 1000:03.0f}"
+                        f" {what}")
 
     def attach(self, page) -> None:
         page.on("websocket", self._on_websocket)
@@ -416,14 +485,27 @@ class ScriptRuns:
     def _on_websocket(self, ws) -> None:
         if ws.url.endswith("/_stcore/stream"):
             self.websocket = ws
+            self.note(f"websocket opened {ws.url}")
             ws.on("framereceived", self._on_frame)
             ws.on("framesent", self._on_sent)
+            ws.on("close", lambda _ws: self.note("websocket closed"))
 
     def _on_frame(self, payload) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
         msg = _forward_msg(payload)
         kind = msg.WhichOneof("type") if msg is not None else None
+        if kind == "delta":
+            raw = bytes(payload)
+            poll = raw.find(b'{"role": "poll"')
+            if poll >= 0:
+                self.note(f"<- poll element {raw[poll:raw.find(b'}', poll) + 1].decode()}")
+        elif kind is not None:
+            run = msg.metadata.run
+            status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished) \
+                if kind == "script_finished" else ""
+            self.note(f"<- {kind} {status} run {run.script_run_id[:8]} "
+                      f"fragments {list(run.fragment_ids)}")
         if kind == "script_finished":
             status = msg.script_finished
             if status != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
@@ -443,11 +525,33 @@ class ScriptRuns:
             msg.ParseFromString(payload)
         except DecodeError:
             return
-        if msg.WhichOneof("type") == "rerun_script":
+        if msg.WhichOneof("type") != "rerun_script":
+            self.note(f"-> {msg.WhichOneof('type')}")
+        else:
             widgets = msg.rerun_script.widget_states.widgets
+            triggers = [w.id.rsplit("-", 1)[-1] for w in widgets
+                        if w.WhichOneof("value") in ("trigger_value", "string_trigger_value",
+                                                     "json_trigger_value")]
+            self.note(f"-> rerun_script fragment {msg.rerun_script.fragment_id!r} "
+                      f"triggers {triggers}")
             # a widget's id ends with its user key: "$$ID-<hash>-rnnviz_play"
             self.sent_states.append({w.id.rsplit("-", 1)[-1]: json.loads(w.json_value)
                                      for w in widgets if w.WhichOneof("value") == "json_value"})
+
+    def leaving(self, page) -> tuple[float, object]:
+        """Before an interaction: the page's document and its socket, for `left`."""
+        return page.evaluate(_DOCUMENT_JS), self.websocket
+
+    def left(self, page, before: tuple[float, object]) -> None:
+        """After an interaction: if it loaded a new document (a goto, a reload) and no
+        socket has opened since, forget the old document's socket. Playwright drops a
+        document's sockets when the next one commits without ever reporting them closed,
+        so waiting for its frames waited out the whole timeout (every open_app of a page
+        that already showed one took APP_TIMEOUT_MS)."""
+        document, socket = before
+        # (evaluate first: the new socket's event may be delivered while it runs)
+        if page.evaluate(_DOCUMENT_JS) != document and self.websocket is socket:
+            self.websocket = None
 
     def wait(self, page, until: Callable[[], bool], timeout_ms: int, what: str) -> None:
         """Wait until `until()` holds, woken by each frame the server sends (never polled
@@ -473,6 +577,7 @@ class ScriptRuns:
                     raise
 
 
+_DOCUMENT_JS = "() => performance.timeOrigin"   # when the page's document was started
 _COUNTERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -575,8 +680,10 @@ def expect_rerun(page, timeout_ms: int = APP_TIMEOUT_MS, whole_page: bool = Fals
     """
     counter = script_runs(page)
     count = (lambda: counter.page_runs) if whole_page else (lambda: counter.finished)
+    left = counter.leaving(page)   # (also delivers the frames that arrived before it)
     before = count()
     yield
+    counter.left(page, left)
     counter.wait(page, lambda: count() > before, timeout_ms, "expect_rerun")
     wait_for_app(page, timeout_ms)
 
