@@ -3,6 +3,7 @@ with itself, untouched."""
 
 import streamlit as st
 
+from rnnviz.app import chart_readings as readings
 from rnnviz.app import lab, readouts
 from rnnviz.app.contents import LAB
 from rnnviz.engine import CELLS
@@ -60,6 +61,10 @@ for key, original, intervened in ui_lab.pictures(cell, result, units, loss_at):
         page.live_chart(original, key=f"rnnviz_lab_{key}_original")
     with right:
         page.live_chart(intervened, key=f"rnnviz_lab_{key}_intervened")
+    if key == "flow":
+        st.caption(readings.lab_flow_reading(result.original.flow["a"],
+                                             result.intervened.flow["a"],
+                                             page.log_decades(intervened)))
 
 ui_lab.trained_experiments(config, params)
 st.caption(
