@@ -29,15 +29,18 @@ def _title(node) -> str | None:
     return spec["layout"].get("title", {}).get("text")
 
 
-def line_under(at: AppTest, title_start: str) -> str:
+def line_under(at: AppTest, title_start: str, paragraphs: int = 0) -> str:
     """The caption drawn right under the chart whose title starts with `title_start`: the
     next element in the page's order (in its column, or after the row), whatever block
-    holds them."""
+    holds them, or the next after that many paragraphs of the page's own text."""
     elements = [node for node in at.main if not isinstance(node, Block)]
     at_chart = [k for k, node in enumerate(elements)
                 if (_title(node) or "").startswith(title_start)]
     assert len(at_chart) == 1, f"{len(at_chart)} charts titled {title_start!r}"
-    under = elements[at_chart[0] + 1] if at_chart[0] + 1 < len(elements) else None
+    between = elements[at_chart[0] + 1:at_chart[0] + 1 + paragraphs]
+    assert [node.type for node in between] == ["markdown"] * paragraphs
+    after = at_chart[0] + 1 + paragraphs
+    under = elements[after] if after < len(elements) else None
     assert under is not None and under.type == "caption", \
         f"under {title_start!r}: {None if under is None else under.type}"
     return under.value

@@ -1,7 +1,8 @@
 """How to read the charts a student misreads most easily, one line under each with the
 numbers of the view: the log axes of the Training page (the loss, the gradient norm with its
 dashed clipping threshold, the optimizer's statistics), of the Memory map page (its log colour
-scale, what a⟨T⟩ hands back to a⟨1⟩) and of the Gate lab's ‖∂L/∂a⟨t⟩‖.
+scale, what a⟨T⟩ hands back to a⟨1⟩) and of the Gate lab's ‖∂L/∂a⟨t⟩‖ (the Gradient flow
+page's are in rnnviz.app.flow_readings).
 
 A log axis draws neither 0 nor a value that is not a finite number (a diverged run): each
 line says so where the view has one, rather than reading a number that is not drawn. The
@@ -171,12 +172,18 @@ def gain_reading(gain, decades: int) -> str:
     gain = np.abs(np.asarray(gain, dtype=np.float64))
     steps = np.arange(1, gain.size + 1)
     text = f"{gridlines(decades)}: {series_words('|∂a⟨T⟩/∂a⟨1⟩|', steps, gain, 'T =')}"
-    shown = np.flatnonzero(drawn(gain))
-    if shown.size > 1 and drawn(gain).all():
-        first, last = shown[0], shown[-1]
-        per_step = 10.0 ** ((np.log10(gain[last]) - np.log10(gain[first])) / (last - first))
-        text += f", × {number(per_step)} a step on average"
-    return text + "."
+    return text + average_step(gain) + "."
+
+
+def average_step(values) -> str:
+    """", × 0.881 a step on average": the factor from one value to the next that would go
+    from the first to the last in as many steps; "" unless every value is drawn and there
+    are two or more."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size < 2 or not drawn(values).all():
+        return ""
+    per_step = 10.0 ** ((np.log10(values[-1]) - np.log10(values[0])) / (values.size - 1))
+    return f", × {number(per_step)} a step on average"
 
 
 def lab_flow_reading(original, intervened, decades: int) -> str:
