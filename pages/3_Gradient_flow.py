@@ -59,9 +59,9 @@ with page.engine_errors():
     reports = {cell: gradients.flow_report(build.for_cell(config, cell), where, example, snapshot,
                                            truncate) for cell in cells}
 
-page.live_chart(figures.gradient_flow({c: r["flow"] for c, r in reports.items()},
-                                       state.view_field("where").label_of(where)),
-                key="rnnviz_gf_flow")
+flows = {cell: report["flow"] for cell, report in reports.items()}
+drawn = figures.gradient_flow(flows, state.view_field("where").label_of(where))
+page.live_chart(drawn, key="rnnviz_gf_flow")
 st.markdown(
     "**How to read it.** The y axis is logarithmic: equal distances up the axis are "
     "equal factors (from 10⁻⁶ to 10⁻³ is a factor of 1000). "
@@ -71,8 +71,7 @@ st.markdown(
     "c⟨t⟩ (dashed) is its gradient highway: c⟨t−1⟩ gets c⟨t⟩'s gradient times f, so "
     "with forget gates near 1 it hardly shrinks."
 )
-if grows := flow_readings.growth_reading({c: r["flow"] for c, r in reports.items()}):
-    st.caption(grows)
+st.caption(flow_readings.flow_reading(flows, page.log_decades(drawn)))
 if truncate and truncate < config.T_x:
     st.caption(f"Truncated BPTT, k = {truncate}: each step's loss sends its gradient back "
                f"{truncate} steps only, so with the loss at the last step nothing reaches "

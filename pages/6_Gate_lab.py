@@ -3,6 +3,7 @@ with itself, untouched."""
 
 import streamlit as st
 
+from rnnviz.app import chart_readings as readings
 from rnnviz.app import lab, readouts
 from rnnviz.app.contents import LAB
 from rnnviz.engine import CELLS
@@ -71,6 +72,10 @@ for k, (key, original, intervened) in enumerate(ui_lab.pictures(cell, result, un
         page.live_chart(intervened, key=f"rnnviz_lab_{key}_intervened")
     if presenting and k == 0:
         what_changed()
+    if key == "flow":
+        st.caption(readings.lab_flow_reading(result.original.flow["a"],
+                                             result.intervened.flow["a"],
+                                             page.log_decades(intervened)))
 
 ui_lab.trained_experiments(config, params)
 st.caption(

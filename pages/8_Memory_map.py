@@ -4,6 +4,7 @@ same inputs, and one unit by hand, where vanishing and saturating fit on one lin
 import streamlit as st
 
 from rnnviz.app import build, lesson
+from rnnviz.app import chart_readings as readings
 from rnnviz.app import memory as words
 from rnnviz.app.contents import MEMORY
 from rnnviz.engine import CELLS
@@ -34,10 +35,11 @@ else:
     with page.engine_errors():
         maps = {cell: memory.saliency(build.for_cell(config, cell), example, snapshot)
                 for cell in cells}
-        page.live_chart(figures.memory_maps(maps, example), key="rnnviz_mem_maps")
+        drawn = figures.memory_maps(maps, example)
+        page.live_chart(drawn, key="rnnviz_mem_maps")
+        st.caption(readings.memory_colour_reading(
+            maps, drawn["layout"]["coloraxis"]["colorbar"]["tickvals"]))
         st.markdown(words.memory_sentence(maps))
-st.caption("The colours are a log scale, one for all the maps: each label is a power of ten, "
-           "and each step of colour the same factor.")
 if knobs := sidebar.visible_knobs():
     st.subheader("The knobs that shape it")
     sidebar.knobs(config, knobs, columns=len(lesson.FLOW_KNOBS))

@@ -36,6 +36,15 @@ def test_run_curves_marks_clipped_steps_and_draws_the_threshold():
     assert not fig.layout.annotations  # a log axis would misplace an annotation
 
 
+def test_a_log_axis_takes_in_the_threshold_far_above_the_norms():
+    # norms from 1 down to 0.2, the threshold at 5: its dashed line is still in view
+    fig = training.run_curves([_curve()], "gradient norm", "‖g‖", log_y=True, threshold=5.0)
+    low, high = fig.layout.yaxis.autorangeoptions.include
+    assert low <= 0.2 and high >= 5.0
+    alone = training.run_curves([_curve()], "gradient norm", "‖g‖", log_y=True)
+    assert alone.layout.yaxis.autorangeoptions.include[1] < 5.0
+
+
 def test_run_curves_can_leave_the_legend_to_another_chart():
     assert training.run_curves([_curve()], "a", "y", legend=False).layout.showlegend is False
     assert training.run_curves([_curve()], "a", "y").layout.showlegend is True

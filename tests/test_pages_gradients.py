@@ -9,12 +9,13 @@ from urllib.parse import parse_qsl
 import numpy as np
 import pytest
 import streamlit as st
-from apptest_charts import array, figures
+from apptest_charts import array, figures, line_under
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.app import contents
 from rnnviz.app.build import build
 from rnnviz.app.config import Config
+from rnnviz.app.lab import number
 from rnnviz.engine import CELLS, analysis, model
 from rnnviz.engine.losses import Loss
 from rnnviz.figures import style
@@ -112,6 +113,30 @@ def test_a_truncation_on_the_page_cuts_the_flow_k_steps_before_the_last_loss():
         assert all(y is None for y in ys[: T_x - 3]) and all(y is not None for y in ys[-3:])
     assert any(f"nothing reaches t ≤ {T_x - 3}" in c.value for c in at.caption)
     assert at.slider(key=state.WIDGET_PREFIX + "truncate").value == 3
+
+
+def test_under_the_flow_a_line_reads_the_log_axis_with_the_fall_of_the_steepest_cell():
+    at = open_page(FLOW, QUERY)
+    no_exception(at)
+    flow = next(spec for title, spec in figures(at).items() if title.startswith("Gradient flowing"))
+    ends = {trace["name"]: np.asarray(trace["y"] if isinstance(trace["y"], list)
+                                      else array(trace["y"]), dtype=float)[[0, -1]]
+            for trace in flow["data"]}
+    steepest = max(ends, key=lambda name: ends[name][1] / ends[name][0])
+    label = steepest.split()[0]
+    first, last = ends[steepest]
+    line = line_under(at, "Gradient flowing", paragraphs=1)   # after "How to read it"
+    assert line.startswith(f"Each gridline is ten times the one below: the {label}'s "
+                           f"‖∂L/∂a⟨t⟩‖ fell from {number(last)} at t = 25 to "
+                           f"{number(first)} at t = 1, a factor of ")
+    assert f"× {number((first / last) ** (1 / 24))} a step on average." in line
+
+
+def test_under_a_truncated_flow_the_line_says_where_it_stops():
+    at = open_page(FLOW, {**QUERY, "where": "last", "truncate": "3"})
+    line = line_under(at, "Gradient flowing", paragraphs=1)
+    assert " at t = 23, a factor of " in line
+    assert line.endswith("; then it is 0, which a log axis cannot draw, so the line stops.")
 
 
 def test_moving_the_loss_to_every_step_changes_the_picture_and_is_remembered():

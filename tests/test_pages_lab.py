@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
+from apptest_charts import line_under
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.app import lab
@@ -131,6 +132,31 @@ def test_the_sentence_carries_the_engines_numbers():
            f"falls from {lab.number(old.loss)} to {lab.number(new.loss)}" in text
     flows = [np.linalg.norm(back.dA[:, :, 0]) for back in (old, new)]
     assert f"from {lab.number(flows[0])} to {lab.number(flows[1])}." in text
+
+
+def test_under_the_gradient_charts_a_line_reads_the_log_axis_with_what_reaches_t_1():
+    at = open_lab({**SMALL, "cell": "lstm", "intervene": "f:0:4-10", "where": "all"})
+    no_exception(at)
+    setup = build(at.session_state[state.CONFIG_KEY])
+    loss = Loss(setup.loss.kind, "all")
+    flows = [np.linalg.norm(backward(setup.params, forward(setup.params, setup.x, setup.a0,
+                                                           interventions=changes),
+                                     setup.targets, loss).dA[:, :, 0])
+             for changes in ([], [Intervention("f", 0.0, steps=range(4, 11))])]
+    decades = figures(at)["rnnviz_lab_flow_intervened"]["layout"]["yaxis"]["dtick"]
+    line = line_under(at, "intervened: gradient back in time")
+    assert line.startswith(f"Each gridline is {['ten', 'a hundred'][decades - 1]} times the one "
+                           "below, on both charts alike: ‖∂L/∂a⟨1⟩‖ is "
+                           f"{lab.number(flows[0])} in the original and "
+                           f"{lab.number(flows[1])} intervened")
+
+
+def test_where_a_state_set_cuts_the_gradient_the_line_says_it_is_not_drawn():
+    # a⟨2⟩ set at every step from 2: the loss at the last step no longer reaches a⟨1⟩
+    at = open_lab({**SMALL, "cell": "rnn", "intervene": "a:0:2-10", "where": "last"})
+    no_exception(at)
+    line = line_under(at, "intervened: gradient back in time")
+    assert "in the original and 0 intervened; the intervened line has no point at t = 1" in line
 
 
 def test_a_link_restores_the_interventions_and_the_url_follows_the_controls():

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_charts import array, figures
+from apptest_charts import array, figures, line_under
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.app.build import build, for_cell
+from rnnviz.app.chart_readings import factor
 from rnnviz.app.config import Config
+from rnnviz.app.lab import number
 from rnnviz.engine import CELLS, input_saliency
 from rnnviz.engine.one_unit import one_unit_run
 
@@ -48,6 +50,33 @@ def test_each_cells_map_is_the_engines_on_the_pages_network():
             array(trace["z"]).reshape(9, 9)
         assert np.all(np.isnan(z[np.triu_indices(9, 1)]))   # no later input: drawn empty
     assert any("Reading the last row (t = 9)" in m.value for m in at.markdown)
+
+
+def test_under_the_maps_a_line_reads_the_log_colour_scale_with_the_squares_range():
+    at = open_page({"T_x": "9", "example": "2"})
+    maps = [input_saliency(b.params, b.x, b.a0, example=2, output=b.loss.output)
+            for b in (build(for_cell(Config(T_x=9), cell)) for cell in CELLS)]
+    squares = np.concatenate([S[S > 0] for S in maps])
+    low, high = squares.min(), squares.max()
+    ticks = maps_figure(at)["layout"]["coloraxis"]["colorbar"]["tickvals"]
+    times = {1: "ten", 2: "a hundred"}[ticks[1] - ticks[0]]
+    assert line_under(at, "How much output") == (
+        f"Each colour-bar label is {times} times the one below (one scale for all the maps): "
+        f"squares run from {number(low)} (dark) to {number(high)} (bright), a factor of "
+        f"{factor(high, low)}; empty ones are 0.")
+
+
+def test_under_one_units_gain_a_line_reads_the_log_axis_with_its_numbers():
+    at = open_page({"w": "0.5", "unit_steps": "12"})
+    _, gain = one_unit_run(0.5, 1.0, 0.0, 0.0, 0.5, 12)
+    line = line_under(at, "What a⟨T⟩ hands back to a⟨1⟩")
+    assert line.startswith("Each gridline is ten times the one below: |∂a⟨T⟩/∂a⟨1⟩| fell from "
+                           f"1 at T = 1 to {number(abs(gain[-1]))} at T = 12, a factor of "
+                           f"{factor(1.0, abs(gain[-1]))}")
+    assert f"× {number(abs(gain[-1]) ** (1 / 11))} a step on average." in line
+    at = open_page({"w": "0", "unit_steps": "12"})   # the gain is 0 from T = 2 on: not drawn
+    assert line_under(at, "What a⟨T⟩ hands back to a⟨1⟩").endswith(
+        "is 1 at T = 1; then it is 0, which a log axis cannot draw, so the line stops.")
 
 
 def test_one_unit_follows_its_sliders():

@@ -107,6 +107,7 @@ def test_the_training_pages_snapshot_slider_scrubs_the_spectrum(cell):
     assert sorted(run.snapshots) == [0, 2, 4, 6]
     assert_spectrum_of(at, run, 6)
     assert any(m.value.startswith("**Spectral radius from step 0 to step 6:**")
+               and "the dashed line, |λ| = 1 (the unit circle's radius)" in m.value
                for m in at.markdown)
     at.select_slider(key="rnnviz_tr_snap_1_6").set_value(2).run()
     no_exception(at)
@@ -151,6 +152,17 @@ def test_the_radius_line_is_drawn_from_evenly_spaced_snapshots_when_they_are_lar
     radii = {"Waa": np.array([0.5, 0.9, 1.2])}
     assert "from 3 of the 201 snapshots" in words.radius_sentence([0, 10, 20], radii, 10, 201)
     assert "0.50 → 0.90" in words.radius_sentence([0, 10, 20], radii, 10, 3)
+
+
+def test_the_radius_sentence_says_what_the_dashed_line_is_and_which_side_the_blocks_are():
+    radii = {"Wf[:, :n_a]": np.array([0.5, 0.9, 1.2]), "Wo[:, :n_a]": np.array([0.4, 0.6, 0.8])}
+    under = words.radius_sentence([0, 10, 20], radii, 10, 3)
+    assert "Wf[:, :n_a] 0.50 → 0.90, Wo[:, :n_a] 0.40 → 0.60. Every block is under the dashed " \
+        "line, |λ| = 1 (the unit circle's radius)" in under
+    above = words.radius_sentence([0, 10, 20], radii, 20, 3)
+    assert "Wf[:, :n_a] 0.50 → 1.20, Wo[:, :n_a] 0.40 → 0.80. A block is on or above the " \
+        "dashed line, |λ| = 1" in above
+    assert "on or above" in words.radius_sentence([0, 1], {"Waa": np.array([0.9, 1.0])}, 1, 2)
 
 
 # ----- the states on 2 or 3 principal components ----------------------------------------------

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_charts import line_under
 from streamlit.elements.lib import policies
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.app.lab import number
 from rnnviz.app.runs import HISTORY_COLUMNS, Run
 from rnnviz.app.workers import POOL
 from rnnviz.engine import init_params
@@ -353,6 +355,41 @@ def test_a_diverging_run_stops_with_the_engine_message_and_keeps_its_curve():
     assert len(loss["data"]) == 1
     assert all(np.isfinite(run.history["loss"]))
     assert list(at.dataframe[0].value["status"]) == ["diverged"]
+
+
+def test_lines_under_the_log_charts_read_them_with_the_runs_numbers():
+    # a squared error: a log loss axis; a threshold low enough to clip
+    at = train(open_training(), task="sine", train_cell="rnn", clip_value=0.05)
+    no_exception(at)
+    run = runs(at)[0]
+    steps, losses = run.history["step"], run.history["loss"]
+    assert chart(at, "Loss while training")["layout"]["yaxis"]["type"] == "log"
+    loss = line_under(at, "Loss while training")
+    assert loss.startswith("Each gridline is ten times the one below: run 1's loss ")
+    assert (f" from {number(losses[0])} at step 1 to {number(losses[-1])} at step "
+            f"{steps[-1]}, ") in loss
+    clipped = sum(run.history["clipped"])
+    assert clipped > 0
+    assert line_under(at, "Gradient norm").endswith(
+        "The dashed line is the clipping threshold 0.05: a ‖g‖ above it was scaled down to "
+        f"0.05, at {clipped} of run 1's {len(steps)} steps (×).")
+    at_step, m_hat = run.stat_series("v_hat")
+    last = {name: values[-1] for name, values in m_hat.items()}
+    low, high = min(last, key=last.get), max(last, key=last.get)
+    assert line_under(at, "Adam's m̂").startswith(
+        f"Each gridline is ten times the one below: at step {at_step[-1]:,} mean |m̂| runs "
+        f"from {number(last[low])} ({low}) to {number(last[high])} ({high}), ")
+
+
+def test_without_a_log_loss_or_a_dashed_threshold_the_lines_say_only_what_is_drawn():
+    at = train(open_training(), train_cell="gru", clip="none")   # chars: a linear loss axis
+    no_exception(at)
+    run = runs(at)[0]
+    assert not any("run 1's loss" in caption.value for caption in at.caption)
+    norms = run.history["grad_norm"]
+    line = line_under(at, "Gradient norm")
+    assert "dashed" not in line and "run 1's ‖g‖ " in line
+    assert f" from {number(norms[0])} at step 1 to {number(norms[-1])} at step 12" in line
 
 
 def test_a_softmax_sure_of_wrong_answers_is_stopped_and_the_page_says_what_to_try():

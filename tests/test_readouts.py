@@ -7,7 +7,7 @@ from rnnviz.app.build import build
 from rnnviz.app.check_words import power_of_ten
 from rnnviz.app.config import Config
 from rnnviz.app.equations import EQUATIONS, equations, step_latex
-from rnnviz.app.flow_readings import growth_reading, jacobian_reading
+from rnnviz.app.flow_readings import flow_reading, growth_reading, jacobian_reading
 from rnnviz.app.readouts import (
     NOTEBOOK_LSTM_PRINTED,
     carried_states,
@@ -313,3 +313,26 @@ def test_the_growth_reading_names_the_gradient_that_grows_going_back():
     assert "LSTM's ‖∂L/∂c⟨t⟩‖ is 78 times larger at t = 1 than at t = 3" in line
     assert "8.832 times a step" in line  # 78 ** (1 / 2)
     assert growth_reading({"rnn": {"a": np.array([1e-6, 1.0])}}) is None
+
+
+def test_the_flow_reading_reads_the_cell_that_falls_most_going_back():
+    flows = {"rnn": {"a": np.array([1e-6, 1e-3, 1.0])},
+             "gru": {"a": np.array([0.1, 0.5, 1.0])}}
+    assert flow_reading(flows, 1) == (
+        "Each gridline is ten times the one below: the RNN's ‖∂L/∂a⟨t⟩‖ fell from 1 at t = 3 "
+        "to 1.0e-06 at t = 1, a factor of 1.0e+06, × 0.001 a step on average.")
+    assert flow_reading(flows, 2).startswith("Each gridline is a hundred times")
+
+
+def test_the_flow_reading_is_the_growth_reading_where_a_gradient_grows_going_back():
+    flows = {"lstm": {"a": np.array([0.5, 0.8, 1.0]), "c": np.array([78.0, 10.0, 1.0])}}
+    assert flow_reading(flows, 1) == growth_reading(flows)
+
+
+def test_a_truncated_flow_is_read_to_where_it_stops():
+    # k = 2: nothing reaches t = 1, 2; the line stops at t = 3
+    line = flow_reading({"rnn": {"a": np.array([0.0, 0.0, 0.01, 0.1])}}, 1)
+    assert line == ("Each gridline is ten times the one below: the RNN's ‖∂L/∂a⟨t⟩‖ fell from "
+                    "0.1 at t = 4 to 0.01 at t = 3, a factor of 10; then it is 0, which a log "
+                    "axis cannot draw, so the line stops.")
+    assert "is 0 throughout" in flow_reading({"rnn": {"a": np.zeros(3)}}, 1)

@@ -1,11 +1,13 @@
 """What the Gradient flow page says under its charts, read off the gradients' numbers: which
 steps' loss terms would clip on their own, how to read the step Jacobians against their
-dashed bound, and whether a gradient that grows going back explodes."""
+dashed bound, and how to read the gradient flow's log axis: whether a gradient that grows
+going back explodes, or by how much the one that falls most falls."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from rnnviz.app.chart_readings import average_step, drawn, gridlines, series_words
 from rnnviz.engine import CELLS
 
 
@@ -80,3 +82,28 @@ def growth_reading(flows: dict[str, dict[str, np.ndarray]]) -> str | None:
             "An explosion multiplies by the same factor above 1 at every step: a straight "
             f"line climbing the log axis; 1.5 a step over {steps} steps would be "
             f"10^{steps * np.log10(1.5):.1f}.")
+
+
+def flow_reading(flows: dict[str, dict[str, np.ndarray]], decades: int) -> str:
+    """The line under the gradient-flow chart: `growth_reading` where a gradient grows going
+    back, else what a gridline of its log axis is worth and how the cell whose ‖∂L/∂a⟨t⟩‖
+    falls most falls, from t = T_x back to t = 1.
+
+    Args:
+        flows: {cell name: {state: (T_x,) ‖∂L/∂s<t>‖}}.
+        decades: powers of ten between two labels of the chart's y axis.
+    """
+    if grows := growth_reading(flows):
+        return grows
+
+    def fall(cell):  # decades lost from the last step drawn back to the first
+        norms = np.asarray(flows[cell]["a"], dtype=np.float64)
+        shown = np.flatnonzero(drawn(norms))
+        return (np.log10(norms[shown[-1]]) - np.log10(norms[shown[0]]) if shown.size
+                else -np.inf)
+    cell = max(flows, key=fall)
+    back = np.asarray(flows[cell]["a"], dtype=np.float64)[::-1]   # t = T_x, ..., 1
+    steps = np.arange(back.size, 0, -1)
+    what = f"the {CELLS[cell].label}'s ‖∂L/∂a⟨t⟩‖"
+    return (f"{gridlines(decades)}: {series_words(what, steps, back, 't =')}"
+            f"{average_step(back)}.")

@@ -117,16 +117,17 @@ def scrubbed_steps(steps: Sequence[int], blocks: int, n_a: int) -> list[int]:
 def radius_sentence(steps: Sequence[int], radii: Mapping[str, np.ndarray], step: int,
                     kept: int) -> str:
     """How each block's spectral radius moved from the first snapshot to `step`, and whether
-    it ends inside the unit circle; says when the line skips snapshots (`kept` in all)."""
+    it ends under the chart's dashed line, the unit circle's radius 1; says when the line
+    skips snapshots (`kept` in all)."""
     at = list(steps).index(step)
     moves = ", ".join(f"{label} {values[0]:.2f} → {values[at]:.2f}"
                       for label, values in radii.items())
     largest = max(values[at] for values in radii.values())
     text = (f"**Spectral radius from step {steps[0]:,} to step {step:,}:** {moves}. "
-            + ("Every block is inside the unit circle here: left alone, the recurrence "
-               "forgets." if largest < 1 else
-               "A block reaches the unit circle or beyond: some direction of the state "
-               "is kept or grows from step to step."))
+            + ("Every block is under the dashed line, |λ| = 1 (the unit circle's radius): "
+               "left alone, the recurrence forgets." if largest < 1 else
+               "A block is on or above the dashed line, |λ| = 1 (the unit circle's radius): "
+               "some direction of the state is kept or grows from step to step."))
     if len(steps) < kept:
         text += (f" The line is drawn from {len(steps)} of the {kept} snapshots, evenly "
                  "spaced: at this size each one's eigenvalues take a while.")

@@ -98,7 +98,8 @@ def run_curves(curves: Sequence[Curve], title: str, y_title: str, log_y: bool = 
         curves: the runs' Curves.
         title, y_title: figure and y-axis titles (the x axis is the training step).
         log_y: a log y axis (gradient norms, losses that fall by orders of magnitude).
-        threshold: a horizontal dashed line (the clipping threshold), or None.
+        threshold: a horizontal dashed line (the clipping threshold), or None; a log y axis
+            takes it in.
         max_points: thin each curve to about this many points.
         legend: show the legend (charts side by side can share one drawn elsewhere).
 
@@ -128,8 +129,9 @@ def run_curves(curves: Sequence[Curve], title: str, y_title: str, log_y: bool = 
         fig.add_hline(y=float(threshold),
                       line={"color": style.MARKER_COLOR, "dash": "dash", "width": 2})
     style.apply_layout(fig, title, "training step", y_title, height=height)
-    if log_y:
-        fig.update_yaxes(log_axis(c.values for c in curves))
+    if log_y:  # the threshold in view too, however far below it the norms stay
+        fig.update_yaxes(log_axis([*(c.values for c in curves),
+                                   *([[threshold]] if threshold is not None else [])]))
     if legend:  # the labels are long: one row each
         fig.update_layout(style.legend_below(rows=len(curves)))
     # uirevision: keep the user's zoom while the curves grow

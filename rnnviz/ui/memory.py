@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from rnnviz.app import chart_readings
 from rnnviz.app import memory as words
 from rnnviz.app.config import Config
 from rnnviz.engine import CELLS, input_saliency
@@ -138,5 +139,7 @@ def one_unit() -> None:
                                        [(p.a, p.stable) for p in fixed]),
                         key="rnnviz_mem_cobweb")
     with right:
-        page.live_chart(figures.unit_gain(gain), key="rnnviz_mem_gain")
+        drawn = figures.unit_gain(gain)
+        page.live_chart(drawn, key="rnnviz_mem_gain")
+        st.caption(chart_readings.gain_reading(gain, page.log_decades(drawn)))
     st.markdown(words.one_unit_sentence(w, fixed, gain))

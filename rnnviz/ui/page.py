@@ -178,6 +178,16 @@ def chart(fig, key: str | None = None) -> None:
     st.plotly_chart(_as_presented(fig), theme=None, key=key, config={"displaylogo": False})
 
 
+def log_decades(fig) -> int:
+    """How many powers of ten apart the labels of a figure's log y axis are, as it is shown
+    (rnnviz.figures._axes.log_axis; fewer in presentation mode's larger type): what a line
+    under it says a gridline is worth."""
+    fig = _as_presented(fig)
+    dtick = (fig["layout"].get("yaxis", {}).get("dtick") if isinstance(fig, dict)
+             else fig.layout.yaxis.dtick)
+    return int(dtick or 1)
+
+
 def _as_presented(fig):
     """The figure (a dict or a graph object) as presentation mode shows it, or as it is."""
     if not state.presenting():

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from rnnviz.app import chart_readings
 from rnnviz.app.contents import SNAPSHOT_VIEWS, UNITS
 from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config
 from rnnviz.figures import training as figures
@@ -69,8 +70,7 @@ def optimizer_insides(run: Run) -> None:
         return
     if run.config.optimizer != "adam":
         st.subheader(f"Inside {OPTIMIZER_LABELS[run.config.optimizer]}")
-        page.chart(figures.optimizer_stats(*run.stat_series("step"), "step"),
-                   key="rnnviz_tr_opt_step")
+        statistic(run, "step", key="rnnviz_tr_opt_step")
         return
     st.subheader("Adam's insides")
     st.markdown(
@@ -81,8 +81,16 @@ def optimizer_insides(run: Run) -> None:
     tabs = st.tabs([tab for tab, _ in ADAM_TABS.values()])
     for tab, (stat, (_, key)) in zip(tabs, ADAM_TABS.items(), strict=True):
         with tab:
-            page.chart(figures.optimizer_stats(*run.stat_series(stat), stat),
-                       key=f"rnnviz_tr_adam_{key}")
+            statistic(run, stat, key=f"rnnviz_tr_adam_{key}")
+
+
+def statistic(run: Run, stat: str, key: str) -> None:
+    """One optimizer statistic per parameter over training (a log axis) and how to read it."""
+    steps, values = run.stat_series(stat)
+    fig = figures.optimizer_stats(steps, values, stat)
+    page.chart(fig, key=key)
+    st.caption(chart_readings.optimizer_reading(steps, values, figures.STAT_TITLES[stat][1],
+                                                page.log_decades(fig)))
 
 
 def snapshot_step(run: Run, start: int | None = None, key: str = "rnnviz_tr_snap") -> int:

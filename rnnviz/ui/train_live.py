@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from rnnviz.app import chart_readings
 from rnnviz.app import runs as run_records
 from rnnviz.app.runs import Run
 from rnnviz.engine.cells import CELLS
@@ -167,10 +168,32 @@ def _build(column: str, curves: list[figures.Curve], shown: list[Run]):
     if column == "accuracy":
         return figures.run_curves(curves, "Accuracy on each batch", "accuracy",
                                   height=360, legend=False)
-    clip_at = {r.config.clip_value for r in shown if r.config.clip == "norm"}
     return figures.run_curves(curves, "Gradient norm ‖g‖ (× clipped)",
                               "‖g‖ before clipping", log_y=True, height=360, legend=False,
-                              threshold=clip_at.pop() if len(clip_at) == 1 else None)
+                              threshold=_threshold(shown))
+
+
+def _threshold(shown: list[Run]) -> float | None:
+    """The clipping threshold the gradient-norm chart draws dashed: the runs' that clip by
+    norm, when they share one."""
+    clip_at = {r.config.clip_value for r in shown if r.config.clip == "norm"}
+    return clip_at.pop() if len(clip_at) == 1 else None
+
+
+def reading(column: str, fig, shown: list[Run]) -> str | None:
+    """The line under a chart on a log axis, how to read it with the newest run's numbers
+    (of those clipping at the dashed threshold, where one is drawn); None on a linear axis."""
+    if fig.layout.yaxis.type != "log":
+        return None
+    decades = page.log_decades(fig)
+    threshold = _threshold(shown) if column == "grad_norm" else None
+    run = max((r for r in shown if threshold is None or r.config.clip == "norm"),
+              key=lambda r: r.id)
+    steps, values = run.history["step"], run.history[column]
+    if column == "loss":
+        return chart_readings.loss_reading(run.id, steps, values, decades)
+    return chart_readings.grad_norm_reading(run.id, steps, values, run.history["clipped"],
+                                            threshold, decades)
 
 
 def curves() -> None:
@@ -194,6 +217,8 @@ def curves() -> None:
             fig = kept[column] = _build(column, lines, shown)
         with slot:
             page.chart(fig, key=f"rnnviz_tr_{column}")
+            if line := reading(column, fig, shown):
+                st.caption(line)
 
 
 def notes() -> None:
@@ -201,8 +226,7 @@ def notes() -> None:
     try instead."""
     kept = training.runs()
     if any(r.history["step"] for r in kept):
-        st.caption("Colours as in the loss chart. The dashed line is the clipping threshold; "
-                   "× marks steps whose gradient was clipped.")
+        st.caption("Colours as in the loss chart; × marks steps whose gradient was clipped.")
     for run in kept:
         if run.status == "diverged":
             st.error(f"Run {run.id} ({run.label}) {plain(run.message)}.\n\n"

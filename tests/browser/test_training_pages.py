@@ -1,7 +1,7 @@
 """The gradient, training and gradient-check pages in headless Chromium against the real
 `streamlit run app.py`: a short run trains and draws its curves, Stop keeps a partial run, a
-text file chosen beside the text box is learned, the gradient-flow page draws its charts, the
-gradient check passes."""
+text file chosen beside the text box is learned, the gradient-flow page draws its charts, each
+with the line that says how to read its log axis, the gradient check passes."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ def test_a_short_training_run_finishes_with_its_curve_drawn(goto_app, assert_no_
     assert line and line.count("L") >= 30  # a drawn curve, one vertex per step
     table = page.locator('[data-testid="stDataFrame"]').first
     expect(table).to_be_visible()
+    # under the gradient norm, how to read its log axis and its dashed threshold (clip at 5)
+    expect(page.get_by_test_id("stCaptionContainer").filter(
+        has_text="The dashed line is the clipping threshold 5")).to_contain_text(
+        "of run 3's 40 steps")
     assert_no_exception(page)
 
 
@@ -101,6 +105,8 @@ def test_gradient_flow_page_draws_its_charts(goto_app, assert_no_exception):
     # RNN a, LSTM a and c, GRU a: a line per state of every cell
     expect(flow.locator(".scatterlayer .trace")).to_have_count(4)
     expect(flow.locator(".legendtext").last).to_have_text("GRU ‖∂L/∂a⟨t⟩‖")
+    expect(page.get_by_test_id("stCaptionContainer").filter(
+        has_text="the RNN's ‖∂L/∂a⟨t⟩‖ fell from")).to_contain_text("at t = 30 to")
     assert_no_exception(page)
 
 
