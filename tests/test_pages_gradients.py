@@ -446,3 +446,15 @@ def test_the_truncation_slider_stops_at_the_cap_and_says_why():
     no_exception(at)
     assert at.slider(key=state.WIDGET_PREFIX + "truncate").max == 120
     assert not any(c.value.startswith("k goes up to") for c in at.caption)
+
+
+def test_in_presentation_mode_the_line_counts_the_gridlines_the_chart_shows():
+    from rnnviz.app.chart_readings import gridlines
+
+    at = open_page(FLOW, {"cell": "rnn", "n_a": "32", "m": "8", "T_x": "60",
+                          "input": "gaussian", "spectral_radius": "0.8", "present": "1"})
+    no_exception(at)
+    flow = next(spec for title, spec in figures(at).items() if title.startswith("Gradient flowing"))
+    decades = int(flow["layout"]["yaxis"]["dtick"])
+    assert decades > 1   # 17 decades in presentation mode's larger type: fewer labels
+    assert line_under(at, "Gradient flowing", paragraphs=1).startswith(gridlines(decades) + ":")
