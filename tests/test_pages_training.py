@@ -161,6 +161,7 @@ def test_training_the_three_cells_a_handful_of_steps_draws_three_curves():
     assert "RNN · chars · n_a=4 · Adam lr=0.01" in rnn.label
     assert "GRU · chars · n_a=4 · Adam lr=0.01" in gru.label
     assert chart(at, "Gradient norm")["layout"]["yaxis"]["type"] == "log"
+    assert len(chart(at, "Accuracy on each batch")["data"]) == 3  # characters: classes
     table = at.dataframe[0].value
     assert list(table["steps"]) == [12] * 3 and list(table["status"]) == ["finished"] * 3
     assert at.button(key="rnnviz_tr_stop").disabled  # redrawn after the run
@@ -370,6 +371,8 @@ def test_lines_under_the_log_charts_read_them_with_the_runs_numbers():
             f"{steps[-1]}, ") in loss
     clipped = sum(run.history["clipped"])
     assert clipped > 0
+    titles = [json.loads(e.proto.spec)["layout"]["title"]["text"] for e in at.get("plotly_chart")]
+    assert not any(t.startswith("Accuracy") for t in titles)  # none: the sine has no classes
     assert line_under(at, "Gradient norm").endswith(
         "The dashed line is the clipping threshold 0.05: a ‖g‖ above it was scaled down to "
         f"0.05, at {clipped} of run 1's {len(steps)} steps (×).")

@@ -197,9 +197,9 @@ def reading(column: str, fig, shown: list[Run]) -> str | None:
 
 
 def curves() -> None:
-    """The loss chart and, under it side by side, accuracy and gradient norm, for the runs
-    shown. A figure from the last poll is refreshed in place when it fits (far cheaper than
-    building it again)."""
+    """The loss chart and, under it side by side, accuracy (where the task has one) and
+    gradient norm, for the runs shown. A figure from the last poll is refreshed in place
+    when it fits (far cheaper than building it again)."""
     listed = training.shown_runs()
     shown = [r for r in listed if r.history["step"]]
     if not shown:
@@ -208,9 +208,11 @@ def curves() -> None:
         return
     kept = st.session_state.setdefault(FIGURES_KEY, {})
     colors = figures.run_colors([r.config.cell for r in shown])
-    loss = st.container()
-    left, right = st.columns(2)
-    for column, slot in zip(CHARTS, (loss, left, right), strict=True):
+    # accuracy only where a run has one: a regression task's (the sine's) is undefined
+    charts = [c for c in CHARTS if c != "accuracy" or any(
+        np.isfinite(np.asarray(r.history["accuracy"], dtype=np.float64)).any() for r in shown)]
+    slots = [st.container(), *(st.columns(2) if len(charts) == 3 else [st.container()])]
+    for column, slot in zip(charts, slots, strict=True):
         lines = [curve(r, column, c) for r, c in zip(shown, colors, strict=True)]
         fig = kept.get(column)
         if fig is None or not figures.refresh_run_curves(fig, lines):
