@@ -253,6 +253,8 @@ class _Canvas:
                       "fixedrange": True, "scaleanchor": "x", "scaleratio": 1,
                       "constrain": "domain"},
             "shapes": self.shapes, "annotations": self.annotations,
+            # drawn smaller in a narrow chart, its text shrinks with it (rnnviz/ui/live_chart.js)
+            "meta": {"fit_text": True},
         })
         # nothing to plot, but one empty trace: st.plotly_chart refuses a figure without any
         return {"data": [{"type": "scatter", "x": [], "y": [], "hoverinfo": "skip"}],

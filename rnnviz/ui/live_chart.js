@@ -14,13 +14,52 @@ function loadPlotly(url) {
   return plotly;
 }
 
+// A diagram drawn to scale (layout.meta.fit_text: the cell diagram, rnnviz.figures.forward)
+// keeps its proportions: in a chart too narrow for it Plotly draws it smaller, and its text
+// (the annotations) is drawn smaller by as much, so each label stays inside its box.
+function textSizes(layout, scale) {
+  return (layout.annotations || []).map((a) => a.font && a.font.size ? a.font.size * scale : null);
+}
+
+function scaleText(layout, scale) {
+  textSizes(layout, scale).forEach((size, k) => {
+    if (size) layout.annotations[k].font = { ...layout.annotations[k].font, size };
+  });
+}
+
+function drawnScale(div) {  // the drawing's height as drawn over the height it has (<= 1)
+  const full = div._fullLayout;
+  return full && full.yaxis && full._size.h > 0
+    ? Math.min(1, full.yaxis._length / full._size.h) : 1;
+}
+
+function refit(Plotly, div) {
+  const scale = drawnScale(div);
+  if (!div.rnnvizLayout || Math.abs(scale - div.rnnvizScale) < 0.01) return;
+  div.rnnvizScale = scale;
+  const update = {};
+  textSizes(div.rnnvizLayout, scale).forEach((size, k) => {
+    if (size) update[`annotations[${k}].font.size`] = size;
+  });
+  Plotly.relayout(div, update);
+}
+
 export default function ({ data, parentElement }) {
   const div = parentElement.querySelector(".rnnviz-chart");
   div.rnnvizFigure = data.figure;  // the newest figure: an older one still loading is dropped
   loadPlotly(data.plotly).then((Plotly) => {
     if (div.rnnvizFigure !== data.figure || !div.isConnected) return;
     const figure = JSON.parse(data.figure);
-    return Plotly.react(div, figure.data, figure.layout, data.config);
+    const fits = Boolean(figure.layout.meta && figure.layout.meta.fit_text);
+    div.rnnvizLayout = fits ? JSON.parse(JSON.stringify(figure.layout)) : null;
+    div.rnnvizScale = div.rnnvizScale || 1;
+    if (fits) scaleText(figure.layout, div.rnnvizScale);  // as last drawn: no flash of large text
+    return Plotly.react(div, figure.data, figure.layout, data.config).then(() => {
+      if (!fits || div.rnnvizRefits) return refit(Plotly, div);
+      div.rnnvizRefits = true;  // and again whenever Plotly redraws it (a resized window)
+      div.on("plotly_afterplot", () => refit(Plotly, div));
+      return refit(Plotly, div);
+    });
   }).catch((error) => {
     div.textContent = "This chart could not be drawn: " + error.message;
   });
