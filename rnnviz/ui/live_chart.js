@@ -14,9 +14,10 @@ function loadPlotly(url) {
   return plotly;
 }
 
-// A diagram drawn to scale (layout.meta.fit_text: the cell diagram, rnnviz.figures.forward)
-// keeps its proportions: in a chart too narrow for it Plotly draws it smaller, and its text
-// (the annotations) is drawn smaller by as much, so each label stays inside its box.
+// A diagram drawn to scale (layout.meta.fit_text, rnnviz.figures.forward.FIT_TEXT: the px of
+// drawing per unit of its coordinates that each px of its largest text needs) keeps its text
+// inside its boxes: in a chart too narrow for it Plotly draws the diagram smaller, and its
+// text (the annotations) is drawn smaller by as much as it then lacks.
 function textSizes(layout, scale) {
   return (layout.annotations || []).map((a) => a.font && a.font.size ? a.font.size * scale : null);
 }
@@ -27,15 +28,17 @@ function scaleText(layout, scale) {
   });
 }
 
-function drawnScale(div) {  // the drawing's height as drawn over the height it has (<= 1)
-  const full = div._fullLayout;
-  return full && full.yaxis && full._size.h > 0
-    ? Math.min(1, full.yaxis._length / full._size.h) : 1;
+function drawnScale(div) {  // how much of the text's size the drawing leaves room for (<= 1)
+  const full = div._fullLayout, layout = div.rnnvizLayout;
+  const largest = Math.max(...textSizes(layout, 1).filter(Boolean));
+  if (!full || !full.xaxis || !(largest > 0)) return 1;
+  return Math.min(1, Math.abs(full.xaxis._m) / (layout.meta.fit_text * largest));
 }
 
 function refit(Plotly, div) {
+  if (!div.rnnvizLayout) return;
   const scale = drawnScale(div);
-  if (!div.rnnvizLayout || Math.abs(scale - div.rnnvizScale) < 0.01) return;
+  if (Math.abs(scale - div.rnnvizScale) < 0.01) return;
   div.rnnvizScale = scale;
   const update = {};
   textSizes(div.rnnvizLayout, scale).forEach((size, k) => {

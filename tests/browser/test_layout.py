@@ -5,8 +5,9 @@ powers of ten on log axes, no cut-off or wrapped button or widget label, no text
 out of the cell diagram's boxes, no table with columns scrolled off, nothing off the right
 edge (tests/browser/layout.js says how each is read from the drawn page). Each page is
 opened with the settings that broke it: T_x = 20 and n_a = 16 on Gates, T_x = 4 on Step
-through, a ready-trained names LSTM on Gates; and the Training page after a short run, with
-its runs table and the run's detail, the sidebar open."""
+through (the GRU too: its c̃ equation), a ready-trained names LSTM on Gates; and the
+Training page after a short run, with its runs table and the run's detail, the sidebar
+open."""
 
 import pytest
 from playwright.sync_api import expect
@@ -21,6 +22,7 @@ TRAINING_MS = 180_000   # bounds a hang: a short run takes seconds, many times t
 PAGES = [
     ("/", 0),
     ("/Step_through?T_x=4", 3),
+    ("/Step_through?T_x=4&cell=gru", 3),
     ("/Gates_and_cell_state?T_x=20&n_a=16", 8),
     ("/Gates_and_cell_state?network=names-lstm", 8),
     ("/Gradient_flow", 4),
