@@ -14,7 +14,7 @@ function loadPlotly(url) {
   return plotly;
 }
 
-// A diagram drawn to scale (layout.meta.fit_text, rnnviz.figures.forward.FIT_TEXT: the px of
+// A diagram drawn to scale (its fit_text, rnnviz.figures.forward.FIT_TEXT: the px of
 // drawing per unit of its coordinates that each px of its largest text needs) keeps its text
 // inside its boxes: in a chart too narrow for it Plotly draws the diagram smaller, and its
 // text (the annotations) is drawn smaller by as much as it then lacks.
@@ -32,7 +32,7 @@ function drawnScale(div) {  // how much of the text's size the drawing leaves ro
   const full = div._fullLayout, layout = div.rnnvizLayout;
   const largest = Math.max(...textSizes(layout, 1).filter(Boolean));
   if (!full || !full.xaxis || !(largest > 0)) return 1;
-  return Math.min(1, Math.abs(full.xaxis._m) / (layout.meta.fit_text * largest));
+  return Math.min(1, Math.abs(full.xaxis._m) / (div.rnnvizFit * largest));
 }
 
 function refit(Plotly, div) {
@@ -53,7 +53,8 @@ export default function ({ data, parentElement }) {
   loadPlotly(data.plotly).then((Plotly) => {
     if (div.rnnvizFigure !== data.figure || !div.isConnected) return;
     const figure = JSON.parse(data.figure);
-    const fits = Boolean(figure.layout.meta && figure.layout.meta.fit_text);
+    const fits = Boolean(figure.fit_text);
+    div.rnnvizFit = figure.fit_text;
     div.rnnvizLayout = fits ? JSON.parse(JSON.stringify(figure.layout)) : null;
     div.rnnvizScale = div.rnnvizScale || 1;
     if (fits) scaleText(figure.layout, div.rnnvizScale);  // as last drawn: no flash of large text
