@@ -35,6 +35,16 @@ def test_a_live_figure_has_its_data_revision_and_no_empty_template():
     assert page.live_figure(styled)["layout"]["template"] == styled["layout"]["template"]
 
 
+def test_a_diagrams_fit_text_goes_beside_its_layout():
+    """Plotly.react takes a new layout.meta object for a change and plots the whole chart
+    anew: the cell diagram's fit_text (its text drawn smaller with it) travels outside."""
+    fig = {"data": [], "layout": {"meta": {"fit_text": forward.FIT_TEXT}, "height": 520}}
+    live = page.live_figure(fig)
+    assert live["fit_text"] == forward.FIT_TEXT and "meta" not in live["layout"]
+    assert fig["layout"]["meta"] == {"fit_text": forward.FIT_TEXT}   # the figure unchanged
+    assert "fit_text" not in page.live_figure(forward.heatmap(np.eye(3), "state", "a"))
+
+
 def _decoded(spec: dict) -> np.ndarray:
     """A typed-array spec read back as Plotly.js reads it: float64 rows of the shape's
     columns."""

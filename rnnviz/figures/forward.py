@@ -194,6 +194,10 @@ def outputs_over_time(y_hat, output: str, current_t: int | None = None,
 
 BOX_FILL = style.BOX_FILL
 TEXT_SIZE = style.DIAGRAM_TEXT_SIZE
+# px of drawing per unit of the diagram's coordinates that each px of its largest text needs
+# to stay inside its box (x⟨t⟩'s "[-0.88, 0.38, …]" fits at 61 px a unit in 20 px type, and
+# spilled at 2.8 px a unit per px); drawn smaller, its text is drawn smaller (live_chart.js)
+FIT_TEXT = 3.2
 
 
 def _fmt(value: float) -> str:
@@ -253,6 +257,8 @@ class _Canvas:
                       "fixedrange": True, "scaleanchor": "x", "scaleratio": 1,
                       "constrain": "domain"},
             "shapes": self.shapes, "annotations": self.annotations,
+            # drawn smaller in a narrow chart, its text shrinks with it (rnnviz/ui/live_chart.js)
+            "meta": {"fit_text": FIT_TEXT},
         })
         # nothing to plot, but one empty trace: st.plotly_chart refuses a figure without any
         return {"data": [{"type": "scatter", "x": [], "y": [], "hoverinfo": "skip"}],

@@ -89,8 +89,9 @@ def _row(cell: Cell, config: Config, changes: tuple, k: int) -> None:
             st.caption("at t = 1, the only step")
     with units:
         state.mirrored(st.multiselect, f"{PREFIX}units_{k}", list(change.units or ()),
-                       writer("units"), "units j (none chosen: every unit)",
-                       list(range(config.n_a)), max_selections=MAX_LIST)
+                       writer("units"), "units j", list(range(config.n_a)),
+                       max_selections=MAX_LIST, placeholder="every unit",
+                       help="None chosen: every unit.")
     remove.button("Remove", key=f"{PREFIX}remove_{k}", disabled=len(changes) == 1,
                   on_click=_store, args=((*changes[:k], *changes[k + 1:]),),
                   help="At least one intervention stays.")

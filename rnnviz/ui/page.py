@@ -131,14 +131,18 @@ def live_figure(fig: dict) -> dict:
     loses an empty template: Plotly.react compares a template by identity, so any template,
     an empty one too, made every frame a full replot of the chart, and Plotly.js adds none
     of its own (the empty one is there to keep Plotly's Python side from adding its default).
-    A heatmap's values go as a typed array (`typed_array`).
+    A heatmap's values go as a typed array (`typed_array`). The cell diagram's
+    `meta.fit_text` (rnnviz.figures.forward) goes as the figure's `fit_text`.
     """
     data = fig.get("data", [])
     layout = {**fig.get("layout", {}), "datarevision": data_revision(data)}
     if layout.get("template") == {}:
         del layout["template"]
+    # a diagram's fit_text goes beside the layout: Plotly.react takes a new meta object for a
+    # change and plots the whole chart anew
+    fit = {"fit_text": layout.pop("meta")["fit_text"]} if "meta" in layout else {}
     return {**fig, "data": [{name: typed_array(value) for name, value in trace.items()}
-                            for trace in data], "layout": layout}
+                            for trace in data], "layout": layout, **fit}
 
 
 def typed_array(value):

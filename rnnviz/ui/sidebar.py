@@ -25,6 +25,7 @@ from rnnviz.ui.widgets import field_widget
 PRESET_WIDGET = "rnnviz_preset"
 PRESET_PLACEHOLDER = "Choose a preset…"
 KNOB_PREFIX = "rnnviz_gf_"     # the knobs' widgets (the sidebar's own keys are taken)
+KNOB_ROW = "rnnviz_knob_row"   # the container of a page's row of knobs (projector.css)
 WEIGHT_KNOBS = ("weight_scale", "spectral_radius")
 NUMBER_STEP = {"weight_scale": 0.1, "spectral_radius": 0.1, **dict.fromkeys(GATE_BIASES, 0.5)}
 KNOB_STEP = {"spectral_radius": 0.05, "weight_scale": 0.05, **dict.fromkeys(GATE_BIASES, 0.5)}
@@ -197,7 +198,9 @@ def knobs(config: Config, names: list[str], helps: dict[str, str] | None = None,
     as the sidebar does. Moving a weight knob while the input is the notebook's switches it
     to Gaussian, whose weights the knobs shape; a gate's bias knob shifts the notebook's
     drawn bias instead (rnnviz.app.build)."""
-    for column, name in zip(st.columns(columns or len(names)), names, strict=False):
+    # in a row of their own, which a narrow page wraps three to a line (projector.css)
+    row = st.container(key=KNOB_ROW).columns(columns or len(names))
+    for column, name in zip(row, names, strict=False):
         f = FIELD_BY_NAME[name]
         bounds = ((int(f.low), int(f.high)) if f.kind == "int"
                   else (float(f.low), float(f.high)))

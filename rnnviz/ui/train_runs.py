@@ -13,11 +13,19 @@ UPLOAD_WIDGET = "rnnviz_tr_upload"
 UPLOADED_KEY = "rnnviz_train_uploaded"   # the last upload handled, so a rerun does not repeat it
 UPLOAD_NOTE_KEY = "rnnviz_train_upload_note"   # ("success" or "error", what became of it)
 
+# Widths in px that keep every column in sight with the sidebar open at 1024 px, the numbers
+# first: the settings, last, take what is left and end in "…" where it is too little (the
+# menu "runs to show in the charts" below names each run in full).
 COLUMNS = {
-    "last loss": st.column_config.NumberColumn(format="%.4f"),
-    "last accuracy": st.column_config.NumberColumn(format="%.3f"),
+    "run": st.column_config.NumberColumn(width=44),
+    "status": st.column_config.TextColumn(width=76),
+    "steps": st.column_config.NumberColumn(width=56),
+    "last loss": st.column_config.NumberColumn(format="%.4f", width=76),
+    "last accuracy": st.column_config.NumberColumn(format="%.3f", width=100),
     "steps/s": st.column_config.NumberColumn(
-        format="%.0f", help="Training steps per second, beside the runs trained with it."),
+        format="%.0f", width=64,
+        help="Training steps per second, beside the runs trained with it."),
+    "settings": st.column_config.TextColumn(width=60),
 }
 
 
@@ -29,9 +37,9 @@ def labels(kept: list[Run]) -> dict[int, str]:
 def table(kept: list[Run]) -> None:
     """One row per run: its settings, status, steps, last loss and accuracy, and how fast
     it trained."""
-    rows = [{"run": r.id, "settings": r.label, "status": status_words(r),
-             "steps": r.steps_done, "last loss": r.last("loss"),
-             "last accuracy": r.last("accuracy"), "steps/s": r.speed()}
+    rows = [{"run": r.id, "status": status_words(r), "steps": r.steps_done,
+             "last loss": r.last("loss"), "last accuracy": r.last("accuracy"),
+             "steps/s": r.speed(), "settings": r.label}
             for r in kept]
     st.dataframe(rows, hide_index=True, width="stretch", column_config=COLUMNS)
 

@@ -48,8 +48,13 @@ How "finished running" is detected (verified on Streamlit 1.67 in Chromium 156):
   stand as `[data-testid="stSkeleton"]` placeholders after the run, a second when idle and
   far longer on a busy machine, then mount, and Plotly draws each chart after it mounts.
   `wait_for_app` waits for CONNECTED + notRunning + no status widget + no stale element +
-  no skeleton + every Plotly chart drawn (its `.main-svg` present) + the fonts loaded,
-  still true two animation frames later.
+  no skeleton + every Plotly chart drawn (its `.main-svg` present) + the fonts loaded + the
+  app's style sheet in force, still true two animation frames later.
+- The style sheet (rnnviz/ui/projector.css, which every page adds with st.html) can come
+  into force after all of that: seen twice in twenty openings of Home at 1024x768 on a busy
+  machine, where the page looked finished with its equations in two columns 244 px wide
+  and cut off, before the sheet stacked them. It marks itself in force with a CSS custom
+  property on the app's root (`--rnnviz-style: applied`), which `wait_for_app` waits for.
 - That is not enough after an interaction: for a moment the page still says "notRunning"
   before the rerun starts, and a fast rerun (< ~0.2 s) never shows "running" in the DOM
   at all. So `expect_rerun` and `goto_app` also count the `script_finished` messages that
@@ -130,6 +135,9 @@ _UNFINISHED_JS = """() => {
     'charts not drawn': charts.filter((c) => !c.querySelector('.js-plotly-plot .main-svg'))
       .length,
     'fonts loading': document.fonts.status !== 'loaded',
+    // the app's style sheet (rnnviz/ui/projector.css, added by every page with st.html)
+    'style sheet not applied': !!app
+      && getComputedStyle(app).getPropertyValue('--rnnviz-style').trim() !== 'applied',
   };
 }"""
 _FINISHED_JS = (

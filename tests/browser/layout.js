@@ -9,9 +9,13 @@ back of the room could not read:
 - on an axis of whole numbers (t, T, unit, k, training step), a tick label that is not an
   integer (t = 1.5);
 - on a log axis, a tick label that is not a power of ten (Plotly's minor labels "2", "5");
-- a button whose label is cut off or wraps onto a second line;
+- in a diagram drawn with shapes (the cell diagram), a text that spills over the edge of its
+  box, or a text outside the boxes that runs into one;
+- a button or a widget's label (a slider's, a select box's) cut off or wrapped onto a
+  second line;
 - anything past the right edge: the page scrolls sideways, a chart ends outside the window,
-  or a box (an equation, a table) hides part of its content on the right.
+  a box (an equation, a code block) hides part of its content on the right, or a table's
+  last columns are scrolled off (the Training page's runs table hid its steps/s).
 
 Shadow roots are searched too: the app's own buttons (◀ ▶ Play) live in components.
 
@@ -27,9 +31,16 @@ Shadow roots are searched too: the app's own buttons (◀ ▶ Play) live in comp
     }
     return found;
   };
+  // (the sidebar folded away still holds its widgets, squeezed, and a shut expander its
+  // content, below its title: neither is on screen)
   const shown = (el) => {
     const r = el.getBoundingClientRect();
-    return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+    if (!(r.width > 0 && r.height > 0) || getComputedStyle(el).visibility === 'hidden'
+        || el.closest('[data-testid="stSidebar"][data-collapsed="true"]')) return false;
+    for (let up = el.closest('details'); up; up = up.parentElement.closest('details')) {
+      if (r.top >= up.getBoundingClientRect().bottom - SLACK) return false;
+    }
+    return true;
   };
   const overlap = (a, b) => a.left < b.right - SLACK && b.left < a.right - SLACK
     && a.top < b.bottom - SLACK && b.top < a.bottom - SLACK;
@@ -95,6 +106,24 @@ Shadow roots are searched too: the app's own buttons (◀ ▶ Play) live in comp
         }
       }
     }
+    // a diagram's text (the cell diagram: boxes drawn as shapes, their text as annotations):
+    // a text whose middle is in a box stays inside the smallest such box; any other text
+    // runs into no box
+    const boxes = [...gd.querySelectorAll('.shapelayer path')].map((shape) =>
+      shape.getBoundingClientRect()).filter((r) => r.width > 2 && r.height > 2);
+    const inside = (r, box) => r.left >= box.left - SLACK && r.right <= box.right + SLACK
+      && r.top >= box.top - SLACK && r.bottom <= box.bottom + SLACK;
+    for (const text of gd.querySelectorAll('.annotation text.annotation-text')) {
+      if (!text.textContent.trim() || !shown(text)) continue;
+      const r = text.getBoundingClientRect();
+      const x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+      const around = boxes.filter((b) => b.left <= x && x <= b.right && b.top <= y
+        && y <= b.bottom).sort((a, b) => a.width * a.height - b.width * b.height)[0];
+      if (around ? !inside(r, around) : boxes.some((b) => overlap(r, b))) {
+        problems.push(`${chart}: text "${say(text.textContent)}" spills over `
+          + (around ? 'the edge of its box' : 'a box'));
+      }
+    }
     const frame = gd.getBoundingClientRect();
     if (title && shown(title)) {
       const box = title.getBoundingClientRect();
@@ -106,23 +135,30 @@ Shadow roots are searched too: the app's own buttons (◀ ▶ Play) live in comp
     if (right > W + SLACK) problems.push(`${chart}: ends at x = ${Math.round(right)} > ${W}`);
   });
 
-  for (const button of deepAll('button')) {
-    if (!shown(button) || !button.textContent.trim()) continue;
-    const name = say(button.textContent);
-    const cut = [button, ...button.querySelectorAll('*')].find((el) =>
+  // a label must read whole on one line: nothing cut off (an ellipsis, a clipped box) and
+  // no word wrapped onto a second line
+  const checkLabel = (box, what) => {
+    const name = say(box.textContent);
+    const cut = [box, ...box.querySelectorAll('*')].find((el) =>
       el.scrollWidth > el.clientWidth + SLACK && el.clientWidth > 0
       && getComputedStyle(el).overflowX !== 'visible');
-    if (cut) problems.push(`button "${name}": label cut off`);
+    if (cut) problems.push(`${what} "${name}": label cut off`);
     // the lines its words sit on: each text node's line boxes, by their top
     const tops = new Set();
-    const walker = document.createTreeWalker(button, NodeFilter.SHOW_TEXT);
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (!node.textContent.trim()) continue;
       const range = document.createRange();
       range.selectNodeContents(node);
       for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top / 8));
     }
-    if (tops.size > 1) problems.push(`button "${name}": label wraps onto ${tops.size} lines`);
+    if (tops.size > 1) problems.push(`${what} "${name}": label wraps onto ${tops.size} lines`);
+  };
+  for (const button of deepAll('button')) {
+    if (shown(button) && button.textContent.trim()) checkLabel(button, 'button');
+  }
+  for (const label of document.querySelectorAll('[data-testid="stWidgetLabel"]')) {
+    if (shown(label) && label.textContent.trim()) checkLabel(label, 'widget');
   }
 
   const page = document.documentElement;
@@ -131,12 +167,28 @@ Shadow roots are searched too: the app's own buttons (◀ ▶ Play) live in comp
   }
   // boxes that hide part of what they hold on the right (an equation, a table's columns)
   const main = document.querySelector('[data-testid="stMain"]');
-  for (const el of main ? main.querySelectorAll('.katex-display, .dvn-scroller, '
+  for (const el of main ? main.querySelectorAll('.katex-display, '
       + '[data-testid="stMarkdownContainer"], [data-testid="stCode"] pre') : []) {
     if (!shown(el) || el.clientWidth === 0) continue;
     if (el.scrollWidth > el.clientWidth + SLACK) {
       problems.push(`"${say(el.textContent) || el.className}" is cut off on the right `
         + `(${el.scrollWidth} px in ${el.clientWidth})`);
+    }
+  }
+  // a table (Glide's grid, drawn on a canvas): every column inside the table's box, none
+  // scrolled off to the right. Its hidden accessible table holds the columns drawn so far
+  // and aria-colcount the columns it has.
+  for (const grid of main ? main.querySelectorAll('[data-testid="stDataFrame"]') : []) {
+    const scroller = grid.querySelector('.dvn-scroller');
+    if (!scroller || !shown(scroller) || scroller.clientWidth === 0) continue;
+    const table = grid.querySelector('table[aria-colcount]');
+    const columns = table ? Number(table.getAttribute('aria-colcount')) : 0;
+    const drawn = [...grid.querySelectorAll('[role="columnheader"]')]
+      .map((th) => `"${say(th.textContent)}"`);
+    if (scroller.scrollWidth > scroller.clientWidth + SLACK) {
+      problems.push(`table of ${columns || '?'} columns (${drawn.join(', ')}): its columns `
+        + `are ${scroller.scrollWidth} px wide in ${scroller.clientWidth}, the last ones `
+        + 'scrolled off on the right');
     }
   }
   return problems;
