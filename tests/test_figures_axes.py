@@ -94,3 +94,15 @@ def test_presentation_mode_thins_powers_of_ten_placed_by_hand():
     shown = style.presented(fig["layout"])["yaxis"]
     assert len(shown["tickvals"]) < len(ticks) and set(shown["tickvals"]) <= set(ticks)
     assert shown["ticktext"] == [f"10<sup>{v}</sup>" for v in shown["tickvals"]]
+
+
+def test_the_memory_maps_title_keeps_clear_of_the_cells_names_on_two_lines_too():
+    from rnnviz.figures import style
+    from rnnviz.figures.memory import SUBPLOT_TITLE_PX, memory_maps
+
+    maps = {cell: np.tril(np.full((5, 5), 0.1)) for cell in ("rnn", "lstm", "gru")}
+    layout = memory_maps(maps, example=3)["layout"]
+    lines = layout["title"]["text"].count("<br>") + 1
+    assert lines == 2   # the title is broken into two lines at this length
+    assert layout["margin"]["t"] == 70 + style.TITLE_LINE_PX * (lines - 1) + SUBPLOT_TITLE_PX
+    assert all(a["y"] == 1.0 and a["yanchor"] == "bottom" for a in layout["annotations"])

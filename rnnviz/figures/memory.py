@@ -25,6 +25,9 @@ def _exponent_text(exponent: int) -> str:
     return {0: "1", 1: "10", -1: "0.1"}.get(exponent, f"1e{exponent}")
 
 
+SUBPLOT_TITLE_PX = 40   # a cell's name over its map
+
+
 def memory_maps(maps: Mapping[str, np.ndarray], example: int, height: int = 430) -> dict:
     """One t x s heatmap per cell, side by side on one shared log colour scale.
 
@@ -53,14 +56,16 @@ def memory_maps(maps: Mapping[str, np.ndarray], example: int, height: int = 430)
     ticks = _power_ticks(low, high)
     width = (1.0 - GAP * (len(arrays) - 1)) / len(arrays)
     title = f"How much output step t depends on input step s (example {example})"
-    data, layout = [], style.merged(style.layout(title, "", "", height=height), {
+    base = style.layout(title, "", "", height=height)
+    data, layout = [], style.merged(base, {
         "coloraxis": {"colorscale": style.GATE_SCALE, "cmin": low, "cmax": high,
                       "colorbar": {**style.COLORBAR, "thickness": 18, "title": {
                           "text": "‖∂ŷ⟨t⟩/∂x⟨s⟩‖", "side": "right",
                           "font": {"size": style.FONT_SIZE}},
                           "tickvals": ticks, "ticktext": [_exponent_text(e) for e in ticks],
                           "tickfont": {"size": style.FONT_SIZE}}},
-        "margin": {"t": 110}, "annotations": []})
+        # the cells' names sit between the title (however many lines) and the maps
+        "margin": {"t": base["margin"]["t"] + SUBPLOT_TITLE_PX}, "annotations": []})
     for i, (cell, S) in enumerate(arrays.items()):
         suffix = "" if i == 0 else str(i + 1)
         with np.errstate(divide="ignore"):
