@@ -38,8 +38,11 @@ def test_the_toggle_turns_presentation_mode_on_and_the_address_keeps_it(
     assert "present=1" in page.url
 
 
-def test_presentation_mode_folds_a_cells_equations_away(page, app_server, open_app):
+def test_presentation_mode_folds_a_cells_equations_into_about_this_page(page, app_server,
+                                                                        open_app):
     page.set_viewport_size({"width": 1024, "height": 768})
     open_app(page, app_server + "/Gates_and_cell_state?present=1")
-    expect(page.get_by_text("The equations")).to_be_visible()
     expect(page.locator(".katex").first).not_to_be_visible()
+    page.get_by_text("About this page").click()
+    expect(page.get_by_text("The equations")).to_be_visible()
+    expect(page.locator(".katex").first).to_be_visible()
