@@ -25,12 +25,13 @@ def go_to(page, link: str, expect_rerun) -> None:
 
 
 def train_short_run(page, expect_rerun, timeout_ms: int) -> None:
-    """On the Training page: an LSTM and an RNN of SHORT_RUN's settings, trained to the end."""
+    """On the Training page: an LSTM and an RNN of SHORT_RUN's settings, started (they train
+    on in the session's worker; the caller waits for what it needs of them)."""
     form = page.get_by_test_id("stForm")
     for label, value in SHORT_RUN.items():
         form.get_by_label(label, exact=True).fill(str(value))
         form.get_by_label(label, exact=True).press("Tab")
-    # Train runs the page while it trains, then reruns it (st.rerun) to show the finished
-    # runs: that second run of the whole page is the one to wait for.
+    # Train submits the form: the whole page's run that hands the runs to a worker is the
+    # one to wait for (the live part then polls them; their end reruns the page again).
     with expect_rerun(page, timeout_ms=timeout_ms, whole_page=True):
         page.get_by_role("button", name="Train", exact=True).click()

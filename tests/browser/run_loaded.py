@@ -2,9 +2,11 @@
 
     python tests/browser/run_loaded.py                  # 3 runs, one busy loop per core
     python tests/browser/run_loaded.py --runs 5 --busy 4 -- -k lesson_links
+    python tests/browser/run_loaded.py -- tests/browser/test_smoke.py   # that file alone
 
 It starts `--busy` processes (default: one per core) that spin `while True: pass` at normal
 priority, then runs `python -m pytest -q tests/browser -p no:randomly [extra pytest args]`
+(the test files or ids among the extra arguments in place of tests/browser)
 with RNNVIZ_REQUIRE_BROWSER=1 `--runs` times in a row, and prints for each run its result,
 its time and the 1-minute load average sampled during it (lowest, mean, highest). The busy
 loops are stopped afterwards, whatever happens (Ctrl-C included). Screenshots go to a
@@ -81,8 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     if "RNNVIZ_SCREENSHOT_DIR" not in env:
         shots = tempfile.TemporaryDirectory(prefix="rnnviz-loaded-shots-")
         env["RNNVIZ_SCREENSHOT_DIR"] = shots.name
-    cmd = [sys.executable, "-m", "pytest", "-q", "tests/browser", "-p", "no:randomly",
-           *args.pytest_args]
+    # test files or ids given among the extra arguments narrow the run to them
+    paths = [a for a in args.pytest_args if a.startswith("tests")]
+    cmd = [sys.executable, "-m", "pytest", "-q", *(paths or ["tests/browser"]), "-p",
+           "no:randomly", *(a for a in args.pytest_args if a not in paths)]
     print(f"{args.busy} busy loop(s) on {os.cpu_count()} core(s); {args.runs} run(s) of: "
           + " ".join(cmd[1:]), flush=True)
     results = []

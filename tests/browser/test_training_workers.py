@@ -35,12 +35,14 @@ SIDEBAR = '[data-testid="stSidebar"]'
 def student(browser, expect_rerun):
     """`student()`: another browser context (another student, own session), its script runs
     counted like the `page` fixture's; closed at the end unless the test closed it."""
-    track_runs = expect_rerun.__wrapped__.__globals__["track_runs"]
+    fixtures = expect_rerun.__wrapped__.__globals__   # conftest's
+    track_runs, timeout_ms = fixtures["track_runs"], fixtures["APP_TIMEOUT_MS"]
     contexts = []
 
     def _new():
         context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.set_default_timeout(30_000)
+        context.set_default_timeout(timeout_ms)   # as the `page` fixture's: a busy machine
+        context.set_default_navigation_timeout(timeout_ms)
         contexts.append(context)
         pg = context.new_page()
         track_runs(pg)
