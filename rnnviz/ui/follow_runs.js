@@ -142,6 +142,13 @@ export default function ({ data, parentElement, setTriggerValue }) {
     follow.pageTrigger = setTriggerValue;
     return;
   }
+  // an element of an earlier run drawn again after the newest (its stale instance, still on
+  // the page while the new one mounts) must not undo what the newest said
+  if (follow.drawn !== null && data.drawn < follow.drawn
+      && window.location.pathname === follow.path) {
+    note(`an earlier poll element drawn again: ignored`);
+    return;
+  }
   if (data.drawn !== follow.drawn) {
     follow.answered = true;
     follow.unanswered = 0;
