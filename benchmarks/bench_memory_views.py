@@ -82,8 +82,8 @@ def views(name: str, size: tuple[int, ...]) -> dict:
     trace = forward(params, x)
     n_s = state_size(params)
     visited = np.concatenate([getattr(trace, s) for s in CELLS[name].states]).reshape(n_s, -1)
-    starts = visited[:, rng.choice(visited.shape[1], min(words.SEARCH_STARTS, visited.shape[1]),
-                                   replace=False)]
+    starts = visited[:, rng.choice(visited.shape[1],
+                                   min(words.search_starts(n_s), visited.shape[1]), replace=False)]
     snapshots = [init_params(name, n_x, n_a, n_y, np.random.default_rng(seed))
                  for seed in range(MAX_SNAPSHOTS + 1)]
     scrubbed = words.scrubbed_steps(range(len(snapshots)), len(CELLS[name].projections), n_a)
@@ -94,7 +94,7 @@ def views(name: str, size: tuple[int, ...]) -> dict:
         functools.partial(backward, params, trace, targets, loss, truncate=k), k <= largest)
         for k in sorted({max(1, T_x // 10), largest, T_x - 1} - {T_x, 0})}
     return {
-        f"fixed points ({words.SEARCH_STARTS} starts)": (
+        f"fixed points ({starts.shape[1]} starts)": (
             functools.partial(find_state_points, params, starts,
                               iterations=words.SEARCH_ITERATIONS),
             n_s <= words.SEARCH_MAX_STATE),

@@ -38,3 +38,12 @@ def test_reach_is_the_oldest_input_still_heard():
     S = np.tril(np.ones((5, 5)))
     S[-1] = [1e-4, 0.02, 0.5, 0.9, 1.0]
     assert memory.reach(S) == 2 and memory.reach(S, fraction=0.5) == 3
+
+
+def test_the_fixed_point_search_starts_from_fewer_states_as_the_state_grows():
+    assert memory.search_starts(5) == memory.SEARCH_STARTS == 128
+    assert memory.search_starts(memory.FULL_SEARCH_STATE) == 128
+    assert memory.search_starts(128) == 32        # the LSTM at n_a = 64
+    assert memory.search_starts(10_000) == 8      # never fewer than 8
+    counts = [memory.search_starts(n) for n in range(1, memory.SEARCH_MAX_STATE + 1)]
+    assert counts == sorted(counts, reverse=True)

@@ -77,3 +77,27 @@ def test_a_network_slow_almost_everywhere_gives_a_few_slow_points_not_a_cloud():
         for q in slow[i + 1:]:
             assert np.linalg.norm(p.state - q.state) >= SLOW_MERGE_DISTANCE
     assert [p.speed for p in slow] == sorted(p.speed for p in slow)
+
+
+def test_newton_polishes_a_large_lstm_whose_determinant_underflows():
+    """At n_a = 64 the LSTM's state has 128 numbers, and det(J - I) at its fixed point is far
+    below any fixed threshold (each of 128 factors is about 0.5) while J - I is well
+    conditioned: the polish must still reach F(s*) = s* to round-off."""
+    rng = np.random.default_rng(5)
+    params = init_params("lstm", 2, 64, 2, rng, weight_scale=0.3)
+    starts = rng.uniform(-0.2, 0.2, (128, 16))
+    points = find_state_points(params, starts, iterations=300)
+    fixed = [p for p in points if p.fixed]
+    assert len(fixed) == 1 and fixed[0].stable
+    assert fixed[0].speed < 1e-10
+    # the determinant the polish would have had to trust
+    jac_minus_identity = np.abs(fixed[0].eigenvalues - 1.0)
+    assert np.prod(jac_minus_identity) < 1e-12
+
+
+def test_a_polish_that_would_jump_away_keeps_adams_end_point():
+    """Newton's steps stay within POLISH_RADIUS of where Adam stopped: from a point that is
+    not slow, nothing is polished and nothing fixed is claimed."""
+    params = two_bits()
+    points = find_state_points(params, np.array([[0.3], [0.3]]), iterations=0, slow=1e-6)
+    assert points == []

@@ -16,6 +16,7 @@ HEARD = 0.01  # an input still heard: at least this fraction of the output's str
 # how many principal components the states can be drawn on, and how the choice is written
 PRINCIPAL_COMPONENTS = {2: "2 (a plane)", 3: "3 (in space)"}
 SEARCH_STARTS = 128       # states a run visited, where the fixed-point search starts
+FULL_SEARCH_STATE = 64    # above this state size, fewer starts (search_starts)
 SEARCH_ITERATIONS = 500   # its Adam steps before Newton's polish
 SEARCH_MAX_STATE = 128    # the search runs up to this state size (the LSTM at n_a = 64)
 FEWEST_SCRUBBED = 11  # the radius line keeps at least this many snapshots, however large
@@ -81,6 +82,15 @@ def block_label(projection: Projection) -> str:
     columns of a concat weight that multiply a<t-1>)."""
     weight = projection.weights[0]
     return weight if len(projection.weights) == 2 else f"{weight}[:, :n_a]"
+
+
+def search_starts(n_s: int) -> int:
+    """How many visited states the fixed-point search starts from, for a state of n_s
+    numbers: SEARCH_STARTS up to FULL_SEARCH_STATE, then fewer as a step's Jacobians grow
+    with n_s squared (32 for the LSTM at n_a = 64, whose search took 1.3 s from 128)."""
+    if n_s <= FULL_SEARCH_STATE:
+        return SEARCH_STARTS
+    return max(8, round(SEARCH_STARTS * (FULL_SEARCH_STATE / n_s) ** 2))
 
 
 def step_spectra_fit(n_s: int, T_x: int) -> bool:

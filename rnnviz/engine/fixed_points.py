@@ -20,6 +20,7 @@ inside the unit circle: runs near it return to it.
 
 from __future__ import annotations
 
+import contextlib
 from typing import NamedTuple
 
 import numpy as np
@@ -34,6 +35,7 @@ MERGE_DISTANCE = 1e-5    # fixed points closer than this are the same point
 SLOW_MERGE_DISTANCE = 0.05  # slow points closer than this: one (a slow region, not a point)
 MAX_SLOW_POINTS = 12     # the slowest this many slow points are kept
 NEWTON_STEPS = 30
+POLISH_RADIUS = 0.5      # Newton's polish stays this close to Adam's end point
 MAX_STARTS = 512
 
 
@@ -83,6 +85,22 @@ def _jacobians(params: Params, cache) -> np.ndarray:
     return _jacobians_by_jvp(params, cache)
 
 
+def _newton_steps(jacobians: np.ndarray, residuals: np.ndarray) -> np.ndarray:
+    """(J - I)^-1 (F(s) - s) for every column: `jacobians` (K, n_s, n_s) holds each J - I,
+    `residuals` (n_s, K) each F(s) - s. A singular J - I gives a step of NaN (that point is
+    not polished). No determinant decides which are solvable: at n_s = 128 it underflows for
+    well-conditioned matrices (an LSTM's, with |det| near 1e-28 and a condition number
+    near 1e5)."""
+    try:
+        return np.linalg.solve(jacobians, residuals.T[:, :, None])[:, :, 0].T
+    except np.linalg.LinAlgError:  # one of them is singular: solve them one by one
+        steps = np.full_like(residuals, np.nan)
+        for k in range(residuals.shape[1]):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                steps[:, k] = np.linalg.solve(jacobians[k], residuals[:, k])
+        return steps
+
+
 def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None = None,
                       iterations: int = 1000, learning_rate: float = 0.01,
                       slow: float = 1e-4) -> list[StatePoint]:
@@ -122,23 +140,32 @@ def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None =
             m = 0.9 * m + 0.1 * grad
             v = 0.999 * v + 0.001 * grad ** 2
             s = s - learning_rate * (m / (1 - 0.9 ** i)) / (np.sqrt(v / (1 - 0.999 ** i)) + 1e-12)
+        # Newton polishes the end points that are already slow, each within POLISH_RADIUS of
+        # where Adam left it: a polish, not a second search
+        following, _ = _step(params, s, held)
+        slow_speed = np.linalg.norm(following - s, axis=0)
+        polishing = np.isfinite(slow_speed) & (0.5 * slow_speed ** 2 < slow)
         polished = s.copy()
-        for _ in range(NEWTON_STEPS):  # Newton on F(s) - s = 0, where J - I is invertible
-            following, cache = _step(params, polished, held)
-            r = following - polished
-            if np.all(np.linalg.norm(r, axis=0) < FIXED_TOLERANCE):
+        for _ in range(NEWTON_STEPS):
+            columns = np.flatnonzero(polishing)
+            if columns.size == 0:
                 break
-            J = _jacobians(params, cache) - np.eye(n_s)
-            solvable = np.abs(np.linalg.det(J)) > 1e-12
-            step = np.zeros_like(polished)
-            step[:, solvable] = np.linalg.solve(J[solvable], r.T[solvable][:, :, None])[:, :, 0].T
-            polished = polished - step
+            here = polished[:, columns]
+            following, cache = _step(params, here, held[:, columns])
+            r = following - here
+            going = np.isfinite(r).all(axis=0) & (np.linalg.norm(r, axis=0) >= FIXED_TOLERANCE)
+            moved = here - _newton_steps(_jacobians(params, cache) - np.eye(n_s), r)
+            near = going & np.isfinite(moved).all(axis=0) & (
+                np.linalg.norm(moved - s[:, columns], axis=0) < POLISH_RADIUS)
+            polished[:, columns[near]] = moved[:, near]
+            polishing[columns[~near]] = False
+            # a point that left the radius or stopped converging goes back to Adam's end point
+            back = columns[~near & going]
+            polished[:, back] = s[:, back]
         following, cache = _step(params, polished, held)
         speed = np.linalg.norm(following - polished, axis=0)
         fixed = np.isfinite(speed) & (speed < FIXED_TOLERANCE)
         # where Newton did not land on a fixed point, keep Adam's end point if it is slow
-        following_s, _ = _step(params, s, held)
-        slow_speed = np.linalg.norm(following_s - s, axis=0)
         ends = np.where(fixed, polished, s)
         speeds = np.where(fixed, speed, slow_speed)
         keep = fixed | (0.5 * slow_speed ** 2 < slow)

@@ -80,7 +80,8 @@ def state_space(config: Config, params: dict | None = None) -> dict:
     n_a, points = trace.a.shape[0], None
     if visited.shape[0] <= words.SEARCH_MAX_STATE:
         chosen = np.random.default_rng(0).choice(
-            visited.shape[1], min(words.SEARCH_STARTS, visited.shape[1]), replace=False)
+            visited.shape[1], min(words.search_starts(visited.shape[0]), visited.shape[1]),
+            replace=False)
         points = find_state_points(built.params, visited[:, chosen],
                                    iterations=words.SEARCH_ITERATIONS)
     return {"projected": words.project(trace.a, mean, components), "share": share,
