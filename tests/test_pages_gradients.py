@@ -103,6 +103,23 @@ def test_the_flow_report_truncates_bptt_when_asked(where):
     assert not np.allclose(report["flow"]["a"], full["flow"]["a"])
 
 
+def test_moving_where_the_loss_sits_or_the_truncation_does_not_chain_the_jacobians_again(
+        monkeypatch):
+    st.cache_data.clear()
+    calls = []
+    readouts = analysis.jacobian_readouts
+    monkeypatch.setattr(analysis, "jacobian_readouts",
+                        lambda *args, **kw: calls.append(args[2]) or readouts(*args, **kw))
+    config = Config(cell="lstm", input="gaussian", n_a=4, m=3, T_x=7)
+    first = gf.flow_report(config, "all", 1)
+    for where, truncate in (("last", 0), ("all", 3), ("last", 2)):
+        again = gf.flow_report(config, where, 1, truncate=truncate)
+        np.testing.assert_array_equal(again["jacobian"], first["jacobian"])
+    assert calls == [1]
+    gf.flow_report(config, "all", 2)   # another example has its own Jacobians
+    assert calls == [1, 2]
+
+
 def test_a_truncation_on_the_page_cuts_the_flow_k_steps_before_the_last_loss():
     at = open_page(FLOW, {**QUERY, "where": "last", "truncate": "3"})
     no_exception(at)

@@ -52,9 +52,32 @@ def flow_report(config: Config, where: str, example: int,
     # the trace and BPTT's arrays are not cached on their own: only what the page draws is pickled
     trace = built.forward()
     back = built.backward(trace, where, truncate or None)
-    norms, actual = analysis.jacobian_readouts(built.params, trace, example)
     return {"flow": back.flow_norms(), "dA": back.dA[:, example, :], "grads": back.grads,
-            "loss": back.loss, "jacobian": norms,
+            "loss": back.loss, **chain_report(config, example, params, _trace=trace)}
+
+
+@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Chaining the step Jacobians…")
+def chain_report(config: Config, example: int, params: dict[str, np.ndarray] | None = None,
+                 _trace=None) -> dict:
+    """The step Jacobians' readouts of one example, cached apart from `flow_report`: they do
+    not depend on where the loss sits or on truncation, and they are most of a click's cost
+    at larger sizes (the products' norms), so moving those two controls does not compute
+    them again.
+
+    Args:
+        config, example, params: as for `flow_report`.
+        _trace: the configuration's forward trace when the caller has it (not part of the
+            cache key: it follows from the other arguments), else None for a forward pass.
+
+    Returns:
+        {"jacobian": (T_x,) ||J<t>||, "product": {"actual": (T_x + 1,) log10 of the norm of
+        the product of the later steps' Jacobians (NaN when too large to compute), "bound":
+        (T_x + 1,) log10 of the product of their norms}}.
+    """
+    built = cache.setup(config, params)
+    trace = built.forward() if _trace is None else _trace
+    norms, actual = analysis.jacobian_readouts(built.params, trace, example)
+    return {"jacobian": norms,
             "product": {"bound": analysis.log10_norm_product(norms), "actual": actual}}
 
 
