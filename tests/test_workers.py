@@ -187,7 +187,9 @@ def test_a_warm_worker_trains_the_next_job_and_goes_back_to_the_pool_for_another
         collect_until_ended([run])
         assert run.status == "finished" and run.history["step"] == [1, 2, 3, 4, 5, 6]
         assert run.history["loss"] == [r.loss for r in Trainer(SMALL).run(6)]
-        assert pool.idle_workers() == [worker] and worker.alive
+        # the job hands its worker back just after its last record arrives: wait for it
+        wait_until(lambda: pool.idle_workers() == [worker], "the worker went back to the pool")
+        assert worker.alive
 
 
 def test_an_idle_worker_sleeps_on_its_socket_and_ends_when_its_pool_closes(pool):
@@ -214,7 +216,8 @@ def test_an_idle_worker_gives_back_the_memory_its_last_job_freed(pool):
     run = new_run(TrainConfig(n_a=256, m=64, T_x=40, steps=2))   # buffers of tens of MB
     run_records.start([run], pool)
     collect_until_ended([run])
-    assert run.status == "finished" and pool.idle_workers() == [worker]
+    assert run.status == "finished"
+    wait_until(lambda: pool.idle_workers() == [worker], "the worker went back to the pool")
     wait_until(lambda: resident_mb(worker.process.pid) < warm_mb + 16,
                "the worker's resident memory fell back near its size when warm")
 
