@@ -47,3 +47,8 @@ def test_the_fixed_point_search_starts_from_fewer_states_as_the_state_grows():
     assert memory.search_starts(10_000) == 8      # never fewer than 8
     counts = [memory.search_starts(n) for n in range(1, memory.SEARCH_MAX_STATE + 1)]
     assert counts == sorted(counts, reverse=True)
+
+
+def test_a_search_that_found_nothing_says_so_in_words():
+    said = memory.points_sentence([], np.array([0.5, 0.2]))
+    assert "no fixed or slow point" in said and "0 stable" not in said

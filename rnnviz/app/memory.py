@@ -188,6 +188,12 @@ def points_sentence(points: Sequence, share: np.ndarray) -> str:
     fixed = [p for p in points if p.fixed]
     stable = sum(p.stable for p in fixed)
     slow = len(points) - len(fixed)
+    if not points:
+        return (f"{variance_sentence(share)} With the input at 0 the search found **no fixed "
+                "or slow point**: from every state the batch visited that it started at, the "
+                "state was still moving when the search ended. A network that has learned "
+                "the 3-bit flip-flop keeps 8 stable ones, one for each setting of the three "
+                "bits.")
     return (f"{variance_sentence(share)} With the input at 0 the search found **{len(fixed)} fixed "
             f"point{'s' if len(fixed) != 1 else ''}**, {stable} stable (filled: runs near "
             f"them return) and {len(fixed) - stable} unstable (hollow)"
