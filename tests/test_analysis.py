@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from rnnviz.engine import analysis, init_params, spectral
+from rnnviz.engine import analysis, init_params, model, spectral
 from rnnviz.engine.cells import CELLS
 from rnnviz.engine.losses import Loss
 from rnnviz.engine.model import forward, loss_and_gradients
@@ -422,6 +422,35 @@ def test_per_step_gradients_with_the_loss_at_the_last_step_only():
     per_step = analysis.per_step_gradients(params, x, targets, loss, a0, steps=[1, 4])
     assert per_step[0].global_norm() == 0.0
     np.testing.assert_allclose(per_step[1].Waa, full.grads.Waa, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cell", list(CELLS))
+def test_the_first_steps_of_a_trace_are_the_forward_pass_over_the_first_inputs(cell):
+    params, x, a0, c0, _ = _setup(cell, m=3, T_x=7)
+    trace = forward(params, x, a0, c0)
+    for t in (1, 4, 7):
+        alone = forward(params, x[:, :, :t], a0, c0)
+        first = trace.first(t)
+        assert first.time_major is not None and first.time_major.hold(first)  # no copy
+        for name in trace.arrays():
+            np.testing.assert_array_equal(getattr(first, name), getattr(alone, name))
+        # BPTT reads the buffers: the same gradients, bit for bit
+        targets = np.zeros((3, t), dtype=int)
+        mine, theirs = (model.backward(params, tr, targets, Loss("cross_entropy", "last"))
+                        for tr in (first, alone))
+        for name, g in mine.grads.items():
+            np.testing.assert_array_equal(g, getattr(theirs.grads, name))
+        np.testing.assert_array_equal(mine.dA, theirs.dA)
+
+
+def test_per_step_gradients_run_one_forward_pass(monkeypatch):
+    params, x, a0, c0, rng = _setup("lstm", m=3, T_x=6)
+    calls = []
+    monkeypatch.setattr(analysis, "forward",
+                        lambda *args, **kw: calls.append(1) or forward(*args, **kw))
+    analysis.per_step_gradients(params, x, rng.integers(0, 2, (3, 6)),
+                                Loss("cross_entropy", "all"), a0, c0)
+    assert len(calls) == 1
 
 
 def test_a_step_with_every_label_skipped_has_no_gradient_and_bad_steps_are_refused():

@@ -42,7 +42,7 @@ from rnnviz.engine.cells import cell_of
 from rnnviz.engine.description import Trace
 from rnnviz.engine.gradcheck import TINY
 from rnnviz.engine.losses import Loss, check_targets, counted_positions
-from rnnviz.engine.model import check_loss, check_trace, loss_and_gradients
+from rnnviz.engine.model import backward, check_loss, check_trace, forward
 from rnnviz.engine.optim import clip_by_global_norm, global_norm
 from rnnviz.engine.params import Params
 from rnnviz.engine.spectral import lanczos_spectral_norms, spectral_norms, times
@@ -306,15 +306,17 @@ def per_step_gradients(params: Params, x, targets, loss: Loss, a0=None, c0=None,
              for t in (range(1, T_x + 1) if steps is None else steps)]
     last = Loss(loss.kind, "last")
     out = {}
+    # one forward pass: its first t steps are the forward pass over x<1..t> (Trace.first)
+    trace = forward(params, x, a0, c0, output=loss.output)
     # the longest first, while few results are kept: the peak is one BPTT over T_x steps
     for t in sorted(set(steps), reverse=True):
         share = counted[:, t - 1].sum() / total if total else 0.0
         if share == 0:
             out[t] = params.zeros_like()
             continue
-        # the trace is dropped at once, the flows once the gradients are scaled, so that one
-        # step's working memory is freed before the next step's is taken
-        back = loss_and_gradients(params, x[:, :, :t], checked[..., :t], last, a0, c0)[1]
+        # the flows are dropped once the gradients are scaled, so that one step's working
+        # memory is freed before the next step's is taken
+        back = backward(params, trace.first(t), checked[..., :t], last)
         out[t] = back.grads.map(lambda g, share=share: g * share)
         del back
     return [out[t] for t in steps]

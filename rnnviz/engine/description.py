@@ -219,6 +219,21 @@ class Trace:
         """(n_a, m, T_x): a<t-1> at every t, starting from a0."""
         return self.buffers().h[:-1].transpose(2, 1, 0)
 
+    def first(self, t: int):
+        """The trace of the first t steps alone: what a forward pass over x<1..t> from the
+        same initial states gives, without running it again. Its arrays and time-major
+        buffers are views of this trace's (each buffer's first t steps, and t + 1 rows of
+        those that start with the initial state), so BPTT reads them as they are."""
+        T_x = self.T_x
+        kept = self.time_major
+        if kept is not None and kept.hold(self):
+            kept = type(kept)(*[b[:t + 1] if b.shape[0] == T_x + 1 else b[:t] for b in kept])
+        else:
+            kept = None   # rebuilt from the arrays when BPTT asks
+        return dataclasses.replace(self, time_major=kept, **{
+            name: value[..., :t] for name in self.arrays()
+            if (value := getattr(self, name)).ndim == 3})
+
     def buffers(self):
         """The time-major buffers BPTT reads: the forward pass's own, or, when they are absent
         or no longer behind the arrays (after dataclasses.replace), rebuilt from the arrays."""
