@@ -10,7 +10,6 @@ alone, as the browser asks for when a widget inside a fragment changes."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from unittest import mock
 
 import numpy as np
@@ -22,6 +21,7 @@ from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 from test_pages_memory_views import (
     MEMORY,
     assert_spectrum_of,
+    memory_page,
     trained_run,
     training_page_with,
 )
@@ -30,7 +30,6 @@ from rnnviz.app import contents
 from rnnviz.ui import memory, state
 from rnnviz.ui import training as tr
 
-ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
 UNIT, STATES, SCRUB = "rnnviz_mem_part_unit", "rnnviz_mem_part_states", "rnnviz_mem_part_scrub"
 SNAPSHOTS = "rnnviz_tr_part_snapshots"
@@ -82,15 +81,6 @@ def counted(monkeypatch) -> dict[str, int]:
     return calls
 
 
-def memory_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.switch_page(MEMORY).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def cobweb_curve(at: AppTest) -> np.ndarray:
     return array(figures(at)["The map a⟨t−1⟩ → a⟨t⟩"]["data"][1]["y"])
 
@@ -126,7 +116,7 @@ def test_the_states_radio_redraws_its_part_alone_in_space_and_the_url_follows(co
 
 
 def test_a_change_that_lands_in_another_fragments_run_redraws_its_own_part(counted):
-    at = memory_page()
+    at = memory_page({})
     at.slider(key=state.widget_key("w", contents.MEMORY)).set_value(-1.5)
     run_in_part(at, STATES)   # as when it comes with the Training page's poll
     assert counted["state_space"] == 1   # that run gave way to the part of the slider
