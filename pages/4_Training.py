@@ -41,18 +41,27 @@ run_detail.downloads(run)
 run_detail.optimizer_insides(run)
 
 st.subheader("Snapshots: the network as it was")
-step = run_detail.snapshot_step(run)
-st.markdown("**The recurrence at this snapshot.** Each recurrent block's eigenvalues λ (faint: "
-            "at the first snapshot); inside the dashed unit circle a direction of the state "
-            "shrinks at every step. Move the slider to watch them move as the run learns, and "
-            "the spectral radius (the largest |λ|) head toward 1 or away from it.")
-scrub.spectrum_through_training(run, step, key="rnnviz_tr_scrub")
-run_detail.samples(run, step)
-run_detail.predictions(run, step)
-st.markdown("Open this snapshot in another view (the sidebar switches to this network's "
-            "task and sizes):")
-run_detail.open_in_views(run, step)
-run_detail.break_the_network(run, step)
+
+
+def snapshots() -> None:
+    """The snapshot chosen with its slider, and everything drawn from it: a part of the page,
+    so moving the slider redraws only this."""
+    step = run_detail.snapshot_step(run)
+    st.markdown("**The recurrence at this snapshot.** Each recurrent block's eigenvalues λ "
+                "(faint: at the first snapshot); inside the dashed unit circle a direction of "
+                "the state shrinks at every step. Move the slider to watch them move as the "
+                "run learns, and the spectral radius (the largest |λ|) head toward 1 or away "
+                "from it.")
+    scrub.spectrum_through_training(run, step, key="rnnviz_tr_scrub")
+    run_detail.samples(run, step)
+    run_detail.predictions(run, step)
+    st.markdown("Open this snapshot in another view (the sidebar switches to this network's "
+                "task and sizes):")
+    run_detail.open_in_views(run, step)
+    run_detail.break_the_network(run, step)
+
+
+page.part(snapshots, key="rnnviz_tr_part_snapshots")
 
 st.header("Load a model")
 train_runs.upload()

@@ -1,6 +1,8 @@
 """Memory map: how much each output step depends on each input step, for every cell on the
 same inputs, and one unit by hand, where vanishing and saturating fit on one line."""
 
+from functools import partial
+
 import streamlit as st
 
 from rnnviz.app import build, lesson
@@ -58,7 +60,7 @@ st.subheader("Through training")
 st.markdown("On a snapshot of a training run: the same blocks at each of the run's snapshots "
             "(faint: its first), and each block's spectral radius over training, whether "
             "learning pushed the recurrence toward the unit circle, where it keeps a state.")
-scrub.on_memory_map(config)
+page.part(partial(scrub.on_memory_map, config), key="rnnviz_mem_part_scrub")
 
 st.header("How the state moves")
 st.markdown(
@@ -71,8 +73,8 @@ st.markdown(
     "points with the input at 0, the states a step leaves where they are: memories it can "
     "keep. Open a snapshot of a run trained on the 3-bit flip-flop to see its 8."
 )
-with page.engine_errors():
-    memory.state_trajectories(config, snapshot)
+page.part(page.engine_errors()(partial(memory.state_trajectories, config, snapshot)),
+          key="rnnviz_mem_part_states")   # its 2-D / 3-D radio redraws this part alone
 
 st.header("One unit by hand")
 st.markdown(
@@ -83,5 +85,4 @@ st.markdown(
     "in size it shrinks at every step. A large w does not make it explode for long: it "
     "pushes a⟨t⟩ to tanh's flat ends, where the slope is small."
 )
-with page.engine_errors():
-    memory.one_unit()
+page.part(page.engine_errors()(memory.one_unit), key="rnnviz_mem_part_unit")

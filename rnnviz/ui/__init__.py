@@ -19,8 +19,9 @@
     break_it    a trained network broken on purpose on the copy task: its memory gate shut,
                 its units silenced (rnnviz.training.experiments), cached per network
     memory      the Memory map page's parts: each cell's memory map (cached), one unit by hand
-    page        setup (called first on every page), the open-snapshot banner, engine errors
-                as messages, charts, text from a URL shown literally
+    page        setup (called first on every page), a part of a page that a control inside
+                it reruns alone (a fragment), the open-snapshot banner, engine errors as
+                messages, charts, text from a URL shown literally
     player      the timestep player (◀, slider, ▶, Play) in a fragment
     view        a page's view controls: batch example, hidden unit, units, where the loss
                 sits, a number on a slider
@@ -33,7 +34,8 @@
     training    training runs in the session: kept, trained by workers (stopped with the
                 session), shown; a snapshot opened in the other views; samples
     state       every session key; the Config, the view fields and the hidden controls in
-                the session; the helper for a widget mirrored in a session key
+                the session; the helper for a widget mirrored in a session key; what a
+                widget's change reruns (the whole page, or the part it is drawn in)
     replica     the notice of a student moved here from a replica that stopped
     widgets     a setting's Field drawn as the widget its kind calls for
     gradients   the gradient pages' cached analyses and tables

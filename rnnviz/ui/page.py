@@ -1,6 +1,6 @@
-"""What every page does around its lesson: the setup it calls first, the banner of an open
-training snapshot, engine errors shown as messages, charts, and text from a URL shown
-literally."""
+"""What every page does around its lesson: the setup it calls first, the parts of a page that
+rerun alone, the banner of an open training snapshot, engine errors shown as messages, charts,
+and text from a URL shown literally."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import base64
 import contextlib
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,39 @@ def setup(page: Page) -> Config:
         st.warning(plain(message), icon="⚠️")
     replica.moved_notice()
     return config
+
+
+def part(draw: Callable[[], None], key: str) -> None:
+    """Draw a part of the page with `draw`, in a fragment named `key`: a control inside it
+    reruns the part alone, not the page above and below it.
+
+    A part is for a section whose controls change only what it draws (one unit's sliders,
+    a snapshot's step): a change then costs the server the part's own drawing, not the
+    whole page's expensive charts (the memory maps, the spectra). It draws only into the
+    elements it creates itself, and it reads what the page computed as it was at the page's
+    last whole run. Its widgets take `rnnviz.ui.state.follow_change()` as their callback
+    (`state.mirrored` does so by itself); a change that must reach the rest of the page (a
+    button that opens another page, or changes the page's state) calls `state.whole_page`
+    or `st.rerun()` in its callback instead. Each run of the part writes the URL again,
+    since a view field may have changed (setup writes it only in a whole run). An exception
+    raised in a fragment is drawn there as a traceback, whatever surrounds the call, so
+    `draw` turns an engine error into a message itself (`engine_errors()(draw)`).
+
+    Caveat: a change that lands in the Training page's poll (a fragment itself) reruns the
+    part in place of the poll (`st.rerun(key)` from the callback replaces that run): the
+    poll's answer is lost, and the page's follower of runs (rnnviz/ui/follow_runs.js) asks
+    again after its UNANSWERED_MS.
+    """
+
+    def drawn() -> None:
+        token = state.DRAWING_PART.set(key)
+        try:
+            url.write(state.running_page())   # a view field may have moved in this part
+            draw()
+        finally:
+            state.DRAWING_PART.reset(token)
+
+    st.fragment(drawn, key=key)()
 
 
 def table_height(rows: int) -> int:

@@ -104,7 +104,7 @@ def snapshot_step(run: Run, start: int | None = None, key: str = "rnnviz_tr_snap
     return st.select_slider("training step", kept, value=kept[-1] if start is None else start,
                             key=f"{key}_{run.id}_{kept[-1]}" + ("" if start is None
                                                                 else f"_{start}"),
-                            on_change=state.whole_page,
+                            on_change=state.follow_change(),
                             help="Parameters are kept every few steps; the first is where "
                                  "the run started.")
 
@@ -116,7 +116,7 @@ def samples(run: Run, step: int) -> None:
     low, high = TEMPERATURE.bounds()
     temperature = st.slider(TEMPERATURE.label, low, high, TEMPERATURE.default, 0.1,
                             key="rnnviz_tr_temperature", help=TEMPERATURE.help,
-                            on_change=state.whole_page)
+                            on_change=state.follow_change())
     names = training.samples(run.snapshots[step].as_dict(), run.config.cell, run.config.text,
                              float(temperature), 5, seed=step)
     st.markdown(f"**Five samples at step {step:,}:** " + " · ".join(
@@ -144,7 +144,8 @@ def predictions(run: Run, step: int) -> None:
         st.dataframe(answers, hide_index=True, column_config={"probability": probability})
         return
     channels = task.data.channels
-    channel = channels.index(st.selectbox("channel", channels, key="rnnviz_tr_channel")
+    channel = channels.index(st.selectbox("channel", channels, key="rnnviz_tr_channel",
+                                          on_change=state.follow_change())
                              if len(channels) > 1 else channels[0])
     page.chart(figures.next_values(shown.inputs[channel, 0], shown.targets[channel, 0, -1],
                                    shown.outputs[channel, 0], channels[channel]),

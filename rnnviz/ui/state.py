@@ -33,11 +33,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
 import streamlit as st
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+from streamlit.runtime.scriptrunner_utils.script_run_context import (
+    ThreadState,
+    get_script_run_ctx,
+)
 
 from rnnviz.app import build, lesson
 from rnnviz.app.config import Config
@@ -60,6 +64,9 @@ CHECKED_KEY = "rnnviz_gc_done"
 GO_TO_KEY = "rnnviz_go_to"
 VIEW_PREFIX = "rnnviz_view_"
 WIDGET_PREFIX = "rnnviz_w_"
+
+# The key of the part of the page being drawn (rnnviz.ui.page.part), None outside every part
+DRAWING_PART: ContextVar[str | None] = ContextVar("rnnviz_drawing_part", default=None)
 
 # A view field's value is kept under its name, shared by every page with a field of that name
 # (one timestep t for Step through and Gates, one batch example i for Step through and Gradient
@@ -185,16 +192,21 @@ def mirrored(widget: Callable, key: str, value, write: Callable[[Any], None], *a
 
     The value itself lives elsewhere, under a non-widget key (see `keeper`) or in the Config,
     so it survives pages that do not draw the widget; the widget is re-seeded from it here.
+    Drawn in a part of the page (rnnviz.ui.page.part), a change then reruns that part
+    (`follow_change`).
 
     Returns:
         what the widget returns (its value, `value` in this run).
     """
     st.session_state[key] = value
-    return widget(*args, key=key, on_change=_write_back, args=(key, write), **kwargs)
+    return widget(*args, key=key, on_change=_write_back, args=(key, write, DRAWING_PART.get()),
+                  **kwargs)
 
 
-def _write_back(key: str, write: Callable[[Any], None]) -> None:
+def _write_back(key: str, write: Callable[[Any], None], part: str | None) -> None:
     write(st.session_state[key])
+    if part is not None:
+        _rerun_part(part)
 
 
 def go_to(script: str) -> None:
@@ -211,8 +223,9 @@ def take_the_way() -> None:
 
 
 def whole_page() -> None:
-    """In the callback of a widget drawn outside every fragment: if its change came in a
-    fragment's run, ask for a run of the whole page, so the page follows the change.
+    """In the callback of a widget drawn outside every fragment, or of one in a part whose
+    change must reach the whole page: if its change came in a fragment's run, ask for a run
+    of the whole page, so the page follows the change.
 
     Streamlit sends the widget changes of one moment in one message, scoped to the first
     fragment among them: a click landing beside the Training page's poll (a fragment) came
@@ -230,3 +243,22 @@ def then_whole_page(write: Callable[[Any], None]) -> Callable[[Any], None]:
 def _write_then_whole_page(write: Callable[[Any], None], value) -> None:
     write(value)
     whole_page()
+
+
+def follow_change() -> Callable[[], None]:
+    """The ``on_change`` (or ``on_click``) a widget drawn here takes so that what it changes
+    is drawn again: outside every part of the page, `whole_page`; inside a part
+    (rnnviz.ui.page.part), a rerun of that part alone."""
+    part = DRAWING_PART.get()
+    return whole_page if part is None else partial(_rerun_part, part)
+
+
+def _rerun_part(key: str) -> None:
+    """In the callback of a widget in the part `key`: if its change came in the run of
+    another fragment (the Training page's poll), ask for a run of the part instead, so the
+    part follows the change. In the part's own run, or in a run of the whole page, the part
+    is drawn again anyway."""
+    ctx = get_script_run_ctx()
+    if (ctx is not None and ctx.fragment_ids_this_run
+            and ThreadState.get().fragment_id not in ctx.fragment_ids_this_run):
+        st.rerun(key)
