@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # rnnviz
+from load_browser import wait_training_done  # noqa: E402
 from server_cost_meter import (  # noqa: E402
     TRAIN_TIMEOUT_MS,
     Action,
@@ -142,14 +143,16 @@ async def knob_only(student: Student, size: str, presses: int) -> list[Action]:
 # ----- the Training page ------------------------------------------------------------------------
 
 async def training_run(student: Student) -> Action:
-    """The Training page's default run, from Train to its row in the runs' table."""
+    """The Training page's default run, from Train to every run finished and the page idle."""
     await student.open(TRAINING)
     run = Action(TRAIN_RUN, SIZE_LABELS["default"],
                  note="its cells trained in the workers, the page polling them")
 
     async def train() -> None:
+        runs = student.counter.finished
         await student.page.get_by_role("button", name="Train", exact=True).click()
-        await student.page.get_by_text("Runs in this session").wait_for(timeout=TRAIN_TIMEOUT_MS)
+        await student.counter.wait_for(runs + 1, TRAIN_TIMEOUT_MS)
+        await wait_training_done(student.page, TRAIN_TIMEOUT_MS)
         await student.idle(TRAIN_TIMEOUT_MS)
 
     await student.meter.run(run, train)
