@@ -1,41 +1,58 @@
 """What a click costs the server: its CPU time per action of one student in a real browser.
 
-Run:  python benchmarks/bench_server_cost.py [--presses 15] [--sizes default large]
-                                             [--pause-s 1.0] [--json out.json]
-                                             [--play-only | --knob-only] [--app-root DIR]
+Run:  python benchmarks/bench_server_cost.py [--presses 15] [--loads 5] [--sizes default large]
+                                             [--pause-s 1.0] [--no-train] [--json out.json]
+                                             [--play-only | --knob-only | --views-only]
+                                             [--app-root DIR] [--port PORT]
 
 It starts a real `streamlit run app.py` (headless, 127.0.0.1, a free port; load_server's
 Server) and one headless Chromium (the system's /usr/bin/chromium) at the lowest CPU priority:
 this script lowers its own priority to nice 19 after starting the server, and Playwright's
 driver and Chromium inherit it. One student then, for each size (the default configuration,
-and n_a = 64, T_x = 60):
+and n_a = 64, T_x = 60; server_cost_views):
 
 - presses ▶ (and ◀ when t reaches T_x) on Step through and on Gates and cell state, and
-  moves their timestep slider with the arrow keys;
+  moves their timestep slider with the arrow keys; presses Play on Step through;
 - changes the seed in the sidebar (a new seed each time: a new forward pass);
 - moves Gradient flow's spectral-radius knob (a new configuration each time: BPTT and the
   Jacobian readouts of every cell again);
-- opens each page afresh (a new session each time);
-- for the default size, trains the Training page's default run (500 steps, both cells)
-  and compares it with the same run of the engine alone, timed in this process first.
+- on the Memory map: switches the principal components drawn between 3 and 2 (the 3-D and
+  the 2-D drawing measured apart), moves one unit's w slider with the arrow keys, and moves
+  its spectral-radius knob (every cell's memory map, the spectra and the fixed points again);
+- opens each page afresh (a new session each time): Home, Step through, Gates and cell
+  state, Gradient flow, Training, Gradient check, Gate lab, Units on text, Memory map.
+
+Then, once (not per size), it trains the Training page's default run (500 steps, both cells)
+to its end and compares it with the same run of the engine alone, timed in this process
+first; and on the Training page, under "Inside one run", moves the snapshot slider
+--presses times, presses "Open in Memory map" (measured to the Memory map drawn) and, there,
+moves the "Through training" snapshot slider --presses times. --no-train skips the
+training run and these actions.
 
 The server's CPU time is read from its CPU-time clock (clock_gettime on the process's clock:
 user + system, every thread, those that ended too, in nanoseconds; /proc/<pid>/stat counts
 10 ms ticks), plus its children's (/proc). An action's cost is the CPU time from its click to
 the next action's click, minus the idle rate (the server's CPU per second while the page sits
 open, measured before and after) times that span: so work the server does after the
-page has redrawn counts too. Every wait is a condition with a timeout: the run finished
-(the websocket's script_finished), the charts' content changed (a hash of their SVG) and
-the page idle. The pause between actions (--pause-s) only paces the student. The script
-stops the server and the browser whatever happens.
+page has redrawn counts too (server_cost_meter). Every wait is a condition with a timeout:
+the run finished (the websocket's script_finished), the charts' content changed (a hash of
+their SVG) and the page idle; the training run, until its runs have finished. The pause
+between actions (--pause-s) only paces the student. The script stops the server and the
+browser whatever happens. Each action's note in the report says what it makes the server
+compute.
 
-Gradient flow's knob alone: --knob-only (with --sizes large, the knob at n_a = 64, T_x = 60;
---app-root to measure another checkout's app with this script, in turn with this one).
+One part alone (the three flags exclude each other):
 
-Play (--play-only: Play alone, three times per size) is measured from the click to t = T_x
-drawn: the server's CPU per frame, the frames per second the page drew (each new t in the
-cell diagram's title) and the browser's CPU per frame (user + system time of Chromium's
-processes, from their CPU-time clocks).
+- --knob-only: Gradient flow's knob alone (with --sizes large, the knob at n_a = 64,
+  T_x = 60; --app-root to measure another checkout's app with this script, in turn with
+  this one).
+- --play-only: Play alone, three times per size, measured from the click to t = T_x drawn:
+  the server's CPU per frame, the frames per second the page drew (each new t in the cell
+  diagram's title) and the browser's CPU per frame (user + system time of Chromium's
+  processes, from their CPU-time clocks).
+- --views-only: the Memory map's actions and the openings of Gate lab, Units on text and
+  the Memory map per size, then the training run and its snapshot actions (unless
+  --no-train; without the engine-alone comparison).
 """
 
 from __future__ import annotations
@@ -59,10 +76,13 @@ from server_cost_views import (  # noqa: E402
     knob_only,
     one_size,
     play_only,
+    snapshots,
     training_run,
+    views_size,
 )
 
-ALL, PLAY, KNOB = "all", "play", "knob"   # --*-only: what is measured
+ALL, PLAY, KNOB, VIEWS = "all", "play", "knob", "views"   # --*-only: what is measured
+TRAINED = (ALL, VIEWS)   # the modes with the training run (unless --no-train)
 
 
 # ----- the report -------------------------------------------------------------------------------
@@ -91,13 +111,16 @@ async def measure_size(student: Student, size: str, args) -> list[Action]:
         return await play_only(student, size)
     if args.mode == KNOB:
         return await knob_only(student, size, args.presses)
-    return await one_size(student, size, args.presses, args.loads)
+    sizes_actions = views_size if args.mode == VIEWS else one_size
+    return await sizes_actions(student, size, args.presses, args.loads)
 
 
 async def bench(args) -> dict:
     from playwright.async_api import async_playwright
 
-    engine_ms, engine_run = engine_alone_ms() if args.train else (None, "")
+    # the engine alone is the training run's comparison, in the full run only
+    engine_ms, engine_run = (engine_alone_ms() if args.train and args.mode == ALL
+                             else (None, ""))
     server = Server(port=args.port, app_root=args.app_root)
     os.nice(19)  # this script, Playwright's driver and Chromium: the lowest priority
     loads = [os.getloadavg()]
@@ -117,6 +140,7 @@ async def bench(args) -> dict:
                     loads.append(os.getloadavg())
                 if args.train:
                     actions.append(await training_run(student))
+                    actions += await snapshots(student, args.presses)
                     loads.append(os.getloadavg())
             finally:
                 await browser.close()
@@ -130,26 +154,31 @@ async def bench(args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=15,
-                        help="presses (and slider moves, seeds, knob moves) per action")
+                        help="presses (and slider moves, seeds, knob moves, switches of the "
+                             "components drawn) per action")
     parser.add_argument("--loads", type=int, default=5, help="openings of each page")
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=list(SIZES))
     parser.add_argument("--pause-s", type=float, default=1.0,
                         help="seconds between one action's end and the next click")
     parser.add_argument("--no-train", dest="train", action="store_false",
-                        help="skip the training run")
+                        help="skip the training run and the snapshot actions that follow it")
     modes = parser.add_mutually_exclusive_group()
     modes.add_argument("--play-only", dest="mode", action="store_const", const=PLAY,
                        help="measure Play alone (three runs per size; no training run)")
     modes.add_argument("--knob-only", dest="mode", action="store_const", const=KNOB,
                        help="measure Gradient flow's spectral-radius knob alone (--presses "
                             "moves per size; no training run)")
+    modes.add_argument("--views-only", dest="mode", action="store_const", const=VIEWS,
+                       help="measure the Memory map's actions, the loads of Gate lab, Units "
+                            "on text and Memory map, and (unless --no-train) the training "
+                            "run and its snapshots' actions")
     parser.set_defaults(mode=ALL)
     parser.add_argument("--app-root", type=Path, default=ROOT,
                         help="the checkout whose app.py to serve (default: this one)")
     parser.add_argument("--port", type=int, help="the server's port (default: a free one)")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     args = parser.parse_args()
-    args.train = args.train and args.mode == ALL
+    args.train = args.train and args.mode in TRAINED
     if not os.access(CHROMIUM, os.X_OK):
         sys.exit(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
     result = asyncio.run(bench(args))

@@ -20,13 +20,30 @@ from server_cost_meter import (  # noqa: E402
 )
 
 from rnnviz.app.config import Config  # noqa: E402
-from rnnviz.app.contents import CHECK, FLOW, GATES, HOME, STEP, TRAINING, Page  # noqa: E402
+from rnnviz.app.contents import (  # noqa: E402
+    FLOW,
+    GATES,
+    LAB,
+    MEMORY,
+    PAGES,
+    STEP,
+    TRAINING,
+    UNITS,
+    Page,
+)
+from rnnviz.app.memory import PRINCIPAL_COMPONENTS  # noqa: E402
 from rnnviz.ui.sidebar import KNOB_PREFIX  # noqa: E402
-from rnnviz.ui.state import WIDGET_PREFIX  # noqa: E402
+from rnnviz.ui.state import WIDGET_PREFIX, widget_key  # noqa: E402
 
 SIZES = {"default": "", "large": "n_a=64&T_x=60"}
 SIZE_LABELS = {"default": "default", "large": "n_a = 64, T_x = 60"}
-LOADED = (HOME, STEP, GATES, FLOW, TRAINING, CHECK)
+# the pages whose actions --views-only measures, besides the Training page's snapshots
+VIEWS = (LAB, UNITS, MEMORY)
+# the label of a run's snapshot slider, on the Training page and on the Memory map
+# (rnnviz.ui.run_detail.snapshot_step)
+SNAPSHOT_SLIDER = "training step"
+LOAD_NOTES = {UNITS: "a new session each time: no run of its own, the page says where to "
+                     "train one"}
 IDLE_S = 5.0
 TRAIN_RUN = "Training: Train (default run)"
 
@@ -100,6 +117,36 @@ async def flow_knob(student: Student, size: str, presses: int) -> Action:
                             "a new configuration each time: every cell anew")
 
 
+# ----- the Memory map ---------------------------------------------------------------------------
+
+async def memory_map(student: Student, size: str, presses: int) -> list[Action]:
+    """On the Memory map: the principal components drawn switched between 3 and 2 (each
+    measured apart), one unit's w slider, and the spectral-radius knob."""
+    label = SIZE_LABELS[size]
+    await student.open(MEMORY, query(size))
+    await student.meter.measure_idle(IDLE_S)
+    radio = student.page.locator(f".st-key-{widget_key('pcs', MEMORY)}")
+    # from the page's default, the fewest components: the most first, then back
+    drawn = {count: Action(f"Memory map: states drawn in {count}-D", label,
+                           note="the states' chart; their projection and fixed points "
+                                "from the cache")
+             for count in sorted(PRINCIPAL_COMPONENTS, reverse=True)}
+    for _ in range(presses):
+        for count, action in drawn.items():
+            await student.measured(action, radio.get_by_text(PRINCIPAL_COMPONENTS[count],
+                                                             exact=True).click)
+    student.meter.close()
+    w = student.page.locator(f".st-key-{widget_key('w', MEMORY)}").get_by_role("slider")
+    unit = await slider_moves(student, Action(
+        "Memory map: one unit's w slider", label,
+        note="one unit's run and fixed points; the maps, spectra and states from the cache"),
+        w, presses)
+    knob = await knob_moves(student, MEMORY, size, presses,
+                            "a new configuration each time: every cell's memory map, the "
+                            "spectra, the states and their fixed points anew")
+    return [*drawn.values(), unit, knob]
+
+
 # ----- page loads -------------------------------------------------------------------------------
 
 async def page_loads(student: Student, size: str, targets: tuple[Page, ...],
@@ -108,7 +155,7 @@ async def page_loads(student: Student, size: str, targets: tuple[Page, ...],
     actions = []
     for target in targets:
         opened = Action(f"page load: {target.title}", SIZE_LABELS[size],
-                        note="a new session each time")
+                        note=LOAD_NOTES.get(target, "a new session each time"))
         for _ in range(loads):
             await student.meter.run(opened, lambda t=target: student.open(t, query(size)))
         student.meter.close()
@@ -123,7 +170,16 @@ async def one_size(student: Student, size: str, presses: int, loads: int) -> lis
     actions = await step_and_gates(student, size, presses)
     actions.append(await new_seeds(student, size, presses))
     actions.append(await flow_knob(student, size, presses))
-    actions += await page_loads(student, size, LOADED, loads)
+    actions += await memory_map(student, size, presses)
+    actions += await page_loads(student, size, PAGES, loads)
+    await student.meter.measure_idle(IDLE_S)
+    return actions
+
+
+async def views_size(student: Student, size: str, presses: int, loads: int) -> list[Action]:
+    """--views-only: the Memory map's actions and the loads of VIEWS."""
+    actions = await memory_map(student, size, presses)
+    actions += await page_loads(student, size, VIEWS, loads)
     await student.meter.measure_idle(IDLE_S)
     return actions
 
@@ -158,3 +214,26 @@ async def training_run(student: Student) -> Action:
     await student.meter.run(run, train)
     student.meter.close()
     return run
+
+
+async def snapshots(student: Student, presses: int) -> list[Action]:
+    """After training_run, on its page: the snapshot slider of "Inside one run", then "Open in
+    Memory map" and, on the Memory map opened on that snapshot, its "Through training"
+    slider."""
+    label = SIZE_LABELS["default"]
+    slider = student.page.get_by_role("slider", name=SNAPSHOT_SLIDER)
+    scrubbed = await slider_moves(student, Action(
+        "Training: snapshot step slider", label,
+        note="the snapshot's spectrum, radii once per snapshot, names sampled from it; the "
+             "whole page drawn again"), slider, presses)
+    opened = Action(f"Training: Open in {MEMORY.title}", label,
+                    note="the snapshot's memory map, spectra, states and fixed points")
+    await student.measured(opened, student.page.get_by_role(
+        "button", name=f"Open in {MEMORY.title}", exact=True).click)
+    student.meter.close()
+    through = await slider_moves(student, Action(
+        "Memory map: Through training slider", label,
+        note="that snapshot's spectrum, radii once per snapshot; the rest from the cache"),
+        slider, presses)
+    await student.meter.measure_idle(IDLE_S)
+    return [scrubbed, opened, through]
