@@ -24,10 +24,10 @@ and n_a = 64, T_x = 60; server_cost_views):
 
 Then, once (not per size), it trains the Training page's default run (500 steps, both cells)
 to its end and compares it with the same run of the engine alone, timed in this process
-first; and on the Training page, under "Inside one run", moves the snapshot slider
---presses times, presses "Open in Memory map" (measured to the Memory map drawn) and, there,
-moves the "Through training" snapshot slider --presses times. --no-train skips the
-training run and these actions.
+first with NumPy's BLAS limited to one thread as the app limits it; and on the Training
+page, under "Inside one run", moves the snapshot slider --presses times, presses "Open in
+Memory map" (measured to the Memory map drawn) and, there, moves the "Through training"
+snapshot slider --presses times. --no-train skips the training run and these actions.
 
 The server's CPU time is read from its CPU-time clock (clock_gettime on the process's clock:
 user + system, every thread, those that ended too, in nanoseconds; /proc/<pid>/stat counts
@@ -80,6 +80,8 @@ from server_cost_views import (  # noqa: E402
     training_run,
     views_size,
 )
+
+from rnnviz.app.workers import BLAS_THREADS  # noqa: E402
 
 ALL, PLAY, KNOB, VIEWS = "all", "play", "knob", "views"   # --*-only: what is measured
 TRAINED = (ALL, VIEWS)   # the modes with the training run (unless --no-train)
@@ -193,8 +195,8 @@ def main() -> None:
     if train and train.samples and result["engine_ms"] is not None:
         total = train.costs_ms(result["idle_rate"])[0]
         print(f"training run ({result['engine_run']}): server {total:.0f} ms, engine alone "
-              f"{result['engine_ms']:.0f} ms, everything else "
-              f"{total - result['engine_ms']:.0f} ms")
+              f"{result['engine_ms']:.0f} ms (NumPy's BLAS on {BLAS_THREADS} thread, as the app "
+              f"limits it), everything else {total - result['engine_ms']:.0f} ms")
     if args.json:
         args.json.write_text(json.dumps(
             {**result, "actions": [{**vars(a), "costs_ms": a.costs_ms(result["idle_rate"])}
