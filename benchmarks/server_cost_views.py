@@ -224,8 +224,8 @@ async def snapshots(student: Student, presses: int) -> list[Action]:
     slider = student.page.get_by_role("slider", name=SNAPSHOT_SLIDER)
     scrubbed = await slider_moves(student, Action(
         "Training: snapshot step slider", label,
-        note="the snapshot's spectrum, radii once per snapshot, names sampled from it; the "
-             "whole page drawn again"), slider, presses)
+        note="the snapshot's spectrum, radii once per snapshot, names sampled from it: "
+             "the snapshots' part of the page alone"), slider, presses)
     opened = Action(f"Training: Open in {MEMORY.title}", label,
                     note="the snapshot's memory map, spectra, states and fixed points")
     await student.measured(opened, student.page.get_by_role(
