@@ -94,10 +94,3 @@ def test_newton_polishes_a_large_lstm_whose_determinant_underflows():
     jac_minus_identity = np.abs(fixed[0].eigenvalues - 1.0)
     assert np.prod(jac_minus_identity) < 1e-12
 
-
-def test_a_polish_that_would_jump_away_keeps_adams_end_point():
-    """Newton's steps stay within POLISH_RADIUS of where Adam stopped: from a point that is
-    not slow, nothing is polished and nothing fixed is claimed."""
-    params = two_bits()
-    points = find_state_points(params, np.array([[0.3], [0.3]]), iterations=0, slow=1e-6)
-    assert points == []

@@ -35,7 +35,7 @@ MERGE_DISTANCE = 1e-5    # fixed points closer than this are the same point
 SLOW_MERGE_DISTANCE = 0.05  # slow points closer than this: one (a slow region, not a point)
 MAX_SLOW_POINTS = 12     # the slowest this many slow points are kept
 NEWTON_STEPS = 30
-POLISH_RADIUS = 0.5      # Newton's polish stays this close to Adam's end point
+POLISH_RADIUS = 0.5      # Newton's polish stays this close to where Adam stopped
 MAX_STARTS = 512
 
 
@@ -140,11 +140,13 @@ def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None =
             m = 0.9 * m + 0.1 * grad
             v = 0.999 * v + 0.001 * grad ** 2
             s = s - learning_rate * (m / (1 - 0.9 ** i)) / (np.sqrt(v / (1 - 0.999 ** i)) + 1e-12)
-        # Newton polishes the end points that are already slow, each within POLISH_RADIUS of
-        # where Adam left it: a polish, not a second search
         following, _ = _step(params, s, held)
         slow_speed = np.linalg.norm(following - s, axis=0)
-        polishing = np.isfinite(slow_speed) & (0.5 * slow_speed ** 2 < slow)
+        # Newton from every end point, within POLISH_RADIUS of it: a polish, not a second
+        # search, so that a slow region a network lingers in stays as slow points instead of
+        # jumping to a fixed point far from it; a point that would leave the radius, or stops
+        # converging, goes back to where Adam left it
+        polishing = np.isfinite(slow_speed)
         polished = s.copy()
         for _ in range(NEWTON_STEPS):
             columns = np.flatnonzero(polishing)
@@ -155,13 +157,12 @@ def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None =
             r = following - here
             going = np.isfinite(r).all(axis=0) & (np.linalg.norm(r, axis=0) >= FIXED_TOLERANCE)
             moved = here - _newton_steps(_jacobians(params, cache) - np.eye(n_s), r)
-            near = going & np.isfinite(moved).all(axis=0) & (
+            kept = going & np.isfinite(moved).all(axis=0) & (
                 np.linalg.norm(moved - s[:, columns], axis=0) < POLISH_RADIUS)
-            polished[:, columns[near]] = moved[:, near]
-            polishing[columns[~near]] = False
-            # a point that left the radius or stopped converging goes back to Adam's end point
-            back = columns[~near & going]
-            polished[:, back] = s[:, back]
+            polished[:, columns[kept]] = moved[:, kept]
+            polishing[columns[~kept]] = False
+            lost = columns[going & ~kept]
+            polished[:, lost] = s[:, lost]
         following, cache = _step(params, polished, held)
         speed = np.linalg.norm(following - polished, axis=0)
         fixed = np.isfinite(speed) & (speed < FIXED_TOLERANCE)
