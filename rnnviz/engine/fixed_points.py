@@ -147,7 +147,7 @@ def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None =
         # jumping to a fixed point far from it; a point that would leave the radius, or stops
         # converging, goes back to where Adam left it
         polishing = np.isfinite(slow_speed)
-        polished = s.copy()
+        polished, last = s.copy(), np.full_like(slow_speed, np.inf)
         for _ in range(NEWTON_STEPS):
             columns = np.flatnonzero(polishing)
             if columns.size == 0:
@@ -155,7 +155,10 @@ def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None =
             here = polished[:, columns]
             following, cache = _step(params, here, held[:, columns])
             r = following - here
-            going = np.isfinite(r).all(axis=0) & (np.linalg.norm(r, axis=0) >= FIXED_TOLERANCE)
+            size = np.linalg.norm(r, axis=0)
+            # a Newton step that did not shrink F(s) - s is far from converging: stop there
+            going = np.isfinite(size) & (size >= FIXED_TOLERANCE) & (size < last[columns])
+            last[columns] = size
             moved = here - _newton_steps(_jacobians(params, cache) - np.eye(n_s), r)
             kept = going & np.isfinite(moved).all(axis=0) & (
                 np.linalg.norm(moved - s[:, columns], axis=0) < POLISH_RADIUS)
