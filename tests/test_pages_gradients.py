@@ -360,7 +360,10 @@ def test_where_the_gradient_explodes_the_page_says_it_cannot_check_and_links_to_
     sentence = at.warning[0].value
     assert sentence.startswith("Wax, Waa and ba cannot be checked here: with gradients of ")
     assert re.search(r"gradients of \d\.\de\+1\d the loss moves too abruptly", sentence)
-    assert table.loc["ba", "mean |∂L/∂θ|"] in sentence  # the largest of the three
+    # the largest mean |gradient| of the three (which one it is moves with the processor's
+    # round-off, the gradients being near 1e16)
+    unchecked = table.loc[["Wax", "Waa", "ba"], "mean |∂L/∂θ|"]
+    assert unchecked[unchecked.astype(float).idxmax()] in sentence
     link = at.get("page_link")[0].proto
     assert link.label == "The gradient explodes here: see Gradient flow"
     assert link.page == contents.FLOW.url_path
