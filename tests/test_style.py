@@ -30,7 +30,8 @@ def test_line_charts_cycle_through_the_colour_blind_safe_palette_minus_the_cells
     assert len(set(style.PALETTE)) == len(style.PALETTE) == 10
     assert set(style.CELL_COLORS) == set(CELLS)
     assert len(set(style.CELL_COLORS.values())) == len(CELLS)   # a colour per cell
-    assert len(style.COLORWAY) == len(style.PALETTE) - len(CELLS) == 7
+    assert len(style.COLORWAY) == len(style.PALETTE) - len(CELLS) - 1 == 6
+    assert style.MARKER_COLOR not in style.COLORWAY  # black marks, it never is a line's colour
     assert [c for c in style.PALETTE if c in style.COLORWAY] == list(style.COLORWAY)
 
 

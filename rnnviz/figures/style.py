@@ -34,10 +34,10 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 # each cell keeps its colour everywhere: blue, vermillion and bluish green, which people with
 # every common colour-vision deficiency tell apart
 CELL_COLORS = {"lstm": PALETTE[0], "rnn": PALETTE[1], "gru": PALETTE[2]}
-MARKER_COLOR = "#000000"          # the current-timestep marker
-# Lines that are not a cell (classes, units) cycle through the rest: a cell's colour always
-# means that cell.
-COLORWAY = tuple(c for c in PALETTE if c not in CELL_COLORS.values())
+MARKER_COLOR = "#000000"          # the current-timestep marker, the fixed points
+# Lines that are not a cell (classes, units) cycle through the rest but black: a cell's colour
+# always means that cell, and black a mark (the current timestep, a fixed point), never data.
+COLORWAY = tuple(c for c in PALETTE if c not in (*CELL_COLORS.values(), MARKER_COLOR))
 INK = "#111111"                   # text, as the app's theme (.streamlit/config.toml)
 LIGHT_INK = "#FFFFFF"             # text on a dark colour
 DARK_INK = "#000000"              # text on a light colour: black keeps every one at AA contrast
