@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import tomllib
 
 from rnnviz.engine import CELLS
-from rnnviz.figures import forward, gradients, style, training
+from rnnviz.figures import forward, gradients, memory, style, training
 
 ROOT = Path(__file__).resolve().parents[1]
 HEX = re.compile(r"#[0-9A-Fa-f]{6}\b")
@@ -33,6 +33,22 @@ def test_line_charts_cycle_through_the_colour_blind_safe_palette_minus_the_cells
     assert len(style.COLORWAY) == len(style.PALETTE) - len(CELLS) - 1 == 6
     assert style.MARKER_COLOR not in style.COLORWAY  # black marks, it never is a line's colour
     assert [c for c in style.PALETTE if c in style.COLORWAY] == list(style.COLORWAY)
+
+
+def test_the_flip_flops_eight_groups_of_states_get_eight_colours_none_of_them_black():
+    rng = np.random.default_rng(0)
+    labels = np.arange(8).repeat(3).reshape(8, 3)  # (m, T_x): example i holds group i
+    names = tuple(f"group {k}" for k in range(8))
+    points = [(np.zeros(2), "stable"), (np.ones(2), "unstable")]
+    fig = memory.trajectories(rng.standard_normal((2, 8, 3)), labels, names, points,
+                              np.array([0.5, 0.3]))
+    groups = [t for t in fig["data"] if t.get("name") in names]
+    colours = [t["marker"]["color"] for t in groups]
+    assert len(groups) == 8 and len(set(colours)) == 8
+    assert style.MARKER_COLOR not in colours  # black is the fixed points' alone
+    marks = [t for t in fig["data"] if "fixed point" in t.get("name", "")]
+    assert {t["marker"]["color"] for t in marks} == {style.MARKER_COLOR}
+    assert len(set(style.GROUP_COLORS)) == len(style.GROUP_COLORS) == len(style.PALETTE) - 1
 
 
 def test_every_cell_keeps_its_colour_in_gradient_and_training_figures():

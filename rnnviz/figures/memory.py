@@ -313,9 +313,9 @@ def trajectories(projected: np.ndarray, labels: np.ndarray | None, label_names: 
                 data.append({"type": kind, **_at(projected[:, chosen]), "mode": "markers",
                              "name": name,
                              "marker": {"size": size,  # past the palette: another shape
-                                        "color": style.COLORWAY[k % len(style.COLORWAY)],
+                                        "color": style.GROUP_COLORS[k % len(style.GROUP_COLORS)],
                                         "symbol": ("circle", "diamond", "square")[
-                                            k // len(style.COLORWAY) % 3]},
+                                            k // len(style.GROUP_COLORS) % 3]},
                              "hovertemplate": f"{name}<extra></extra>"})
     marks = {"stable": ("stable fixed point", "circle", style.MARKER_COLOR),
              "unstable": ("unstable fixed point", "circle-open", style.MARKER_COLOR),

@@ -38,6 +38,10 @@ MARKER_COLOR = "#000000"          # the current-timestep marker, the fixed point
 # Lines that are not a cell (classes, units) cycle through the rest but black: a cell's colour
 # always means that cell, and black a mark (the current timestep, a fixed point), never data.
 COLORWAY = tuple(c for c in PALETTE if c not in (*CELL_COLORS.values(), MARKER_COLOR))
+# Groups of one network's states (what the task asks it to hold), where no cell is drawn: the
+# whole palette but black, grey before the second green, so that the 3-bit flip-flop's eight
+# groups are eight colours apart.
+GROUP_COLORS = (*PALETTE[:6], PALETTE[7], PALETTE[9], PALETTE[8])
 INK = "#111111"                   # text, as the app's theme (.streamlit/config.toml)
 LIGHT_INK = "#FFFFFF"             # text on a dark colour
 DARK_INK = "#000000"              # text on a light colour: black keeps every one at AA contrast
