@@ -20,6 +20,8 @@ from streamlit.testing.v1 import AppTest, app_test
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 from test_pages_memory_views import (
     MEMORY,
+    SCRUB_SLIDER,
+    SNAP_SLIDER,
     assert_spectrum_of,
     memory_page,
     trained_run,
@@ -156,7 +158,7 @@ def test_the_training_snapshot_slider_reruns_its_part_alone(monkeypatch):
     at = training_page_with(run)
     collected = []
     monkeypatch.setattr(tr, "collect", lambda: collected.append(1) or [])
-    at.select_slider(key="rnnviz_tr_snap_1_6").set_value(2)
+    at.select_slider(key=SNAP_SLIDER).set_value(2)
     run_in_part(at, SNAPSHOTS)
     assert not collected   # the page above the part, its poll too, did not run
     assert_spectrum_of(at, run, 2)
@@ -166,7 +168,7 @@ def test_the_training_snapshot_slider_reruns_its_part_alone(monkeypatch):
 def test_a_snapshot_step_that_lands_in_the_poll_still_redraws_the_snapshots(monkeypatch):
     run = trained_run("rnn")
     at = training_page_with(run)
-    at.select_slider(key="rnnviz_tr_snap_1_6").set_value(4)
+    at.select_slider(key=SNAP_SLIDER).set_value(4)
     run_in_poll(at)
     assert_spectrum_of(at, run, 4)
     assert not any(t.startswith("Loss") for t in figures(at))   # the poll gave way to it
@@ -175,15 +177,15 @@ def test_a_snapshot_step_that_lands_in_the_poll_still_redraws_the_snapshots(monk
 def test_opening_a_snapshot_from_inside_the_part_opens_the_other_page():
     run = trained_run("lstm")
     at = training_page_with(run)
-    at.select_slider(key="rnnviz_tr_snap_1_6").set_value(4)
+    at.select_slider(key=SNAP_SLIDER).set_value(4)
     run_in_part(at, SNAPSHOTS)
     at.button(key="rnnviz_tr_open_Memory map").click()
     run_in_part(at, SNAPSHOTS)
     assert any("trained to step 4" in i.value for i in at.info)   # the Memory map page
     assert_spectrum_of(at, run, 4)
     at.switch_page(MEMORY)   # AppTest reruns the page it was told, not the one switched to
-    at.select_slider(key="rnnviz_mem_scrub_1_6_4").set_value(0)
+    at.select_slider(key=SCRUB_SLIDER).set_value(0)
     run_in_part(at, SCRUB)
     assert set(figures(at)) == {"λ at step 0", "Spectral radius over training"}
     assert_spectrum_of(at, run, 0)
-    assert at.select_slider(key="rnnviz_mem_scrub_1_6_4").value == 0
+    assert at.select_slider(key=SCRUB_SLIDER).value == 0

@@ -22,6 +22,11 @@ from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Trainer
 from rnnviz.ui import scrub, state
 from rnnviz.ui import training as tr
+from rnnviz.ui.run_detail import snapshot_place, snapshot_widget
+
+# the snapshot sliders of run 1: on Training, and on the Memory map opened at step 4
+SNAP_SLIDER = snapshot_widget(snapshot_place(1))
+SCRUB_SLIDER = snapshot_widget(snapshot_place(1, 4, "rnnviz_mem_scrub"))
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING = "pages/4_Training.py"
@@ -109,7 +114,7 @@ def test_the_training_pages_snapshot_slider_scrubs_the_spectrum(cell):
     assert any(m.value.startswith("**Spectral radius from step 0 to step 6:**")
                and "the dashed line, |λ| = 1 (the unit circle's radius)" in m.value
                for m in at.markdown)
-    at.select_slider(key="rnnviz_tr_snap_1_6").set_value(2).run()
+    at.select_slider(key=SNAP_SLIDER).set_value(2).run()
     no_exception(at)
     assert_spectrum_of(at, run, 2)
     assert set(at.session_state[scrub.RADII_KEY][1]) == {0, 2, 4, 6}   # each kept once
@@ -119,13 +124,13 @@ def test_the_training_pages_snapshot_slider_scrubs_the_spectrum(cell):
 def test_the_memory_map_on_a_snapshot_scrubs_through_its_run(cell):
     run = trained_run(cell)
     at = training_page_with(run)
-    at.select_slider(key="rnnviz_tr_snap_1_6").set_value(4).run()
+    at.select_slider(key=SNAP_SLIDER).set_value(4).run()
     at.button(key="rnnviz_tr_open_Memory map").click().run()
     no_exception(at)
     assert any("trained to step 4" in i.value for i in at.info)
     assert_spectrum_of(at, run, 4)
     at.switch_page(MEMORY)   # AppTest reruns the page it was told, not the one switched to
-    at.select_slider(key="rnnviz_mem_scrub_1_6_4").set_value(0).run()
+    at.select_slider(key=SCRUB_SLIDER).set_value(0).run()
     no_exception(at)
     assert_spectrum_of(at, run, 0)
 

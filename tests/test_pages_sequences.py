@@ -95,7 +95,7 @@ def test_a_long_series_trains_next_value_prediction_and_its_loss_falls():
     hours = array(spec["data"][0]["y"])
     assert 0 <= hours.min() and hours.max() <= 15   # in hours, not standardised
     first = min(run.snapshots)
-    at.select_slider(key=f"rnnviz_tr_snap_{run.id}_{max(run.snapshots)}").set_value(first).run()
+    at.select_slider(key=run_detail.snapshot_widget(run_detail.snapshot_place(run.id))).set_value(first).run()
     earlier = next(s for s in chart_specs(at)
                    if s["layout"]["title"]["text"].startswith("Next-value predictions"))
     # the same window at every snapshot, and what the network made of it then

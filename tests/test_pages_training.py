@@ -38,6 +38,11 @@ SMALL = {"n_a": 4, "m": 4, "T_x": 5, "steps": 12}
 COMMON = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "  # 63 characters
 
 
+def snapshot_slider(run_id: int) -> str:
+    """The widget key of a run's snapshot slider under "Inside one run"."""
+    return run_detail.snapshot_widget(run_detail.snapshot_place(run_id))
+
+
 def open_training() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.switch_page(TRAINING)
@@ -554,7 +559,7 @@ def test_char_samples_follow_the_snapshot_and_the_temperature():
     assert (temperature.min, temperature.max, temperature.value) == (*TEMPERATURE.bounds(),
                                                                       TEMPERATURE.default)
     assert (temperature.label, temperature.help) == (TEMPERATURE.label, TEMPERATURE.help)
-    at.select_slider(key=f"rnnviz_tr_snap_{run.id}_20").set_value(0).run()
+    at.select_slider(key=snapshot_slider(run.id)).set_value(0).run()
     at.slider(key="rnnviz_tr_temperature").set_value(0.3).run()
     no_exception(at)
     assert any(m.value.startswith("**Five samples at step 0:**") for m in at.markdown)
@@ -640,7 +645,34 @@ def test_samples_and_the_snapshot_follow_the_run_when_it_continues():
     last = max(run.snapshots)
     assert last > first
     assert samples_line(at).startswith(f"**Five samples at step {last:,}:**")
-    assert at.select_slider(key=f"rnnviz_tr_snap_{run.id}_{last}").value == last
+    assert at.select_slider(key=snapshot_slider(run.id)).value == last
+
+
+def test_a_snapshot_the_student_chose_stays_while_the_run_trains_on_and_the_newest_follows():
+    at = press_train(open_training(), train_cell="rnn", steps=20_000)
+    rerun_until(at, lambda a: runs(a)[0].steps_done >= 200, "some steps trained")
+    at.button(key="rnnviz_tr_stop").click().run()
+    finish(at)
+    (run,) = runs(at)
+    slider = snapshot_slider(run.id)
+    at.select_slider(key=slider).set_value(0).run()   # an older snapshot
+    assert samples_line(at).startswith("**Five samples at step 0:**")
+
+    def trains_on(at):
+        before = max(run.snapshots)
+        at.button(key="rnnviz_tr_continue").click().run()
+        rerun_until(at, lambda a: max(runs(a)[0].snapshots) > before, "a later snapshot")
+        at.button(key="rnnviz_tr_stop").click().run()
+        finish(at)
+        return max(run.snapshots)
+
+    trains_on(at)
+    assert at.select_slider(key=slider).value == 0   # the student's choice stays
+    assert samples_line(at).startswith("**Five samples at step 0:**")
+    at.select_slider(key=slider).set_value(max(run.snapshots)).run()   # the newest
+    last = trains_on(at)
+    assert at.select_slider(key=slider).value == last   # follows the run again
+    assert samples_line(at).startswith(f"**Five samples at step {last:,}:**")
 
 
 def test_inside_one_run_turns_to_the_newest_run_and_runs_alike_are_told_apart():
@@ -649,7 +681,7 @@ def test_inside_one_run_turns_to_the_newest_run_and_runs_alike_are_told_apart():
     first, second = runs(at)
     assert first.label == second.label and first.name != second.name
     assert at.selectbox(key=run_detail.DETAIL_WIDGET).value == second.id
-    assert at.select_slider(key=f"rnnviz_tr_snap_{second.id}_12")   # its snapshots
+    assert at.select_slider(key=snapshot_slider(second.id))   # its snapshots
     assert [t["name"] for t in chart(at, "Loss while training")["data"]] == \
         [first.name, second.name]
     at.selectbox(key=run_detail.DETAIL_WIDGET).set_value(first.id).run()

@@ -16,6 +16,7 @@ from rnnviz.app.runs import Run
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Trainer
 from rnnviz.ui import training as tr
+from rnnviz.ui.run_detail import snapshot_place, snapshot_widget
 from rnnviz.ui.unit_text import KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,7 +192,7 @@ def test_the_training_page_opens_a_snapshot_here():
     at.run()
     at.session_state[tr.RUNS_KEY] = [chars_run(steps=6)]
     at.run()
-    at.select_slider(key="rnnviz_tr_snap_1_6").set_value(3).run()
+    at.select_slider(key=snapshot_widget(snapshot_place(1))).set_value(3).run()
     at.button(key="rnnviz_tr_open_text").click().run()
     no_exception(at)
     assert at.select_slider(key=f"{W}step_1").value == 3

@@ -20,6 +20,7 @@ from rnnviz.training.tasks import OWN
 from rnnviz.ui import break_it, page, state, training, unit_text
 
 DETAIL_WIDGET = "rnnviz_tr_detail"
+SNAPSHOT_CHOICES = "rnnviz_snapshot_choices"  # {slider's place: step chosen, None: the newest}
 OPEN_ROW = 3   # "Open in …" buttons a row: five in a row cut "Open in Gates and cell state" short
 PREDICTED = 8   # windows of a student's sequences the predictions are shown on
 ADAM_TABS = {"v_hat": ("m̂ (first moment)", "m"), "s_hat": ("v̂ (second moment)", "v"),
@@ -94,19 +95,45 @@ def statistic(run: Run, stat: str, key: str) -> None:
 
 
 def snapshot_step(run: Run, start: int | None = None, key: str = "rnnviz_tr_snap") -> int:
-    """The training step of the snapshot to look at: a slider over the snapshots kept (at
-    `start` at first, else the last, and again whenever the run has trained further), or the
-    only one."""
+    """The training step of the snapshot to look at: a slider over the snapshots kept, or the
+    only one.
+
+    At first the slider is at `start`, or at the newest snapshot when `start` is None. At the
+    newest snapshot it follows the run: when the run has trained further (a Continue, or a
+    run still training when the page is drawn again) it moves to the new newest. Put on an
+    older snapshot, it stays there until the student moves it again."""
     kept = sorted(run.snapshots)
     if len(kept) == 1:
         st.caption(f"Only one snapshot: step {kept[0]:,}.")
         return kept[0]
-    return st.select_slider("training step", kept, value=kept[-1] if start is None else start,
-                            key=f"{key}_{run.id}_{kept[-1]}" + ("" if start is None
-                                                                else f"_{start}"),
-                            on_change=state.follow_change(),
-                            help="Parameters are kept every few steps; the first is where "
-                                 "the run started.")
+    place = snapshot_place(run.id, start, key)
+    choices = st.session_state.setdefault(SNAPSHOT_CHOICES, {})
+    chosen = choices.get(place, start)  # None: the newest, whichever that is
+    step = kept[-1] if chosen is None else _nearest(kept, chosen)
+
+    def keep(value: int) -> None:
+        choices[place] = None if value == kept[-1] else value
+
+    return state.mirrored(st.select_slider, snapshot_widget(place), step, keep, "training step",
+                          kept,
+                          help="Parameters are kept every few steps; the first is where the "
+                               "run started. At the newest snapshot the slider follows the "
+                               "run as it trains further.")
+
+
+def snapshot_place(run_id: int, start: int | None = None, key: str = "rnnviz_tr_snap") -> str:
+    """Where `snapshot_step` keeps the choice of one slider: a run's, opened at `start`."""
+    return f"{key}_{run_id}" + ("" if start is None else f"_{start}")
+
+
+def snapshot_widget(place: str) -> str:
+    """The widget key of the snapshot slider kept at `place` (`snapshot_place`)."""
+    return place + "_w"
+
+
+def _nearest(kept: list[int], step: int) -> int:
+    """The kept step nearest to `step` (the later of two as near)."""
+    return min(reversed(kept), key=lambda k: abs(k - step))
 
 
 def samples(run: Run, step: int) -> None:

@@ -148,6 +148,31 @@ def test_a_click_sent_with_a_poll_still_opens_the_snapshot(
     assert_no_exception(page)
 
 
+def test_a_snapshot_slider_moved_as_a_poll_is_sent_leaves_the_page_following_the_run(
+        goto_app, expect_rerun, assert_no_exception):
+    # The slider's part reruns alone (a keyed rerun): sent with a poll of the live part, it
+    # may take the place of the poll's run; the page must still show the slider's snapshot
+    # and go on following the run.
+    page = goto_app("/Training")
+    _train(page, **LONG_RUN)
+    _goes_on(page)
+    _go_to(page, "Step through", expect_rerun)
+    _go_to(page, "Training", expect_rerun)   # the whole page again: the snapshots so far
+    slider = page.get_by_role("slider", name="training step")
+    expect(slider).to_be_visible(timeout=LONG_MS)
+    for key in ("End", "Home", "End", "Home"):
+        with expect_rerun(page):
+            page.evaluate("window.rnnvizFollowRuns.pollTrigger('poll')")
+            slider.press(key)
+    expect(page.get_by_text("Five samples at step 0:", exact=False)).to_be_visible(
+        timeout=LONG_MS)
+    _goes_on(page)   # the polls go on: the progress bar moves
+    _goes_on(page)
+    expect(page.get_by_text("Five samples at step 0:", exact=False)).to_be_visible()
+    _stop(page)
+    assert_no_exception(page)
+
+
 def test_two_sessions_train_at_once_each_sees_its_own_runs_and_the_second_waits(
         goto_app, app_server, student, expect_rerun, assert_no_exception):
     alice = goto_app("/Training")
