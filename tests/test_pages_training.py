@@ -630,47 +630,46 @@ def samples_line(at: AppTest) -> str:
     return next(m.value for m in at.markdown if m.value.startswith("**Five samples"))
 
 
-def test_samples_and_the_snapshot_follow_the_run_when_it_continues():
+def stopped_run() -> tuple[AppTest, Run]:
+    """The Training page with a run of the RNN stopped after some 200 steps."""
     at = press_train(open_training(), train_cell="rnn", steps=20_000)
     rerun_until(at, lambda a: runs(a)[0].steps_done >= 200, "some steps trained")
     at.button(key="rnnviz_tr_stop").click().run()
     finish(at)
     (run,) = runs(at)
-    first = max(run.snapshots)
-    assert samples_line(at).startswith(f"**Five samples at step {first:,}:**")
+    return at, run
+
+
+def continue_a_while(at: AppTest, run: Run) -> int:
+    """Continue the run until it has a later snapshot, stop it, and return that step."""
+    before = max(run.snapshots)
     at.button(key="rnnviz_tr_continue").click().run()
-    rerun_until(at, lambda a: max(runs(a)[0].snapshots) > first, "a later snapshot")
+    rerun_until(at, lambda a: max(runs(a)[0].snapshots) > before, "a later snapshot")
     at.button(key="rnnviz_tr_stop").click().run()
     finish(at)
-    last = max(run.snapshots)
+    return max(run.snapshots)
+
+
+def test_samples_and_the_snapshot_follow_the_run_when_it_continues():
+    at, run = stopped_run()
+    first = max(run.snapshots)
+    assert samples_line(at).startswith(f"**Five samples at step {first:,}:**")
+    last = continue_a_while(at, run)
     assert last > first
     assert samples_line(at).startswith(f"**Five samples at step {last:,}:**")
     assert at.select_slider(key=snapshot_slider(run.id)).value == last
 
 
 def test_a_snapshot_the_student_chose_stays_while_the_run_trains_on_and_the_newest_follows():
-    at = press_train(open_training(), train_cell="rnn", steps=20_000)
-    rerun_until(at, lambda a: runs(a)[0].steps_done >= 200, "some steps trained")
-    at.button(key="rnnviz_tr_stop").click().run()
-    finish(at)
-    (run,) = runs(at)
+    at, run = stopped_run()
     slider = snapshot_slider(run.id)
     at.select_slider(key=slider).set_value(0).run()   # an older snapshot
     assert samples_line(at).startswith("**Five samples at step 0:**")
-
-    def trains_on(at):
-        before = max(run.snapshots)
-        at.button(key="rnnviz_tr_continue").click().run()
-        rerun_until(at, lambda a: max(runs(a)[0].snapshots) > before, "a later snapshot")
-        at.button(key="rnnviz_tr_stop").click().run()
-        finish(at)
-        return max(run.snapshots)
-
-    trains_on(at)
+    continue_a_while(at, run)
     assert at.select_slider(key=slider).value == 0   # the student's choice stays
     assert samples_line(at).startswith("**Five samples at step 0:**")
     at.select_slider(key=slider).set_value(max(run.snapshots)).run()   # the newest
-    last = trains_on(at)
+    last = continue_a_while(at, run)
     assert at.select_slider(key=slider).value == last   # follows the run again
     assert samples_line(at).startswith(f"**Five samples at step {last:,}:**")
 

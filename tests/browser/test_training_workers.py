@@ -89,6 +89,12 @@ def _goes_on(page) -> None:
     _wait(lambda: _step(page) > before, "the run trained further", page)
 
 
+def _train_long(page) -> None:
+    """Press Train for LONG_RUN and wait until it is seen training."""
+    _train(page, **LONG_RUN)
+    _goes_on(page)
+
+
 def _stop(page) -> None:
     page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
     expect(page.get_by_text(re.compile(r"stopped at step"))).to_be_visible(timeout=LONG_MS)
@@ -102,8 +108,7 @@ def _go_to(page, link: str, expect_rerun) -> None:
 def test_a_run_keeps_training_while_its_session_visits_other_pages(
         goto_app, expect_rerun, assert_no_exception):
     page = goto_app("/Training")
-    _train(page, **LONG_RUN)
-    _goes_on(page)
+    _train_long(page)
     _go_to(page, "Gradient flow", expect_rerun)
     expect(page.locator('[data-testid$="PlotlyChart"]').first).to_be_visible(timeout=LONG_MS)
     _go_to(page, "Step through", expect_rerun)
@@ -154,8 +159,7 @@ def test_a_snapshot_slider_moved_as_a_poll_is_sent_leaves_the_page_following_the
     # may take the place of the poll's run; the page must still show the slider's snapshot
     # and go on following the run.
     page = goto_app("/Training")
-    _train(page, **LONG_RUN)
-    _goes_on(page)
+    _train_long(page)
     _go_to(page, "Step through", expect_rerun)
     _go_to(page, "Training", expect_rerun)   # the whole page again: the snapshots so far
     slider = page.get_by_role("slider", name="training step")
@@ -176,8 +180,7 @@ def test_a_snapshot_slider_moved_as_a_poll_is_sent_leaves_the_page_following_the
 def test_two_sessions_train_at_once_each_sees_its_own_runs_and_the_second_waits(
         goto_app, app_server, student, expect_rerun, assert_no_exception):
     alice = goto_app("/Training")
-    _train(alice, **LONG_RUN)
-    _goes_on(alice)
+    _train_long(alice)
     bob = student()
     with expect_rerun(bob):
         bob.goto(app_server + "/Training")
@@ -213,8 +216,7 @@ def test_a_session_that_closes_stops_its_worker_and_frees_the_slot(
     alice = student()
     with expect_rerun(alice):
         alice.goto(app_server + "/Training")
-    _train(alice, **LONG_RUN)
-    _goes_on(alice)
+    _train_long(alice)
     bob = goto_app("/Training")
     expect(bob.get_by_text("1 training now", exact=False)).to_be_visible()
     alice.context.close()   # the tab closes: Streamlit ends her session
@@ -287,8 +289,7 @@ def _shows_settings(page, n_a: int, steps: int, cell: str = "RNN") -> None:
 def _following_a_long_run(goto_app, script_runs):
     """The Training page following a long run (LONG_RUN); the page and its script runs."""
     page = goto_app("/Training")
-    _train(page, **LONG_RUN)
-    _goes_on(page)
+    _train_long(page)
     return page, script_runs(page)
 
 
