@@ -52,3 +52,7 @@ def test_the_fixed_point_search_starts_from_fewer_states_as_the_state_grows():
 def test_a_search_that_found_nothing_says_so_in_words():
     said = memory.points_sentence([], np.array([0.5, 0.2]))
     assert "no fixed or slow point" in said and "0 stable" not in said
+    assert "the slowest" not in said   # not known
+    said = memory.points_sentence([], np.array([0.5, 0.2]), 0.0712)
+    assert "the slowest by 0.071 a step" in said and "less than 0.014" in said
+    assert "the slowest" not in memory.points_sentence([], np.array([0.5, 0.2]), np.inf)

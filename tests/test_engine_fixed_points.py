@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rnnviz.engine import CELLS, forward, init_params
-from rnnviz.engine.fixed_points import find_state_points
+from rnnviz.engine.fixed_points import find_state_points, search_state_points
 from rnnviz.engine.one_unit import one_unit_fixed_points
 from rnnviz.engine.params import Params
 
@@ -94,3 +94,21 @@ def test_newton_polishes_a_large_lstm_whose_determinant_underflows():
     jac_minus_identity = np.abs(fixed[0].eigenvalues - 1.0)
     assert np.prod(jac_minus_identity) < 1e-12
 
+
+
+def test_the_search_tells_how_slow_its_slowest_end_point_was():
+    grid = np.linspace(-1.0, 1.0, 5)
+    starts = np.array(list(itertools.product(grid, grid))).T   # (2, 25)
+    found = search_state_points(two_bits(), starts, iterations=200)
+    assert [p.state.tolist() for p in found.points] == [
+        p.state.tolist() for p in find_state_points(two_bits(), starts, iterations=200)]
+    assert found.slowest == min(p.speed for p in found.points) < 1e-10   # a fixed point
+    # F(s) = tanh(20) = 1 everywhere: its one fixed point (1, 1) lies beyond the polish's
+    # reach from starts around (-5, -5), so no point is found, and the slowest start
+    # (-4, -4) still moves by its distance to (1, 1)
+    params = two_bits()
+    constant = params.__class__(Wax=params.Wax, Waa=np.zeros((2, 2)), ba=np.full((2, 1), 20.0),
+                                Wya=params.Wya, by=params.by)
+    away = search_state_points(constant, starts - 5.0, iterations=0)
+    assert away.points == []
+    assert away.slowest == pytest.approx(5 * np.sqrt(2), rel=1e-12)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -287,6 +288,29 @@ def test_a_trained_copy_network_keeps_one_cluster_per_symbol():
     initial = built.forward().a   # the same batch on the initial weights: no clusters
     mean, components, _ = words.principal_components(initial, 3)
     assert separation(words.project(initial[:, :, -1], mean, components), held[:, -1]) < 1
+
+
+def test_the_copy_network_has_no_point_the_search_reaches_and_the_page_says_how_slow_it_got():
+    from rnnviz.app.build import build
+    from rnnviz.app.runs import view_config
+    from rnnviz.engine.fixed_points import SLOW
+    from rnnviz.engine.lstm import lstm_step_forward
+    from rnnviz.engine.model import forward
+    from rnnviz.training.bundled import load
+
+    at = memory_page({"network": "copy-lstm", "pcs": "3"})
+    said = next(m.value for m in at.markdown if "the search found" in m.value)
+    assert "**no fixed or slow point**" in said
+    slowest = float(re.search(r"the slowest by ([\d.e+-]+) a step", said).group(1))
+    assert slowest > np.sqrt(2 * SLOW)   # slower than a slow point, else it would be one
+    # its cell state does not settle: held at input 0 it keeps growing from where runs go
+    trained = load("copy-lstm").trained
+    trace = forward(trained.params, build(view_config(trained.config)).x)
+    a, c = trace.a[:, :, -1], trace.c[:, :, -1]
+    for _ in range(200):
+        a, c, _ = lstm_step_forward(np.zeros((trace.x.shape[0], a.shape[1])), a, c,
+                                    trained.params)
+    assert np.abs(c).max() > 3 * np.abs(trace.c).max()
 
 
 # between-cluster distance over within-cluster spread at t = T_x: measured 87 on the

@@ -10,6 +10,7 @@ import numpy as np
 
 from rnnviz.engine import CELLS
 from rnnviz.engine.description import Projection
+from rnnviz.engine.fixed_points import SLOW
 from rnnviz.limits import MEMORY_MAP_WORK, SCRUB_SPECTRA_WORK, STEP_SPECTRA_WORK
 
 HEARD = 0.01  # an input still heard: at least this fraction of the output's strongest one
@@ -182,16 +183,22 @@ def variance_sentence(share: np.ndarray) -> str:
             f"states' variance ({each}).")
 
 
-def points_sentence(points: Sequence, share: np.ndarray) -> str:
+def points_sentence(points: Sequence, share: np.ndarray, slowest: float | None = None) -> str:
     """The variance drawn, and how many fixed points (stable, unstable) and slow points the
-    search found."""
+    search found; when it found none, how fast its slowest end point still moved (`slowest`,
+    ||F(s) - s||, when given)."""
     fixed = [p for p in points if p.fixed]
     stable = sum(p.stable for p in fixed)
     slow = len(points) - len(fixed)
     if not points:
+        moving = ("the state was still moving when the search ended"
+                  + (f", the slowest by {slowest:.2g} a step (‖F(s) − s‖; a slow point moves "
+                     f"by less than {np.sqrt(2 * SLOW):.2g})"
+                     if slowest is not None and np.isfinite(slowest) else ""))
         return (f"{variance_sentence(share)} With the input at 0 the search found **no fixed "
-                "or slow point**: from every state the batch visited that it started at, the "
-                "state was still moving when the search ended. A network that has learned "
+                f"or slow point**: from every state the batch visited that it started at, "
+                f"{moving}. Whatever this network remembers, it keeps in a moving state, not "
+                "at a point (or at one the search did not reach). A network that has learned "
                 "the 3-bit flip-flop keeps 8 stable ones, one for each setting of the three "
                 "bits.")
     return (f"{variance_sentence(share)} With the input at 0 the search found **{len(fixed)} fixed "

@@ -37,6 +37,7 @@ MAX_SLOW_POINTS = 12     # the slowest this many slow points are kept
 NEWTON_STEPS = 30
 POLISH_RADIUS = 0.5      # Newton's polish stays this close to where Adam stopped
 MAX_STARTS = 512
+SLOW = 1e-4              # q(s) below this: a slow point (||F(s) - s|| below sqrt(2 SLOW))
 
 
 class StatePoint(NamedTuple):
@@ -101,10 +102,32 @@ def _newton_steps(jacobians: np.ndarray, residuals: np.ndarray) -> np.ndarray:
         return steps
 
 
+class Search(NamedTuple):
+    """What a search found.
+
+    Attributes:
+        points: the distinct fixed and slow points (`find_state_points`).
+        slowest: the smallest ||F(s) - s|| at any end point of the search (inf when none is
+            finite): how near the search came to a point when it found none.
+    """
+
+    points: list[StatePoint]
+    slowest: float
+
+
 def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None = None,
                       iterations: int = 1000, learning_rate: float = 0.01,
-                      slow: float = 1e-4) -> list[StatePoint]:
-    """The fixed points (and slow points) reached from `starts`.
+                      slow: float = SLOW) -> list[StatePoint]:
+    """The fixed points (and slow points) reached from `starts`: `search_state_points`'s
+    points."""
+    return search_state_points(params, starts, x, iterations, learning_rate, slow).points
+
+
+def search_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None = None,
+                        iterations: int = 1000, learning_rate: float = 0.01,
+                        slow: float = SLOW) -> Search:
+    """The fixed points (and slow points) reached from `starts`, and how slow the slowest
+    end point was.
 
     Args:
         params: the network.
@@ -116,7 +139,8 @@ def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None =
         slow: q below which an end point that is not fixed is kept as a slow point.
 
     Returns:
-        the distinct points, fixed points first, each group by increasing speed.
+        Search: the distinct points, fixed points first, each group by increasing speed; and
+        the slowest end point's speed.
     """
     params.validate()
     n_x, n_a = params.sizes["n_x"], params.sizes["n_a"]
@@ -186,4 +210,5 @@ def find_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None =
             break
         values = eigenvalues[k][np.argsort(-np.abs(eigenvalues[k]), kind="stable")]
         points.append(StatePoint(ends[:, k].copy(), float(speeds[k]), values, bool(fixed[k])))
-    return points
+    finite = speeds[np.isfinite(speeds) & np.all(np.isfinite(ends), axis=0)]
+    return Search(points, float(finite.min()) if finite.size else np.inf)

@@ -12,7 +12,7 @@ from rnnviz.app.config import Config
 from rnnviz.engine import CELLS, input_saliency
 from rnnviz.engine.analysis import state_size
 from rnnviz.engine.eigen import recurrent_spectra, step_jacobian_spectra
-from rnnviz.engine.fixed_points import find_state_points
+from rnnviz.engine.fixed_points import search_state_points
 from rnnviz.engine.one_unit import one_unit_fixed_points, one_unit_run
 from rnnviz.figures import memory as figures
 from rnnviz.ui import cache, page, view
@@ -70,23 +70,24 @@ def spectrum(config: Config, example: int, params: dict | None = None) -> None:
 def state_space(config: Config, params: dict | None = None) -> dict:
     """The batch's a<t> on its first three principal components, labelled by what the task
     asks the network to hold, and the fixed and slow points found from states the batch
-    visited (None when the state is larger than words.SEARCH_MAX_STATE), projected likewise."""
+    visited (None when the state is larger than words.SEARCH_MAX_STATE), projected likewise,
+    and the speed of the search's slowest end point (None when there was no search)."""
     built = cache.setup(config, params)
     trace = cache.trace(config, params)
     mean, components, share = words.principal_components(trace.a, max(words.PRINCIPAL_COMPONENTS))
     found = built.task.labels(built.targets) if built.task is not None else None
     visited = np.concatenate([getattr(trace, s) for s in CELLS[config.cell].states])
     visited = visited.reshape(visited.shape[0], -1)
-    n_a, points = trace.a.shape[0], None
+    n_a, points, slowest = trace.a.shape[0], None, None
     if visited.shape[0] <= words.SEARCH_MAX_STATE:
         chosen = np.random.default_rng(0).choice(
             visited.shape[1], min(words.search_starts(visited.shape[0]), visited.shape[1]),
             replace=False)
-        points = find_state_points(built.params, visited[:, chosen],
-                                   iterations=words.SEARCH_ITERATIONS)
+        points, slowest = search_state_points(built.params, visited[:, chosen],
+                                              iterations=words.SEARCH_ITERATIONS)
     return {"projected": words.project(trace.a, mean, components), "share": share,
             "labels": None if found is None else found[0],
-            "names": () if found is None else found[1], "points": points,
+            "names": () if found is None else found[1], "points": points, "slowest": slowest,
             "marks": [(words.project(p.state[:n_a], mean, components),
                        "stable" if p.stable else "unstable" if p.fixed else "slow")
                       for p in points or ()]}
@@ -110,7 +111,7 @@ def state_trajectories(config: Config, params: dict | None = None) -> None:
                     f"up to {words.SEARCH_MAX_STATE} numbers (the LSTM's a and c at n_a = 64): at "
                     "these sizes it would hold the server too long.")
     else:
-        st.markdown(words.points_sentence(space["points"], share))
+        st.markdown(words.points_sentence(space["points"], share, space["slowest"]))
 
 
 def sizes(config: Config) -> dict[str, int]:
