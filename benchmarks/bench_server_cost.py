@@ -7,9 +7,10 @@ Run:  python benchmarks/bench_server_cost.py [--presses 15] [--loads 5] [--sizes
 
 It starts a real `streamlit run app.py` (headless, 127.0.0.1, a free port; load_server's
 Server) and one headless Chromium (the system's /usr/bin/chromium) at the lowest CPU priority:
-this script lowers its own priority to nice 19 after starting the server, and Playwright's
-driver and Chromium inherit it. One student then, for each size (the default configuration,
-and n_a = 64, T_x = 60; server_cost_views):
+this script lowers its own priority to nice 19 after starting the server, Playwright's
+driver and Chromium inherit it, and Chromium's session (Playwright starts it in one of its
+own, which Linux schedules as a group) is set to 19 too (load_server.renice). One student
+then, for each size (the default configuration, and n_a = 64, T_x = 60; server_cost_views):
 
 - presses ▶ (and ◀ when t reaches T_x) on Step through and on Gates and cell state, and
   moves their timestep slider with the arrow keys; presses Play on Step through;
@@ -68,7 +69,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from load_browser import RunCounter  # noqa: E402
-from load_server import CHROMIUM, CHROMIUM_ARGS, Server, cpu_model  # noqa: E402
+from load_server import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Server,
+    cpu_model,
+    descendants,
+    renice,
+)
 from server_cost_meter import TIMEOUT_MS, Action, Meter, Student, engine_alone_ms  # noqa: E402
 from server_cost_views import (  # noqa: E402
     SIZES,
@@ -132,6 +140,10 @@ async def bench(args) -> dict:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                args=CHROMIUM_ARGS)
+            server_side = {server.proc.pid, *descendants(server.proc.pid)}
+            for pid in descendants(os.getpid()):
+                if pid not in server_side:
+                    renice(pid, 19)   # Chromium's session too (its processes to come join it)
             try:
                 context = await browser.new_context(viewport={"width": 1400, "height": 900})
                 context.set_default_timeout(TIMEOUT_MS)

@@ -203,6 +203,26 @@ def test_an_idle_worker_sleeps_on_its_socket_and_ends_when_its_pool_closes(pool)
     assert pool.idle_workers() == []   # a closed pool starts no more
 
 
+def test_a_worker_trains_at_a_lower_priority_than_the_server_and_so_does_its_session(pool):
+    pool.warm()
+    [worker] = pool.idle_workers()
+    assert worker.wait_warm(WAIT_S)
+    pid = worker.process.pid
+    server_nice = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, pid) == max(server_nice, workers.TRAINING_NICE) > 0
+    group = Path(f"/proc/{pid}/autogroup")
+    if group.exists():   # Linux scheduling sessions as groups: the worker's session too
+        assert int(group.read_text().split()[-1]) == workers.TRAINING_NICE
+        assert Path("/proc/self/autogroup").read_text() != group.read_text()  # its own
+
+
+@pytest.mark.parametrize("value, nice", [("", 10), ("0", 0), ("19", 19), ("7", 7),
+                                         ("20", 10), ("-5", 10), ("high", 10)])
+def test_the_training_niceness_is_read_from_the_environment(monkeypatch, value, nice):
+    monkeypatch.setenv(workers.NICE_VARIABLE, value)
+    assert workers._training_nice() == nice
+
+
 def resident_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text().splitlines()
     return int(next(line for line in status if line.startswith("VmRSS")).split()[1]) / 1024

@@ -11,6 +11,14 @@ Why one BLAS thread: the matrices are small, and OpenBLAS's own threads spin aga
 server's threads and each other on a machine of few cores, which makes a step several times
 slower. `limit_blas_threads` sets the budget in the server and in every worker.
 
+Why a lower priority: where the pages and a training run want the same core, the pages
+should win, a student pressing ▶ waiting on nothing. A worker lowers its own priority to
+niceness TRAINING_NICE (RNNVIZ_TRAINING_NICE; 0 leaves it as the server's), and, since it runs
+in a session of its own, its session's too: where Linux groups processes by session for
+scheduling (autogroup, on by default), a niceness only orders the threads of one session,
+and the session competes at its own (/proc/self/autogroup). On an idle machine a run trains
+as fast as before.
+
 Why warm workers: a new interpreter takes a few tenths of a second to import NumPy and the
 engine (which calibrates its kernel at import), a fixed cost that a run of a few seconds
 feels. So the pool keeps a worker ready, started in the background by `Pool.warm` (the
@@ -34,6 +42,7 @@ so the Trainers come back without theirs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -70,6 +79,23 @@ def _slots() -> int:
 
 
 SLOTS = _slots()
+NICE_VARIABLE = "RNNVIZ_TRAINING_NICE"   # the environment variable that sets TRAINING_NICE
+
+
+def _training_nice() -> int:
+    """The workers' niceness: RNNVIZ_TRAINING_NICE when it is a whole number from 0 to 19,
+    else 10 (a warning is logged for a value that is not)."""
+    value = os.environ.get(NICE_VARIABLE, "").strip()
+    if value:
+        if value.isdigit() and int(value) <= 19:
+            return int(value)
+        logging.getLogger(__name__).warning(
+            "%s=%r is not a niceness from 0 to 19; training runs at niceness 10",
+            NICE_VARIABLE, value)
+    return 10
+
+
+TRAINING_NICE = _training_nice()
 BLAS_THREADS = 1
 SEND_EVERY_S = 0.1     # a worker sends what it trained this often
 _STOP = "stop"
@@ -260,9 +286,22 @@ def _warm_up() -> None:
         Trainer(TrainConfig(cell=cell, steps=1)).step()
 
 
+def lower_priority(nice: int = TRAINING_NICE) -> None:
+    """Lower this process's priority to niceness `nice` (from the server's), and its
+    session's where the kernel schedules sessions as groups (/proc/self/autogroup); where
+    either cannot be set (another system, or the niceness already lower), it stays."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(max(0, nice - os.nice(0)))
+    with contextlib.suppress(OSError):
+        group = Path("/proc/self/autogroup")
+        if group.exists() and int(group.read_text().split()[-1]) < nice:
+            group.write_text(str(nice))
+
+
 def _serve(conn: Connection) -> None:
-    """In the worker process: warm up, say so, then train each job the server sends until
-    the server closes its end (or exits)."""
+    """In the worker process: lower its priority, warm up, say so, then train each job the
+    server sends until the server closes its end (or exits)."""
+    lower_priority()
     _warm_up()
     try:
         conn.send(("ready", None, 0.0))
