@@ -186,6 +186,22 @@ def test_the_newest_run_is_read_until_another_is_picked(newest):
         assert at.radio(key=W + "quantity").options == ["hidden state a⟨t⟩"]
 
 
+def test_the_snapshot_picked_stays_and_at_the_newest_follows_the_run():
+    run = chars_run(steps=6)   # snapshots at steps 0, 3 and 6
+    at = open_units(run)
+    slider = f"{W}step_{run.id}"
+    assert at.select_slider(key=slider).value == 6
+    at.select_slider(key=slider).set_value(3).run()
+    run.snapshots[9] = run.snapshots[6]   # the run trained further
+    at.run()
+    assert at.select_slider(key=slider).value == 3   # an older one stays
+    at.select_slider(key=slider).set_value(9).run()
+    run.snapshots[12] = run.snapshots[6]
+    at.run()
+    no_exception(at)
+    assert at.select_slider(key=slider).value == 12   # the newest follows
+
+
 def test_the_training_page_opens_a_snapshot_here():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.switch_page("pages/4_Training.py")

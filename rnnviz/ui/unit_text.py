@@ -81,21 +81,24 @@ def choose_run(runs: list[Run]) -> Run:
     return by_id[chosen]
 
 
-def _keep_step(run_id: int, step: int) -> None:
+def _keep_step(run_id: int, step: int | None) -> None:
     st.session_state[KEY + "steps"] = {**kept("steps", {}), run_id: step}
 
 
 def choose_step(run: Run) -> int:
-    """The snapshot to read: the last kept until the student picks another."""
+    """The snapshot to read: the newest until the student picks an older one; picked at the
+    newest, it follows the run as it trains further (as the Training page's slider does)."""
     steps = sorted(run.snapshots)
-    step = kept("steps", {}).get(run.id, steps[-1])
+    step = kept("steps", {}).get(run.id)
     step = step if step in steps else steps[-1]
     if len(steps) == 1:
         st.caption(f"Its only snapshot: step {step:,}.")
         return step
     state.mirrored(st.select_slider, f"{KEY}w_step_{run.id}", step,
-                   lambda value: _keep_step(run.id, value), "training step", steps,
-                   help="The network as it was at this step of its training.")
+                   lambda value: _keep_step(run.id, None if value == steps[-1] else value),
+                   "training step", steps,
+                   help="The network as it was at this step of its training. At the newest "
+                        "snapshot it follows the run as it trains further.")
     if run.training:
         st.caption("This run is still training: its later snapshots appear when the page is "
                    "drawn again.")
