@@ -51,6 +51,12 @@ def test_the_flip_flops_eight_groups_of_states_get_eight_colours_none_of_them_bl
     assert len(set(style.GROUP_COLORS)) == len(style.GROUP_COLORS) == len(style.PALETTE) - 1
 
 
+def test_eight_runs_get_eight_colours_none_of_them_black():
+    colours = training.run_colors(["rnn", "lstm", "gru", "rnn", "lstm", "gru", "rnn", "lstm"])
+    assert len(set(colours)) == 8 and style.MARKER_COLOR not in colours
+    assert colours[:3] == [style.CELL_COLORS[c] for c in ("rnn", "lstm", "gru")]
+
+
 def test_every_cell_keeps_its_colour_in_gradient_and_training_figures():
     T_x = 5
     flows = {cell: {"a": np.linspace(1e-3, 1, T_x)} for cell in CELLS}

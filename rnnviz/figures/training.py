@@ -19,9 +19,9 @@ from rnnviz.figures import style
 from rnnviz.figures._axes import log_axis
 
 MAX_POINTS = 1500
-# One colour per run kept: Okabe-Ito's seven (the cells' colours first, so a lone run of a
-# cell keeps its cell's colour) and grey.
-RUN_PALETTE = (*style.PALETTE[:7], style.PALETTE[-1])
+# One colour per run kept (a session keeps 8): Okabe-Ito's but black (the cells' colours
+# first, so a lone run of a cell keeps its cell's colour), wine and grey. Black marks.
+RUN_PALETTE = (*style.PALETTE[:6], style.PALETTE[7], style.PALETTE[9])
 # For per-parameter lines: Okabe-Ito plus dark tones, ten distinct colours.
 PARAM_PALETTE = style.PALETTE
 STAT_TITLES = {
