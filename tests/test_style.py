@@ -55,6 +55,9 @@ def test_eight_runs_get_eight_colours_none_of_them_black():
     colours = training.run_colors(["rnn", "lstm", "gru", "rnn", "lstm", "gru", "rnn", "lstm"])
     assert len(set(colours)) == 8 and style.MARKER_COLOR not in colours
     assert colours[:3] == [style.CELL_COLORS[c] for c in ("rnn", "lstm", "gru")]
+    # the per-parameter lines need ten: black only for the tenth
+    assert len(set(training.PARAM_PALETTE)) == 10
+    assert training.PARAM_PALETTE.index(style.MARKER_COLOR) == 9
 
 
 def test_every_cell_keeps_its_colour_in_gradient_and_training_figures():
