@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from rnnviz.app.workers import lower_session_priority  # noqa: E402
 from rnnviz.training.settings import SETTING  # noqa: E402
 
 
@@ -243,10 +244,7 @@ def renice(pid: int, nice: int) -> None:
             with contextlib.suppress(OSError):
                 if os.getpriority(os.PRIO_PROCESS, int(task)) != nice:
                     os.setpriority(os.PRIO_PROCESS, int(task), nice)
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        group = Path(f"/proc/{pid}/autogroup")
-        if int(group.read_text().split()[-1]) != nice:
-            group.write_text(str(nice))
+    lower_session_priority(nice, pid)
 
 
 class RssSampler:

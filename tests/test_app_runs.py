@@ -113,3 +113,13 @@ def test_a_waiting_run_says_its_place_in_the_servers_line():
 def test_a_run_not_waiting_has_no_place_in_line():
     run = new_run()
     assert run.place == 0 and status_words(run) == STATUS_WORDS["stopped"]
+
+
+def test_a_snapshot_slider_follows_the_newest_or_keeps_the_step_chosen():
+    from rnnviz.app.runs import shown_snapshot, snapshot_choice
+    steps = [0, 3, 6, 9]
+    assert shown_snapshot(steps, None) == 9            # following the run
+    assert shown_snapshot(steps, 3) == 3
+    assert shown_snapshot(steps, 4) == 3 and shown_snapshot(steps, 5) == 6
+    assert shown_snapshot(steps, 7.5) == 9             # the later of two as near
+    assert snapshot_choice(steps, 9) is None and snapshot_choice(steps, 6) == 6

@@ -205,6 +205,21 @@ class Run:
         return pytorch_archive(self.params, self.config.label(), self.loss.output)
 
 
+def shown_snapshot(steps: Sequence[int], chosen: int | None) -> int:
+    """The snapshot a slider over `steps` (sorted) shows for the choice kept: the newest when
+    `chosen` is None (the slider follows the run), else the kept step nearest to `chosen`
+    (the later of two as near)."""
+    if chosen is None:
+        return steps[-1]
+    return min(reversed(steps), key=lambda k: abs(k - chosen))
+
+
+def snapshot_choice(steps: Sequence[int], value: int) -> int | None:
+    """What a move of that slider to `value` keeps: None at the newest of `steps` (follow the
+    run as it trains further), else the step itself (stay there)."""
+    return None if value == steps[-1] else value
+
+
 def place_words(run: Run) -> str:
     """Where a waiting run stands, in words: "place 1 in line, next to start", "place 3 in
     line, 2 jobs ahead of it", or "starting" (its job has just left the line)."""

@@ -292,9 +292,16 @@ def lower_priority(nice: int = TRAINING_NICE) -> None:
     either cannot be set (another system, or the niceness already lower), it stays."""
     with contextlib.suppress(OSError, AttributeError):
         os.nice(max(0, nice - os.nice(0)))
-    with contextlib.suppress(OSError):
-        group = Path("/proc/self/autogroup")
-        if group.exists() and int(group.read_text().split()[-1]) < nice:
+    lower_session_priority(nice)
+
+
+def lower_session_priority(nice: int, pid: int | str = "self") -> None:
+    """Lower the scheduling group of `pid`'s session to niceness `nice`, where Linux
+    schedules sessions as groups (autogroup: /proc/PID/autogroup); a group already at `nice`
+    or lower, or no such file, is left as it is."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        group = Path(f"/proc/{pid}/autogroup")
+        if int(group.read_text().split()[-1]) < nice:
             group.write_text(str(nice))
 
 

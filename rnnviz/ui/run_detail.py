@@ -12,7 +12,7 @@ import streamlit as st
 
 from rnnviz.app import chart_readings
 from rnnviz.app.contents import SNAPSHOT_VIEWS, UNITS
-from rnnviz.app.runs import HISTORY_COLUMNS, Run, view_config
+from rnnviz.app.runs import HISTORY_COLUMNS, Run, shown_snapshot, snapshot_choice, view_config
 from rnnviz.figures import training as figures
 from rnnviz.training.experiments import applies_to
 from rnnviz.training.settings import OPTIMIZER_LABELS, TEMPERATURE
@@ -20,7 +20,7 @@ from rnnviz.training.tasks import OWN
 from rnnviz.ui import break_it, page, state, training, unit_text
 
 DETAIL_WIDGET = "rnnviz_tr_detail"
-SNAPSHOT_CHOICES = "rnnviz_snapshot_choices"  # {slider's place: step chosen, None: the newest}
+SNAPSHOT_CHOICES = "rnnviz_snapshot_choices"  # {slider's place: runs.snapshot_choice}
 OPEN_ROW = 3   # "Open in …" buttons a row: five in a row cut "Open in Gates and cell state" short
 PREDICTED = 8   # windows of a student's sequences the predictions are shown on
 ADAM_TABS = {"v_hat": ("m̂ (first moment)", "m"), "s_hat": ("v̂ (second moment)", "v"),
@@ -108,11 +108,10 @@ def snapshot_step(run: Run, start: int | None = None, key: str = "rnnviz_tr_snap
         return kept[0]
     place = snapshot_place(run.id, start, key)
     choices = st.session_state.setdefault(SNAPSHOT_CHOICES, {})
-    chosen = choices.get(place, start)  # None: the newest, whichever that is
-    step = kept[-1] if chosen is None else _nearest(kept, chosen)
+    step = shown_snapshot(kept, choices.get(place, start))
 
     def keep(value: int) -> None:
-        choices[place] = None if value == kept[-1] else value
+        choices[place] = snapshot_choice(kept, value)
 
     return state.mirrored(st.select_slider, snapshot_widget(place), step, keep, "training step",
                           kept,
@@ -129,11 +128,6 @@ def snapshot_place(run_id: int, start: int | None = None, key: str = "rnnviz_tr_
 def snapshot_widget(place: str) -> str:
     """The widget key of the snapshot slider kept at `place` (`snapshot_place`)."""
     return place + "_w"
-
-
-def _nearest(kept: list[int], step: int) -> int:
-    """The kept step nearest to `step` (the later of two as near)."""
-    return min(reversed(kept), key=lambda k: abs(k - step))
 
 
 def samples(run: Run, step: int) -> None:

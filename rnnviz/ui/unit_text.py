@@ -21,7 +21,7 @@ import streamlit as st
 from rnnviz.app import readouts
 from rnnviz.app import unit_text as ut
 from rnnviz.app.contents import TRAINING
-from rnnviz.app.runs import Run
+from rnnviz.app.runs import Run, shown_snapshot, snapshot_choice
 from rnnviz.engine import CELLS, Cell
 from rnnviz.engine.params import Params
 from rnnviz.figures import text as text_figure
@@ -89,13 +89,12 @@ def choose_step(run: Run) -> int:
     """The snapshot to read: the newest until the student picks an older one; picked at the
     newest, it follows the run as it trains further (as the Training page's slider does)."""
     steps = sorted(run.snapshots)
-    step = kept("steps", {}).get(run.id)
-    step = step if step in steps else steps[-1]
+    step = shown_snapshot(steps, kept("steps", {}).get(run.id))
     if len(steps) == 1:
         st.caption(f"Its only snapshot: step {step:,}.")
         return step
     state.mirrored(st.select_slider, f"{KEY}w_step_{run.id}", step,
-                   lambda value: _keep_step(run.id, None if value == steps[-1] else value),
+                   lambda value: _keep_step(run.id, snapshot_choice(steps, value)),
                    "training step", steps,
                    help="The network as it was at this step of its training. At the newest "
                         "snapshot it follows the run as it trains further.")
