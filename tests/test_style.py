@@ -32,7 +32,10 @@ def test_line_charts_cycle_through_the_colour_blind_safe_palette_minus_the_cells
     assert len(set(style.CELL_COLORS.values())) == len(CELLS)   # a colour per cell
     assert len(style.COLORWAY) == len(style.PALETTE) - len(CELLS) - 1 == 6
     assert style.MARKER_COLOR not in style.COLORWAY  # black marks, it never is a line's colour
-    assert [c for c in style.PALETTE if c in style.COLORWAY] == list(style.COLORWAY)
+    # one order for every palette: the line colours', which the runs and the groups share
+    assert [c for c in style.LINE_COLORS if c in style.COLORWAY] == list(style.COLORWAY)
+    assert training.RUN_PALETTE == style.GROUP_COLORS[:8]
+    assert training.PARAM_PALETTE[:9] == style.LINE_COLORS
 
 
 def test_the_flip_flops_eight_groups_of_states_get_eight_colours_none_of_them_black():

@@ -31,17 +31,20 @@ DIVERGING_SCALE = _written_out("RdBu_r")  # blue negative, white 0, red positive
 # for a tenth line.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
            "#882255", "#117733", "#999999")
+BLUE, VERMILLION, GREEN, PINK, ORANGE, SKY, BLACK, WINE, DARK_GREEN, GREY = PALETTE
 # each cell keeps its colour everywhere: blue, vermillion and bluish green, which people with
 # every common colour-vision deficiency tell apart
-CELL_COLORS = {"lstm": PALETTE[0], "rnn": PALETTE[1], "gru": PALETTE[2]}
-MARKER_COLOR = "#000000"          # the current-timestep marker, the fixed points
-# Lines that are not a cell (classes, units) cycle through the rest but black: a cell's colour
-# always means that cell, and black a mark (the current timestep, a fixed point), never data.
-COLORWAY = tuple(c for c in PALETTE if c not in (*CELL_COLORS.values(), MARKER_COLOR))
-# Groups of one network's states (what the task asks it to hold), where no cell is drawn: the
-# whole palette but black, grey before the second green, so that the 3-bit flip-flop's eight
-# groups are eight colours apart.
-GROUP_COLORS = (*PALETTE[:6], PALETTE[7], PALETTE[9], PALETTE[8])
+CELL_COLORS = {"lstm": BLUE, "rnn": VERMILLION, "gru": GREEN}
+MARKER_COLOR = BLACK              # the current-timestep marker, the fixed points
+# Every palette below is this one's start: the whole palette but black (black marks, it never
+# is data), grey before the second green so that the first eight are eight colours apart.
+LINE_COLORS = (BLUE, VERMILLION, GREEN, PINK, ORANGE, SKY, WINE, GREY, DARK_GREEN)
+# Lines that are not a cell (classes, units): the line colours but the cells' own, so that a
+# cell's colour always means that cell.
+COLORWAY = tuple(c for c in LINE_COLORS if c not in CELL_COLORS.values())
+# Groups of one network's states (what the task asks it to hold), where no cell is drawn: all
+# nine, so the 3-bit flip-flop's eight groups are eight colours apart.
+GROUP_COLORS = LINE_COLORS
 INK = "#111111"                   # text, as the app's theme (.streamlit/config.toml)
 LIGHT_INK = "#FFFFFF"             # text on a dark colour
 DARK_INK = "#000000"              # text on a light colour: black keeps every one at AA contrast

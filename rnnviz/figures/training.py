@@ -19,12 +19,12 @@ from rnnviz.figures import style
 from rnnviz.figures._axes import log_axis
 
 MAX_POINTS = 1500
-# One colour per run kept (a session keeps 8): Okabe-Ito's but black (the cells' colours
-# first, so a lone run of a cell keeps its cell's colour), wine and grey. Black marks.
-RUN_PALETTE = (*style.PALETTE[:6], style.PALETTE[7], style.PALETTE[9])
-# For per-parameter lines: Okabe-Ito plus dark tones, ten distinct colours, black last (only
-# the LSTM's tenth parameter takes it).
-PARAM_PALETTE = (*style.PALETTE[:6], *style.PALETTE[7:], style.PALETTE[6])
+# One colour per run kept (a session keeps 8): the first eight line colours, the cells' own
+# first, so that a lone run of a cell keeps its cell's colour.
+RUN_PALETTE = style.LINE_COLORS[:8]
+# For per-parameter lines, ten distinct colours: the line colours, then black for the tenth
+# (only the LSTM's tenth parameter takes it).
+PARAM_PALETTE = (*style.LINE_COLORS, style.MARKER_COLOR)
 STAT_TITLES = {
     "v_hat": ("Adam's m̂: mean |bias-corrected first moment|", "mean |m̂|"),
     "s_hat": ("Adam's v̂: mean bias-corrected second moment", "mean v̂"),
