@@ -126,6 +126,13 @@ def test_the_spectrum_shows_each_blocks_eigenvalues_and_the_knobs_radius():
         assert np.max(np.abs(shown)) == pytest.approx(1.2)
     steps = next(f for t, f in figures(at).items() if t.startswith("J⟨t⟩ along example 0"))
     assert len(array(steps["data"][1]["x"])) == 7 * 12   # T_x steps, 2 n_a eigenvalues each
+    # side by side, the two planes are the same size: the colour bar of t lies below, where
+    # the legend lies beside it, not at the side where it would narrow the square plot
+    bar = steps["data"][1]["marker"]["colorbar"]
+    assert bar["orientation"] == "h" and bar["yref"] == "container" and bar["y"] == 0
+    assert bar["tickprefix"] == "t = "
+    for setting in ("height", "margin"):
+        assert steps["layout"][setting] == fig["layout"][setting]
     assert any(m.value.startswith("**Spectral radii (largest |λ|):** Wf[:, :n_a] 1.20")
                for m in at.markdown)
 

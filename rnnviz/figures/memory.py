@@ -255,12 +255,21 @@ def jacobian_spectrum(values: np.ndarray, title: str, height: int = 560) -> dict
              "name": "eigenvalues of J⟨t⟩", "customdata": steps,
              "marker": {"size": 8, "color": steps, "colorscale": style.GATE_SCALE,
                         "cmin": 1, "cmax": max(T_x, 2),
-                        "colorbar": {**style.COLORBAR, "thickness": 18,
-                                     "title": {"text": "t", "side": "right"},
-                                     "tickfont": {"size": style.FONT_SIZE}}},
+                        "colorbar": _colorbar_below("t = ")},
              "hovertemplate": "t=%{customdata}<br>λ = %{x:.3f} %{y:+.3f}i<extra></extra>"}]
-    layout = style.merged(_plane(title, [values], height), {"showlegend": False})
+    layout = style.merged(_plane(title, [values], height), {"showlegend": False},
+                          {"margin": style.legend_below(1)["margin"]})
     return {"data": data, "layout": layout}
+
+
+def _colorbar_below(prefix: str) -> dict:
+    """A horizontal colour bar where `style.legend_below` puts a legend, under the x axis's
+    title, its ticks read "prefix10" ("t = 10"): a plane one to one then keeps the width of
+    its neighbour, whose legend is there, instead of giving it to a bar at its side. (A
+    horizontal bar's title sits on the bar: the ticks say what it is instead.)"""
+    return {**style.COLORBAR, "orientation": "h", "thickness": 14, "len": 0.9, "x": 0.5,
+            "xanchor": "center", "y": 0, "yanchor": "bottom", "yref": "container",
+            "tickprefix": prefix, "tickfont": {"size": style.FONT_SIZE}}
 
 
 AXES = ("x", "y", "z")
