@@ -107,6 +107,20 @@ def test_kernel_for_keeps_exp_only_below_its_safe_range():
         assert kernel_for(10.0) == "tanh"
 
 
+def test_kernel_for_computes_a_bound_given_as_a_function_only_for_exp():
+    asked = []
+
+    def bound(value):
+        return lambda: asked.append(value) or value
+
+    with use_kernel("tanh"):   # tanh takes any argument: the bound is not computed
+        assert kernel_for(bound(EXP_SAFE)) == "tanh" and asked == []
+    with use_kernel("exp"):
+        assert kernel_for(bound(10.0)) == "exp"
+        assert kernel_for(bound(EXP_SAFE)) == "tanh"
+    assert asked == [10.0, EXP_SAFE]
+
+
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_activate_and_tanh_into_compute_sigmoid_then_tanh_rows(strict, kernel):
     z = np.tile(np.linspace(-30.0, 30.0, 61), (3, 1, 1))  # (3, 1, 61)

@@ -111,7 +111,7 @@ def _gru_forward(params: Params, x: np.ndarray, a0: np.ndarray, edits=None) -> d
     # |a<t>| <= max(|a0|, 1): a<t> mixes a<t-1> and c~ in [-1, 1], and |r a<t-1>| <= |a<t-1>|
     W, b = stacked_gates(params, GATE_ORDER)
     a_bound = a0 if edits is None else edits.bound("a", a0)  # a set a<t> may exceed it
-    kernel = kernel_for(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a_bound))
+    kernel = kernel_for(lambda: largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a_bound))
     scales = SCALES[kernel]
     W, b = stacked_gates(params, GATE_ORDER, scales)
     # transposed views of C-contiguous matrices: OpenBLAS's faster case for these shapes

@@ -130,8 +130,8 @@ def _lstm_forward(params: Params, x: np.ndarray, a0: np.ndarray, c0: np.ndarray,
     # |c<t>| <= |c<t-1>| + 1, so tanh's arguments stay below max |c0| + T_x (or a set c)
     a_bound, c_bound = (a0, c0) if edits is None else (edits.bound("a", a0),
                                                        edits.bound("c", c0))
-    kernel = kernel_for(max(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a_bound),
-                            float(np.max(np.abs(c_bound))) + T_x))
+    kernel = kernel_for(lambda: max(largest_preactivation(W[:, :n_a], W[:, n_a:], b, x, a_bound),
+                                    float(np.max(np.abs(c_bound))) + T_x))
     scales = SCALES[kernel]
     W_scaled, b_scaled = stacked_gates(params, GATE_ORDER, scales)
     WT = W_scaled.T  # (n_a + n_x, 4 n_a)
@@ -145,11 +145,14 @@ def _lstm_forward(params: Params, x: np.ndarray, a0: np.ndarray, c0: np.ndarray,
     H[0], C[0] = a0.T, c0.T
     f, u, o, c_tilde = gate_major
     u_c_tilde = Wa_a[:, :n_a]  # scratch, free once the gates are computed
+    # the per-step views, made once: step t's pre-activations gate-major, its gates' row form
+    Z_gates = Z.reshape(T_x, m, 4, n_a).transpose(0, 2, 1, 3)
+    G_rows, gates_by_row = G.reshape(T_x, m, 4, n_a), gate_major.transpose(1, 0, 2)
     with np.errstate(under="ignore"):
         for t in range(T_x):
             np.matmul(H[t], WaT, out=Wa_a)  # (W_a a<t-1>)^T, W_a = W[:, :n_a], scaled
             np.add(Z[t], Wa_a, out=Z[t])  # the gates' pre-activations, scaled
-            activate(Z[t].reshape(m, 4, n_a).transpose(1, 0, 2), gate_major, 3, kernel)
+            activate(Z_gates[t], gate_major, 3, kernel)
             if edits is not None:
                 edits.set(t, f=f, u=u, o=o)
             np.multiply(f, C[t], out=C[t + 1])  # c<t> = f c<t-1> + u c~
@@ -161,7 +164,7 @@ def _lstm_forward(params: Params, x: np.ndarray, a0: np.ndarray, c0: np.ndarray,
             np.multiply(o, TC[t], out=H[t + 1])  # a<t> = o tanh(c<t>)
             if edits is not None:
                 edits.set(t, a=H[t + 1])
-            np.copyto(G[t].reshape(m, 4, n_a), gate_major.transpose(1, 0, 2))
+            np.copyto(G_rows[t], gates_by_row)
     for rows, scale in ((slice(None, 3 * n_a), scales["sigmoid"]),
                         (slice(3 * n_a, None), scales["tanh"])):
         if scale != 1.0:  # the true pre-activations (exact: a power of two and a sign)
@@ -205,6 +208,7 @@ def _lstm_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None,
     span = max(1, min(T_x, _GRADIENT_SPAN_BYTES // (8 * m * 4 * n_a)))  # steps of dZ
     dZ, chunk_gates, R, P, dz = empty_buffers((span, m, 4 * n_a), (4, chunk, m, n_a),
                                               (4, chunk, m, n_a), (chunk, m, n_a), (4, m, n_a))
+    dZ_rows, dz_by_row = dZ.reshape(span, m, 4, n_a), dz.transpose(1, 0, 2)
     dW, db = np.zeros((4 * n_a, n_a + n_x)), np.zeros((4 * n_a, 1))
     dc_prev[...] = 0.0
     high = T_x  # dZ[t - low] holds dz<t> for the steps low <= t < high
@@ -244,9 +248,8 @@ def _lstm_bptt(params: Params, buffers: _Buffers, flow: np.ndarray, edits=None,
                 np.multiply(r[2, j], da, out=dz[2])  # dz_o
                 np.multiply(r[3, j], dc, out=dz[3])  # dz_c
                 np.multiply(dc, g[0, j], out=dc_prev)  # dc<t-1> = dc f
-                dz_rows = dZ[t - low]
-                np.copyto(dz_rows.reshape(m, 4, n_a), dz.transpose(1, 0, 2))  # row form again
-                np.matmul(dz_rows, Wa, out=da_prev)  # (Wa^T dz)^T
+                np.copyto(dZ_rows[t - low], dz_by_row)  # row form again
+                np.matmul(dZ[t - low], Wa, out=da_prev)  # (Wa^T dz)^T
                 if t == low:  # the span is complete: its steps' share of the gradients
                     _add_span_gradients(dZ[: high - low], buffers.concat[low:high], W[:, n_a:],
                                         dW, db, dX[low:high], weights)

@@ -74,7 +74,8 @@ def _rnn_forward(params: Params, x: np.ndarray, a0: np.ndarray, edits=None) -> d
     n_a, n_x = params.Wax.shape
     _, m, T_x = x.shape
     a_bound = a0 if edits is None else edits.bound("a", a0)
-    kernel = kernel_for(largest_preactivation(params.Waa, params.Wax, params.ba, x, a_bound))
+    kernel = kernel_for(lambda: largest_preactivation(params.Waa, params.Wax, params.ba, x,
+                                                       a_bound))
     scale = SCALES[kernel]["tanh"]  # folded into the weights (exact: a power of two, a sign)
     Wax, Waa, ba = ((W * scale if scale != 1.0 else W)
                     for W in (params.Wax, params.Waa, params.ba))

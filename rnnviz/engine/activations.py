@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -128,11 +129,15 @@ def tanh_into(z: np.ndarray, out: np.ndarray, kernel: str) -> None:
         activate(out, out, 0, kernel)
 
 
-def kernel_for(largest: float) -> str:
+def kernel_for(largest: float | Callable[[], float]) -> str:
     """The kernel for arguments of sigmoid and tanh up to `largest` in absolute value: KERNEL,
-    unless it is "exp" and its scaled arguments could reach EXP_SAFE."""
-    if KERNEL == "exp" and not largest * abs(SCALES["exp"]["tanh"]) < EXP_SAFE:
-        return "tanh"
+    unless it is "exp" and its scaled arguments could reach EXP_SAFE. `largest` may be a
+    function that computes the bound, called only where it matters (KERNEL "exp"): a pass
+    under "tanh" does not spend its time on it."""
+    if KERNEL == "exp":
+        bound = largest() if callable(largest) else largest
+        if not bound * abs(SCALES["exp"]["tanh"]) < EXP_SAFE:
+            return "tanh"
     return KERNEL
 
 
