@@ -24,9 +24,20 @@ from rnnviz.app.config import Config
 from rnnviz.engine import CELLS
 
 CACHE_TTL = "1h"
+# Streamlit hashes a dataclass argument field by field through dataclasses.asdict: about
+# 0.4 ms for a Config, paid by every cached call of every rerun. Its repr names every field
+# exactly (a float's repr gives back the same float), so it keys a cache as well, in a few
+# microseconds.
+HASH_FUNCS = {Config: repr}
 
 
-@st.cache_data(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
+def data(**settings):
+    """st.cache_data(**settings) for functions of a Config: the decorator of every cached
+    engine call of the pages."""
+    return st.cache_data(hash_funcs=HASH_FUNCS, **settings)
+
+
+@data(max_entries=16, ttl=CACHE_TTL, show_spinner=False)
 def setup(config: Config, params: dict | None = None) -> build.Setup:
     """rnnviz.app.build.build(config): parameters, x, a<0>, targets and loss (with `params`
     in place of the drawn weights when given; ValueError if they do not fit the sizes)."""
@@ -40,20 +51,20 @@ def setup(config: Config, params: dict | None = None) -> build.Setup:
     return dataclasses.replace(built, params=weights)
 
 
-@st.cache_data(max_entries=2, ttl=CACHE_TTL, show_spinner="Running the forward pass…")
+@data(max_entries=2, ttl=CACHE_TTL, show_spinner="Running the forward pass…")
 def trace(config: Config, params: dict | None = None):
     """The forward trace of the configuration's cell, with the setup's output layer."""
     return setup(config, params).forward()
 
 
-@st.cache_data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
+@data(max_entries=32, ttl=CACHE_TTL, show_spinner=False)
 def example_view(config: Config, example: int | None, params: dict | None = None) -> dict:
     """rnnviz.app.readouts.example_view: the trace's (n, T_x) slices for one example or the
     mean. Small, so redrawing a view at another timestep copies little from the cache."""
     return readouts.example_view(CELLS[config.cell], trace(config, params), example)
 
 
-@st.cache_data(max_entries=256, ttl=CACHE_TTL, show_spinner=False)
+@data(max_entries=256, ttl=CACHE_TTL, show_spinner=False)
 def step_terms(config: Config, example: int, step: int, unit: int,
                params: dict | None = None) -> dict:
     """rnnviz.app.readouts.step_terms for one example, step and unit."""
@@ -61,7 +72,7 @@ def step_terms(config: Config, example: int, step: int, unit: int,
                                example_view(config, example, params), step, unit)
 
 
-@st.cache_data(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
+@data(max_entries=4, ttl=CACHE_TTL, show_spinner=False)
 def trace_csv(config: Config, example: int | None, params: dict | None = None) -> str:
     """The view of one example (or the batch mean) as CSV text, one row per (t, unit)."""
     view = example_view(config, example, params)

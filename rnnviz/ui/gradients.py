@@ -26,7 +26,7 @@ PER_STEP_POINTS = 40           # timesteps whose loss term is back-propagated al
 
 # ----- cached engine calls ------------------------------------------------------------------
 
-@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Back-propagating through time…")
+@cache.data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Back-propagating through time…")
 def flow_report(config: Config, where: str, example: int,
                 params: dict[str, np.ndarray] | None = None, truncate: int = 0) -> dict:
     """BPTT and the step-Jacobian readout for one cell's configuration.
@@ -56,7 +56,7 @@ def flow_report(config: Config, where: str, example: int,
             "loss": back.loss, **chain_report(config, example, params, _trace=trace)}
 
 
-@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Chaining the step Jacobians…")
+@cache.data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Chaining the step Jacobians…")
 def chain_report(config: Config, example: int, params: dict[str, np.ndarray] | None = None,
                  _trace=None) -> dict:
     """The step Jacobians' readouts of one example, cached apart from `flow_report`: they do
@@ -81,7 +81,7 @@ def chain_report(config: Config, example: int, params: dict[str, np.ndarray] | N
             "product": {"bound": analysis.log10_norm_product(norms), "actual": actual}}
 
 
-@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL,
+@cache.data(max_entries=16, ttl=cache.CACHE_TTL,
                show_spinner="Back-propagating each step's loss alone…")
 def per_step_report(config: Config, where: str,
                     params: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +151,7 @@ def check_plan(config: Config, include_inputs: bool = False) -> int | None:
     return low
 
 
-@st.cache_data(max_entries=8, ttl=cache.CACHE_TTL,
+@cache.data(max_entries=8, ttl=cache.CACHE_TTL,
                show_spinner="Comparing BPTT with central differences…")
 def check_results(config: Config, max_entries: int | None,
                   include_inputs: bool) -> dict[str, gradcheck.ArrayCheck]:

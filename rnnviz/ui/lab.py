@@ -28,7 +28,7 @@ PREFIX = "rnnviz_lab_"  # its widgets' keys: PREFIX + field + "_" + the interven
 STEPS_ON_A_SLIDER = 20  # a value's slider moves in (high − low) / this
 
 
-@st.cache_data(max_entries=32, ttl=cache.CACHE_TTL, show_spinner="Running the network…")
+@cache.data(max_entries=32, ttl=cache.CACHE_TTL, show_spinner="Running the network…")
 def run(config: Config, changes: tuple[Intervention, ...], where: str, example: int,
         params: dict | None = None) -> lab.Run:
     """rnnviz.app.lab.run on the configuration's network (or a snapshot's `params`): cached

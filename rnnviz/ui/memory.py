@@ -20,7 +20,7 @@ from rnnviz.ui import cache, page, view
 CURVE_POINTS = 201
 
 
-@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL,
+@cache.data(max_entries=16, ttl=cache.CACHE_TTL,
                show_spinner="Back-propagating from every output step…")
 def saliency(config: Config, example: int, params: dict | None = None) -> np.ndarray:
     """The memory map of one example of the configuration's cell
@@ -30,7 +30,7 @@ def saliency(config: Config, example: int, params: dict | None = None) -> np.nda
                           output=built.loss.output)
 
 
-@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner=False)
+@cache.data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner=False)
 def spectra(config: Config, example: int, params: dict | None = None) -> dict:
     """{"blocks": {label: eigenvalues of each recurrent block}, "steps": (T_x, n_s) the step
     Jacobians' eigenvalues along the example's run, or None at sizes too large for them}."""
@@ -66,7 +66,7 @@ def spectrum(config: Config, example: int, params: dict | None = None) -> None:
 
 
 
-@st.cache_data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Looking for fixed points…")
+@cache.data(max_entries=16, ttl=cache.CACHE_TTL, show_spinner="Looking for fixed points…")
 def state_space(config: Config, params: dict | None = None) -> dict:
     """The batch's a<t> on its first three principal components, labelled by what the task
     asks the network to hold, and the fixed and slow points found from states the batch

@@ -25,7 +25,7 @@ from rnnviz.ui import cache, page, run_detail, training
 RADII_KEY = "rnnviz_run_radii"
 
 
-@st.cache_data(max_entries=32, ttl=cache.CACHE_TTL, show_spinner=False)
+@cache.data(max_entries=32, ttl=cache.CACHE_TTL, show_spinner=False)
 def snapshot_spectra(cell: str, params: dict) -> dict[str, np.ndarray]:
     """{block label: (n_a,) eigenvalues} of one parameter set's recurrent blocks."""
     labels = words.block_labels(cell)
