@@ -82,7 +82,7 @@ def chain_report(config: Config, example: int, params: dict[str, np.ndarray] | N
 
 
 @cache.data(max_entries=16, ttl=cache.CACHE_TTL,
-               show_spinner="Back-propagating each step's loss alone…")
+            show_spinner="Back-propagating each step's loss alone…")
 def per_step_report(config: Config, where: str,
                     params: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(steps, norms): ||dL<t>/dtheta|| of each timestep's loss term alone
@@ -152,7 +152,7 @@ def check_plan(config: Config, include_inputs: bool = False) -> int | None:
 
 
 @cache.data(max_entries=8, ttl=cache.CACHE_TTL,
-               show_spinner="Comparing BPTT with central differences…")
+            show_spinner="Comparing BPTT with central differences…")
 def check_results(config: Config, max_entries: int | None,
                   include_inputs: bool) -> dict[str, gradcheck.ArrayCheck]:
     """rnnviz.engine.gradcheck.gradient_check on the configuration's network, inputs and loss,

@@ -21,7 +21,7 @@ CURVE_POINTS = 201
 
 
 @cache.data(max_entries=16, ttl=cache.CACHE_TTL,
-               show_spinner="Back-propagating from every output step…")
+            show_spinner="Back-propagating from every output step…")
 def saliency(config: Config, example: int, params: dict | None = None) -> np.ndarray:
     """The memory map of one example of the configuration's cell
     (rnnviz.engine.input_saliency)."""
