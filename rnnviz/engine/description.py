@@ -117,6 +117,9 @@ class Cell:
             own in trace.time_major. Every cell's buffers have h, (T_x + 1, m, n_a) =
             [a0, a<1>, ..., a<T_x>] in row form, and hold(trace), whether the trace's arrays
             are still views of them.
+        state_map: the step as a map of the stacked states alone, the input held, for a
+            search that takes it many times: (params, x (n_x, K)) -> step, step(s (n_s, K))
+            -> (F(s), pullback) with pullback(v) = J^T v; no checks, no parameter gradients.
         step_jacobian: the matrix of step_jvp for every example of a step, cache -> (m, n_s,
             n_s) with n_s = state_size n_a and the states stacked in `states`' order; None
             for a cell that gives none (rnnviz.engine.analysis then applies step_jvp to the
@@ -143,6 +146,7 @@ class Cell:
     forward: Callable
     bptt: Callable
     buffers: Callable
+    state_map: Callable
     step_jacobian: Callable | None = None
     unit_by_unit: bool = False
 

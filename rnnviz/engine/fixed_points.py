@@ -70,15 +70,6 @@ def _step(params: Params, states: np.ndarray, x: np.ndarray):
     return np.concatenate(following), cache
 
 
-def _pull_back(params: Params, cotangent: np.ndarray, cache) -> np.ndarray:
-    """J^T v for every column v of `cotangent` (n_s, K)."""
-    cell = cell_of(params)
-    n_a = params.sizes["n_a"]
-    parts = [cotangent[i * n_a:(i + 1) * n_a] for i in range(len(cell.states))]
-    _, *previous, _ = cell.step_backward(*parts, cache)
-    return np.concatenate(previous)
-
-
 def _jacobians(params: Params, cache) -> np.ndarray:
     cell = cell_of(params)
     if cell.step_jacobian is not None:
@@ -156,11 +147,12 @@ def search_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None
     held = np.zeros((n_x, K)) if x is None else np.repeat(
         np.asarray(x, dtype=np.float64).reshape(n_x, 1), K, axis=1)
     s, m, v = starts, np.zeros_like(starts), np.zeros_like(starts)
+    state_map = cell_of(params).state_map(params, held)  # the step, checked once above
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         for i in range(1, iterations + 1):  # Adam on q(s)
-            following, cache = _step(params, s, held)
+            following, pullback = state_map(s)
             r = following - s
-            grad = _pull_back(params, r, cache) - r
+            grad = pullback(r) - r
             m = 0.9 * m + 0.1 * grad
             v = 0.999 * v + 0.001 * grad ** 2
             s = s - learning_rate * (m / (1 - 0.9 ** i)) / (np.sqrt(v / (1 - 0.999 ** i)) + 1e-12)

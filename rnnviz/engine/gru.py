@@ -157,6 +157,34 @@ def gru_step_jvp(da_prev: np.ndarray, cache: GRUCache) -> np.ndarray:
     return du * (c_tilde - a_prev) + u * dc_tilde + (1 - u) * da_prev
 
 
+def gru_state_map(params: GRUParams, x: np.ndarray):
+    """The GRU's Cell.state_map (rnnviz.engine.description), for the fixed-point search: r<t>
+    and u<t> from one stacked product, then `gru_step_backward`'s path to a<t-1> alone, with
+    `gru_step_forward`'s numbers (to round-off), no checks and no parameter gradients."""
+    n_a = params.Wr.shape[0]
+    W_ru = np.concatenate([params.Wr, params.Wu])  # (2 n_a, n_a + n_x)
+    W_ru_a, Wc_a = np.ascontiguousarray(W_ru[:, :n_a]), np.ascontiguousarray(params.Wc[:, :n_a])
+    W_ru_aT, Wc_aT = np.ascontiguousarray(W_ru_a.T), np.ascontiguousarray(Wc_a.T)
+    held_ru = W_ru[:, n_a:] @ x + np.concatenate([params.br, params.bu])
+    held_c = params.Wc[:, n_a:] @ x + params.bc
+
+    def step(a_prev: np.ndarray):
+        ru = sigmoid(W_ru_a @ a_prev + held_ru)
+        r, u = ru[:n_a], ru[n_a:]
+        c_tilde = np.tanh(Wc_a @ (r * a_prev) + held_c)
+
+        def pullback(v: np.ndarray) -> np.ndarray:
+            dz_c = v * u * (1 - c_tilde ** 2)  # as in gru_step_backward
+            dz_u = v * (c_tilde - a_prev) * u * (1 - u)
+            d_ra = Wc_aT @ dz_c
+            dz_r = d_ra * a_prev * r * (1 - r)
+            return v * (1 - u) + d_ra * r + W_ru_aT @ np.concatenate([dz_r, dz_u])
+
+        return u * c_tilde + (1 - u) * a_prev, pullback
+
+    return step
+
+
 def gru_step_jacobian(cache: GRUCache) -> np.ndarray:
     """The matrix of `gru_step_jvp`, J<t> = da<t>/da<t-1>, for every example of the step at
     once (the module's docstring has it).
@@ -296,5 +324,5 @@ CELL = Cell(
     memory_bias="bu", init=init_gru,
     trace=GRUTrace, step_forward=gru_step_forward, step_backward=gru_step_backward,
     step_jvp=gru_step_jvp, forward=_gru_forward, bptt=_gru_bptt, buffers=_Buffers.from_arrays,
-    step_jacobian=gru_step_jacobian,
+    state_map=gru_state_map, step_jacobian=gru_step_jacobian,
 )

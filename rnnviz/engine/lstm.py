@@ -208,6 +208,36 @@ def lstm_step_jacobian(cache: LSTMCache) -> np.ndarray:
     return J
 
 
+def lstm_state_map(params: LSTMParams, x: np.ndarray):
+    """The LSTM's Cell.state_map (rnnviz.engine.description), for the fixed-point search: the
+    state s = [a<t-1>; c<t-1>], the four gates from one stacked product, and
+    `lstm_step_backward`'s paths to a<t-1> and c<t-1> alone, with `lstm_step_forward`'s
+    numbers (to round-off), no checks and no parameter gradients."""
+    n_a = params.Wf.shape[0]
+    W = np.concatenate([params.Wf, params.Wu, params.Wc, params.Wo])  # (4 n_a, n_a + n_x)
+    W_a, W_aT = np.ascontiguousarray(W[:, :n_a]), np.ascontiguousarray(W[:, :n_a].T)
+    held = W[:, n_a:] @ x + np.concatenate([params.bf, params.bu, params.bc, params.bo])
+
+    def step(states: np.ndarray):
+        a_prev, c_prev = states[:n_a], states[n_a:]
+        z = W_a @ a_prev + held
+        f, u, c_tilde, o = (sigmoid(z[:n_a]), sigmoid(z[n_a: 2 * n_a]),
+                            np.tanh(z[2 * n_a: 3 * n_a]), sigmoid(z[3 * n_a:]))
+        c_next = f * c_prev + u * c_tilde
+        tanh_c = np.tanh(c_next)
+
+        def pullback(v: np.ndarray) -> np.ndarray:
+            da_next, dc_next = v[:n_a], v[n_a:]
+            dc = dc_next + da_next * o * (1 - tanh_c ** 2)  # as in lstm_step_backward
+            dz = np.concatenate([dc * c_prev * f * (1 - f), dc * c_tilde * u * (1 - u),
+                                 dc * u * (1 - c_tilde ** 2), da_next * tanh_c * o * (1 - o)])
+            return np.concatenate([W_aT @ dz, dc * f])
+
+        return np.concatenate([o * tanh_c, c_next]), pullback
+
+    return step
+
+
 # ----- parameters -----------------------------------------------------------------------------
 
 LSTM_SHAPES = {
@@ -339,5 +369,5 @@ CELL = Cell(
     memory_bias="bf", init=init_lstm,
     trace=LSTMTrace, step_forward=lstm_step_forward, step_backward=lstm_step_backward,
     step_jvp=lstm_step_jvp, forward=_lstm_forward, bptt=_lstm_bptt, buffers=_Buffers.from_arrays,
-    step_jacobian=lstm_step_jacobian, unit_by_unit=True,
+    state_map=lstm_state_map, step_jacobian=lstm_step_jacobian, unit_by_unit=True,
 )

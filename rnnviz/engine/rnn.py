@@ -114,6 +114,21 @@ def rnn_step_jvp(da_prev: np.ndarray, cache: RNNCache) -> np.ndarray:
     return (1 - a_next ** 2) * (params.Waa @ da_prev)
 
 
+def rnn_state_map(params: RNNParams, x: np.ndarray):
+    """The RNN's Cell.state_map (rnnviz.engine.description), for the fixed-point search: a
+    step from a<t-1>, x held, and its pullback Waa^T (v (1 - a<t>^2)), as `rnn_step_forward`
+    and `rnn_step_backward` compute them (to round-off) without their checks and parameter
+    gradients."""
+    held = params.Wax @ x + params.ba
+    Waa, WaaT = params.Waa, np.ascontiguousarray(params.Waa.T)
+
+    def step(states: np.ndarray):
+        a_next = np.tanh(Waa @ states + held)
+        return a_next, lambda v: WaaT @ (v * (1 - a_next ** 2))
+
+    return step
+
+
 def rnn_step_jacobian(cache: RNNCache) -> np.ndarray:
     """The matrix of `rnn_step_jvp`, J<t> = da<t>/da<t-1> = diag(1 - a<t>^2) Waa, for every
     example of the step at once.
@@ -214,5 +229,5 @@ CELL = Cell(
         n_x, n_a, n_y, rng, weight_scale, spectral_radius),
     trace=RNNTrace, step_forward=rnn_step_forward, step_backward=rnn_step_backward,
     step_jvp=rnn_step_jvp, forward=_rnn_forward, bptt=_rnn_bptt, buffers=_Buffers.from_arrays,
-    step_jacobian=rnn_step_jacobian,
+    state_map=rnn_state_map, step_jacobian=rnn_step_jacobian,
 )
