@@ -75,7 +75,11 @@ class _Buffers(NamedTuple):
         buffers.x[...] = x.transpose(2, 1, 0)
         buffers.c[0] = c0.T
         buffers.c[1:] = c.transpose(2, 1, 0)
-        np.tanh(buffers.c[1:], out=buffers.tanh_c)
+        # tanh(c<t>) as the forward pass computed it: with KERNEL wherever that kernel is safe
+        # for these c (the forward's bound on |c| chose it then), so that a trace rebuilt
+        # from its arrays is differentiated to the same bits on every processor
+        tanh_into(buffers.c[1:], buffers.tanh_c,
+                  kernel_for(lambda: float(np.max(np.abs(c), initial=0.0))))
         return buffers
 
     def hold(self, trace: Trace) -> bool:
