@@ -2,6 +2,11 @@
 the same numbers to float64 round-off on every cell, each passing the gradient check, and
 "exp" never overflowing however large the pre-activations."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -22,6 +27,8 @@ from rnnviz.engine.params import stacked_gates
 
 TOLERANCE = 1e-7
 SHAPES = [(1, 1, 1, 1), (3, 4, 2, 5), (5, 7, 3, 9)]  # (n_x, n_a, m, T_x)
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def problem(cell, n_x, n_a, m, T_x, weight_scale=1.5, seed=0):
@@ -135,10 +142,38 @@ def test_activate_and_tanh_into_compute_sigmoid_then_tanh_rows(strict, kernel):
     np.testing.assert_allclose(tanh_c, np.tanh(z), rtol=0, atol=4.5e-16)
 
 
-def test_the_process_runs_the_kernel_its_calibration_measured_fastest():
+def test_the_process_runs_the_kernel_its_calibration_measured_fastest(monkeypatch):
     assert set(activations.CALIBRATION) == set(KERNELS)
     assert all(seconds > 0 for seconds in activations.CALIBRATION.values())
-    assert activations.KERNEL == min(activations.CALIBRATION, key=activations.CALIBRATION.get)
+    fastest = min(activations.CALIBRATION, key=activations.CALIBRATION.get)
+    named = os.environ.get(activations.KERNEL_VARIABLE)   # a test run may name one
+    assert activations.KERNEL == (named if named in KERNELS else fastest)
+    monkeypatch.delenv(activations.KERNEL_VARIABLE, raising=False)
+    assert activations._chosen_kernel({"tanh": 2.0, "exp": 1.0}) == "exp"
+    assert activations._chosen_kernel({"tanh": 1.0, "exp": 2.0}) == "tanh"
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_the_environment_can_name_the_kernel(monkeypatch, kernel):
+    monkeypatch.setenv(activations.KERNEL_VARIABLE, kernel)
+    slower = {k: 1.0 if k == kernel else 0.5 for k in KERNELS}   # the calibration says the other
+    assert activations._chosen_kernel(slower) == kernel
+
+
+def test_a_kernel_the_environment_names_wrongly_is_refused_with_a_warning(monkeypatch):
+    monkeypatch.setenv(activations.KERNEL_VARIABLE, "sin")
+    with pytest.warns(UserWarning, match="RNNVIZ_KERNEL='sin' is not one of tanh, exp"):
+        assert activations._chosen_kernel({"tanh": 2.0, "exp": 1.0}) == "exp"
+
+
+def test_a_new_process_takes_the_kernel_the_environment_names():
+    for kernel in KERNELS:
+        printed = subprocess.run(
+            [sys.executable, "-c", "from rnnviz.engine import activations; "
+                                   "print(activations.KERNEL)"],
+            env={**os.environ, activations.KERNEL_VARIABLE: kernel}, capture_output=True,
+            text=True, check=True, cwd=ROOT).stdout.strip()
+        assert printed == kernel
 
 
 def test_use_kernel_names_the_kernels_it_accepts():

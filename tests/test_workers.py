@@ -22,6 +22,8 @@ from rnnviz.app import runs as run_records
 from rnnviz.app import workers
 from rnnviz.app.runs import Run
 from rnnviz.app.workers import Job, Pool
+from rnnviz.engine import activations
+from rnnviz.engine.activations import KERNELS, use_kernel
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Trainer
 
@@ -96,6 +98,29 @@ def test_runs_train_side_by_side_in_a_worker_as_they_would_here(pool):
     steps, by_param = lstm.stat_series("step")
     assert {2, 4, 6} <= set(steps.tolist()) and set(by_param) == set(lstm.params.as_dict())
     assert not job.worker_alive and pool.counts() == (0, 0)
+
+
+def test_a_worker_computes_with_the_kernel_of_the_server_that_starts_it():
+    """The server hands its kernel to the workers it starts (each process's own calibration
+    could choose the other kernel where the two are close), so a run trains to the same bits
+    in a worker as in the server. Under the other kernel the same run differs in its last
+    bits, so the comparison tells them apart."""
+    other = next(k for k in KERNELS if k != activations.KERNEL)
+    with use_kernel(activations.KERNEL):
+        usual = [r.loss for r in Trainer(SMALL).run(6)]
+    with use_kernel(other):
+        here = Trainer(SMALL)
+        expected = [r.loss for r in here.run(6)]
+        assert expected != usual
+        made = Pool(slots=1)   # its workers start under `other`
+        try:
+            run = new_run(SMALL, 1)
+            run_records.start([run], made)
+            collect_until_ended([run])
+        finally:
+            made.close()
+    assert run.status == "finished" and run.history["loss"] == expected
+    np.testing.assert_array_equal(run.params.Wf, here.params.Wf)
 
 
 def test_stop_ends_the_job_after_the_step_in_progress_and_continue_goes_on_from_there(pool):

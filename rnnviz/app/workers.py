@@ -58,7 +58,7 @@ from pathlib import Path
 import numpy as np  # noqa: F401  (loaded before its BLAS is limited)
 from threadpoolctl import threadpool_limits
 
-from rnnviz.engine import CELLS, give_back_freed_memory, keep_freed_memory_for_reuse
+from rnnviz.engine import CELLS, activations, give_back_freed_memory, keep_freed_memory_for_reuse
 from rnnviz.training.settings import TrainConfig
 from rnnviz.training.trainer import Record, Trainer
 
@@ -138,6 +138,12 @@ class Update:
     failure: str | None = None
 
 
+def _kernel_env() -> dict[str, str]:
+    """The worker computes sigmoid and tanh as this process does (its kernel handed down,
+    rnnviz.engine.activations.KERNEL_VARIABLE), so a run trains to the same bits in either."""
+    return {activations.KERNEL_VARIABLE: activations.KERNEL}
+
+
 class Worker:
     """A worker process and the server's end of its socket. It warms up on its own (imports
     the engine, calibrates the kernel, takes a step of each cell), says so, then trains one
@@ -149,7 +155,7 @@ class Worker:
         # would print its traceback in the server's terminal; it ends when the server's end closes.
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=[theirs.fileno()],
-            env={**os.environ, **_WORKER_ENV, "PYTHONPATH": os.pathsep.join(
+            env={**os.environ, **_WORKER_ENV, **_kernel_env(), "PYTHONPATH": os.pathsep.join(
                 filter(None, (_PACKAGE_ROOT, os.environ.get("PYTHONPATH"))))},
             stdin=subprocess.DEVNULL, start_new_session=True)
         theirs.close()

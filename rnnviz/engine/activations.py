@@ -24,7 +24,8 @@ and tanhs in one of two ways, the same functions to float64 round-off (a few uni
 
 NumPy vectorises float64 tanh well only with AVX-512; exp is vectorised on AVX2 too, where it
 costs a fraction of tanh. Which one is faster on this processor is measured once, when this
-module is imported (`calibrate`), and kept in `KERNEL`; `use_kernel` forces one. The scale
+module is imported (`calibrate`), and kept in `KERNEL` (unless the environment variable
+RNNVIZ_KERNEL names one); `use_kernel` forces one. The scale
 of each function's argument (1/2, 1, -1, -2) is folded into the weights by the kernels, so
 one transcendental call covers all of a step's gates (`activate`). exp(-z) overflows for
 z < -709: a kernel uses "exp" only where the arguments cannot reach EXP_SAFE
@@ -34,7 +35,9 @@ z < -709: a kernel uses "exp" only where the arguments cannot reach EXP_SAFE
 from __future__ import annotations
 
 import contextlib
+import os
 import time
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -188,5 +191,23 @@ def calibrate(m: int = 32, n_a: int = 32, rounds: int = 15) -> dict[str, float]:
     return best
 
 
+KERNEL_VARIABLE = "RNNVIZ_KERNEL"  # the environment variable that names the kernel instead
+
+
+def _chosen_kernel(calibration: dict[str, float]) -> str:
+    """RNNVIZ_KERNEL when it names one of KERNELS, else the faster in `calibration` (a
+    warning names a value that is none of them). The server hands its kernel to its training
+    workers this way, so that a run trains to the same bits in a worker as in the server
+    (each process's own calibration could choose the other where the two are close), and a
+    test run can take the path an AVX2-only processor takes."""
+    named = os.environ.get(KERNEL_VARIABLE, "").strip()
+    if named in KERNELS:
+        return named
+    if named:
+        warnings.warn(f"{KERNEL_VARIABLE}={named!r} is not one of {', '.join(KERNELS)}: the "
+                      "kernel the calibration measured faster is used", stacklevel=2)
+    return min(calibration, key=calibration.get)
+
+
 CALIBRATION = calibrate()  # seconds per step's activations, {kernel: seconds}
-KERNEL = min(CALIBRATION, key=CALIBRATION.get)
+KERNEL = _chosen_kernel(CALIBRATION)
