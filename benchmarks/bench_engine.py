@@ -239,10 +239,14 @@ def vector_extensions() -> str:
 
 
 def kernel_description() -> str:
-    """The engine's sigmoid/tanh kernel and the calibration that chose it."""
+    """The engine's sigmoid/tanh kernel and what chose it: the calibration, or the
+    environment (RNNVIZ_KERNEL), with the calibration's times either way."""
     times = ", ".join(f"{name} {seconds * 1e6:.1f} us"
                       for name, seconds in activations.CALIBRATION.items())
-    return (f"activation kernel: {activations.KERNEL} (calibration, one LSTM step's "
+    named = os.environ.get(activations.KERNEL_VARIABLE, "").strip()
+    chosen = (f"named by {activations.KERNEL_VARIABLE}; calibration"
+              if named == activations.KERNEL else "calibration")
+    return (f"activation kernel: {activations.KERNEL} ({chosen}, one LSTM step's "
             f"activations at m = n_a = 32: {times})")
 
 
