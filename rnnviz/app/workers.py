@@ -138,12 +138,6 @@ class Update:
     failure: str | None = None
 
 
-def _kernel_env() -> dict[str, str]:
-    """The worker computes sigmoid and tanh as this process does (its kernel handed down,
-    rnnviz.engine.activations.KERNEL_VARIABLE), so a run trains to the same bits in either."""
-    return {activations.KERNEL_VARIABLE: activations.KERNEL}
-
-
 class Worker:
     """A worker process and the server's end of its socket. It warms up on its own (imports
     the engine, calibrates the kernel, takes a step of each cell), says so, then trains one
@@ -153,10 +147,12 @@ class Worker:
         ours, theirs = socket.socketpair()
         # In a session of its own (see the module's notes): a worker interrupted by Ctrl+C
         # would print its traceback in the server's terminal; it ends when the server's end closes.
+        # It computes sigmoid and tanh with this process's kernel, so a run trains to the same bits.
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=[theirs.fileno()],
-            env={**os.environ, **_WORKER_ENV, **_kernel_env(), "PYTHONPATH": os.pathsep.join(
-                filter(None, (_PACKAGE_ROOT, os.environ.get("PYTHONPATH"))))},
+            env={**os.environ, **_WORKER_ENV, activations.KERNEL_VARIABLE: activations.KERNEL,
+                 "PYTHONPATH": os.pathsep.join(
+                     filter(None, (_PACKAGE_ROOT, os.environ.get("PYTHONPATH"))))},
             stdin=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self.conn = Connection(ours.detach())
