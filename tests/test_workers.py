@@ -201,14 +201,18 @@ def test_a_diverging_run_ends_diverged_in_its_worker(cell, pool):
     assert run.steps_done < 50 and not run.resumable
 
 
-def test_a_warm_worker_trains_the_next_job_and_goes_back_to_the_pool_for_another(pool):
+def test_a_warm_worker_trains_the_next_job_and_goes_back_to_the_pool_for_another(
+        pool, monkeypatch):
+    started_on = []   # the worker each job was handed (not looked up while it trains: a
+    real_start = Job._start   # warm worker can end a 6-step job before a test looks)
+    monkeypatch.setattr(Job, "_start", lambda job, w: (started_on.append(w), real_start(job, w)))
     pool.warm()
     [worker] = pool.idle_workers()
     assert worker.wait_warm(WAIT_S)
     for run_id in (1, 2):
         run = new_run(SMALL, run_id)
         run_records.start([run], pool)
-        assert pool.idle_workers() == []   # the job took it
+        assert started_on == [worker] * run_id   # the job took it, not a new one
         collect_until_ended([run])
         assert run.status == "finished" and run.history["step"] == [1, 2, 3, 4, 5, 6]
         assert run.history["loss"] == [r.loss for r in Trainer(SMALL).run(6)]
