@@ -89,7 +89,7 @@ from server_cost_views import (  # noqa: E402
     views_size,
 )
 
-from rnnviz.app.workers import BLAS_THREADS  # noqa: E402
+from rnnviz.app.budget import BLAS_THREADS  # noqa: E402
 
 ALL, PLAY, KNOB, VIEWS = "all", "play", "knob", "views"   # --*-only: what is measured
 TRAINED = (ALL, VIEWS)   # the modes with the training run (unless --no-train)

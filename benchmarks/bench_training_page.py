@@ -47,8 +47,9 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from rnnviz.app import runs as run_records  # noqa: E402
+from rnnviz.app.budget import limit_blas_threads  # noqa: E402
 from rnnviz.app.runs import Run  # noqa: E402
-from rnnviz.app.workers import POOL, Worker, limit_blas_threads  # noqa: E402
+from rnnviz.app.workers import POOL, Worker  # noqa: E402
 from rnnviz.figures import training as figures  # noqa: E402
 from rnnviz.training.settings import FORM, SETTING, train_configs  # noqa: E402
 from rnnviz.training.trainer import Trainer  # noqa: E402

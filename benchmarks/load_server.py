@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from rnnviz.app.workers import lower_session_priority  # noqa: E402
+from rnnviz.app.budget import lower_session_priority  # noqa: E402
 from rnnviz.training.settings import SETTING  # noqa: E402
 
 

@@ -246,14 +246,14 @@ async def play(student: Student, query: str, T_x: int, label: str) -> Action:
 def engine_alone_ms() -> tuple[float, str]:
     """CPU ms of the Training page's default run with the engine alone: each cell the page
     trains by default, TrainConfig's defaults, stepped in turn as the page does, in this
-    process with NumPy's BLAS limited to BLAS_THREADS thread(s) (rnnviz.app.workers), as the
+    process with NumPy's BLAS limited to BLAS_THREADS thread(s) (rnnviz.app.budget), as the
     app limits it in the server and in every training worker (limit_blas_threads), so that
     the two are timed alike.
 
     Returns:
         the CPU ms, and what was trained ("rnn + lstm, 500 steps").
     """
-    from rnnviz.app.workers import limit_blas_threads
+    from rnnviz.app.budget import limit_blas_threads
     from rnnviz.engine import keep_freed_memory_for_reuse
     from rnnviz.training.settings import SETTING, TrainConfig
     from rnnviz.training.trainer import Trainer

@@ -1,9 +1,9 @@
-"""rnnviz.app.workers and the runs they train (rnnviz.app.runs), without Streamlit: a job
-trains its trainers side by side in a process of its own and gives them back, stops after the
-step in progress, a pool trains at most its slots at once and keeps the others in line; a
-worker is warmed up before the job that takes it and goes back to the pool after it, sleeping
-while idle, and no worker outlives its pool or the server. Tests wait for conditions, never
-for a set time."""
+"""rnnviz.app.workers and rnnviz.app.worker_process, and the runs they train
+(rnnviz.app.runs), without Streamlit: a job trains its trainers side by side in a process of
+its own and gives them back, stops after the step in progress, a pool trains at most its
+slots at once and keeps the others in line; a worker is warmed up before the job that takes
+it and goes back to the pool after it, sleeping while idle, and no worker outlives its pool
+or the server. Tests wait for conditions, never for a set time."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnnviz.app import budget, worker_process
 from rnnviz.app import runs as run_records
-from rnnviz.app import workers
 from rnnviz.app.runs import Run
 from rnnviz.app.workers import Job, Pool
 from rnnviz.engine import activations
@@ -238,18 +238,11 @@ def test_a_worker_trains_at_a_lower_priority_than_the_server_and_so_does_its_ses
     assert worker.wait_warm(WAIT_S)
     pid = worker.process.pid
     server_nice = os.getpriority(os.PRIO_PROCESS, 0)
-    assert os.getpriority(os.PRIO_PROCESS, pid) == max(server_nice, workers.TRAINING_NICE) > 0
+    assert os.getpriority(os.PRIO_PROCESS, pid) == max(server_nice, budget.TRAINING_NICE) > 0
     group = Path(f"/proc/{pid}/autogroup")
     if group.exists():   # Linux scheduling sessions as groups: the worker's session too
-        assert int(group.read_text().split()[-1]) == workers.TRAINING_NICE
+        assert int(group.read_text().split()[-1]) == budget.TRAINING_NICE
         assert Path("/proc/self/autogroup").read_text() != group.read_text()  # its own
-
-
-@pytest.mark.parametrize("value, nice", [("", 10), ("0", 0), ("19", 19), ("7", 7),
-                                         ("20", 10), ("-5", 10), ("high", 10)])
-def test_the_training_niceness_is_read_from_the_environment(monkeypatch, value, nice):
-    monkeypatch.setenv(workers.NICE_VARIABLE, value)
-    assert workers._training_nice() == nice
 
 
 def resident_mb(pid: int) -> float:
@@ -285,7 +278,7 @@ def test_a_job_skips_an_idle_worker_that_died_and_trains_on_a_new_one(pool):
 def test_a_stop_that_reaches_a_worker_after_its_job_ended_does_not_stop_the_next(pool):
     pool.warm()
     [worker] = pool.idle_workers()
-    worker.conn.send(workers._STOP)   # as a Stop pressed just as the last job ended would
+    worker.conn.send(worker_process.STOP)   # as a Stop pressed just as the last job ended would
     run = new_run(SMALL)
     run_records.start([run], pool)
     collect_until_ended([run])
@@ -335,7 +328,7 @@ def test_the_workers_end_quietly_when_the_server_does_however_it_ends(ending):
         ENDINGS[ending](server)
         _, errors = server.communicate(timeout=WAIT_S)
         wait_until(lambda: ended(training) and ended(idle), "the server's workers ended")
-        assert "workers.py" not in errors   # no worker printed a traceback
+        assert "worker_process.py" not in errors   # no worker printed a traceback
     finally:
         server.kill()
         server.wait(WAIT_S)

@@ -7,17 +7,8 @@ taking back the interpreter lock, so in a thread of the server it crawls wheneve
 session's script runs (and slows that script); a process has a lock of its own. Why a cap:
 one core is left to the interactive pages, so a class training at once cannot starve them.
 
-Why one BLAS thread: the matrices are small, and OpenBLAS's own threads spin against the
-server's threads and each other on a machine of few cores, which makes a step several times
-slower. `limit_blas_threads` sets the budget in the server and in every worker.
-
-Why a lower priority: where the pages and a training run want the same core, the pages
-should win, a student pressing ▶ waiting on nothing. A worker lowers its own priority to
-niceness TRAINING_NICE (RNNVIZ_TRAINING_NICE; 0 leaves it as the server's), and, since it runs
-in a session of its own, its session's too: where Linux groups processes by session for
-scheduling (autogroup, on by default), a niceness only orders the threads of one session,
-and the session competes at its own (/proc/self/autogroup). On an idle machine a run trains
-as fast as before.
+Why one BLAS thread and a lower priority: see rnnviz.app.budget. A worker has its BLAS budget
+from its environment, set before NumPy loads, and lowers its own priority to TRAINING_NICE.
 
 Why warm workers: a new interpreter takes a few tenths of a second to import NumPy and the
 engine (which calibrates its kernel at import), a fixed cost that a run of a few seconds
@@ -30,7 +21,7 @@ closes its end (`Pool.close`), and when the server exits, however it exits, sinc
 closes the server's end then. A worker that dies is never used again. Each worker runs in a
 session of its own, so Ctrl+C in the server's terminal reaches only the server (where Linux
 groups processes by session for scheduling, a worker then has a share of its own instead of
-a part of the server's).
+a part of the server's). What runs in a worker process is rnnviz.app.worker_process.
 
 A `Job` is thread-safe and plain Python: the session that started it calls `take()` to
 collect what the worker sent (records, training time, at the end the Trainers back), and
@@ -42,24 +33,21 @@ so the Trainers come back without theirs.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
 import subprocess
 import sys
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import numpy as np  # noqa: F401  (loaded before its BLAS is limited)
-from threadpoolctl import threadpool_limits
-
-from rnnviz.engine import CELLS, activations, give_back_freed_memory, keep_freed_memory_for_reuse
-from rnnviz.training.settings import TrainConfig
+from rnnviz.app import worker_process
+from rnnviz.app.budget import BLAS_THREADS
+from rnnviz.app.worker_process import STOP
+from rnnviz.engine import activations
 from rnnviz.training.trainer import Record, Trainer
 
 SLOTS_VARIABLE = "RNNVIZ_TRAINING_SLOTS"   # the environment variable that sets SLOTS
@@ -79,45 +67,12 @@ def _slots() -> int:
 
 
 SLOTS = _slots()
-NICE_VARIABLE = "RNNVIZ_TRAINING_NICE"   # the environment variable that sets TRAINING_NICE
-
-
-def _training_nice() -> int:
-    """The workers' niceness: RNNVIZ_TRAINING_NICE when it is a whole number from 0 to 19,
-    else 10 (a warning is logged for a value that is not)."""
-    value = os.environ.get(NICE_VARIABLE, "").strip()
-    if value:
-        if value.isdigit() and int(value) <= 19:
-            return int(value)
-        logging.getLogger(__name__).warning(
-            "%s=%r is not a niceness from 0 to 19; training runs at niceness 10",
-            NICE_VARIABLE, value)
-    return 10
-
-
-TRAINING_NICE = _training_nice()
-BLAS_THREADS = 1
-SEND_EVERY_S = 0.1     # a worker sends what it trained this often
-_STOP = "stop"
-# A worker is a fresh interpreter (`python -m rnnviz.app.workers FD`): multiprocessing's
+# A worker is a fresh interpreter (`python -m rnnviz.app.worker_process FD`): multiprocessing's
 # spawn and forkserver would import the running page script in it as its __main__, and a fork
 # of the server would copy its threads' locks. Its BLAS budget is set before NumPy loads.
 _WORKER_ENV = {name: str(BLAS_THREADS) for name in
                ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])   # where `import rnnviz` works
-
-
-def limit_blas_threads() -> None:
-    """Let NumPy's BLAS use BLAS_THREADS threads in this whole process (rnnviz's matrices are
-    small: more threads only contend). Once per process; later calls cost nothing."""
-    with _blas_lock:
-        if not _blas_limited:
-            threadpool_limits(BLAS_THREADS, user_api="blas")
-            _blas_limited.append(True)
-
-
-_blas_lock = threading.Lock()
-_blas_limited: list[bool] = []
 
 
 @dataclass
@@ -149,7 +104,8 @@ class Worker:
         # would print its traceback in the server's terminal; it ends when the server's end closes.
         # It computes sigmoid and tanh with this process's kernel, so a run trains to the same bits.
         self.process = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(theirs.fileno())], pass_fds=[theirs.fileno()],
+            [sys.executable, "-m", worker_process.__name__, str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
             env={**os.environ, **_WORKER_ENV, activations.KERNEL_VARIABLE: activations.KERNEL,
                  "PYTHONPATH": os.pathsep.join(
                      filter(None, (_PACKAGE_ROOT, os.environ.get("PYTHONPATH"))))},
@@ -220,7 +176,7 @@ class Job:
             if self._worker is None:
                 return
             try:
-                self._worker.conn.send(_STOP)
+                self._worker.conn.send(STOP)
             except (OSError, ValueError):
                 pass   # the worker has ended already
 
@@ -278,73 +234,6 @@ class Job:
         with self._lock:
             self._update.trainers, self._update.failure = trainers, failure
             self.state = "ended"
-
-
-def _warm_up() -> None:
-    """In a new worker: what the first step of a job would otherwise pay (the engine's
-    import and kernel calibration happened when this module was imported)."""
-    keep_freed_memory_for_reuse()
-    for cell in CELLS:
-        Trainer(TrainConfig(cell=cell, steps=1)).step()
-
-
-def lower_priority(nice: int = TRAINING_NICE) -> None:
-    """Lower this process's priority to niceness `nice` (from the server's), and its
-    session's where the kernel schedules sessions as groups (/proc/self/autogroup); where
-    either cannot be set (another system, or the niceness already lower), it stays."""
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(max(0, nice - os.nice(0)))
-    lower_session_priority(nice)
-
-
-def lower_session_priority(nice: int, pid: int | str = "self") -> None:
-    """Lower the scheduling group of `pid`'s session to niceness `nice`, where Linux
-    schedules sessions as groups (autogroup: /proc/PID/autogroup); a group already at `nice`
-    or lower, or no such file, is left as it is."""
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        group = Path(f"/proc/{pid}/autogroup")
-        if int(group.read_text().split()[-1]) < nice:
-            group.write_text(str(nice))
-
-
-def _serve(conn: Connection) -> None:
-    """In the worker process: lower its priority, warm up, say so, then train each job the
-    server sends until the server closes its end (or exits)."""
-    lower_priority()
-    _warm_up()
-    try:
-        conn.send(("ready", None, 0.0))
-        while True:
-            message = conn.recv()
-            if message != _STOP:   # (a stop that came after its job had ended is dropped)
-                _work(conn, message)
-            del message   # the job's trainers: nothing of a job stays while idle
-            give_back_freed_memory()
-    except (EOFError, OSError):
-        pass   # the server has closed this worker's socket, or has gone
-
-
-def _work(conn: Connection, trainers: list[Trainer]) -> None:
-    """In the worker process: train one step of each trainer in turn until all are done or
-    a stop arrives, sending the records every SEND_EVERY_S; then send the trainers back
-    (without their snapshots: the records carried them)."""
-    batch: list[tuple[int, Record]] = []
-    started = time.perf_counter()
-    stopping = False
-    while not stopping and not all(t.done for t in trainers):
-        for index, trainer in enumerate(trainers):
-            if not trainer.done:
-                batch.append((index, trainer.step()))
-        stopping = conn.poll() and conn.recv() == _STOP
-        now = time.perf_counter()
-        if now - started >= SEND_EVERY_S or stopping:
-            conn.send(("records", batch, now - started))
-            batch, started = [], time.perf_counter()
-    if batch:
-        conn.send(("records", batch, time.perf_counter() - started))
-    for trainer in trainers:
-        trainer.snapshots.clear()
-    conn.send(("ended", trainers, 0.0))
 
 
 class Pool:
@@ -445,6 +334,3 @@ class Pool:
 
 
 POOL = Pool()
-
-if __name__ == "__main__":   # a worker: its end of the socket is the argument
-    _serve(Connection(int(sys.argv[1])))

@@ -16,9 +16,9 @@ import plotly.graph_objects as go
 import plotly.io
 import streamlit as st
 
+from rnnviz.app.budget import limit_blas_threads
 from rnnviz.app.config import Config
 from rnnviz.app.contents import Page
-from rnnviz.app.workers import limit_blas_threads
 from rnnviz.engine import CELLS, keep_freed_memory_for_reuse
 from rnnviz.figures import style
 from rnnviz.training.bundled import NETWORKS

@@ -379,12 +379,12 @@ def test_polls_that_draw_nothing_make_the_page_ask_for_the_whole_page(
 
 
 def _workers_of(pid: int) -> list[int]:
-    """The training workers a server runs: its children running rnnviz.app.workers."""
+    """The training workers a server runs: its children running rnnviz.app.worker_process."""
     found = []
     for task in os.listdir(f"/proc/{pid}/task"):
         with contextlib.suppress(OSError):   # a thread or a child that has just ended
             for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
-                if b"rnnviz.app.workers" in Path(f"/proc/{child}/cmdline").read_bytes():
+                if b"rnnviz.app.worker_process" in Path(f"/proc/{child}/cmdline").read_bytes():
                     found.append(int(child))
     return sorted(found)
 
