@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from rnnviz.engine import CELLS
+from rnnviz.training.settings import FORM, SETTING, train_configs
 from rnnviz.ui.train_live import FOLLOW_POLL_KEY, POLL_S, QUEUED_POLL_S
 
 LONG_MS = 120_000
@@ -51,6 +52,16 @@ def student(browser, expect_rerun):
     yield _new
     for context in contexts:
         context.close()
+
+
+def _snapshot_every(run: dict) -> int:
+    """The snapshot interval of the run the form trains with these settings (the others
+    left at their defaults)."""
+    values = {name: SETTING[name].default for name in FORM}
+    cell = next(name for name, c in CELLS.items() if c.label == run["cell"])
+    values.update(n_a=run["n_a"], m=4, steps=run["steps"], train_cell=(cell,))
+    [config] = train_configs(values)
+    return config.snapshot_every
 
 
 def _train(page, n_a: int, steps: int, cell: str = "RNN") -> None:
@@ -160,6 +171,8 @@ def test_a_snapshot_slider_moved_as_a_poll_is_sent_leaves_the_page_following_the
     # and go on following the run.
     page = goto_app("/Training")
     _train_long(page)
+    # the slider shows once a second snapshot is kept (a slow machine takes a while to)
+    _wait(lambda: _step(page) > _snapshot_every(LONG_RUN), "a second snapshot", page)
     _go_to(page, "Step through", expect_rerun)
     _go_to(page, "Training", expect_rerun)   # the whole page again: the snapshots so far
     slider = page.get_by_role("slider", name="training step")
