@@ -310,6 +310,25 @@ def test_a_pickled_trace_drops_its_buffers_and_still_differentiates(cell, kernel
         np.testing.assert_array_equal(getattr(again.grads, name), grad, err_msg=name)
 
 
+def test_a_pickled_lstm_trace_keeps_the_kernel_its_forward_pass_chose():
+    """Under "exp", a forward pass whose pre-activations could pass the kernel's safe range
+    computes with "tanh" however small its c; the trace rebuilt after pickling must compute
+    tanh(c) as that pass did, not choose again from its c."""
+    import pickle
+
+    from rnnviz.engine import activations
+
+    params, x, a0, c0, rng = problem("lstm", 2, 3, 2, 2, 4)
+    params.Wf[0, -1] = 400.0   # one unit's forget gate: pre-activations up to 400 or more
+    targets = rng.integers(0, 2, size=(2, 4))
+    with use_kernel("exp"):
+        trace, result = loss_and_gradients(params, x, targets, Loss(), a0, c0)
+        assert trace.kernel == "tanh" and activations.kernel_for(np.abs(trace.c).max()) == "exp"
+        again = backward(params, pickle.loads(pickle.dumps(trace)), targets, Loss())
+    for name, grad in result.grads.items():
+        np.testing.assert_array_equal(getattr(again.grads, name), grad, err_msg=name)
+
+
 @pytest.mark.parametrize("cell", list(CELLS))
 def test_a_trace_with_replaced_states_is_differentiated_from_its_arrays(cell):
     """dataclasses.replace keeps the old buffers; BPTT must notice and use the new arrays."""

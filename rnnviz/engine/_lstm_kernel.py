@@ -65,9 +65,10 @@ class _Buffers(NamedTuple):
 
     @classmethod
     def from_arrays(cls, x: np.ndarray, a0: np.ndarray, c0: np.ndarray, a: np.ndarray,
-                    c: np.ndarray, gates: np.ndarray) -> _Buffers:
-        """From x (n_x, m, T_x), a0, c0 (n_a, m), a, c (n_a, m, T_x), gates (4 n_a, m, T_x);
-        BPTT only reads them."""
+                    c: np.ndarray, gates: np.ndarray, kernel: str | None = None) -> _Buffers:
+        """From x (n_x, m, T_x), a0, c0 (n_a, m), a, c (n_a, m, T_x), gates (4 n_a, m, T_x)
+        and the kernel the forward pass computed with (None if unknown); BPTT only reads
+        them."""
         n_a, m, T_x = a.shape
         buffers = cls.empty(x.shape[0], n_a, m, T_x)._replace(gates=time_major(gates))
         buffers.h[0] = a0.T
@@ -75,11 +76,13 @@ class _Buffers(NamedTuple):
         buffers.x[...] = x.transpose(2, 1, 0)
         buffers.c[0] = c0.T
         buffers.c[1:] = c.transpose(2, 1, 0)
-        # tanh(c<t>) as the forward pass computed it: with KERNEL wherever that kernel is safe
-        # for these c (the forward's bound on |c| chose it then), so that a trace rebuilt
-        # from its arrays is differentiated to the same bits on every processor
-        tanh_into(buffers.c[1:], buffers.tanh_c,
-                  kernel_for(lambda: float(np.max(np.abs(c), initial=0.0))))
+        # tanh(c<t>) as the forward pass computed it, so that a trace rebuilt from its arrays
+        # is differentiated to the same bits on every processor. "tanh" is safe for any c and
+        # is kept; otherwise (kernel unknown, or "exp", whose range c replaced after the pass
+        # may leave) KERNEL wherever it is safe for these c, as the forward pass chose it
+        if kernel != "tanh":
+            kernel = kernel_for(lambda: float(np.max(np.abs(c), initial=0.0)))
+        tanh_into(buffers.c[1:], buffers.tanh_c, kernel)
         return buffers
 
     def hold(self, trace: Trace) -> bool:
@@ -177,6 +180,7 @@ def _lstm_forward(params: Params, x: np.ndarray, a0: np.ndarray, c0: np.ndarray,
         "x": buffers.x.transpose(2, 1, 0), "a0": H[0].T, "c0": C[0].T,
         "a": H[1:].transpose(2, 1, 0), "c": C[1:].transpose(2, 1, 0),
         "gates": G.transpose(2, 1, 0), "z_gates": Z.transpose(2, 1, 0), "time_major": buffers,
+        "kernel": kernel,
     }
 
 

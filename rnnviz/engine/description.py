@@ -207,7 +207,7 @@ class Trace:
     """
 
     cell = ""
-    RECORDS = ("output", "interventions", "time_major")  # the fields that are not arrays
+    RECORDS = ("output", "interventions", "kernel", "time_major")  # the fields not arrays
 
     @classmethod
     def arrays(cls) -> tuple[str, ...]:

@@ -322,6 +322,9 @@ class LSTMTrace(Trace):
         y_hat: (n_y, m, T_x) softmax(z_y), or z_y when output is "linear".
         output: "softmax" or "linear".
         interventions: the rnnviz.engine.Interventions applied (empty: none).
+        kernel: the rnnviz.engine.activations kernel the forward pass computed tanh(c) with
+            (None: unknown), with which BPTT computes it again for a trace without its
+            buffers, to the same bits.
         time_major: the buffers x, a0, a, c0, c and gates are views of, which BPTT reads
             (see `Trace`).
     """
@@ -337,6 +340,7 @@ class LSTMTrace(Trace):
     y_hat: np.ndarray
     output: str
     interventions: tuple = ()
+    kernel: str | None = field(default=None, repr=False, compare=False)
     time_major: _Buffers | None = field(default=None, repr=False, compare=False)
     cell = "lstm"
 
@@ -356,7 +360,7 @@ class LSTMTrace(Trace):
 
     def _buffers_from_arrays(self) -> _Buffers:
         return _Buffers.from_arrays(x=self.x, a0=self.a0, c0=self.c0, a=self.a, c=self.c,
-                                    gates=self.gates)
+                                    gates=self.gates, kernel=self.kernel)
 
 
 CELL = Cell(
