@@ -167,17 +167,6 @@ def _in_this_folder(item: pytest.Item) -> bool:
     return True
 
 
-def _terminated(signum, frame) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """A SIGTERM (a CI's or `timeout`'s) ends the run as Ctrl-C does, so that the fixtures'
-    teardown stops the app servers: they run in sessions of their own (so that teardown can
-    kill their process groups) and would outlive a run that the signal ended at once."""
-    signal.signal(signal.SIGTERM, _terminated)
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # This hook sees every collected item of the session, not only this folder's.
     for item in items:
