@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import processes
 import pytest
 
 from rnnviz.app import budget, worker_process
@@ -61,17 +62,9 @@ def pool():
         wait_until(lambda w=worker: not w.alive, "the closed pool's worker ended")
 
 
-def process_state(pid: int) -> str:
-    """The process's state letter (R, S, Z, ...), or "gone"."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return "gone"
-
-
 def ended(pid: int) -> bool:
     """Exited (a zombie waiting for whoever reaps it counts: it runs no more)."""
-    return process_state(pid) in ("gone", "Z", "X")
+    return not processes.running(pid)
 
 
 def asleep_on_its_socket(pid: int) -> bool:

@@ -94,6 +94,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlparse
 
+import processes
 import pytest
 
 from rnnviz.app.workers import SLOTS_VARIABLE
@@ -198,7 +199,7 @@ def _what_went_on() -> list[tuple[str, str]]:
     sections = []
     for proc, output in _SERVERS:
         sections.append((f"server {proc.pid}: its processes, then its output",
-                         "\n".join([*_process_tree(proc.pid), output()[-3000:]])))
+                         "\n".join([*processes.tree(proc.pid), output()[-3000:]])))
     for i, (pg, counter) in enumerate(list(_COUNTERS.items())):
         if pg.is_closed():
             continue
@@ -209,20 +210,6 @@ def _what_went_on() -> list[tuple[str, str]]:
         sections.append((f"page {i} ({pg.url}): its websocket, follow_runs.js, its text",
                          "\n".join([*counter.log, f"follow_runs.js: {follow}", text])))
     return sections
-
-
-def _process_tree(pid: int, depth: int = 0) -> list[str]:
-    """A process and its descendants, one a line: pid, state, user and system CPU ticks."""
-    lines = []
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:80]
-        lines.append(f"{'  ' * depth}{pid} {stat[0]} utime {stat[11]} stime {stat[12]} "
-                     f"{command.decode(errors='replace')}")
-        for task in os.listdir(f"/proc/{pid}/task"):
-            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
-                lines += _process_tree(int(child), depth + 1)
-    return lines
 
 
 _FOLLOW_STATE_JS = """() => {

@@ -9,13 +9,12 @@ next, and ends with the server. Tests wait for conditions only."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import signal
 import time
-from pathlib import Path
 
+import processes
 import pytest
 from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -393,22 +392,8 @@ def test_polls_that_draw_nothing_make_the_page_ask_for_the_whole_page(
 
 def _workers_of(pid: int) -> list[int]:
     """The training workers a server runs: its children running rnnviz.app.worker_process."""
-    found = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with contextlib.suppress(OSError):   # a thread or a child that has just ended
-            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split():
-                if b"rnnviz.app.worker_process" in Path(f"/proc/{child}/cmdline").read_bytes():
-                    found.append(int(child))
-    return sorted(found)
-
-
-def _running(pid: int) -> bool:
-    """Not exited (a zombie waiting for whoever reaps it has exited)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X")
+    return sorted(child for child in processes.children(pid)
+                  if b"rnnviz.app.worker_process" in processes.command(child))
 
 
 def test_the_page_warms_a_worker_that_trains_stays_and_ends_with_the_server(
@@ -426,5 +411,5 @@ def test_the_page_warms_a_worker_that_trains_stays_and_ends_with_the_server(
     assert _workers_of(server.pid) == warm   # it trained the run and waits for the next
     os.killpg(server.pid, signal.SIGINT)   # Ctrl+C in the server's terminal
     server.wait(LONG_MS / 1000)
-    _wait(lambda: not any(_running(pid) for pid in warm), "the worker ended", page)
+    _wait(lambda: not any(processes.running(pid) for pid in warm), "the worker ended", page)
     assert "Traceback" not in server_output()
