@@ -52,6 +52,19 @@ def test_every_fixed_point_found_maps_to_itself(cell):
         if point.fixed:
             assert gap < 1e-10
         assert list(np.abs(point.eigenvalues)) == sorted(np.abs(point.eigenvalues), reverse=True)
+        # they are the eigenvalues of the step's Jacobian at this point (central differences)
+        jacobian = np.column_stack([(_state_step(step, params, point.state + h)
+                                     - _state_step(step, params, point.state - h)) / 2e-6
+                                    for h in 1e-6 * np.eye(n_s)])
+        for value in np.linalg.eigvals(jacobian):
+            assert np.min(np.abs(point.eigenvalues - value)) < 1e-5
+
+
+def _state_step(step, params, state: np.ndarray) -> np.ndarray:
+    """The cell's state after one step from `state` (its states stacked) with a zero input."""
+    n_a = params.sizes["n_a"]
+    parts = [state[i * n_a:(i + 1) * n_a, None] for i in range(state.size // n_a)]
+    return np.concatenate(step(np.zeros((params.sizes["n_x"], 1)), *parts, params)[:-1])[:, 0]
 
 
 @pytest.mark.parametrize(("starts", "match"), [(np.zeros((3, 4)), "shape"),

@@ -190,17 +190,22 @@ def search_state_points(params: Params, starts: np.ndarray, x: np.ndarray | None
         speeds = np.where(fixed, speed, slow_speed)
         keep = fixed | (0.5 * slow_speed ** 2 < slow)
         _, cache = _step(params, ends, held)
-        eigenvalues = np.linalg.eigvals(_jacobians(params, cache))
-    points: list[StatePoint] = []
+        jacobians = _jacobians(params, cache)
+    chosen: list[int] = []  # the distinct end points kept, in the order they are listed
     for k in np.lexsort((speeds, ~fixed)):
         if not keep[k] or not np.all(np.isfinite(ends[:, k])):
             continue
         apart = MERGE_DISTANCE if fixed[k] else SLOW_MERGE_DISTANCE
-        if any(np.linalg.norm(p.state - ends[:, k]) < apart for p in points):
+        if any(np.linalg.norm(ends[:, j] - ends[:, k]) < apart for j in chosen):
             continue
-        if not fixed[k] and sum(not p.fixed for p in points) >= MAX_SLOW_POINTS:
+        if not fixed[k] and sum(not fixed[j] for j in chosen) >= MAX_SLOW_POINTS:
             break
-        values = eigenvalues[k][np.argsort(-np.abs(eigenvalues[k]), kind="stable")]
-        points.append(StatePoint(ends[:, k].copy(), float(speeds[k]), values, bool(fixed[k])))
+        chosen.append(int(k))
+    # the eigenvalues of the kept points' Jacobians only: most end points merge into a few
+    # points, and a nonsymmetric eigensolver is the search's costliest step at large sizes
+    eigenvalues = np.linalg.eigvals(jacobians[chosen]) if chosen else []
+    points = [StatePoint(ends[:, k].copy(), float(speeds[k]),
+                         values[np.argsort(-np.abs(values), kind="stable")], bool(fixed[k]))
+              for k, values in zip(chosen, eigenvalues, strict=True)]
     finite = speeds[np.isfinite(speeds) & np.all(np.isfinite(ends), axis=0)]
     return Search(points, float(finite.min()) if finite.size else np.inf)
