@@ -49,6 +49,8 @@ class Student:
 def _browser_fixtures():
     """tests/browser/conftest.py as a module: its websocket parsing is the one this uses."""
     path = ROOT / "tests" / "browser" / "conftest.py"
+    if str(ROOT / "tests") not in sys.path:  # its helpers' home, on pytest's pythonpath too
+        sys.path.insert(0, str(ROOT / "tests"))
     spec = importlib.util.spec_from_file_location("rnnviz_browser_conftest", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

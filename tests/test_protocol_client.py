@@ -113,3 +113,19 @@ def test_bench_load_runs_a_class_of_two_protocol_clients():
     assert all(s["training_runs"] >= 1 for s in shown)
     assert result["script_runs"] == sum(s["script_runs"] for s in students)
     assert result["server_main_cpu_ms_per_run"] > 0
+
+
+def test_the_benchmarks_read_the_browser_fixtures_run_as_scripts_are():
+    """load_browser loads tests/browser/conftest.py for its websocket parsing; a benchmark run
+    as a script has none of pytest's pythonpath, so the conftest's own imports must resolve
+    there too (they once did not: the Memory map's benchmark failed at its first frame)."""
+    import os
+    import subprocess
+
+    code = ("import sys; sys.path[:0] = ['benchmarks', '.']; import load_browser; "
+            "print(callable(load_browser._browser_fixtures().is_finished_run))")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=BENCHMARKS.parent, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().endswith("True")
