@@ -30,7 +30,8 @@ with page.engine_errors():
 example = view.index("example", "batch example i", config.m,
                      help="The example whose memory map is drawn.")
 cells = [config.cell] if snapshot is not None else list(CELLS)
-sizes = memory.sizes(config)
+with page.engine_errors():  # a task refuses sizes it cannot use (the adding task's T_x = 1)
+    sizes = memory.sizes(config)
 if reason := words.too_large(sizes["n_a"], sizes["n_y"], sizes["T_x"]):
     st.info(reason)
 else:

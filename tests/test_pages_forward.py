@@ -175,11 +175,18 @@ def test_warning_goes_away_after_the_next_change():
     assert not at.warning and config_of(at).seed == 3
 
 
-def test_an_engine_error_is_a_message_not_a_traceback():
-    at = open_app(STEP, {"input": "adding", "T_x": "1"})
+@pytest.mark.parametrize("page", [STEP, GATES, "pages/3_Gradient_flow.py",
+                                  "pages/6_Gate_lab.py", "pages/8_Memory_map.py"])
+@pytest.mark.parametrize("hide", [None, "sidebar"])
+def test_an_engine_error_is_a_message_not_a_traceback(page, hide):
+    # the adding task needs two steps: the task refuses T_x = 1 when the network is built
+    at = open_app(page, {"input": "adding", "T_x": "1", **({"hide": hide} if hide else {})})
     no_exception(at)
     assert at.error and "cannot be computed" in at.error[0].value
     assert "T_x" in at.error[0].value
+    # it says where to change it: the sidebar, or the link when the lesson hides the sidebar
+    assert ("in its link" in at.error[0].value) == (hide == "sidebar")
+    assert ("in the sidebar" in at.error[0].value) == (hide is None)
 
 
 def test_task_input_sets_n_x_and_n_y_and_disables_them():

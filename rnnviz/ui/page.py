@@ -125,7 +125,9 @@ def engine_errors() -> Iterator[None]:
     try:
         yield
     except ValueError as why:
-        st.error(f"This configuration cannot be computed: {why}. Change it in the sidebar.",
+        where = ("its link: this lesson hides the sidebar" if state.hidden("sidebar")
+                 else "the sidebar")
+        st.error(f"This configuration cannot be computed: {why}. Change it in {where}.",
                  icon="🚫")
         st.stop()
 
