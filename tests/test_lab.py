@@ -57,6 +57,8 @@ def test_any_list_the_editor_can_make_survives_the_url(drawn):
     ("f:7:1-5", "the gate f can only be clamped to a value from 0 to 1; got 7"),
     ("c:7:1-5", "the Gate lab sets c to a value from -5 to 5; got 7"),
     ("a:-1.5:1", "sets a to a value from -1 to 1"),
+    # the value refused as it was given, not rounded into the range by the message
+    ("c:5.0000001:all", "the Gate lab sets c to a value from -5 to 5; got 5.0000001"),
     ("hello", "must be target:value:steps"),
     ("f:zero:1", "its value is not a number"),
     ("f:nan:1", "its value is not a finite number"),

@@ -60,7 +60,7 @@ def problem(cell: Cell, change: Intervention, n_a: int, T_x: int) -> str | None:
     low, high = value_range(cell, change.target)
     if not low <= change.value <= high:
         return (f"the Gate lab sets {change.target} to a value from {low:g} to {high:g}; got "
-                f"{change.value:g}")
+                f"{change.value:.12g}")
     if change.units is not None and len(change.units) > MAX_LIST:
         return f"at most {MAX_LIST} units are named; choose all units instead"
     return None

@@ -256,7 +256,7 @@ def parse_present(raw) -> tuple[bool, list[str]]:
     value = last(raw)
     if value in ("0", "1"):
         return value == "1", []
-    return False, [refused(PRESENT_KEY, raw, "present is 1 (presentation mode) or 0")]
+    return False, [refused(PRESENT_KEY, raw, "must be 1 (presentation mode) or 0")]
 
 
 def present_to_query(presenting: bool) -> dict[str, str]:
