@@ -132,6 +132,15 @@ def test_a_truncation_on_the_page_cuts_the_flow_k_steps_before_the_last_loss():
     assert at.slider(key=state.WIDGET_PREFIX + "truncate").value == 3
 
 
+def test_with_the_loss_at_every_step_the_truncation_caption_speaks_of_that_loss():
+    at = open_page(FLOW, {**QUERY, "where": "all", "truncate": "3"})
+    no_exception(at)
+    captions = [c.value for c in at.caption if c.value.startswith("Truncated BPTT")]
+    assert len(captions) == 1
+    assert "hears only the losses of steps t to t + 2" in captions[0]
+    assert "last step" not in captions[0] and "nothing reaches" not in captions[0]
+
+
 def test_under_the_flow_a_line_reads_the_log_axis_with_the_fall_of_the_steepest_cell():
     at = open_page(FLOW, QUERY)
     no_exception(at)
