@@ -73,13 +73,7 @@ st.markdown(
 )
 st.caption(flow_readings.flow_reading(flows, page.log_decades(drawn)))
 if truncate and truncate < config.T_x:
-    st.caption(f"Truncated BPTT, k = {truncate}: each step's loss sends its gradient back "
-               f"{truncate} steps only, "
-               + (f"so with the loss at the last step nothing reaches t ≤ "
-                  f"{config.T_x - truncate} (a gap on the log axis), however well the cell "
-                  "carries it." if where == "last" else
-                  f"so a⟨t⟩ hears only the losses of steps t to t + {truncate - 1}, however "
-                  "far the cell could carry the later ones."))
+    st.caption(flow_readings.truncation_reading(config.T_x, truncate, where))
 
 st.subheader("The step Jacobians and their product")
 st.markdown(

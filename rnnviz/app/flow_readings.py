@@ -11,6 +11,18 @@ from rnnviz.app.chart_readings import average_step, drawn, gridlines, series_wor
 from rnnviz.engine import CELLS
 
 
+def truncation_reading(T_x: int, truncate: int, where: str) -> str:
+    """What truncated BPTT with k = `truncate` (0 < k < T_x) does to the flow drawn, with the
+    loss at the last step ("last": a gap before T_x - k + 1) or at every step ("all")."""
+    cut = (f"Truncated BPTT, k = {truncate}: each step's loss sends its gradient back "
+           f"{truncate} steps only, ")
+    if where == "last":
+        return cut + (f"so with the loss at the last step nothing reaches t ≤ {T_x - truncate} "
+                      "(a gap on the log axis), however well the cell carries it.")
+    return cut + (f"so a⟨t⟩ hears only the losses of steps t to t + {truncate - 1}, however far "
+                  "the cell could carry the later ones.")
+
+
 def steps_that_clip(per_step: dict[str, tuple], threshold: float, most: int = 12) -> str:
     """Which timesteps' loss terms would be clipped on their own, for each cell.
 
